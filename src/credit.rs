@@ -1,0 +1,251 @@
+//! Credit rules: what a user's credit limit becomes after a step.
+//!
+//! A rule is a pure function of the previous state's summary ([`CreditInput`]); it never
+//! sees a generator, a clock or the state being built. [`V1Rule`] is the notebook's rule,
+//! with its constants as fields so that they can be varied.
+
+use crate::numeric::{ROUND_DIGITS_MAX, py_round, py_square, round_half_even};
+use crate::params::Params;
+use crate::state::State;
+
+/// What a credit rule reads: the previous state's credit, means and step count, and the
+/// send-volume window. V1 reads the *previous* averages (cadCAD runs every policy on the
+/// previous state), so the credit lags the averages by one step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CreditInput {
+    /// The previous credit limit.
+    pub credit_prev: i64,
+    /// The previous `avgUserBalance`.
+    pub balance_mean_prev: f64,
+    /// The previous `avgSendVolume`.
+    pub send_volume_mean_prev: f64,
+    /// The previous `totalNumTransactions`.
+    pub n_transactions_prev: u64,
+    /// The send-volume window `sumVolume`.
+    pub sum_volume: u64,
+}
+
+impl CreditInput {
+    /// The input a rule sees when stepping from `prev`.
+    pub fn from_prev(prev: &State, params: &Params) -> Self {
+        CreditInput {
+            credit_prev: prev.credit,
+            balance_mean_prev: prev.balance_mean,
+            send_volume_mean_prev: prev.send_volume_mean,
+            n_transactions_prev: prev.n_transactions,
+            sum_volume: params.sum_volume(),
+        }
+    }
+}
+
+/// Which branch of the V1 rule produced the credit (used by reachability goals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreditBranch {
+    /// Fewer than `warmup` steps taken: the credit is kept.
+    WarmUp,
+    /// `warmup ≤ n < sumVolume`: the notebook computes a slope here but keeps the credit.
+    Window,
+    /// The quadratic `round(a·s² + b, d) · avgSendVolume`, non-negative.
+    Quadratic,
+    /// The quadratic gave a negative value, so the previous credit is kept.
+    NegativeFallback,
+    /// After warm-up with an average send volume of exactly 0: the credit becomes 0.
+    ZeroSendVolume,
+}
+
+impl CreditBranch {
+    /// Every branch, in a fixed order.
+    pub const ALL: [CreditBranch; 5] = [
+        CreditBranch::WarmUp,
+        CreditBranch::Window,
+        CreditBranch::Quadratic,
+        CreditBranch::NegativeFallback,
+        CreditBranch::ZeroSendVolume,
+    ];
+
+    /// A short stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CreditBranch::WarmUp => "warm-up",
+            CreditBranch::Window => "window",
+            CreditBranch::Quadratic => "quadratic",
+            CreditBranch::NegativeFallback => "negative-fallback",
+            CreditBranch::ZeroSendVolume => "zero-send-volume",
+        }
+    }
+}
+
+/// Why a rule could not produce a credit limit.
+///
+/// Under validated parameters none of these occurs in a simulation; they exist so that the
+/// rule has a defined answer on *any* input (the notebook raises on a NaN credit).
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum CreditError {
+    /// An input mean is NaN or infinite.
+    #[error("credit input `{field}` is not finite: {value}")]
+    NonFinite {
+        /// The input's name.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// The previous credit is negative, which no rule produces.
+    #[error("previous credit is negative: {0}")]
+    NegativePrevious(i64),
+    /// The computed credit does not fit an `i64` (the notebook would make a huge integer).
+    #[error("credit {0} does not fit a 64-bit integer")]
+    OutOfRange(f64),
+}
+
+/// The result of a credit rule: the new limit and the branch that set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditOutcome {
+    /// The new credit limit, ≥ 0.
+    pub credit: i64,
+    /// The branch taken.
+    pub branch: CreditBranch,
+}
+
+/// A credit rule: a pure function from the previous state's summary to the new limit.
+pub trait CreditRule {
+    /// Computes the new credit limit. Must return a non-negative credit or an error, and
+    /// must not panic on any input.
+    fn credit(&self, input: &CreditInput) -> Result<CreditOutcome, CreditError>;
+}
+
+/// The notebook's rule (V1), its constants as fields.
+///
+/// After `warmup` steps and once `n ≥ sumVolume`, with `s = avgUserBalance / avgSendVolume`:
+/// `credit = round_half_even(py_round(quad_coef · s² + intercept, round_digits) · avgSendVolume)`;
+/// a negative value keeps the previous credit; an average send volume of 0 gives 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct V1Rule {
+    /// The quadratic coefficient (notebook: −3).
+    pub quad_coef: f64,
+    /// The intercept (notebook: 1).
+    pub intercept: f64,
+    /// Steps before the rule may change the credit (notebook: `delta = 7`).
+    pub warmup: u64,
+    /// Decimal places the factor is rounded to (notebook: 2), at most `ROUND_DIGITS_MAX`.
+    pub round_digits: u32,
+}
+
+impl Default for V1Rule {
+    fn default() -> Self {
+        V1Rule {
+            quad_coef: -3.0,
+            intercept: 1.0,
+            warmup: 7,
+            round_digits: 2,
+        }
+    }
+}
+
+impl CreditRule for V1Rule {
+    fn credit(&self, input: &CreditInput) -> Result<CreditOutcome, CreditError> {
+        credit_v1(self, input)
+    }
+}
+
+/// The V1 rule as a free function (see [`V1Rule`]).
+///
+/// Bit-exact with the notebook wherever the notebook defines a value. Where it does not,
+/// the answer is defined here:
+/// - a NaN or infinite mean → [`CreditError::NonFinite`] (the notebook raises on NaN);
+/// - `s²` overflowing to infinity (Python raises `OverflowError`) is taken as its limit:
+///   the factor is −∞, the quadratic is negative, the previous credit is kept;
+/// - a credit above `i64::MAX` → [`CreditError::OutOfRange`].
+pub fn credit_v1(rule: &V1Rule, input: &CreditInput) -> Result<CreditOutcome, CreditError> {
+    if input.credit_prev < 0 {
+        return Err(CreditError::NegativePrevious(input.credit_prev));
+    }
+    if !input.balance_mean_prev.is_finite() {
+        return Err(CreditError::NonFinite {
+            field: "avgUserBalance",
+            value: input.balance_mean_prev,
+        });
+    }
+    if !input.send_volume_mean_prev.is_finite() {
+        return Err(CreditError::NonFinite {
+            field: "avgSendVolume",
+            value: input.send_volume_mean_prev,
+        });
+    }
+    let n = input.n_transactions_prev;
+    let keep = input.credit_prev;
+    let (x, branch) = if n < rule.warmup {
+        return Ok(CreditOutcome {
+            credit: keep,
+            branch: CreditBranch::WarmUp,
+        });
+    } else if n < input.sum_volume {
+        return Ok(CreditOutcome {
+            credit: keep,
+            branch: CreditBranch::Window,
+        });
+    } else if input.send_volume_mean_prev != 0.0 {
+        let avg = input.send_volume_mean_prev;
+        let s = input.balance_mean_prev / avg;
+        // Python's `-3*(s**2) + 1`: `pow` for the square, then the product, then the sum;
+        // no fused multiply-add.
+        let quadratic = rule.quad_coef * py_square(s) + rule.intercept;
+        let factor = py_round(quadratic, rule.round_digits.min(ROUND_DIGITS_MAX));
+        (factor * avg, CreditBranch::Quadratic)
+    } else {
+        // The notebook's `t = 0` (an int) times an average of 0.0.
+        (0.0, CreditBranch::ZeroSendVolume)
+    };
+    if x < 0.0 {
+        return Ok(CreditOutcome {
+            credit: keep,
+            branch: CreditBranch::NegativeFallback,
+        });
+    }
+    match round_half_even(x) {
+        Some(credit) if credit >= 0 => Ok(CreditOutcome { credit, branch }),
+        _ => Err(CreditError::OutOfRange(x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(n: u64, bal: f64, sv: f64) -> CreditInput {
+        CreditInput {
+            credit_prev: 250,
+            balance_mean_prev: bal,
+            send_volume_mean_prev: sv,
+            n_transactions_prev: n,
+            sum_volume: 30,
+        }
+    }
+
+    #[test]
+    fn branches() {
+        let r = V1Rule::default();
+        assert_eq!(
+            credit_v1(&r, &input(3, 0.0, 0.0)).unwrap().branch,
+            CreditBranch::WarmUp
+        );
+        assert_eq!(
+            credit_v1(&r, &input(10, 0.0, 0.0)).unwrap().branch,
+            CreditBranch::Window
+        );
+        let q = credit_v1(&r, &input(30, 0.0, 1000.0)).unwrap();
+        assert_eq!((q.credit, q.branch), (1000, CreditBranch::Quadratic));
+        let z = credit_v1(&r, &input(30, 5.0, 0.0)).unwrap();
+        assert_eq!((z.credit, z.branch), (0, CreditBranch::ZeroSendVolume));
+        let f = credit_v1(&r, &input(30, 1000.0, 1000.0)).unwrap();
+        assert_eq!((f.credit, f.branch), (250, CreditBranch::NegativeFallback));
+    }
+
+    #[test]
+    fn non_finite_is_an_error() {
+        let r = V1Rule::default();
+        assert!(matches!(
+            credit_v1(&r, &input(30, f64::NAN, 1.0)),
+            Err(CreditError::NonFinite { .. })
+        ));
+    }
+}

@@ -1,0 +1,76 @@
+//! Generators and the numpy draw formulas.
+//!
+//! Both generator families are driven through the same formulas, which are numpy's legacy
+//! `RandomState` formulas on 32-bit outputs. With MT19937 seeded by `init_genrand` they give
+//! numpy's numbers bit for bit; with ChaCha they give a portable stream of the same shape.
+//! Every function takes the generator as an explicit `&mut R`: nothing here owns or hides a
+//! generator.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+use rand_mt::Mt;
+
+/// numpy's `rand()` (`random_sample`): 53 random bits from two 32-bit outputs, in [0, 1).
+#[inline]
+pub fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    let a = rng.next_u32() >> 5;
+    let b = rng.next_u32() >> 6;
+    (f64::from(a) * 67_108_864.0 + f64::from(b)) / 9_007_199_254_740_992.0
+}
+
+/// numpy's `randint(0, 2)`: one 32-bit output, its lowest bit (masked rejection with mask 1
+/// never rejects).
+#[inline]
+pub fn randint01<R: Rng + ?Sized>(rng: &mut R) -> u32 {
+    rng.next_u32() & 1
+}
+
+/// numpy's `uniform(lo, hi)`: `lo + (hi − lo) · rand()`.
+#[inline]
+pub fn uniform<R: Rng + ?Sized>(rng: &mut R, lo: f64, hi: f64) -> f64 {
+    lo + (hi - lo) * uniform01(rng)
+}
+
+/// The generator numpy's `RandomState(seed)` holds: MT19937 seeded with `init_genrand`.
+///
+/// `seed` is numpy's 32-bit seed; run r (1-based) of a simulation with seed S uses
+/// `numpy_rng(S + r − 1)`, as the notebook's list of `RandomState(i)` does.
+pub fn numpy_rng(seed: u32) -> Mt {
+    Mt::new(seed)
+}
+
+/// The ChaCha8 stream of run `run` in subset `subset` of a simulation seeded with `seed`.
+///
+/// The key is `seed` and `subset` (little-endian u64s, then zeros) and the stream number is
+/// `run`, so every run's stream depends on those three numbers alone: never on the order in
+/// which runs execute or on how many threads execute them.
+pub fn chacha_rng(seed: u64, subset: u64, run: u64) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&subset.to_le_bytes());
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(run);
+    rng
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform01_is_in_unit_interval() {
+        let mut rng = numpy_rng(0);
+        for _ in 0..1000 {
+            let u = uniform01(&mut rng);
+            assert!((0.0..1.0).contains(&u));
+        }
+    }
+
+    #[test]
+    fn chacha_streams_differ_by_run_and_subset() {
+        let a = chacha_rng(1, 0, 1).next_u64();
+        assert_ne!(a, chacha_rng(1, 0, 2).next_u64());
+        assert_ne!(a, chacha_rng(1, 1, 1).next_u64());
+        assert_eq!(a, chacha_rng(1, 0, 1).next_u64());
+    }
+}

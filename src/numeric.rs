@@ -1,0 +1,162 @@
+//! Numeric helpers that reproduce Python's and numpy's arithmetic to the last bit.
+//!
+//! The notebook rounds with Python's `round` and averages with `numpy.mean`. Both differ
+//! from the obvious Rust one-liners in the last bits (or, for rounding, in which way a tie
+//! goes), and those bits decide whether our trajectories equal cadCAD's. Everything here is
+//! a pure function of its arguments; none of it allocates except the rare exact fallback of
+//! [`py_round`].
+
+use std::fmt::Write as _;
+
+/// Python's `s**2` for a float (or numpy float64) `s`: the C library's `pow(s, 2.0)`.
+///
+/// This is *not* always `s * s`: glibc's `pow` is not correctly rounded and differs from the
+/// exact square's nearest double in about 0.09% of inputs (by one ulp). The notebook
+/// squares with `pow`, so we call the same function. The exponent goes through
+/// `black_box` so the compiler cannot rewrite the call into a multiplication.
+#[inline]
+pub fn py_square(s: f64) -> f64 {
+    s.powf(std::hint::black_box(2.0))
+}
+
+/// The largest number of decimal places [`py_round`] accepts.
+///
+/// `10^15` is still an exact double, which the fast path relies on; no rule needs more.
+pub const ROUND_DIGITS_MAX: u32 = 15;
+
+/// Python's `round(x)` followed by `int(...)`: round half to even, to an integer.
+///
+/// Returns `None` when `x` is NaN or the rounded value does not fit an `i64` (Python would
+/// raise `ValueError` or produce a big integer there).
+#[inline]
+pub fn round_half_even(x: f64) -> Option<i64> {
+    let r = x.round_ties_even();
+    // 2^63 is exactly representable; every double below it (and >= -2^63) fits an i64.
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) {
+        Some(r as i64)
+    } else {
+        None
+    }
+}
+
+/// Python's `round(x, ndigits)` for a float `x` and `0 <= ndigits <= ROUND_DIGITS_MAX`.
+///
+/// Python rounds the *exact* binary value of `x` to `ndigits` decimal places, ties to
+/// even, and returns the double nearest to that decimal. So `round(2.675, 2) == 2.67`
+/// (2.675 is stored as 2.67499999…) and `round(0.125, 2) == 0.12` (an exact tie).
+/// Non-finite `x` is returned unchanged, as Python does; the sign of a zero result
+/// follows `x` (`round(-0.001, 2) == -0.0`).
+///
+/// Fast path: `p = x·10^d` carries an error of at most half an ulp of `p`, so when `p` is
+/// more than one ulp away from a half-integer its nearest integer `k` is the one the exact
+/// value rounds to, and `k / 10^d` (a correctly rounded division of two exact doubles) is
+/// the double nearest to the decimal. Near ties and for large magnitudes we fall back to
+/// Rust's exact decimal formatting, which rounds the exact binary value half to even, and
+/// parse the digits back (correctly rounded), which is what CPython does with `dtoa`.
+pub fn py_round(x: f64, ndigits: u32) -> f64 {
+    debug_assert!(ndigits <= ROUND_DIGITS_MAX);
+    if !x.is_finite() {
+        return x;
+    }
+    let scale = POW10[ndigits.min(ROUND_DIGITS_MAX) as usize];
+    let p = x * scale;
+    // Below 2^40 the ulp of p is at most 2^-12, far below the 0.5 margin we test.
+    if p.abs() < 1_099_511_627_776.0 {
+        let k = p.round_ties_even();
+        let margin = ((p - k).abs() - 0.5).abs();
+        // ulp(p) <= |p| * 2^-52; use a slightly larger bound to stay on the safe side.
+        let ulp_bound = p.abs().max(f64::MIN_POSITIVE) * 4.440_892_098_500_626e-16;
+        if margin > ulp_bound {
+            let r = k / scale;
+            // Keep the sign of x on a zero result, as Python does.
+            return if r == 0.0 { 0.0f64.copysign(x) } else { r };
+        }
+    }
+    py_round_exact(x, ndigits)
+}
+
+/// The exact (slow) form of [`py_round`]: decimal formatting, then parsing back.
+fn py_round_exact(x: f64, ndigits: u32) -> f64 {
+    let mut buf = String::with_capacity(48);
+    // Rust's `{:.N}` renders the exact binary value rounded half to even.
+    let _ = write!(buf, "{:.*}", ndigits as usize, x);
+    // The digits we just wrote always parse; a failure would be a formatting bug.
+    let r: f64 = buf.parse().unwrap_or(x);
+    if r == 0.0 { 0.0f64.copysign(x) } else { r }
+}
+
+const POW10: [f64; ROUND_DIGITS_MAX as usize + 1] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// numpy's pairwise summation of a float64 slice (`np.add.reduce`, used by `np.mean`).
+///
+/// Fewer than 8 values are added left to right from `0.0`; up to 128 values use eight
+/// interleaved accumulators combined as `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))` plus the
+/// leftovers left to right; longer slices split at `n/2 − (n/2) mod 8` and add the two
+/// halves' sums. The result differs from a left-to-right sum in the last bits.
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = 0.0;
+        for &v in a {
+            res += v;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
+        let full = n - n % 8;
+        let mut i = 8;
+        while i < full {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &a[full..] {
+            res += v;
+        }
+        res
+    } else {
+        let half = n / 2;
+        let split = half - half % 8;
+        pairwise_sum(&a[..split]) + pairwise_sum(&a[split..])
+    }
+}
+
+/// `numpy.mean` of a float64 slice: the pairwise sum divided once by the count.
+///
+/// An empty slice gives NaN, as numpy does (with a warning there).
+pub fn numpy_mean(a: &[f64]) -> f64 {
+    pairwise_sum(a) / a.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_go_to_even() {
+        assert_eq!(round_half_even(0.5), Some(0));
+        assert_eq!(round_half_even(1.5), Some(2));
+        assert_eq!(round_half_even(2.5), Some(2));
+        assert_eq!(round_half_even(-0.5), Some(0));
+        assert_eq!(round_half_even(f64::NAN), None);
+        assert_eq!(round_half_even(9.3e18), None);
+    }
+
+    #[test]
+    fn round_two_places_uses_the_exact_binary_value() {
+        assert_eq!(py_round(0.125, 2), 0.12);
+        assert_eq!(py_round(0.375, 2), 0.38);
+        assert_eq!(py_round(2.675, 2), 2.67);
+        assert!(py_round(-0.001, 2).is_sign_negative());
+    }
+
+    #[test]
+    fn pairwise_matches_plain_sum_on_integers() {
+        let v: Vec<f64> = (0..1000).map(f64::from).collect();
+        assert_eq!(pairwise_sum(&v), 499_500.0);
+    }
+}

@@ -1,0 +1,193 @@
+//! The trajectory CSV format: cadCAD's result DataFrame, one row per (run, timestep).
+//!
+//! Floats are written in the shortest form that parses back to the same double (Rust's
+//! `Display` for `f64`), integers as integers, so `pandas.read_csv` of our output gives the
+//! notebook's DataFrame and parsing it back gives identical values.
+
+use std::io::{self, Write};
+
+use crate::state::State;
+
+/// The header line, exactly cadCAD's column order.
+pub const HEADER: &str = "userBalance,avgUserBalance,totalNumTransactions,userCredit,userCapacity,sendVolume,avgSendVolume,transaction,simulation,subset,run,substep,timestep";
+
+/// One row of the CSV: a state and where it sits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row {
+    /// The state.
+    pub state: State,
+    /// cadCAD's simulation index (always 0 here).
+    pub simulation: u64,
+    /// cadCAD's subset (parameter-set) index.
+    pub subset: u64,
+    /// The 1-based run.
+    pub run: u64,
+    /// 0 for the genesis row, 1 otherwise.
+    pub substep: u64,
+    /// The timestep.
+    pub timestep: u64,
+}
+
+/// Writes the header line.
+pub fn write_header<W: Write + ?Sized>(w: &mut W) -> io::Result<()> {
+    writeln!(w, "{HEADER}")
+}
+
+/// Writes one state of run `run` (subset 0, simulation 0) at `timestep`.
+pub fn write_state<W: Write + ?Sized>(
+    w: &mut W,
+    run: u64,
+    timestep: u64,
+    s: &State,
+) -> io::Result<()> {
+    write_row(
+        w,
+        &Row {
+            state: *s,
+            simulation: 0,
+            subset: 0,
+            run,
+            substep: u64::from(timestep > 0),
+            timestep,
+        },
+    )
+}
+
+/// Writes one row.
+pub fn write_row<W: Write + ?Sized>(w: &mut W, r: &Row) -> io::Result<()> {
+    let s = &r.state;
+    writeln!(
+        w,
+        "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        s.balance,
+        s.balance_mean,
+        s.n_transactions,
+        s.credit,
+        s.capacity,
+        s.send_volume,
+        s.send_volume_mean,
+        s.transaction,
+        r.simulation,
+        r.subset,
+        r.run,
+        r.substep,
+        r.timestep
+    )
+}
+
+/// A CSV that is not a trajectory: says where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be read or is not CSV.
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    /// The header is not the trajectory header.
+    #[error("header is {found:?}, expected {HEADER:?}")]
+    Header {
+        /// The header found.
+        found: String,
+    },
+    /// A cell does not hold a value of its column's type.
+    #[error("line {line}, column `{column}`: {value:?} is not {expected}")]
+    Cell {
+        /// 1-based line in the file.
+        line: u64,
+        /// The column.
+        column: &'static str,
+        /// The cell's text.
+        value: String,
+        /// What the column holds.
+        expected: &'static str,
+    },
+}
+
+const COLUMNS: [&str; 13] = [
+    "userBalance",
+    "avgUserBalance",
+    "totalNumTransactions",
+    "userCredit",
+    "userCapacity",
+    "sendVolume",
+    "avgSendVolume",
+    "transaction",
+    "simulation",
+    "subset",
+    "run",
+    "substep",
+    "timestep",
+];
+
+/// Reads a trajectory CSV (ours or cadCAD's) into rows.
+///
+/// Integer columns also accept an integral float such as `92.0` (pandas writes integer
+/// columns that way once they hold a NaN-free float dtype).
+pub fn read_rows<R: io::Read>(reader: R) -> Result<Vec<Row>, ReadError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
+    let header: Vec<String> = rdr.headers()?.iter().map(str::to_owned).collect();
+    if header != COLUMNS {
+        return Err(ReadError::Header {
+            found: header.join(","),
+        });
+    }
+    let mut rows = Vec::new();
+    for record in rdr.records() {
+        let record = record?;
+        let line = record.position().map_or(0, |p| p.line());
+        let f = |i: usize| -> Result<f64, ReadError> {
+            let v = record.get(i).unwrap_or("");
+            v.trim().parse::<f64>().map_err(|_| ReadError::Cell {
+                line,
+                column: COLUMNS[i],
+                value: v.to_owned(),
+                expected: "a number",
+            })
+        };
+        let int = |i: usize| -> Result<i64, ReadError> {
+            let v = record.get(i).unwrap_or("");
+            let t = v.trim();
+            t.parse::<i64>()
+                .ok()
+                .or_else(|| {
+                    t.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
+                        .map(|x| x as i64)
+                })
+                .ok_or(ReadError::Cell {
+                    line,
+                    column: COLUMNS[i],
+                    value: v.to_owned(),
+                    expected: "an integer",
+                })
+        };
+        let uint = |i: usize| -> Result<u64, ReadError> {
+            let x = int(i)?;
+            u64::try_from(x).map_err(|_| ReadError::Cell {
+                line,
+                column: COLUMNS[i],
+                value: x.to_string(),
+                expected: "a non-negative integer",
+            })
+        };
+        rows.push(Row {
+            state: State {
+                balance: f(0)?,
+                balance_mean: f(1)?,
+                n_transactions: uint(2)?,
+                credit: int(3)?,
+                capacity: int(4)?,
+                send_volume: int(5)?,
+                send_volume_mean: f(6)?,
+                transaction: int(7)?,
+            },
+            simulation: uint(8)?,
+            subset: uint(9)?,
+            run: uint(10)?,
+            substep: uint(11)?,
+            timestep: uint(12)?,
+        });
+    }
+    Ok(rows)
+}
