@@ -1,0 +1,149 @@
+//! Command-line definition and glue: parse, call the library, write files, map errors to
+//! exit codes (0 success, 2 bad input, 1 a failure while running).
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+mod simulate;
+
+/// Exit code for bad input (flags, config, parameters).
+pub(crate) const EXIT_USAGE: i32 = 2;
+/// Exit code for a failure while running (for example, an unwritable output).
+pub(crate) const EXIT_FAILURE: i32 = 1;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "currents",
+    version,
+    about = "Simulate and verify mutual-credit credit rules",
+    allow_negative_numbers = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run seeded Monte Carlo simulations of the V1 model and write the trajectories as CSV.
+    Simulate(simulate::SimulateArgs),
+}
+
+/// Parses the process arguments and runs the command; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    match cli.command {
+        Command::Simulate(args) => simulate::run(args),
+    }
+}
+
+/// Prints a clap error as one line (help and version are printed in full).
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            0
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            let _ = e.print();
+            EXIT_USAGE
+        }
+        kind => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("error: invalid arguments")
+                .trim_end();
+            if matches!(
+                kind,
+                ErrorKind::UnknownArgument | ErrorKind::InvalidSubcommand
+            ) {
+                eprintln!("{first} (accepted: {})", accepted_flags());
+            } else {
+                eprintln!("{first}");
+            }
+            EXIT_USAGE
+        }
+    }
+}
+
+/// The flags of the subcommand named in the arguments, or the subcommands.
+fn accepted_flags() -> String {
+    let cmd = Cli::command();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sub = cmd
+        .get_subcommands()
+        .find(|s| args.iter().any(|a| a == s.get_name()));
+    match sub {
+        Some(sub) => sub
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Prints `error: msg` on stderr and returns the bad-input exit code.
+pub(crate) fn usage_error(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {msg}");
+    EXIT_USAGE
+}
+
+/// Writes to stdout for `-`, else to a temporary file beside `path` renamed into place on
+/// success, so a failed run never leaves a partial file.
+pub(crate) fn write_output(
+    path: &str,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    if path == "-" {
+        let stdout = io::stdout();
+        let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
+        body(&mut w)?;
+        return w.flush();
+    }
+    let target = Path::new(path);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".currents-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot write in {}: {e}", dir.display())))?;
+    {
+        let mut w = BufWriter::with_capacity(1 << 16, tmp.as_file());
+        body(&mut w)?;
+        w.flush()?;
+    }
+    tmp.persist(target)
+        .map_err(|e| io::Error::new(e.error.kind(), format!("cannot write {path}: {}", e.error)))?;
+    Ok(())
+}
+
+/// A progress bar over runs on stderr, shown only for long jobs on a terminal.
+fn progress_bar(work: u64, n_runs: u64) -> indicatif::ProgressBar {
+    if work < 5_000_000 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n_runs);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} runs {pos}/{len} [{elapsed_precise}, eta {eta}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
