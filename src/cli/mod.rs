@@ -101,6 +101,30 @@ pub(crate) fn usage_error(msg: impl std::fmt::Display) -> i32 {
     EXIT_USAGE
 }
 
+/// Checks before any work that `--out` names a file in an existing directory.
+pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
+    if path == "-" {
+        return Ok(());
+    }
+    let target = Path::new(path);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if path.is_empty() || path.ends_with('/') || target.is_dir() {
+        return Err(format!(
+            "invalid value for `out`: {path:?} (accepted: a file path, or - for stdout)"
+        ));
+    }
+    if !dir.is_dir() {
+        return Err(format!(
+            "invalid value for `out`: {path:?} (accepted: a file in an existing directory; {} does not exist)",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Writes to stdout for `-`, else to a temporary file beside `path` renamed into place on
 /// success, so a failed run never leaves a partial file.
 pub(crate) fn write_output(

@@ -11,7 +11,7 @@ use currents::params::{
 };
 use currents::{RngKind, SimConfig, simulate_run, trajectory_csv};
 
-use super::{EXIT_FAILURE, progress_bar, usage_error, write_output};
+use super::{EXIT_FAILURE, check_out_path, progress_bar, usage_error, write_output};
 
 pub(crate) fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
     move |s: &str| {
@@ -36,28 +36,28 @@ pub(crate) fn rng_kind(s: &str) -> Result<RngKind, String> {
 #[derive(Args, Debug)]
 pub(crate) struct SimulateArgs {
     /// Monte Carlo runs [default: 10]
-    #[arg(long, value_name = "N", value_parser = whole(1, RUNS_MAX))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole(1, RUNS_MAX))]
     runs: Option<u64>,
     /// Steps per run [default: 365]
-    #[arg(long, value_name = "T", value_parser = whole(1, STEPS_MAX))]
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = whole(1, STEPS_MAX))]
     steps: Option<u64>,
     /// Seed; with numpy, run r uses RandomState(seed + r - 1) [default: 0]
-    #[arg(long, value_name = "S", value_parser = whole(0, u64::MAX))]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
     seed: Option<u64>,
     /// Generator family: chacha or numpy [default: chacha]
     #[arg(long, value_name = "chacha|numpy", value_parser = rng_kind)]
     rng: Option<RngKind>,
     /// Integrity coefficient, |X| <= 100 (1 = balanced) [default: 1]
-    #[arg(long, value_name = "X", value_parser = number)]
+    #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = number)]
     integrity: Option<f64>,
     /// Average transaction amount, 0 < A <= 1e6 [default: 100]
-    #[arg(long, value_name = "A", value_parser = number)]
+    #[arg(long, value_name = "A", allow_hyphen_values = true, value_parser = number)]
     avg_amount: Option<f64>,
     /// Send-volume window (sumVolume), K >= 1 [default: 30]
-    #[arg(long, value_name = "K", value_parser = whole(0, u64::MAX))]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
     sum_volume: Option<u64>,
     /// Credit and capacity at genesis [default: 250]
-    #[arg(long, value_name = "C", value_parser = whole(0, INITIAL_CREDIT_MAX as u64))]
+    #[arg(long, value_name = "C", allow_hyphen_values = true, value_parser = whole(0, INITIAL_CREDIT_MAX as u64))]
     initial_credit: Option<u64>,
     /// Output CSV path; `-` is stdout [default: stdout]
     #[arg(long, value_name = "PATH")]
@@ -98,6 +98,9 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
         Err(e) => return usage_error(e),
     };
     let out = settings.out.as_deref().unwrap_or("-");
+    if let Err(msg) = check_out_path(out) {
+        return usage_error(msg);
+    }
     match write_output(out, |w| write_trajectories(&config, w)) {
         Ok(()) => 0,
         Err(e) => {
