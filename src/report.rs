@@ -75,13 +75,7 @@ pub fn render(scenario: &Scenario, source: &str) -> Result<String, RunError<Infa
     header(&mut out, scenario, source);
     let config = &scenario.config;
     let n_steps = config.n_steps();
-    let every = scenario
-        .table_every
-        .unwrap_or(if n_steps <= TABLE_FULL_STEPS_MAX {
-            1
-        } else {
-            TABLE_EVERY_DEFAULT
-        });
+    let every = table_every(scenario);
 
     let mut runs: Vec<RunSummary> = Vec::new();
     let mut digest = Fnv1a64::new();
@@ -112,6 +106,17 @@ pub fn render(scenario: &Scenario, source: &str) -> Result<String, RunError<Infa
 
     summary(&mut out, &runs, digest.finish());
     Ok(out)
+}
+
+/// The table stride: the scenario's `table-every` (at least 1), else every step for short
+/// scenarios and [`TABLE_EVERY_DEFAULT`] for long ones.
+fn table_every(scenario: &Scenario) -> u64 {
+    let default = if scenario.config.n_steps() <= TABLE_FULL_STEPS_MAX {
+        1
+    } else {
+        TABLE_EVERY_DEFAULT
+    };
+    scenario.table_every.unwrap_or(default).max(1)
 }
 
 fn header(out: &mut String, scenario: &Scenario, source: &str) {
@@ -175,14 +180,7 @@ fn header(out: &mut String, scenario: &Scenario, source: &str) {
         "floats",
         &"shortest decimal that parses back to the same double: every value is exact",
     );
-    let n_steps = config.n_steps();
-    let every = scenario
-        .table_every
-        .unwrap_or(if n_steps <= TABLE_FULL_STEPS_MAX {
-            1
-        } else {
-            TABLE_EVERY_DEFAULT
-        });
+    let every = table_every(scenario);
     if every == 1 {
         kv("table", &"every step (step 0 is the genesis state)");
     } else {
