@@ -11,6 +11,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use currents::history::ExactHistory;
 use currents::report::{
@@ -19,7 +20,7 @@ use currents::report::{
 };
 use currents::scenario::{RuleSpec, Scenario};
 use currents::trajectory_csv::read_rows;
-use currents::{State, Trajectory, V1Rule, draws, simulate_run};
+use currents::{State, Trajectory, V1Rule, draws};
 
 /// The name of the generator value-stability snapshot (`tests/value_stability.rs`).
 const GENERATORS_SNAPSHOT: &str = "generators.snap";
@@ -250,28 +251,68 @@ fn check_summary(at: &str, stored: &str, rows: &[currents::trajectory_csv::Row],
     assert_eq!(summary_rows(stored), expected, "{at}: summary");
 }
 
-/// A scenario with the default rule gives exactly what `currents simulate` computes
-/// (`simulate_run`), so a snapshot can be reproduced with the command in its header.
+/// The `reproduce:` line of every stored snapshot reproduces its numbers: running that
+/// `currents simulate` command gives a CSV whose rows equal every tabled row, floats bit
+/// for bit.
 #[test]
-fn scenario_runs_are_simulate_runs() {
-    for name in ["chacha_default.toml", "notebook_default.toml"] {
-        let (_, s) = named(name);
-        let mut from_scenario = Vec::new();
-        s.for_each_state(|run, t, st| -> Result<(), ()> {
-            from_scenario.push((run, t, *st));
-            Ok(())
-        })
-        .unwrap();
-        let mut from_simulate = Vec::new();
-        for run in 1..=s.config.n_runs() {
-            simulate_run(&s.config, run, |t, st| -> Result<(), ()> {
-                from_simulate.push((run, t, *st));
-                Ok(())
-            })
-            .unwrap();
+fn reproduce_commands_reproduce_the_tables() {
+    let mut n_checked = 0;
+    for path in scenario_files() {
+        let stored =
+            stored_report(&path).unwrap_or_else(|| panic!("{}: no stored snapshot", source(&path)));
+        let command = stored
+            .lines()
+            .find_map(|l| l.strip_prefix("reproduce:"))
+            .expect("a reproduce line")
+            .trim();
+        let Some(args) = command.strip_prefix("currents ") else {
+            continue;
+        };
+        let out = Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args(args.split_whitespace())
+            .output()
+            .expect("run currents");
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows = read_rows(&out.stdout[..]).expect("our CSV parses");
+        for t in tabled_states(&stored) {
+            let r = rows
+                .iter()
+                .find(|r| r.run == t.run && r.timestep == t.step)
+                .unwrap_or_else(|| panic!("{command}: no run {} step {}", t.run, t.step));
+            let st = &r.state;
+            let written = [
+                st.balance.to_string(),
+                st.balance_mean.to_string(),
+                st.credit.to_string(),
+                st.capacity.to_string(),
+                st.send_volume.to_string(),
+                st.send_volume_mean.to_string(),
+                st.transaction.to_string(),
+            ];
+            assert_eq!(
+                t.values,
+                written,
+                "{}: run {} step {}",
+                source(&path),
+                t.run,
+                t.step
+            );
         }
-        assert!(from_scenario == from_simulate, "{name}");
+        n_checked += 1;
     }
+    let n_simulate_rule = scenario_files()
+        .iter()
+        .filter(|p| load(p).rule.is_simulate_default())
+        .count();
+    assert!(n_checked > 0);
+    assert_eq!(
+        n_checked, n_simulate_rule,
+        "a scenario of the simulate rule has no command"
+    );
 }
 
 /// The first (run, step, column) where two runs of the same scenario under two rules
