@@ -24,6 +24,8 @@ pub mod history;
 pub mod model;
 pub mod numeric;
 pub mod params;
+pub mod report;
+pub mod scenario;
 pub mod sim;
 pub mod state;
 pub mod trajectory_csv;

@@ -1,0 +1,580 @@
+//! Scenario files: a whole seeded experiment as data (rule, parameters, generator, seed,
+//! runs, steps), and running it.
+//!
+//! A scenario is what a snapshot test, and later a comparison tool, needs to reproduce a set
+//! of trajectories exactly. It is written in TOML:
+//!
+//! ```toml
+//! description = "The notebook's own run: default parameters, numpy's RandomState(0)."
+//! rule = "currents-v1"        # or a table: [rule] name = "currents-v1", quad-coef = -3
+//! generator = "numpy"         # "numpy" or "chacha"
+//! seed = 0
+//! runs = 1
+//! steps = 365
+//!
+//! [params]                    # each key optional; missing keys take the notebook's value
+//! integrity = 1
+//! avg-amount = 100
+//! sum-volume = 30
+//! initial-credit = 250
+//! ```
+//!
+//! Optional keys: `reference` (a cadCAD trajectory file with the same parameters, which the
+//! tests compare the snapshot with) and `table-every` (the stride of the trajectory table of
+//! long scenarios, see [`crate::report`]). Keys may be spelled with `-` or `_`.
+//!
+//! The rule is a *name* with optional parameters, mapped here to a [`RuleSpec`]; an unknown
+//! name is an error listing the known ones ([`RULE_NAMES`]). Parsing does no I/O: the
+//! caller reads the file and hands the text to [`Scenario::from_toml_str`].
+
+use std::fmt;
+
+use rand_core::Rng;
+
+use crate::credit::{CreditRule, V1Rule};
+use crate::draws::{chacha_rng, numpy_rng};
+use crate::history::ExactHistory;
+use crate::numeric::ROUND_DIGITS_MAX;
+use crate::params::{ParamError, Params, RngKind, STEPS_MAX, SimConfig};
+use crate::sim::{RunError, Trajectory};
+use crate::state::State;
+
+/// The rule names a scenario may use.
+pub const RULE_NAMES: [&str; 1] = [V1_NAME];
+/// The name of the notebook's rule ([`V1Rule`]).
+pub const V1_NAME: &str = "currents-v1";
+
+/// The keys of a scenario file's top level.
+pub const SCENARIO_KEYS: [&str; 9] = [
+    "description",
+    "rule",
+    "generator",
+    "seed",
+    "runs",
+    "steps",
+    "params",
+    "reference",
+    "table-every",
+];
+/// The keys of a scenario's `[params]` table.
+pub const PARAM_KEYS: [&str; 4] = ["integrity", "avg-amount", "sum-volume", "initial-credit"];
+/// The keys of a `currents-v1` rule table.
+pub const V1_KEYS: [&str; 5] = ["name", "quad-coef", "intercept", "warmup", "round-digits"];
+
+/// The most states (runs × steps) one scenario may hold: a scenario becomes a text file that
+/// people review, and its test must stay quick.
+pub const SCENARIO_STATES_MAX: u64 = 1_000_000;
+/// The largest accepted magnitude of a V1 coefficient (`quad-coef`, `intercept`).
+pub const RULE_COEF_ABS_MAX: f64 = 1_000_000.0;
+
+/// A bad scenario file. Every variant names the key, and what is accepted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScenarioError {
+    /// The text is not valid TOML.
+    #[error("not valid TOML at line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key that the table does not know.
+    #[error("unknown key `{key}` in {table} (accepted keys: {accepted})")]
+    UnknownKey {
+        /// Where: `the scenario`, `[params]` or `[rule]`.
+        table: &'static str,
+        /// The key as written.
+        key: String,
+        /// The keys accepted there.
+        accepted: String,
+    },
+    /// A required key is missing.
+    #[error("missing key `{key}` (accepted: {accepted})")]
+    MissingKey {
+        /// The key.
+        key: &'static str,
+        /// What it should hold.
+        accepted: String,
+    },
+    /// A key holds a value of the wrong type or range.
+    #[error(transparent)]
+    Value(#[from] ParamError),
+}
+
+/// A credit rule chosen by name, with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RuleSpec {
+    /// `currents-v1`: the notebook's rule, possibly with other constants.
+    V1(V1Rule),
+}
+
+impl RuleSpec {
+    /// The rule's name as scenario files spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleSpec::V1(_) => V1_NAME,
+        }
+    }
+
+    /// True when this is the rule `currents simulate` runs (V1 with the notebook's constants).
+    pub fn is_simulate_default(&self) -> bool {
+        matches!(self, RuleSpec::V1(r) if *r == V1Rule::default())
+    }
+}
+
+impl fmt::Display for RuleSpec {
+    /// The name and every parameter, e.g.
+    /// `currents-v1 (quad-coef = -3, intercept = 1, warmup = 7, round-digits = 2)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleSpec::V1(r) => write!(
+                f,
+                "{V1_NAME} (quad-coef = {}, intercept = {}, warmup = {}, round-digits = {})",
+                r.quad_coef, r.intercept, r.warmup, r.round_digits
+            ),
+        }
+    }
+}
+
+/// A validated scenario: everything needed to reproduce its trajectories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Why the scenario exists, in a sentence.
+    pub description: String,
+    /// The credit rule.
+    pub rule: RuleSpec,
+    /// Parameters, steps, runs, seed and generator.
+    pub config: SimConfig,
+    /// A cadCAD trajectory file with the same workload, relative to the crate root.
+    pub reference: Option<String>,
+    /// The stride of the trajectory table, when the file sets one.
+    pub table_every: Option<u64>,
+}
+
+impl Scenario {
+    /// Parses and validates a scenario file's text.
+    pub fn from_toml_str(text: &str) -> Result<Self, ScenarioError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
+            ScenarioError::Syntax {
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        let top = keyed(&table, "the scenario", &SCENARIO_KEYS)?;
+        let get = |key: &'static str| top.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        let require = |key: &'static str, accepted: &str| {
+            get(key).ok_or_else(|| ScenarioError::MissingKey {
+                key,
+                accepted: accepted.to_owned(),
+            })
+        };
+
+        let description = as_string(
+            "description",
+            require("description", "a sentence saying what the scenario shows")?,
+            "a string",
+        )?;
+        let rule = parse_rule(require("rule", &rule_accepted())?)?;
+        let generator = RngKind::parse(&as_string(
+            "generator",
+            require("generator", "\"numpy\" or \"chacha\"")?,
+            "\"numpy\" or \"chacha\"",
+        )?)
+        .map_err(|e| ParamError::new("generator", e.value, "\"numpy\" or \"chacha\""))?;
+        let seed = as_whole("seed", require("seed", "a whole number >= 0")?, 0, i64::MAX)? as u64;
+        let steps_accepted = format!("a whole number in [1, {STEPS_MAX}]");
+        let runs = as_whole("runs", require("runs", "a whole number >= 1")?, 1, i64::MAX)? as u64;
+        let steps = as_whole(
+            "steps",
+            require("steps", &steps_accepted)?,
+            1,
+            STEPS_MAX as i64,
+        )? as u64;
+        let params = match get("params") {
+            Some(v) => parse_params(v)?,
+            None => Params::default(),
+        };
+        let config = SimConfig::new(params, steps, runs, seed, generator)?;
+        if runs.saturating_mul(steps) > SCENARIO_STATES_MAX {
+            return Err(ParamError::new(
+                "runs",
+                runs,
+                format!("runs x steps <= {SCENARIO_STATES_MAX} (this scenario has {steps} steps)"),
+            )
+            .into());
+        }
+        let reference = get("reference")
+            .map(|v| as_string("reference", v, "a path relative to the crate root"))
+            .transpose()?;
+        let table_every = get("table-every")
+            .map(|v| as_whole("table-every", v, 1, STEPS_MAX as i64).map(|k| k as u64))
+            .transpose()?;
+        Ok(Scenario {
+            description,
+            rule,
+            config,
+            reference,
+            table_every,
+        })
+    }
+
+    /// The generator run `run` (1-based) draws from, as the report names it:
+    /// `RandomState(seed + run - 1)` or `chacha_rng(seed, 0, run)`.
+    pub fn generator_of_run(&self, run: u64) -> String {
+        match self.config.rng() {
+            RngKind::Numpy => format!("RandomState({})", self.config.seed() + run - 1),
+            RngKind::Chacha => format!("chacha_rng({}, 0, {run})", self.config.seed()),
+        }
+    }
+
+    /// Runs every run of the scenario in order, calling `visit(run, timestep, state)` for the
+    /// genesis state (timestep 0) and after every step.
+    ///
+    /// Run r draws from `numpy_rng(seed + r − 1)` or `chacha_rng(seed, 0, r)`, exactly as
+    /// `currents simulate` does, so a scenario with the default rule gives the numbers
+    /// `currents simulate` gives. The means are computed exactly ([`ExactHistory`]).
+    pub fn for_each_state<E>(
+        &self,
+        mut visit: impl FnMut(u64, u64, &State) -> Result<(), E>,
+    ) -> Result<(), RunError<E>> {
+        for run in 1..=self.config.n_runs() {
+            match self.rule {
+                RuleSpec::V1(rule) => self.run_one(rule, run, &mut visit)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn run_one<C: CreditRule, E>(
+        &self,
+        rule: C,
+        run: u64,
+        visit: &mut impl FnMut(u64, u64, &State) -> Result<(), E>,
+    ) -> Result<(), RunError<E>> {
+        let config = &self.config;
+        let trajectory = Trajectory::<C, ExactHistory>::new(*config.params(), rule);
+        match config.rng() {
+            RngKind::Numpy => {
+                // SimConfig guarantees seed + n_runs − 1 fits numpy's u32 seed.
+                let seed = u32::try_from(config.seed() + run - 1).unwrap_or(u32::MAX);
+                drive(
+                    trajectory,
+                    config.n_steps(),
+                    &mut numpy_rng(seed),
+                    run,
+                    visit,
+                )
+            }
+            RngKind::Chacha => drive(
+                trajectory,
+                config.n_steps(),
+                &mut chacha_rng(config.seed(), 0, run),
+                run,
+                visit,
+            ),
+        }
+    }
+}
+
+fn drive<C: CreditRule, R: Rng, E>(
+    mut trajectory: Trajectory<C, ExactHistory>,
+    n_steps: u64,
+    rng: &mut R,
+    run: u64,
+    visit: &mut impl FnMut(u64, u64, &State) -> Result<(), E>,
+) -> Result<(), RunError<E>> {
+    visit(run, 0, trajectory.state()).map_err(RunError::Visit)?;
+    for timestep in 1..=n_steps {
+        trajectory.advance(rng).map_err(|source| RunError::Step {
+            run,
+            timestep,
+            source,
+        })?;
+        visit(run, timestep, trajectory.state()).map_err(RunError::Visit)?;
+    }
+    Ok(())
+}
+
+fn rule_accepted() -> String {
+    format!(
+        "a rule name ({}) or a table with `name` and the rule's parameters",
+        RULE_NAMES.join(", ")
+    )
+}
+
+fn parse_rule(v: &toml::Value) -> Result<RuleSpec, ScenarioError> {
+    let (name, table) = match v {
+        toml::Value::String(s) => (s.as_str(), None),
+        toml::Value::Table(t) => {
+            let name = t.get("name").ok_or_else(|| ScenarioError::MissingKey {
+                key: "rule.name",
+                accepted: format!("one of: {}", RULE_NAMES.join(", ")),
+            })?;
+            let toml::Value::String(name) = name else {
+                return Err(ParamError::new(
+                    "rule.name",
+                    describe(name),
+                    format!("one of: {}", RULE_NAMES.join(", ")),
+                )
+                .into());
+            };
+            (name.as_str(), Some(t))
+        }
+        other => return Err(ParamError::new("rule", describe(other), rule_accepted()).into()),
+    };
+    match name {
+        V1_NAME => {
+            let mut rule = V1Rule::default();
+            let Some(t) = table else {
+                return Ok(RuleSpec::V1(rule));
+            };
+            for (key, v) in keyed(t, "[rule] of currents-v1", &V1_KEYS)? {
+                match key {
+                    "name" => {}
+                    "quad-coef" => rule.quad_coef = as_coef("rule.quad-coef", v)?,
+                    "intercept" => rule.intercept = as_coef("rule.intercept", v)?,
+                    "warmup" => {
+                        rule.warmup = as_whole("rule.warmup", v, 0, STEPS_MAX as i64)? as u64
+                    }
+                    "round-digits" => {
+                        rule.round_digits =
+                            as_whole("rule.round-digits", v, 0, i64::from(ROUND_DIGITS_MAX))? as u32
+                    }
+                    _ => unreachable!("keyed() returns only accepted keys"),
+                }
+            }
+            Ok(RuleSpec::V1(rule))
+        }
+        other => Err(ParamError::new(
+            "rule.name",
+            format!("{other:?}"),
+            format!("one of: {}", RULE_NAMES.join(", ")),
+        )
+        .into()),
+    }
+}
+
+fn parse_params(v: &toml::Value) -> Result<Params, ScenarioError> {
+    let toml::Value::Table(t) = v else {
+        return Err(ParamError::new(
+            "params",
+            describe(v),
+            format!("a table with keys {}", PARAM_KEYS.join(", ")),
+        )
+        .into());
+    };
+    let d = Params::default();
+    let (mut integrity, mut avg_amount) = (d.integrity(), d.avg_amount());
+    let (mut sum_volume, mut initial_credit) = (d.sum_volume(), d.initial_credit());
+    for (key, v) in keyed(t, "[params]", &PARAM_KEYS)? {
+        match key {
+            "integrity" => integrity = as_number("params.integrity", v)?,
+            "avg-amount" => avg_amount = as_number("params.avg-amount", v)?,
+            "sum-volume" => sum_volume = as_whole("params.sum-volume", v, 1, i64::MAX)? as u64,
+            "initial-credit" => initial_credit = as_whole("params.initial-credit", v, 0, i64::MAX)?,
+            _ => unreachable!("keyed() returns only accepted keys"),
+        }
+    }
+    Ok(Params::new(
+        integrity,
+        avg_amount,
+        sum_volume,
+        initial_credit,
+    )?)
+}
+
+/// The entries of `table` under their canonical names (`_` read as `-`); an unknown key is
+/// an error listing `accepted`.
+fn keyed<'a>(
+    table: &'a toml::Table,
+    where_: &'static str,
+    accepted: &[&'static str],
+) -> Result<Vec<(&'static str, &'a toml::Value)>, ScenarioError> {
+    table
+        .iter()
+        .map(|(key, v)| {
+            let k = key.replace('_', "-");
+            match accepted.iter().copied().find(|a| *a == k) {
+                Some(a) => Ok((a, v)),
+                None => Err(ScenarioError::UnknownKey {
+                    table: where_,
+                    key: key.clone(),
+                    accepted: accepted.join(", "),
+                }),
+            }
+        })
+        .collect()
+}
+
+fn describe(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn as_whole(field: &'static str, v: &toml::Value, lo: i64, hi: i64) -> Result<i64, ParamError> {
+    match v {
+        toml::Value::Integer(i) if (lo..=hi).contains(i) => Ok(*i),
+        _ => Err(ParamError::new(
+            field,
+            describe(v),
+            format!("a whole number in [{lo}, {hi}]"),
+        )),
+    }
+}
+
+fn as_number(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
+    match v {
+        toml::Value::Integer(i) => Ok(*i as f64),
+        toml::Value::Float(x) => Ok(*x),
+        _ => Err(ParamError::new(field, describe(v), "a number")),
+    }
+}
+
+fn as_coef(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
+    let x = as_number(field, v)?;
+    if x.is_finite() && x.abs() <= RULE_COEF_ABS_MAX {
+        Ok(x)
+    } else {
+        Err(ParamError::new(
+            field,
+            x,
+            format!("a finite number in [-{RULE_COEF_ABS_MAX}, {RULE_COEF_ABS_MAX}]"),
+        ))
+    }
+}
+
+fn as_string(field: &'static str, v: &toml::Value, accepted: &str) -> Result<String, ParamError> {
+    match v {
+        toml::Value::String(s) => Ok(s.clone()),
+        _ => Err(ParamError::new(field, describe(v), accepted)),
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "description = \"d\"\nrule = \"currents-v1\"\ngenerator = \"chacha\"\nseed = 3\nruns = 2\nsteps = 10\n";
+
+    fn err(text: &str) -> ScenarioError {
+        Scenario::from_toml_str(text).unwrap_err()
+    }
+
+    #[test]
+    fn minimal_scenario_takes_notebook_params_and_rule() {
+        let s = Scenario::from_toml_str(MINIMAL).unwrap();
+        assert_eq!(s.rule, RuleSpec::V1(V1Rule::default()));
+        assert_eq!(*s.config.params(), Params::default());
+        assert_eq!(
+            (s.config.seed(), s.config.n_runs(), s.config.n_steps()),
+            (3, 2, 10)
+        );
+        assert_eq!(s.config.rng(), RngKind::Chacha);
+        assert!(s.rule.is_simulate_default());
+    }
+
+    #[test]
+    fn rule_table_sets_v1_coefficients_in_both_spellings() {
+        let text = MINIMAL.replace(
+            "rule = \"currents-v1\"\n",
+            "[rule]\nname = \"currents-v1\"\nquad_coef = -2.9\nround-digits = 3\n",
+        );
+        // `[rule]` must come after the top-level keys in TOML: move it to the end.
+        let (top, rule) = text.split_at(text.find("[rule]").unwrap());
+        let (rule, rest) = rule.split_at(rule.find("generator").unwrap());
+        let s = Scenario::from_toml_str(&format!("{top}{rest}{rule}")).unwrap();
+        let RuleSpec::V1(r) = s.rule;
+        assert_eq!((r.quad_coef, r.round_digits, r.warmup), (-2.9, 3, 7));
+        assert!(!s.rule.is_simulate_default());
+    }
+
+    #[test]
+    fn unknown_rule_name_lists_known_names() {
+        let e = err(&MINIMAL.replace("currents-v1", "currents-v9"));
+        assert_eq!(
+            e,
+            ScenarioError::Value(ParamError::new(
+                "rule.name",
+                "\"currents-v9\"",
+                "one of: currents-v1"
+            ))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_the_accepted_ones() {
+        let e = err(&format!("{MINIMAL}stepz = 4\n"));
+        assert!(
+            matches!(&e, ScenarioError::UnknownKey { table: "the scenario", key, .. } if key == "stepz"),
+            "{e}"
+        );
+        let e = err(&format!("{MINIMAL}[params]\nintegrety = 0.5\n"));
+        assert!(
+            matches!(&e, ScenarioError::UnknownKey { table: "[params]", key, .. } if key == "integrety"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("integrity, avg-amount"), "{e}");
+    }
+
+    #[test]
+    fn missing_and_out_of_range_values_are_named() {
+        let e = err(&MINIMAL.replace("steps = 10\n", ""));
+        assert!(matches!(e, ScenarioError::MissingKey { key: "steps", .. }));
+        let e = err(&format!("{MINIMAL}[params]\navg-amount = 0\n"));
+        assert!(matches!(
+            e,
+            ScenarioError::Value(ParamError {
+                field: "avg-amount",
+                ..
+            })
+        ));
+        let e = err(&MINIMAL.replace("seed = 3", "seed = \"3\""));
+        assert_eq!(
+            e.to_string(),
+            "invalid value for `seed`: \"3\" (accepted: a whole number in [0, 9223372036854775807])"
+        );
+        let e = err(&MINIMAL.replace("generator = \"chacha\"", "generator = \"mt\""));
+        assert!(matches!(
+            e,
+            ScenarioError::Value(ParamError {
+                field: "generator",
+                ..
+            })
+        ));
+        let e = err(&MINIMAL
+            .replace("runs = 2", "runs = 1000")
+            .replace("steps = 10", "steps = 1001"));
+        assert!(matches!(
+            e,
+            ScenarioError::Value(ParamError { field: "runs", .. })
+        ));
+        let e = err(&(MINIMAL.replace("rule = \"currents-v1\"\n", "")
+            + "[rule]\nname = \"currents-v1\"\nquad-coef = inf\n"));
+        assert!(matches!(
+            e,
+            ScenarioError::Value(ParamError {
+                field: "rule.quad-coef",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn bad_toml_gives_line_and_column() {
+        let e = err("description = \"d\"\nseed = = 3\n");
+        assert!(matches!(e, ScenarioError::Syntax { line: 2, .. }), "{e}");
+    }
+}
