@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use currents::Params;
-use currents::draws::{chacha_rng, numpy_rng, randint01, uniform01};
+use currents::draws::{chacha_rng, numpy_rng, randint01, uniform, uniform01};
 use currents::model::draw_amount;
 use rand_core::Rng;
 
@@ -84,31 +84,43 @@ fn generators_first_draws_are_stable() {
     });
 }
 
-/// The first numbers of numpy's `RandomState(seed).rand()` for seeds 0 and 42, as numpy
-/// prints them (`np.random.seed(0); np.random.rand(5)`, repr of each element): an
-/// independent anchor for the numpy part of the snapshot.
+/// numpy's own draws (`tests/data/python/numpy_draws.csv`, written by numpy 1.26.3's
+/// legacy `RandomState`; see `tools/cadcad-reference/gen_numpy_draws.py`): an independent
+/// anchor for the numpy part of the snapshot. Each row is one call of `randint(0, 2)`,
+/// `rand()` or `uniform(-1, hi)`, in order, per seed; values compared bit for bit.
 #[test]
-fn numpy_uniforms_are_numpys() {
-    let first = |seed: u32| -> Vec<f64> {
-        let mut rng = numpy_rng(seed);
-        (0..4).map(|_| uniform01(&mut rng)).collect()
-    };
-    assert_eq!(
-        first(0),
-        [
-            0.5488135039273248,
-            0.7151893663724195,
-            0.6027633760716439,
-            0.5448831829968969
-        ]
-    );
-    assert_eq!(
-        first(42),
-        [
-            0.3745401188473625,
-            0.9507143064099162,
-            0.7319939418114051,
-            0.5986584841970366
-        ]
-    );
+fn numpy_draws_are_numpys() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/python/numpy_draws.csv");
+    let text = std::fs::read_to_string(path).expect("numpy_draws.csv");
+    let mut current: Option<(u32, rand_mt::Mt)> = None;
+    let mut checked = 0;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let seed: u32 = cols[0].parse().unwrap();
+        if current.as_ref().map(|c| c.0) != Some(seed) {
+            current = Some((seed, numpy_rng(seed)));
+        }
+        let rng = &mut current.as_mut().unwrap().1;
+        let draw = cols[2];
+        if draw == "randint" {
+            let expected: u32 = cols[3].parse().unwrap();
+            assert_eq!(randint01(rng), expected, "seed {seed}, draw {}", cols[1]);
+        } else {
+            let got = match draw.strip_prefix("uniform:") {
+                Some(hi) => uniform(rng, -1.0, hi.parse().unwrap()),
+                None => uniform01(rng),
+            };
+            let expected = f64::from_bits(u64::from_str_radix(cols[4], 16).unwrap());
+            assert_eq!(
+                got.to_bits(),
+                expected.to_bits(),
+                "seed {seed}, draw {} ({draw}): numpy {}, ours {got:?}",
+                cols[1],
+                cols[3]
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 320);
 }
