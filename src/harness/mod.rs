@@ -717,6 +717,16 @@ where
     )
 }
 
+/// Walks one tape case under the catalog and returns every step violation it shows (the
+/// same findings [`replay`] gives for the case's resolved amounts).
+pub fn check_tape<C, H>(rule: &C, case: &TapeCase, mean_tolerance: f64) -> Vec<ReplayFinding>
+where
+    C: CreditRule + Clone,
+    H: History + Default,
+{
+    replay::tally_findings(&tape_walk::<C, H>(rule, case, mean_tolerance))
+}
+
 /// The counterexample of a (shrunk) tape case for `inv`: its amounts up to the first
 /// violating step.
 fn tape_counterexample<C, H>(

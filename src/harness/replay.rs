@@ -149,7 +149,7 @@ pub struct ReplayFinding {
     pub detail: String,
 }
 
-fn tally_findings(tally: &Tally) -> Vec<ReplayFinding> {
+pub(crate) fn tally_findings(tally: &Tally) -> Vec<ReplayFinding> {
     Invariant::ALL
         .into_iter()
         .filter_map(|inv| {
