@@ -245,10 +245,11 @@ pub fn check_step(invariant: Invariant, ctx: &StepContext<'_>) -> Result<(), Str
             let want = round_half_even(prev.balance + prev.credit as f64);
             if want != Some(next.capacity) {
                 return Err(format!(
-                    "capacity({t}) = {} but round(balance({p}) + credit({p})) = round({:?} + {}) = {want:?}",
+                    "capacity({t}) = {} but round(balance({p}) + credit({p})) = round({:?} + {}) = {}",
                     next.capacity,
                     prev.balance,
                     prev.credit,
+                    want.map_or("undefined".to_owned(), |w| w.to_string()),
                     t = ctx.t,
                     p = ctx.t - 1
                 ));
