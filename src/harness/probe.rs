@@ -86,7 +86,8 @@ pub(crate) struct ProbeTally {
     pub probes: u64,
 }
 
-const SEND_VOLUME_MEANS: [f64; 5] = [1.0, 7.5, 100.0, 2_500.0, 100_000.0];
+// The notebook's scale first, so that ties in |s| report a counterexample at that scale.
+const SEND_VOLUME_MEANS: [f64; 5] = [100.0, 1.0, 7.5, 2_500.0, 100_000.0];
 const CREDITS_PREV: [i64; 3] = [0, 250, 1_000_000];
 const S_STEPS: u32 = 3_000;
 const S_STEP: f64 = 0.001;

@@ -150,3 +150,23 @@ pub fn tape_case_strategy(len_max: usize) -> impl Strategy<Value = TapeCase> {
     ];
     (params_strategy(), tape).prop_map(|(params, tape)| TapeCase { params, tape })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_resolve_against_the_state_and_stay_within_the_per_step_bound() {
+        let params = Params::default();
+        let genesis = State::genesis(&params);
+        let at = |e: TapeEntry| e.resolve(&genesis, &params);
+        assert_eq!(at(TapeEntry::Capacity(0)), 250.0);
+        assert_eq!(at(TapeEntry::NegCapacity(-1)), -251.0);
+        assert_eq!(at(TapeEntry::Half(2)), 2.5);
+        assert!(at(TapeEntry::NegZero).is_sign_negative());
+        assert_eq!(at(TapeEntry::Limit(true)), -3000.0);
+        assert_eq!(at(TapeEntry::Float(1.0e9)), 3000.0);
+        assert_eq!(TapeEntry::Int(7).outgoing(), TapeEntry::Int(-7));
+        assert_eq!(TapeEntry::Half(0).outgoing(), TapeEntry::Half(-1));
+    }
+}
