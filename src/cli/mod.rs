@@ -6,6 +6,8 @@ use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod check;
+mod replay;
 mod simulate;
 
 /// Exit code for bad input (flags, config, parameters).
@@ -29,6 +31,10 @@ struct Cli {
 enum Command {
     /// Run seeded Monte Carlo simulations of the V1 model and write the trajectories as CSV.
     Simulate(simulate::SimulateArgs),
+    /// Check a credit policy against the invariant catalog; exit 1 if a required law breaks.
+    Check(check::CheckArgs),
+    /// Replay a counterexample printed by `check` and report the violations it shows.
+    Replay(replay::ReplayArgs),
 }
 
 /// Parses the process arguments and runs the command; returns the exit code.
@@ -39,6 +45,8 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }
 

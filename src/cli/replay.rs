@@ -1,0 +1,210 @@
+//! `currents replay`: re-runs one counterexample printed by `currents check` and reports
+//! every violation it shows; exit 1 when the named invariant (or, without `--invariant`,
+//! any invariant) is violated, 0 when it holds on this input, 2 on bad input.
+
+use clap::Args;
+use currents::harness::{
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Invariant, Policy, Probe, ReplayFinding, ReplayInput,
+    V1NoFallback, V1Strict, amount_abs_max, replay,
+};
+use currents::params::NUMPY_SEED_MAX;
+use currents::{CreditRule, ExactHistory, ParamError, Params, RngKind, V1Rule};
+
+use super::simulate::{number, rng_kind, whole};
+use super::{EXIT_FAILURE, usage_error};
+
+fn policy(s: &str) -> Result<Policy, String> {
+    Policy::from_name(s.trim()).ok_or_else(|| format!("accepted: {}", Policy::names()))
+}
+
+fn invariant(s: &str) -> Result<Invariant, String> {
+    Invariant::from_name(s.trim()).ok_or_else(|| {
+        format!(
+            "accepted: {}",
+            Invariant::ALL.map(Invariant::name).join(", ")
+        )
+    })
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// The policy: currents-v1, v1-strict, v1-no-fallback [default: currents-v1]
+    #[arg(long, value_name = "NAME", value_parser = policy, default_value = "currents-v1")]
+    policy: Policy,
+    /// Report only this invariant (exit 1 when it is violated)
+    #[arg(long, value_name = "NAME", value_parser = invariant)]
+    invariant: Option<Invariant>,
+    /// Integrity coefficient [default: 1]
+    #[arg(long, value_name = "X", value_parser = number, default_value = "1")]
+    integrity: f64,
+    /// Average transaction amount [default: 100]
+    #[arg(long, value_name = "A", value_parser = number, default_value = "100")]
+    avg_amount: f64,
+    /// Send-volume window (sumVolume) [default: 30]
+    #[arg(long, value_name = "K", value_parser = whole(0, u64::MAX), default_value = "30")]
+    sum_volume: u64,
+    /// Credit and capacity at genesis [default: 250]
+    #[arg(long, value_name = "C", value_parser = whole(0, i64::MAX as u64), default_value = "250")]
+    initial_credit: u64,
+    /// A tape of amounts, comma-separated (write `--tape=-5,3` when it starts with a minus)
+    #[arg(long, value_name = "A1,A2,...", conflicts_with_all = ["probe", "run", "runs"])]
+    tape: Option<String>,
+    /// A rule probe: avgSendVolume,credit_prev,n,avgUserBalance_lo,avgUserBalance_hi
+    #[arg(long, value_name = "A,C,N,B_LO,B_HI", conflicts_with_all = ["run", "runs"])]
+    probe: Option<String>,
+    /// Generator family of a seeded replay: chacha or numpy [default: chacha]
+    #[arg(long, value_name = "chacha|numpy", value_parser = rng_kind, default_value = "chacha")]
+    rng: RngKind,
+    /// Seed of a seeded replay (as `simulate --seed`) [default: 0]
+    #[arg(long, value_name = "S", value_parser = whole(0, u64::MAX), default_value = "0")]
+    seed: u64,
+    /// The 1-based run of a seeded replay [default: 1]
+    #[arg(long, value_name = "R", value_parser = whole(1, u64::MAX), conflicts_with = "runs")]
+    run: Option<u64>,
+    /// Runs 1..=N compared for determinism
+    #[arg(long, value_name = "N", value_parser = whole(1, CHECK_RUNS_MAX))]
+    runs: Option<u64>,
+    /// Steps of a seeded replay [default: 365]
+    #[arg(long, value_name = "T", value_parser = whole(1, CHECK_STEPS_MAX), default_value = "365")]
+    steps: u64,
+    /// Threads compared with one thread (with --runs) [default: 2]
+    #[arg(long, value_name = "N", value_parser = whole(1, 256), default_value = "2")]
+    threads: u64,
+}
+
+fn parse_list(field: &'static str, text: &str, accepted: &str) -> Result<Vec<f64>, ParamError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| ParamError::new(field, format!("{x:?}"), accepted))
+        })
+        .collect()
+}
+
+fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
+    let initial_credit = i64::try_from(args.initial_credit).unwrap_or(i64::MAX);
+    let params = Params::new(
+        args.integrity,
+        args.avg_amount,
+        args.sum_volume,
+        initial_credit,
+    )?;
+    if let Some(tape) = &args.tape {
+        let bound = amount_abs_max(&params);
+        let amounts = parse_list(
+            "tape",
+            tape,
+            &format!(
+                "comma-separated finite amounts with |amount| <= {bound:?} (30 x avg-amount x max(1, |integrity|))"
+            ),
+        )?;
+        if let Some(a) = amounts.iter().find(|a| a.abs() > bound) {
+            return Err(ParamError::new(
+                "tape",
+                a,
+                format!(
+                    "amounts with |amount| <= {bound:?} (30 x avg-amount x max(1, |integrity|))"
+                ),
+            ));
+        }
+        if amounts.len() as u64 > CHECK_STEPS_MAX {
+            return Err(ParamError::new(
+                "tape",
+                format!("{} amounts", amounts.len()),
+                format!("at most {CHECK_STEPS_MAX} amounts"),
+            ));
+        }
+        return Ok(ReplayInput::Tape { params, amounts });
+    }
+    if let Some(probe) = &args.probe {
+        let accepted = "five finite numbers A,C,N,B_LO,B_HI with A != 0, C and N whole, C >= 0";
+        let v = parse_list("probe", probe, accepted)?;
+        let whole_ok = |x: f64| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15;
+        if v.len() != 5 || v[0] == 0.0 || !whole_ok(v[1]) || !whole_ok(v[2]) {
+            return Err(ParamError::new("probe", format!("{probe:?}"), accepted));
+        }
+        return Ok(ReplayInput::Probe(Probe {
+            send_volume_mean: v[0],
+            credit_prev: v[1] as i64,
+            n_transactions: v[2] as u64,
+            sum_volume: args.sum_volume,
+            balance_mean_lo: v[3],
+            balance_mean_hi: v[4],
+        }));
+    }
+    let last_run = args.runs.unwrap_or(1).max(args.run.unwrap_or(1));
+    if args.rng == RngKind::Numpy && args.seed > NUMPY_SEED_MAX - (last_run - 1).min(NUMPY_SEED_MAX)
+    {
+        return Err(ParamError::new(
+            "seed",
+            args.seed,
+            "with --rng numpy, seed + run - 1 must fit numpy's 32-bit seed",
+        ));
+    }
+    Ok(match args.runs {
+        Some(n_runs) => ReplayInput::Runs {
+            params,
+            rng: args.rng,
+            seed: args.seed,
+            n_runs,
+            n_steps: args.steps,
+            threads: args.threads as usize,
+        },
+        None => ReplayInput::Seeded {
+            params,
+            rng: args.rng,
+            seed: args.seed,
+            run: args.run.unwrap_or(1),
+            n_steps: args.steps,
+        },
+    })
+}
+
+/// Runs `currents replay`.
+pub(crate) fn run(args: ReplayArgs) -> i32 {
+    let input = match input(&args) {
+        Ok(i) => i,
+        Err(e) => return usage_error(e),
+    };
+    match args.policy {
+        Policy::CurrentsV1 => report(&V1Rule::default(), &input, args.invariant),
+        Policy::V1Strict => report(&V1Strict::default(), &input, args.invariant),
+        Policy::V1NoFallback => report(&V1NoFallback::default(), &input, args.invariant),
+    }
+}
+
+fn report<C: CreditRule + Clone + Sync>(
+    rule: &C,
+    input: &ReplayInput,
+    only: Option<Invariant>,
+) -> i32 {
+    let findings: Vec<ReplayFinding> = replay::<C, ExactHistory>(rule, input, 0.0)
+        .into_iter()
+        .filter(|f| only.is_none_or(|i| i == f.invariant))
+        .collect();
+    for f in &findings {
+        let at = f.step.map_or(String::new(), |t| format!(" at step {t}"));
+        println!(
+            "violated: {} ({}){at}, {} time(s): {}",
+            f.invariant,
+            rule.invariant_kind(f.invariant).name(),
+            f.count,
+            f.detail
+        );
+    }
+    if findings.is_empty() {
+        match only {
+            Some(i) => println!("holds: {i} on this input"),
+            None => println!("holds: no invariant is violated on this input"),
+        }
+        0
+    } else {
+        EXIT_FAILURE
+    }
+}

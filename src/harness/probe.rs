@@ -1,0 +1,170 @@
+//! Rule probes: the credit rule evaluated on a grid of inputs, for the laws that are about
+//! the rule itself rather than a trajectory ([`Invariant::CreditMonotoneInImbalance`]).
+//!
+//! For each (average send volume A, previous credit, step count n, sign of s), the rule is
+//! evaluated at `s = 0, 0.001, …, 3` (balance mean `s·A`). Every adjacent pair where the
+//! credit grows with |s| is a violation; the first one (smallest |s|) is narrowed by
+//! bisection to two adjacent doubles of the balance mean, which is the counterexample.
+
+use crate::credit::{CreditInput, CreditRule};
+
+use super::invariants::Invariant;
+
+/// One probe of the monotonicity law: the rule at two balance means with the same average
+/// send volume, `|balance_mean_lo| < |balance_mean_hi|`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Probe {
+    /// The average send volume (`avgSendVolume` of the previous state).
+    pub send_volume_mean: f64,
+    /// The previous credit.
+    pub credit_prev: i64,
+    /// The previous step count.
+    pub n_transactions: u64,
+    /// The window `sumVolume`.
+    pub sum_volume: u64,
+    /// The balance mean with the smaller |s|.
+    pub balance_mean_lo: f64,
+    /// The balance mean with the larger |s|.
+    pub balance_mean_hi: f64,
+}
+
+impl Probe {
+    fn input(&self, balance_mean: f64) -> CreditInput {
+        CreditInput {
+            credit_prev: self.credit_prev,
+            balance_mean_prev: balance_mean,
+            send_volume_mean_prev: self.send_volume_mean,
+            n_transactions_prev: self.n_transactions,
+            sum_volume: self.sum_volume,
+        }
+    }
+
+    /// Evaluates the rule at both ends; `Err` describes a violation of `invariant`
+    /// (monotonicity, non-negative credit, or a rule error), `Ok` the two credits.
+    pub fn check<C: CreditRule + ?Sized>(
+        &self,
+        rule: &C,
+        invariant: Invariant,
+    ) -> Result<(i64, i64), String> {
+        let lo = rule.credit(&self.input(self.balance_mean_lo));
+        let hi = rule.credit(&self.input(self.balance_mean_hi));
+        let (lo, hi) = match (lo, hi) {
+            (Ok(lo), Ok(hi)) => (lo, hi),
+            (Err(e), _) | (_, Err(e)) => {
+                return if invariant == Invariant::StepIsDefined {
+                    Err(format!("the rule fails on a probe: {e}"))
+                } else {
+                    Ok((0, 0))
+                };
+            }
+        };
+        match invariant {
+            Invariant::CreditMonotoneInImbalance if hi.credit > lo.credit => Err(format!(
+                "avgSendVolume {:?}: credit {} ({}) at s = {:?} but {} ({}) at s = {:?}",
+                self.send_volume_mean,
+                lo.credit,
+                lo.branch.name(),
+                self.balance_mean_lo / self.send_volume_mean,
+                hi.credit,
+                hi.branch.name(),
+                self.balance_mean_hi / self.send_volume_mean,
+            )),
+            Invariant::CreditNonNegative if lo.credit < 0 || hi.credit < 0 => Err(format!(
+                "credit {} / {} < 0 on a probe",
+                lo.credit, hi.credit
+            )),
+            _ => Ok((lo.credit, hi.credit)),
+        }
+    }
+}
+
+/// What probing a rule found for one invariant.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProbeTally {
+    pub violations: u64,
+    pub first: Option<(Probe, String)>,
+    pub probes: u64,
+}
+
+// The notebook's scale first, so that ties in |s| report a counterexample at that scale.
+const SEND_VOLUME_MEANS: [f64; 5] = [100.0, 1.0, 7.5, 2_500.0, 100_000.0];
+const CREDITS_PREV: [i64; 3] = [0, 250, 1_000_000];
+const S_STEPS: u32 = 3_000;
+const S_STEP: f64 = 0.001;
+
+/// Probes `rule` for `invariant` on the grid (step counts `n` from `ns`, window `sum_volume`).
+pub(crate) fn probe_rule<C: CreditRule + ?Sized>(
+    rule: &C,
+    invariant: Invariant,
+    ns: &[u64],
+    sum_volume: u64,
+) -> ProbeTally {
+    let mut tally = ProbeTally::default();
+    for &a in &SEND_VOLUME_MEANS {
+        for &credit_prev in &CREDITS_PREV {
+            for &n in ns {
+                for sign in [1.0, -1.0] {
+                    for i in 0..S_STEPS {
+                        let p = Probe {
+                            send_volume_mean: a,
+                            credit_prev,
+                            n_transactions: n,
+                            sum_volume,
+                            balance_mean_lo: sign * f64::from(i) * S_STEP * a,
+                            balance_mean_hi: sign * f64::from(i + 1) * S_STEP * a,
+                        };
+                        tally.probes += 1;
+                        if let Err(detail) = p.check(rule, invariant) {
+                            tally.violations += 1;
+                            let better = match &tally.first {
+                                None => true,
+                                Some((f, _)) => {
+                                    p.balance_mean_lo.abs() / a
+                                        < f.balance_mean_lo.abs() / f.send_volume_mean
+                                }
+                            };
+                            if better {
+                                tally.first = Some((p, detail));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if invariant == Invariant::CreditMonotoneInImbalance
+        && let Some((p, _)) = tally.first
+    {
+        let p = narrow(rule, p);
+        let detail = p
+            .check(rule, invariant)
+            .err()
+            .unwrap_or_else(|| "the violation did not survive narrowing".to_owned());
+        tally.first = Some((p, detail));
+    }
+    tally
+}
+
+/// Bisects a monotonicity violation down to two adjacent doubles of the balance mean.
+fn narrow<C: CreditRule + ?Sized>(rule: &C, mut p: Probe) -> Probe {
+    let credit = |b: f64, p: &Probe| rule.credit(&p.input(b)).map(|o| o.credit).ok();
+    let (Some(c_lo), Some(c_hi)) = (credit(p.balance_mean_lo, &p), credit(p.balance_mean_hi, &p))
+    else {
+        return p;
+    };
+    if c_hi <= c_lo {
+        return p;
+    }
+    for _ in 0..200 {
+        let mid = p.balance_mean_lo + (p.balance_mean_hi - p.balance_mean_lo) / 2.0;
+        if mid == p.balance_mean_lo || mid == p.balance_mean_hi {
+            break;
+        }
+        match credit(mid, &p) {
+            Some(c) if c > c_lo => p.balance_mean_hi = mid,
+            Some(_) => p.balance_mean_lo = mid,
+            None => break,
+        }
+    }
+    p
+}

@@ -1,0 +1,161 @@
+//! What the harness finds in V1, one named test per finding (docs/v1-findings.md).
+//!
+//! Counts over the notebook's workload are compared with the same counts taken directly
+//! from cadCAD's own trajectories (`tests/data/cadcad/notebook_default.csv`), an
+//! independent source. The shrinking search for `within_credit_limit` persists its failing
+//! seed in `proptest-regressions/v1_findings.txt`, replayed first on every run.
+
+mod common;
+
+use std::path::Path;
+
+use currents::harness::{
+    HarnessConfig, Invariant, Probe, ReplayInput, TapeCase, check_rule, check_tape, replay,
+    tape_case_strategy,
+};
+use currents::trajectory_csv::read_rows;
+use currents::{CreditRule, ExactHistory, Params, RngKind, V1Rule};
+use proptest::test_runner::{
+    Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+};
+
+/// The one helper: the invariants `amounts` violates under V1 with default parameters.
+fn tape_findings(amounts: &[f64]) -> Vec<Invariant> {
+    let input = ReplayInput::Tape {
+        params: Params::default(),
+        amounts: amounts.to_vec(),
+    };
+    replay::<_, ExactHistory>(&V1Rule::default(), &input, 0.0)
+        .into_iter()
+        .map(|f| f.invariant)
+        .collect()
+}
+
+/// (steps, steps with balance(t) < −credit(t−1), steps with credit 0) in cadCAD's file.
+fn cadcad_counts() -> (u64, u64, u64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cadcad/notebook_default.csv");
+    let rows = read_rows(std::fs::File::open(path).unwrap()).unwrap();
+    let (mut steps, mut below, mut zero) = (0, 0, 0);
+    for pair in rows.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.run != b.run {
+            continue;
+        }
+        steps += 1;
+        below += u64::from(b.state.balance < -(a.state.credit as f64));
+        zero += u64::from(b.state.credit == 0);
+    }
+    (steps, below, zero)
+}
+
+#[test]
+fn within_credit_limit_broken_in_18_percent_of_notebook_steps() {
+    let config = HarnessConfig {
+        grid: vec![Params::default()],
+        rngs: vec![RngKind::Numpy],
+        tape_cases: 0,
+        ..HarnessConfig::default()
+    };
+    let report = check_rule(&V1Rule::default(), &config).unwrap();
+    let cell = &report.cells[0];
+    let (steps, below, zero) = cadcad_counts();
+    assert_eq!(cell.steps, steps);
+    assert_eq!(cell.violations[Invariant::WithinCreditLimit.index()], below);
+    assert_eq!(cell.credit_zero_steps, zero);
+    // MODEL.md's figures: 18% of 3,650 steps; credit 0 in 94.
+    assert_eq!((steps, below, zero), (3650, 662, 94));
+}
+
+#[test]
+fn within_credit_limit_broken_by_the_one_step_tape_minus_251() {
+    assert!(tape_findings(&[-251.0]).contains(&Invariant::WithinCreditLimit));
+    // Spending exactly the capacity lands on the limit, which the law allows.
+    assert!(!tape_findings(&[-250.0]).contains(&Invariant::WithinCreditLimit));
+}
+
+#[test]
+fn capacity_is_balance_plus_credit_broken_by_the_one_step_tape_minus_1() {
+    let found = tape_findings(&[-1.0]);
+    assert!(found.contains(&Invariant::CapacityIsBalancePlusCredit));
+    assert!(!found.contains(&Invariant::CapacityIsPreviousBalancePlusCredit));
+    assert!(!tape_findings(&[0.0]).contains(&Invariant::CapacityIsBalancePlusCredit));
+}
+
+#[test]
+fn credit_monotone_in_imbalance_broken_just_past_inverse_sqrt_3() {
+    let rule = V1Rule::default();
+    let probe = |lo: f64, hi: f64| Probe {
+        send_volume_mean: 100.0,
+        credit_prev: 250,
+        n_transactions: 30,
+        sum_volume: 30,
+        balance_mean_lo: lo * 100.0,
+        balance_mean_hi: hi * 100.0,
+    };
+    let law = Invariant::CreditMonotoneInImbalance;
+    // Below 1/√3 ≈ 0.5774 the factor rounds to 0.00 (credit 0); past √(1.005/3) it rounds
+    // to −0.01 and the negative-result fallback restores the previous credit, 250.
+    // s = 0.570: −3·0.3249 + 1 = 0.0253 → 0.03 → credit 3; s = 0.577: 0.001213 → 0.00 → 0.
+    assert_eq!(probe(0.570, 0.577).check(&rule, law), Ok((3, 0)));
+    assert!(probe(0.5785, 0.5790).check(&rule, law).is_err());
+    // The harness narrows its first violation to adjacent doubles around √(1.005/3).
+    let report = check_rule(
+        &rule,
+        &HarnessConfig {
+            n_runs: 1,
+            n_steps: 40,
+            tape_cases: 0,
+            ..HarnessConfig::default()
+        },
+    )
+    .unwrap();
+    let cx = report.invariant(law).counterexample.clone().unwrap();
+    let ReplayInput::Probe(p) = cx.input else {
+        panic!("expected a probe, got {cx:?}");
+    };
+    let s_star = (1.005f64 / 3.0).sqrt();
+    let s_lo = p.balance_mean_lo / p.send_volume_mean;
+    assert!((s_lo.abs() - s_star).abs() < 1e-12, "{s_lo} vs {s_star}");
+}
+
+#[test]
+fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
+    let rule = V1Rule::default();
+    let config = Config {
+        cases: common::cases(),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/v1_findings.txt",
+        ))),
+        rng_algorithm: RngAlgorithm::ChaCha,
+        ..Config::default()
+    };
+    let seed = common::seed().to_le_bytes().repeat(4);
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let result = runner.run(&tape_case_strategy(60), |case: TapeCase| {
+        let found = check_tape::<_, ExactHistory>(&rule, &case, 0.0);
+        if found
+            .iter()
+            .any(|f| f.invariant == Invariant::WithinCreditLimit)
+        {
+            Err(TestCaseError::fail("within_credit_limit"))
+        } else {
+            Ok(())
+        }
+    });
+    let Err(TestError::Fail(_, case)) = result else {
+        panic!("V1 should break within_credit_limit: {result:?}");
+    };
+    assert_eq!(case.tape.len(), 1, "{case:?}");
+    let params = case.params;
+    let amount = case.tape[0].resolve(&currents::State::genesis(&params), &params);
+    let limit = params.initial_credit() as f64;
+    assert!(
+        amount < -limit && amount >= -limit - 1.0,
+        "{case:?}: {amount}"
+    );
+    assert!(
+        rule.invariant_kind(Invariant::WithinCreditLimit)
+            == currents::harness::InvariantKind::Observed
+    );
+}
