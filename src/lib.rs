@@ -24,6 +24,7 @@ pub mod history;
 pub mod model;
 pub mod numeric;
 pub mod params;
+pub mod plot;
 pub mod sim;
 pub mod state;
 pub mod trajectory_csv;

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod plot;
+mod report;
 mod simulate;
 
 /// Exit code for bad input (flags, config, parameters).
@@ -29,6 +31,10 @@ struct Cli {
 enum Command {
     /// Run seeded Monte Carlo simulations of the V1 model and write the trajectories as CSV.
     Simulate(simulate::SimulateArgs),
+    /// Draw charts (SVG and PNG) of trajectory CSVs and of a sweep table.
+    Plot(plot::PlotArgs),
+    /// Write one self-contained HTML page: charts, parameters and seeds, metric table.
+    Report(report::ReportArgs),
 }
 
 /// Parses the process arguments and runs the command; returns the exit code.
@@ -39,6 +45,8 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Plot(args) => plot::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 
