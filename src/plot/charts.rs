@@ -689,8 +689,15 @@ pub(crate) fn fan(ds: &Dataset) -> Fan {
         fans,
         n_runs: ds.runs.len(),
         note: format!(
-            "Across {} runs: 5%, 50% and 95% quantiles (linear interpolation, as numpy) at each timestep; {steps_note}.",
-            ds.runs.len()
+            "Across {}: 5%, 50% and 95% quantiles (linear interpolation, as numpy) at each timestep; {steps_note}.",
+            if ds.groups.len() > 1 {
+                format!(
+                    "the runs of each input separately ({} runs in all)",
+                    ds.runs.len()
+                )
+            } else {
+                format!("{} runs", ds.runs.len())
+            }
         ),
     }
 }
