@@ -243,4 +243,21 @@ fn bad_inputs_are_rejected_with_one_line_and_no_output() {
         "runs = 5, steps = 365 but the input holds 10 runs of 365 steps",
         &dir,
     );
+    let csv = tmp.path().join("huge.csv");
+    check_rejected(
+        &currents(&[
+            "simulate",
+            "--runs",
+            "200000",
+            "--steps",
+            "365",
+            "--out",
+            csv.to_str().unwrap(),
+            "--plot",
+            d,
+        ]),
+        "--plot: runs × (steps + 1) = 73200000 rows",
+        &dir,
+    );
+    assert!(!csv.exists(), "nothing written when --plot is refused");
 }

@@ -6,6 +6,7 @@ use std::io::{self, BufReader};
 use std::path::Path;
 
 use clap::Args;
+use currents::plot::data::ROWS_MAX;
 use currents::plot::heatmap::render_heatmap;
 use currents::plot::report::{ReportMeta, html};
 use currents::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
@@ -239,9 +240,24 @@ pub(crate) fn config_meta(config: &SimConfig, source: &str) -> ReportMeta {
     }
 }
 
+/// Refuses (before anything is written) a `simulate --plot` whose runs would not fit in a
+/// [`Dataset`]; `Err` holds the exit code.
+pub(crate) fn check_size(config: &SimConfig) -> Result<(), i32> {
+    let rows = config.n_runs().saturating_mul(config.n_steps() + 1);
+    if rows > ROWS_MAX as u64 {
+        return Err(usage_error(format_args!(
+            "--plot: runs × (steps + 1) = {rows} rows (accepted: at most {ROWS_MAX}; write the CSV without --plot and plot a subset of its runs)"
+        )));
+    }
+    Ok(())
+}
+
 /// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory, then writes the
 /// charts and `report.html` into `dir`. Returns the exit code.
 pub(crate) fn plot_simulation(config: &SimConfig, dir: &str) -> i32 {
+    if let Err(code) = check_size(config) {
+        return code;
+    }
     let mut ds = Dataset::new();
     let input = ds.add_input("");
     for run in 1..=config.n_runs() {

@@ -101,6 +101,9 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
         Err(e) => return usage_error(e),
     };
     let out = settings.out.as_deref().unwrap_or("-");
+    if let Some(Err(code)) = args.plot.as_ref().map(|_| super::plot::check_size(&config)) {
+        return code;
+    }
     match write_output(out, |w| write_trajectories(&config, w)) {
         Ok(()) => match &args.plot {
             Some(dir) => super::plot::plot_simulation(&config, dir),

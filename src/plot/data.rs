@@ -6,6 +6,10 @@ use std::io;
 
 use crate::trajectory_csv::{self, ReadError, Row};
 
+/// Most rows a dataset holds (about 2 GB in memory): a larger input is refused rather than
+/// exhausting memory; plot a subset of its runs instead.
+pub const ROWS_MAX: usize = 40_000_000;
+
 /// One run's trajectory, column by column, in timestep order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunSeries {
@@ -61,6 +65,7 @@ pub struct Dataset {
     index: HashMap<(usize, u64, u64, u64), usize>,
     last: Option<((usize, u64, u64, u64), usize)>,
     inputs: Vec<(String, Vec<u64>)>,
+    n_rows: usize,
 }
 
 impl Dataset {
@@ -87,12 +92,22 @@ impl Dataset {
         self.inputs.len() - 1
     }
 
-    /// Reads a trajectory CSV into input `input`, row by row.
+    /// Reads a trajectory CSV into input `input`, row by row; stops with an error once the
+    /// dataset would hold more than [`ROWS_MAX`] rows.
     pub fn read_csv<R: io::Read>(&mut self, input: usize, reader: R) -> Result<(), ReadError> {
         trajectory_csv::for_each_row(reader, |row| {
+            if self.n_rows() >= ROWS_MAX {
+                let msg = format!("more than {ROWS_MAX} rows (accepted: at most {ROWS_MAX})");
+                return Err(ReadError::Csv(io::Error::other(msg).into()));
+            }
             self.push(input, &row);
             Ok(())
         })
+    }
+
+    /// Rows held.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
     }
 
     /// Adds one row of input `input`. A row with the same timestep as the run's previous
@@ -124,6 +139,7 @@ impl Dataset {
         let s = &row.state;
         let t = row.timestep as f64;
         if r.timestep.last() == Some(&t) {
+            self.n_rows -= 1;
             r.timestep.pop();
             r.balance.pop();
             r.balance_mean.pop();
@@ -131,6 +147,7 @@ impl Dataset {
             r.transaction.pop();
             r.capacity.pop();
         }
+        self.n_rows += 1;
         r.timestep.push(t);
         r.balance.push(s.balance);
         r.balance_mean.push(s.balance_mean);
