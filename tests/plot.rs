@@ -426,3 +426,38 @@ fn sweep_table_errors_name_the_column_and_line() {
         Err(SweepError::Cell { .. })
     ));
 }
+
+#[test]
+fn lowess_matches_statsmodels() {
+    // tests/data/python/lowess_table.csv: statsmodels' lowess (what plotly's
+    // trendline="lowess" calls) on fixed inputs, made by tools/python-lowess-table.
+    // Tolerance: 1e-8 relative, since the sums run in a different order.
+    let text = std::fs::read_to_string("tests/data/python/lowess_table.csv").unwrap();
+    let mut cases: BTreeMap<u32, (f64, usize, Vec<f64>, Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let case = cases.entry(f[0].parse().unwrap()).or_insert_with(|| {
+            (
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                vec![],
+                vec![],
+                vec![],
+            )
+        });
+        case.2.push(f[3].parse().unwrap());
+        case.3.push(f[4].parse().unwrap());
+        case.4.push(f[5].parse().unwrap());
+    }
+    assert_eq!(cases.len(), 5);
+    for (k, (frac, it, xs, ys, expected)) in &cases {
+        let got = plot::stats::lowess(xs, ys, *frac, *it);
+        for (i, (g, e)) in got.iter().zip(expected).enumerate() {
+            assert!(
+                (g - e).abs() <= 1e-8 * e.abs().max(1.0),
+                "case {k}, point {i} (x = {}): {g} != statsmodels {e}",
+                xs[i]
+            );
+        }
+    }
+}
