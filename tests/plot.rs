@@ -433,7 +433,9 @@ fn lowess_matches_statsmodels() {
     // trendline="lowess" calls) on fixed inputs, made by tools/python-lowess-table.
     // Tolerance: 1e-8 relative, since the sums run in a different order.
     let text = std::fs::read_to_string("tests/data/python/lowess_table.csv").unwrap();
-    let mut cases: BTreeMap<u32, (f64, usize, Vec<f64>, Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    // Per case: frac, iterations, x, y, statsmodels' fit.
+    type Case = (f64, usize, Vec<f64>, Vec<f64>, Vec<f64>);
+    let mut cases: BTreeMap<u32, Case> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let case = cases.entry(f[0].parse().unwrap()).or_insert_with(|| {
