@@ -101,7 +101,9 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
         Err(e) => return usage_error(e),
     };
     let out = settings.out.as_deref().unwrap_or("-");
-    if let Some(Err(code)) = args.plot.as_ref().map(|_| super::plot::check_size(&config)) {
+    if args.plot.is_some()
+        && let Err(code) = super::plot::check_size(&config)
+    {
         return code;
     }
     match write_output(out, |w| write_trajectories(&config, w)) {
