@@ -25,6 +25,7 @@ pub mod history;
 pub mod model;
 pub mod numeric;
 pub mod params;
+pub mod plot;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -122,6 +122,21 @@ const COLUMNS: [&str; 13] = [
 /// Integer columns also accept an integral float such as `92.0` (pandas writes integer
 /// columns that way once they hold a NaN-free float dtype).
 pub fn read_rows<R: io::Read>(reader: R) -> Result<Vec<Row>, ReadError> {
+    let mut rows = Vec::new();
+    for_each_row(reader, |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Reads a trajectory CSV (ours or cadCAD's) one row at a time, handing each row to `visit`
+/// as it is parsed, so a caller can aggregate a large file without holding every row; the
+/// first error (from the file or from `visit`) stops the read.
+pub fn for_each_row<R: io::Read>(
+    reader: R,
+    mut visit: impl FnMut(Row) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(reader);
@@ -131,7 +146,6 @@ pub fn read_rows<R: io::Read>(reader: R) -> Result<Vec<Row>, ReadError> {
             found: header.join(","),
         });
     }
-    let mut rows = Vec::new();
     for record in rdr.records() {
         let record = record?;
         let line = record.position().map_or(0, |p| p.line());
@@ -171,7 +185,7 @@ pub fn read_rows<R: io::Read>(reader: R) -> Result<Vec<Row>, ReadError> {
                 expected: "a non-negative integer",
             })
         };
-        rows.push(Row {
+        visit(Row {
             state: State {
                 balance: f(0)?,
                 balance_mean: f(1)?,
@@ -187,7 +201,7 @@ pub fn read_rows<R: io::Read>(reader: R) -> Result<Vec<Row>, ReadError> {
             run: uint(10)?,
             substep: uint(11)?,
             timestep: uint(12)?,
-        });
+        })?;
     }
-    Ok(rows)
+    Ok(())
 }

@@ -7,7 +7,9 @@ use std::path::Path;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod check;
+mod plot;
 mod replay;
+mod report;
 mod simulate;
 
 /// Exit code for bad input (flags, config, parameters).
@@ -35,6 +37,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Replay a counterexample printed by `check` and report the violations it shows.
     Replay(replay::ReplayArgs),
+    /// Draw charts (SVG and PNG) of trajectory CSVs and of a sweep table.
+    Plot(plot::PlotArgs),
+    /// Write one self-contained HTML page: charts, parameters and seeds, metric table.
+    Report(report::ReportArgs),
 }
 
 /// Parses the process arguments and runs the command; returns the exit code.
@@ -47,6 +53,8 @@ pub fn main() -> i32 {
         Command::Simulate(args) => simulate::run(args),
         Command::Check(args) => check::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Plot(args) => plot::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 
@@ -159,6 +167,13 @@ pub(crate) fn write_output(
         let mut w = BufWriter::with_capacity(1 << 16, tmp.as_file());
         body(&mut w)?;
         w.flush()?;
+    }
+    // tempfile creates 0600 files; an output file is an ordinary document (0644).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     tmp.persist(target)
         .map_err(|e| io::Error::new(e.error.kind(), format!("cannot write {path}: {}", e.error)))?;

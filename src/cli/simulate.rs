@@ -65,6 +65,9 @@ pub(crate) struct SimulateArgs {
     /// TOML file with the same keys as these flags; flags override it
     #[arg(long, value_name = "FILE.toml")]
     config: Option<PathBuf>,
+    /// Also write the charts (SVG, PNG) and report.html into DIR
+    #[arg(long, value_name = "DIR")]
+    plot: Option<String>,
 }
 
 /// Runs `currents simulate`.
@@ -101,8 +104,16 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
     if let Err(msg) = check_out_path(out) {
         return usage_error(msg);
     }
+    if args.plot.is_some()
+        && let Err(code) = super::plot::check_size(&config)
+    {
+        return code;
+    }
     match write_output(out, |w| write_trajectories(&config, w)) {
-        Ok(()) => 0,
+        Ok(()) => match &args.plot {
+            Some(dir) => super::plot::plot_simulation(&config, dir),
+            None => 0,
+        },
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FAILURE

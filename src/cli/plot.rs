@@ -1,0 +1,317 @@
+//! `currents plot`: charts (SVG and PNG) of trajectory CSVs and of a sweep table; also the
+//! `--plot DIR` hook of `simulate`.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader};
+use std::path::Path;
+
+use clap::Args;
+use currents::plot::data::ROWS_MAX;
+use currents::plot::heatmap::render_heatmap;
+use currents::plot::report::{ReportMeta, html};
+use currents::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
+use currents::trajectory_csv::Row;
+use currents::{RngKind, SimConfig, simulate_run};
+
+use super::{EXIT_FAILURE, usage_error, write_output};
+
+/// One `--input`: an optional label (`name=value`) and a file.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct InputSpec {
+    pub(crate) label: String,
+    pub(crate) path: String,
+}
+
+/// Parses `FILE.csv` or `NAME=VALUE:FILE.csv`.
+pub(crate) fn input_spec(s: &str) -> Result<InputSpec, String> {
+    if let Some((label, path)) = s.split_once(':')
+        && let Some((name, value)) = label.split_once('=')
+    {
+        if name.trim().is_empty() || value.trim().is_empty() || path.is_empty() {
+            return Err("accepted: FILE.csv or NAME=VALUE:FILE.csv".to_owned());
+        }
+        return Ok(InputSpec {
+            label: format!("{}={}", name.trim(), value.trim()),
+            path: path.to_owned(),
+        });
+    }
+    if s.is_empty() {
+        return Err("accepted: FILE.csv or NAME=VALUE:FILE.csv".to_owned());
+    }
+    Ok(InputSpec {
+        label: String::new(),
+        path: s.to_owned(),
+    })
+}
+
+/// The inputs shared by `plot` and `report`.
+#[derive(Args, Debug)]
+pub(crate) struct InputArgs {
+    /// Trajectory CSV (simulate's or cadCAD's); repeat with NAME=VALUE:FILE.csv to compare
+    /// inputs, coloured by that parameter
+    #[arg(long, value_name = "[NAME=VALUE:]FILE.csv", value_parser = input_spec)]
+    input: Vec<InputSpec>,
+    /// Run shown on the single-run chart (of the first input) [default: its first run]
+    #[arg(long, value_name = "N", value_parser = super::simulate::whole(1, u64::MAX))]
+    run: Option<u64>,
+    /// Sweep table for a heatmap: a CSV with a header, one row per cell or run
+    #[arg(long, value_name = "FILE.csv", requires_all = ["x", "y", "metric"])]
+    sweep: Option<String>,
+    /// Heatmap x axis: a column of the sweep table
+    #[arg(long, value_name = "COLUMN", requires = "sweep")]
+    x: Option<String>,
+    /// Heatmap y axis: a column of the sweep table
+    #[arg(long, value_name = "COLUMN", requires = "sweep")]
+    y: Option<String>,
+    /// Heatmap colour: a column of the sweep table (averaged per cell)
+    #[arg(long, value_name = "COLUMN", requires = "sweep")]
+    metric: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlotArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Directory for the charts (created if missing)
+    #[arg(long, value_name = "DIR")]
+    out: String,
+}
+
+/// Everything read from the inputs.
+pub(crate) struct Loaded {
+    pub(crate) dataset: Option<Dataset>,
+    pub(crate) sweep: Option<SweepTable>,
+    pub(crate) options: PlotOptions,
+    pub(crate) inputs: Vec<(String, String)>,
+}
+
+/// Reads the trajectory files and the sweep table; `Err` holds the exit code.
+pub(crate) fn load(args: &InputArgs) -> Result<Loaded, i32> {
+    if args.input.is_empty() && args.sweep.is_none() {
+        return Err(usage_error(
+            "--input: missing (accepted: one or more trajectory CSVs, or --sweep with --x, --y and --metric)",
+        ));
+    }
+    let names: Vec<&str> = args
+        .input
+        .iter()
+        .filter_map(|i| i.label.split_once('=').map(|(n, _)| n))
+        .collect();
+    let labelled = names.len();
+    if labelled != 0 && labelled != args.input.len() {
+        return Err(usage_error(
+            "--input: some inputs have a NAME=VALUE label and some not (accepted: all or none)",
+        ));
+    }
+    let color_by = match names.first() {
+        Some(first) if names.iter().all(|n| n == first) => Some((*first).to_owned()),
+        Some(_) => Some("input".to_owned()),
+        None => None,
+    };
+    let dataset = if args.input.is_empty() {
+        None
+    } else {
+        let mut ds = Dataset::new();
+        for spec in &args.input {
+            let file = File::open(&spec.path).map_err(|e| {
+                usage_error(format_args!("--input {}: cannot read: {e}", spec.path))
+            })?;
+            let input = ds.add_input(&spec.label);
+            ds.read_csv(input, BufReader::with_capacity(1 << 20, file))
+                .map_err(|e| usage_error(format_args!("--input {}: {e}", spec.path)))?;
+        }
+        ds.finish();
+        if ds.runs.is_empty() {
+            return Err(usage_error(
+                "--input: the files hold no trajectory row (accepted: a CSV with at least one row)",
+            ));
+        }
+        Some(ds)
+    };
+    let sweep = match (&args.sweep, &args.x, &args.y, &args.metric) {
+        (Some(path), Some(x), Some(y), Some(metric)) => {
+            let file = File::open(path)
+                .map_err(|e| usage_error(format_args!("--sweep {path}: cannot read: {e}")))?;
+            Some(
+                SweepTable::read(BufReader::new(file), x, y, metric)
+                    .map_err(|e| usage_error(format_args!("--sweep {path}: {e}")))?,
+            )
+        }
+        _ => None,
+    };
+    Ok(Loaded {
+        dataset,
+        sweep,
+        options: PlotOptions {
+            run: args.run,
+            color_by,
+        },
+        inputs: args
+            .input
+            .iter()
+            .map(|i| (i.label.clone(), i.path.clone()))
+            .collect(),
+    })
+}
+
+/// Renders every chart the inputs allow; `Err` holds the exit code.
+pub(crate) fn render(loaded: &Loaded) -> Result<Vec<Chart>, i32> {
+    let mut charts = Vec::new();
+    if let Some(ds) = &loaded.dataset {
+        charts = plot::render_all(ds, &loaded.options).map_err(|e| match e {
+            plot::PlotError::NoSuchRun { .. } | plot::PlotError::Empty => usage_error(e),
+            other => failure(other),
+        })?;
+    }
+    if let Some(table) = &loaded.sweep {
+        charts.push(render_heatmap(table).map_err(failure)?);
+    }
+    Ok(charts)
+}
+
+fn failure(e: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {e}");
+    EXIT_FAILURE
+}
+
+/// Writes each chart as `DIR/NAME.svg` and `DIR/NAME.png`, each file atomically.
+pub(crate) fn write_charts(dir: &str, charts: &[Chart]) -> io::Result<()> {
+    create_dir(dir)?;
+    for c in charts {
+        let base = Path::new(dir).join(c.name);
+        let svg = base.with_extension("svg");
+        write_output(&svg.to_string_lossy(), |w| w.write_all(c.svg.as_bytes()))?;
+        let png = base.with_extension("png");
+        write_output(&png.to_string_lossy(), |w| w.write_all(&c.png))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn create_dir(dir: &str) -> io::Result<()> {
+    fs::create_dir_all(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("--out {dir}: cannot create: {e}")))
+}
+
+/// Runs `currents plot`.
+pub(crate) fn run(args: PlotArgs) -> i32 {
+    let loaded = match load(&args.inputs) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let charts = match render(&loaded) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match write_charts(&args.out, &charts) {
+        Ok(()) => 0,
+        Err(e) => failure(e),
+    }
+}
+
+/// The parameters and seeds of a simulate configuration, for the report.
+pub(crate) fn config_meta(config: &SimConfig, source: &str) -> ReportMeta {
+    let p = config.params();
+    let seed = config.seed();
+    let n = config.n_runs();
+    let seeds = match config.rng() {
+        RngKind::Numpy => format!(
+            "numpy: run r uses RandomState(seed + r − 1), here RandomState({seed}) … RandomState({})",
+            seed.saturating_add(n - 1)
+        ),
+        RngKind::Chacha => {
+            format!("chacha: ChaCha8 keyed by (seed {seed}, subset 0), stream = run r (1 … {n})")
+        }
+    };
+    ReportMeta {
+        title: "currents report".to_owned(),
+        inputs: Vec::new(),
+        params: vec![
+            ("integrity".into(), p.integrity().to_string()),
+            ("avg-amount".into(), p.avg_amount().to_string()),
+            ("sum-volume".into(), p.sum_volume().to_string()),
+            ("initial-credit".into(), p.initial_credit().to_string()),
+            ("steps".into(), config.n_steps().to_string()),
+            ("runs".into(), n.to_string()),
+            ("seed".into(), seed.to_string()),
+            ("rng".into(), config.rng().name().to_owned()),
+        ],
+        seeds: Some(seeds),
+        params_note: format!("Parameters and seeds from {source}."),
+    }
+}
+
+/// Refuses (before anything is written) a `simulate --plot` whose runs would not fit in a
+/// [`Dataset`]; `Err` holds the exit code.
+pub(crate) fn check_size(config: &SimConfig) -> Result<(), i32> {
+    let rows = config.n_runs().saturating_mul(config.n_steps() + 1);
+    if rows > ROWS_MAX as u64 {
+        return Err(usage_error(format_args!(
+            "--plot: runs × (steps + 1) = {rows} rows (accepted: at most {ROWS_MAX}; write the CSV without --plot and plot a subset of its runs)"
+        )));
+    }
+    Ok(())
+}
+
+/// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory, then writes the
+/// charts and `report.html` into `dir`. Returns the exit code.
+pub(crate) fn plot_simulation(config: &SimConfig, dir: &str) -> i32 {
+    if let Err(code) = check_size(config) {
+        return code;
+    }
+    let mut ds = Dataset::new();
+    let input = ds.add_input("");
+    for run in 1..=config.n_runs() {
+        let visited = simulate_run(config, run, |t, s| -> Result<(), ()> {
+            ds.push(
+                input,
+                &Row {
+                    state: *s,
+                    simulation: 0,
+                    subset: 0,
+                    run,
+                    substep: u64::from(t > 0),
+                    timestep: t,
+                },
+            );
+            Ok(())
+        });
+        if let Err(e) = visited {
+            return failure(format_args!("--plot: {e:?}"));
+        }
+    }
+    ds.finish();
+    let charts = match plot::render_all(&ds, &PlotOptions::default()) {
+        Ok(c) => c,
+        Err(e) => return failure(e),
+    };
+    let mut meta = config_meta(config, "this simulate command");
+    meta.title = "currents simulate".to_owned();
+    let page = html(&meta, &ds, &charts);
+    let report = Path::new(dir).join("report.html");
+    match write_charts(dir, &charts)
+        .and_then(|()| write_output(&report.to_string_lossy(), |w| w.write_all(page.as_bytes())))
+    {
+        Ok(()) => 0,
+        Err(e) => failure(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_spec_splits_a_label_from_the_path() {
+        assert_eq!(
+            input_spec("integrity=0.8:runs.csv").unwrap(),
+            InputSpec {
+                label: "integrity=0.8".into(),
+                path: "runs.csv".into()
+            }
+        );
+        assert_eq!(input_spec("a:b.csv").unwrap().path, "a:b.csv");
+        assert_eq!(input_spec("plain.csv").unwrap().label, "");
+        assert!(input_spec("=1:x.csv").is_err());
+        assert!(input_spec("").is_err());
+    }
+}

@@ -1,0 +1,96 @@
+//! `currents report`: one self-contained HTML page (charts as inline SVG, parameters and
+//! seeds, metric table) from trajectory CSVs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use currents::config::SimulateSettings;
+use currents::plot::report::{ReportMeta, html};
+
+use super::plot::{InputArgs, config_meta, create_dir, load, render};
+use super::{EXIT_FAILURE, usage_error, write_output};
+
+#[derive(Args, Debug)]
+pub(crate) struct ReportArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Directory for report.html (created if missing)
+    #[arg(long, value_name = "DIR")]
+    out: String,
+    /// The simulate config (TOML) that made the input, to list its parameters and seeds
+    #[arg(long, value_name = "FILE.toml")]
+    config: Option<PathBuf>,
+    /// Page title [default: currents report]
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+}
+
+/// Runs `currents report`.
+pub(crate) fn run(args: ReportArgs) -> i32 {
+    let loaded = match load(&args.inputs) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let Some(ds) = &loaded.dataset else {
+        return usage_error("--input: missing (accepted: one or more trajectory CSVs)");
+    };
+    let mut meta = match &args.config {
+        None => ReportMeta {
+            params_note: "The trajectory CSV does not record the parameters or seeds; pass \
+                          --config FILE.toml (the simulate config that made it) to list them."
+                .to_owned(),
+            ..ReportMeta::default()
+        },
+        Some(path) => {
+            let shown = path.display();
+            let text = match fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return usage_error(format_args!("--config {shown}: cannot read: {e}")),
+            };
+            let config = match SimulateSettings::from_toml_str(&text).map(|s| s.resolve()) {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => return usage_error(format_args!("--config {shown}: {e}")),
+                Err(e) => return usage_error(format_args!("--config {shown}: {e}")),
+            };
+            // The config must at least describe data of the input's shape.
+            let n_runs = ds.runs.len() as u64;
+            let n_steps = ds.n_steps_max().saturating_sub(1) as u64;
+            if ds.groups.len() == 1 && (config.n_runs(), config.n_steps()) != (n_runs, n_steps) {
+                return usage_error(format_args!(
+                    "--config {shown}: runs = {}, steps = {} but the input holds {n_runs} runs of {n_steps} steps (accepted: the config that made the input)",
+                    config.n_runs(),
+                    config.n_steps()
+                ));
+            }
+            config_meta(&config, &format!("--config {}", file_name(path)))
+        }
+    };
+    meta.title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| "currents report".to_owned());
+    meta.inputs = loaded.inputs.clone();
+    let charts = match render(&loaded) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let page = html(&meta, ds, &charts);
+    let target = Path::new(&args.out).join("report.html");
+    match create_dir(&args.out)
+        .and_then(|()| write_output(&target.to_string_lossy(), |w| w.write_all(page.as_bytes())))
+    {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}

@@ -1,0 +1,191 @@
+//! Trajectories gathered for plotting: one column-wise series per run, grouped by input
+//! (and by cadCAD subset), built row by row so a large CSV never has to be held as rows.
+
+use std::collections::HashMap;
+use std::io;
+
+use crate::trajectory_csv::{self, ReadError, Row};
+
+/// Most rows a dataset holds (about 2 GB in memory): a larger input is refused rather than
+/// exhausting memory; plot a subset of its runs instead.
+pub const ROWS_MAX: usize = 40_000_000;
+
+/// One run's trajectory, column by column, in timestep order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSeries {
+    /// Index into [`Dataset::groups`].
+    pub group: usize,
+    /// cadCAD's subset index.
+    pub subset: u64,
+    /// The 1-based run.
+    pub run: u64,
+    /// Timesteps (0 is genesis).
+    pub timestep: Vec<f64>,
+    /// `userBalance`.
+    pub balance: Vec<f64>,
+    /// `avgUserBalance`.
+    pub balance_mean: Vec<f64>,
+    /// `userCredit`.
+    pub credit: Vec<f64>,
+    /// `transaction`.
+    pub transaction: Vec<f64>,
+    /// `userCapacity`.
+    pub capacity: Vec<f64>,
+}
+
+impl RunSeries {
+    /// Number of rows (timesteps) held.
+    pub fn len(&self) -> usize {
+        self.timestep.len()
+    }
+
+    /// Whether the run holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.timestep.is_empty()
+    }
+}
+
+/// A set of runs compared on one chart (one input file, or one subset of a file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The legend label: the input's label (`integrity=0.8`), with `subset k` appended when
+    /// the input holds several subsets; empty for a single unlabelled input.
+    pub label: String,
+    /// The input (in the order of [`Dataset::add_input`]) the group's rows came from.
+    pub input: usize,
+}
+
+/// Every run to plot, with the groups they belong to.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// The groups, in the order first seen.
+    pub groups: Vec<Group>,
+    /// The runs, in the order first seen.
+    pub runs: Vec<RunSeries>,
+    index: HashMap<(usize, u64, u64, u64), usize>,
+    last: Option<((usize, u64, u64, u64), usize)>,
+    inputs: Vec<(String, Vec<u64>)>,
+    n_rows: usize,
+}
+
+impl Dataset {
+    /// An empty dataset.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A dataset of one unlabelled input.
+    pub fn from_rows(rows: &[Row]) -> Self {
+        let mut ds = Self::new();
+        let input = ds.add_input("");
+        for row in rows {
+            ds.push(input, row);
+        }
+        ds.finish();
+        ds
+    }
+
+    /// Registers an input (a file) with its label (`""` for none); returns its index for
+    /// [`Dataset::push`].
+    pub fn add_input(&mut self, label: &str) -> usize {
+        self.inputs.push((label.to_owned(), Vec::new()));
+        self.inputs.len() - 1
+    }
+
+    /// Reads a trajectory CSV into input `input`, row by row; stops with an error once the
+    /// dataset would hold more than [`ROWS_MAX`] rows.
+    pub fn read_csv<R: io::Read>(&mut self, input: usize, reader: R) -> Result<(), ReadError> {
+        trajectory_csv::for_each_row(reader, |row| {
+            if self.n_rows() >= ROWS_MAX {
+                let msg = format!("more than {ROWS_MAX} rows (accepted: at most {ROWS_MAX})");
+                return Err(ReadError::Csv(io::Error::other(msg).into()));
+            }
+            self.push(input, &row);
+            Ok(())
+        })
+    }
+
+    /// Rows held.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Adds one row of input `input`. A row with the same timestep as the run's previous
+    /// row (a later substep) replaces it, so each run keeps one row per timestep.
+    pub fn push(&mut self, input: usize, row: &Row) {
+        let key = (input, row.simulation, row.subset, row.run);
+        let idx = match self.last {
+            Some((k, i)) if k == key => i,
+            _ => {
+                let next = self.runs.len();
+                let i = *self.index.entry(key).or_insert(next);
+                if i == next {
+                    let subsets = &mut self.inputs[input].1;
+                    if !subsets.contains(&row.subset) {
+                        subsets.push(row.subset);
+                    }
+                    self.runs.push(RunSeries {
+                        group: 0, // assigned in `finish`
+                        subset: row.subset,
+                        run: row.run,
+                        ..RunSeries::default()
+                    });
+                }
+                self.last = Some((key, i));
+                i
+            }
+        };
+        let r = &mut self.runs[idx];
+        let s = &row.state;
+        let t = row.timestep as f64;
+        if r.timestep.last() == Some(&t) {
+            self.n_rows -= 1;
+            r.timestep.pop();
+            r.balance.pop();
+            r.balance_mean.pop();
+            r.credit.pop();
+            r.transaction.pop();
+            r.capacity.pop();
+        }
+        self.n_rows += 1;
+        r.timestep.push(t);
+        r.balance.push(s.balance);
+        r.balance_mean.push(s.balance_mean);
+        r.credit.push(s.credit as f64);
+        r.transaction.push(s.transaction as f64);
+        r.capacity.push(s.capacity as f64);
+    }
+
+    /// Assigns every run to its group (input × subset) and names the groups; call once all
+    /// rows are in.
+    pub fn finish(&mut self) {
+        let mut group_of: HashMap<(usize, u64), usize> = HashMap::new();
+        self.groups.clear();
+        for (input, (label, subsets)) in self.inputs.iter().enumerate() {
+            for &subset in subsets {
+                let label = match (label.is_empty(), subsets.len() > 1) {
+                    (_, false) => label.clone(),
+                    (true, true) => format!("subset {subset}"),
+                    (false, true) => format!("{label} subset {subset}"),
+                };
+                group_of.insert((input, subset), self.groups.len());
+                self.groups.push(Group { label, input });
+            }
+        }
+        let keys: Vec<_> = self.index.iter().map(|(k, &i)| (i, k.0)).collect();
+        for (i, input) in keys {
+            let subset = self.runs[i].subset;
+            self.runs[i].group = group_of[&(input, subset)];
+        }
+    }
+
+    /// The number of timesteps of the longest run.
+    pub fn n_steps_max(&self) -> usize {
+        self.runs.iter().map(RunSeries::len).max().unwrap_or(0)
+    }
+
+    /// The runs of group `g`.
+    pub fn runs_of(&self, g: usize) -> impl Iterator<Item = &RunSeries> {
+        self.runs.iter().filter(move |r| r.group == g)
+    }
+}

@@ -1,0 +1,263 @@
+//! `currents plot`, `currents report` and `simulate --plot` from the outside: files written,
+//! exit codes, one-line errors, nothing written on bad input.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const NOTEBOOK: &str = "tests/data/cadcad/notebook_default.csv";
+const CHARTS: [&str; 5] = [
+    "trajectory",
+    "facets",
+    "balance_trend",
+    "balance_vs_credit",
+    "fan",
+];
+
+fn currents(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_currents"))
+        .args(args)
+        .output()
+        .expect("run currents")
+}
+
+/// Checks a bad-input run: exit 2, one stderr line containing `needle`, no files in `dir`.
+#[track_caller]
+fn check_rejected(out: &Output, needle: &str, dir: &Path) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+    let files = fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(files, 0, "files left in {}", dir.display());
+}
+
+#[test]
+fn plot_writes_svg_and_png_of_every_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("charts");
+    let out = currents(&["plot", "--input", NOTEBOOK, "--out", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in CHARTS {
+        let svg = fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}.svg"
+        );
+        let png = fs::read(dir.join(format!("{name}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}.png");
+    }
+    let n_files = fs::read_dir(&dir).unwrap().count();
+    assert_eq!(
+        n_files,
+        2 * CHARTS.len(),
+        "no heatmap without --sweep, no temp files"
+    );
+}
+
+#[test]
+fn plot_with_labels_and_a_sweep_adds_the_heatmap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = tmp.path().join("sweep.csv");
+    fs::write(&sweep, "a,b,m\n1,1,5\n1,2,6\n2,1,7\n2,2,8\n").unwrap();
+    let dir = tmp.path().join("out");
+    let low = format!("integrity=0.8:{}", "tests/data/cadcad/integrity_0.8.csv");
+    let high = format!("integrity=1:{NOTEBOOK}");
+    let out = currents(&[
+        "plot",
+        "--input",
+        &high,
+        "--input",
+        &low,
+        "--sweep",
+        sweep.to_str().unwrap(),
+        "--x",
+        "a",
+        "--y",
+        "b",
+        "--metric",
+        "m",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let heatmap = fs::read_to_string(dir.join("heatmap.svg")).unwrap();
+    assert!(heatmap.contains("m over a and b"));
+    let trend = fs::read_to_string(dir.join("balance_trend.svg")).unwrap();
+    assert!(trend.contains("coloured by integrity") && trend.contains("integrity=0.8 trend"));
+}
+
+#[test]
+fn report_writes_one_self_contained_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("notebook.toml");
+    fs::write(&config, "rng = \"numpy\"\nruns = 10\nsteps = 365\n").unwrap();
+    let dir = tmp.path().join("report");
+    let out = currents(&[
+        "report",
+        "--input",
+        NOTEBOOK,
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, ["report.html"]);
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_eq!(page.matches("<svg").count(), CHARTS.len());
+    assert!(
+        page.contains("RandomState(0) … RandomState(9)"),
+        "seeds listed"
+    );
+    assert!(
+        page.contains("<td>sum-volume</td><td>30</td>"),
+        "parameters listed"
+    );
+    assert!(!page.contains("<script") && !page.contains("src="));
+}
+
+#[test]
+fn simulate_plot_writes_charts_and_report_beside_the_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("runs.csv");
+    let dir = tmp.path().join("plots");
+    let out = currents(&[
+        "simulate",
+        "--runs",
+        "3",
+        "--steps",
+        "40",
+        "--out",
+        csv.to_str().unwrap(),
+        "--plot",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(csv.exists());
+    for name in CHARTS {
+        assert!(dir.join(format!("{name}.svg")).exists(), "{name}.svg");
+        assert!(dir.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("ChaCha8 keyed by (seed 0, subset 0)"));
+    // The charts of `simulate --plot` are those of `plot` on the CSV it wrote.
+    let again = tmp.path().join("again");
+    let out = currents(&[
+        "plot",
+        "--input",
+        csv.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    for name in CHARTS {
+        let a = fs::read(dir.join(format!("{name}.svg"))).unwrap();
+        let b = fs::read(again.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            a == b,
+            "{name}.svg differs between simulate --plot and plot"
+        );
+    }
+}
+
+#[test]
+fn bad_inputs_are_rejected_with_one_line_and_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("never");
+    let d = dir.to_str().unwrap();
+    check_rejected(
+        &currents(&["plot", "--input", "missing.csv", "--out", d]),
+        "--input missing.csv",
+        &dir,
+    );
+    check_rejected(&currents(&["plot", "--out", d]), "--input", &dir);
+    check_rejected(
+        &currents(&["plot", "--input", NOTEBOOK, "--run", "11", "--out", d]),
+        "--run 11",
+        &dir,
+    );
+    check_rejected(
+        &currents(&["plot", "--input", "=x:a.csv", "--out", d]),
+        "NAME=VALUE:FILE.csv",
+        &dir,
+    );
+    let not_csv = tmp.path().join("bad.csv");
+    fs::write(&not_csv, "a,b\n1,2\n").unwrap();
+    check_rejected(
+        &currents(&["plot", "--input", not_csv.to_str().unwrap(), "--out", d]),
+        "header",
+        &dir,
+    );
+    let sweep = tmp.path().join("sweep.csv");
+    fs::write(&sweep, "a,b,m\n1,1,5\n").unwrap();
+    check_rejected(
+        &currents(&[
+            "plot",
+            "--sweep",
+            sweep.to_str().unwrap(),
+            "--x",
+            "a",
+            "--y",
+            "c",
+            "--metric",
+            "m",
+            "--out",
+            d,
+        ]),
+        "--y \"c\": no such column",
+        &dir,
+    );
+    let config = tmp.path().join("c.toml");
+    fs::write(&config, "runs = 5\n").unwrap();
+    check_rejected(
+        &currents(&[
+            "report",
+            "--input",
+            NOTEBOOK,
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            d,
+        ]),
+        "runs = 5, steps = 365 but the input holds 10 runs of 365 steps",
+        &dir,
+    );
+    let csv = tmp.path().join("huge.csv");
+    check_rejected(
+        &currents(&[
+            "simulate",
+            "--runs",
+            "200000",
+            "--steps",
+            "365",
+            "--out",
+            csv.to_str().unwrap(),
+            "--plot",
+            d,
+        ]),
+        "--plot: runs × (steps + 1) = 73200000 rows",
+        &dir,
+    );
+    assert!(!csv.exists(), "nothing written when --plot is refused");
+}
