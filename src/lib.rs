@@ -34,3 +34,8 @@ pub use model::{AmountDraw, HistoryView, StepError, draw_amount, step};
 pub use params::{ParamError, Params, RngKind, SimConfig};
 pub use sim::{RunError, Trajectory, simulate_run};
 pub use state::State;
+pub mod engine;
+pub mod metrics;
+pub mod rules;
+pub mod sweep;
+pub mod users;
