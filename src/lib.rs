@@ -35,6 +35,7 @@ pub use params::{ParamError, Params, RngKind, SimConfig};
 pub use sim::{RunError, Trajectory, simulate_run};
 pub use state::State;
 pub mod engine;
+pub mod findings;
 pub mod metrics;
 pub mod rules;
 pub mod sweep;

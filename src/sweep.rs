@@ -194,6 +194,8 @@ struct Grid {
     sum_volume: Vec<u64>,
     initial_credit: Vec<u64>,
     rule_params: Vec<(&'static str, Vec<f64>)>,
+    /// The rule-parameter names as written, for error messages.
+    rule_param_names: Vec<String>,
     user_params: Vec<(usize, Vec<f64>)>,
 }
 
@@ -264,6 +266,7 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
         sum_volume: vec![30],
         initial_credit: vec![250],
         rule_params: Vec::new(),
+        rule_param_names: Vec::new(),
         user_params: Vec::new(),
     };
     let mut have_rules = false;
@@ -379,6 +382,7 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
                         g.user_params.push((idx, values));
                     } else {
                         g.rule_params.push((leak_name(name), values));
+                        g.rule_param_names.push(name.clone());
                     }
                 }
             }
@@ -399,8 +403,8 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
         ));
     }
     // Every rule parameter must be declared by one of the grid's rules, and in range there.
-    for (name, values) in &g.rule_params {
-        let pf = format!("{field}.rule-params.{name}");
+    for ((name, values), written) in g.rule_params.iter().zip(&g.rule_param_names) {
+        let pf = format!("{field}.rule-params.{written}");
         let mut declared = false;
         for r in &g.rules {
             if let Some(spec) = r.params.iter().find(|s| s.name == *name) {
@@ -434,7 +438,7 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
                 .collect();
             return Err(bad(
                 format!("{field}.rule-params"),
-                format!("{name:?}"),
+                format!("{written:?}"),
                 format!("parameters of the grid's rules ({})", names.join("; ")),
             ));
         }

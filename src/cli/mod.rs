@@ -6,7 +6,10 @@ use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod findings;
+mod policies;
 mod simulate;
+mod sweep;
 
 /// Exit code for bad input (flags, config, parameters).
 pub(crate) const EXIT_USAGE: i32 = 2;
@@ -29,6 +32,12 @@ struct Cli {
 enum Command {
     /// Run seeded Monte Carlo simulations of the V1 model and write the trajectories as CSV.
     Simulate(simulate::SimulateArgs),
+    /// List the built-in credit rules and user types with their parameters and defaults.
+    Policies(policies::PoliciesArgs),
+    /// Run a grid of rules × user types × parameters, N runs per cell; write a summary CSV.
+    Sweep(sweep::SweepArgs),
+    /// Write docs/findings.md from a sweep summary (see scripts/findings.sh).
+    Findings(findings::FindingsArgs),
 }
 
 /// Parses the process arguments and runs the command; returns the exit code.
@@ -39,6 +48,9 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Policies(args) => policies::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Findings(args) => findings::run(args),
     }
 }
 
