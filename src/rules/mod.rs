@@ -178,6 +178,40 @@ impl RuleContext<'_> {
 /// Implement this to add a policy: name it, declare its parameters, build it from their
 /// values, and compute the next limit. The engine calls [`Rule::credit`] once per step,
 /// carrying [`Rule::State`] from step to step (start: `Default`).
+///
+/// A rule that gives a fixed share of the incoming volume of the last 10 steps, run for a
+/// year with the balanced user:
+///
+/// ```
+/// use currents::credit::CreditError;
+/// use currents::engine::run_policy;
+/// use currents::rules::{ParamSpec, Restriction, Rule, RuleContext};
+/// use currents::users::Behaviour;
+///
+/// struct Share(f64);
+/// impl Rule for Share {
+///     const NAME: &'static str = "share";
+///     const SUMMARY: &'static str = "a share of the last 10 steps' income";
+///     const PARAMS: &'static [ParamSpec] = &[ParamSpec {
+///         name: "share", default: 2.0, min: 0.0, max: 10.0, integer: false, doc: "the share",
+///     }];
+///     const RESTRICTION: Restriction = Restriction::Clamp;
+///     type State = ();
+///     fn from_values(v: &[f64]) -> Self { Share(v[0]) }
+///     fn credit(&self, ctx: &RuleContext<'_>, _: &mut ()) -> Result<i64, CreditError> {
+///         Ok((self.0 * ctx.incoming_volume(10) as f64).round() as i64)
+///     }
+/// }
+///
+/// let mut rng = currents::draws::chacha_rng(1, 0, 1);
+/// let mut last = None;
+/// run_policy(&Share(2.0), &Behaviour::default(), Share::RESTRICTION,
+///            &currents::Params::default(), 365, &mut rng, |_, s, _| {
+///     last = Some(*s);
+///     Ok::<(), ()>(())
+/// }).unwrap();
+/// assert_eq!(last.unwrap().n_transactions, 365);
+/// ```
 pub trait Rule: Sized {
     /// The name configs and `currents policies` use.
     const NAME: &'static str;
