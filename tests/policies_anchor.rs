@@ -83,3 +83,46 @@ fn currents_v1_balanced_at_integrity_0_8_reproduces_cadcad() {
 fn currents_v1_at_integrity_0_5_avg_250_sum_10_reproduces_cadcad() {
     check("integrity_0.5_avg_250_sum_10.csv", 0.5, 250.0, 10);
 }
+
+/// On ChaCha streams too, the new loop with `currents-v1` and the balanced user equals the
+/// V1 core's `simulate_run` state for state.
+#[test]
+fn run_policy_equals_simulate_run_on_chacha() {
+    use currents::{RngKind, SimConfig, simulate_run};
+    let config = SimConfig::new(Params::default(), 365, 3, 9, RngKind::Chacha).unwrap();
+    let rule = CurrentsV1::default();
+    let user = Behaviour::default();
+    for run in 1..=3 {
+        let mut core = Vec::new();
+        simulate_run(&config, run, |_, s| {
+            core.push(*s);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let mut ours = Vec::new();
+        let mut rng = currents::draws::chacha_rng(9, 0, run);
+        run_policy(
+            &rule,
+            &user,
+            Restriction::None,
+            config.params(),
+            365,
+            &mut rng,
+            |_, s, _| {
+                ours.push(*s);
+                Ok::<(), ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(core.len(), ours.len());
+        for (t, (a, b)) in core.iter().zip(&ours).enumerate() {
+            assert!(
+                a.balance.to_bits() == b.balance.to_bits()
+                    && a.balance_mean.to_bits() == b.balance_mean.to_bits()
+                    && (a.credit, a.capacity, a.transaction, a.send_volume)
+                        == (b.credit, b.capacity, b.transaction, b.send_volume),
+                "run {run}, timestep {t}: {a:?} vs {b:?}"
+            );
+        }
+    }
+}

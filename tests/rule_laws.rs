@@ -175,3 +175,43 @@ fn credit_period_freezes_then_decays_out_of_standing() {
     assert_eq!(c, 160);
     assert_eq!(st.steps_out, 0);
 }
+
+mod restriction_props {
+    use currents::rules::Restriction;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn clamp_never_pays_out_beyond_capacity_and_never_grows_a_payment(
+            amount in -1e6f64..1e6, capacity in -1_000_000i64..1_000_000, balance in -1e6f64..1e6,
+        ) {
+            let got = Restriction::Clamp.apply(amount, capacity, balance, None);
+            prop_assert!(-got <= capacity.max(0) as f64);
+            prop_assert!(got.abs() <= amount.abs());
+            prop_assert!(got == 0.0 || got.signum() == amount.signum());
+            if amount >= 0.0 || -amount <= capacity.max(0) as f64 {
+                prop_assert_eq!(got, amount);
+            }
+        }
+
+        #[test]
+        fn reject_applies_the_payment_whole_or_not_at_all(
+            amount in -1e6f64..1e6, capacity in -1_000_000i64..1_000_000, balance in -1e6f64..1e6,
+            upper in proptest::option::of(0f64..1e6),
+        ) {
+            let got = Restriction::Reject.apply(amount, capacity, balance, upper);
+            prop_assert!(got == amount || got == 0.0);
+            prop_assert!(-got <= capacity.max(0) as f64);
+            if let Some(u) = upper {
+                prop_assert!(got <= 0.0 || balance + got <= u);
+            }
+        }
+
+        #[test]
+        fn no_restriction_is_the_identity(
+            amount in -1e6f64..1e6, capacity in -1_000_000i64..1_000_000, balance in -1e6f64..1e6,
+        ) {
+            prop_assert_eq!(Restriction::None.apply(amount, capacity, balance, Some(0.0)), amount);
+        }
+    }
+}
