@@ -152,7 +152,8 @@ In this model a user's payments do not react to the limit (V1 restricts nothing)
         .filter_map(|r| r.text("label").strip_prefix("q1:"))
         .collect();
     factors.dedup();
-    let mut effects: Vec<(String, f64, f64, f64)> = Vec::new();
+    // Per factor: (name, [(value, credit mean, zero-credit share, over-limit share)]).
+    let mut effects: Vec<(String, Vec<[f64; 4]>)> = Vec::new();
     for factor in &factors {
         let label = format!("q1:{factor}");
         let cells: Vec<&SummaryRow> = rows.iter().filter(|r| r.text("label") == label).collect();
@@ -187,19 +188,19 @@ In this model a user's payments do not react to the limit (V1 restricts nothing)
             .iter()
             .filter(|r| r.text("user") == "balanced")
             .collect();
-        let credits: Vec<f64> = bal.iter().map(|r| mean(r, "credit_mean")).collect();
-        let zeros: Vec<f64> = bal.iter().map(|r| mean(r, "zero_credit_share")).collect();
-        let (lo, hi) = min_max(&credits);
-        let (zlo, zhi) = min_max(&zeros);
-        let vals: Vec<f64> = bal.iter().map(|r| value(r)).collect();
-        let (vlo, vhi) = min_max(&vals);
-        effects.push((
-            format!("`{factor}` ({} to {})", f(vlo), f(vhi)),
-            lo,
-            hi,
-            zhi - zlo,
-        ));
-        let _ = zlo;
+        let mut points: Vec<[f64; 4]> = bal
+            .iter()
+            .map(|r| {
+                [
+                    value(r),
+                    mean(r, "credit_mean"),
+                    mean(r, "zero_credit_share"),
+                    mean(r, "over_limit_share"),
+                ]
+            })
+            .collect();
+        points.sort_by(|x, y| x[0].total_cmp(&y[0]));
+        effects.push((factor.to_string(), points));
     }
     if effects.is_empty() {
         return;
@@ -207,26 +208,97 @@ In this model a user's payments do not react to the limit (V1 restricts nothing)
     let _ = writeln!(o, "### Which constants matter (balanced user)\n");
     let _ = writeln!(
         o,
-        "| constant (values tried) | mean credit: lowest → highest | spread of zero-credit share |"
+        "Means over the runs, at each value tried (value: metric). For `sum-volume` the send volume itself is a sum over the last K payments, so |balance| / volume is not comparable across K; credit and shares are.\n"
     );
-    let _ = writeln!(o, "|---|---|---|");
-    for (name, lo, hi, z) in &effects {
-        let _ = writeln!(o, "| {name} | {} → {} | {} |", f(*lo), f(*hi), f(*z));
+    let _ = writeln!(
+        o,
+        "| constant | mean credit | zero-credit share | over-limit share |"
+    );
+    let _ = writeln!(o, "|---|---|---|---|");
+    let series = |pts: &[[f64; 4]], k: usize| {
+        pts.iter()
+            .map(|p| format!("{}: {}", f(p[0]), f(p[k])))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (name, pts) in &effects {
+        let _ = writeln!(
+            o,
+            "| `{name}` | {} | {} | {} |",
+            series(pts, 1),
+            series(pts, 2),
+            series(pts, 3)
+        );
     }
     let _ = writeln!(o);
-    let rel = |e: &(String, f64, f64, f64)| (e.2 - e.1) / e.1.abs().max(1.0);
+    // The value at which metric k is lowest and highest.
+    let extremes = |pts: &[[f64; 4]], k: usize| {
+        let lo = pts.iter().min_by(|x, y| x[k].total_cmp(&y[k])).copied();
+        let hi = pts.iter().max_by(|x, y| x[k].total_cmp(&y[k])).copied();
+        (lo.unwrap_or([f64::NAN; 4]), hi.unwrap_or([f64::NAN; 4]))
+    };
+    let rel = |e: &(String, Vec<[f64; 4]>)| {
+        let (lo, hi) = extremes(&e.1, 1);
+        (hi[1] - lo[1]) / lo[1].abs().max(1.0)
+    };
+    let zero_range = |e: &(String, Vec<[f64; 4]>)| {
+        let (lo, hi) = extremes(&e.1, 2);
+        hi[2] - lo[2]
+    };
     let mut by = effects.clone();
     by.sort_by(|a, b| rel(b).total_cmp(&rel(a)));
-    let most = &by[0];
-    let least = &by[by.len() - 1];
+    let describe = |e: &(String, Vec<[f64; 4]>), k: usize| {
+        let (lo, hi) = extremes(&e.1, k);
+        format!(
+            "`{}` ({} at {} = {}, {} at {} = {})",
+            e.0,
+            f(lo[k]),
+            e.0,
+            f(lo[0]),
+            f(hi[k]),
+            e.0,
+            f(hi[0])
+        )
+    };
     summary.push(format!(
-        "Q1 — Of V1's constants, {} moves the balanced user's mean credit most ({} → {} over the values tried); {} least ({} → {}).",
-        most.0,
-        f(most.1),
-        f(most.2),
-        least.0,
-        f(least.1),
-        f(least.2)
+        "Q1 — Of V1's variables, {} moves the balanced user's mean credit most; {} least.",
+        describe(&by[0], 1),
+        describe(&by[by.len() - 1], 1)
+    ));
+    // The notebook's own cell appears once per factor grid, each time with its own streams:
+    // the spread of its means is the Monte Carlo noise of a mean over the runs.
+    let default_params = crate::rules::find("currents-v1")
+        .map(|r| {
+            r.params
+                .iter()
+                .map(|p| format!("{}={}", p.name, p.default))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let repeats: Vec<f64> = rows
+        .iter()
+        .filter(|r| {
+            r.text("label").starts_with("q1:")
+                && r.text("user") == "balanced"
+                && r.text("rule_params") == default_params
+                && r.num("sum_volume") == 30.0
+        })
+        .map(|r| mean(r, "credit_mean"))
+        .collect();
+    if repeats.len() > 1 {
+        let (lo, hi) = min_max(&repeats);
+        summary.push(format!(
+            "Q1 — Noise yardstick: the notebook's own settings, run {} times on independent streams, give a mean credit between {} and {}; differences of that size between cells are Monte Carlo noise, not effects.",
+            repeats.len(),
+            f(lo),
+            f(hi)
+        ));
+    }
+    by.sort_by(|a, b| zero_range(b).total_cmp(&zero_range(a)));
+    summary.push(format!(
+        "Q1 — The share of steps with zero credit (V1's credit collapse) depends most on {}.",
+        describe(&by[0], 2)
     ));
     let over: Vec<f64> = rows
         .iter()
