@@ -318,3 +318,38 @@ fn findings_renders_every_question_from_a_summary() {
     let bad = currents(&["findings", "--summary", &example("sweep.toml")]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// docs/findings.md and docs/questions-summary.csv are exactly what scripts/findings.sh
+/// produces from examples/questions.toml (so the committed numbers come from the committed
+/// command, and a change to the model that moves them fails here until regenerated).
+#[test]
+fn committed_findings_are_what_the_committed_command_produces() {
+    let dir = tmp();
+    let summary = dir.path().join("s.csv");
+    let report = dir.path().join("f.md");
+    stdout_of(&[
+        "sweep",
+        "--config",
+        &example("questions.toml"),
+        "--out",
+        summary.to_str().unwrap(),
+    ]);
+    stdout_of(&[
+        "findings",
+        "--summary",
+        summary.to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let committed = std::fs::read_to_string(docs.join("questions-summary.csv")).unwrap();
+    assert!(
+        std::fs::read_to_string(&summary).unwrap() == committed,
+        "docs/questions-summary.csv is stale: run scripts/findings.sh"
+    );
+    let committed = std::fs::read_to_string(docs.join("findings.md")).unwrap();
+    assert!(
+        std::fs::read_to_string(&report).unwrap() == committed,
+        "docs/findings.md is stale: run scripts/findings.sh"
+    );
+}
