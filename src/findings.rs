@@ -131,6 +131,9 @@ Metrics are defined in docs/metrics.md, rules in docs/policies.md.\n",
         let _ = writeln!(s, "- {line}");
     }
     s.push('\n');
+    s.push_str(
+        "Limits of these answers: the model is one user against the rest of the network, whose payments are drawn independently of the rule (a user never changes habits because the limit moved; only a restriction changes what happens). The user types are mild (a spender receives 45% of payments instead of 50%); rules keep their default parameters in Q2 and Q3, so a ranking is a ranking of these settings, not of the best tuning of each rule.\n\n",
+    );
     // The summary goes right after the introduction.
     let split = o.find("## Q1").unwrap_or(o.len());
     o.insert_str(split, &s);
