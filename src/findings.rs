@@ -35,9 +35,30 @@ impl SummaryRow {
         })
     }
 
-    /// The rule with its restriction, e.g. `static (clamp)`.
+    /// The rule with its parameters that differ from the defaults and its restriction,
+    /// e.g. `static (clamp)` or `fixed-band upper=250 (clamp)`.
     pub fn policy(&self) -> String {
-        format!("{} ({})", self.text("rule"), self.text("restriction"))
+        let rule = self.text("rule");
+        let changed: Vec<&str> = match crate::rules::find(rule) {
+            Some(info) => self
+                .text("rule_params")
+                .split(' ')
+                .filter(|kv| {
+                    !info
+                        .params
+                        .iter()
+                        .any(|p| *kv == format!("{}={}", p.name, p.default))
+                })
+                .filter(|kv| !kv.is_empty())
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut name = rule.to_owned();
+        for kv in changed {
+            name.push(' ');
+            name.push_str(kv);
+        }
+        format!("{name} ({})", self.text("restriction"))
     }
 }
 
@@ -77,6 +98,15 @@ fn f(x: f64) -> String {
     }
 }
 
+/// A share as a percentage.
+fn pct(x: f64) -> String {
+    if x.is_nan() {
+        "–".to_owned()
+    } else {
+        format!("{:.1}%", 100.0 * x)
+    }
+}
+
 /// `mean [p5, p95]` of metric `m` in a row.
 fn ms(r: &SummaryRow, m: &str) -> String {
     let mean = r.num(&format!("{m}_mean"));
@@ -91,9 +121,26 @@ fn ms(r: &SummaryRow, m: &str) -> String {
     )
 }
 
+/// `median [p5, p95]` of metric `m` in a row (for heavy-tailed ratios).
+fn md(r: &SummaryRow, m: &str) -> String {
+    let p50 = r.num(&format!("{m}_p50"));
+    if p50.is_nan() {
+        return "–".to_owned();
+    }
+    format!(
+        "{} [{}, {}]",
+        f(p50),
+        f(r.num(&format!("{m}_p5"))),
+        f(r.num(&format!("{m}_p95")))
+    )
+}
+
 fn mean(r: &SummaryRow, m: &str) -> f64 {
     r.num(&format!("{m}_mean"))
 }
+
+/// The share of restricted payments up to which a policy counts as leaving trade alone.
+const RESTRICTED_LIGHT: f64 = 0.1;
 
 const USERS: [&str; 6] = [
     "balanced",
@@ -309,14 +356,19 @@ In this model a user's payments do not react to the limit (V1 restricts nothing)
         .map(|r| mean(r, "over_limit_share"))
         .collect();
     let (olo, ohi) = min_max(&over);
+    // Send volume is a sum over the last K payments, so the window variants are left out.
     let norm: Vec<f64> = rows
         .iter()
-        .filter(|r| r.text("label").starts_with("q1:") && r.text("user") == "balanced")
+        .filter(|r| {
+            r.text("label").starts_with("q1:")
+                && r.text("label") != "q1:sum-volume"
+                && r.text("user") == "balanced"
+        })
         .map(|r| mean(r, "balance_abs_norm"))
         .collect();
     let (nlo, nhi) = min_max(&norm);
     summary.push(format!(
-        "Q1 — No setting of V1's constants holds the balanced user to the limit: the share of steps with the balance below −credit stays between {} and {} across all V1 variants, because V1 never restricts a payment; its constants change the credit offered, not what users do (mean |balance| / volume stays between {} and {}).",
+        "Q1 — No setting of V1's constants holds the balanced user to the limit: the share of steps with the balance below −credit stays between {} and {} across all V1 variants, because V1 never restricts a payment; its constants change the credit offered, not what users do (with the window at 30, mean |balance| / volume stays between {} and {}).",
         f(olo),
         f(ohi),
         f(nlo),
@@ -375,33 +427,45 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
         }
         let _ = writeln!(o);
         let b = us[0];
-        let overlap = us
-            .get(1)
-            .map(|r2| r2.num("balance_abs_norm_p5") <= b.num("balance_abs_norm_p95"));
+        let eq = |r: &SummaryRow| {
+            format!(
+                "{} at {}, restricting {} of payments",
+                r.policy(),
+                f(mean(r, "balance_abs_norm")),
+                pct(mean(r, "restricted_share"))
+            )
+        };
+        let spread_note = match us.get(1) {
+            Some(r2) if r2.num("balance_abs_norm_p5") <= b.num("balance_abs_norm_p95") => {
+                format!(" (runner-up {}; spreads overlap)", eq(r2))
+            }
+            Some(r2) => format!(" (runner-up {}; spreads apart)", eq(r2)),
+            None => String::new(),
+        };
+        let light = us
+            .iter()
+            .find(|r| mean(r, "restricted_share") <= RESTRICTED_LIGHT);
         best.push(format!(
-            "{user}: {} ({}{})",
-            b.policy(),
-            f(mean(b, "balance_abs_norm")),
-            match (overlap, us.get(1)) {
-                (Some(true), Some(r2)) => format!(
-                    "; runner-up {} at {}, spreads overlap",
-                    r2.policy(),
-                    f(mean(r2, "balance_abs_norm"))
+            "Q2, {user} — nearest equilibrium: {}{spread_note}. {}",
+            eq(b),
+            match light {
+                Some(r) if r.policy() == b.policy() => {
+                    format!(
+                        "It restricts at most {} of payments.",
+                        pct(RESTRICTED_LIGHT)
+                    )
+                }
+                Some(r) => format!(
+                    "Among policies restricting at most {} of payments: {}.",
+                    pct(RESTRICTED_LIGHT),
+                    eq(r)
                 ),
-                (Some(false), Some(r2)) => format!(
-                    "; runner-up {} at {}, spreads apart",
-                    r2.policy(),
-                    f(mean(r2, "balance_abs_norm"))
-                ),
-                _ => String::new(),
+                None => String::new(),
             }
         ));
     }
     if !best.is_empty() {
-        summary.push(format!(
-            "Q2 — Nearest equilibrium (lowest mean |balance| / volume) per user type: {}.",
-            best.join("; ")
-        ));
+        summary.extend(best);
         let unrestricted: Vec<f64> = cells
             .iter()
             .filter(|r| r.text("restriction") == "none" && r.text("user") == "spender")
@@ -495,11 +559,11 @@ fn q3(o: &mut String, rows: &[SummaryRow], summary: &mut Vec<String>) {
     let _ = writeln!(o, "### Growing volume (assumption 2)\n");
     let _ = writeln!(
         o,
-        "The `growing` user's amounts double over the year. Credit elasticity = Δln credit / Δln volume between the second and fourth quarter (1 = credit grows in proportion to volume, 0 = credit ignores volume; runs where it is undefined, |Δln volume| < 0.05, are left out).\n"
+        "The `growing` user's amounts double over the year. Credit elasticity = Δln credit / Δln volume between the second and fourth quarter (1 = credit grows in proportion to volume, 0 = credit ignores volume; runs where it is undefined, |Δln volume| < 0.05, are left out). The elasticity is a ratio of two noisy logarithms with a heavy tail, so the table gives its median.\n"
     );
     let _ = writeln!(
         o,
-        "| rule (restriction) | credit elasticity | credit mean | mean \\|balance\\| / volume |"
+        "| rule (restriction) | credit elasticity, median [p5, p95] | credit mean | mean \\|balance\\| / volume |"
     );
     let _ = writeln!(o, "|---|---|---|---|");
     let mut el = Vec::new();
@@ -508,17 +572,17 @@ fn q3(o: &mut String, rows: &[SummaryRow], summary: &mut Vec<String>) {
             let _ = writeln!(
                 o,
                 "| {p} | {} | {} | {} |",
-                ms(g, "credit_elasticity"),
+                md(g, "credit_elasticity"),
                 ms(g, "credit_mean"),
                 ms(g, "balance_abs_norm")
             );
-            el.push((p.clone(), mean(g, "credit_elasticity")));
+            el.push((p.clone(), g.num("credit_elasticity_p50")));
         }
     }
     let _ = writeln!(o);
     if !el.is_empty() {
         summary.push(format!(
-            "Assumption 2 — credit elasticity to volume for the growing user: {}.",
+            "Assumption 2 — credit elasticity to volume for the growing user (median over runs; 1 = credit grows in step with volume): {}.",
             el.iter()
                 .map(|(p, e)| format!("{p} {}", f(*e)))
                 .collect::<Vec<_>>()
