@@ -7,10 +7,13 @@ use std::path::Path;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod check;
+mod findings;
 mod plot;
+mod policies;
 mod replay;
 mod report;
 mod simulate;
+mod sweep;
 
 /// Exit code for bad input (flags, config, parameters).
 pub(crate) const EXIT_USAGE: i32 = 2;
@@ -41,6 +44,12 @@ enum Command {
     Plot(plot::PlotArgs),
     /// Write one self-contained HTML page: charts, parameters and seeds, metric table.
     Report(report::ReportArgs),
+    /// List the built-in credit rules and user types with their parameters and defaults.
+    Policies(policies::PoliciesArgs),
+    /// Run a grid of rules × user types × parameters, N runs per cell; write a summary CSV.
+    Sweep(sweep::SweepArgs),
+    /// Write docs/findings.md from a sweep summary (see scripts/findings.sh).
+    Findings(findings::FindingsArgs),
 }
 
 /// Parses the process arguments and runs the command; returns the exit code.
@@ -55,6 +64,9 @@ pub fn main() -> i32 {
         Command::Replay(args) => replay::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Report(args) => report::run(args),
+        Command::Policies(args) => policies::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Findings(args) => findings::run(args),
     }
 }
 

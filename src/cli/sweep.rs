@@ -1,0 +1,117 @@
+//! `currents sweep`: a grid of rules × user types × parameters, N runs per cell, summarised.
+
+use std::fs;
+use std::path::PathBuf;
+
+use clap::Args;
+use currents::sweep::{RUNS_MAX, Sweep, THREADS_MAX, run_sweep, write_summary};
+
+use super::simulate::whole;
+use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};
+
+#[derive(Args, Debug)]
+pub(crate) struct SweepArgs {
+    /// The sweep config (TOML; see examples/sweep.toml)
+    #[arg(long, value_name = "FILE.toml")]
+    config: PathBuf,
+    /// Summary CSV path; `-` is stdout [default: the config's `out`, else stdout]
+    #[arg(long, value_name = "PATH")]
+    out: Option<String>,
+    /// Also write every state of every run to this CSV [default: the config's `trajectories`]
+    #[arg(long, value_name = "PATH")]
+    trajectories: Option<String>,
+    /// Runs per cell (overrides the config)
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole(1, RUNS_MAX))]
+    runs: Option<u64>,
+    /// Sweep seed (overrides the config)
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = whole(0, i64::MAX as u64))]
+    seed: Option<u64>,
+    /// Worker threads; the output is the same for any number [default: the config's, else all cores]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole(1, THREADS_MAX))]
+    threads: Option<u64>,
+}
+
+/// Runs `currents sweep`.
+pub(crate) fn run(args: SweepArgs) -> i32 {
+    let text = match fs::read_to_string(&args.config) {
+        Ok(t) => t,
+        Err(e) => {
+            return usage_error(format_args!(
+                "config {}: cannot read: {e}",
+                args.config.display()
+            ));
+        }
+    };
+    let mut sweep = match Sweep::from_toml_str(&text) {
+        Ok(s) => s,
+        Err(e) => return usage_error(format_args!("config {}: {e}", args.config.display())),
+    };
+    if let Some(r) = args.runs {
+        sweep.n_runs = r;
+    }
+    if let Some(s) = args.seed {
+        sweep.seed = s;
+    }
+    let out = args
+        .out
+        .or(sweep.out.clone())
+        .unwrap_or_else(|| "-".to_owned());
+    let trajectories = args.trajectories.or(sweep.trajectories.clone());
+    if let Err(msg) = check_out_path(&out) {
+        return usage_error(msg);
+    }
+    if let Some(t) = &trajectories {
+        if t == "-" || *t == out {
+            return usage_error(format_args!(
+                "invalid value for `trajectories`: {t:?} (accepted: a file path other than stdout and the summary's)"
+            ));
+        }
+        if let Err(msg) = check_out_path(t) {
+            return usage_error(msg.replace("`out`", "`trajectories`"));
+        }
+    }
+    let threads = args
+        .threads
+        .or(sweep.threads)
+        .map(|t| t as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let bar = progress(&sweep);
+    let on_cell = || bar.inc(1);
+    let result = match &trajectories {
+        None => run_sweep(&sweep, threads, None, &on_cell)
+            .and_then(|summaries| write_output(&out, |w| write_summary(w, &sweep, &summaries))),
+        Some(t) => write_output(t, |tw| {
+            let summaries = run_sweep(&sweep, threads, Some(tw), &on_cell)?;
+            write_output(&out, |w| write_summary(w, &sweep, &summaries))
+        }),
+    };
+    bar.finish_and_clear();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// A progress bar over cells on stderr, for sweeps of at least a million steps (indicatif
+/// draws nothing when stderr is not a terminal).
+fn progress(sweep: &Sweep) -> indicatif::ProgressBar {
+    let n_cells = sweep.cells.len() as u64;
+    if n_cells
+        .saturating_mul(sweep.n_runs)
+        .saturating_mul(sweep.n_steps)
+        < 1_000_000
+    {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n_cells);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} cells {pos}/{len} [{elapsed_precise}, eta {eta}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}

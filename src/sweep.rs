@@ -1,0 +1,885 @@
+//! Parameter sweeps: a grid of cells (rule × rule parameters × user type × model
+//! parameters), N Monte Carlo runs per cell, and a summary of each metric per cell.
+//!
+//! A sweep config (TOML) holds the run settings and one or more `[[grid]]` tables. Each grid
+//! expands to cells either as a *cartesian* product of its lists (the default) or by *zip*
+//! (element i of every list makes cell i; lists of length 1 are repeated) — cadCAD users
+//! know zip as the default of `config_sim`, so here it must be asked for explicitly. A rule
+//! parameter only multiplies the cells of the rules that declare it.
+//!
+//! Cells are numbered 0, 1, … across the grids in order; run r (1-based) of cell c draws from
+//! the ChaCha stream `chacha_rng(seed, c, r)`, so every run's numbers depend on the sweep
+//! seed, the cell index and the run alone — not on the thread count or the order of work.
+
+use std::io::{self, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::draws::chacha_rng;
+use crate::engine::{RunPolicyError, StepInfo, run_policy};
+use crate::metrics::{MetricsAcc, NAMES, RunMetrics, Spread, spread};
+use crate::params::{AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, Params, STEPS_MAX, SUM_VOLUME_MAX};
+use crate::rules::{
+    self, CreditPeriod, CurrentsV1, FixedBand, Restriction, Rule, RuleInfo, Static, Turnover,
+};
+use crate::state::State;
+use crate::users::{Behaviour, PRESETS, UserType, find_preset};
+
+/// The most runs per cell.
+pub const RUNS_MAX: u64 = 100_000;
+/// The most cells one sweep may hold.
+pub const CELLS_MAX: usize = 100_000;
+/// The most worker threads.
+pub const THREADS_MAX: u64 = 256;
+
+/// A bad sweep config: names the field, the value and what is accepted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SweepError {
+    /// The text is not valid TOML.
+    #[error("not valid TOML at line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value (or key) that is not accepted.
+    #[error("invalid value for `{field}`: {value} (accepted: {accepted})")]
+    Value {
+        /// Where, e.g. `grid[0].rule-params.quad-coef`.
+        field: String,
+        /// What was given.
+        value: String,
+        /// What would be accepted.
+        accepted: String,
+    },
+}
+
+fn bad(
+    field: impl Into<String>,
+    value: impl Into<String>,
+    accepted: impl Into<String>,
+) -> SweepError {
+    SweepError::Value {
+        field: field.into(),
+        value: value.into(),
+        accepted: accepted.into(),
+    }
+}
+
+/// How a grid's lists combine into cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every combination (the default).
+    Cartesian,
+    /// Element i of every list (lists of length 1 repeat).
+    Zip,
+}
+
+/// One cell: everything that defines its runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Its index (0-based, across grids); the ChaCha subset of its runs.
+    pub index: usize,
+    /// The label of its grid.
+    pub label: String,
+    /// The rule.
+    pub rule: &'static RuleInfo,
+    /// The rule's parameter values, in declaration order.
+    pub rule_values: Vec<f64>,
+    /// The spending restriction.
+    pub restriction: Restriction,
+    /// The user type's name (a preset, or `custom` for none).
+    pub user: &'static str,
+    /// The behaviour (the preset with any overrides).
+    pub behaviour: Behaviour,
+    /// The model parameters (send-volume window, initial credit; integrity and average
+    /// amount as the behaviour's).
+    pub params: Params,
+}
+
+impl Cell {
+    /// The rule's parameters as `name=value` pairs separated by spaces.
+    pub fn rule_params(&self) -> String {
+        self.rule
+            .params
+            .iter()
+            .zip(&self.rule_values)
+            .map(|(p, v)| format!("{}={v}", p.name))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A validated sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// Runs per cell.
+    pub n_runs: u64,
+    /// Steps per run.
+    pub n_steps: u64,
+    /// The sweep seed.
+    pub seed: u64,
+    /// Worker threads (`None`: as many as the machine has).
+    pub threads: Option<u64>,
+    /// Summary output path from the file, if any.
+    pub out: Option<String>,
+    /// Trajectory output path from the file, if any.
+    pub trajectories: Option<String>,
+    /// The cells.
+    pub cells: Vec<Cell>,
+}
+
+fn describe(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn list(v: &toml::Value) -> Vec<&toml::Value> {
+    match v {
+        toml::Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    }
+}
+
+fn whole(field: &str, v: &toml::Value, lo: u64, hi: u64) -> Result<u64, SweepError> {
+    match v {
+        toml::Value::Integer(i) if *i >= 0 && (lo..=hi).contains(&(*i as u64)) => Ok(*i as u64),
+        _ => Err(bad(
+            field,
+            describe(v),
+            format!("a whole number in [{lo}, {hi}]"),
+        )),
+    }
+}
+
+fn number(field: &str, v: &toml::Value) -> Result<f64, SweepError> {
+    match v {
+        toml::Value::Integer(i) => Ok(*i as f64),
+        toml::Value::Float(x) => Ok(*x),
+        _ => Err(bad(field, describe(v), "a number")),
+    }
+}
+
+fn string<'a>(field: &str, v: &'a toml::Value, accepted: &str) -> Result<&'a str, SweepError> {
+    match v {
+        toml::Value::String(s) => Ok(s),
+        _ => Err(bad(field, describe(v), accepted)),
+    }
+}
+
+fn nonempty<T>(field: &str, v: Vec<T>) -> Result<Vec<T>, SweepError> {
+    if v.is_empty() {
+        Err(bad(field, "[]", "a non-empty list"))
+    } else {
+        Ok(v)
+    }
+}
+
+const TOP_KEYS: &str = "runs, steps, seed, threads, out, trajectories, grid";
+const GRID_KEYS: &str =
+    "label, mode, rules, users, restriction, sum-volume, initial-credit, rule-params, user-params";
+
+/// One grid before expansion.
+struct Grid {
+    label: String,
+    mode: Mode,
+    rules: Vec<&'static RuleInfo>,
+    users: Vec<&'static str>,
+    restriction: Option<Vec<Restriction>>,
+    sum_volume: Vec<u64>,
+    initial_credit: Vec<u64>,
+    rule_params: Vec<(&'static str, Vec<f64>)>,
+    /// The rule-parameter names as written, for error messages.
+    rule_param_names: Vec<String>,
+    user_params: Vec<(usize, Vec<f64>)>,
+}
+
+impl Sweep {
+    /// Parses and validates a sweep config; every error names the field, the value and
+    /// what is accepted.
+    pub fn from_toml_str(text: &str) -> Result<Sweep, SweepError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            SweepError::Syntax {
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        let mut sweep = Sweep {
+            n_runs: 20,
+            n_steps: 365,
+            seed: 0,
+            threads: None,
+            out: None,
+            trajectories: None,
+            cells: Vec::new(),
+        };
+        let mut grids = Vec::new();
+        for (key, v) in &table {
+            match key.as_str() {
+                "runs" => sweep.n_runs = whole(key, v, 1, RUNS_MAX)?,
+                "steps" => sweep.n_steps = whole(key, v, 1, STEPS_MAX)?,
+                "seed" => sweep.seed = whole(key, v, 0, i64::MAX as u64)?,
+                "threads" => sweep.threads = Some(whole(key, v, 1, THREADS_MAX)?),
+                "out" => sweep.out = Some(string(key, v, "a file path")?.to_owned()),
+                "trajectories" => {
+                    sweep.trajectories = Some(string(key, v, "a file path")?.to_owned())
+                }
+                "grid" => {
+                    let toml::Value::Array(items) = v else {
+                        return Err(bad("grid", describe(v), "[[grid]] tables"));
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        let field = format!("grid[{i}]");
+                        let toml::Value::Table(t) = item else {
+                            return Err(bad(field, describe(item), "a [[grid]] table"));
+                        };
+                        grids.push(parse_grid(&field, i, t)?);
+                    }
+                }
+                other => return Err(bad(other, "(unknown key)", format!("keys {TOP_KEYS}"))),
+            }
+        }
+        if grids.is_empty() {
+            return Err(bad("grid", "(missing)", "at least one [[grid]] table"));
+        }
+        for (i, g) in grids.iter().enumerate() {
+            expand(&format!("grid[{i}]"), g, sweep.n_steps, &mut sweep.cells)?;
+        }
+        Ok(sweep)
+    }
+}
+
+fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError> {
+    let mut g = Grid {
+        label: format!("grid{i}"),
+        mode: Mode::Cartesian,
+        rules: Vec::new(),
+        users: vec!["balanced"],
+        restriction: None,
+        sum_volume: vec![30],
+        initial_credit: vec![250],
+        rule_params: Vec::new(),
+        rule_param_names: Vec::new(),
+        user_params: Vec::new(),
+    };
+    let mut have_rules = false;
+    for (key, v) in t {
+        let f = format!("{field}.{key}");
+        match key.as_str() {
+            "label" => g.label = string(&f, v, "a string")?.to_owned(),
+            "mode" => {
+                g.mode = match string(&f, v, "\"cartesian\" or \"zip\"")? {
+                    "cartesian" => Mode::Cartesian,
+                    "zip" => Mode::Zip,
+                    other => return Err(bad(f, format!("{other:?}"), "\"cartesian\" or \"zip\"")),
+                }
+            }
+            "rules" => {
+                have_rules = true;
+                let names = rules::BUILTIN.map(|r| r.name).join(", ");
+                g.rules = nonempty(
+                    &f,
+                    list(v)
+                        .into_iter()
+                        .map(|x| {
+                            let s = string(&f, x, &names)?;
+                            rules::find(s).ok_or_else(|| bad(&f, format!("{s:?}"), names.clone()))
+                        })
+                        .collect::<Result<_, _>>()?,
+                )?;
+            }
+            "users" => {
+                let names = PRESETS.map(|p| p.name).join(", ");
+                g.users = nonempty(
+                    &f,
+                    list(v)
+                        .into_iter()
+                        .map(|x| {
+                            let s = string(&f, x, &names)?;
+                            find_preset(s)
+                                .map(|p| p.name)
+                                .ok_or_else(|| bad(&f, format!("{s:?}"), names.clone()))
+                        })
+                        .collect::<Result<_, _>>()?,
+                )?;
+            }
+            "restriction" => {
+                g.restriction = Some(nonempty(
+                    &f,
+                    list(v)
+                        .into_iter()
+                        .map(|x| {
+                            let s = string(&f, x, "none, clamp or reject")?;
+                            Restriction::parse("restriction", s)
+                                .map_err(|e| bad(&f, e.value, e.accepted))
+                        })
+                        .collect::<Result<_, _>>()?,
+                )?);
+            }
+            "sum-volume" | "sum_volume" => {
+                g.sum_volume = nonempty(
+                    &f,
+                    list(v)
+                        .into_iter()
+                        .map(|x| whole(&f, x, 1, SUM_VOLUME_MAX))
+                        .collect::<Result<_, _>>()?,
+                )?;
+            }
+            "initial-credit" | "initial_credit" => {
+                g.initial_credit = nonempty(
+                    &f,
+                    list(v)
+                        .into_iter()
+                        .map(|x| whole(&f, x, 0, INITIAL_CREDIT_MAX as u64))
+                        .collect::<Result<_, _>>()?,
+                )?;
+            }
+            "rule-params" | "user-params" => {
+                let toml::Value::Table(p) = v else {
+                    return Err(bad(
+                        f,
+                        describe(v),
+                        "a table of parameter = value or [values]",
+                    ));
+                };
+                for (name, vals) in p {
+                    let pf = format!("{f}.{name}");
+                    let values: Vec<f64> = nonempty(
+                        &pf,
+                        list(vals)
+                            .into_iter()
+                            .map(|x| number(&pf, x))
+                            .collect::<Result<_, _>>()?,
+                    )?;
+                    if key == "user-params" {
+                        let Some(idx) = Behaviour::PARAMS
+                            .iter()
+                            .position(|s| s.name == name.as_str())
+                        else {
+                            let names = Behaviour::PARAMS
+                                .iter()
+                                .map(|s| s.name)
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            return Err(bad(
+                                f,
+                                format!("{name:?}"),
+                                format!("user parameters {names}"),
+                            ));
+                        };
+                        let spec = &Behaviour::PARAMS[idx];
+                        for &x in &values {
+                            spec.check(spec.name, x)
+                                .map_err(|e| bad(&pf, e.value, e.accepted))?;
+                        }
+                        g.user_params.push((idx, values));
+                    } else {
+                        g.rule_params.push((leak_name(name), values));
+                        g.rule_param_names.push(name.clone());
+                    }
+                }
+            }
+            other => {
+                return Err(bad(
+                    f,
+                    format!("{other:?} (unknown key)"),
+                    format!("keys {GRID_KEYS}"),
+                ));
+            }
+        }
+    }
+    if !have_rules {
+        return Err(bad(
+            format!("{field}.rules"),
+            "(missing)",
+            "a list of rule names",
+        ));
+    }
+    // Every rule parameter must be declared by one of the grid's rules, and in range there.
+    for ((name, values), written) in g.rule_params.iter().zip(&g.rule_param_names) {
+        let pf = format!("{field}.rule-params.{written}");
+        let mut declared = false;
+        for r in &g.rules {
+            if let Some(spec) = r.params.iter().find(|s| s.name == *name) {
+                declared = true;
+                for &x in values {
+                    spec.check(spec.name, x).map_err(|e| {
+                        bad(
+                            &pf,
+                            e.value,
+                            format!("{} (for rule {})", e.accepted, r.name),
+                        )
+                    })?;
+                }
+            }
+        }
+        if !declared {
+            let names: Vec<String> = g
+                .rules
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}: {}",
+                        r.name,
+                        r.params
+                            .iter()
+                            .map(|s| s.name)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                })
+                .collect();
+            return Err(bad(
+                format!("{field}.rule-params"),
+                format!("{written:?}"),
+                format!("parameters of the grid's rules ({})", names.join("; ")),
+            ));
+        }
+    }
+    Ok(g)
+}
+
+/// Parameter names are matched against the rules' `'static` declarations, so keep the
+/// declared spelling rather than the config's string.
+fn leak_name(name: &str) -> &'static str {
+    for r in rules::BUILTIN {
+        if let Some(s) = r.params.iter().find(|s| s.name == name) {
+            return s.name;
+        }
+    }
+    // Undeclared names are rejected right after parsing; any 'static string will do here.
+    "?"
+}
+
+/// One point of a grid before it becomes a cell.
+struct Point<'a> {
+    rule: &'static RuleInfo,
+    rule_params: Vec<(&'static str, f64)>,
+    user: &'static str,
+    user_params: Vec<(usize, f64)>,
+    restriction: Option<Restriction>,
+    sum_volume: u64,
+    initial_credit: u64,
+    grid: &'a Grid,
+}
+
+fn expand(field: &str, g: &Grid, n_steps: u64, cells: &mut Vec<Cell>) -> Result<(), SweepError> {
+    let restrictions: Vec<Option<Restriction>> = match &g.restriction {
+        Some(r) => r.iter().copied().map(Some).collect(),
+        None => vec![None],
+    };
+    let mut points = Vec::new();
+    match g.mode {
+        Mode::Cartesian => {
+            for &rule in &g.rules {
+                // The axes this rule declares, then the common ones.
+                let axes: Vec<&(&'static str, Vec<f64>)> = g
+                    .rule_params
+                    .iter()
+                    .filter(|(n, _)| rule.params.iter().any(|s| s.name == *n))
+                    .collect();
+                let mut combos: Vec<Vec<(&'static str, f64)>> = vec![Vec::new()];
+                for (name, values) in axes {
+                    combos = combos
+                        .iter()
+                        .flat_map(|c| {
+                            values.iter().map(move |&v| {
+                                let mut c = c.clone();
+                                c.push((*name, v));
+                                c
+                            })
+                        })
+                        .collect();
+                }
+                let mut user_combos: Vec<Vec<(usize, f64)>> = vec![Vec::new()];
+                for (idx, values) in &g.user_params {
+                    user_combos = user_combos
+                        .iter()
+                        .flat_map(|c| {
+                            values.iter().map(move |&v| {
+                                let mut c = c.clone();
+                                c.push((*idx, v));
+                                c
+                            })
+                        })
+                        .collect();
+                }
+                for rp in &combos {
+                    for &restriction in &restrictions {
+                        for &user in &g.users {
+                            for up in &user_combos {
+                                for &sum_volume in &g.sum_volume {
+                                    for &initial_credit in &g.initial_credit {
+                                        points.push(Point {
+                                            rule,
+                                            rule_params: rp.clone(),
+                                            user,
+                                            user_params: up.clone(),
+                                            restriction,
+                                            sum_volume,
+                                            initial_credit,
+                                            grid: g,
+                                        });
+                                        if points.len() + cells.len() > CELLS_MAX {
+                                            return Err(too_many(field));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Mode::Zip => {
+            let mut lens: Vec<(String, usize)> = vec![
+                ("rules".into(), g.rules.len()),
+                ("users".into(), g.users.len()),
+                ("restriction".into(), restrictions.len()),
+                ("sum-volume".into(), g.sum_volume.len()),
+                ("initial-credit".into(), g.initial_credit.len()),
+            ];
+            lens.extend(
+                g.rule_params
+                    .iter()
+                    .map(|(n, v)| (format!("rule-params.{n}"), v.len())),
+            );
+            lens.extend(g.user_params.iter().map(|(i, v)| {
+                (
+                    format!("user-params.{}", Behaviour::PARAMS[*i].name),
+                    v.len(),
+                )
+            }));
+            let n = lens.iter().map(|(_, l)| *l).max().unwrap_or(1);
+            if let Some((name, l)) = lens.iter().find(|(_, l)| *l != 1 && *l != n) {
+                return Err(bad(
+                    format!("{field}.{name}"),
+                    format!("a list of {l}"),
+                    format!("in zip mode, lists of length 1 or {n} (the longest list)"),
+                ));
+            }
+            if n + cells.len() > CELLS_MAX {
+                return Err(too_many(field));
+            }
+            let pick = |len: usize, i: usize| if len == 1 { 0 } else { i };
+            for i in 0..n {
+                let rule = g.rules[pick(g.rules.len(), i)];
+                points.push(Point {
+                    rule,
+                    rule_params: g
+                        .rule_params
+                        .iter()
+                        .filter(|(name, _)| rule.params.iter().any(|s| s.name == *name))
+                        .map(|(name, v)| (*name, v[pick(v.len(), i)]))
+                        .collect(),
+                    user: g.users[pick(g.users.len(), i)],
+                    user_params: g
+                        .user_params
+                        .iter()
+                        .map(|(k, v)| (*k, v[pick(v.len(), i)]))
+                        .collect(),
+                    restriction: restrictions[pick(restrictions.len(), i)],
+                    sum_volume: g.sum_volume[pick(g.sum_volume.len(), i)],
+                    initial_credit: g.initial_credit[pick(g.initial_credit.len(), i)],
+                    grid: g,
+                });
+            }
+        }
+    }
+    for p in points {
+        cells.push(make_cell(field, cells.len(), p, n_steps)?);
+    }
+    Ok(())
+}
+
+fn too_many(field: &str) -> SweepError {
+    bad(
+        field,
+        "more cells than allowed",
+        format!("at most {CELLS_MAX} cells in a sweep"),
+    )
+}
+
+fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Cell, SweepError> {
+    let mut rule_values = rules::defaults(p.rule.params);
+    for (name, v) in &p.rule_params {
+        if let Some(i) = p.rule.params.iter().position(|s| s.name == *name) {
+            rule_values[i] = *v;
+        }
+    }
+    let preset = find_preset(p.user).map(|p| p.behaviour).unwrap_or_default();
+    let mut b = [
+        preset.integrity,
+        preset.avg_amount,
+        preset.growth,
+        preset.bias,
+    ];
+    for (i, v) in &p.user_params {
+        b[*i] = *v;
+    }
+    let behaviour = Behaviour::from_values(&b);
+    if behaviour.avg_amount_max(n_steps) > AVG_AMOUNT_MAX {
+        return Err(bad(
+            format!("{field}.user-params.growth"),
+            format!(
+                "{} with avg-amount {} over {n_steps} steps",
+                behaviour.growth, behaviour.avg_amount
+            ),
+            format!("growth keeping the average amount at most {AVG_AMOUNT_MAX}"),
+        ));
+    }
+    let params = Params::new(
+        behaviour.integrity,
+        behaviour.avg_amount,
+        p.sum_volume,
+        p.initial_credit as i64,
+    )
+    .map_err(|e| bad(format!("{field}.{}", e.field), e.value, e.accepted))?;
+    Ok(Cell {
+        index,
+        label: p.grid.label.clone(),
+        rule: p.rule,
+        rule_values,
+        restriction: p.restriction.unwrap_or(p.rule.restriction),
+        user: p.user,
+        behaviour,
+        params,
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    (line, column)
+}
+
+/// Runs one run of `cell`, drawing from `rng`, calling `visit` on every state.
+pub fn run_cell<G, E>(
+    cell: &Cell,
+    n_steps: u64,
+    rng: &mut G,
+    visit: impl FnMut(u64, &State, Option<&StepInfo>) -> Result<(), E>,
+) -> Result<(), RunPolicyError<E>>
+where
+    G: rand_core::Rng + ?Sized,
+{
+    fn go<R: Rule, G: rand_core::Rng + ?Sized, E>(
+        cell: &Cell,
+        n_steps: u64,
+        rng: &mut G,
+        visit: impl FnMut(u64, &State, Option<&StepInfo>) -> Result<(), E>,
+    ) -> Result<(), RunPolicyError<E>> {
+        let rule = R::from_values(&cell.rule_values);
+        run_policy(
+            &rule,
+            &cell.behaviour,
+            cell.restriction,
+            &cell.params,
+            n_steps,
+            rng,
+            visit,
+        )
+    }
+    match cell.rule.name {
+        CurrentsV1::NAME => go::<CurrentsV1, G, E>(cell, n_steps, rng, visit),
+        Static::NAME => go::<Static, G, E>(cell, n_steps, rng, visit),
+        FixedBand::NAME => go::<FixedBand, G, E>(cell, n_steps, rng, visit),
+        Turnover::NAME => go::<Turnover, G, E>(cell, n_steps, rng, visit),
+        CreditPeriod::NAME => go::<CreditPeriod, G, E>(cell, n_steps, rng, visit),
+        // Cells are only built from `rules::BUILTIN`, whose names are the five above.
+        other => unreachable!("unknown built-in rule {other}"),
+    }
+}
+
+/// The metrics of run `run` (1-based) of `cell`, from its own ChaCha stream.
+pub fn cell_run_metrics(
+    cell: &Cell,
+    sweep_seed: u64,
+    n_steps: u64,
+    run: u64,
+    mut visit: impl FnMut(u64, &State, Option<&StepInfo>) -> io::Result<()>,
+) -> io::Result<RunMetrics> {
+    let mut rng = chacha_rng(sweep_seed, cell.index as u64, run);
+    let mut acc = MetricsAcc::new(&State::genesis(&cell.params));
+    run_cell(cell, n_steps, &mut rng, |t, s, info| {
+        if let Some(info) = info {
+            acc.push(s, info);
+        }
+        visit(t, s, info)
+    })
+    .map_err(|e| match e {
+        RunPolicyError::Visit(e) => e,
+        other => io::Error::other(format!("cell {} run {run}: {other}", cell.index)),
+    })?;
+    Ok(acc.finish())
+}
+
+/// The summary of one cell: each metric's spread across runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSummary {
+    /// The cell's index.
+    pub index: usize,
+    /// One spread per metric, in [`NAMES`] order.
+    pub spreads: Vec<Spread>,
+}
+
+/// Runs every cell and returns the summaries in cell order.
+///
+/// With `trajectories`, every state is written there (cells and runs in order, one
+/// thread); otherwise cells run on `threads` workers. Either way the numbers are the same.
+pub fn run_sweep(
+    sweep: &Sweep,
+    threads: usize,
+    trajectories: Option<&mut dyn Write>,
+    on_cell: &(dyn Fn() + Sync),
+) -> io::Result<Vec<CellSummary>> {
+    let summarise = |cell: &Cell, runs: Vec<RunMetrics>| CellSummary {
+        index: cell.index,
+        spreads: (0..NAMES.len())
+            .map(|m| spread(&runs.iter().map(|r| r.values[m]).collect::<Vec<_>>()))
+            .collect(),
+    };
+    if let Some(w) = trajectories {
+        writeln!(
+            w,
+            "cell,run,timestep,balance,credit,capacity,transaction,drawn"
+        )?;
+        let mut out = Vec::with_capacity(sweep.cells.len());
+        for cell in &sweep.cells {
+            let mut runs = Vec::with_capacity(sweep.n_runs as usize);
+            for run in 1..=sweep.n_runs {
+                let m = cell_run_metrics(cell, sweep.seed, sweep.n_steps, run, |t, s, info| {
+                    let drawn = info.map_or(0.0, |i| i.drawn);
+                    writeln!(
+                        w,
+                        "{},{run},{t},{},{},{},{},{drawn}",
+                        cell.index, s.balance, s.credit, s.capacity, s.transaction
+                    )
+                })?;
+                runs.push(m);
+            }
+            out.push(summarise(cell, runs));
+            on_cell();
+        }
+        return Ok(out);
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<io::Result<CellSummary>>>> = Mutex::new(
+        vec![None; sweep.cells.len()]
+            .into_iter()
+            .map(|_: Option<()>| None)
+            .collect(),
+    );
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(cell) = sweep.cells.get(i) else {
+                        break;
+                    };
+                    let runs: io::Result<Vec<RunMetrics>> = (1..=sweep.n_runs)
+                        .map(|run| {
+                            cell_run_metrics(cell, sweep.seed, sweep.n_steps, run, |_, _, _| Ok(()))
+                        })
+                        .collect();
+                    let summary = runs.map(|r| summarise(cell, r));
+                    let failed = summary.is_err();
+                    if let Ok(mut res) = results.lock() {
+                        res[i] = Some(summary);
+                    }
+                    on_cell();
+                    if failed {
+                        // Stop handing out work; the first error is reported below.
+                        next.store(usize::MAX / 2, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let results = results
+        .into_inner()
+        .map_err(|_| io::Error::other("a worker panicked"))?;
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Some(Ok(s)) => out.push(s),
+            Some(Err(e)) => return Err(e),
+            None => return Err(io::Error::other("a cell was not run")),
+        }
+    }
+    Ok(out)
+}
+
+/// The summary CSV's header.
+pub fn summary_header() -> String {
+    let mut h = String::from(
+        "cell,label,rule,rule_params,restriction,user,integrity,avg_amount,growth,bias,sum_volume,initial_credit,runs,steps,seed",
+    );
+    for m in NAMES {
+        for s in ["mean", "p5", "p50", "p95"] {
+            h.push_str(&format!(",{m}_{s}"));
+        }
+    }
+    h
+}
+
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        x.to_string()
+    }
+}
+
+/// Writes the summary CSV: one row per cell, its parameters and each metric's mean, p5,
+/// p50 and p95 across runs (empty where no run defined the metric).
+pub fn write_summary(
+    w: &mut dyn Write,
+    sweep: &Sweep,
+    summaries: &[CellSummary],
+) -> io::Result<()> {
+    writeln!(w, "{}", summary_header())?;
+    for (cell, s) in sweep.cells.iter().zip(summaries) {
+        let b = &cell.behaviour;
+        write!(
+            w,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            cell.index,
+            cell.label,
+            cell.rule.name,
+            cell.rule_params(),
+            cell.restriction,
+            cell.user,
+            b.integrity,
+            b.avg_amount,
+            b.growth,
+            b.bias,
+            cell.params.sum_volume(),
+            cell.params.initial_credit(),
+            sweep.n_runs,
+            sweep.n_steps,
+            sweep.seed
+        )?;
+        for sp in &s.spreads {
+            write!(
+                w,
+                ",{},{},{},{}",
+                num(sp.mean),
+                num(sp.p5),
+                num(sp.p50),
+                num(sp.p95)
+            )?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
