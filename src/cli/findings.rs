@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use currents::findings::{read_summary, render};
 
-use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};
+use super::{check_out_path, usage_error, write_output};
 
 #[derive(Args, Debug)]
 pub(crate) struct FindingsArgs {
@@ -39,9 +39,6 @@ pub(crate) fn run(args: FindingsArgs) -> i32 {
     let text = render(&rows, &args.command);
     match write_output(&out, |w| w.write_all(text.as_bytes())) {
         Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
+        Err(e) => super::io_failure(&e),
     }
 }

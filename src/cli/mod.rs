@@ -123,6 +123,16 @@ fn accepted_flags() -> String {
     }
 }
 
+/// Reports a failure to write output: a closed pipe (`currents … | head`) is not an error
+/// and exits 0 quietly; anything else prints `error: …` and exits 1.
+pub(crate) fn io_failure(e: &io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return 0;
+    }
+    eprintln!("error: {e}");
+    EXIT_FAILURE
+}
+
 /// Prints `error: msg` on stderr and returns the bad-input exit code.
 pub(crate) fn usage_error(msg: impl std::fmt::Display) -> i32 {
     eprintln!("error: {msg}");

@@ -7,8 +7,6 @@ use clap::Args;
 use currents::rules::{BUILTIN, ParamSpec};
 use currents::users::{Behaviour, PRESETS, UserType};
 
-use super::EXIT_FAILURE;
-
 #[derive(Args, Debug)]
 pub(crate) struct PoliciesArgs {}
 
@@ -62,9 +60,6 @@ pub(crate) fn run(_: PoliciesArgs) -> i32 {
     let mut w = stdout.lock();
     match write_all(&mut w).and_then(|()| w.flush()) {
         Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
+        Err(e) => super::io_failure(&e),
     }
 }

@@ -9,7 +9,7 @@ use currents::config::SimulateSettings;
 use currents::plot::report::{ReportMeta, html};
 
 use super::plot::{InputArgs, config_meta, create_dir, load, render};
-use super::{EXIT_FAILURE, usage_error, write_output};
+use super::{usage_error, write_output};
 
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
@@ -81,10 +81,7 @@ pub(crate) fn run(args: ReportArgs) -> i32 {
         .and_then(|()| write_output(&target.to_string_lossy(), |w| w.write_all(page.as_bytes())))
     {
         Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
+        Err(e) => super::io_failure(&e),
     }
 }
 

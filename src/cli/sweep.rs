@@ -7,7 +7,7 @@ use clap::Args;
 use currents::sweep::{RUNS_MAX, Sweep, THREADS_MAX, run_sweep, write_summary};
 
 use super::simulate::whole;
-use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};
+use super::{check_out_path, usage_error, write_output};
 
 #[derive(Args, Debug)]
 pub(crate) struct SweepArgs {
@@ -88,10 +88,7 @@ pub(crate) fn run(args: SweepArgs) -> i32 {
     bar.finish_and_clear();
     match result {
         Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
+        Err(e) => super::io_failure(&e),
     }
 }
 
