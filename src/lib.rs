@@ -20,6 +20,7 @@
 pub mod config;
 pub mod credit;
 pub mod draws;
+pub mod fuzzing;
 pub mod history;
 pub mod model;
 pub mod numeric;

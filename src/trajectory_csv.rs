@@ -163,6 +163,10 @@ pub fn read_rows<R: io::Read>(reader: R) -> Result<Vec<Row>, ReadError> {
                 })
         };
         let uint = |i: usize| -> Result<u64, ReadError> {
+            // Every u64 we write must read back, including those above i64::MAX.
+            if let Ok(x) = record.get(i).unwrap_or("").trim().parse::<u64>() {
+                return Ok(x);
+            }
             let x = int(i)?;
             u64::try_from(x).map_err(|_| ReadError::Cell {
                 line,
