@@ -41,10 +41,20 @@ pub enum ConfigError {
         message: String,
     },
     /// A key this config does not know.
-    #[error("unknown key `{key}` (accepted keys: {})", KEYS.join(", "))]
+    // Keys are shown escaped: a quoted TOML key may hold a line break, and the message
+    // must stay one line.
+    #[error("unknown key `{}` (accepted keys: {})", key.escape_debug(), KEYS.join(", "))]
     UnknownKey {
         /// The key as written.
         key: String,
+    },
+    /// One setting given twice, under both spellings (`avg-amount` and `avg_amount`).
+    #[error("key `{}` sets the same value as `{}`; give it once", key.escape_debug(), other.escape_debug())]
+    DuplicateKey {
+        /// The second spelling met.
+        key: String,
+        /// The first.
+        other: String,
     },
     /// A key holds a value of the wrong type or range.
     #[error(transparent)]
@@ -123,10 +133,19 @@ impl SimulateSettings {
             }
         })?;
         let mut s = SimulateSettings::default();
+        // Both spellings of one key would otherwise let one value silently win.
+        let mut seen: Vec<(&'static str, &str)> = Vec::new();
         for (key, v) in &table {
             let Some(field) = canonical(key) else {
                 return Err(ConfigError::UnknownKey { key: key.clone() });
             };
+            if let Some((_, other)) = seen.iter().find(|(f, _)| *f == field) {
+                return Err(ConfigError::DuplicateKey {
+                    key: key.clone(),
+                    other: (*other).to_owned(),
+                });
+            }
+            seen.push((field, key));
             match field {
                 "runs" => s.runs = Some(as_whole(field, v, 1, i64::MAX)? as u64),
                 "steps" => s.steps = Some(as_whole(field, v, 1, i64::MAX)? as u64),
@@ -211,6 +230,18 @@ mod tests {
         };
         let s = file.overlay(flags);
         assert_eq!((s.runs, s.seed), (Some(5), Some(9)));
+    }
+
+    #[test]
+    fn both_spellings_of_one_key_are_an_error() {
+        let e = SimulateSettings::from_toml_str("avg-amount = 50\navg_amount = 60").unwrap_err();
+        assert_eq!(
+            e,
+            ConfigError::DuplicateKey {
+                key: "avg_amount".into(),
+                other: "avg-amount".into()
+            }
+        );
     }
 
     #[test]

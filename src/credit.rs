@@ -5,7 +5,7 @@
 //! with its constants as fields so that they can be varied.
 
 use crate::harness::{Invariant, InvariantKind};
-use crate::numeric::{ROUND_DIGITS_MAX, py_round, py_square, round_half_even};
+use crate::numeric::{ROUND_DIGITS_MAX, numpy_round, py_square, round_half_even};
 use crate::params::Params;
 use crate::state::State;
 
@@ -130,7 +130,7 @@ pub trait CreditRule {
 /// The notebook's rule (V1), its constants as fields.
 ///
 /// After `warmup` steps and once `n ≥ sumVolume`, with `s = avgUserBalance / avgSendVolume`:
-/// `credit = round_half_even(py_round(quad_coef · s² + intercept, round_digits) · avgSendVolume)`;
+/// `credit = round_half_even(numpy_round(quad_coef · s² + intercept, round_digits) · avgSendVolume)`;
 /// a negative value keeps the previous credit; an average send volume of 0 gives 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct V1Rule {
@@ -174,12 +174,32 @@ impl CreditRule for V1Rule {
 
 /// The V1 rule as a free function (see [`V1Rule`]).
 ///
-/// Bit-exact with the notebook wherever the notebook defines a value. Where it does not,
-/// the answer is defined here:
-/// - a NaN or infinite mean → [`CreditError::NonFinite`] (the notebook raises on NaN);
-/// - `s²` overflowing to infinity (Python raises `OverflowError`) is taken as its limit:
-///   the factor is −∞, the quadratic is negative, the previous credit is kept;
-/// - a credit above `i64::MAX` → [`CreditError::OutOfRange`].
+/// Bit-exact with the notebook wherever the notebook's value is an integer that fits an
+/// `i64`. In the notebook both means are `numpy.float64`, so `s**2` is the C library's
+/// `pow`, `round(t, 2)` is numpy's rounding ([`numpy_round`]) and overflow gives ±∞ with
+/// a warning instead of an exception; the new credit is `int(round(x))`, which raises on
+/// NaN (`ValueError`) and ±∞ (`OverflowError`). Every input has a defined answer here;
+/// the table says what the notebook's own code does on the same input (each row is
+/// checked against `tests/data/python/credit_table.csv`, made by that code):
+///
+/// | input | notebook | `credit_v1` |
+/// |-------|----------|-------------|
+/// | previous credit < 0 (no rule produces one) | keeps it | [`CreditError::NegativePrevious`] |
+/// | a mean is NaN or ±∞, any branch | warm-up and window keep the credit; the quadratic raises or returns a value | [`CreditError::NonFinite`] |
+/// | `s` or `s²` overflows to ∞, `avgSendVolume > 0` | `t = −∞`, `x = −∞ < 0`: keeps the credit | the same: [`CreditBranch::NegativeFallback`] |
+/// | `s²` overflows, `avgSendVolume < 0` | `x = +∞`: `OverflowError` | [`CreditError::OutOfRange`] (∞) |
+/// | finite `x ≥ 2^63` (rounded) | a Python integer beyond `i64` | [`CreditError::OutOfRange`] (`x`) |
+/// | `x = t · avgSendVolume` overflows to ∞ | `OverflowError` | [`CreditError::OutOfRange`] (∞) |
+/// | `x` is NaN (only with non-default constants, e.g. `quad_coef = 0` and `s² = ∞`) | `ValueError` | [`CreditError::OutOfRange`] (NaN) |
+/// | `avgSendVolume = ±0.0` after warm-up | `t = 0`, `x = ±0.0`: credit 0 | credit 0, [`CreditBranch::ZeroSendVolume`] |
+/// | `x = −0.0` (`t` rounds to `−0.0`) | not `< 0`: credit 0 | credit 0 |
+///
+/// Non-finite means are an error in every branch, although the notebook's function alone
+/// would return the previous credit during warm-up: no run of the notebook reaches a
+/// non-finite mean, because the step that made a balance non-finite raised first
+/// (`int(round(amount))` of the transaction), so no notebook value is lost, and a
+/// non-finite value never passes through silently. A `round_digits` above
+/// `ROUND_DIGITS_MAX` is taken as `ROUND_DIGITS_MAX`.
 pub fn credit_v1(rule: &V1Rule, input: &CreditInput) -> Result<CreditOutcome, CreditError> {
     if input.credit_prev < 0 {
         return Err(CreditError::NegativePrevious(input.credit_prev));
@@ -214,7 +234,9 @@ pub fn credit_v1(rule: &V1Rule, input: &CreditInput) -> Result<CreditOutcome, Cr
         // Python's `-3*(s**2) + 1`: `pow` for the square, then the product, then the sum;
         // no fused multiply-add.
         let quadratic = rule.quad_coef * py_square(s) + rule.intercept;
-        let factor = py_round(quadratic, rule.round_digits.min(ROUND_DIGITS_MAX));
+        // `t` is a numpy.float64 in the notebook, so `round(t, 2)` is numpy's rounding
+        // (scale, round half to even, unscale), not Python's exact decimal rounding.
+        let factor = numpy_round(quadratic, rule.round_digits.min(ROUND_DIGITS_MAX));
         (factor * avg, CreditBranch::Quadratic)
     } else {
         // The notebook's `t = 0` (an int) times an average of 0.0.

@@ -20,6 +20,7 @@
 pub mod config;
 pub mod credit;
 pub mod draws;
+pub mod fuzzing;
 pub mod harness;
 pub mod history;
 pub mod model;

@@ -75,6 +75,21 @@ pub fn py_round(x: f64, ndigits: u32) -> f64 {
     py_round_exact(x, ndigits)
 }
 
+/// numpy's `round(x, ndigits)` for a float64 (`numpy.float64.__round__`, `numpy.round`):
+/// `rint(x · 10^d) / 10^d`, the product rounded half to even.
+///
+/// This is what the notebook's `round(t, 2)` computes: `t` is a `numpy.float64` there
+/// (it is made from the means `np.mean` returns), so Python dispatches to numpy's rounding,
+/// not to Python's. The two differ when `x · 10^d` lands on or next to a half-integer
+/// although `x`'s exact value is not a tie: `round(np.float64(2.675), 2) == 2.68` while
+/// `round(2.675, 2) == 2.67`. Non-finite `x` stays as it is; a product that overflows gives
+/// ±∞, as in numpy; the sign of a zero result follows `x`.
+#[inline]
+pub fn numpy_round(x: f64, ndigits: u32) -> f64 {
+    let scale = POW10[ndigits.min(ROUND_DIGITS_MAX) as usize];
+    (x * scale).round_ties_even() / scale
+}
+
 /// The exact (slow) form of [`py_round`]: decimal formatting, then parsing back.
 fn py_round_exact(x: f64, ndigits: u32) -> f64 {
     let mut buf = String::with_capacity(48);
@@ -152,6 +167,16 @@ mod tests {
         assert_eq!(py_round(0.375, 2), 0.38);
         assert_eq!(py_round(2.675, 2), 2.67);
         assert!(py_round(-0.001, 2).is_sign_negative());
+    }
+
+    #[test]
+    fn numpy_round_rounds_the_scaled_product() {
+        // numpy 1.26: round(np.float64(2.675), 2) == 2.68 (2.675 * 100 rounds to 267.5).
+        assert_eq!(numpy_round(2.675, 2), 2.68);
+        assert_eq!(py_round(2.675, 2), 2.67);
+        assert_eq!(numpy_round(0.125, 2), 0.12);
+        assert!(numpy_round(-0.001, 2).is_sign_negative());
+        assert_eq!(numpy_round(f64::NEG_INFINITY, 2), f64::NEG_INFINITY);
     }
 
     #[test]

@@ -177,6 +177,10 @@ pub fn for_each_row<R: io::Read>(
                 })
         };
         let uint = |i: usize| -> Result<u64, ReadError> {
+            // Every u64 we write must read back, including those above i64::MAX.
+            if let Ok(x) = record.get(i).unwrap_or("").trim().parse::<u64>() {
+                return Ok(x);
+            }
             let x = int(i)?;
             u64::try_from(x).map_err(|_| ReadError::Cell {
                 line,

@@ -1,0 +1,611 @@
+//! Property checks shared by the fuzz targets and their replay under `cargo test`.
+//!
+//! Each `check_*` function takes one already-shaped input, runs the code under test on it
+//! and returns a [`Violation`] naming the law that failed, or `Ok(())`. The fuzz targets in
+//! `fuzz/` turn libFuzzer's bytes into these inputs (with the limits of [`crate::params`])
+//! and panic on a violation; `tests/fuzz_replay.rs` runs the same bodies over every
+//! committed corpus file on stable Rust. Keeping the laws here, in the library, means the
+//! fuzzer and the test suite check the same thing, and a property test can call them too.
+//!
+//! Nothing here allocates a generator of its own or reads the clock: a check is a pure
+//! function of its input, so a failure replays from the input alone.
+
+use std::fmt;
+
+use crate::config::{ConfigError, DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, SimulateSettings};
+use crate::credit::{CreditBranch, CreditError, CreditInput, CreditRule, V1Rule, credit_v1};
+use crate::draws::chacha_rng;
+use crate::history::{ExactHistory, History};
+use crate::model::{HistoryView, StepError, draw_amount, step};
+use crate::numeric::{numpy_mean, py_round, round_half_even};
+use crate::params::{Params, RngKind, STEPS_MAX};
+use crate::state::State;
+use crate::trajectory_csv::{Row, read_rows, write_header, write_row};
+
+/// A law that did not hold on some input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The law, named as a property test would be.
+    pub law: &'static str,
+    /// What was observed.
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "law `{}` violated: {}", self.law, self.detail)
+    }
+}
+
+impl std::error::Error for Violation {}
+
+fn ensure(ok: bool, law: &'static str, detail: impl FnOnce() -> String) -> Result<(), Violation> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Violation {
+            law,
+            detail: detail(),
+        })
+    }
+}
+
+/// Floats equal bit for bit, except that any NaN equals any NaN (payloads are not kept by
+/// arithmetic or text, and no law here depends on them).
+pub fn same_f64(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+/// The largest magnitude one drawn transaction can have under `params`:
+/// `30 · avg_amount · max(1, |integrity|)` (amount ≤ 1.5·avg, the large path doubles it at
+/// most, the integrity path multiplies by 10 and by `uniform(−1, integrity)`).
+pub fn amount_bound(params: &Params) -> f64 {
+    30.0 * params.avg_amount() * params.integrity().abs().max(1.0)
+}
+
+// ---------------------------------------------------------------------------------------
+// credit_formula
+
+/// Python's `round(x, d)` by its definition: the exact binary value of `x` printed with `d`
+/// decimals (ties to even), parsed back; a zero keeps `x`'s sign.
+fn py_round_reference(x: f64, digits: u32) -> f64 {
+    let text = format!("{:.*}", digits as usize, x);
+    let r: f64 = text.parse().unwrap_or(f64::NAN);
+    if r == 0.0 { 0.0f64.copysign(x) } else { r }
+}
+
+/// The numeric helpers the credit rule is built on, on one value.
+///
+/// Laws: `round_half_even` is `None` exactly for NaN and values outside `i64`, and is
+/// otherwise within ½ of `x`; `py_round`'s fast path equals its definition (exact decimal
+/// rounding) bit for bit for every finite `x` and every `digits ≤ 15`.
+pub fn check_rounding(x: f64, digits: u32) -> Result<(), Violation> {
+    let digits = digits.min(crate::numeric::ROUND_DIGITS_MAX);
+    match round_half_even(x) {
+        Some(k) => ensure(
+            x.is_finite() && (k as f64 - x).abs() <= 0.5,
+            "round_half_even_is_within_half",
+            || format!("round_half_even({x:e}) = {k}"),
+        )?,
+        None => ensure(
+            x.is_nan() || x.round_ties_even().abs() >= 9_223_372_036_854_775_808.0,
+            "round_half_even_fails_only_outside_i64",
+            || format!("round_half_even({x:e}) = None"),
+        )?,
+    }
+    if x.is_finite() {
+        let fast = py_round(x, digits);
+        let exact = py_round_reference(x, digits);
+        ensure(
+            fast.to_bits() == exact.to_bits(),
+            "py_round_equals_exact_decimal_rounding",
+            || {
+                format!(
+                    "py_round({x:e}, {digits}) = {fast:e}, exact decimal rounding gives {exact:e}"
+                )
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The V1 credit rule on one input.
+///
+/// Laws (see the table in [`credit_v1`]'s documentation):
+/// - a negative previous credit is `NegativePrevious`; a non-finite mean is `NonFinite`
+///   naming that mean (the balance mean is checked first);
+/// - otherwise the answer is a credit ≥ 0, or `OutOfRange(x)` only when `x` really is NaN,
+///   infinite or rounds outside `i64`;
+/// - the branch agrees with the inputs: warm-up and window keep the previous credit, the
+///   negative fallback keeps it, a zero send volume gives 0;
+/// - the rule is a function: the same input gives the same answer.
+pub fn check_credit_formula(rule: &V1Rule, input: &CreditInput) -> Result<(), Violation> {
+    let got = credit_v1(rule, input);
+    // Compared through Debug so that two NaN payloads in an error count as the same.
+    let again = rule.credit(input);
+    ensure(
+        format!("{got:?}") == format!("{again:?}"),
+        "credit_rule_is_a_function",
+        || format!("{input:?} gave {got:?}, then {again:?}"),
+    )?;
+    let what = || format!("{rule:?} on {input:?} gave {got:?}");
+    if input.credit_prev < 0 {
+        return ensure(
+            got == Err(CreditError::NegativePrevious(input.credit_prev)),
+            "negative_previous_credit_is_an_error",
+            what,
+        );
+    }
+    if !input.balance_mean_prev.is_finite() {
+        return ensure(
+            matches!(got, Err(CreditError::NonFinite { field: "avgUserBalance", value })
+                if same_f64(value, input.balance_mean_prev)),
+            "non_finite_mean_is_an_error",
+            what,
+        );
+    }
+    if !input.send_volume_mean_prev.is_finite() {
+        return ensure(
+            matches!(got, Err(CreditError::NonFinite { field: "avgSendVolume", value })
+                if same_f64(value, input.send_volume_mean_prev)),
+            "non_finite_mean_is_an_error",
+            what,
+        );
+    }
+    let n = input.n_transactions_prev;
+    match got {
+        Err(CreditError::OutOfRange(x)) => ensure(
+            n >= rule.warmup
+                && n >= input.sum_volume
+                && (x.is_nan() || x.round_ties_even() >= 9_223_372_036_854_775_808.0),
+            "out_of_range_only_when_the_credit_does_not_fit",
+            what,
+        ),
+        Err(_) => ensure(false, "finite_inputs_give_a_credit_or_out_of_range", what),
+        Ok(out) => {
+            ensure(out.credit >= 0, "credit_is_non_negative", what)?;
+            let keeps = out.credit == input.credit_prev;
+            let branch_ok = match out.branch {
+                CreditBranch::WarmUp => n < rule.warmup && keeps,
+                CreditBranch::Window => n >= rule.warmup && n < input.sum_volume && keeps,
+                CreditBranch::NegativeFallback => {
+                    n >= rule.warmup
+                        && n >= input.sum_volume
+                        && input.send_volume_mean_prev != 0.0
+                        && keeps
+                }
+                CreditBranch::ZeroSendVolume => {
+                    n >= rule.warmup
+                        && n >= input.sum_volume
+                        && input.send_volume_mean_prev == 0.0
+                        && out.credit == 0
+                }
+                CreditBranch::Quadratic => {
+                    n >= rule.warmup && n >= input.sum_volume && input.send_volume_mean_prev != 0.0
+                }
+            };
+            ensure(branch_ok, "branch_agrees_with_the_inputs", what)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// step
+
+/// One entry of a tape driving [`check_step_tape`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TapeEntry {
+    /// Draw the amount as a simulation does, from the case's ChaCha stream.
+    Draw,
+    /// Apply this amount (the shaping keeps it within [`amount_bound`]).
+    Amount(f64),
+}
+
+/// The most tape entries a step case uses; the reference below rescans the whole history
+/// every step (O(t²) per case), so fuzz cases stay short. Far below `STEPS_MAX`.
+pub const TAPE_LEN_MAX: usize = 512;
+
+/// The history summary recomputed from scratch from the states `h` (0 … t − 1), by
+/// MODEL.md's definitions: the positive transactions of `h`, the last `k` of them summed
+/// (Python's `P[-k:]`, all of them when `k > len(P)`), numpy's means of the send volumes
+/// and of the balances.
+fn reference_view(h: &[State], k: u64) -> HistoryView {
+    let positives: Vec<i64> = h.iter().map(|s| s.transaction).filter(|&t| t > 0).collect();
+    let k = usize::try_from(k)
+        .unwrap_or(usize::MAX)
+        .min(positives.len());
+    let window: i64 = positives[positives.len() - k..].iter().sum();
+    let send_volumes: Vec<f64> = h.iter().map(|s| s.send_volume as f64).collect();
+    let balances: Vec<f64> = h.iter().map(|s| s.balance).collect();
+    HistoryView {
+        balance_mean: numpy_mean(&balances),
+        send_volume_mean: numpy_mean(&send_volumes),
+        send_volume_window: window,
+    }
+}
+
+/// A run from genesis under validated `params`, driven by a tape of draws (from the ChaCha
+/// stream `seed`) and given amounts within [`amount_bound`].
+///
+/// Laws, at every step: a draw stays within [`amount_bound`]; the step succeeds (the core
+/// never fails on validated input); the state follows MODEL.md exactly — the count goes up
+/// by one, capacity is the previous balance plus credit rounded, the credit is the V1 rule
+/// on the previous state and ≥ 0, the balance is the previous balance plus the unrounded
+/// amount, the transaction is the amount rounded, and the send volume and both means equal
+/// a from-scratch recomputation over the whole history, bit for bit; every float stays
+/// finite and the balance stays within `t · amount_bound` (up to float rounding of the
+/// sum; so below 2^53).
+pub fn check_step_tape(params: &Params, seed: u64, tape: &[TapeEntry]) -> Result<(), Violation> {
+    let rule = V1Rule::default();
+    let bound = amount_bound(params);
+    let mut rng = chacha_rng(seed, 0, 1);
+    let mut states = vec![State::genesis(params)];
+    let mut history = ExactHistory::default();
+    history.push(&states[0]);
+    for (idx, entry) in tape.iter().take(TAPE_LEN_MAX).enumerate() {
+        let t = idx as u64 + 1;
+        let prev = *states.last().expect("genesis is always there");
+        let amount = match *entry {
+            TapeEntry::Draw => {
+                let d = draw_amount(&mut rng, params, prev.capacity).amount;
+                ensure(
+                    d.is_finite() && d.abs() <= bound,
+                    "drawn_amount_is_within_bound",
+                    || format!("step {t}: drew {d:e}, bound {bound:e} ({params:?})"),
+                )?;
+                d
+            }
+            TapeEntry::Amount(a) => a,
+        };
+        let view = history.view(params.sum_volume());
+        let next = step(&prev, &view, params, &rule, amount).map_err(|e| Violation {
+            law: "step_never_fails_on_validated_input",
+            detail: format!("step {t}, amount {amount:e}, {params:?}: {e}"),
+        })?;
+        let reference = reference_view(&states, params.sum_volume());
+        let credit = credit_v1(&rule, &CreditInput::from_prev(&prev, params))
+            .map(|o| o.credit)
+            .map_err(|e| Violation {
+                law: "credit_never_fails_on_a_reached_state",
+                detail: format!("step {t}: {e}"),
+            })?;
+        let expected = State {
+            balance: prev.balance + amount,
+            balance_mean: reference.balance_mean,
+            n_transactions: prev.n_transactions + 1,
+            credit,
+            capacity: round_half_even(prev.balance + prev.credit as f64).unwrap_or(i64::MIN),
+            send_volume: reference.send_volume_window,
+            send_volume_mean: reference.send_volume_mean,
+            transaction: round_half_even(amount).unwrap_or(i64::MIN),
+        };
+        let same = same_f64(next.balance, expected.balance)
+            && same_f64(next.balance_mean, expected.balance_mean)
+            && same_f64(next.send_volume_mean, expected.send_volume_mean)
+            && (
+                next.n_transactions,
+                next.credit,
+                next.capacity,
+                next.send_volume,
+                next.transaction,
+            ) == (
+                expected.n_transactions,
+                expected.credit,
+                expected.capacity,
+                expected.send_volume,
+                expected.transaction,
+            );
+        ensure(same, "step_follows_the_model_exactly", || {
+            format!(
+                "step {t}, amount {amount:e}, {params:?}:\n  got      {next:?}\n  expected {expected:?}"
+            )
+        })?;
+        // The balance is a float sum of t amounts each within the bound; each addition
+        // may round up by half an ulp, so allow a relative 1e-12 (t ≤ 512 gives < 6e-14).
+        ensure(
+            next.credit >= 0
+                && next.is_finite()
+                && next.balance.abs() <= t as f64 * bound * (1.0 + 1e-12),
+            "state_stays_finite_and_bounded",
+            || format!("step {t}: {next:?}"),
+        )?;
+        history.push(&next);
+        states.push(next);
+    }
+    Ok(())
+}
+
+/// One step from an arbitrary state and history summary, with any amount (NaN, ±∞, huge).
+///
+/// Laws: the step never panics; it fails exactly when a value it must store as an integer
+/// cannot be (capacity first, then the credit rule's error, then the transaction), and
+/// says which; when it succeeds, the new state is the previous one moved by the model's
+/// formulas, with the history summary copied in.
+pub fn check_step_any(
+    prev: &State,
+    view: &HistoryView,
+    params: &Params,
+    amount: f64,
+) -> Result<(), Violation> {
+    let rule = V1Rule::default();
+    let got = step(prev, view, params, &rule, amount);
+    let what = || format!("{prev:?}, {view:?}, amount {amount:e} gave {got:?}");
+    let capacity = round_half_even(prev.balance + prev.credit as f64);
+    let credit = credit_v1(&rule, &CreditInput::from_prev(prev, params));
+    let transaction = round_half_even(amount);
+    let expected_err = if capacity.is_none() {
+        Some("userCapacity")
+    } else if credit.is_err() {
+        Some("credit")
+    } else if transaction.is_none() {
+        Some("transaction")
+    } else {
+        None
+    };
+    match (&got, expected_err) {
+        (Err(StepError::NotAnInteger { field, .. }), Some(f)) if *field == f => Ok(()),
+        (Err(StepError::Credit(e)), Some("credit")) => {
+            // Through Debug, so that NaN values in the two errors compare equal.
+            let cause = format!("{:?}", credit.map(|o| o.credit));
+            ensure(
+                format!("{:?}", Err::<i64, _>(*e)) == cause,
+                "step_fails_with_the_cause",
+                what,
+            )
+        }
+        (Ok(next), None) => {
+            let ok = same_f64(next.balance, prev.balance + amount)
+                && same_f64(next.balance_mean, view.balance_mean)
+                && same_f64(next.send_volume_mean, view.send_volume_mean)
+                && next.n_transactions == prev.n_transactions.saturating_add(1)
+                && Ok(next.credit) == credit.map(|o| o.credit)
+                && next.credit >= 0
+                && Some(next.capacity) == capacity
+                && next.send_volume == view.send_volume_window
+                && Some(next.transaction) == transaction;
+            ensure(ok, "step_applies_the_model_formulas", what)
+        }
+        _ => ensure(
+            false,
+            "step_fails_exactly_when_a_value_cannot_be_stored",
+            what,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// config
+
+fn toml_float(x: f64) -> String {
+    if x.is_nan() {
+        "nan".to_owned()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf" } else { "-inf" }.to_owned()
+    } else {
+        // Debug always has a `.` or an exponent, and is the shortest round-trip form.
+        format!("{x:?}")
+    }
+}
+
+/// Renders settings back to a config file in canonical key spelling.
+pub fn settings_to_toml(s: &SimulateSettings) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| {
+        out.push_str(k);
+        out.push_str(" = ");
+        out.push_str(&v);
+        out.push('\n');
+    };
+    if let Some(v) = s.runs {
+        line("runs", v.to_string());
+    }
+    if let Some(v) = s.steps {
+        line("steps", v.to_string());
+    }
+    if let Some(v) = s.seed {
+        line("seed", v.to_string());
+    }
+    if let Some(v) = s.rng {
+        line("rng", format!("\"{}\"", v.name()));
+    }
+    if let Some(v) = s.integrity {
+        line("integrity", toml_float(v));
+    }
+    if let Some(v) = s.avg_amount {
+        line("avg-amount", toml_float(v));
+    }
+    if let Some(v) = s.sum_volume {
+        line("sum-volume", v.to_string());
+    }
+    if let Some(v) = s.initial_credit {
+        line("initial-credit", v.to_string());
+    }
+    if let Some(v) = &s.out {
+        line("out", toml::Value::String(v.clone()).to_string());
+    }
+    out
+}
+
+fn same_settings(a: &SimulateSettings, b: &SimulateSettings) -> bool {
+    let f = |x: Option<f64>, y: Option<f64>| match (x, y) {
+        (Some(x), Some(y)) => same_f64(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    (
+        a.runs,
+        a.steps,
+        a.seed,
+        a.rng,
+        a.sum_volume,
+        a.initial_credit,
+        &a.out,
+    ) == (
+        b.runs,
+        b.steps,
+        b.seed,
+        b.rng,
+        b.sum_volume,
+        b.initial_credit,
+        &b.out,
+    ) && f(a.integrity, b.integrity)
+        && f(a.avg_amount, b.avg_amount)
+}
+
+/// Whether `settings` holds the value `v` given for the canonical key `key`.
+fn value_is_held(settings: &SimulateSettings, key: &str, v: &toml::Value) -> bool {
+    let num = |x: Option<f64>| match v {
+        toml::Value::Integer(i) => x.is_some_and(|x| same_f64(x, *i as f64)),
+        toml::Value::Float(f) => x.is_some_and(|x| same_f64(x, *f)),
+        _ => false,
+    };
+    let int = |x: Option<i128>| matches!(v, toml::Value::Integer(i) if x == Some(i128::from(*i)));
+    match key {
+        "runs" => int(settings.runs.map(i128::from)),
+        "steps" => int(settings.steps.map(i128::from)),
+        "seed" => int(settings.seed.map(i128::from)),
+        "sum-volume" => int(settings.sum_volume.map(i128::from)),
+        "initial-credit" => int(settings.initial_credit.map(i128::from)),
+        "integrity" => num(settings.integrity),
+        "avg-amount" => num(settings.avg_amount),
+        "rng" => {
+            matches!(v, toml::Value::String(s) if settings.rng.map(RngKind::name) == Some(s.as_str()))
+        }
+        "out" => matches!(v, toml::Value::String(s) if settings.out.as_deref() == Some(s.as_str())),
+        _ => false,
+    }
+}
+
+/// Any text as a `simulate` config file.
+///
+/// Laws: parsing never panics; an error is one non-empty line (it is printed as the
+/// binary's single error line), and a value error names a field, the value and what is
+/// accepted; every key of an accepted file sets exactly the value written (so no value is
+/// silently dropped or overridden); parsed settings survive being written back and parsed again; resolving
+/// them either gives a configuration holding exactly the given values (defaults for the
+/// rest) or a parameter error, never a panic.
+pub fn check_config(text: &str) -> Result<(), Violation> {
+    let one_line = |msg: &str| !msg.is_empty() && !msg.contains('\n');
+    let settings = match SimulateSettings::from_toml_str(text) {
+        Err(e) => {
+            let msg = e.to_string();
+            ensure(one_line(&msg), "config_error_is_one_line", || {
+                format!("{msg:?}")
+            })?;
+            if let ConfigError::Value(p) = &e {
+                ensure(
+                    !p.field.is_empty() && !p.accepted.is_empty(),
+                    "value_error_names_field_and_accepted",
+                    || format!("{p:?}"),
+                )?;
+            }
+            return Ok(());
+        }
+        Ok(s) => s,
+    };
+    if let Ok(table) = text.parse::<toml::Table>() {
+        for (key, v) in &table {
+            ensure(
+                value_is_held(&settings, &key.replace('_', "-"), v),
+                "every_key_sets_its_value",
+                || format!("`{key} = {v}` but parsed {settings:?}"),
+            )?;
+        }
+    }
+    let rendered = settings_to_toml(&settings);
+    match SimulateSettings::from_toml_str(&rendered) {
+        Ok(again) => ensure(
+            same_settings(&settings, &again),
+            "settings_survive_a_round_trip",
+            || format!("{settings:?} -> {rendered:?} -> {again:?}"),
+        )?,
+        Err(e) => ensure(false, "settings_survive_a_round_trip", || {
+            format!("{settings:?} -> {rendered:?} -> {e}")
+        })?,
+    }
+    match settings.resolve() {
+        Err(p) => {
+            let msg = p.to_string();
+            ensure(
+                one_line(&msg) && !p.field.is_empty() && !p.accepted.is_empty(),
+                "value_error_names_field_and_accepted",
+                || format!("{p:?}"),
+            )
+        }
+        Ok(c) => {
+            let d = Params::default();
+            let p = c.params();
+            let ok = c.n_runs() == settings.runs.unwrap_or(DEFAULT_RUNS)
+                && c.n_steps() == settings.steps.unwrap_or(DEFAULT_STEPS)
+                && c.seed() == settings.seed.unwrap_or(DEFAULT_SEED)
+                && c.rng() == settings.rng.unwrap_or(RngKind::default())
+                && same_f64(p.integrity(), settings.integrity.unwrap_or(d.integrity()))
+                && same_f64(
+                    p.avg_amount(),
+                    settings.avg_amount.unwrap_or(d.avg_amount()),
+                )
+                && p.sum_volume() == settings.sum_volume.unwrap_or(d.sum_volume())
+                && p.initial_credit() == settings.initial_credit.unwrap_or(d.initial_credit())
+                && c.n_steps() <= STEPS_MAX
+                && Params::new(
+                    p.integrity(),
+                    p.avg_amount(),
+                    p.sum_volume(),
+                    p.initial_credit(),
+                )
+                .is_ok();
+            ensure(ok, "resolved_config_holds_the_given_values", || {
+                format!("{settings:?} resolved to {c:?}")
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// csv_roundtrip
+
+/// Rows written as a trajectory CSV and read back.
+///
+/// Law: every value comes back identical — integers exactly, floats bit for bit
+/// (including −0.0, subnormals, the largest doubles and ±∞); a NaN comes back as a NaN
+/// (its payload is not written).
+pub fn check_csv_roundtrip(rows: &[Row]) -> Result<(), Violation> {
+    let mut buf = Vec::new();
+    write_header(&mut buf).expect("writing to a Vec cannot fail");
+    for r in rows {
+        write_row(&mut buf, r).expect("writing to a Vec cannot fail");
+    }
+    let text = || String::from_utf8_lossy(&buf).into_owned();
+    let back = read_rows(buf.as_slice()).map_err(|e| Violation {
+        law: "written_csv_reads_back",
+        detail: format!("{e}\n{}", text()),
+    })?;
+    ensure(back.len() == rows.len(), "written_csv_reads_back", || {
+        format!("{} rows written, {} read", rows.len(), back.len())
+    })?;
+    for (i, (a, b)) in rows.iter().zip(&back).enumerate() {
+        let (s, t) = (&a.state, &b.state);
+        let same = same_f64(s.balance, t.balance)
+            && same_f64(s.balance_mean, t.balance_mean)
+            && same_f64(s.send_volume_mean, t.send_volume_mean)
+            && (
+                s.n_transactions,
+                s.credit,
+                s.capacity,
+                s.send_volume,
+                s.transaction,
+            ) == (
+                t.n_transactions,
+                t.credit,
+                t.capacity,
+                t.send_volume,
+                t.transaction,
+            )
+            && (a.simulation, a.subset, a.run, a.substep, a.timestep)
+                == (b.simulation, b.subset, b.run, b.substep, b.timestep);
+        ensure(same, "csv_round_trip_is_identity", || {
+            format!("row {i}:\n  wrote {a:?}\n  read  {b:?}")
+        })?;
+    }
+    Ok(())
+}
