@@ -23,14 +23,16 @@ pub mod draws;
 pub mod history;
 pub mod model;
 pub mod numeric;
+pub mod parallel;
 pub mod params;
 pub mod sim;
 pub mod state;
+pub mod summary;
 pub mod trajectory_csv;
 
 pub use credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, CreditRule, V1Rule};
-pub use history::{ExactHistory, History};
+pub use history::{ExactHistory, History, StreamingHistory};
 pub use model::{AmountDraw, HistoryView, StepError, draw_amount, step};
 pub use params::{ParamError, Params, RngKind, SimConfig};
-pub use sim::{RunError, Trajectory, simulate_run};
+pub use sim::{Engine, RunError, Trajectory, simulate_run, simulate_run_with};
 pub use state::State;
