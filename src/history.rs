@@ -73,7 +73,12 @@ impl std::hash::Hasher for KeyHasher {
     }
     #[inline]
     fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+        // Fold the start (high half) into the low bits before multiplying, and the product's
+        // high bits back down: the table indexes by the low bits, and a plain multiply
+        // would leave them depending on the length alone (every block of a length in one
+        // bucket chain, which made long runs quadratic).
+        let h = (self.0 ^ x ^ (x >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
     }
     #[inline]
     fn finish(&self) -> u64 {

@@ -217,3 +217,33 @@ fn summary_figures_are_those_of_cadcads_trajectories() {
         94
     );
 }
+
+#[test]
+fn an_unknown_engine_or_zero_threads_is_one_line_and_exit_2() {
+    for (args, field, accepted) in [
+        (
+            &["--engine", "fast"][..],
+            "--engine",
+            "accepted: exact or streaming",
+        ),
+        (
+            &["--threads", "0"],
+            "--threads",
+            "accepted: a whole number in [1, 1024]",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_currents"))
+            .arg("simulate")
+            .args(args)
+            .output()
+            .expect("run currents");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote output");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains(field) && err.contains(accepted) && err.contains(args[1]),
+            "{args:?}: {err}"
+        );
+    }
+}
