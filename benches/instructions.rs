@@ -4,7 +4,7 @@
 
 use std::hint::black_box;
 
-use currents::draws::chacha_rng;
+use currents::draws::{chacha_rng, randint01, uniform01};
 use currents::summary::RunSummary;
 use currents::{
     Engine, ExactHistory, Params, RngKind, SimConfig, StreamingHistory, Trajectory, V1Rule,
@@ -73,5 +73,21 @@ fn run_365(engine: Engine) -> i64 {
     black_box(summary.final_credit)
 }
 
-library_benchmark_group!(name = step; benchmarks = step_streaming, step_exact, run_365);
+// The generator draws of 365 steps alone (ChaCha, integrity 1: 7 outputs a step): the floor.
+#[library_benchmark]
+#[bench::chacha()]
+fn rng_floor_365() -> f64 {
+    let mut rng = chacha_rng(0, 0, black_box(1));
+    let mut acc = 0.0;
+    for _ in 0..365 {
+        acc += f64::from(randint01(&mut rng));
+        acc += uniform01(&mut rng) + uniform01(&mut rng) + uniform01(&mut rng);
+    }
+    black_box(acc)
+}
+
+library_benchmark_group!(
+    name = step;
+    benchmarks = step_streaming, step_exact, run_365, rng_floor_365
+);
 main!(library_benchmark_groups = step);
