@@ -18,6 +18,11 @@
 //! send volume. From then on capacities, draws and balances follow different paths: that
 //! is a legitimate divergence, not a bug. `check_until_tie` asserts that every first
 //! divergence is exactly such a tie and stops there.
+//!
+//! Ties are rare: a scan of 600,000 ChaCha runs of 365 steps (notebook parameters, integrity
+//! 0.8, and integrity 0.5 / amount 250 / window 10) found none, so the property tests almost
+//! always check full agreement; the tie path itself is exercised by a constructed case
+//! (`a_one_ulp_mean_difference_at_a_half_cent_boundary_is_a_tie`).
 
 use currents::credit::{CreditInput, V1Rule};
 use currents::draws::{chacha_rng, numpy_rng};
