@@ -55,7 +55,9 @@ pub struct ExactHistory {
     balance_sum: f64,
     block_sums: BlockSums,
     send_volume_sum: i128,
-    positives: Vec<i64>,
+    /// Prefix sums of the positive transactions, oldest first (`[0]` is the empty sum
+    /// once anything was pushed), so any window's sum is one subtraction.
+    positive_prefix: Vec<i128>,
 }
 
 /// Pairwise sums of blocks `(start, len)` of the (immutable) past, keyed `start << 32 | len`.
@@ -120,7 +122,7 @@ impl ExactHistory {
         self.balance_sum = 0.0;
         self.block_sums.clear();
         self.send_volume_sum = 0;
-        self.positives.clear();
+        self.positive_prefix.clear();
     }
 }
 
@@ -132,19 +134,28 @@ impl History for ExactHistory {
         self.balance_sum =
             memo_pairwise(&self.balances, 0, self.balances.len(), &mut self.block_sums);
         self.send_volume_sum += i128::from(state.send_volume);
+        if self.positive_prefix.is_empty() {
+            self.positive_prefix.push(0);
+        }
         if state.transaction > 0 {
-            self.positives.push(state.transaction);
+            let last = self.positive_prefix[self.positive_prefix.len() - 1];
+            self.positive_prefix
+                .push(last + i128::from(state.transaction));
         }
     }
 
     fn view(&self, sum_volume: u64) -> HistoryView {
         let n = self.balances.len() as f64;
+        let n_positives = self.positive_prefix.len().saturating_sub(1);
         let k = usize::try_from(sum_volume)
             .unwrap_or(usize::MAX)
-            .min(self.positives.len());
-        let window = self.positives[self.positives.len() - k..]
-            .iter()
-            .fold(0i64, |a, &b| a.saturating_add(b));
+            .min(n_positives);
+        let window = match self.positive_prefix.last() {
+            Some(&last) => last - self.positive_prefix[n_positives - k],
+            None => 0,
+        };
+        // Validated parameters keep a window below 2^53; saturate beyond, as before.
+        let window = i64::try_from(window).unwrap_or(if window < 0 { i64::MIN } else { i64::MAX });
         HistoryView {
             balance_mean: self.balance_sum / n,
             send_volume_mean: i128_to_f64(self.send_volume_sum) / n,
