@@ -2,13 +2,25 @@
 //!
 //! The notebook rescans the whole history every step: the send volume, and two means over
 //! every state so far. [`History`] hides how that summary is kept. [`ExactHistory`] keeps
-//! the history and recomputes the means exactly as numpy does (pairwise summation), so it
-//! is bit-exact with cadCAD at O(t) work per step. A running O(1) form can sit beside it
-//! behind the same trait.
+//! the history and computes the means exactly as numpy does (pairwise summation, memoised
+//! over the immutable past), so it is bit-exact with cadCAD at O(log t + 128) work per step
+//! and O(t) memory. [`StreamingHistory`] keeps running sums and a ring of the last K
+//! positive transactions: O(1) work and O(K) memory per step, integer columns identical,
+//! the balance mean equal to within a stated tolerance.
 
 use crate::model::HistoryView;
 use crate::numeric::pairwise_sum;
 use crate::state::State;
+
+/// `x as f64`, through an i64 when it fits (the usual case): the i128 conversion is a
+/// software routine several times slower, and both give the same double.
+#[inline]
+fn i128_to_f64(x: i128) -> f64 {
+    match i64::try_from(x) {
+        Ok(v) => v as f64,
+        Err(_) => x as f64,
+    }
+}
 
 /// A record of the states so far that can summarise itself for the next step.
 pub trait History {
@@ -24,17 +36,75 @@ pub trait History {
     }
 }
 
-/// The history kept in full, summarised as numpy would: bit-exact, O(t) per step.
+/// The history kept in full, summarised as numpy would: bit-exact.
 ///
 /// The balance mean is numpy's pairwise sum divided by the count. The send-volume mean is
 /// the exact integer sum divided by the count: numpy sums those (integer-valued) doubles
 /// pairwise too, but every partial sum is an integer below 2^53 under validated parameters,
 /// so any order gives the exact sum and the same double.
+///
+/// The pairwise sum is memoised: the past never changes, so the sum of any block of it
+/// is computed once. numpy's recursion over `n` values splits at `m = n/2 − (n/2) mod 8`;
+/// as `n` grows, only the rightmost path of that tree changes. Each push therefore costs a
+/// lookup per level for the left blocks (cached) plus at most one leaf of ≤ 128 values:
+/// O(log t + 128) instead of O(t), with exactly numpy's additions in exactly numpy's order,
+/// so the result is bit-identical to [`pairwise_sum`] over the whole history.
 #[derive(Debug, Clone, Default)]
 pub struct ExactHistory {
     balances: Vec<f64>,
+    balance_sum: f64,
+    block_sums: BlockSums,
     send_volume_sum: i128,
-    positives: Vec<i64>,
+    /// Prefix sums of the positive transactions, oldest first (`[0]` is the empty sum
+    /// once anything was pushed), so any window's sum is one subtraction.
+    positive_prefix: Vec<i128>,
+}
+
+/// Pairwise sums of blocks `(start, len)` of the (immutable) past, keyed `start << 32 | len`.
+type BlockSums = std::collections::HashMap<u64, f64, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// A multiplicative hasher for the block keys (the std hasher costs more than the sums).
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        // Fold the start (high half) into the low bits before multiplying, and the product's
+        // high bits back down: the table indexes by the low bits, and a plain multiply
+        // would leave them depending on the length alone (every block of a length in one
+        // bucket chain, which made long runs quadratic).
+        let h = (self.0 ^ x ^ (x >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// numpy's pairwise sum of `a[start..start + len]`, caching every left block.
+fn memo_pairwise(a: &[f64], start: usize, len: usize, memo: &mut BlockSums) -> f64 {
+    if len <= 128 {
+        return pairwise_sum(&a[start..start + len]);
+    }
+    let half = len / 2;
+    let split = half - half % 8;
+    let key = ((start as u64) << 32) | split as u64;
+    let left = match memo.get(&key) {
+        Some(&v) => v,
+        None => {
+            let v = memo_pairwise(a, start, split, memo);
+            memo.insert(key, v);
+            v
+        }
+    };
+    left + memo_pairwise(a, start + split, len - split, memo)
 }
 
 impl ExactHistory {
@@ -42,44 +112,272 @@ impl ExactHistory {
     pub fn with_capacity(capacity: usize) -> Self {
         ExactHistory {
             balances: Vec::with_capacity(capacity),
-            send_volume_sum: 0,
-            positives: Vec::new(),
+            ..ExactHistory::default()
         }
     }
 
     /// Forgets every state, keeping the allocations.
     pub fn clear(&mut self) {
         self.balances.clear();
+        self.balance_sum = 0.0;
+        self.block_sums.clear();
         self.send_volume_sum = 0;
-        self.positives.clear();
+        self.positive_prefix.clear();
     }
 }
 
 impl History for ExactHistory {
     fn push(&mut self, state: &State) {
         self.balances.push(state.balance);
+        // Keys hold start and length in 32 bits each; STEPS_MAX is far below 2^32.
+        debug_assert!(self.balances.len() < 1 << 32);
+        self.balance_sum =
+            memo_pairwise(&self.balances, 0, self.balances.len(), &mut self.block_sums);
         self.send_volume_sum += i128::from(state.send_volume);
+        if self.positive_prefix.is_empty() {
+            self.positive_prefix.push(0);
+        }
         if state.transaction > 0 {
-            self.positives.push(state.transaction);
+            let last = self.positive_prefix[self.positive_prefix.len() - 1];
+            self.positive_prefix
+                .push(last + i128::from(state.transaction));
         }
     }
 
     fn view(&self, sum_volume: u64) -> HistoryView {
         let n = self.balances.len() as f64;
+        let n_positives = self.positive_prefix.len().saturating_sub(1);
         let k = usize::try_from(sum_volume)
             .unwrap_or(usize::MAX)
-            .min(self.positives.len());
-        let window = self.positives[self.positives.len() - k..]
-            .iter()
-            .fold(0i64, |a, &b| a.saturating_add(b));
+            .min(n_positives);
+        let window = match self.positive_prefix.last() {
+            Some(&last) => last - self.positive_prefix[n_positives - k],
+            None => 0,
+        };
+        // Validated parameters keep a window below 2^53; saturate beyond, as before.
+        let window = i64::try_from(window).unwrap_or(if window < 0 { i64::MIN } else { i64::MAX });
         HistoryView {
-            balance_mean: pairwise_sum(&self.balances) / n,
-            send_volume_mean: self.send_volume_sum as f64 / n,
+            balance_mean: self.balance_sum / n,
+            send_volume_mean: i128_to_f64(self.send_volume_sum) / n,
             send_volume_window: window,
         }
     }
 
     fn len(&self) -> usize {
         self.balances.len()
+    }
+}
+
+/// The history summarised by running sums: O(1) work and O(min(K, t)) memory per step.
+///
+/// Keeps, instead of the states, what the next step reads of them:
+/// - the balance sum as a Neumaier (compensated) sum, so the balance mean is the correctly
+///   rounded sum to within about one ulp, divided by the count. numpy's pairwise sum carries
+///   an error of up to about `log2(t/8)` ulps of the sum of `|balance|`, so the two means
+///   differ in the last bits; they agree within a relative tolerance (see the differential
+///   tests in `tests/streaming.rs`), not bit for bit;
+/// - the send-volume sum as an exact integer, so `avgSendVolume` is bit-identical to the
+///   exact engine's;
+/// - a ring buffer of the last K positive transactions (K = `sumVolume`, fixed at
+///   construction) and their running sum, so `sendVolume` is exact and identical too.
+///
+/// Nothing here grows with the number of steps: the ring holds at most K values.
+#[derive(Debug, Clone)]
+pub struct StreamingHistory {
+    n_states: usize,
+    balance_sum: f64,
+    balance_comp: f64,
+    send_volume_sum: i128,
+    window: PositiveWindow,
+}
+
+/// The last `capacity` positive transactions in a ring, with their sum.
+#[derive(Debug, Clone)]
+struct PositiveWindow {
+    capacity: usize,
+    ring: Vec<i64>,
+    head: usize,
+    sum: i64,
+}
+
+impl PositiveWindow {
+    fn new(capacity: usize) -> Self {
+        PositiveWindow {
+            capacity,
+            // Grows as positives arrive, up to `capacity`; never reallocates past it.
+            ring: Vec::with_capacity(capacity.min(64)),
+            head: 0,
+            sum: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, value: i64) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.ring.len() < self.capacity {
+            self.ring.push(value);
+            self.sum += value;
+        } else {
+            // The ring is full: `head` is the oldest value; replace it.
+            let old = std::mem::replace(&mut self.ring[self.head], value);
+            self.sum += value - old;
+            self.head += 1;
+            if self.head == self.capacity {
+                self.head = 0;
+            }
+        }
+    }
+
+    /// The sum of the newest `k` values (all of them when `k` is at least the count).
+    fn newest_sum(&self, k: usize) -> i64 {
+        if k >= self.ring.len() {
+            return self.sum;
+        }
+        // Walk back from the newest value; only used for a window narrower than the ring.
+        let len = self.ring.len();
+        let newest = (self.head + len - 1) % len;
+        (0..k).map(|i| self.ring[(newest + len - i) % len]).sum()
+    }
+}
+
+impl StreamingHistory {
+    /// An empty history for the send-volume window `sum_volume` (the parameter `sumVolume`).
+    ///
+    /// [`History::view`] is O(1) for this window; a narrower window costs O(window), and a
+    /// wider one sees at most `sum_volume` positives (a debug assertion catches that misuse).
+    pub fn new(sum_volume: u64) -> Self {
+        StreamingHistory {
+            n_states: 0,
+            balance_sum: 0.0,
+            balance_comp: 0.0,
+            send_volume_sum: 0,
+            window: PositiveWindow::new(usize::try_from(sum_volume).unwrap_or(usize::MAX)),
+        }
+    }
+
+    /// Forgets every state, keeping the window size and the allocation.
+    pub fn clear(&mut self) {
+        let capacity = self.window.capacity;
+        let mut ring = std::mem::take(&mut self.window.ring);
+        ring.clear();
+        *self = StreamingHistory::new(capacity as u64);
+        self.window.ring = ring;
+    }
+}
+
+impl Default for StreamingHistory {
+    /// A history for the notebook's window (`sumVolume = 30`, `Params::default()`).
+    fn default() -> Self {
+        StreamingHistory::new(crate::params::Params::default().sum_volume())
+    }
+}
+
+impl History for StreamingHistory {
+    #[inline]
+    fn push(&mut self, state: &State) {
+        self.n_states += 1;
+        // Neumaier's variant of Kahan summation: exact error term whichever addend is larger.
+        let x = state.balance;
+        let t = self.balance_sum + x;
+        if self.balance_sum.abs() >= x.abs() {
+            self.balance_comp += (self.balance_sum - t) + x;
+        } else {
+            self.balance_comp += (x - t) + self.balance_sum;
+        }
+        self.balance_sum = t;
+        self.send_volume_sum += i128::from(state.send_volume);
+        if state.transaction > 0 {
+            self.window.push(state.transaction);
+        }
+    }
+
+    #[inline]
+    fn view(&self, sum_volume: u64) -> HistoryView {
+        debug_assert!(
+            usize::try_from(sum_volume).is_ok_and(|k| k <= self.window.capacity),
+            "a streaming history built for window {} was asked for window {sum_volume}",
+            self.window.capacity
+        );
+        let n = self.n_states as f64;
+        let k = usize::try_from(sum_volume).unwrap_or(usize::MAX);
+        HistoryView {
+            balance_mean: (self.balance_sum + self.balance_comp) / n,
+            send_volume_mean: i128_to_f64(self.send_volume_sum) / n,
+            send_volume_window: self.window.newest_sum(k),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.n_states
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(balance: f64, send_volume: i64, transaction: i64) -> State {
+        State {
+            balance,
+            balance_mean: 0.0,
+            n_transactions: 0,
+            credit: 0,
+            capacity: 0,
+            send_volume,
+            send_volume_mean: 0.0,
+            transaction,
+        }
+    }
+
+    #[test]
+    fn window_sums_the_newest_positives_only() {
+        let mut h = StreamingHistory::new(3);
+        let mut e = ExactHistory::default();
+        for (i, tx) in [5, -2, 7, 0, 1, 9, -4, 11, 2].into_iter().enumerate() {
+            let s = state(i as f64, i as i64, tx);
+            h.push(&s);
+            e.push(&s);
+            assert_eq!(h.view(3).send_volume_window, e.view(3).send_volume_window);
+            assert_eq!(h.view(2).send_volume_window, e.view(2).send_volume_window);
+            assert_eq!(h.view(3).send_volume_mean, e.view(3).send_volume_mean);
+        }
+        // The newest three positives are 9, 11 and 2.
+        assert_eq!(h.view(3).send_volume_window, 22);
+    }
+
+    #[test]
+    fn memoised_pairwise_sum_is_numpys_bit_for_bit() {
+        // Values of mixed sign and magnitude, where summation order shows in the last bits.
+        let mut e = ExactHistory::default();
+        let mut all = Vec::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = ((x >> 11) as f64 / (1u64 << 53) as f64 - 0.45) * 1e4 / 3.0;
+            all.push(b);
+            e.push(&state(b, 0, 0));
+            let expected = pairwise_sum(&all) / all.len() as f64;
+            assert_eq!(
+                e.view(30).balance_mean.to_bits(),
+                expected.to_bits(),
+                "n = {}",
+                all.len()
+            );
+        }
+    }
+
+    #[test]
+    fn compensated_sum_recovers_what_a_plain_sum_loses() {
+        // 1e16 + 1 + 1 − 1e16: a plain left-to-right sum gives 0 (each 1 is lost), the
+        // compensated sum gives the exact 2.
+        let mut h = StreamingHistory::new(1);
+        for b in [1e16, 1.0, 1.0, -1e16] {
+            h.push(&state(b, 0, 0));
+        }
+        assert_eq!(h.view(1).balance_mean, 2.0 / 4.0);
     }
 }

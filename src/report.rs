@@ -151,7 +151,7 @@ fn header(out: &mut String, scenario: &Scenario, source: &str) {
         kv(
             "reproduce",
             &format!(
-                "currents simulate --rng {} --seed {} --runs {} --steps {} --integrity {} --avg-amount {} --sum-volume {} --initial-credit {}",
+                "currents simulate --engine exact --rng {} --seed {} --runs {} --steps {} --integrity {} --avg-amount {} --sum-volume {} --initial-credit {}",
                 config.rng(),
                 config.seed(),
                 config.n_runs(),

@@ -236,7 +236,7 @@ impl Scenario {
     ///
     /// Run r draws from `numpy_rng(seed + r − 1)` or `chacha_rng(seed, 0, r)`, exactly as
     /// `currents simulate` does, so a scenario with the default rule gives the numbers
-    /// `currents simulate` gives. The means are computed exactly ([`ExactHistory`]).
+    /// `currents simulate --engine exact` gives. The means are computed exactly ([`ExactHistory`]).
     pub fn for_each_state<E>(
         &self,
         mut visit: impl FnMut(u64, u64, &State) -> Result<(), E>,

@@ -10,9 +10,9 @@ use rand_core::Rng;
 
 use crate::credit::{CreditRule, V1Rule};
 use crate::draws::{chacha_rng, numpy_rng};
-use crate::history::{ExactHistory, History};
+use crate::history::{ExactHistory, History, StreamingHistory};
 use crate::model::{AmountDraw, StepError, draw_amount, step};
-use crate::params::{Params, RngKind, SimConfig};
+use crate::params::{ParamError, Params, RngKind, SimConfig};
 use crate::state::State;
 
 /// One user's trajectory in progress: the current state and the history behind it.
@@ -40,6 +40,20 @@ impl<C: CreditRule, H: History + Default> Trajectory<C, H> {
 }
 
 impl<C: CreditRule, H: History> Trajectory<C, H> {
+    /// A trajectory at its genesis state, keeping its history in `history` (which must be
+    /// empty: the genesis state is pushed here).
+    pub fn with_history(params: Params, rule: C, mut history: H) -> Self {
+        debug_assert!(history.is_empty(), "with_history takes an empty history");
+        let state = State::genesis(&params);
+        history.push(&state);
+        Trajectory {
+            params,
+            rule,
+            history,
+            state,
+        }
+    }
+
     /// The current state.
     pub fn state(&self) -> &State {
         &self.state
@@ -95,17 +109,91 @@ pub enum RunError<E> {
     Visit(E),
 }
 
-/// Runs run `run` (1-based) of `config` with the V1 rule and exact means, calling
-/// `visit(timestep, state)` for the genesis state (timestep 0) and after every step.
+/// Which history a run keeps: how the means and the send volume are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// [`ExactHistory`]: numpy's pairwise means, bit-identical to cadCAD; O(log t + 128)
+    /// work and O(t) memory per step.
+    Exact,
+    /// [`StreamingHistory`]: running sums and a ring of K positives; O(1) work and O(K)
+    /// memory per step. Integer columns and balances equal the exact engine's except after a
+    /// rounding tie (see `tests/streaming.rs`); the balance mean agrees to a relative
+    /// tolerance, not bit for bit.
+    Streaming,
+}
+
+impl Engine {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Exact => "exact",
+            Engine::Streaming => "streaming",
+        }
+    }
+
+    /// Parses `exact` or `streaming`.
+    pub fn parse(s: &str) -> Result<Self, ParamError> {
+        match s {
+            "exact" => Ok(Engine::Exact),
+            "streaming" => Ok(Engine::Streaming),
+            other => Err(ParamError::new(
+                "engine",
+                format!("{other:?}"),
+                "exact or streaming",
+            )),
+        }
+    }
+
+    /// The default engine for a generator: `exact` with numpy (whose point is cadCAD's
+    /// numbers bit for bit), `streaming` with ChaCha (whose point is scale).
+    pub fn default_for(rng: RngKind) -> Self {
+        match rng {
+            RngKind::Numpy => Engine::Exact,
+            RngKind::Chacha => Engine::Streaming,
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Runs run `run` (1-based) of `config` with the V1 rule and the history of `engine`,
+/// calling `visit(timestep, state)` for the genesis state (timestep 0) and after every step.
 ///
-/// The run's generator comes from `config`'s seed alone: `RandomState(seed + run − 1)`
-/// with numpy, the ChaCha stream (seed, subset 0, run) otherwise.
-pub fn simulate_run<E>(
+/// The generator is the same as [`simulate_run`]'s, so both engines see the same stream.
+pub fn simulate_run_with<E>(
     config: &SimConfig,
+    engine: Engine,
     run: u64,
     visit: impl FnMut(u64, &State) -> Result<(), E>,
 ) -> Result<(), RunError<E>> {
-    let trajectory = Trajectory::<V1Rule, ExactHistory>::new(*config.params(), V1Rule::default());
+    let params = *config.params();
+    match engine {
+        Engine::Exact => {
+            // One slot per state; STEPS_MAX bounds this at 8 MB.
+            let capacity = usize::try_from(config.n_steps() + 1).unwrap_or(0);
+            let history = ExactHistory::with_capacity(capacity);
+            let trajectory = Trajectory::with_history(params, V1Rule::default(), history);
+            drive_seeded(config, trajectory, run, visit)
+        }
+        Engine::Streaming => {
+            let history = StreamingHistory::new(params.sum_volume());
+            let trajectory = Trajectory::with_history(params, V1Rule::default(), history);
+            drive_seeded(config, trajectory, run, visit)
+        }
+    }
+}
+
+/// Drives `trajectory` with run `run`'s generator (see [`simulate_run`]).
+fn drive_seeded<C: CreditRule, H: History, E>(
+    config: &SimConfig,
+    trajectory: Trajectory<C, H>,
+    run: u64,
+    visit: impl FnMut(u64, &State) -> Result<(), E>,
+) -> Result<(), RunError<E>> {
     match config.rng() {
         RngKind::Numpy => {
             // SimConfig guarantees seed + n_runs − 1 fits a u32.
@@ -126,6 +214,19 @@ pub fn simulate_run<E>(
             visit,
         ),
     }
+}
+
+/// Runs run `run` (1-based) of `config` with the V1 rule and exact means, calling
+/// `visit(timestep, state)` for the genesis state (timestep 0) and after every step.
+///
+/// The run's generator comes from `config`'s seed alone: `RandomState(seed + run − 1)`
+/// with numpy, the ChaCha stream (seed, subset 0, run) otherwise.
+pub fn simulate_run<E>(
+    config: &SimConfig,
+    run: u64,
+    visit: impl FnMut(u64, &State) -> Result<(), E>,
+) -> Result<(), RunError<E>> {
+    simulate_run_with(config, Engine::Exact, run, visit)
 }
 
 fn drive<C: CreditRule, H: History, R: Rng, E>(

@@ -11,7 +11,7 @@ use currents::plot::heatmap::render_heatmap;
 use currents::plot::report::{ReportMeta, html};
 use currents::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
 use currents::trajectory_csv::Row;
-use currents::{RngKind, SimConfig, simulate_run};
+use currents::{RngKind, SimConfig};
 
 use super::{EXIT_FAILURE, usage_error, write_output};
 
@@ -252,16 +252,17 @@ pub(crate) fn check_size(config: &SimConfig) -> Result<(), i32> {
     Ok(())
 }
 
-/// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory, then writes the
+/// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory with the same
+/// engine as the written CSV, then writes the
 /// charts and `report.html` into `dir`. Returns the exit code.
-pub(crate) fn plot_simulation(config: &SimConfig, dir: &str) -> i32 {
+pub(crate) fn plot_simulation(config: &SimConfig, engine: currents::Engine, dir: &str) -> i32 {
     if let Err(code) = check_size(config) {
         return code;
     }
     let mut ds = Dataset::new();
     let input = ds.add_input("");
     for run in 1..=config.n_runs() {
-        let visited = simulate_run(config, run, |t, s| -> Result<(), ()> {
+        let visited = currents::simulate_run_with(config, engine, run, |t, s| -> Result<(), ()> {
             ds.push(
                 input,
                 &Row {

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 use currents::config::SimulateSettings;
+use currents::parallel::{Chunking, ordered_runs};
 use currents::params::{
     AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, RUNS_MAX, STEPS_MAX, SUM_VOLUME_MAX,
 };
-use currents::{RngKind, SimConfig, simulate_run, trajectory_csv};
+use currents::summary::{self, RunSummary};
+use currents::{Engine, RngKind, SimConfig, simulate_run_with, trajectory_csv};
 
 use super::{EXIT_FAILURE, check_out_path, progress_bar, usage_error, write_output};
 
@@ -27,6 +29,10 @@ pub(crate) fn number(s: &str) -> Result<f64, String> {
     s.trim()
         .parse::<f64>()
         .map_err(|_| "accepted: a decimal number".to_owned())
+}
+
+pub(crate) fn engine(s: &str) -> Result<Engine, String> {
+    Engine::parse(s).map_err(|_| "accepted: exact or streaming".to_owned())
 }
 
 pub(crate) fn rng_kind(s: &str) -> Result<RngKind, String> {
@@ -59,6 +65,16 @@ pub(crate) struct SimulateArgs {
     /// Credit and capacity at genesis [default: 250]
     #[arg(long, value_name = "C", allow_hyphen_values = true, value_parser = whole(0, INITIAL_CREDIT_MAX as u64))]
     initial_credit: Option<u64>,
+    /// History engine: exact (numpy's means, bit-exact) or streaming (O(1) per step)
+    /// [default: exact with --rng numpy, streaming otherwise]
+    #[arg(long, value_name = "exact|streaming", value_parser = engine)]
+    engine: Option<Engine>,
+    /// Write one summary row per run instead of the trajectories
+    #[arg(long)]
+    summary: bool,
+    /// Worker threads; the output is the same for any number [default: available cores]
+    #[arg(long, value_name = "N", value_parser = whole(1, THREADS_MAX))]
+    threads: Option<u64>,
     /// Output CSV path; `-` is stdout [default: stdout]
     #[arg(long, value_name = "PATH")]
     out: Option<String>,
@@ -100,6 +116,28 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    let engine = args.engine.unwrap_or(Engine::default_for(config.rng()));
+    let n_threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(n_threads)
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("error: cannot start {n_threads} threads: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let job = Job {
+        config: &config,
+        engine,
+        summary: args.summary,
+        pool: &pool,
+        n_threads,
+    };
     let out = settings.out.as_deref().unwrap_or("-");
     if let Err(msg) = check_out_path(out) {
         return usage_error(msg);
@@ -109,33 +147,83 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
     {
         return code;
     }
-    match write_output(out, |w| write_trajectories(&config, w)) {
+    match write_output(out, |w| job.write(w)) {
         Ok(()) => match &args.plot {
-            Some(dir) => super::plot::plot_simulation(&config, dir),
+            Some(dir) => super::plot::plot_simulation(&config, engine, dir),
             None => 0,
         },
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
+        Err(e) => super::io_failure(&e),
     }
 }
 
-fn write_trajectories(config: &SimConfig, w: &mut dyn Write) -> io::Result<()> {
-    trajectory_csv::write_header(w)?;
-    let bar = progress_bar(config.n_runs() * config.n_steps(), config.n_runs());
-    for run in 1..=config.n_runs() {
-        simulate_run(config, run, |t, s| {
-            trajectory_csv::write_state(w, run, t, s)
-        })
-        .map_err(|e| match e {
+/// The most worker threads `--threads` accepts.
+const THREADS_MAX: u64 = 1024;
+
+/// Steps of work per parallel task: large enough to amortise scheduling, small enough
+/// that a window of CSV buffers (about 100 bytes per step) stays in the tens of MB.
+const STEPS_PER_TASK: u64 = 1 << 15;
+
+/// One `simulate` invocation, validated.
+struct Job<'a> {
+    config: &'a SimConfig,
+    engine: Engine,
+    summary: bool,
+    pool: &'a rayon::ThreadPool,
+    n_threads: usize,
+}
+
+impl Job<'_> {
+    /// Writes the header, then every run's rows (or summary row) in run order.
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        let config = self.config;
+        let chunking = Chunking::for_steps(config.n_steps(), STEPS_PER_TASK, self.n_threads);
+        let bar = progress_bar(config.n_runs() * config.n_steps(), config.n_runs());
+        if self.summary {
+            summary::write_header(w)?;
+        } else {
+            trajectory_csv::write_header(w)?;
+        }
+        ordered_runs(
+            self.pool,
+            config.n_runs(),
+            chunking,
+            |runs, buf| {
+                for run in runs {
+                    self.write_run(run, buf)?;
+                }
+                Ok::<(), io::Error>(())
+            },
+            |bytes, n_runs| {
+                w.write_all(bytes)?;
+                bar.inc(n_runs);
+                Ok(())
+            },
+        )?;
+        bar.finish_and_clear();
+        Ok(())
+    }
+
+    /// Appends run `run`'s output to `buf`.
+    fn write_run(&self, run: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        let to_io = |e: currents::RunError<io::Error>| match e {
             currents::RunError::Visit(e) => e,
             other => io::Error::other(other.to_string()),
-        })?;
-        bar.inc(1);
+        };
+        if self.summary {
+            let mut s = RunSummary::default();
+            simulate_run_with(self.config, self.engine, run, |t, state| {
+                s.observe(t, state);
+                Ok::<(), io::Error>(())
+            })
+            .map_err(to_io)?;
+            summary::write_row(buf, self.config, self.engine, run, &s)
+        } else {
+            simulate_run_with(self.config, self.engine, run, |t, s| {
+                trajectory_csv::write_state(buf, run, t, s)
+            })
+            .map_err(to_io)
+        }
     }
-    bar.finish_and_clear();
-    Ok(())
 }
 
 // Ranges mentioned in the flag help must stay in step with the library's limits.

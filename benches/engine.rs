@@ -1,0 +1,184 @@
+//! Wall-clock benchmarks (criterion). Figures and the commands that made them are in
+//! BENCHMARKS.md.
+//!
+//! - `step/*`: one step at t = 366 (draws included), per engine;
+//! - `run_365/*`: one 365-step run per engine and generator, states handed to a no-op;
+//! - `notebook_10x365`: the notebook's workload (numpy, exact), summary rows and full CSV;
+//! - `sweep_27x10x365`: 27 parameter cells × 10 runs × 365 steps, streaming, summaries;
+//! - `scaling_t/*`: one run of T = 365, 3,650, 36,500 steps per engine (linear for streaming);
+//! - `rng_floor/*`: only the generator draws a step needs (7 u32 outputs: the sign, then
+//!   two per uniform; the integrity path's fifth draw never fires at integrity 1).
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use currents::draws::{chacha_rng, numpy_rng, randint01, uniform01};
+use currents::summary::{self, RunSummary};
+use currents::{
+    Engine, ExactHistory, Params, RngKind, SimConfig, State, StreamingHistory, Trajectory, V1Rule,
+    simulate_run_with, trajectory_csv,
+};
+use rand_core::Rng;
+
+fn config(steps: u64, runs: u64, rng: RngKind) -> SimConfig {
+    SimConfig::new(Params::default(), steps, runs, 0, rng).expect("valid")
+}
+
+/// One run, every state folded into a checksum so nothing is optimised away.
+fn run_noop(config: &SimConfig, engine: Engine, run: u64) -> f64 {
+    let mut acc = 0.0;
+    simulate_run_with(config, engine, run, |_, s: &State| {
+        acc += s.balance;
+        Ok::<(), ()>(())
+    })
+    .expect("run");
+    acc
+}
+
+fn run_summary(config: &SimConfig, engine: Engine, run: u64) -> RunSummary {
+    let mut s = RunSummary::default();
+    simulate_run_with(config, engine, run, |t, st: &State| {
+        s.observe(t, st);
+        Ok::<(), ()>(())
+    })
+    .expect("run");
+    s
+}
+
+fn step(c: &mut Criterion) {
+    let p = Params::default();
+    let mut g = c.benchmark_group("step");
+    let mut warm_s =
+        Trajectory::with_history(p, V1Rule::default(), StreamingHistory::new(p.sum_volume()));
+    let mut warm_e = Trajectory::<V1Rule, ExactHistory>::new(p, V1Rule::default());
+    let mut rng = chacha_rng(0, 0, 1);
+    for _ in 0..365 {
+        warm_s.advance(&mut rng).expect("step");
+        warm_e.advance(&mut rng.clone()).expect("step");
+    }
+    g.bench_function("streaming_chacha", |b| {
+        b.iter_batched_ref(
+            || (warm_s.clone(), rng.clone()),
+            |(t, r)| black_box(t.advance(r).expect("step").amount),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("exact_chacha", |b| {
+        b.iter_batched_ref(
+            || (warm_e.clone(), rng.clone()),
+            |(t, r)| black_box(t.advance(r).expect("step").amount),
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+fn run_365(c: &mut Criterion) {
+    let mut g = c.benchmark_group("run_365");
+    for rng in [RngKind::Numpy, RngKind::Chacha] {
+        let cfg = config(365, 1, rng);
+        for engine in [Engine::Exact, Engine::Streaming] {
+            g.bench_function(format!("{engine}_{rng}"), |b| {
+                b.iter(|| black_box(run_noop(&cfg, engine, 1)))
+            });
+        }
+    }
+    g.finish();
+}
+
+fn notebook(c: &mut Criterion) {
+    let cfg = config(365, 10, RngKind::Numpy);
+    let mut g = c.benchmark_group("notebook_10x365");
+    g.bench_function("numpy_exact_summary", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            out.clear();
+            summary::write_header(&mut out).expect("write");
+            for run in 1..=10 {
+                let s = run_summary(&cfg, Engine::Exact, run);
+                summary::write_row(&mut out, &cfg, Engine::Exact, run, &s).expect("write");
+            }
+            black_box(out.len())
+        })
+    });
+    g.bench_function("numpy_exact_csv", |b| {
+        let mut out = Vec::with_capacity(1 << 20);
+        b.iter(|| {
+            out.clear();
+            trajectory_csv::write_header(&mut out).expect("write");
+            for run in 1..=10 {
+                simulate_run_with(&cfg, Engine::Exact, run, |t, s| {
+                    trajectory_csv::write_state(&mut out, run, t, s)
+                })
+                .expect("run");
+            }
+            black_box(out.len())
+        })
+    });
+    g.finish();
+}
+
+fn sweep(c: &mut Criterion) {
+    let mut cells = Vec::new();
+    for integrity in [1.0, 0.8, 0.5] {
+        for avg in [50.0, 100.0, 250.0] {
+            for k in [10, 30, 60] {
+                let p = Params::new(integrity, avg, k, 250).expect("valid");
+                cells.push(SimConfig::new(p, 365, 10, 0, RngKind::Chacha).expect("valid"));
+            }
+        }
+    }
+    c.bench_function("sweep_27x10x365/streaming_chacha_summary", |b| {
+        b.iter(|| {
+            let mut acc = 0i64;
+            for cfg in &cells {
+                for run in 1..=10 {
+                    acc += run_summary(cfg, Engine::Streaming, run).final_credit;
+                }
+            }
+            black_box(acc)
+        })
+    });
+}
+
+fn scaling_t(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scaling_t");
+    g.sample_size(20);
+    for steps in [365u64, 3_650, 36_500] {
+        let cfg = config(steps, 1, RngKind::Chacha);
+        for engine in [Engine::Streaming, Engine::Exact] {
+            g.bench_function(format!("{engine}_chacha/{steps}"), |b| {
+                b.iter(|| black_box(run_noop(&cfg, engine, 1)))
+            });
+        }
+    }
+    g.finish();
+}
+
+/// The draws of `n_steps` steps at integrity 1: the sign, the amount, two tests.
+fn draws<R: Rng>(rng: &mut R, n_steps: u64) -> f64 {
+    let mut acc = 0.0;
+    for _ in 0..n_steps {
+        acc += f64::from(randint01(rng));
+        acc += uniform01(rng);
+        acc += uniform01(rng);
+        acc += uniform01(rng);
+    }
+    acc
+}
+
+fn rng_floor(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rng_floor");
+    g.bench_function("chacha_365", |b| {
+        b.iter(|| black_box(draws(&mut chacha_rng(0, 0, black_box(1)), 365)))
+    });
+    g.bench_function("numpy_365", |b| {
+        b.iter(|| black_box(draws(&mut numpy_rng(black_box(0)), 365)))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches, step, run_365, notebook, sweep, scaling_t, rng_floor
+);
+criterion_main!(benches);

@@ -1,0 +1,68 @@
+//! Parallel runs with output in run order, whatever order the work finishes in.
+//!
+//! Runs are cut into tasks of consecutive runs; a window of tasks is computed in parallel
+//! on a rayon pool, each task writing its runs' output into its own buffer, then the
+//! buffers are handed on in task order. Each run's output depends on its seed alone
+//! (see [`crate::draws`]), and the buffers are concatenated in run order, so the bytes are
+//! the same for 1 thread and for N. Memory is bounded by one window of buffers — set by the
+//! task and window sizes, never by the number of runs.
+
+use std::ops::RangeInclusive;
+
+use rayon::prelude::*;
+
+/// How runs are cut into tasks and windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunking {
+    /// Consecutive runs per task (at least 1).
+    pub runs_per_task: u64,
+    /// Tasks computed before their output is handed on (at least 1).
+    pub tasks_per_window: usize,
+}
+
+impl Chunking {
+    /// Tasks of about `steps_per_task` steps (at least one run each) and a window of four
+    /// tasks per thread: enough slack to balance uneven tasks, little enough memory.
+    pub fn for_steps(n_steps: u64, steps_per_task: u64, n_threads: usize) -> Self {
+        Chunking {
+            runs_per_task: (steps_per_task / (n_steps + 1)).max(1),
+            tasks_per_window: 4 * n_threads.max(1),
+        }
+    }
+}
+
+/// Runs `produce` on every task of runs `1..=n_runs` in parallel on `pool` and hands each
+/// task's buffer to `consume` in run order. Stops at the first error, in run order.
+pub fn ordered_runs<E: Send>(
+    pool: &rayon::ThreadPool,
+    n_runs: u64,
+    chunking: Chunking,
+    produce: impl Fn(RangeInclusive<u64>, &mut Vec<u8>) -> Result<(), E> + Sync,
+    mut consume: impl FnMut(&[u8], u64) -> Result<(), E>,
+) -> Result<(), E> {
+    let per_task = chunking.runs_per_task.max(1);
+    let per_window = per_task.saturating_mul(chunking.tasks_per_window.max(1) as u64);
+    let mut first = 1u64;
+    while first <= n_runs {
+        let last = first.saturating_add(per_window - 1).min(n_runs);
+        let tasks: Vec<RangeInclusive<u64>> = (first..=last)
+            .step_by(per_task as usize)
+            .map(|a| a..=a.saturating_add(per_task - 1).min(last))
+            .collect();
+        // `collect` on an indexed parallel iterator keeps the input order.
+        let buffers: Vec<Result<Vec<u8>, E>> = pool.install(|| {
+            tasks
+                .par_iter()
+                .map(|runs| {
+                    let mut buf = Vec::new();
+                    produce(runs.clone(), &mut buf).map(|()| buf)
+                })
+                .collect()
+        });
+        for (runs, buf) in tasks.iter().zip(buffers) {
+            consume(&buf?, runs.end() - runs.start() + 1)?;
+        }
+        first = last + 1;
+    }
+    Ok(())
+}
