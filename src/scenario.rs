@@ -29,14 +29,11 @@
 
 use std::fmt;
 
-use rand_core::Rng;
-
 use crate::credit::{CreditRule, V1Rule};
-use crate::draws::{chacha_rng, numpy_rng};
 use crate::history::ExactHistory;
 use crate::numeric::ROUND_DIGITS_MAX;
 use crate::params::{ParamError, Params, RngKind, STEPS_MAX, SimConfig};
-use crate::sim::{RunError, Trajectory};
+use crate::sim::{RunError, Trajectory, run_trajectory};
 use crate::state::State;
 
 /// The rule names a scenario may use.
@@ -257,46 +254,8 @@ impl Scenario {
     ) -> Result<(), RunError<E>> {
         let config = &self.config;
         let trajectory = Trajectory::<C, ExactHistory>::new(*config.params(), rule);
-        match config.rng() {
-            RngKind::Numpy => {
-                // SimConfig guarantees seed + n_runs − 1 fits numpy's u32 seed.
-                let seed = u32::try_from(config.seed() + run - 1).unwrap_or(u32::MAX);
-                drive(
-                    trajectory,
-                    config.n_steps(),
-                    &mut numpy_rng(seed),
-                    run,
-                    visit,
-                )
-            }
-            RngKind::Chacha => drive(
-                trajectory,
-                config.n_steps(),
-                &mut chacha_rng(config.seed(), 0, run),
-                run,
-                visit,
-            ),
-        }
+        run_trajectory(config, trajectory, run, |t, s| visit(run, t, s))
     }
-}
-
-fn drive<C: CreditRule, R: Rng, E>(
-    mut trajectory: Trajectory<C, ExactHistory>,
-    n_steps: u64,
-    rng: &mut R,
-    run: u64,
-    visit: &mut impl FnMut(u64, u64, &State) -> Result<(), E>,
-) -> Result<(), RunError<E>> {
-    visit(run, 0, trajectory.state()).map_err(RunError::Visit)?;
-    for timestep in 1..=n_steps {
-        trajectory.advance(rng).map_err(|source| RunError::Step {
-            run,
-            timestep,
-            source,
-        })?;
-        visit(run, timestep, trajectory.state()).map_err(RunError::Visit)?;
-    }
-    Ok(())
 }
 
 fn rule_accepted() -> String {

@@ -177,18 +177,22 @@ pub fn simulate_run_with<E>(
             let capacity = usize::try_from(config.n_steps() + 1).unwrap_or(0);
             let history = ExactHistory::with_capacity(capacity);
             let trajectory = Trajectory::with_history(params, V1Rule::default(), history);
-            drive_seeded(config, trajectory, run, visit)
+            run_trajectory(config, trajectory, run, visit)
         }
         Engine::Streaming => {
             let history = StreamingHistory::new(params.sum_volume());
             let trajectory = Trajectory::with_history(params, V1Rule::default(), history);
-            drive_seeded(config, trajectory, run, visit)
+            run_trajectory(config, trajectory, run, visit)
         }
     }
 }
 
-/// Drives `trajectory` with run `run`'s generator (see [`simulate_run`]).
-fn drive_seeded<C: CreditRule, H: History, E>(
+/// Drives `trajectory` (at its genesis state) through run `run` (1-based) of `config` with
+/// that run's own generator, exactly as [`simulate_run`] seeds it: `RandomState(seed + run − 1)`
+/// with numpy, the ChaCha stream (seed, subset 0, run) otherwise. `visit(timestep, state)`
+/// sees the genesis state and every step. Use it to run a custom rule or history on the
+/// streams `currents simulate` uses.
+pub fn run_trajectory<C: CreditRule, H: History, E>(
     config: &SimConfig,
     trajectory: Trajectory<C, H>,
     run: u64,
