@@ -38,6 +38,7 @@ pub use model::{AmountDraw, HistoryView, StepError, draw_amount, step};
 pub use params::{ParamError, Params, RngKind, SimConfig};
 pub use sim::{RunError, Trajectory, simulate_run};
 pub use state::State;
+pub mod compare;
 pub mod engine;
 pub mod findings;
 pub mod metrics;
