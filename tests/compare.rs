@@ -271,9 +271,11 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
                     side.source,
                     row.name
                 );
+                n_checked += 1;
             }
         }
     }
+    assert!(n_checked >= 20, "{n_checked}");
 }
 
 #[test]
