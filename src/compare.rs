@@ -34,10 +34,11 @@ use rand_core::{Rng, TryRng};
 use crate::credit::V1Rule;
 use crate::draws::{chacha_rng, numpy_rng};
 use crate::engine::RunPolicyError;
+use crate::harness::{HarnessConfig, check_rule};
 use crate::metrics::{MetricsAcc, NAMES, percentile};
 use crate::numeric::round_half_even;
 use crate::params::{ParamError, Params, RngKind, SimConfig};
-use crate::rules::{self, Restriction};
+use crate::rules::{self, Restriction, Rule as _};
 use crate::scenario::{RuleSpec, Scenario};
 use crate::state::State;
 use crate::sweep::{Cell, run_cell};
@@ -543,6 +544,86 @@ pub struct CompareReport {
     pub invariants: Vec<InvariantDiff>,
     /// One row per run.
     pub runs: Vec<RunDivergence>,
+    /// When both sides are `currents-v1` (a [`crate::CreditRule`]), the harness catalog's
+    /// status on each side ([`harness_diff`]); `None` otherwise.
+    pub harness: Option<Vec<HarnessDiff>>,
+}
+
+/// One invariant of the harness catalog ([`crate::harness::check_rule`]) on both sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HarnessDiff {
+    /// The invariant's catalog name.
+    pub name: &'static str,
+    /// Required or observed, as V1 declares it.
+    pub kind: &'static str,
+    /// Violated on the baseline.
+    pub baseline_violated: bool,
+    /// Violated on the candidate.
+    pub candidate_violated: bool,
+}
+
+impl HarnessDiff {
+    /// True when it holds on one side and not on the other.
+    pub fn changed(&self) -> bool {
+        self.baseline_violated != self.candidate_violated
+    }
+}
+
+/// The V1 rule of a `currents-v1` side.
+fn v1_of(side: &Side) -> Option<V1Rule> {
+    (side.cell.rule.name == rules::CurrentsV1::NAME).then(|| {
+        let v = &side.cell.rule_values;
+        V1Rule {
+            quad_coef: v[0],
+            intercept: v[1],
+            warmup: v[2] as u64,
+            round_digits: v[3] as u32,
+        }
+    })
+}
+
+/// Runs the harness catalog on both sides when both are `currents-v1` with no spending
+/// restriction (the harness drives a [`crate::CreditRule`] through the V1 core, which holds
+/// no one to the limit): 3 runs × 200 steps on each side's model parameters with the
+/// comparison's seed and generator, 64 generated tapes. `None` for any other pair.
+pub fn harness_diff(
+    baseline: &Side,
+    candidate: &Side,
+    config: &CompareConfig,
+) -> Result<Option<Vec<HarnessDiff>>, CompareError> {
+    let unrestricted = |s: &Side| s.cell.restriction == Restriction::None;
+    let (Some(a), Some(b)) = (v1_of(baseline), v1_of(candidate)) else {
+        return Ok(None);
+    };
+    if !unrestricted(baseline) || !unrestricted(candidate) {
+        return Ok(None);
+    }
+    let check = |rule: &V1Rule, side: &Side| {
+        let hc = HarnessConfig {
+            policy: rules::CurrentsV1::NAME.to_owned(),
+            grid: vec![side.cell.params],
+            n_runs: 3,
+            n_steps: config.n_steps.min(200),
+            seed: config.seed,
+            rngs: vec![config.rng],
+            tape_cases: 64,
+            ..HarnessConfig::default()
+        };
+        check_rule(rule, &hc).map_err(CompareError::from)
+    };
+    let (ra, rb) = (check(&a, baseline)?, check(&b, candidate)?);
+    Ok(Some(
+        ra.invariants
+            .iter()
+            .zip(&rb.invariants)
+            .map(|(x, y)| HarnessDiff {
+                name: x.invariant.name(),
+                kind: x.kind.name(),
+                baseline_violated: x.violated(),
+                candidate_violated: y.violated(),
+            })
+            .collect(),
+    ))
 }
 
 /// The mean of `v`, NaN for an empty slice.
@@ -666,6 +747,7 @@ pub fn compare(
         metrics,
         invariants,
         runs,
+        harness: harness_diff(baseline, candidate, config)?,
     })
 }
 
@@ -722,6 +804,10 @@ fn pct(x: f64) -> String {
     }
 }
 
+fn violated(v: bool) -> &'static str {
+    if v { "violated" } else { "holds" }
+}
+
 fn json_num(x: f64) -> serde_json::Value {
     if x.is_finite() {
         serde_json::json!(x)
@@ -736,7 +822,13 @@ impl CompareReport {
     /// True when the gate fails: a metric changed significantly (and is not allowed) or an
     /// invariant's status changed.
     pub fn changed(&self) -> bool {
-        self.metrics.iter().any(MetricDiff::fails) || self.invariants.iter().any(|i| i.changed())
+        self.metrics.iter().any(MetricDiff::fails)
+            || self.invariants.iter().any(|i| i.changed())
+            || self.harness_changed().next().is_some()
+    }
+
+    fn harness_changed(&self) -> impl Iterator<Item = &HarnessDiff> {
+        self.harness.iter().flatten().filter(|h| h.changed())
     }
 
     /// The one-line verdict.
@@ -752,6 +844,7 @@ impl CompareReport {
             .iter()
             .filter(|i| i.changed())
             .map(|i| i.name)
+            .chain(self.harness_changed().map(|h| h.name))
             .collect();
         if failing.is_empty() && invs.is_empty() {
             let allowed = self.metrics.iter().filter(|m| m.significant).count();
@@ -939,6 +1032,17 @@ impl CompareReport {
                 if i.changed() { "  CHANGED" } else { "" }
             );
         }
+        for h in self.harness.iter().flatten() {
+            let _ = writeln!(
+                s,
+                "harness {} ({}): baseline {}; candidate {}{}",
+                h.name,
+                h.kind,
+                violated(h.baseline_violated),
+                violated(h.candidate_violated),
+                if h.changed() { "  CHANGED" } else { "" }
+            );
+        }
         let _ = writeln!(s);
         for l in self.run_lines() {
             let _ = writeln!(s, "{l}");
@@ -1061,6 +1165,13 @@ impl CompareReport {
                 "diverge_step": r.diverge_step,
                 "crn_lost_step": r.crn_lost_step,
             })).collect::<Vec<_>>(),
+            "harness": self.harness.as_ref().map(|h| h.iter().map(|h| serde_json::json!({
+                "name": h.name,
+                "kind": h.kind,
+                "baseline_violated": h.baseline_violated,
+                "candidate_violated": h.candidate_violated,
+                "changed": h.changed(),
+            })).collect::<Vec<_>>()),
             "changed": self.changed(),
             "verdict": self.verdict(),
             "command": self.command(),

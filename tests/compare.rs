@@ -344,3 +344,26 @@ fn draw_alignment_loss_is_reported_below_integrity_one() {
         }
     }
 }
+
+#[test]
+fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
+    let cfg = config(3, 150, 0);
+    let v1 = parse_spec("baseline", "currents-v1").unwrap();
+    let flat = parse_spec("candidate", "currents-v1:quad-coef=0").unwrap();
+    let report = compare(&v1, &flat, &cfg).unwrap();
+    let harness = report.harness.as_ref().expect("both sides are currents-v1");
+    // With quad-coef 0 the factor no longer depends on the imbalance, so V1's observed
+    // non-monotonicity (MODEL.md) disappears: a status change, which fails the gate.
+    let mono = harness
+        .iter()
+        .find(|h| h.name == "credit_monotone_in_imbalance")
+        .unwrap();
+    assert!(
+        mono.baseline_violated && !mono.candidate_violated,
+        "{mono:?}"
+    );
+    assert!(report.changed());
+    assert!(report.verdict().contains("credit_monotone_in_imbalance"));
+    let other = parse_spec("candidate", "static").unwrap();
+    assert_eq!(compare(&v1, &other, &cfg).unwrap().harness, None);
+}
