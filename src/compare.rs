@@ -1063,8 +1063,26 @@ impl CompareReport {
             );
         }
         let _ = writeln!(s);
-        for l in self.run_lines() {
-            let _ = writeln!(s, "{l}");
+        let steps = |f: fn(&RunDivergence) -> Option<u64>| {
+            self.runs
+                .iter()
+                .map(|r| f(r).map_or("-".to_owned(), |t| t.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = writeln!(
+            s,
+            "first diverging step, runs 1-{}: {}",
+            c.n_runs,
+            steps(|r| r.diverge_step)
+        );
+        if self.runs.iter().any(|r| r.crn_lost_step.is_some()) {
+            let _ = writeln!(
+                s,
+                "first step with different draws, runs 1-{}: {}",
+                c.n_runs,
+                steps(|r| r.crn_lost_step)
+            );
         }
         let _ = writeln!(s, "reproduce: {}", self.command());
         let _ = writeln!(s, "{}", self.verdict());
