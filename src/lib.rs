@@ -41,6 +41,7 @@ pub use model::{AmountDraw, HistoryView, StepError, draw_amount, step};
 pub use params::{ParamError, Params, RngKind, SimConfig};
 pub use sim::{Engine, RunError, Trajectory, simulate_run, simulate_run_with};
 pub use state::State;
+pub mod compare;
 pub mod engine;
 pub mod findings;
 pub mod metrics;

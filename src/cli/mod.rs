@@ -7,6 +7,7 @@ use std::path::Path;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod check;
+mod compare;
 mod findings;
 mod plot;
 mod policies;
@@ -50,6 +51,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Write docs/findings.md from a sweep summary (see scripts/findings.sh).
     Findings(findings::FindingsArgs),
+    /// Compare a candidate rule with a baseline on common random numbers; exit 1 if it changed.
+    Compare(compare::CompareArgs),
 }
 
 /// Parses the process arguments and runs the command; returns the exit code.
@@ -67,6 +70,7 @@ pub fn main() -> i32 {
         Command::Policies(args) => policies::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Findings(args) => findings::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
 

@@ -1,0 +1,1268 @@
+//! A regression gate for policy changes: two rules on the same seeded transaction streams.
+//!
+//! Snapshots catch *any* change to the numbers; a team editing its credit rule also needs to
+//! know whether a change *matters*. [`compare`] runs a baseline and a candidate side by side
+//! on common random numbers — run r of both sides draws from the same generator stream, the
+//! one `currents simulate` uses for run r — and reports, per metric of [`crate::metrics`],
+//! both means and the paired difference with a bootstrap 95% interval across runs; per
+//! trajectory invariant, its status on each side; per run, the first step where the two
+//! trajectories diverge and the first step where they stop sharing draws; and a verdict.
+//!
+//! Pairing matters because most of a metric's spread across runs comes from the draws, which
+//! both sides share: the paired difference cancels it. For `credit_mean` under a 2.6% change
+//! of V1's quadratic coefficient its standard deviation drops from 670 (one side) to 41
+//! (the pair), so 10 runs do what independent samples would need thousands for
+//! (docs/compare.md, "Power").
+//!
+//! The draws stay aligned as long as both sides consume the same number of generator
+//! outputs per step. The built-in user draw ([`crate::users::Behaviour`]) takes a fixed
+//! seven 32-bit outputs per step, plus two more on the integrity path, which is only taken
+//! when a uniform draw exceeds the integrity coefficient *and* ten times the amount is below
+//! the previous capacity. With integrity ≥ 1 the path is never taken and the alignment is
+//! exact for any pair of rules; below 1 the capacity (which the rule sets) decides, and the
+//! report names, per run, the first step where the draw counts differ
+//! ([`RunDivergence::crn_lost_step`]).
+//!
+//! Everything is deterministic: the runs use the seeded streams above and the bootstrap
+//! draws from its own ChaCha stream ([`chacha_rng`]`(seed, BOOTSTRAP_SUBSET, metric + 1)`),
+//! so the same inputs give the same report and verdict on any machine.
+
+use std::cell::Cell as Counter;
+use std::convert::Infallible;
+use std::fmt::Write as _;
+
+use rand_core::{Rng, TryRng};
+
+use crate::credit::V1Rule;
+use crate::draws::{chacha_rng, numpy_rng};
+use crate::engine::RunPolicyError;
+use crate::harness::{HarnessConfig, check_rule};
+use crate::metrics::{MetricsAcc, NAMES, percentile};
+use crate::numeric::round_half_even;
+use crate::params::{ParamError, Params, RngKind, SimConfig};
+use crate::rules::{self, Restriction, Rule as _};
+use crate::scenario::{RuleSpec, Scenario};
+use crate::state::State;
+use crate::sweep::{Cell, run_cell};
+use crate::users::Behaviour;
+
+/// The ChaCha subset the bootstrap draws from (runs use subset 0, as `simulate` does).
+pub const BOOTSTRAP_SUBSET: u64 = 0xB007;
+/// Bootstrap resamples per metric.
+pub const N_BOOT: usize = 2000;
+/// The default smallest relative change of a metric's mean that fails the gate (1%).
+pub const MIN_CHANGE_DEFAULT: f64 = 0.01;
+/// The most runs a comparison may hold (both sides' trajectories of one run are kept).
+pub const COMPARE_RUNS_MAX: u64 = 100_000;
+/// The most states (runs × steps) per side: keeps a gate run in CI short.
+pub const COMPARE_STATES_MAX: u64 = 100_000_000;
+
+/// A bad comparison input: names the field, the value and what is accepted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid value for `{field}`: {value} (accepted: {accepted})")]
+pub struct CompareError {
+    /// Where, e.g. `baseline.quad-coef`.
+    pub field: String,
+    /// What was given.
+    pub value: String,
+    /// What would be accepted.
+    pub accepted: String,
+}
+
+fn bad(
+    field: impl Into<String>,
+    value: impl Into<String>,
+    accepted: impl Into<String>,
+) -> CompareError {
+    CompareError {
+        field: field.into(),
+        value: value.into(),
+        accepted: accepted.into(),
+    }
+}
+
+impl From<ParamError> for CompareError {
+    fn from(e: ParamError) -> Self {
+        bad(e.field, e.value, e.accepted)
+    }
+}
+
+/// One side of a comparison: a rule with its parameters, restriction, user behaviour and
+/// model parameters (a [`Cell`] of the sweep engine), and how it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Side {
+    /// The side as given on the command line (a spec or a file name).
+    pub source: String,
+    /// What runs.
+    pub cell: Cell,
+    /// True when the side came from a scenario file (its model parameters then apply to a
+    /// spec on the other side).
+    pub from_scenario: bool,
+    /// The scenario's runs, steps, seed and generator, when the side came from one.
+    pub settings: Option<SimConfig>,
+}
+
+impl Side {
+    /// A one-line description: rule, parameters, restriction.
+    pub fn label(&self) -> String {
+        let p = self.cell.rule_params();
+        let sep = if p.is_empty() { "" } else { " " };
+        format!(
+            "{}{sep}{p} (restriction {})",
+            self.cell.rule.name, self.cell.restriction
+        )
+    }
+}
+
+fn default_cell(rule: &'static rules::RuleInfo, params: Params, behaviour: Behaviour) -> Cell {
+    Cell {
+        index: 0,
+        label: String::new(),
+        rule,
+        rule_values: rules::defaults(rule.params),
+        restriction: rule.restriction,
+        user: "balanced",
+        behaviour,
+        params,
+    }
+}
+
+/// Parses a rule spec: `NAME` or `NAME:KEY=VALUE,KEY=VALUE…`, where NAME is a built-in rule
+/// (`currents policies`), each KEY one of its declared parameters or `restriction`
+/// (`none`, `clamp`, `reject`). `field` (`baseline` or `candidate`) prefixes error fields.
+pub fn parse_spec(field: &str, spec: &str) -> Result<Side, CompareError> {
+    let (name, rest) = match spec.split_once(':') {
+        Some((n, r)) => (n.trim(), Some(r)),
+        None => (spec.trim(), None),
+    };
+    let names = rules::BUILTIN.map(|r| r.name).join(", ");
+    let rule = rules::find(name).ok_or_else(|| {
+        bad(
+            field,
+            format!("{name:?}"),
+            format!("a rule name ({names}) with optional :key=value,… or a scenario .toml file"),
+        )
+    })?;
+    let mut cell = default_cell(rule, Params::default(), Behaviour::default());
+    for pair in rest.into_iter().flat_map(|r| r.split(',')) {
+        let pair = pair.trim();
+        let keys = rule
+            .params
+            .iter()
+            .map(|p| p.name)
+            .chain(["restriction"])
+            .collect::<Vec<_>>()
+            .join(", ");
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(bad(
+                field,
+                format!("{pair:?}"),
+                format!("key=value pairs separated by commas; keys of {name}: {keys}"),
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        let f = format!("{field}.{key}");
+        if key == "restriction" {
+            cell.restriction = Restriction::parse("restriction", value)
+                .map_err(|e| bad(&f, e.value, e.accepted))?;
+            continue;
+        }
+        let Some(i) = rule.params.iter().position(|p| p.name == key) else {
+            return Err(bad(
+                field,
+                format!("{key:?}"),
+                format!("parameters of {name}: {keys}"),
+            ));
+        };
+        let spec = &rule.params[i];
+        let x: f64 = value
+            .parse()
+            .map_err(|_| bad(&f, format!("{value:?}"), "a number"))?;
+        cell.rule_values[i] = spec
+            .check(spec.name, x)
+            .map_err(|e| bad(&f, e.value, e.accepted))?;
+    }
+    Ok(Side {
+        source: spec.to_owned(),
+        cell,
+        from_scenario: false,
+        settings: None,
+    })
+}
+
+/// Builds a side from a scenario file's text (`source` is its name, for the report).
+pub fn side_from_scenario(field: &str, source: &str, text: &str) -> Result<Side, CompareError> {
+    let s = Scenario::from_toml_str(text).map_err(|e| bad(field, source, e.to_string()))?;
+    let rule = rules::find(s.rule.name()).ok_or_else(|| bad(field, s.rule.name(), "a rule"))?;
+    let params = *s.config.params();
+    let behaviour = Behaviour {
+        integrity: params.integrity(),
+        avg_amount: params.avg_amount(),
+        ..Behaviour::default()
+    };
+    let mut cell = default_cell(rule, params, behaviour);
+    match s.rule {
+        RuleSpec::V1(V1Rule {
+            quad_coef,
+            intercept,
+            warmup,
+            round_digits,
+        }) => {
+            cell.rule_values = vec![quad_coef, intercept, warmup as f64, f64::from(round_digits)];
+        }
+    }
+    Ok(Side {
+        source: source.to_owned(),
+        cell,
+        from_scenario: true,
+        settings: Some(s.config),
+    })
+}
+
+/// Run settings shared by both sides, and the gate's thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareConfig {
+    /// Paired runs.
+    pub n_runs: u64,
+    /// Steps per run.
+    pub n_steps: u64,
+    /// The seed: run r uses `chacha_rng(seed, 0, r)` or numpy's `RandomState(seed + r − 1)`.
+    pub seed: u64,
+    /// The generator family.
+    pub rng: RngKind,
+    /// The smallest relative change of a metric's mean that fails the gate.
+    pub min_change: f64,
+    /// Per-metric thresholds replacing `min_change` (`--fail-on METRIC:THRESHOLD`), by
+    /// index into [`NAMES`].
+    pub fail_on: Vec<(usize, f64)>,
+    /// Metrics that never fail the gate (`--allow METRIC`), by index into [`NAMES`].
+    pub allow: Vec<usize>,
+}
+
+impl CompareConfig {
+    /// Checks the run settings (the same limits as `simulate`, plus
+    /// [`COMPARE_RUNS_MAX`] and [`COMPARE_STATES_MAX`]).
+    pub fn validate(&self) -> Result<(), CompareError> {
+        SimConfig::new(
+            Params::default(),
+            self.n_steps,
+            self.n_runs,
+            self.seed,
+            self.rng,
+        )?;
+        if self.n_runs < 2 || self.n_runs > COMPARE_RUNS_MAX {
+            return Err(bad(
+                "runs",
+                self.n_runs.to_string(),
+                format!("a whole number in [2, {COMPARE_RUNS_MAX}] (an interval needs 2 runs)"),
+            ));
+        }
+        if self.n_runs.saturating_mul(self.n_steps) > COMPARE_STATES_MAX {
+            return Err(bad(
+                "runs",
+                self.n_runs.to_string(),
+                format!("runs x steps <= {COMPARE_STATES_MAX}"),
+            ));
+        }
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        if !ok(self.min_change) {
+            return Err(bad(
+                "min-change",
+                self.min_change.to_string(),
+                "a relative change >= 0, e.g. 0.01 or 1%",
+            ));
+        }
+        Ok(())
+    }
+
+    fn threshold(&self, m: usize) -> f64 {
+        self.fail_on
+            .iter()
+            .rev()
+            .find(|(i, _)| *i == m)
+            .map_or(self.min_change, |(_, t)| *t)
+    }
+}
+
+/// Parses a metric name (one of [`NAMES`]) for `field`.
+pub fn parse_metric(field: &str, name: &str) -> Result<usize, CompareError> {
+    NAMES.iter().position(|n| *n == name.trim()).ok_or_else(|| {
+        bad(
+            field,
+            format!("{name:?}"),
+            format!("a metric: {}", NAMES.join(", ")),
+        )
+    })
+}
+
+/// Parses a relative change: a fraction (`0.05`) or a percentage (`5%`), ≥ 0.
+pub fn parse_change(field: &str, s: &str) -> Result<f64, CompareError> {
+    let t = s.trim();
+    let x = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match x {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(bad(
+            field,
+            format!("{s:?}"),
+            "a relative change >= 0: a fraction (0.05) or a percentage (5%)",
+        )),
+    }
+}
+
+/// Parses `--fail-on METRIC:THRESHOLD`.
+pub fn parse_fail_on(s: &str) -> Result<(usize, f64), CompareError> {
+    let Some((m, t)) = s.split_once(':') else {
+        return Err(bad(
+            "fail-on",
+            format!("{s:?}"),
+            "METRIC:THRESHOLD, e.g. credit_mean:5%",
+        ));
+    };
+    Ok((parse_metric("fail-on", m)?, parse_change("fail-on", t)?))
+}
+
+/// A generator that counts the 32-bit words it hands out, so the run loop can tell where
+/// two sides stop consuming the same draws.
+struct Counting<'a, G> {
+    inner: G,
+    words: &'a Counter<u64>,
+}
+
+impl<G: Rng> TryRng for Counting<'_, G> {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.words.set(self.words.get() + 1);
+        Ok(self.inner.next_u32())
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.words.set(self.words.get() + 2);
+        Ok(self.inner.next_u64())
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.words
+            .set(self.words.get() + (dst.len() as u64).div_ceil(4));
+        self.inner.fill_bytes(dst);
+        Ok(())
+    }
+}
+
+/// The trajectory invariants reported on each side. They read the states alone, so they
+/// apply to every rule, whatever its type; each is exact (no tolerance): credits and
+/// capacities are integers, and a restricted payment is set to exactly minus the capacity.
+pub const INVARIANTS: [(&str, &str); 3] = [
+    (
+        "values-finite",
+        "every balance and payment is a finite number",
+    ),
+    ("credit-non-negative", "every credit limit is >= 0"),
+    (
+        "within-limit",
+        "no outgoing payment exceeds the spending capacity round(balance + credit) of the step before",
+    ),
+];
+
+/// Where an invariant first broke on one side, and in how many runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InvariantStatus {
+    /// Runs in which it broke at least once.
+    pub n_runs_violated: u64,
+    /// The first (run, step) where it broke.
+    pub first: Option<(u64, u64)>,
+}
+
+impl InvariantStatus {
+    /// True when it held in every run.
+    pub fn holds(&self) -> bool {
+        self.n_runs_violated == 0
+    }
+
+    fn describe(&self, n_runs: u64) -> String {
+        match self.first {
+            None => "holds".to_owned(),
+            Some((r, t)) => format!(
+                "violated in {}/{n_runs} runs (first: run {r} step {t})",
+                self.n_runs_violated
+            ),
+        }
+    }
+}
+
+/// One side's per-run record while it runs.
+struct RunRecord {
+    metrics: [f64; NAMES.len()],
+    /// (balance bits, credit, transaction) per step 1 … T.
+    states: Vec<(u64, i64, i64)>,
+    /// Cumulative generator words consumed after each step.
+    words: Vec<u64>,
+    /// Per invariant, the first step where it broke.
+    broken: [Option<u64>; INVARIANTS.len()],
+}
+
+fn run_side(side: &Side, config: &CompareConfig, run: u64) -> Result<RunRecord, CompareError> {
+    let words = Counter::new(0u64);
+    let cap = usize::try_from(config.n_steps).unwrap_or(0);
+    let mut rec = RunRecord {
+        metrics: [f64::NAN; NAMES.len()],
+        states: Vec::with_capacity(cap),
+        words: Vec::with_capacity(cap),
+        broken: [None; INVARIANTS.len()],
+    };
+    let mut acc = MetricsAcc::new(&State::genesis(&side.cell.params));
+    let mut prev = State::genesis(&side.cell.params);
+    let visit = |t: u64, s: &State, info: Option<&crate::engine::StepInfo>| {
+        let Some(info) = info else {
+            return Ok::<(), Infallible>(());
+        };
+        acc.push(s, info);
+        rec.states
+            .push((s.balance.to_bits(), s.credit, s.transaction));
+        rec.words.push(words.get());
+        let capacity = round_half_even(prev.balance + prev.credit as f64).unwrap_or(i64::MAX);
+        let checks = [
+            s.balance.is_finite() && info.applied.is_finite(),
+            s.credit >= 0,
+            info.applied >= 0.0 || -info.applied <= capacity.max(0) as f64,
+        ];
+        for (b, ok) in rec.broken.iter_mut().zip(checks) {
+            if !ok && b.is_none() {
+                *b = Some(t);
+            }
+        }
+        prev = *s;
+        Ok(())
+    };
+    let result = match config.rng {
+        RngKind::Chacha => {
+            let mut g = Counting {
+                inner: chacha_rng(config.seed, 0, run),
+                words: &words,
+            };
+            run_cell(&side.cell, config.n_steps, &mut g, visit)
+        }
+        RngKind::Numpy => {
+            // `validate` guarantees seed + n_runs − 1 fits numpy's u32 seed.
+            let seed = u32::try_from(config.seed + run - 1).unwrap_or(u32::MAX);
+            let mut g = Counting {
+                inner: numpy_rng(seed),
+                words: &words,
+            };
+            run_cell(&side.cell, config.n_steps, &mut g, visit)
+        }
+    };
+    match result {
+        Ok(()) => {}
+        Err(RunPolicyError::Step { timestep, source }) => {
+            return Err(bad(
+                "run",
+                format!("{run} step {timestep} of {}", side.source),
+                format!("a run that completes ({source})"),
+            ));
+        }
+        Err(RunPolicyError::Visit(never)) => match never {},
+    }
+    rec.metrics = acc.finish().values;
+    Ok(rec)
+}
+
+/// One metric's comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricDiff {
+    /// The metric's name.
+    pub name: &'static str,
+    /// Runs where both sides define the metric.
+    pub n: usize,
+    /// The baseline mean over those runs.
+    pub baseline_mean: f64,
+    /// The candidate mean over those runs.
+    pub candidate_mean: f64,
+    /// The mean paired difference (candidate − baseline).
+    pub diff_mean: f64,
+    /// The sample standard deviation of the baseline's values across runs (what an
+    /// unpaired comparison would have to average away).
+    pub baseline_sd: f64,
+    /// The sample standard deviation of the paired differences.
+    pub diff_sd: f64,
+    /// The bootstrap 95% interval of the mean paired difference (percentile method).
+    pub ci: (f64, f64),
+    /// `diff_mean / |baseline_mean|` (∞ when the baseline mean is 0 and the difference is
+    /// not).
+    pub rel_change: f64,
+    /// The relative change above which a significant difference fails the gate.
+    pub threshold: f64,
+    /// The interval excludes 0 and |relative change| > threshold.
+    pub significant: bool,
+    /// Listed in `--allow`: reported, never fails the gate.
+    pub allowed: bool,
+}
+
+impl MetricDiff {
+    /// True when this metric fails the gate.
+    pub fn fails(&self) -> bool {
+        self.significant && !self.allowed
+    }
+}
+
+/// One invariant on both sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvariantDiff {
+    /// The invariant's name (one of [`INVARIANTS`]).
+    pub name: &'static str,
+    /// Its status on the baseline.
+    pub baseline: InvariantStatus,
+    /// Its status on the candidate.
+    pub candidate: InvariantStatus,
+}
+
+impl InvariantDiff {
+    /// True when it holds on one side and not on the other.
+    pub fn changed(&self) -> bool {
+        self.baseline.holds() != self.candidate.holds()
+    }
+}
+
+/// Where run r's two trajectories part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunDivergence {
+    /// The run (1-based).
+    pub run: u64,
+    /// The first step whose state (balance, credit or transaction) differs; `None` when the
+    /// trajectories are identical.
+    pub diverge_step: Option<u64>,
+    /// The first step after which the sides have consumed different numbers of generator
+    /// outputs (from there on the draws are no longer common); `None` when they stay aligned.
+    pub crn_lost_step: Option<u64>,
+}
+
+/// The full comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareReport {
+    /// The baseline.
+    pub baseline: Side,
+    /// The candidate.
+    pub candidate: Side,
+    /// The settings.
+    pub config: CompareConfig,
+    /// One row per metric, in [`NAMES`] order.
+    pub metrics: Vec<MetricDiff>,
+    /// One row per invariant, in [`INVARIANTS`] order.
+    pub invariants: Vec<InvariantDiff>,
+    /// One row per run.
+    pub runs: Vec<RunDivergence>,
+    /// When both sides are `currents-v1` (a [`crate::CreditRule`]), the harness catalog's
+    /// status on each side ([`harness_diff`]); `None` otherwise.
+    pub harness: Option<Vec<HarnessDiff>>,
+}
+
+/// One invariant of the harness catalog ([`crate::harness::check_rule`]) on both sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HarnessDiff {
+    /// The invariant's catalog name.
+    pub name: &'static str,
+    /// Required or observed, as V1 declares it.
+    pub kind: &'static str,
+    /// Violated on the baseline.
+    pub baseline_violated: bool,
+    /// Violated on the candidate.
+    pub candidate_violated: bool,
+}
+
+impl HarnessDiff {
+    /// True when it holds on one side and not on the other.
+    pub fn changed(&self) -> bool {
+        self.baseline_violated != self.candidate_violated
+    }
+}
+
+/// The V1 rule of a `currents-v1` side.
+fn v1_of(side: &Side) -> Option<V1Rule> {
+    (side.cell.rule.name == rules::CurrentsV1::NAME).then(|| {
+        let v = &side.cell.rule_values;
+        V1Rule {
+            quad_coef: v[0],
+            intercept: v[1],
+            warmup: v[2] as u64,
+            round_digits: v[3] as u32,
+        }
+    })
+}
+
+/// Runs the harness catalog on both sides when both are `currents-v1` with no spending
+/// restriction (the harness drives a [`crate::CreditRule`] through the V1 core, which holds
+/// no one to the limit): 3 runs × 200 steps on each side's model parameters with the
+/// comparison's seed and generator, 64 generated tapes. `None` for any other pair.
+pub fn harness_diff(
+    baseline: &Side,
+    candidate: &Side,
+    config: &CompareConfig,
+) -> Result<Option<Vec<HarnessDiff>>, CompareError> {
+    let unrestricted = |s: &Side| s.cell.restriction == Restriction::None;
+    let (Some(a), Some(b)) = (v1_of(baseline), v1_of(candidate)) else {
+        return Ok(None);
+    };
+    if !unrestricted(baseline) || !unrestricted(candidate) {
+        return Ok(None);
+    }
+    let check = |rule: &V1Rule, side: &Side| {
+        let hc = HarnessConfig {
+            policy: rules::CurrentsV1::NAME.to_owned(),
+            grid: vec![side.cell.params],
+            n_runs: 3,
+            n_steps: config.n_steps.min(200),
+            seed: config.seed,
+            rngs: vec![config.rng],
+            tape_cases: 64,
+            ..HarnessConfig::default()
+        };
+        check_rule(rule, &hc).map_err(CompareError::from)
+    };
+    let (ra, rb) = (check(&a, baseline)?, check(&b, candidate)?);
+    Ok(Some(
+        ra.invariants
+            .iter()
+            .zip(&rb.invariants)
+            .map(|(x, y)| HarnessDiff {
+                name: x.invariant.name(),
+                kind: x.kind.name(),
+                baseline_violated: x.violated(),
+                candidate_violated: y.violated(),
+            })
+            .collect(),
+    ))
+}
+
+/// The mean of `v`, NaN for an empty slice.
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// The sample standard deviation of `v` (n − 1 in the denominator), NaN below 2 values.
+fn sd(v: &[f64]) -> f64 {
+    if v.len() < 2 {
+        return f64::NAN;
+    }
+    let m = mean(v);
+    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+}
+
+/// The bootstrap 95% interval of the mean of `d` (percentile method, [`N_BOOT`] resamples),
+/// drawing run indexes from `rng`. An index is `⌊u · n / 2^64⌋` for a 64-bit output `u`
+/// (bias below n / 2^64, far below anything measurable here).
+pub fn bootstrap_ci<G: Rng + ?Sized>(d: &[f64], rng: &mut G) -> (f64, f64) {
+    let n = d.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut means = Vec::with_capacity(N_BOOT);
+    for _ in 0..N_BOOT {
+        let mut s = 0.0;
+        for _ in 0..n {
+            let i = ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize;
+            s += d[i];
+        }
+        means.push(s / n as f64);
+    }
+    means.sort_by(f64::total_cmp);
+    (percentile(&means, 0.025), percentile(&means, 0.975))
+}
+
+/// Runs both sides on common random numbers and compares them. `config` must have passed
+/// [`CompareConfig::validate`]; errors are runs that fail part-way (not expected for the
+/// built-in rules under validated parameters).
+pub fn compare(
+    baseline: &Side,
+    candidate: &Side,
+    config: &CompareConfig,
+) -> Result<CompareReport, CompareError> {
+    let n_runs = config.n_runs;
+    let mut base_m: Vec<[f64; NAMES.len()]> = Vec::new();
+    let mut cand_m: Vec<[f64; NAMES.len()]> = Vec::new();
+    let mut inv = [(InvariantStatus::default(), InvariantStatus::default()); INVARIANTS.len()];
+    let mut runs = Vec::new();
+    for run in 1..=n_runs {
+        let a = run_side(baseline, config, run)?;
+        let b = run_side(candidate, config, run)?;
+        let first_diff = |x: &dyn Fn(usize) -> bool| {
+            (0..a.states.len().min(b.states.len()))
+                .find(|&i| x(i))
+                .map(|i| i as u64 + 1)
+        };
+        runs.push(RunDivergence {
+            run,
+            diverge_step: first_diff(&|i| a.states[i] != b.states[i]),
+            crn_lost_step: first_diff(&|i| a.words[i] != b.words[i]),
+        });
+        for (k, (sa, sb)) in inv.iter_mut().enumerate() {
+            for (status, broken) in [(sa, a.broken[k]), (sb, b.broken[k])] {
+                if let Some(t) = broken {
+                    status.n_runs_violated += 1;
+                    status.first.get_or_insert((run, t));
+                }
+            }
+        }
+        base_m.push(a.metrics);
+        cand_m.push(b.metrics);
+    }
+    let metrics = (0..NAMES.len())
+        .map(|m| {
+            let pairs: Vec<(f64, f64)> = base_m
+                .iter()
+                .zip(&cand_m)
+                .map(|(a, b)| (a[m], b[m]))
+                .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+                .collect();
+            let a: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+            let b: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+            let d: Vec<f64> = pairs.iter().map(|(a, b)| b - a).collect();
+            let mut rng = chacha_rng(config.seed, BOOTSTRAP_SUBSET, m as u64 + 1);
+            let ci = bootstrap_ci(&d, &mut rng);
+            let (baseline_mean, candidate_mean, diff_mean) = (mean(&a), mean(&b), mean(&d));
+            let (baseline_sd, diff_sd) = (sd(&a), sd(&d));
+            let rel_change = if diff_mean == 0.0 {
+                0.0
+            } else if baseline_mean == 0.0 {
+                f64::INFINITY.copysign(diff_mean)
+            } else {
+                diff_mean / baseline_mean.abs()
+            };
+            let threshold = config.threshold(m);
+            // NaN bounds (fewer than one pair) compare false: never significant.
+            let excludes_zero = ci.0 > 0.0 || ci.1 < 0.0;
+            MetricDiff {
+                name: NAMES[m],
+                n: d.len(),
+                baseline_mean,
+                candidate_mean,
+                diff_mean,
+                baseline_sd,
+                diff_sd,
+                ci,
+                rel_change,
+                threshold,
+                significant: d.len() >= 2 && excludes_zero && rel_change.abs() > threshold,
+                allowed: config.allow.contains(&m),
+            }
+        })
+        .collect();
+    let invariants = INVARIANTS
+        .iter()
+        .zip(inv)
+        .map(|((name, _), (b, c))| InvariantDiff {
+            name,
+            baseline: b,
+            candidate: c,
+        })
+        .collect();
+    Ok(CompareReport {
+        baseline: baseline.clone(),
+        candidate: candidate.clone(),
+        config: config.clone(),
+        metrics,
+        invariants,
+        runs,
+        harness: harness_diff(baseline, candidate, config)?,
+    })
+}
+
+/// How to print a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned plain text for a terminal.
+    Table,
+    /// GitHub-flavoured markdown, to paste into a pull request.
+    Markdown,
+    /// One JSON object.
+    Json,
+}
+
+impl Format {
+    /// Parses `table`, `markdown` or `json`.
+    pub fn parse(s: &str) -> Result<Format, CompareError> {
+        match s {
+            "table" => Ok(Format::Table),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "json" => Ok(Format::Json),
+            other => Err(bad(
+                "format",
+                format!("{other:?}"),
+                "table, markdown or json",
+            )),
+        }
+    }
+}
+
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        "n/a".to_owned()
+    } else if x == 0.0 || (x.abs() >= 0.001 && x.abs() < 1e7) {
+        let s = format!("{x:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" {
+            "0".to_owned()
+        } else {
+            s.to_owned()
+        }
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
+fn pct(x: f64) -> String {
+    if x.is_nan() {
+        "n/a".to_owned()
+    } else if x.is_infinite() {
+        if x > 0.0 { "+inf" } else { "-inf" }.to_owned()
+    } else {
+        format!("{:+.2}%", 100.0 * x)
+    }
+}
+
+fn violated(v: bool) -> &'static str {
+    if v { "violated" } else { "holds" }
+}
+
+fn json_num(x: f64) -> serde_json::Value {
+    if x.is_finite() {
+        serde_json::json!(x)
+    } else if x.is_nan() {
+        serde_json::Value::Null
+    } else {
+        serde_json::json!(if x > 0.0 { "inf" } else { "-inf" })
+    }
+}
+
+impl CompareReport {
+    /// True when the gate fails: a metric changed significantly (and is not allowed) or an
+    /// invariant's status changed.
+    pub fn changed(&self) -> bool {
+        self.metrics.iter().any(MetricDiff::fails)
+            || self.invariants.iter().any(|i| i.changed())
+            || self.harness_changed().next().is_some()
+    }
+
+    fn harness_changed(&self) -> impl Iterator<Item = &HarnessDiff> {
+        self.harness.iter().flatten().filter(|h| h.changed())
+    }
+
+    /// The one-line verdict.
+    pub fn verdict(&self) -> String {
+        let failing: Vec<String> = self
+            .metrics
+            .iter()
+            .filter(|m| m.fails())
+            .map(|m| format!("{} {}", m.name, pct(m.rel_change)))
+            .collect();
+        let invs: Vec<&str> = self
+            .invariants
+            .iter()
+            .filter(|i| i.changed())
+            .map(|i| i.name)
+            .chain(self.harness_changed().map(|h| h.name))
+            .collect();
+        if failing.is_empty() && invs.is_empty() {
+            let allowed = self.metrics.iter().filter(|m| m.significant).count();
+            let note = if allowed > 0 {
+                format!(" ({allowed} allowed metric(s) changed)")
+            } else {
+                String::new()
+            };
+            format!(
+                "verdict: no significant change over {} paired runs{note}",
+                self.config.n_runs
+            )
+        } else {
+            let mut parts = Vec::new();
+            if !failing.is_empty() {
+                parts.push(format!(
+                    "{} metric(s) changed significantly: {}",
+                    failing.len(),
+                    failing.join(", ")
+                ));
+            }
+            if !invs.is_empty() {
+                parts.push(format!("invariant status changed: {}", invs.join(", ")));
+            }
+            format!("verdict: CHANGED: {}", parts.join("; "))
+        }
+    }
+
+    /// The command that reproduces this report.
+    pub fn command(&self) -> String {
+        let mut c = format!(
+            "currents compare --baseline '{}' --candidate '{}' --runs {} --steps {} --seed {} --rng {}",
+            self.baseline.source,
+            self.candidate.source,
+            self.config.n_runs,
+            self.config.n_steps,
+            self.config.seed,
+            self.config.rng.name()
+        );
+        if self.config.min_change != MIN_CHANGE_DEFAULT {
+            let _ = write!(c, " --min-change {}", self.config.min_change);
+        }
+        for (m, t) in &self.config.fail_on {
+            let _ = write!(c, " --fail-on {}:{t}", NAMES[*m]);
+        }
+        for m in &self.config.allow {
+            let _ = write!(c, " --allow {}", NAMES[*m]);
+        }
+        c
+    }
+
+    fn divergence_summary(&self) -> String {
+        let n = self.runs.len();
+        let div: Vec<u64> = self.runs.iter().filter_map(|r| r.diverge_step).collect();
+        let lost: Vec<u64> = self.runs.iter().filter_map(|r| r.crn_lost_step).collect();
+        let mut s = if div.is_empty() {
+            format!("trajectories identical in all {n} runs")
+        } else {
+            format!(
+                "trajectories diverge in {}/{n} runs (first step: min {}, max {})",
+                div.len(),
+                div.iter().min().unwrap_or(&0),
+                div.iter().max().unwrap_or(&0)
+            )
+        };
+        if lost.is_empty() {
+            s.push_str("; draws aligned at every step of every run");
+        } else {
+            let _ = write!(
+                s,
+                "; common draws lost in {}/{n} runs (from step {} at the earliest)",
+                lost.len(),
+                lost.iter().min().unwrap_or(&0)
+            );
+        }
+        s
+    }
+
+    fn rows(&self) -> Vec<[String; 7]> {
+        self.metrics
+            .iter()
+            .map(|m| {
+                let flag = if m.fails() {
+                    "CHANGED"
+                } else if m.significant {
+                    "allowed"
+                } else {
+                    ""
+                };
+                [
+                    m.name.to_owned(),
+                    num(m.baseline_mean),
+                    num(m.candidate_mean),
+                    num(m.diff_mean),
+                    format!("[{}, {}]", num(m.ci.0), num(m.ci.1)),
+                    pct(m.rel_change),
+                    flag.to_owned(),
+                ]
+            })
+            .collect()
+    }
+
+    const HEADER: [&'static str; 7] = [
+        "metric",
+        "baseline",
+        "candidate",
+        "diff",
+        "95% CI",
+        "change",
+        "",
+    ];
+
+    fn run_lines(&self) -> Vec<String> {
+        self.runs
+            .iter()
+            .map(|r| {
+                let f = |x: Option<u64>| x.map_or("-".to_owned(), |t| t.to_string());
+                format!(
+                    "run {}: diverges at step {}, draws aligned until {}",
+                    r.run,
+                    f(r.diverge_step),
+                    r.crn_lost_step
+                        .map_or("the end".to_owned(), |t| format!("step {t}"))
+                )
+            })
+            .collect()
+    }
+
+    /// Renders the report.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Table => self.to_table(),
+            Format::Markdown => self.to_markdown(),
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(&self.to_json()).unwrap_or_default();
+                s.push('\n');
+                s
+            }
+        }
+    }
+
+    fn to_table(&self) -> String {
+        let c = &self.config;
+        let mut s = String::new();
+        let _ = writeln!(s, "baseline:  {}", self.baseline.label());
+        let _ = writeln!(s, "candidate: {}", self.candidate.label());
+        let _ = writeln!(
+            s,
+            "{} paired runs x {} steps, seed {}, generator {} (common random numbers)",
+            c.n_runs,
+            c.n_steps,
+            c.seed,
+            c.rng.name()
+        );
+        let _ = writeln!(s, "{}", self.divergence_summary());
+        let _ = writeln!(s);
+        let mut rows = vec![Self::HEADER.map(str::to_owned)];
+        rows.extend(self.rows());
+        let widths: Vec<usize> = (0..7)
+            .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+            .collect();
+        for r in &rows {
+            let line: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(j, (x, w))| {
+                    if j == 0 || j == 6 {
+                        format!("{x:<w$}")
+                    } else {
+                        format!("{x:>w$}")
+                    }
+                })
+                .collect();
+            let _ = writeln!(s, "{}", line.join("  ").trim_end());
+        }
+        let _ = writeln!(s);
+        for i in &self.invariants {
+            let _ = writeln!(
+                s,
+                "invariant {}: baseline {}; candidate {}{}",
+                i.name,
+                i.baseline.describe(c.n_runs),
+                i.candidate.describe(c.n_runs),
+                if i.changed() { "  CHANGED" } else { "" }
+            );
+        }
+        for h in self.harness.iter().flatten() {
+            let _ = writeln!(
+                s,
+                "harness {} ({}): baseline {}; candidate {}{}",
+                h.name,
+                h.kind,
+                violated(h.baseline_violated),
+                violated(h.candidate_violated),
+                if h.changed() { "  CHANGED" } else { "" }
+            );
+        }
+        let _ = writeln!(s);
+        let steps = |f: fn(&RunDivergence) -> Option<u64>| {
+            self.runs
+                .iter()
+                .map(|r| f(r).map_or("-".to_owned(), |t| t.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = writeln!(
+            s,
+            "first diverging step, runs 1-{}: {}",
+            c.n_runs,
+            steps(|r| r.diverge_step)
+        );
+        if self.runs.iter().any(|r| r.crn_lost_step.is_some()) {
+            let _ = writeln!(
+                s,
+                "first step with different draws, runs 1-{}: {}",
+                c.n_runs,
+                steps(|r| r.crn_lost_step)
+            );
+        }
+        let _ = writeln!(s, "reproduce: {}", self.command());
+        let _ = writeln!(s, "{}", self.verdict());
+        s
+    }
+
+    fn to_markdown(&self) -> String {
+        let c = &self.config;
+        let mut s = String::new();
+        let mark = if self.changed() { "❌" } else { "✅" };
+        let _ = writeln!(s, "### currents compare {mark}\n");
+        let _ = writeln!(s, "**{}**\n", self.verdict());
+        let _ = writeln!(s, "- baseline: `{}`", self.baseline.label());
+        let _ = writeln!(s, "- candidate: `{}`", self.candidate.label());
+        let _ = writeln!(
+            s,
+            "- {} paired runs × {} steps, seed {}, generator {} (common random numbers); {}",
+            c.n_runs,
+            c.n_steps,
+            c.seed,
+            c.rng.name(),
+            self.divergence_summary()
+        );
+        let _ = writeln!(
+            s,
+            "- gate: a metric fails when its bootstrap 95% interval excludes 0 and it changed by more than {} (unless allowed)\n",
+            pct(c.min_change).trim_start_matches('+')
+        );
+        let _ = writeln!(
+            s,
+            "| metric | baseline | candidate | diff | 95% CI | change | |\n|---|--:|--:|--:|--:|--:|---|"
+        );
+        for r in self.rows() {
+            let flag = if r[6] == "CHANGED" {
+                "**changed**".to_owned()
+            } else {
+                r[6].clone()
+            };
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} | {} | {} | {flag} |",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n| invariant | baseline | candidate | |\n|---|---|---|---|"
+        );
+        for i in &self.invariants {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} |",
+                i.name,
+                i.baseline.describe(c.n_runs),
+                i.candidate.describe(c.n_runs),
+                if i.changed() { "**changed**" } else { "" }
+            );
+        }
+        let _ = writeln!(s, "\n<details><summary>Per-run divergence</summary>\n");
+        for l in self.run_lines() {
+            let _ = writeln!(s, "- {l}");
+        }
+        let _ = writeln!(s, "\n</details>\n");
+        let _ = writeln!(s, "Reproduce: `{}`", self.command());
+        s
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        let c = &self.config;
+        let side = |x: &Side| {
+            serde_json::json!({
+                "source": x.source,
+                "rule": x.cell.rule.name,
+                "params": x.cell.rule.params.iter().zip(&x.cell.rule_values)
+                    .map(|(p, v)| (p.name.to_owned(), serde_json::json!(v)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "restriction": x.cell.restriction.name(),
+            })
+        };
+        let status = |st: &InvariantStatus| {
+            serde_json::json!({
+                "holds": st.holds(),
+                "runs_violated": st.n_runs_violated,
+                "first": st.first.map(|(r, t)| serde_json::json!({"run": r, "step": t})),
+            })
+        };
+        serde_json::json!({
+            "baseline": side(&self.baseline),
+            "candidate": side(&self.candidate),
+            "runs": c.n_runs,
+            "steps": c.n_steps,
+            "seed": c.seed,
+            "rng": c.rng.name(),
+            "bootstrap": {"resamples": N_BOOT, "subset": BOOTSTRAP_SUBSET},
+            "metrics": self.metrics.iter().map(|m| serde_json::json!({
+                "name": m.name,
+                "n": m.n,
+                "baseline_mean": json_num(m.baseline_mean),
+                "candidate_mean": json_num(m.candidate_mean),
+                "diff_mean": json_num(m.diff_mean),
+                "baseline_sd": json_num(m.baseline_sd),
+                "diff_sd": json_num(m.diff_sd),
+                "ci95": [json_num(m.ci.0), json_num(m.ci.1)],
+                "rel_change": json_num(m.rel_change),
+                "threshold": m.threshold,
+                "significant": m.significant,
+                "allowed": m.allowed,
+                "fails": m.fails(),
+            })).collect::<Vec<_>>(),
+            "invariants": self.invariants.iter().map(|i| serde_json::json!({
+                "name": i.name,
+                "baseline": status(&i.baseline),
+                "candidate": status(&i.candidate),
+                "changed": i.changed(),
+            })).collect::<Vec<_>>(),
+            "per_run": self.runs.iter().map(|r| serde_json::json!({
+                "run": r.run,
+                "diverge_step": r.diverge_step,
+                "crn_lost_step": r.crn_lost_step,
+            })).collect::<Vec<_>>(),
+            "harness": self.harness.as_ref().map(|h| h.iter().map(|h| serde_json::json!({
+                "name": h.name,
+                "kind": h.kind,
+                "baseline_violated": h.baseline_violated,
+                "candidate_violated": h.candidate_violated,
+                "changed": h.changed(),
+            })).collect::<Vec<_>>()),
+            "changed": self.changed(),
+            "verdict": self.verdict(),
+            "command": self.command(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootstrap_interval_of_constant_differences_is_that_constant() {
+        let mut rng = chacha_rng(0, BOOTSTRAP_SUBSET, 1);
+        assert_eq!(bootstrap_ci(&[0.5; 7], &mut rng), (0.5, 0.5));
+    }
+
+    #[test]
+    fn bootstrap_interval_contains_the_sample_mean() {
+        let d = [1.0, -2.0, 3.5, 0.25, -1.0, 2.0, 0.0, 4.0];
+        let m = mean(&d);
+        let (lo, hi) = bootstrap_ci(&d, &mut chacha_rng(3, BOOTSTRAP_SUBSET, 1));
+        assert!(lo < m && m < hi, "{lo} {m} {hi}");
+        assert!(lo >= -2.0 && hi <= 4.0);
+    }
+
+    #[test]
+    fn spec_errors_name_field_value_and_accepted() {
+        let e = parse_spec("baseline", "nope").unwrap_err();
+        assert_eq!(e.field, "baseline");
+        assert!(e.accepted.contains("currents-v1"), "{e}");
+        let e = parse_spec("candidate", "turnover:alpha=7").unwrap_err();
+        assert_eq!(e.field, "candidate.alpha");
+        let e = parse_spec("candidate", "static:zz=1").unwrap_err();
+        assert_eq!(e.value, "\"zz\"");
+        let e = parse_spec("candidate", "static:restriction=maybe").unwrap_err();
+        assert_eq!(e.field, "candidate.restriction");
+    }
+
+    #[test]
+    fn spec_sets_parameters_by_name() {
+        let s = parse_spec("baseline", "currents-v1:quad-coef=-2.5,restriction=clamp").unwrap();
+        assert_eq!(s.cell.rule_values, vec![-2.5, 1.0, 7.0, 2.0]);
+        assert_eq!(s.cell.restriction, Restriction::Clamp);
+    }
+
+    #[test]
+    fn change_accepts_fractions_and_percentages() {
+        assert_eq!(parse_change("f", "5%"), Ok(0.05));
+        assert_eq!(parse_change("f", "0.2"), Ok(0.2));
+        assert!(parse_change("f", "-1").is_err());
+        assert_eq!(parse_fail_on("credit_mean:10%"), Ok((9, 0.1)));
+        assert!(parse_fail_on("credit_mean").is_err());
+    }
+}

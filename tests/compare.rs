@@ -1,0 +1,369 @@
+//! `currents compare`: the gate's exit codes, determinism, bad input, and the comparison's
+//! numbers checked against independent paths (the sweep engine's per-run metrics and the
+//! scenario runner's trajectories).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use currents::RngKind;
+use currents::compare::{
+    CompareConfig, MIN_CHANGE_DEFAULT, compare, parse_spec, side_from_scenario,
+};
+use currents::metrics::NAMES;
+use currents::rules::BUILTIN;
+use currents::scenario::Scenario;
+use currents::sweep::cell_run_metrics;
+
+fn currents(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_currents"))
+        .args(args)
+        .output()
+        .expect("run currents")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("compare")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `compare` with `args` and checks its exit code; returns stdout.
+#[track_caller]
+fn check_exit(args: &[&str], code: i32) -> String {
+    let mut full = vec!["compare"];
+    full.extend_from_slice(args);
+    let out = currents(&full);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn config(n_runs: u64, n_steps: u64, seed: u64) -> CompareConfig {
+    CompareConfig {
+        n_runs,
+        n_steps,
+        seed,
+        rng: RngKind::Chacha,
+        min_change: MIN_CHANGE_DEFAULT,
+        fail_on: Vec::new(),
+        allow: Vec::new(),
+    }
+}
+
+#[test]
+fn a_rule_compared_with_itself_reports_no_change_and_exits_0() {
+    for rule in BUILTIN {
+        let out = check_exit(
+            &[
+                "--baseline",
+                rule.name,
+                "--candidate",
+                rule.name,
+                "--runs",
+                "5",
+                "--steps",
+                "120",
+            ],
+            0,
+        );
+        assert!(out.contains("verdict: no significant change"), "{out}");
+        assert!(
+            out.contains("trajectories identical in all 5 runs"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn currents_v1_against_static_exits_1() {
+    let out = check_exit(
+        &[
+            "--baseline",
+            "currents-v1",
+            "--candidate",
+            "static",
+            "--runs",
+            "10",
+        ],
+        1,
+    );
+    assert!(out.contains("verdict: CHANGED"), "{out}");
+    assert!(out.contains("credit_mean"), "{out}");
+}
+
+#[test]
+fn allowing_every_changed_metric_passes_the_gate() {
+    let mut args = vec![
+        "--baseline",
+        "currents-v1",
+        "--candidate",
+        "static",
+        "--runs",
+        "10",
+    ];
+    for m in NAMES {
+        args.extend(["--allow", m]);
+    }
+    let out = check_exit(&args, 0);
+    assert!(out.contains("allowed metric(s) changed"), "{out}");
+}
+
+#[test]
+fn a_per_metric_threshold_replaces_the_default() {
+    // quad-coef -2.5 moves credit_mean by about 3%: over the 1% default, under 50%.
+    let base = [
+        "--baseline",
+        "currents-v1",
+        "--candidate",
+        "currents-v1:quad-coef=-2.5",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--runs", "10", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&check_exit(&args, 1)).unwrap();
+    let failing: Vec<&str> = json["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["fails"] == true)
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(failing.contains(&"credit_mean"), "{failing:?}");
+    let mut relaxed = args.clone();
+    for m in &failing {
+        relaxed.push("--fail-on");
+        relaxed.push(Box::leak(format!("{m}:1000%").into_boxed_str()));
+    }
+    check_exit(&relaxed, 0);
+}
+
+#[test]
+fn same_seed_same_report_other_seed_other_numbers() {
+    let args = |seed: &'static str| {
+        [
+            "--baseline",
+            "currents-v1",
+            "--candidate",
+            "turnover:k=1.5",
+            "--runs",
+            "6",
+            "--steps",
+            "200",
+            "--seed",
+            seed,
+            "--format",
+            "json",
+        ]
+    };
+    let a = check_exit(&args("7"), 1);
+    let b = check_exit(&args("7"), 1);
+    let c = check_exit(&args("8"), 1);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_and_no_file() {
+    let dir = scratch("bad");
+    let out_path = dir.join("report.md");
+    let out_s = out_path.to_str().unwrap();
+    let cases: [(&[&str], &[&str]); 7] = [
+        (
+            &["--baseline", "nope", "--candidate", "static"],
+            &["baseline", "nope", "currents-v1"],
+        ),
+        (
+            &["--baseline", "static", "--candidate", "turnover:k=-1"],
+            &["candidate.k", "-1"],
+        ),
+        (
+            &["--baseline", "static", "--candidate", "turnover:zz=1"],
+            &["candidate", "zz", "alpha"],
+        ),
+        (
+            &[
+                "--baseline",
+                "static",
+                "--candidate",
+                "static",
+                "--runs",
+                "1",
+            ],
+            &["runs", "1"],
+        ),
+        (
+            &[
+                "--baseline",
+                "static",
+                "--candidate",
+                "static",
+                "--fail-on",
+                "x:1",
+            ],
+            &["fail-on", "credit_mean"],
+        ),
+        (
+            &[
+                "--baseline",
+                "static",
+                "--candidate",
+                "static",
+                "--format",
+                "pdf",
+            ],
+            &["format", "markdown"],
+        ),
+        (
+            &["--baseline", "missing.toml", "--candidate", "static"],
+            &["baseline", "missing.toml"],
+        ),
+    ];
+    for (args, mentions) in cases {
+        let mut full = vec!["compare"];
+        full.extend_from_slice(args);
+        full.extend(["--out", out_s]);
+        let out = currents(&full);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        for m in mentions {
+            assert!(stderr.contains(m), "{args:?}: {stderr} lacks {m}");
+        }
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{args:?}");
+    }
+}
+
+#[test]
+fn side_means_equal_the_sweep_engines_per_run_metrics() {
+    // The sweep engine runs a cell without the comparison's counting generator; the means
+    // must agree exactly, which shows the counting wrapper does not change the draws.
+    let cfg = config(4, 150, 3);
+    let a = parse_spec("baseline", "credit-period").unwrap();
+    let b = parse_spec("candidate", "fixed-band").unwrap();
+    let report = compare(&a, &b, &cfg).unwrap();
+    let mut n_checked = 0;
+    for (side, is_baseline) in [(&a, true), (&b, false)] {
+        let runs: Vec<_> = (1..=cfg.n_runs)
+            .map(|r| {
+                cell_run_metrics(&side.cell, cfg.seed, cfg.n_steps, r, |_, _, _| Ok(())).unwrap()
+            })
+            .collect();
+        for (m, row) in report.metrics.iter().enumerate() {
+            let got = if is_baseline {
+                row.baseline_mean
+            } else {
+                row.candidate_mean
+            };
+            // Only metrics both sides define in every run have an unfiltered mean to compare.
+            if row.n == runs.len() {
+                let want = runs.iter().map(|r| r.values[m]).sum::<f64>() / runs.len() as f64;
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "{} {}",
+                    side.source,
+                    row.name
+                );
+                n_checked += 1;
+            }
+        }
+    }
+    assert!(n_checked >= 20, "{n_checked}");
+}
+
+#[test]
+fn a_scenario_side_runs_the_scenarios_trajectories() {
+    // The scenario runner (src/sim.rs, the V1 core) and the comparison (src/engine.rs) are
+    // separate code paths; their final credits must agree run by run.
+    let path = "tests/scenarios/edge_integrity_0.5.toml";
+    let text = std::fs::read_to_string(path).unwrap();
+    let scenario = Scenario::from_toml_str(&text).unwrap();
+    let side = side_from_scenario("baseline", path, &text).unwrap();
+    let c = &scenario.config;
+    let cfg = CompareConfig {
+        rng: c.rng(),
+        ..config(c.n_runs(), c.n_steps(), c.seed())
+    };
+    let report = compare(&side, &side, &cfg).unwrap();
+    let mut finals = Vec::new();
+    scenario
+        .for_each_state(|_, t, s| -> Result<(), ()> {
+            if t == c.n_steps() {
+                finals.push(s.credit as f64);
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(finals.len() as u64, cfg.n_runs);
+    let idx = NAMES.iter().position(|n| *n == "credit_final").unwrap();
+    let want = finals.iter().sum::<f64>() / finals.len() as f64;
+    assert_eq!(report.metrics[idx].baseline_mean.to_bits(), want.to_bits());
+    assert!(report.runs.iter().all(|r| r.diverge_step.is_none()));
+}
+
+#[test]
+fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
+    let cfg = config(3, 200, 11);
+    for a in BUILTIN {
+        for b in BUILTIN {
+            let sa = parse_spec("baseline", a.name).unwrap();
+            let sb = parse_spec("candidate", b.name).unwrap();
+            let report = compare(&sa, &sb, &cfg).unwrap();
+            assert!(
+                report.runs.iter().all(|r| r.crn_lost_step.is_none()),
+                "{} vs {}: {:?}",
+                a.name,
+                b.name,
+                report.runs
+            );
+        }
+    }
+}
+
+#[test]
+fn draw_alignment_loss_is_reported_below_integrity_one() {
+    // Integrity 0.5: the integrity path's extra draw depends on the capacity, which a
+    // clamping rule changes; some run must lose alignment, and never before it diverges.
+    let text = std::fs::read_to_string("tests/scenarios/edge_integrity_0.5.toml").unwrap();
+    let base = side_from_scenario("baseline", "s.toml", &text).unwrap();
+    let mut cand = parse_spec("candidate", "turnover").unwrap();
+    cand.cell.params = base.cell.params;
+    cand.cell.behaviour = base.cell.behaviour;
+    let report = compare(&base, &cand, &config(10, 365, 0)).unwrap();
+    assert!(report.runs.iter().any(|r| r.crn_lost_step.is_some()));
+    for r in &report.runs {
+        if let (Some(lost), Some(div)) = (r.crn_lost_step, r.diverge_step) {
+            assert!(div <= lost, "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
+    let cfg = config(3, 150, 0);
+    let v1 = parse_spec("baseline", "currents-v1").unwrap();
+    let flat = parse_spec("candidate", "currents-v1:quad-coef=0").unwrap();
+    let report = compare(&v1, &flat, &cfg).unwrap();
+    let harness = report.harness.as_ref().expect("both sides are currents-v1");
+    // With quad-coef 0 the factor no longer depends on the imbalance, so V1's observed
+    // non-monotonicity (MODEL.md) disappears: a status change, which fails the gate.
+    let mono = harness
+        .iter()
+        .find(|h| h.name == "credit_monotone_in_imbalance")
+        .unwrap();
+    assert!(
+        mono.baseline_violated && !mono.candidate_violated,
+        "{mono:?}"
+    );
+    assert!(report.changed());
+    assert!(report.verdict().contains("credit_monotone_in_imbalance"));
+    let other = parse_spec("candidate", "static").unwrap();
+    assert_eq!(compare(&v1, &other, &cfg).unwrap().harness, None);
+}
