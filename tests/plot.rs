@@ -255,9 +255,15 @@ fn report_is_one_offline_page_with_charts_and_tables() {
         params: vec![("integrity".into(), "1".into())],
         seeds: Some("numpy RandomState(0) … RandomState(9)".into()),
         params_note: String::new(),
+        invariants: Some("within_credit_limit  observed  violated  balance(1) < -credit(0)".into()),
     };
     let page = html(&meta, &ds, &charts);
     assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<h2>Invariant report</h2>"));
+    assert!(
+        page.contains("balance(1) &lt; -credit(0)"),
+        "the invariant table is escaped"
+    );
     assert!(page.contains("<title>a &lt;test&gt; &amp; report</title>"));
     assert_eq!(page.matches("<svg").count(), charts.len());
     // Nothing is fetched: no script, no stylesheet link, no image or font source, and the

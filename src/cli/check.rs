@@ -12,7 +12,7 @@ use currents::{CreditRule, V1Rule};
 use super::simulate::whole;
 use super::{EXIT_FAILURE, usage_error};
 
-fn policy(s: &str) -> Result<Policy, String> {
+pub(crate) fn policy(s: &str) -> Result<Policy, String> {
     Policy::from_name(s.trim()).ok_or_else(|| format!("accepted: {}", Policy::names()))
 }
 
@@ -76,6 +76,24 @@ pub(crate) fn run(args: CheckArgs) -> i32 {
         Format::Json => println!("{:#}", report.to_json()),
     }
     if report.passed() { 0 } else { EXIT_FAILURE }
+}
+
+/// Runs the catalog for `policy` with the default harness settings and `seed`: the
+/// invariant section of `currents report --check`.
+pub(crate) fn check_policy(
+    policy: Policy,
+    seed: u64,
+) -> Result<HarnessReport, currents::ParamError> {
+    let config = HarnessConfig {
+        policy: policy.name().to_owned(),
+        seed,
+        ..HarnessConfig::default()
+    };
+    match policy {
+        Policy::CurrentsV1 => check(&V1Rule::default(), &config),
+        Policy::V1Strict => check(&V1Strict::default(), &config),
+        Policy::V1NoFallback => check(&V1NoFallback::default(), &config),
+    }
 }
 
 fn check<C: CreditRule + Clone + Sync>(

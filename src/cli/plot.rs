@@ -237,6 +237,7 @@ pub(crate) fn config_meta(config: &SimConfig, source: &str) -> ReportMeta {
         ],
         seeds: Some(seeds),
         params_note: format!("Parameters and seeds from {source}."),
+        invariants: None,
     }
 }
 
@@ -286,6 +287,11 @@ pub(crate) fn plot_simulation(config: &SimConfig, engine: currents::Engine, dir:
         Err(e) => return failure(e),
     };
     let mut meta = config_meta(config, "this simulate command");
+    // simulate runs the V1 rule: its invariant report belongs on the page.
+    match super::check::check_policy(currents::harness::Policy::CurrentsV1, config.seed()) {
+        Ok(report) => meta.invariants = Some(report.to_table()),
+        Err(e) => return failure(e),
+    }
     meta.title = "currents simulate".to_owned();
     let page = html(&meta, &ds, &charts);
     let report = Path::new(dir).join("report.html");

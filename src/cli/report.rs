@@ -21,6 +21,10 @@ pub(crate) struct ReportArgs {
     /// The simulate config (TOML) that made the input, to list its parameters and seeds
     #[arg(long, value_name = "FILE.toml")]
     config: Option<PathBuf>,
+    /// Also run `currents check` on this policy (e.g. currents-v1) and show its invariant
+    /// report on the page
+    #[arg(long, value_name = "POLICY", value_parser = super::check::policy)]
+    check: Option<currents::harness::Policy>,
     /// Page title [default: currents report]
     #[arg(long, value_name = "TEXT")]
     title: Option<String>,
@@ -71,6 +75,12 @@ pub(crate) fn run(args: ReportArgs) -> i32 {
         .clone()
         .unwrap_or_else(|| "currents report".to_owned());
     meta.inputs = loaded.inputs.clone();
+    if let Some(policy) = args.check {
+        match super::check::check_policy(policy, 0) {
+            Ok(report) => meta.invariants = Some(report.to_table()),
+            Err(e) => return usage_error(format_args!("--check: {e}")),
+        }
+    }
     let charts = match render(&loaded) {
         Ok(c) => c,
         Err(code) => return code,

@@ -84,6 +84,9 @@ pub struct ReportMeta {
     pub seeds: Option<String>,
     /// A line saying where the parameters come from (or that the CSV does not record them).
     pub params_note: String,
+    /// The invariant report of `currents check` for the rule behind the input, as text
+    /// (`HarnessReport::to_table`), shown in its own section when present.
+    pub invariants: Option<String>,
 }
 
 /// Escapes text for HTML.
@@ -187,6 +190,11 @@ pub fn html(meta: &ReportMeta, ds: &Dataset, charts: &[Chart]) -> String {
             );
         }
         h.push_str("</table>\n");
+    }
+    if let Some(table) = &meta.invariants {
+        h.push_str("<h2>Invariant report</h2>\n");
+        h.push_str("<p class=\"note\">From <code>currents check</code>: each invariant of the catalog, whether the rule must keep it (required) or it is a finding (observed), and the first counterexample with its replay command.</p>\n");
+        let _ = writeln!(h, "<pre>{}</pre>", escape(table));
     }
     h.push_str("<h2>Runs</h2>\n");
     if metrics.len() > RUN_ROWS_MAX {
