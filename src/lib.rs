@@ -17,6 +17,8 @@
 //! assert!(last.credit >= 0);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod credit;
 pub mod draws;
