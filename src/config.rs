@@ -6,6 +6,7 @@
 //! Flags override the file. Every error names the key, the value and what is accepted.
 
 use crate::params::{ParamError, Params, RngKind, SimConfig};
+use crate::toml_value::{as_number, as_string, as_whole, line_col};
 
 /// Defaults of `currents simulate`: the notebook's workload of 10 runs of 365 steps.
 pub const DEFAULT_RUNS: u64 = 10;
@@ -90,36 +91,6 @@ fn canonical(key: &str) -> Option<&'static str> {
     KEYS.iter().copied().find(|c| *c == k)
 }
 
-fn describe(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    }
-}
-
-fn as_whole(field: &'static str, v: &toml::Value, lo: i64, hi: i64) -> Result<i64, ParamError> {
-    let accepted = || format!("a whole number in [{lo}, {hi}]");
-    match v {
-        toml::Value::Integer(i) if (lo..=hi).contains(i) => Ok(*i),
-        _ => Err(ParamError::new(field, describe(v), accepted())),
-    }
-}
-
-fn as_number(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
-    match v {
-        toml::Value::Integer(i) => Ok(*i as f64),
-        toml::Value::Float(x) => Ok(*x),
-        _ => Err(ParamError::new(field, describe(v), "a number")),
-    }
-}
-
-fn as_string(field: &'static str, v: &toml::Value, accepted: &str) -> Result<String, ParamError> {
-    match v {
-        toml::Value::String(s) => Ok(s.clone()),
-        _ => Err(ParamError::new(field, describe(v), accepted)),
-    }
-}
-
 impl SimulateSettings {
     /// Parses a TOML config. Unknown keys, wrong types and malformed TOML are errors;
     /// ranges are checked later, by [`SimulateSettings::resolve`].
@@ -194,13 +165,6 @@ impl SimulateSettings {
             self.rng.unwrap_or_default(),
         )
     }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-    (line, column)
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ pub mod scenario;
 pub mod sim;
 pub mod state;
 pub mod summary;
+mod toml_value;
 pub mod trajectory_csv;
 
 pub use credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, CreditRule, V1Rule};

@@ -35,6 +35,7 @@ use crate::numeric::ROUND_DIGITS_MAX;
 use crate::params::{ParamError, Params, RngKind, STEPS_MAX, SimConfig};
 use crate::sim::{RunError, Trajectory, run_trajectory};
 use crate::state::State;
+use crate::toml_value::{as_number, as_string, as_whole, describe, line_col};
 
 /// The rule names a scenario may use.
 pub const RULE_NAMES: [&str; 1] = [V1_NAME];
@@ -369,32 +370,6 @@ fn keyed<'a>(
         .collect()
 }
 
-fn describe(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    }
-}
-
-fn as_whole(field: &'static str, v: &toml::Value, lo: i64, hi: i64) -> Result<i64, ParamError> {
-    match v {
-        toml::Value::Integer(i) if (lo..=hi).contains(i) => Ok(*i),
-        _ => Err(ParamError::new(
-            field,
-            describe(v),
-            format!("a whole number in [{lo}, {hi}]"),
-        )),
-    }
-}
-
-fn as_number(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
-    match v {
-        toml::Value::Integer(i) => Ok(*i as f64),
-        toml::Value::Float(x) => Ok(*x),
-        _ => Err(ParamError::new(field, describe(v), "a number")),
-    }
-}
-
 fn as_coef(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
     let x = as_number(field, v)?;
     if x.is_finite() && x.abs() <= RULE_COEF_ABS_MAX {
@@ -406,20 +381,6 @@ fn as_coef(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
             format!("a finite number in [-{RULE_COEF_ABS_MAX}, {RULE_COEF_ABS_MAX}]"),
         ))
     }
-}
-
-fn as_string(field: &'static str, v: &toml::Value, accepted: &str) -> Result<String, ParamError> {
-    match v {
-        toml::Value::String(s) => Ok(s.clone()),
-        _ => Err(ParamError::new(field, describe(v), accepted)),
-    }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-    (line, column)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use crate::rules::{
     self, CreditPeriod, CurrentsV1, FixedBand, Restriction, Rule, RuleInfo, Static, Turnover,
 };
 use crate::state::State;
+use crate::toml_value::{describe, line_col};
 use crate::users::{Behaviour, PRESETS, UserType, find_preset};
 
 /// The most runs per cell.
@@ -130,13 +131,6 @@ pub struct Sweep {
     pub trajectories: Option<String>,
     /// The cells.
     pub cells: Vec<Cell>,
-}
-
-fn describe(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    }
 }
 
 fn list(v: &toml::Value) -> Vec<&toml::Value> {
@@ -652,13 +646,6 @@ fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Ce
         behaviour,
         params,
     })
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-    (line, column)
 }
 
 /// Runs one run of `cell`, drawing from `rng`, calling `visit` on every state.
