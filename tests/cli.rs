@@ -258,3 +258,55 @@ fn same_seed_same_output_and_seeds_differ() {
     assert_eq!(a.stdout, b.stdout);
     assert_ne!(a.stdout, c.stdout);
 }
+
+/// `--out` naming a FIFO (like `/dev/null`, a special file) is written in place: the
+/// temporary-file-and-rename path must never replace a special file with a regular one.
+#[cfg(unix)]
+#[test]
+fn out_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("fifo");
+    let fifo = dir.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(&fifo)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+    };
+    let out = currents(&[
+        "simulate",
+        "--runs",
+        "1",
+        "--steps",
+        "3",
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Checked before joining: had the FIFO been replaced, the reader would never see a
+    // writer and the join would block.
+    assert!(
+        std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+        "still a FIFO"
+    );
+    let text = reader.join().unwrap();
+    assert!(text.starts_with(currents::trajectory_csv::HEADER));
+    assert_eq!(text.lines().count(), 1 + 4);
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
+}

@@ -168,7 +168,8 @@ pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
 }
 
 /// Writes to stdout for `-`, else to a temporary file beside `path` renamed into place on
-/// success, so a failed run never leaves a partial file.
+/// success, so a failed run never leaves a partial file. An existing special file (a
+/// device such as `/dev/null`, a FIFO) is written in place instead.
 pub(crate) fn write_output(
     path: &str,
     body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -180,6 +181,17 @@ pub(crate) fn write_output(
         return w.flush();
     }
     let target = Path::new(path);
+    // A device, FIFO or socket (`--out /dev/null`, a named pipe) is written in place: the
+    // rename below would replace the special file itself with a regular file.
+    if let Ok(meta) = std::fs::metadata(target)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let file = std::fs::OpenOptions::new().write(true).open(target)?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        body(&mut w)?;
+        return w.flush();
+    }
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
