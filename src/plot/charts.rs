@@ -2,7 +2,9 @@
 
 use std::ops::Range;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::stats::{envelope, lowess, quantile, stride_for};
@@ -29,6 +31,26 @@ fn run_name(ds: &Dataset, r: &RunSeries) -> String {
     } else {
         format!("{label}, run {}", r.run)
     }
+}
+
+/// The mesh style every chart shares: fonts, light grey grid, and `tick` labels. `scale`
+/// shrinks the text for the small charts of the facet grid.
+fn house_mesh<'r, 'a, 'b, DB: DrawingBackend>(
+    mesh: &'r mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB>,
+    scale: f64,
+) -> &'r mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
+    let sz = |s: u32| (s as f64 * scale) as u32;
+    mesh.label_style((FONT, sz(TICK_SIZE)))
+        .axis_desc_style((FONT, sz(DESC_SIZE)))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .max_light_lines(2)
+        .x_label_formatter(&tick_label)
+        .y_label_formatter(&tick_label)
+}
+
+fn tick_label(v: &f64) -> String {
+    tick(*v)
 }
 
 /// A padded range covering every value (a unit range around a constant).
@@ -95,13 +117,7 @@ fn line_panel<DB: DrawingBackend>(
     }
     let mut chart = builder.build_cartesian_2d(x, y).map_err(de)?;
     let mut mesh = chart.configure_mesh();
-    mesh.label_style((FONT, sz(TICK_SIZE)))
-        .axis_desc_style((FONT, sz(DESC_SIZE)))
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .max_light_lines(2)
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+    house_mesh(&mut mesh, scale)
         .x_labels(if small { 4 } else { 10 })
         .y_labels(if small { 4 } else { 10 });
     if !small {
@@ -462,15 +478,7 @@ impl Figure for BalanceTrend {
             .y_label_area_size(88)
             .build_cartesian_2d(x, y)
             .map_err(de)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, TICK_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .max_light_lines(2)
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
+        house_mesh(&mut chart.configure_mesh(), 1.0)
             .x_desc("timestep")
             .y_desc("userBalance")
             .draw()
@@ -609,15 +617,7 @@ impl Figure for BalanceVsCredit {
             .y_label_area_size(88)
             .build_cartesian_2d(x, y)
             .map_err(de)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, TICK_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .max_light_lines(2)
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
+        house_mesh(&mut chart.configure_mesh(), 1.0)
             .x_desc("avgUserBalance")
             .y_desc("userCredit")
             .draw()
@@ -740,14 +740,7 @@ impl Figure for Fan {
                 .build_cartesian_2d(x, y)
                 .map_err(de)?;
             let mut mesh = chart.configure_mesh();
-            mesh.label_style((FONT, TICK_SIZE))
-                .axis_desc_style((FONT, DESC_SIZE))
-                .light_line_style(RGBColor(235, 235, 235))
-                .bold_line_style(RGBColor(215, 215, 215))
-                .max_light_lines(2)
-                .x_label_formatter(&|v| tick(*v))
-                .y_label_formatter(&|v| tick(*v))
-                .y_desc(var.column());
+            house_mesh(&mut mesh, 1.0).y_desc(var.column());
             if k == 1 {
                 mesh.x_desc("timestep");
             }
