@@ -11,11 +11,11 @@
 #![allow(dead_code)]
 
 use arbitrary::{Result, Unstructured};
+use currents::HistoryView;
 use currents::fuzzing::{
     TAPE_LEN_MAX, TapeEntry, amount_bound, check_config, check_credit_formula, check_csv_roundtrip,
     check_rounding, check_step_any, check_step_tape,
 };
-use currents::model::HistoryView;
 use currents::params::{
     AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, Params, SUM_VOLUME_MAX,
 };

@@ -15,7 +15,7 @@
 //! (docs/compare.md, "Power").
 //!
 //! The draws stay aligned as long as both sides consume the same number of generator
-//! outputs per step. The built-in user draw ([`crate::users::Behaviour`]) takes a fixed
+//! outputs per step. The built-in user draw ([`crate::users::NotebookUser`]) takes a fixed
 //! seven 32-bit outputs per step, plus two more on the integrity path, which is only taken
 //! when a uniform draw exceeds the integrity coefficient *and* ten times the amount is below
 //! the previous capacity. With integrity ≥ 1 the path is never taken and the alignment is
@@ -35,16 +35,19 @@ use rand_core::{Rng, TryRng};
 
 use crate::credit::V1Rule;
 use crate::draws::{chacha_rng, numpy_rng};
-use crate::engine::RunPolicyError;
 use crate::harness::{HarnessConfig, check_rule};
 use crate::metrics::{MetricsAcc, NAMES, percentile};
+use crate::model::Enforce;
+use crate::model::RunError;
 use crate::numeric::round_half_even;
 use crate::params::{ParamError, Params, RngKind, SimConfig};
-use crate::rules::{self, Restriction, Rule as _};
+use crate::registry::{RuleEntry, builtin_v1};
+use crate::rules::Rule as _;
 use crate::scenario::{RuleSpec, Scenario};
 use crate::state::State;
 use crate::sweep::{Cell, run_cell};
-use crate::users::Behaviour;
+use crate::users::NotebookUser;
+use crate::v1::V1;
 
 /// The ChaCha subset the bootstrap draws from (runs use subset 0, as `simulate` does).
 pub const BOOTSTRAP_SUBSET: u64 = 0xB007;
@@ -114,13 +117,13 @@ impl Side {
     }
 }
 
-fn default_cell(rule: &'static rules::RuleInfo, params: Params, behaviour: Behaviour) -> Cell {
+fn default_cell(rule: &'static RuleEntry<V1>, params: Params, behaviour: NotebookUser) -> Cell {
     Cell {
         index: 0,
         label: String::new(),
         rule,
-        rule_values: rules::defaults(rule.params),
-        restriction: rule.restriction,
+        rule_values: rule.defaults(),
+        restriction: rule.enforcement().mode,
         user: "balanced",
         behaviour,
         params,
@@ -135,15 +138,15 @@ pub fn parse_spec(field: &str, spec: &str) -> Result<Side, CompareError> {
         Some((n, r)) => (n.trim(), Some(r)),
         None => (spec.trim(), None),
     };
-    let names = rules::BUILTIN.map(|r| r.name).join(", ");
-    let rule = rules::find(name).ok_or_else(|| {
+    let names = builtin_v1().names();
+    let rule = builtin_v1().find(name).ok().ok_or_else(|| {
         bad(
             field,
             format!("{name:?}"),
             format!("a rule name ({names}) with optional :key=value,… or a scenario .toml file"),
         )
     })?;
-    let mut cell = default_cell(rule, Params::default(), Behaviour::default());
+    let mut cell = default_cell(rule, Params::default(), NotebookUser::default());
     for pair in rest.into_iter().flat_map(|r| r.split(',')) {
         let pair = pair.trim();
         let keys = rule
@@ -163,8 +166,8 @@ pub fn parse_spec(field: &str, spec: &str) -> Result<Side, CompareError> {
         let (key, value) = (key.trim(), value.trim());
         let f = format!("{field}.{key}");
         if key == "restriction" {
-            cell.restriction = Restriction::parse("restriction", value)
-                .map_err(|e| bad(&f, e.value, e.accepted))?;
+            cell.restriction =
+                Enforce::parse("restriction", value).map_err(|e| bad(&f, e.value, e.accepted))?;
             continue;
         }
         let Some(i) = rule.params.iter().position(|p| p.name == key) else {
@@ -193,12 +196,15 @@ pub fn parse_spec(field: &str, spec: &str) -> Result<Side, CompareError> {
 /// Builds a side from a scenario file's text (`source` is its name, for the report).
 pub fn side_from_scenario(field: &str, source: &str, text: &str) -> Result<Side, CompareError> {
     let s = Scenario::from_toml_str(text).map_err(|e| bad(field, source, e.to_string()))?;
-    let rule = rules::find(s.rule.name()).ok_or_else(|| bad(field, s.rule.name(), "a rule"))?;
+    let rule = builtin_v1()
+        .find(s.rule.name())
+        .ok()
+        .ok_or_else(|| bad(field, s.rule.name(), "a rule"))?;
     let params = *s.config.params();
-    let behaviour = Behaviour {
+    let behaviour = NotebookUser {
         integrity: params.integrity(),
         avg_amount: params.avg_amount(),
-        ..Behaviour::default()
+        ..NotebookUser::default()
     };
     let mut cell = default_cell(rule, params, behaviour);
     match s.rule {
@@ -412,7 +418,7 @@ fn run_side(side: &Side, config: &CompareConfig, run: u64) -> Result<RunRecord, 
     };
     let mut acc = MetricsAcc::new(&State::genesis(&side.cell.params));
     let mut prev = State::genesis(&side.cell.params);
-    let visit = |t: u64, s: &State, info: Option<&crate::engine::StepInfo>| {
+    let visit = |t: u64, s: &State, info: Option<&crate::metrics::StepInfo>| {
         let Some(info) = info else {
             return Ok::<(), Infallible>(());
         };
@@ -454,14 +460,14 @@ fn run_side(side: &Side, config: &CompareConfig, run: u64) -> Result<RunRecord, 
     };
     match result {
         Ok(()) => {}
-        Err(RunPolicyError::Step { timestep, source }) => {
+        Err(RunError::Step { timestep, source }) => {
             return Err(bad(
                 "run",
                 format!("{run} step {timestep} of {}", side.source),
                 format!("a run that completes ({source})"),
             ));
         }
-        Err(RunPolicyError::Visit(never)) => match never {},
+        Err(RunError::Observe(never)) => match never {},
     }
     rec.metrics = acc.finish().values;
     Ok(rec)
@@ -578,7 +584,7 @@ impl HarnessDiff {
 
 /// The V1 rule of a `currents-v1` side.
 fn v1_of(side: &Side) -> Option<V1Rule> {
-    (side.cell.rule.name == rules::CurrentsV1::NAME).then(|| {
+    (side.cell.rule.name == V1Rule::NAME).then(|| {
         let v = &side.cell.rule_values;
         V1Rule {
             quad_coef: v[0],
@@ -598,7 +604,7 @@ pub fn harness_diff(
     candidate: &Side,
     config: &CompareConfig,
 ) -> Result<Option<Vec<HarnessDiff>>, CompareError> {
-    let unrestricted = |s: &Side| s.cell.restriction == Restriction::None;
+    let unrestricted = |s: &Side| s.cell.restriction == Enforce::None;
     let (Some(a), Some(b)) = (v1_of(baseline), v1_of(candidate)) else {
         return Ok(None);
     };
@@ -607,7 +613,7 @@ pub fn harness_diff(
     }
     let check = |rule: &V1Rule, side: &Side| {
         let hc = HarnessConfig {
-            policy: rules::CurrentsV1::NAME.to_owned(),
+            policy: V1Rule::NAME.to_owned(),
             grid: vec![side.cell.params],
             n_runs: 3,
             n_steps: config.n_steps.min(200),
@@ -1254,7 +1260,7 @@ mod tests {
     fn spec_sets_parameters_by_name() {
         let s = parse_spec("baseline", "currents-v1:quad-coef=-2.5,restriction=clamp").unwrap();
         assert_eq!(s.cell.rule_values, vec![-2.5, 1.0, 7.0, 2.0]);
-        assert_eq!(s.cell.restriction, Restriction::Clamp);
+        assert_eq!(s.cell.restriction, crate::model::Enforce::Clamp);
     }
 
     #[test]

@@ -27,6 +27,20 @@ pub struct CreditInput {
 }
 
 impl CreditInput {
+    /// The input V1's rule sees at step `cx.t` of a [`crate::v1::V1`] model.
+    #[inline]
+    pub fn from_model<H: crate::history::History>(
+        cx: &crate::model::Cx<'_, crate::v1::V1<H>>,
+    ) -> Self {
+        CreditInput {
+            credit_prev: cx.prev.credit,
+            balance_mean_prev: cx.prev.balance_mean,
+            send_volume_mean_prev: cx.prev.send_volume_mean,
+            n_transactions_prev: cx.prev.n_transactions,
+            sum_volume: cx.model.sum_volume(),
+        }
+    }
+
     /// The input a rule sees when stepping from `prev`.
     pub fn from_prev(prev: &State, params: &Params) -> Self {
         CreditInput {
@@ -76,27 +90,7 @@ impl CreditBranch {
     }
 }
 
-/// Why a rule could not produce a credit limit.
-///
-/// Under validated parameters none of these occurs in a simulation; they exist so that the
-/// rule has a defined answer on *any* input (the notebook raises on a NaN credit).
-#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
-pub enum CreditError {
-    /// An input mean is NaN or infinite.
-    #[error("credit input `{field}` is not finite: {value}")]
-    NonFinite {
-        /// The input's name.
-        field: &'static str,
-        /// Its value.
-        value: f64,
-    },
-    /// The previous credit is negative, which no rule produces.
-    #[error("previous credit is negative: {0}")]
-    NegativePrevious(i64),
-    /// The computed credit does not fit an `i64` (the notebook would make a huge integer).
-    #[error("credit {0} does not fit a 64-bit integer")]
-    OutOfRange(f64),
-}
+pub use crate::model::CreditError;
 
 /// The result of a credit rule: the new limit and the branch that set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

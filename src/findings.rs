@@ -39,7 +39,7 @@ impl SummaryRow {
     /// e.g. `static (clamp)` or `fixed-band upper=250 (clamp)`.
     pub fn policy(&self) -> String {
         let rule = self.text("rule");
-        let changed: Vec<&str> = match crate::rules::find(rule) {
+        let changed: Vec<&str> = match crate::registry::builtin_v1().find(rule).ok() {
             Some(info) => self
                 .text("rule_params")
                 .split(' ')
@@ -317,7 +317,9 @@ In this model a user's payments do not react to the limit (V1 restricts nothing)
     ));
     // The notebook's own cell appears once per factor grid, each time with its own streams:
     // the spread of its means is the Monte Carlo noise of a mean over the runs.
-    let default_params = crate::rules::find("currents-v1")
+    let default_params = crate::registry::builtin_v1()
+        .find("currents-v1")
+        .ok()
         .map(|r| {
             r.params
                 .iter()

@@ -15,12 +15,14 @@ use std::fmt;
 use crate::config::{ConfigError, DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, SimulateSettings};
 use crate::credit::{CreditBranch, CreditError, CreditInput, CreditRule, V1Rule, credit_v1};
 use crate::draws::chacha_rng;
+use crate::history::HistoryView;
 use crate::history::{ExactHistory, History};
-use crate::model::{HistoryView, StepError, draw_amount, step};
+use crate::model::StepError;
 use crate::numeric::{numpy_mean, py_round, round_half_even};
 use crate::params::{Params, RngKind, STEPS_MAX};
 use crate::state::State;
 use crate::trajectory_csv::{Row, read_rows, write_header, write_row};
+use crate::v1::legacy::{draw_amount, step};
 
 /// A law that did not hold on some input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -348,7 +350,7 @@ pub fn check_step_any(
             // Through Debug, so that NaN values in the two errors compare equal.
             let cause = format!("{:?}", credit.map(|o| o.credit));
             ensure(
-                format!("{:?}", Err::<i64, _>(*e)) == cause,
+                format!("{:?}", Err::<i64, _>(e)) == cause,
                 "step_fails_with_the_cause",
                 what,
             )

@@ -8,9 +8,19 @@
 //! positive transactions: O(1) work and O(K) memory per step, integer columns identical,
 //! the balance mean equal to within a stated tolerance.
 
-use crate::model::HistoryView;
 use crate::numeric::pairwise_sum;
 use crate::state::State;
+
+/// What a step needs of the history `H` (the states at times 0 … t − 1, genesis included).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryView {
+    /// The mean of `userBalance` over `H`.
+    pub balance_mean: f64,
+    /// The mean of `sendVolume` over `H`.
+    pub send_volume_mean: f64,
+    /// The sum of the last `sumVolume` positive `transaction` values of `H`.
+    pub send_volume_window: i64,
+}
 
 /// `x as f64`, through an i64 when it fits (the usual case): the i128 conversion is a
 /// software routine several times slower, and both give the same double.
@@ -23,7 +33,12 @@ fn i128_to_f64(x: i128) -> f64 {
 }
 
 /// A record of the states so far that can summarise itself for the next step.
-pub trait History {
+pub trait History: Clone + Send {
+    /// An empty history for the send-volume window `sum_volume`, with room for a run of
+    /// `n_steps` steps.
+    fn for_run(sum_volume: u64, n_steps: u64) -> Self
+    where
+        Self: Sized;
     /// Appends the newest state (genesis first).
     fn push(&mut self, state: &State);
     /// The summary of every state pushed so far, for a window of `sum_volume`.
@@ -127,6 +142,11 @@ impl ExactHistory {
 }
 
 impl History for ExactHistory {
+    fn for_run(_sum_volume: u64, n_steps: u64) -> Self {
+        // One slot per state; STEPS_MAX bounds this at 8 MB.
+        ExactHistory::with_capacity(usize::try_from(n_steps.saturating_add(1)).unwrap_or(0))
+    }
+
     fn push(&mut self, state: &State) {
         self.balances.push(state.balance);
         // Keys hold start and length in 32 bits each; STEPS_MAX is far below 2^32.
@@ -275,6 +295,10 @@ impl Default for StreamingHistory {
 }
 
 impl History for StreamingHistory {
+    fn for_run(sum_volume: u64, _n_steps: u64) -> Self {
+        StreamingHistory::new(sum_volume)
+    }
+
     #[inline]
     fn push(&mut self, state: &State) {
         self.n_states += 1;

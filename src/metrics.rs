@@ -4,8 +4,24 @@
 //! is excluded). A metric that is undefined for a run (for example an elasticity when the
 //! volume did not change) is NaN and is left out of that cell's summary statistics.
 
-use crate::engine::StepInfo;
 use crate::state::State;
+
+/// What happened in one step besides the new state: the payment drawn and the payment
+/// that happened after enforcement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepInfo {
+    /// The payment the user drew.
+    pub drawn: f64,
+    /// The payment that happened.
+    pub applied: f64,
+}
+
+impl StepInfo {
+    /// True when enforcement changed the payment.
+    pub fn restricted(&self) -> bool {
+        self.drawn.to_bits() != self.applied.to_bits()
+    }
+}
 
 /// The metrics, in the order of [`RunMetrics::values`] and the summary CSV.
 pub const NAMES: [&str; 15] = [

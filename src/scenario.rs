@@ -29,13 +29,15 @@
 
 use std::fmt;
 
-use crate::credit::{CreditRule, V1Rule};
-use crate::history::ExactHistory;
+use crate::credit::V1Rule;
+use crate::model::EachState;
 use crate::numeric::ROUND_DIGITS_MAX;
 use crate::params::{ParamError, Params, RngKind, STEPS_MAX, SimConfig};
-use crate::sim::{RunError, Trajectory, run_trajectory};
+use crate::sim::{RunError, run_seeded};
 use crate::state::State;
 use crate::toml_value::{as_number, as_string, as_whole, describe, line_col};
+use crate::users::NotebookUser;
+use crate::v1::V1;
 
 /// The rule names a scenario may use.
 pub const RULE_NAMES: [&str; 1] = [V1_NAME];
@@ -247,15 +249,25 @@ impl Scenario {
         Ok(())
     }
 
-    fn run_one<C: CreditRule, E>(
+    fn run_one<E>(
         &self,
-        rule: C,
+        rule: V1Rule,
         run: u64,
         visit: &mut impl FnMut(u64, u64, &State) -> Result<(), E>,
     ) -> Result<(), RunError<E>> {
         let config = &self.config;
-        let trajectory = Trajectory::<C, ExactHistory>::new(*config.params(), rule);
-        run_trajectory(config, trajectory, run, |t, s| visit(run, t, s))
+        let params = config.params();
+        run_seeded(
+            &V1::<crate::ExactHistory>::new(params),
+            &rule,
+            &NotebookUser::from_params(params),
+            config.rng(),
+            config.seed(),
+            0,
+            run,
+            config.n_steps(),
+            &mut EachState(|t, s: &State| visit(run, t, s)),
+        )
     }
 }
 

@@ -16,15 +16,15 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::draws::chacha_rng;
-use crate::engine::{RunPolicyError, StepInfo, run_policy};
+use crate::metrics::StepInfo;
 use crate::metrics::{MetricsAcc, NAMES, RunMetrics, Spread, spread};
+use crate::model::{Enforce, Enforced, Enforcement, Flow, Observer, RunError, StepEvent};
 use crate::params::{AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, Params, STEPS_MAX, SUM_VOLUME_MAX};
-use crate::rules::{
-    self, CreditPeriod, CurrentsV1, FixedBand, Restriction, Rule, RuleInfo, Static, Turnover,
-};
+use crate::registry::{RuleEntry, builtin_v1};
 use crate::state::State;
 use crate::toml_value::{describe, line_col};
-use crate::users::{Behaviour, PRESETS, UserType, find_preset};
+use crate::users::{NotebookUser, PRESETS, UserType, find_preset};
+use crate::v1::V1;
 
 /// The most runs per cell.
 pub const RUNS_MAX: u64 = 100_000;
@@ -87,15 +87,15 @@ pub struct Cell {
     /// The label of its grid.
     pub label: String,
     /// The rule.
-    pub rule: &'static RuleInfo,
+    pub rule: &'static RuleEntry<V1>,
     /// The rule's parameter values, in declaration order.
     pub rule_values: Vec<f64>,
     /// The spending restriction.
-    pub restriction: Restriction,
+    pub restriction: Enforce,
     /// The user type's name (a preset, or `custom` for none).
     pub user: &'static str,
     /// The behaviour (the preset with any overrides).
-    pub behaviour: Behaviour,
+    pub behaviour: NotebookUser,
     /// The model parameters (send-volume window, initial credit; integrity and average
     /// amount as the behaviour's).
     pub params: Params,
@@ -182,9 +182,9 @@ const GRID_KEYS: &str =
 struct Grid {
     label: String,
     mode: Mode,
-    rules: Vec<&'static RuleInfo>,
+    rules: Vec<&'static RuleEntry<V1>>,
     users: Vec<&'static str>,
-    restriction: Option<Vec<Restriction>>,
+    restriction: Option<Vec<Enforce>>,
     sum_volume: Vec<u64>,
     initial_credit: Vec<u64>,
     rule_params: Vec<(&'static str, Vec<f64>)>,
@@ -277,14 +277,17 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
             }
             "rules" => {
                 have_rules = true;
-                let names = rules::BUILTIN.map(|r| r.name).join(", ");
+                let names = builtin_v1().names();
                 g.rules = nonempty(
                     &f,
                     list(v)
                         .into_iter()
                         .map(|x| {
                             let s = string(&f, x, &names)?;
-                            rules::find(s).ok_or_else(|| bad(&f, format!("{s:?}"), names.clone()))
+                            builtin_v1()
+                                .find(s)
+                                .ok()
+                                .ok_or_else(|| bad(&f, format!("{s:?}"), names.clone()))
                         })
                         .collect::<Result<_, _>>()?,
                 )?;
@@ -311,7 +314,7 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
                         .into_iter()
                         .map(|x| {
                             let s = string(&f, x, "none, clamp or reject")?;
-                            Restriction::parse("restriction", s)
+                            Enforce::parse("restriction", s)
                                 .map_err(|e| bad(&f, e.value, e.accepted))
                         })
                         .collect::<Result<_, _>>()?,
@@ -353,11 +356,11 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
                             .collect::<Result<_, _>>()?,
                     )?;
                     if key == "user-params" {
-                        let Some(idx) = Behaviour::PARAMS
+                        let Some(idx) = NotebookUser::PARAMS
                             .iter()
                             .position(|s| s.name == name.as_str())
                         else {
-                            let names = Behaviour::PARAMS
+                            let names = NotebookUser::PARAMS
                                 .iter()
                                 .map(|s| s.name)
                                 .collect::<Vec<_>>()
@@ -368,7 +371,7 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
                                 format!("user parameters {names}"),
                             ));
                         };
-                        let spec = &Behaviour::PARAMS[idx];
+                        let spec = &NotebookUser::PARAMS[idx];
                         for &x in &values {
                             spec.check(spec.name, x)
                                 .map_err(|e| bad(&pf, e.value, e.accepted))?;
@@ -443,7 +446,7 @@ fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError
 /// Parameter names are matched against the rules' `'static` declarations, so keep the
 /// declared spelling rather than the config's string.
 fn leak_name(name: &str) -> &'static str {
-    for r in rules::BUILTIN {
+    for r in builtin_v1().rules() {
         if let Some(s) = r.params.iter().find(|s| s.name == name) {
             return s.name;
         }
@@ -454,18 +457,18 @@ fn leak_name(name: &str) -> &'static str {
 
 /// One point of a grid before it becomes a cell.
 struct Point<'a> {
-    rule: &'static RuleInfo,
+    rule: &'static RuleEntry<V1>,
     rule_params: Vec<(&'static str, f64)>,
     user: &'static str,
     user_params: Vec<(usize, f64)>,
-    restriction: Option<Restriction>,
+    restriction: Option<Enforce>,
     sum_volume: u64,
     initial_credit: u64,
     grid: &'a Grid,
 }
 
 fn expand(field: &str, g: &Grid, n_steps: u64, cells: &mut Vec<Cell>) -> Result<(), SweepError> {
-    let restrictions: Vec<Option<Restriction>> = match &g.restriction {
+    let restrictions: Vec<Option<Enforce>> = match &g.restriction {
         Some(r) => r.iter().copied().map(Some).collect(),
         None => vec![None],
     };
@@ -547,7 +550,7 @@ fn expand(field: &str, g: &Grid, n_steps: u64, cells: &mut Vec<Cell>) -> Result<
             );
             lens.extend(g.user_params.iter().map(|(i, v)| {
                 (
-                    format!("user-params.{}", Behaviour::PARAMS[*i].name),
+                    format!("user-params.{}", NotebookUser::PARAMS[*i].name),
                     v.len(),
                 )
             }));
@@ -602,7 +605,7 @@ fn too_many(field: &str) -> SweepError {
 }
 
 fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Cell, SweepError> {
-    let mut rule_values = rules::defaults(p.rule.params);
+    let mut rule_values = p.rule.defaults();
     for (name, v) in &p.rule_params {
         if let Some(i) = p.rule.params.iter().position(|s| s.name == *name) {
             rule_values[i] = *v;
@@ -618,7 +621,7 @@ fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Ce
     for (i, v) in &p.user_params {
         b[*i] = *v;
     }
-    let behaviour = Behaviour::from_values(&b);
+    let behaviour = NotebookUser::from_values(&b);
     if behaviour.avg_amount_max(n_steps) > AVG_AMOUNT_MAX {
         return Err(bad(
             format!("{field}.user-params.growth"),
@@ -641,48 +644,58 @@ fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Ce
         label: p.grid.label.clone(),
         rule: p.rule,
         rule_values,
-        restriction: p.restriction.unwrap_or(p.rule.restriction),
+        restriction: p.restriction.unwrap_or(p.rule.enforcement().mode),
         user: p.user,
         behaviour,
         params,
     })
 }
 
-/// Runs one run of `cell`, drawing from `rng`, calling `visit` on every state.
+/// Runs one run of `cell` through the one run loop, drawing from `rng`, calling `visit` on
+/// every state with what the step drew and applied (`None` for the genesis state).
 pub fn run_cell<G, E>(
     cell: &Cell,
     n_steps: u64,
     rng: &mut G,
     visit: impl FnMut(u64, &State, Option<&StepInfo>) -> Result<(), E>,
-) -> Result<(), RunPolicyError<E>>
+) -> Result<(), RunError<E>>
 where
     G: rand_core::Rng + ?Sized,
 {
-    fn go<R: Rule, G: rand_core::Rng + ?Sized, E>(
-        cell: &Cell,
-        n_steps: u64,
-        rng: &mut G,
-        visit: impl FnMut(u64, &State, Option<&StepInfo>) -> Result<(), E>,
-    ) -> Result<(), RunPolicyError<E>> {
-        let rule = R::from_values(&cell.rule_values);
-        run_policy(
-            &rule,
-            &cell.behaviour,
-            cell.restriction,
-            &cell.params,
-            n_steps,
-            rng,
-            visit,
-        )
+    let rule = cell.rule.build_checked(&cell.rule_values);
+    let policy = Enforced {
+        enforcement: Enforcement {
+            mode: cell.restriction,
+            ..crate::model::CreditPolicy::<V1>::enforcement(&rule)
+        },
+        policy: rule,
+    };
+    let model = V1::new(&cell.params);
+    crate::model::run(
+        &model,
+        &policy,
+        &cell.behaviour,
+        rng,
+        n_steps,
+        &mut WithInfo(visit),
+    )
+}
+
+/// An observer adapter: a visitor of (timestep, state, what the step drew and applied).
+pub(crate) struct WithInfo<F>(pub(crate) F);
+
+impl<E, F: FnMut(u64, &State, Option<&StepInfo>) -> Result<(), E>> Observer<V1> for WithInfo<F> {
+    type Error = E;
+    fn genesis(&mut self, state: &State) -> Result<(), E> {
+        (self.0)(0, state, None)
     }
-    match cell.rule.name {
-        CurrentsV1::NAME => go::<CurrentsV1, G, E>(cell, n_steps, rng, visit),
-        Static::NAME => go::<Static, G, E>(cell, n_steps, rng, visit),
-        FixedBand::NAME => go::<FixedBand, G, E>(cell, n_steps, rng, visit),
-        Turnover::NAME => go::<Turnover, G, E>(cell, n_steps, rng, visit),
-        CreditPeriod::NAME => go::<CreditPeriod, G, E>(cell, n_steps, rng, visit),
-        // Cells are only built from `rules::BUILTIN`, whose names are the five above.
-        other => unreachable!("unknown built-in rule {other}"),
+    fn step(&mut self, e: &StepEvent<'_, V1>) -> Result<Flow, E> {
+        let info = StepInfo {
+            drawn: e.drawn.payment,
+            applied: e.applied,
+        };
+        (self.0)(e.t, e.next, Some(&info))?;
+        Ok(Flow::Continue)
     }
 }
 
@@ -703,7 +716,7 @@ pub fn cell_run_metrics(
         visit(t, s, info)
     })
     .map_err(|e| match e {
-        RunPolicyError::Visit(e) => e,
+        RunError::Observe(e) => e,
         other => io::Error::other(format!("cell {} run {run}: {other}", cell.index)),
     })?;
     Ok(acc.finish())

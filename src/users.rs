@@ -1,52 +1,30 @@
-//! User types: how a user transacts, as a trait of the same shape as [`crate::rules::Rule`].
+//! User types: how a user transacts, declared as [`crate::rules::Rule`] declares a rule.
 //!
 //! The V1 notebook has one behaviour, set by the integrity coefficient and the average
 //! amount. To ask whether a rule serves different users, a sweep varies the behaviour too:
-//! [`Behaviour`] adds growth of the amounts over time (the notebook's assumption that some
+//! [`NotebookUser`] adds growth of the amounts over time (the notebook's assumption that some
 //! users' volume grows) and a spending bias (spenders pay more often than they are paid,
 //! hoarders the reverse). Presets name common mixes; every parameter can also be set freely.
 //!
-//! With zero growth and zero bias, [`Behaviour`] draws exactly as [`crate::draw_amount`]
-//! (same generator outputs in the same order), so the balanced preset reproduces the
-//! notebook.
+//! With zero growth and zero bias, [`NotebookUser`] draws exactly as the notebook does (its
+//! draw is in [`crate::v1`]), so the balanced preset reproduces the notebook.
 
-use rand_core::Rng;
-
-use crate::draws::{randint01, uniform, uniform01};
-use crate::model::f64_lt_i64;
 use crate::params::AVG_AMOUNT_MAX;
 use crate::rules::ParamSpec;
-use crate::state::State;
 
-/// What a user type sees when drawing the payment of step `t`.
-#[derive(Debug, Clone, Copy)]
-pub struct UserContext<'a> {
-    /// The step being drawn (1-based).
-    pub t: u64,
-    /// The state at `t − 1`; the notebook's capacity checks read `prev.capacity`.
-    pub prev: &'a State,
-}
-
-/// A transaction behaviour: declared parameters, optional state, one draw per step.
+/// A user type's declaration: its parameters and how to build it from their values (the
+/// shape of [`crate::rules::Rule`]). How it draws is its [`crate::model::Behaviour`]
+/// implementation.
 pub trait UserType: Sized {
     /// The declared parameters, in the order [`UserType::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
-    /// The behaviour's own state, carried between steps.
-    type State: Clone + Default + std::fmt::Debug;
     /// Builds the behaviour from checked values (same order as [`UserType::PARAMS`]).
     fn from_values(values: &[f64]) -> Self;
-    /// Draws this step's payment (unrounded; positive = received) from `rng`.
-    fn draw<R: Rng + ?Sized>(
-        &self,
-        rng: &mut R,
-        ctx: &UserContext<'_>,
-        state: &mut Self::State,
-    ) -> f64;
 }
 
 /// The built-in behaviour: the notebook's draw with growth and a spending bias.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Behaviour {
+pub struct NotebookUser {
     /// The notebook's integrity coefficient (1 = balanced; below 1, large payments out).
     pub integrity: f64,
     /// The average amount at step 1.
@@ -57,10 +35,21 @@ pub struct Behaviour {
     pub bias: f64,
 }
 
-/// Steps per year, for [`Behaviour::growth`].
+/// Steps per year, for [`NotebookUser::growth`].
 pub const STEPS_PER_YEAR: f64 = 365.0;
 
-impl Behaviour {
+impl NotebookUser {
+    /// The notebook's user of validated `params`: their integrity and average amount, no
+    /// growth, no bias.
+    pub fn from_params(params: &crate::params::Params) -> Self {
+        NotebookUser {
+            integrity: params.integrity(),
+            avg_amount: params.avg_amount(),
+            growth: 0.0,
+            bias: 0.0,
+        }
+    }
+
     /// The average amount at step `t`.
     pub fn avg_amount_at(&self, t: u64) -> f64 {
         if self.growth == 0.0 {
@@ -78,13 +67,13 @@ impl Behaviour {
     }
 }
 
-impl Default for Behaviour {
+impl Default for NotebookUser {
     fn default() -> Self {
-        Behaviour::from_values(&crate::rules::defaults(Behaviour::PARAMS))
+        NotebookUser::from_values(&crate::rules::defaults(NotebookUser::PARAMS))
     }
 }
 
-impl UserType for Behaviour {
+impl UserType for NotebookUser {
     const PARAMS: &'static [ParamSpec] = &[
         ParamSpec {
             name: "integrity",
@@ -119,45 +108,13 @@ impl UserType for Behaviour {
             doc: "spending bias: P(receive) = 0.5 + bias (negative = spender)",
         },
     ];
-    type State = ();
-
     fn from_values(v: &[f64]) -> Self {
-        Behaviour {
+        NotebookUser {
             integrity: v[0],
             avg_amount: v[1],
             growth: v[2],
             bias: v[3],
         }
-    }
-
-    /// The notebook's draw (see [`crate::draw_amount`]) with the average amount of step `t`
-    /// and, when `bias ≠ 0`, the sign drawn as `U < 0.5 + bias` (received) instead of
-    /// `randint(0, 2)`.
-    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, ctx: &UserContext<'_>, _: &mut ()) -> f64 {
-        let received = if self.bias == 0.0 {
-            randint01(rng) == 1
-        } else {
-            uniform01(rng) < 0.5 + self.bias
-        };
-        let sign = if received { 1.0 } else { -1.0 };
-        let capacity_prev = ctx.prev.capacity;
-        let mut amount = self.avg_amount_at(ctx.t) * (uniform01(rng) + 0.5);
-        amount *= sign;
-        let y = uniform01(rng);
-        if y > 0.9 {
-            let big = amount * 2.0 * y;
-            if f64_lt_i64(big, capacity_prev) {
-                amount = big;
-            }
-        }
-        let y = uniform01(rng);
-        if y > self.integrity {
-            let big = amount * 10.0;
-            if f64_lt_i64(big, capacity_prev) {
-                amount = big * uniform(rng, -1.0, self.integrity);
-            }
-        }
-        amount
     }
 }
 
@@ -169,7 +126,7 @@ pub struct Preset {
     /// What it models.
     pub doc: &'static str,
     /// Its behaviour.
-    pub behaviour: Behaviour,
+    pub behaviour: NotebookUser,
 }
 
 const fn preset(
@@ -182,7 +139,7 @@ const fn preset(
     Preset {
         name,
         doc,
-        behaviour: Behaviour {
+        behaviour: NotebookUser {
             integrity: 1.0,
             avg_amount,
             growth,
@@ -233,41 +190,13 @@ pub fn find_preset(name: &str) -> Option<&'static Preset> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draws::numpy_rng;
-    use crate::params::Params;
-
-    #[test]
-    fn balanced_draw_consumes_the_generator_as_draw_amount() {
-        let b = Behaviour::default();
-        let params = Params::default();
-        let (mut r1, mut r2) = (numpy_rng(3), numpy_rng(3));
-        let mut prev = State::genesis(&params);
-        for (i, cap) in [250i64, -40, 0, 5000, 90, 1]
-            .iter()
-            .cycle()
-            .take(600)
-            .enumerate()
-        {
-            prev.capacity = *cap;
-            let a = b.draw(
-                &mut r1,
-                &UserContext {
-                    t: i as u64 + 1,
-                    prev: &prev,
-                },
-                &mut (),
-            );
-            let e = crate::model::draw_amount(&mut r2, &params, *cap).amount;
-            assert_eq!(a.to_bits(), e.to_bits(), "draw {i}");
-        }
-    }
 
     #[test]
     fn every_preset_is_in_range() {
         for p in PRESETS {
             let b = p.behaviour;
             let v = [b.integrity, b.avg_amount, b.growth, b.bias];
-            for (spec, x) in Behaviour::PARAMS.iter().zip(v) {
+            for (spec, x) in NotebookUser::PARAMS.iter().zip(v) {
                 assert_eq!(spec.check(spec.name, x), Ok(x), "{}", p.name);
             }
         }

@@ -10,7 +10,7 @@ use currents::compare::{
     CompareConfig, MIN_CHANGE_DEFAULT, compare, parse_spec, side_from_scenario,
 };
 use currents::metrics::NAMES;
-use currents::rules::BUILTIN;
+use currents::registry::builtin_v1;
 use currents::scenario::Scenario;
 use currents::sweep::cell_run_metrics;
 
@@ -60,7 +60,11 @@ fn config(n_runs: u64, n_steps: u64, seed: u64) -> CompareConfig {
 
 #[test]
 fn a_rule_compared_with_itself_reports_no_change_and_exits_0() {
-    for rule in BUILTIN {
+    for rule in builtin_v1()
+        .rules()
+        .iter()
+        .filter(|r| r.name != "v1-no-fallback")
+    {
         let out = check_exit(
             &[
                 "--baseline",
@@ -311,8 +315,16 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
 #[test]
 fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
     let cfg = config(3, 200, 11);
-    for a in BUILTIN {
-        for b in BUILTIN {
+    for a in builtin_v1()
+        .rules()
+        .iter()
+        .filter(|r| r.name != "v1-no-fallback")
+    {
+        for b in builtin_v1()
+            .rules()
+            .iter()
+            .filter(|r| r.name != "v1-no-fallback")
+        {
             let sa = parse_spec("baseline", a.name).unwrap();
             let sb = parse_spec("candidate", b.name).unwrap();
             let report = compare(&sa, &sb, &cfg).unwrap();

@@ -4,12 +4,12 @@
 
 use std::process::{Command, Output};
 
+use currents::HistoryView;
 use currents::credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, CreditRule};
 use currents::harness::{
     Goal, HarnessConfig, Invariant, InvariantKind, ReplayInput, TxPath, check_rule,
     check_rule_with, replay,
 };
-use currents::model::HistoryView;
 use currents::numeric::pairwise_sum;
 use currents::{ExactHistory, History, RngKind, State, V1Rule};
 
@@ -132,6 +132,9 @@ struct Running {
 }
 
 impl History for Running {
+    fn for_run(_: u64, _: u64) -> Self {
+        Running::default()
+    }
     fn push(&mut self, s: &State) {
         self.n += 1;
         self.balance_sum += s.balance;

@@ -1,43 +1,48 @@
 //! Laws of the built-in rules and restrictions, checked over many seeded runs.
 
 use currents::draws::chacha_rng;
-use currents::engine::{StepInfo, run_policy};
-use currents::model::HistoryView;
-use currents::rules::{
-    CreditPeriod, FixedBand, Restriction, Rule, RuleContext, Static, Turnover, defaults,
+use currents::metrics::StepInfo;
+use currents::model::{
+    CreditPolicy, Enforce, Enforced, Enforcement, Flow, Observer, StepEvent, run,
 };
-use currents::users::{Behaviour, find_preset};
+use currents::rules::{CreditPeriod, FixedBand, Rule, Static, Turnover, defaults};
+use currents::users::{NotebookUser, find_preset};
+use currents::v1::V1;
 use currents::{Params, State};
 
 /// Runs `n_runs` runs of 365 steps and hands every (previous, next, info) triple to `law`.
 #[track_caller]
-fn check<R: Rule>(
+fn check<R: CreditPolicy<V1> + Copy>(
     rule: &R,
     user: &str,
-    restriction: Restriction,
-    mut law: impl FnMut(&State, &State, &StepInfo),
+    restriction: Enforce,
+    law: impl FnMut(&State, &State, &StepInfo),
 ) {
-    let b: Behaviour = find_preset(user).unwrap().behaviour;
+    struct Law<F>(F);
+    impl<F: FnMut(&State, &State, &StepInfo)> Observer<V1> for Law<F> {
+        type Error = ();
+        fn step(&mut self, e: &StepEvent<'_, V1>) -> Result<Flow, ()> {
+            let info = StepInfo {
+                drawn: e.drawn.payment,
+                applied: e.applied,
+            };
+            (self.0)(e.prev, e.next, &info);
+            Ok(Flow::Continue)
+        }
+    }
+    let b: NotebookUser = find_preset(user).unwrap().behaviour;
     let params = Params::new(b.integrity, b.avg_amount, 30, 250).unwrap();
-    for run in 1..=40 {
-        let mut rng = chacha_rng(7, 0, run);
-        let mut prev: Option<State> = None;
-        run_policy(
-            rule,
-            &b,
-            restriction,
-            &params,
-            365,
-            &mut rng,
-            |_, s, info| {
-                if let (Some(p), Some(i)) = (prev, info) {
-                    law(&p, s, i);
-                }
-                prev = Some(*s);
-                Ok::<(), ()>(())
-            },
-        )
-        .unwrap();
+    let policy = Enforced {
+        policy: *rule,
+        enforcement: Enforcement {
+            mode: restriction,
+            ..rule.enforcement()
+        },
+    };
+    let mut law = Law(law);
+    for r in 1..=40 {
+        let mut rng = chacha_rng(7, 0, r);
+        run(&V1::new(&params), &policy, &b, &mut rng, 365, &mut law).unwrap();
     }
 }
 
@@ -49,7 +54,7 @@ fn clamped_fixed_band_keeps_balance_above_minus_lower() {
     };
     // The capacity is the previous balance plus the credit, rounded half to even, so the
     // floor holds to within that rounding (0.5).
-    check(&rule, "spender", Restriction::Clamp, |_, s, _| {
+    check(&rule, "spender", Enforce::Clamp, |_, s, _| {
         assert!(s.balance >= -300.5, "balance {} below -lower", s.balance);
     });
 }
@@ -60,7 +65,7 @@ fn clamped_fixed_band_keeps_balance_below_upper() {
         lower: 300,
         upper: Some(300.0),
     };
-    check(&rule, "hoarder", Restriction::Clamp, |_, s, _| {
+    check(&rule, "hoarder", Enforce::Clamp, |_, s, _| {
         // upper − prev + prev can differ from upper by one rounding of a sum (< 1e-9 here).
         assert!(
             s.balance <= 300.0 + 1e-9,
@@ -73,7 +78,7 @@ fn clamped_fixed_band_keeps_balance_below_upper() {
 #[test]
 fn reject_either_applies_the_draw_or_nothing() {
     let mut rejected = 0;
-    check(&Static, "spender", Restriction::Reject, |p, s, i| {
+    check(&Static, "spender", Enforce::Reject, |p, s, i| {
         assert!(i.applied == i.drawn || i.applied == 0.0);
         if i.applied == 0.0 && i.drawn != 0.0 {
             rejected += 1;
@@ -86,7 +91,7 @@ fn reject_either_applies_the_draw_or_nothing() {
 
 #[test]
 fn static_credit_never_changes() {
-    check(&Static, "spender", Restriction::None, |p, s, _| {
+    check(&Static, "spender", Enforce::None, |p, s, _| {
         assert_eq!(s.credit, p.credit)
     });
 }
@@ -96,7 +101,7 @@ fn turnover_change_per_step_is_capped_by_rho() {
     let rule = Turnover::from_values(&defaults(Turnover::PARAMS));
     let mut changed = 0;
     for user in ["balanced", "high-volume", "growing", "spender"] {
-        check(&rule, user, Restriction::Clamp, |p, s, _| {
+        check(&rule, user, Enforce::Clamp, |p, s, _| {
             let cap = rule.rho * (p.credit as f64).max(rule.limit_min).max(1.0);
             // + 0.5: the limit is rounded half to even after the capped change.
             assert!(
@@ -114,23 +119,6 @@ fn turnover_change_per_step_is_capped_by_rho() {
     assert!(changed > 0);
 }
 
-fn ctx<'a>(
-    prev: &'a State,
-    view: &'a HistoryView,
-    params: &'a Params,
-    tx: &'a [i64],
-    bal: &'a [f64],
-) -> RuleContext<'a> {
-    RuleContext {
-        t: prev.n_transactions + 1,
-        prev,
-        view,
-        params,
-        transactions: tx,
-        balances: bal,
-    }
-}
-
 #[test]
 fn credit_period_freezes_then_decays_out_of_standing() {
     let rule = CreditPeriod {
@@ -142,50 +130,66 @@ fn credit_period_freezes_then_decays_out_of_standing() {
         freeze: 2,
         decay: 0.5,
     };
-    let params = Params::default();
-    let view = HistoryView {
-        balance_mean: 0.0,
-        send_volume_mean: 0.0,
-        send_volume_window: 0,
-    };
-    let mut prev = State::genesis(&params);
-    prev.n_transactions = 10;
-    prev.credit = 400;
-    prev.balance = -300.0;
-    // Ten steps of pure spending: no income, the balance below zero for the last 6 states.
-    let tx = [-30i64; 10];
-    let bal = [
-        0.0, 0.0, 0.0, 0.0, -50.0, -100.0, -150.0, -200.0, -250.0, -280.0, -300.0,
-    ];
+    let model = V1::default();
+    let history = currents::ExactHistory::default();
     let mut st = Default::default();
+    let mut t = 0;
+    // The rule reads the previous state's ledger at step t: feed it one state per step.
+    let mut step = |balance: f64, transaction: i64, credit: i64, st: &mut _| {
+        t += 1;
+        let mut prev = State::genesis(&Params::default());
+        (prev.balance, prev.transaction, prev.credit) = (balance, transaction, credit);
+        let cx = currents::model::Cx {
+            model: &model,
+            t,
+            prev: &prev,
+            history: &history,
+        };
+        CreditPolicy::<V1>::limit(&rule, &cx, st).unwrap().value as i64
+    };
+    // States 0…9: ten steps of pure spending, the balance below zero from state 4 on.
+    let bal = [
+        0.0, 0.0, 0.0, 0.0, -50.0, -100.0, -150.0, -200.0, -250.0, -280.0,
+    ];
+    for (i, b) in bal.into_iter().enumerate() {
+        step(b, if i == 0 { 0 } else { -30 }, 400, &mut st);
+    }
+    st.steps_out = 0;
+    // From state 10 on the balance stays at −300 with no income: out of standing, the
+    // limit is frozen for two steps, then halves each step.
+    let mut credit = 400;
     let mut credits = Vec::new();
     for _ in 0..4 {
-        let c = rule
-            .credit(&ctx(&prev, &view, &params, &tx, &bal), &mut st)
-            .unwrap();
-        credits.push(c);
-        prev.credit = c;
+        credit = step(-300.0, -30, credit, &mut st);
+        credits.push(credit);
     }
     assert_eq!(credits, vec![400, 400, 200, 100]);
-    // Income over the period of at least m × debt restores standing: limit = k × income.
-    let tx_income = [-30, -30, -30, -30, -30, 100, 0, 0, 50, 10];
-    let c = rule
-        .credit(&ctx(&prev, &view, &params, &tx_income, &bal), &mut st)
-        .unwrap();
-    assert_eq!(c, 160);
+    // Income over the period of at least m × debt restores standing: limit = k × income
+    // (100 + 0 + 0 + 50 + 10 over the last five steps).
+    for tx in [100, 0, 0, 50, 10] {
+        credit = step(-300.0, tx, credit, &mut st);
+    }
+    assert_eq!(credit, 160);
     assert_eq!(st.steps_out, 0);
 }
 
 mod restriction_props {
-    use currents::rules::Restriction;
+    use currents::model::Enforcement;
     use proptest::prelude::*;
+
+    fn with_max(e: Enforcement, upper: Option<f64>) -> Enforcement {
+        Enforcement {
+            balance_max: upper,
+            ..e
+        }
+    }
 
     proptest! {
         #[test]
         fn clamp_never_pays_out_beyond_capacity_and_never_grows_a_payment(
             amount in -1e6f64..1e6, capacity in -1_000_000i64..1_000_000, balance in -1e6f64..1e6,
         ) {
-            let got = Restriction::Clamp.apply(amount, capacity, balance, None);
+            let got = Enforcement::CLAMP.apply(amount, capacity as f64, balance);
             prop_assert!(-got <= capacity.max(0) as f64);
             prop_assert!(got.abs() <= amount.abs());
             prop_assert!(got == 0.0 || got.signum() == amount.signum());
@@ -199,7 +203,7 @@ mod restriction_props {
             amount in -1e6f64..1e6, capacity in -1_000_000i64..1_000_000, balance in -1e6f64..1e6,
             upper in proptest::option::of(0f64..1e6),
         ) {
-            let got = Restriction::Reject.apply(amount, capacity, balance, upper);
+            let got = with_max(Enforcement::REJECT, upper).apply(amount, capacity as f64, balance);
             prop_assert!(got == amount || got == 0.0);
             prop_assert!(-got <= capacity.max(0) as f64);
             if let Some(u) = upper {
@@ -211,7 +215,7 @@ mod restriction_props {
         fn no_restriction_is_the_identity(
             amount in -1e6f64..1e6, capacity in -1_000_000i64..1_000_000, balance in -1e6f64..1e6,
         ) {
-            prop_assert_eq!(Restriction::None.apply(amount, capacity, balance, Some(0.0)), amount);
+            prop_assert_eq!(with_max(Enforcement::NONE, Some(0.0)).apply(amount, capacity as f64, balance), amount);
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use currents::rules::BUILTIN;
+use currents::registry::builtin_v1;
 use currents::users::PRESETS;
 
 fn currents(args: &[&str]) -> Output {
@@ -35,9 +35,9 @@ fn stdout_of(args: &[&str]) -> String {
 #[test]
 fn policies_lists_every_rule_parameter_default_and_preset() {
     let text = stdout_of(&["policies"]);
-    assert_eq!(BUILTIN.len(), 5);
-    for r in BUILTIN {
-        let head = format!("{}  [restriction: {}]", r.name, r.restriction);
+    assert_eq!(builtin_v1().rules().len(), 7);
+    for r in builtin_v1().rules() {
+        let head = format!("{}  [restriction: {}]", r.name, r.enforcement().mode);
         let start = text.find(&head).unwrap_or_else(|| panic!("{head} missing"));
         // The rule's section runs to the next blank line.
         let section = text[start..].split("\n\n").next().unwrap();

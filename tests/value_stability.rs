@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use currents::Params;
+use currents::draw_amount;
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform, uniform01};
-use currents::model::draw_amount;
 use rand_core::Rng;
 
 /// Four draws of each kind from fresh copies of the generator `make()` returns.

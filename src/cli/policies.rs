@@ -4,8 +4,9 @@
 use std::io::{self, Write};
 
 use clap::Args;
-use currents::rules::{BUILTIN, ParamSpec};
-use currents::users::{Behaviour, PRESETS, UserType};
+use currents::registry::builtin_v1;
+use currents::rules::ParamSpec;
+use currents::users::{NotebookUser, PRESETS, UserType};
 
 #[derive(Args, Debug)]
 pub(crate) struct PoliciesArgs {}
@@ -27,9 +28,9 @@ fn write_params(w: &mut dyn Write, params: &[ParamSpec]) -> io::Result<()> {
 
 fn write_all(w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "Credit rules (formulas: docs/policies.md)")?;
-    for r in BUILTIN {
+    for r in builtin_v1().rules() {
         writeln!(w)?;
-        writeln!(w, "{}  [restriction: {}]", r.name, r.restriction)?;
+        writeln!(w, "{}  [restriction: {}]", r.name, r.enforcement().mode)?;
         writeln!(w, "  {}", r.summary)?;
         write_params(w, r.params)?;
     }
@@ -40,7 +41,7 @@ fn write_all(w: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(w)?;
     writeln!(w, "User types (parameters, set under [grid.user-params]):")?;
-    write_params(w, Behaviour::PARAMS)?;
+    write_params(w, NotebookUser::PARAMS)?;
     writeln!(w)?;
     writeln!(w, "User presets (integrity, avg-amount, growth, bias):")?;
     for p in PRESETS {

@@ -206,7 +206,7 @@ impl Job<'_> {
     /// Appends run `run`'s output to `buf`.
     fn write_run(&self, run: u64, buf: &mut Vec<u8>) -> io::Result<()> {
         let to_io = |e: currents::RunError<io::Error>| match e {
-            currents::RunError::Visit(e) => e,
+            currents::RunError::Observe(e) => e,
             other => io::Error::other(other.to_string()),
         };
         if self.summary {

@@ -751,7 +751,7 @@ where
             .get(amounts.len())
             .copied()
             .unwrap_or(TapeEntry::Zero);
-        let mut traj = crate::sim::Trajectory::<C, H>::new(case.params, rule.clone());
+        let mut traj = crate::v1::legacy::Trajectory::<C, H>::new(case.params, rule.clone());
         for &a in &amounts {
             if traj.apply(a).is_err() {
                 break;

@@ -5,10 +5,10 @@ use rand_core::Rng;
 
 use crate::credit::{CreditBranch, CreditInput, CreditRule};
 use crate::history::History;
-use crate::model::AmountPath;
 use crate::params::Params;
-use crate::sim::Trajectory;
 use crate::state::State;
+use crate::v1::legacy::AmountPath;
+use crate::v1::legacy::Trajectory;
 
 use super::goals::TxPath;
 use super::invariants::{Invariant, Record, Scope, StepContext, check_step};

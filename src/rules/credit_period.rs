@@ -1,7 +1,7 @@
 //! `credit-period`: credit for users in good standing; frozen, then decaying, otherwise.
 
-use super::{ParamSpec, Restriction, Rule, RuleContext, to_credit};
-use crate::credit::CreditError;
+use super::{IncomeWindow, ParamSpec, Rule, to_credit};
+use crate::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 
 /// A user is in *good standing* when the balance was ≥ 0 at some state of the last `P`
 /// steps, or when the income of the last `P` steps is at least `m` times the debt. In good
@@ -26,11 +26,16 @@ pub struct CreditPeriod {
     pub decay: f64,
 }
 
-/// The state `credit-period` carries: how many steps the user has been out of standing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What `credit-period` remembers: how long the user has been out of standing, the latest
+/// step whose balance was ≥ 0, and the income of the last `P` steps.
+#[derive(Debug, Clone, Default)]
 pub struct Standing {
     /// Consecutive steps out of good standing (0 = in good standing).
     pub steps_out: u64,
+    /// The latest state (by timestep) whose balance was ≥ 0.
+    pub last_non_negative: u64,
+    /// The income of the last `P` steps.
+    pub income: IncomeWindow,
 }
 
 impl Rule for CreditPeriod {
@@ -94,8 +99,6 @@ impl Rule for CreditPeriod {
             doc: "fraction of the limit lost per step after the freeze",
         },
     ];
-    const RESTRICTION: Restriction = Restriction::Clamp;
-    type State = Standing;
 
     fn from_values(v: &[f64]) -> Self {
         CreditPeriod {
@@ -108,26 +111,53 @@ impl Rule for CreditPeriod {
             decay: v[6],
         }
     }
+}
 
-    fn credit(&self, ctx: &RuleContext<'_>, st: &mut Standing) -> Result<i64, CreditError> {
-        if ctx.prev.n_transactions < self.period {
-            return Ok(ctx.prev.credit);
+impl<M: Model> CreditPolicy<M> for CreditPeriod {
+    type Memory = Standing;
+
+    fn limit(&self, cx: &Cx<'_, M>, st: &mut Standing) -> Result<Limit, CreditError> {
+        let prev = cx.ledger();
+        let p = usize::try_from(self.period).unwrap_or(usize::MAX);
+        st.income.push(prev.payment, p);
+        let n = cx.t - 1;
+        if prev.balance >= 0.0 {
+            st.last_non_negative = n;
         }
-        let p = self.period as usize;
-        let income = ctx.incoming_volume(p) as f64;
-        let n = ctx.balances.len();
-        let recent = &ctx.balances[n - (p + 1).min(n)..];
-        let debt = (-ctx.prev.balance).max(0.0);
-        let good = recent.iter().any(|&b| b >= 0.0) || income >= self.m * debt;
+        let kept = |branch| Limit {
+            value: prev.limit,
+            branch,
+        };
+        if n < self.period {
+            return Ok(kept("warm-up"));
+        }
+        let income = st.income.sum();
+        let debt = (-prev.balance).max(0.0);
+        // Some state of t−1−P … t−1 had a balance ≥ 0 (genesis, at 0, counts).
+        let good = st.last_non_negative >= n - self.period || income >= self.m * debt;
         if good {
             st.steps_out = 0;
-            return to_credit((self.k * income).max(self.limit_min).min(self.limit_max));
+            return Ok(Limit {
+                value: to_credit((self.k * income).max(self.limit_min).min(self.limit_max))?,
+                branch: "good-standing",
+            });
         }
         st.steps_out = st.steps_out.saturating_add(1);
         if st.steps_out <= self.freeze {
-            Ok(ctx.prev.credit)
+            Ok(kept("frozen"))
         } else {
-            to_credit(ctx.prev.credit as f64 * (1.0 - self.decay))
+            Ok(Limit {
+                value: to_credit(prev.limit * (1.0 - self.decay))?,
+                branch: "decay",
+            })
         }
+    }
+
+    fn enforcement(&self) -> Enforcement {
+        Enforcement::CLAMP
+    }
+
+    fn branches(&self) -> &'static [&'static str] {
+        &["warm-up", "good-standing", "frozen", "decay"]
     }
 }

@@ -1,7 +1,7 @@
 //! `fixed-band`: fixed balance limits, as most LETS groups run them.
 
-use super::{ParamSpec, Restriction, Rule, RuleContext};
-use crate::credit::CreditError;
+use super::{ParamSpec, Rule};
+use crate::model::{CreditError, CreditPolicy, Cx, Enforce, Enforcement, Limit, Model};
 
 /// A fixed lower balance limit `−lower` (the credit) and an optional upper limit `upper`
 /// (0 = none), enforced by clamping payments that would cross them. `upper = lower` is the
@@ -36,8 +36,6 @@ impl Rule for FixedBand {
             doc: "the highest balance allowed (0 = no upper limit); upper = lower is symmetric",
         },
     ];
-    const RESTRICTION: Restriction = Restriction::Clamp;
-    type State = ();
 
     fn from_values(v: &[f64]) -> Self {
         FixedBand {
@@ -45,12 +43,27 @@ impl Rule for FixedBand {
             upper: (v[1] > 0.0).then_some(v[1]),
         }
     }
+}
 
-    fn credit(&self, _: &RuleContext<'_>, _: &mut ()) -> Result<i64, CreditError> {
-        Ok(self.lower)
+impl<M: Model> CreditPolicy<M> for FixedBand {
+    type Memory = ();
+
+    fn limit(&self, _: &Cx<'_, M>, _: &mut ()) -> Result<Limit, CreditError> {
+        Ok(Limit {
+            value: self.lower as f64,
+            branch: "fixed",
+        })
     }
 
-    fn balance_max(&self) -> Option<f64> {
-        self.upper
+    /// Outgoing payments clamped to the capacity, incoming ones to `upper`.
+    fn enforcement(&self) -> Enforcement {
+        Enforcement {
+            balance_max: self.upper,
+            ..Enforcement::new(Enforce::Clamp)
+        }
+    }
+
+    fn branches(&self) -> &'static [&'static str] {
+        &["fixed"]
     }
 }

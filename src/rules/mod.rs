@@ -1,22 +1,15 @@
-//! Credit rules as pluggable policies: the rule API behind `currents policies` and sweeps.
+//! The built-in credit rules and the declaration every rule gives: name, summary, parameters.
 //!
-//! The V1 core asks a rule one question, through [`crate::CreditRule`]: given the previous
-//! state's summary, what is the new limit? Comparing *designs* needs more: a rule may read
-//! the recent transactions or balances, keep its own state (a counter, a smoothed value),
-//! declare its parameters by name so a config file can set them, and say how an outgoing
-//! payment meets the spending capacity. [`Rule`] is that wider trait. Each built-in rule is
-//! a few lines in its own file; [`BUILTIN`] lists them for the CLI and the sweep engine.
-//!
-//! A rule stays a pure function: it sees a [`RuleContext`] (the previous state, the history
-//! summary and the recent transactions and balances) and its own state, never a generator,
-//! a clock or the state being built.
+//! A rule computes its limit as a [`crate::model::CreditPolicy`]: from the previous state,
+//! the model's history and its own memory, never a generator, a clock or the state being
+//! built. [`Rule`] adds what a registry, a config file and `currents policies` need: a name
+//! and declared parameters. The four rules beside V1's are generic over every model: they
+//! read the [`crate::model::Ledger`] only, and keep what they need of the past (recent
+//! income, the last non-negative balance) in their own memory. V1's rule and its two
+//! harness variants ([`V1Strict`], [`V1NoFallback`]) read V1's state.
 
-use std::fmt;
-
-use crate::credit::CreditError;
-use crate::model::HistoryView;
-use crate::params::{ParamError, Params};
-use crate::state::State;
+use crate::model::CreditError;
+use crate::params::ParamError;
 
 mod credit_period;
 mod fixed_band;
@@ -28,77 +21,7 @@ pub use credit_period::CreditPeriod;
 pub use fixed_band::FixedBand;
 pub use static_rule::Static;
 pub use turnover::Turnover;
-pub use v1::CurrentsV1;
-
-/// How an outgoing payment meets the spending capacity (previous balance + previous credit,
-/// the notebook's `userCapacity`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Restriction {
-    /// Payments are never limited (V1: the notebook draws amounts without holding the user
-    /// to the limit).
-    None,
-    /// An outgoing payment larger than the capacity is reduced to the capacity (to 0 when
-    /// the capacity is not positive).
-    Clamp,
-    /// An outgoing payment larger than the capacity does not happen (the amount becomes 0).
-    Reject,
-}
-
-impl Restriction {
-    /// Every restriction, in a fixed order.
-    pub const ALL: [Restriction; 3] = [Restriction::None, Restriction::Clamp, Restriction::Reject];
-
-    /// The name used in configs and output.
-    pub fn name(self) -> &'static str {
-        match self {
-            Restriction::None => "none",
-            Restriction::Clamp => "clamp",
-            Restriction::Reject => "reject",
-        }
-    }
-
-    /// Parses `none`, `clamp` or `reject`.
-    pub fn parse(field: &'static str, s: &str) -> Result<Self, ParamError> {
-        Restriction::ALL
-            .into_iter()
-            .find(|r| r.name() == s)
-            .ok_or_else(|| ParamError::new(field, format!("{s:?}"), "none, clamp or reject"))
-    }
-
-    /// Applies the restriction to a drawn `amount` (negative = sent), given the spending
-    /// `capacity` and an optional upper balance limit `balance_max` (checked against
-    /// `balance_prev + amount` for incoming payments). Returns the amount that happens.
-    pub fn apply(
-        self,
-        amount: f64,
-        capacity: i64,
-        balance_prev: f64,
-        balance_max: Option<f64>,
-    ) -> f64 {
-        let cap = capacity.max(0) as f64;
-        let over_low = amount < 0.0 && -amount > cap;
-        let over_high = match balance_max {
-            Some(hi) => amount > 0.0 && balance_prev + amount > hi,
-            None => false,
-        };
-        match self {
-            Restriction::None => amount,
-            Restriction::Reject if over_low || over_high => 0.0,
-            Restriction::Clamp if over_low => -cap,
-            Restriction::Clamp if over_high => {
-                // `balance_max` is Some here; an already-higher balance receives nothing.
-                (balance_max.unwrap_or(f64::INFINITY) - balance_prev).max(0.0)
-            }
-            _ => amount,
-        }
-    }
-}
-
-impl fmt::Display for Restriction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use v1::{V1NoFallback, V1Strict};
 
 /// One declared parameter of a rule or a user type: its name, default and accepted range.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -143,137 +66,51 @@ pub fn defaults(specs: &[ParamSpec]) -> Vec<f64> {
     specs.iter().map(|s| s.default).collect()
 }
 
-/// What a rule reads when computing the limit for step `t` (it never sees the state being
-/// built).
-#[derive(Debug, Clone, Copy)]
-pub struct RuleContext<'a> {
-    /// The step being computed (1-based).
-    pub t: u64,
-    /// The state at `t − 1`.
-    pub prev: &'a State,
-    /// The history summary the V1 step reads (means and send-volume window over 0 … t − 1).
-    pub view: &'a HistoryView,
-    /// The model parameters.
-    pub params: &'a Params,
-    /// The rounded transactions of steps 1 … t − 1, oldest first (positive = received).
-    pub transactions: &'a [i64],
-    /// The balances of states 0 … t − 1, oldest first (genesis included).
-    pub balances: &'a [f64],
-}
-
-impl RuleContext<'_> {
-    /// The incoming volume of the last `window` steps: the sum of the positive transactions
-    /// among them.
-    pub fn incoming_volume(&self, window: usize) -> i64 {
-        let n = self.transactions.len();
-        self.transactions[n - window.min(n)..]
-            .iter()
-            .filter(|&&x| x > 0)
-            .sum()
-    }
-}
-
-/// A credit rule with declared parameters, optional state and a spending restriction.
+/// A rule's declaration: its name, what it does and its parameters, and how to build it
+/// from their values. What it *computes* is its [`CreditPolicy`] implementation, for one
+/// model or generic over many; the registry ([`crate::registry::Registry`]) joins the two.
 ///
-/// Implement this to add a policy: name it, declare its parameters, build it from their
-/// values, and compute the next limit. The engine calls [`Rule::credit`] once per step,
-/// carrying [`Rule::State`] from step to step (start: `Default`).
-///
-/// A rule that gives a fixed share of the incoming volume of the last 10 steps, run for a
-/// year with the balanced user:
+/// A rule that gives a fixed share of the last step's income, generic over every model:
 ///
 /// ```
-/// use currents::credit::CreditError;
-/// use currents::engine::run_policy;
-/// use currents::rules::{ParamSpec, Restriction, Rule, RuleContext};
-/// use currents::users::Behaviour;
+/// use currents::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
+/// use currents::rules::{ParamSpec, Rule};
 ///
 /// struct Share(f64);
 /// impl Rule for Share {
 ///     const NAME: &'static str = "share";
-///     const SUMMARY: &'static str = "a share of the last 10 steps' income";
+///     const SUMMARY: &'static str = "a share of the last payment received";
 ///     const PARAMS: &'static [ParamSpec] = &[ParamSpec {
 ///         name: "share", default: 2.0, min: 0.0, max: 10.0, integer: false, doc: "the share",
 ///     }];
-///     const RESTRICTION: Restriction = Restriction::Clamp;
-///     type State = ();
 ///     fn from_values(v: &[f64]) -> Self { Share(v[0]) }
-///     fn credit(&self, ctx: &RuleContext<'_>, _: &mut ()) -> Result<i64, CreditError> {
-///         Ok((self.0 * ctx.incoming_volume(10) as f64).round() as i64)
+/// }
+/// impl<M: Model> CreditPolicy<M> for Share {
+///     type Memory = ();
+///     fn limit(&self, cx: &Cx<'_, M>, _: &mut ()) -> Result<Limit, CreditError> {
+///         Ok(Limit { value: (self.0 * cx.ledger().payment.max(0.0)).round(), branch: "share" })
 ///     }
+///     fn enforcement(&self) -> Enforcement { Enforcement::CLAMP }
+///     fn branches(&self) -> &'static [&'static str] { &["share"] }
 /// }
 ///
-/// let mut rng = currents::draws::chacha_rng(1, 0, 1);
-/// let mut last = None;
-/// run_policy(&Share(2.0), &Behaviour::default(), Share::RESTRICTION,
-///            &currents::Params::default(), 365, &mut rng, |_, s, _| {
-///     last = Some(*s);
-///     Ok::<(), ()>(())
-/// }).unwrap();
-/// assert_eq!(last.unwrap().n_transactions, 365);
+/// let registry = currents::registry::Registry::<currents::v1::V1>::builtin().rule::<Share>();
+/// assert!(registry.find("share").is_ok());
 /// ```
-pub trait Rule: Sized {
+pub trait Rule: Sized + Send + Sync + 'static {
     /// The name configs and `currents policies` use.
     const NAME: &'static str;
     /// One line on what the rule does.
     const SUMMARY: &'static str;
     /// The declared parameters, in the order [`Rule::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
-    /// The spending restriction used unless a sweep overrides it.
-    const RESTRICTION: Restriction;
-    /// The rule's own state, carried between steps (`()` when it keeps none).
-    type State: Clone + Default + fmt::Debug;
 
     /// Builds the rule from values already checked against [`Rule::PARAMS`] (same order).
     fn from_values(values: &[f64]) -> Self;
-
-    /// The new limit (≥ 0) for the step described by `ctx`.
-    fn credit(&self, ctx: &RuleContext<'_>, state: &mut Self::State) -> Result<i64, CreditError>;
-
-    /// An upper balance limit that incoming payments meet under the restriction, if any.
-    fn balance_max(&self) -> Option<f64> {
-        None
-    }
 }
 
-/// What `currents policies` and the sweep engine know of a built-in rule.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RuleInfo {
-    /// Its name.
-    pub name: &'static str,
-    /// One line on what it does.
-    pub summary: &'static str,
-    /// Its declared parameters.
-    pub params: &'static [ParamSpec],
-    /// Its default restriction.
-    pub restriction: Restriction,
-}
-
-const fn info<R: Rule>() -> RuleInfo {
-    RuleInfo {
-        name: R::NAME,
-        summary: R::SUMMARY,
-        params: R::PARAMS,
-        restriction: R::RESTRICTION,
-    }
-}
-
-/// The built-in rules, in the order `currents policies` lists them.
-pub const BUILTIN: [RuleInfo; 5] = [
-    info::<CurrentsV1>(),
-    info::<Static>(),
-    info::<FixedBand>(),
-    info::<Turnover>(),
-    info::<CreditPeriod>(),
-];
-
-/// Looks a built-in rule up by name.
-pub fn find(name: &str) -> Option<&'static RuleInfo> {
-    BUILTIN.iter().find(|r| r.name == name)
-}
-
-/// Rounds a non-negative limit to an integer credit, or says why it cannot.
-pub(crate) fn to_credit(x: f64) -> Result<i64, CreditError> {
+/// Rounds a limit to a whole non-negative credit (half to even), or says why it cannot.
+pub(crate) fn to_credit(x: f64) -> Result<f64, CreditError> {
     if !x.is_finite() {
         return Err(CreditError::NonFinite {
             field: "credit",
@@ -281,8 +118,38 @@ pub(crate) fn to_credit(x: f64) -> Result<i64, CreditError> {
         });
     }
     match crate::numeric::round_half_even(x.max(0.0)) {
-        Some(c) => Ok(c),
+        Some(c) => Ok(c as f64),
         None => Err(CreditError::OutOfRange(x)),
+    }
+}
+
+/// The incoming volume of the last `window` steps: a ring of the last payments received
+/// (a step that paid out counts 0) with their running sum. The sum is exact while the
+/// payments are integers below 2^53, as V1's rounded transactions are.
+#[derive(Debug, Clone, Default)]
+pub struct IncomeWindow {
+    ring: std::collections::VecDeque<f64>,
+    sum: f64,
+}
+
+impl IncomeWindow {
+    /// Adds the newest step's payment, keeping the last `window` steps.
+    #[inline]
+    pub fn push(&mut self, payment: f64, window: usize) {
+        let income = payment.max(0.0);
+        self.ring.push_back(income);
+        self.sum += income;
+        while self.ring.len() > window {
+            if let Some(old) = self.ring.pop_front() {
+                self.sum -= old;
+            }
+        }
+    }
+
+    /// The income of the steps held.
+    #[inline]
+    pub fn sum(&self) -> f64 {
+        self.sum
     }
 }
 
@@ -291,28 +158,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clamp_caps_outgoing_at_capacity_and_reject_drops_it() {
-        assert_eq!(Restriction::Clamp.apply(-300.0, 250, 0.0, None), -250.0);
-        assert_eq!(Restriction::Reject.apply(-300.0, 250, 0.0, None), 0.0);
-        assert_eq!(Restriction::None.apply(-300.0, 250, 0.0, None), -300.0);
-        assert_eq!(Restriction::Clamp.apply(-300.0, -5, 0.0, None), 0.0);
-        assert_eq!(Restriction::Clamp.apply(-200.0, 250, 0.0, None), -200.0);
-        assert_eq!(Restriction::Clamp.apply(80.0, 250, 50.0, Some(100.0)), 50.0);
-        assert_eq!(Restriction::Reject.apply(80.0, 250, 50.0, Some(100.0)), 0.0);
-    }
-
-    #[test]
-    fn every_builtin_default_is_in_its_range() {
-        for r in BUILTIN {
-            for p in r.params {
-                assert_eq!(
-                    p.check(p.name, p.default),
-                    Ok(p.default),
-                    "{}.{}",
-                    r.name,
-                    p.name
-                );
-            }
+    fn income_window_sums_the_newest_positive_payments() {
+        let mut w = IncomeWindow::default();
+        for p in [5.0, -2.0, 7.0, 0.0, 1.0, 9.0] {
+            w.push(p, 3);
         }
+        // The last three steps: 0, 1, 9.
+        assert_eq!(w.sum(), 10.0);
     }
 }

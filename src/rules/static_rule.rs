@@ -1,9 +1,9 @@
-//! `static`: the credit never changes (the notebook's commented "remove credit management").
+//! `static`: the credit never changes.
 
-use super::{ParamSpec, Restriction, Rule, RuleContext};
-use crate::credit::CreditError;
+use super::{ParamSpec, Rule};
+use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
 
-/// Keeps the previous credit forever, so the limit stays at the initial credit.
+/// Keeps the initial credit forever.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Static;
 
@@ -11,14 +11,23 @@ impl Rule for Static {
     const NAME: &'static str = "static";
     const SUMMARY: &'static str = "the credit never changes: the initial credit forever";
     const PARAMS: &'static [ParamSpec] = &[];
-    const RESTRICTION: Restriction = Restriction::None;
-    type State = ();
 
     fn from_values(_: &[f64]) -> Self {
         Static
     }
+}
 
-    fn credit(&self, ctx: &RuleContext<'_>, _: &mut ()) -> Result<i64, CreditError> {
-        Ok(ctx.prev.credit)
+impl<M: Model> CreditPolicy<M> for Static {
+    type Memory = ();
+
+    fn limit(&self, cx: &Cx<'_, M>, _: &mut ()) -> Result<Limit, CreditError> {
+        Ok(Limit {
+            value: cx.ledger().limit,
+            branch: "kept",
+        })
+    }
+
+    fn branches(&self) -> &'static [&'static str] {
+        &["kept"]
     }
 }

@@ -1,7 +1,7 @@
 //! `turnover`: a limit proportional to recent incoming volume, damped by imbalance.
 
-use super::{ParamSpec, Restriction, Rule, RuleContext, to_credit};
-use crate::credit::CreditError;
+use super::{IncomeWindow, ParamSpec, Rule, to_credit};
+use crate::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 
 /// `L* = clamp(k·S_W·max(0, 1 − (s/s0)²), L_min, L_max)` with `S_W` the incoming volume of
 /// the last `W` steps and `s = balance / S_W`; then `L ← L + α(L* − L)`, the change capped
@@ -89,8 +89,6 @@ impl Rule for Turnover {
             doc: "largest change per step, relative to max(L, limit-min, 1)",
         },
     ];
-    const RESTRICTION: Restriction = Restriction::Clamp;
-    type State = ();
 
     fn from_values(v: &[f64]) -> Self {
         Turnover {
@@ -103,15 +101,25 @@ impl Rule for Turnover {
             rho: v[6],
         }
     }
+}
 
-    fn credit(&self, ctx: &RuleContext<'_>, _: &mut ()) -> Result<i64, CreditError> {
-        let limit = ctx.prev.credit as f64;
-        if ctx.prev.n_transactions < self.window {
-            return Ok(ctx.prev.credit);
+impl<M: Model> CreditPolicy<M> for Turnover {
+    type Memory = IncomeWindow;
+
+    fn limit(&self, cx: &Cx<'_, M>, income: &mut IncomeWindow) -> Result<Limit, CreditError> {
+        let prev = cx.ledger();
+        let window = usize::try_from(self.window).unwrap_or(usize::MAX);
+        income.push(prev.payment, window);
+        let limit = prev.limit;
+        if cx.t - 1 < self.window {
+            return Ok(Limit {
+                value: limit,
+                branch: "warm-up",
+            });
         }
-        let volume = ctx.incoming_volume(self.window as usize) as f64;
+        let volume = income.sum();
         let damping = if volume > 0.0 {
-            let s = ctx.prev.balance / volume / self.s0;
+            let s = prev.balance / volume / self.s0;
             (1.0 - s * s).max(0.0)
         } else {
             0.0
@@ -122,6 +130,17 @@ impl Rule for Turnover {
             .min(self.limit_max);
         let cap = self.rho * limit.max(self.limit_min).max(1.0);
         let change = (self.alpha * (target - limit)).clamp(-cap, cap);
-        to_credit(limit + change)
+        Ok(Limit {
+            value: to_credit(limit + change)?,
+            branch: "smoothed",
+        })
+    }
+
+    fn enforcement(&self) -> Enforcement {
+        Enforcement::CLAMP
+    }
+
+    fn branches(&self) -> &'static [&'static str] {
+        &["warm-up", "smoothed"]
     }
 }

@@ -7,22 +7,15 @@
 
 use rand_core::Rng;
 
-use crate::credit::{CreditError, CreditInput, CreditRule};
-use crate::draws::{randint01, uniform, uniform01};
+use crate::credit::V1Rule;
+use crate::credit::{CreditInput, CreditRule};
+use crate::history::ExactHistory;
+use crate::history::History;
+use crate::history::HistoryView;
+pub use crate::model::StepError;
 use crate::numeric::round_half_even;
 use crate::params::Params;
 use crate::state::State;
-
-/// What a step needs of the history `H` (the states at times 0 … t − 1, genesis included).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HistoryView {
-    /// The mean of `userBalance` over `H`.
-    pub balance_mean: f64,
-    /// The mean of `sendVolume` over `H`.
-    pub send_volume_mean: f64,
-    /// The sum of the last `sumVolume` positive `transaction` values of `H`.
-    pub send_volume_window: i64,
-}
 
 /// Which special paths a transaction draw took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,21 +35,6 @@ pub struct AmountDraw {
     pub path: AmountPath,
 }
 
-/// `x < n` with Python's exact float/int comparison (no rounding of `n` to a double).
-#[inline]
-pub fn f64_lt_i64(x: f64, n: i64) -> bool {
-    if x.is_nan() {
-        false
-    } else if x < -9_223_372_036_854_775_808.0 {
-        true
-    } else if x >= 9_223_372_036_854_775_808.0 {
-        false
-    } else {
-        // For an integer n, x < n exactly when floor(x) < n; floor(x) fits an i64 here.
-        (x.floor() as i64) < n
-    }
-}
-
 /// Draws one transaction amount, consuming the generator exactly as the notebook does.
 ///
 /// Four draws, or five on the integrity path: the sign (`randint(0, 2)`, 0 → sent), the
@@ -70,45 +48,14 @@ pub fn draw_amount<R: Rng + ?Sized>(
     params: &Params,
     capacity_prev: i64,
 ) -> AmountDraw {
-    let sign = if randint01(rng) == 0 { -1.0 } else { 1.0 };
-    let mut amount = params.avg_amount() * (uniform01(rng) + 0.5);
-    amount *= sign;
-    let mut path = AmountPath::default();
-    let y = uniform01(rng);
-    if y > 0.9 {
-        let big = amount * 2.0 * y;
-        if f64_lt_i64(big, capacity_prev) {
-            amount = big;
-            path.large = true;
-        }
+    let d = crate::users::NotebookUser::from_params(params).draw_at(rng, 1, capacity_prev);
+    AmountDraw {
+        amount: d.payment,
+        path: AmountPath {
+            large: d.paths & 3 != 0,
+            integrity: d.paths & 4 != 0,
+        },
     }
-    let y = uniform01(rng);
-    let integrity = params.integrity();
-    if y > integrity {
-        let big = amount * 10.0;
-        if f64_lt_i64(big, capacity_prev) {
-            amount = big * uniform(rng, -1.0, integrity);
-            path.integrity = true;
-        }
-    }
-    AmountDraw { amount, path }
-}
-
-/// Why a step could not be taken. Never happens under validated parameters and a state
-/// reached by the model; exists so that arbitrary states get an answer instead of a panic.
-#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
-pub enum StepError {
-    /// The credit rule failed.
-    #[error(transparent)]
-    Credit(#[from] CreditError),
-    /// A value that the notebook stores as an integer is NaN or does not fit an `i64`.
-    #[error("`{field}` cannot be stored as an integer: {value}")]
-    NotAnInteger {
-        /// The column.
-        field: &'static str,
-        /// The unrounded value.
-        value: f64,
-    },
 }
 
 fn to_int(field: &'static str, value: f64) -> Result<i64, StepError> {
@@ -147,16 +94,78 @@ pub fn step<C: CreditRule + ?Sized>(
     Ok(state)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// One user's trajectory in progress: the current state and the history behind it.
+#[derive(Debug, Clone)]
+pub struct Trajectory<C = V1Rule, H = ExactHistory> {
+    params: Params,
+    rule: C,
+    history: H,
+    state: State,
+}
 
-    #[test]
-    fn exact_float_int_comparison() {
-        assert!(f64_lt_i64(-0.5, 0));
-        assert!(!f64_lt_i64(0.0, 0));
-        assert!(f64_lt_i64(9_007_199_254_740_992.0, 9_007_199_254_740_993));
-        assert!(!f64_lt_i64(f64::NAN, 5));
-        assert!(f64_lt_i64(f64::NEG_INFINITY, i64::MIN));
+impl<C: CreditRule, H: History + Default> Trajectory<C, H> {
+    /// A trajectory at its genesis state.
+    pub fn new(params: Params, rule: C) -> Self {
+        let state = State::genesis(&params);
+        let mut history = H::default();
+        history.push(&state);
+        Trajectory {
+            params,
+            rule,
+            history,
+            state,
+        }
+    }
+}
+
+impl<C: CreditRule, H: History> Trajectory<C, H> {
+    /// A trajectory at its genesis state, keeping its history in `history` (which must be
+    /// empty: the genesis state is pushed here).
+    pub fn with_history(params: Params, rule: C, mut history: H) -> Self {
+        debug_assert!(history.is_empty(), "with_history takes an empty history");
+        let state = State::genesis(&params);
+        history.push(&state);
+        Trajectory {
+            params,
+            rule,
+            history,
+            state,
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The credit rule.
+    pub fn rule(&self) -> &C {
+        &self.rule
+    }
+
+    /// The summary of the history the next step will read.
+    pub fn view(&self) -> HistoryView {
+        self.history.view(self.params.sum_volume())
+    }
+
+    /// Applies a given transaction amount (a tape entry) and returns the new state.
+    pub fn apply(&mut self, amount: f64) -> Result<&State, StepError> {
+        let view = self.view();
+        let next = step(&self.state, &view, &self.params, &self.rule, amount)?;
+        self.history.push(&next);
+        self.state = next;
+        Ok(&self.state)
+    }
+
+    /// Draws a transaction from `rng` (as the notebook does) and applies it.
+    pub fn advance<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Result<AmountDraw, StepError> {
+        let draw = draw_amount(rng, &self.params, self.state.capacity);
+        self.apply(draw.amount)?;
+        Ok(draw)
     }
 }

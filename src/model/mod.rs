@@ -1,0 +1,298 @@
+//! The model API: what a model, a credit policy and a user behaviour are, and the one run
+//! loop that drives them.
+//!
+//! Three things vary independently, each a trait:
+//!
+//! - a [`Model`] owns the state (and its named columns), the history summaries it keeps,
+//!   how a payment is applied, how the limit is enforced and its rounding conventions. The
+//!   V1 notebook is one model ([`crate::v1::V1`]); a later version of it, or a network of
+//!   members, is another;
+//! - a [`CreditPolicy`] sets the credit limit from the previous state, the model's history
+//!   and its own memory, and names the branch it took;
+//! - a [`Behaviour`] draws the payment of a step from a generator it is handed (a tape of
+//!   payments is a behaviour too).
+//!
+//! [`run`] drives one run of a (model, policy, behaviour, generator) and hands every step's
+//! [`StepEvent`] to an [`Observer`] — a CSV writer, a summary, metrics, invariants, a digest.
+//! Every workflow of the toolkit is a plan of such runs plus observers, so a user's rule or
+//! a user's model reaches all of them by implementing these traits.
+//!
+//! Generic invariants and metrics read a [`Ledger`], the small view every model gives of a
+//! member's account (balance, limit, capacity, payment); a model adds its own checks beside
+//! them.
+
+use std::fmt;
+
+use rand_core::Rng;
+
+mod enforce;
+mod ledger;
+mod run;
+
+pub use enforce::{Against, Enforce, Enforcement};
+pub use ledger::{Ledger, balance_below_limit, balance_below_previous_limit};
+pub use run::{EachState, Flow, Observer, RunError, StepEvent, Stepper, run};
+
+/// A credit limit and the named branch of the policy that set it.
+///
+/// `value` is the limit as a magnitude: a member's balance may go down to `-value`. A model
+/// stores it in its own convention (V1 as the integer `userCredit`, a later version as a
+/// signed negative `creditLimit`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// The limit (≥ 0; the run loop refuses a negative or non-finite one).
+    pub value: f64,
+    /// The branch of the policy that produced it (one of [`CreditPolicy::branches`]).
+    pub branch: &'static str,
+}
+
+/// Why a policy could not produce a limit.
+///
+/// A policy has a defined answer on every input: a limit or one of these, never a panic.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum CreditError {
+    /// An input is NaN or infinite.
+    #[error("credit input `{field}` is not finite: {value}")]
+    NonFinite {
+        /// The input's name.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// The previous credit is negative, which no policy produces.
+    #[error("previous credit is negative: {0}")]
+    NegativePrevious(i64),
+    /// The computed limit does not fit a 64-bit integer.
+    #[error("credit {0} does not fit a 64-bit integer")]
+    OutOfRange(f64),
+}
+
+/// Why a step could not be taken. Never happens under validated parameters with a policy
+/// that keeps its contract; exists so that any input gets an answer instead of a panic.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum StepError {
+    /// The credit policy failed.
+    #[error(transparent)]
+    Credit(#[from] CreditError),
+    /// The policy returned a negative or non-finite limit.
+    #[error("the policy returned the limit {value} ({branch} branch); a limit is finite and >= 0")]
+    BadLimit {
+        /// The limit returned.
+        value: f64,
+        /// The branch that returned it.
+        branch: &'static str,
+    },
+    /// A value that the model stores as an integer is NaN or does not fit an `i64`.
+    #[error("`{field}` cannot be stored as an integer: {value}")]
+    NotAnInteger {
+        /// The column.
+        field: &'static str,
+        /// The unrounded value.
+        value: f64,
+    },
+}
+
+/// One cell of a state's row, in the model's own type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    /// An integer column.
+    Int(i64),
+    /// A float column.
+    Float(f64),
+}
+
+/// A model: its state, the history it keeps, how a payment is applied and enforced.
+///
+/// The run loop calls, for each step t = 1…T, [`CreditPolicy::limit`], then
+/// [`Behaviour::draw`], then [`Model::enforce`], then [`Model::step`], then
+/// [`Model::record`]: every one of them reads the state at t − 1 and the history of the
+/// states 0…t − 1, never the state being built (cadCAD's semantics: every policy sees the
+/// previous state).
+pub trait Model: Sync {
+    /// The state of one step (for V1, one user's eight columns).
+    type State: Clone + fmt::Debug + Send;
+    /// What the model keeps of the states so far: means, windows, series.
+    type History: Clone + Send;
+    /// What a behaviour draws and a step applies (for one user, a signed amount; for a
+    /// network, a payer, a payee and an amount).
+    type Payment: Copy + fmt::Debug + PartialEq + Send;
+
+    /// The model's name (as a registry and output headers spell it).
+    fn name(&self) -> &'static str;
+
+    /// The names of the state's columns, in [`Model::row`] order.
+    fn columns(&self) -> &'static [&'static str];
+
+    /// The state at timestep 0.
+    fn genesis(&self) -> Self::State;
+
+    /// A history holding `genesis` only, sized for a run of `n_steps` steps.
+    fn history(&self, genesis: &Self::State, n_steps: u64) -> Self::History;
+
+    /// Appends the newest state to the history.
+    fn record(&self, history: &mut Self::History, next: &Self::State);
+
+    /// The payment that happens when `payment` was drawn and `enforcement` holds the member
+    /// to the limit. [`Enforcement::apply`] does this for a one-member ledger.
+    fn enforce(
+        &self,
+        enforcement: &Enforcement,
+        prev: &Self::State,
+        history: &Self::History,
+        payment: Self::Payment,
+    ) -> Result<Self::Payment, StepError>;
+
+    /// Applies `payment` under the new `limit` and returns the state at t.
+    fn step(
+        &self,
+        prev: &Self::State,
+        history: &Self::History,
+        limit: &Limit,
+        payment: Self::Payment,
+    ) -> Result<Self::State, StepError>;
+
+    /// How many members' ledgers a state holds (one for V1).
+    fn n_members(&self, _state: &Self::State) -> usize {
+        1
+    }
+
+    /// Member `member`'s ledger in `state`: what generic invariants and metrics read.
+    fn ledger(&self, state: &Self::State, member: usize) -> Ledger;
+
+    /// The state's row, one [`Value`] per column, appended to `out`.
+    fn row(&self, state: &Self::State, out: &mut Vec<Value>);
+}
+
+/// What a policy and a behaviour read when computing step `t`.
+pub struct Cx<'a, M: Model + ?Sized> {
+    /// The model.
+    pub model: &'a M,
+    /// The step being computed (1-based).
+    pub t: u64,
+    /// The state at `t − 1`.
+    pub prev: &'a M::State,
+    /// The history of the states `0 … t − 1`.
+    pub history: &'a M::History,
+}
+
+impl<M: Model + ?Sized> Clone for Cx<'_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M: Model + ?Sized> Copy for Cx<'_, M> {}
+
+impl<M: Model + ?Sized> Cx<'_, M> {
+    /// The previous state's ledger of member 0 (a one-member model's only ledger).
+    pub fn ledger(&self) -> Ledger {
+        self.model.ledger(self.prev, 0)
+    }
+}
+
+/// A credit policy: the rule that sets the limit, for one model or generic over many.
+///
+/// A policy is an immutable value (`&self`), shared by every run and thread; what it
+/// remembers from step to step lives in its [`CreditPolicy::Memory`], which the run loop
+/// owns (it starts at `Default`). It never sees a generator, a clock or the state being
+/// built.
+pub trait CreditPolicy<M: Model + ?Sized>: Sync {
+    /// What the policy carries between steps (`()` when nothing).
+    type Memory: Default + fmt::Debug + Send;
+
+    /// The limit for step `cx.t` and the branch that set it.
+    fn limit(&self, cx: &Cx<'_, M>, memory: &mut Self::Memory) -> Result<Limit, CreditError>;
+
+    /// How payments meet the limit (default: not at all, as in V1).
+    fn enforcement(&self) -> Enforcement {
+        Enforcement::NONE
+    }
+
+    /// Every branch [`CreditPolicy::limit`] can name; reachability goals expect each at
+    /// least once across a suite.
+    fn branches(&self) -> &'static [&'static str];
+
+    /// Invariants (by name) whose violation is a known property of this policy rather than
+    /// a bug: reported as findings, never failures. Default: none.
+    fn observed_invariants(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// A drawn payment and the named paths the draw took (a bit set over
+/// [`Behaviour::paths`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw<P> {
+    /// The payment drawn.
+    pub payment: P,
+    /// Bit `i` set: the draw took path `i` of [`Behaviour::paths`].
+    pub paths: u32,
+}
+
+impl<P> Draw<P> {
+    /// A draw that took no special path.
+    pub fn plain(payment: P) -> Self {
+        Draw { payment, paths: 0 }
+    }
+}
+
+/// A user behaviour: how a step's payment is drawn.
+///
+/// Like a policy, an immutable value with its memory owned by the run loop.
+pub trait Behaviour<M: Model + ?Sized>: Sync {
+    /// What the behaviour carries between steps (`()` when nothing).
+    type Memory: Default + fmt::Debug + Send;
+
+    /// Draws the payment of step `cx.t` from `rng`.
+    fn draw<R: Rng + ?Sized>(
+        &self,
+        cx: &Cx<'_, M>,
+        rng: &mut R,
+        memory: &mut Self::Memory,
+    ) -> Draw<M::Payment>;
+
+    /// The names of the paths a draw can report in [`Draw::paths`] (bit `i` = name `i`).
+    fn paths(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+impl<M: Model + ?Sized, P: CreditPolicy<M> + ?Sized> CreditPolicy<M> for &P {
+    type Memory = P::Memory;
+    fn limit(&self, cx: &Cx<'_, M>, memory: &mut Self::Memory) -> Result<Limit, CreditError> {
+        (**self).limit(cx, memory)
+    }
+    fn enforcement(&self) -> Enforcement {
+        (**self).enforcement()
+    }
+    fn branches(&self) -> &'static [&'static str] {
+        (**self).branches()
+    }
+    fn observed_invariants(&self) -> &'static [&'static str] {
+        (**self).observed_invariants()
+    }
+}
+
+/// A policy with its enforcement replaced (a sweep's `restriction` override).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Enforced<P> {
+    /// The policy.
+    pub policy: P,
+    /// The enforcement used instead of the policy's own.
+    pub enforcement: Enforcement,
+}
+
+impl<M: Model + ?Sized, P: CreditPolicy<M>> CreditPolicy<M> for Enforced<P> {
+    type Memory = P::Memory;
+    fn limit(&self, cx: &Cx<'_, M>, memory: &mut Self::Memory) -> Result<Limit, CreditError> {
+        self.policy.limit(cx, memory)
+    }
+    fn enforcement(&self) -> Enforcement {
+        self.enforcement
+    }
+    fn branches(&self) -> &'static [&'static str] {
+        self.policy.branches()
+    }
+    fn observed_invariants(&self) -> &'static [&'static str] {
+        self.policy.observed_invariants()
+    }
+}

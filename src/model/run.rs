@@ -1,0 +1,269 @@
+//! The one run loop: a [`Stepper`] takes one step of a (model, policy, behaviour) and
+//! hands its [`StepEvent`] to an [`Observer`]; [`run`] takes `n_steps` of them.
+
+use rand_core::Rng;
+
+use super::{Behaviour, CreditPolicy, Cx, Draw, Limit, Model, StepError};
+
+/// Whether the run goes on after an observer has seen a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Take the next step.
+    Continue,
+    /// Stop the run here (for example: a counterexample was found).
+    Stop,
+}
+
+/// One step, as observers see it.
+pub struct StepEvent<'a, M: Model + ?Sized> {
+    /// The step (1-based).
+    pub t: u64,
+    /// The state at `t − 1`.
+    pub prev: &'a M::State,
+    /// The state at `t`.
+    pub next: &'a M::State,
+    /// The limit the policy set for this step, and its branch.
+    pub limit: Limit,
+    /// The payment the behaviour drew, and its paths.
+    pub drawn: Draw<M::Payment>,
+    /// The payment that happened after enforcement.
+    pub applied: M::Payment,
+}
+
+impl<M: Model + ?Sized> StepEvent<'_, M> {
+    /// True when enforcement changed the payment.
+    pub fn restricted(&self) -> bool {
+        self.drawn.payment != self.applied
+    }
+}
+
+/// Receives the genesis state and every step of a run (ripgrep's `Sink`, for runs).
+pub trait Observer<M: Model + ?Sized> {
+    /// What stops the run when observing fails (a write error, say).
+    type Error;
+
+    /// Sees the state at timestep 0. Default: nothing.
+    fn genesis(&mut self, _state: &M::State) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// Sees one step.
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Self::Error>;
+}
+
+impl<M: Model + ?Sized, O: Observer<M> + ?Sized> Observer<M> for &mut O {
+    type Error = O::Error;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Self::Error> {
+        (**self).genesis(state)
+    }
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Self::Error> {
+        (**self).step(event)
+    }
+}
+
+/// Two observers side by side: both see every step; the run stops when either asks.
+impl<M: Model + ?Sized, A: Observer<M>, B: Observer<M, Error = A::Error>> Observer<M> for (A, B) {
+    type Error = A::Error;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Self::Error> {
+        self.0.genesis(state)?;
+        self.1.genesis(state)
+    }
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Self::Error> {
+        let a = self.0.step(event)?;
+        let b = self.1.step(event)?;
+        Ok(if a == Flow::Stop || b == Flow::Stop {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        })
+    }
+}
+
+/// The null observer: sees nothing, never stops (for stepping a run by hand).
+impl<M: Model + ?Sized> Observer<M> for () {
+    type Error = std::convert::Infallible;
+    fn step(&mut self, _: &StepEvent<'_, M>) -> Result<Flow, Self::Error> {
+        Ok(Flow::Continue)
+    }
+}
+
+/// An observer made of a closure that sees every state with its timestep (the genesis
+/// state at 0): the shape of a CSV writer or a summary.
+pub struct EachState<F>(pub F);
+
+impl<M, E, F> Observer<M> for EachState<F>
+where
+    M: Model + ?Sized,
+    F: FnMut(u64, &M::State) -> Result<(), E>,
+{
+    type Error = E;
+    fn genesis(&mut self, state: &M::State) -> Result<(), E> {
+        (self.0)(0, state)
+    }
+    #[inline]
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, E> {
+        (self.0)(event.t, event.next)?;
+        Ok(Flow::Continue)
+    }
+}
+
+/// A failure of a run: a step failed, or an observer did.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError<E> {
+    /// A step failed (impossible under validated parameters and a policy that keeps its
+    /// contract; see [`StepError`]).
+    #[error("step {timestep}: {source}")]
+    Step {
+        /// The timestep that could not be computed.
+        timestep: u64,
+        /// Why.
+        source: StepError,
+    },
+    /// The observer returned an error (for example, writing failed).
+    #[error(transparent)]
+    Observe(E),
+}
+
+/// A run in progress: the state, the history behind it and the memories of the policy and
+/// the behaviour. [`Stepper::step`] is the body of the one run loop.
+pub struct Stepper<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> {
+    model: &'a M,
+    policy: &'a P,
+    behaviour: &'a B,
+    enforcement: super::Enforcement,
+    state: M::State,
+    history: M::History,
+    policy_memory: P::Memory,
+    behaviour_memory: B::Memory,
+    t: u64,
+}
+
+impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
+    /// A run at its genesis state, its history sized for `n_steps` steps.
+    pub fn new(model: &'a M, policy: &'a P, behaviour: &'a B, n_steps: u64) -> Self {
+        let state = model.genesis();
+        let history = model.history(&state, n_steps);
+        Stepper {
+            model,
+            policy,
+            behaviour,
+            enforcement: policy.enforcement(),
+            state,
+            history,
+            policy_memory: P::Memory::default(),
+            behaviour_memory: B::Memory::default(),
+            t: 0,
+        }
+    }
+
+    /// The current state (the genesis state before the first step).
+    pub fn state(&self) -> &M::State {
+        &self.state
+    }
+
+    /// The history of the states so far.
+    pub fn history(&self) -> &M::History {
+        &self.history
+    }
+
+    /// The steps taken so far.
+    pub fn t(&self) -> u64 {
+        self.t
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'a M {
+        self.model
+    }
+
+    /// Takes one step, drawing from `rng`, and hands its event to `observer`.
+    ///
+    /// On an error the run is left at the previous state.
+    #[inline]
+    pub fn step<R: Rng + ?Sized, O: Observer<M> + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        observer: &mut O,
+    ) -> Result<Flow, RunError<O::Error>> {
+        let t = self.t + 1;
+        let at = |source| RunError::Step {
+            timestep: t,
+            source,
+        };
+        let cx = Cx {
+            model: self.model,
+            t,
+            prev: &self.state,
+            history: &self.history,
+        };
+        let limit = self
+            .policy
+            .limit(&cx, &mut self.policy_memory)
+            .map_err(|e| at(e.into()))?;
+        // NaN is neither finite nor >= 0.
+        if !(limit.value.is_finite() && limit.value >= 0.0) {
+            return Err(at(StepError::BadLimit {
+                value: limit.value,
+                branch: limit.branch,
+            }));
+        }
+        let drawn = self.behaviour.draw(&cx, rng, &mut self.behaviour_memory);
+        let applied = if self.enforcement.is_none() {
+            drawn.payment
+        } else {
+            self.model
+                .enforce(&self.enforcement, &self.state, &self.history, drawn.payment)
+                .map_err(at)?
+        };
+        let next = self
+            .model
+            .step(&self.state, &self.history, &limit, applied)
+            .map_err(at)?;
+        self.model.record(&mut self.history, &next);
+        let flow = observer
+            .step(&StepEvent {
+                t,
+                prev: &self.state,
+                next: &next,
+                limit,
+                drawn,
+                applied,
+            })
+            .map_err(RunError::Observe)?;
+        self.state = next;
+        self.t = t;
+        Ok(flow)
+    }
+}
+
+/// Runs `n_steps` steps of `policy` and `behaviour` on `model`, drawing from `rng`: the
+/// genesis state and every step go to `observer`, which may stop the run early.
+///
+/// This is the one run loop: simulate, check, scenarios, sweeps, compare and the fuzz
+/// laws all run through it.
+pub fn run<M, P, B, R, O>(
+    model: &M,
+    policy: &P,
+    behaviour: &B,
+    rng: &mut R,
+    n_steps: u64,
+    observer: &mut O,
+) -> Result<(), RunError<O::Error>>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    R: Rng + ?Sized,
+    O: Observer<M> + ?Sized,
+{
+    let mut stepper = Stepper::new(model, policy, behaviour, n_steps);
+    observer
+        .genesis(stepper.state())
+        .map_err(RunError::Observe)?;
+    for _ in 0..n_steps {
+        if stepper.step(rng, observer)? == Flow::Stop {
+            break;
+        }
+    }
+    Ok(())
+}
