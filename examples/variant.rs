@@ -68,7 +68,7 @@ pub fn variant_model(window: usize, credit_limit: i64) -> VariantModel {
 }
 
 /// One state of the variant, in column order.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct VariantState {
     pub balance: i64,
     pub avg_balance: f64,
@@ -82,7 +82,7 @@ pub struct VariantState {
 
 /// What the variant keeps of the states so far: running sums, the last K outgoing
 /// payments and the series of `avgBalance` (which the rule reads).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct VariantHistory {
     n_states: i64,
     balance_sum: i64,
@@ -129,25 +129,14 @@ impl Model for VariantModel {
 
     fn genesis(&self) -> VariantState {
         VariantState {
-            balance: 0,
-            avg_balance: 0.0,
             credit_limit: self.credit_limit,
             capacity: -self.credit_limit,
-            send_volume_out: 0,
-            avg_send_volume_out: 0.0,
-            payment: 0,
-            n_transactions: 0,
+            ..VariantState::default()
         }
     }
 
-    fn history(&self, genesis: &VariantState, n_steps: u64) -> VariantHistory {
-        let mut h = VariantHistory {
-            n_states: 0,
-            balance_sum: 0,
-            volume_sum: 0,
-            outgoing: VecDeque::with_capacity(self.window),
-            avg_balance: Vec::with_capacity(usize::try_from(n_steps).unwrap_or(0) + 1),
-        };
+    fn history(&self, genesis: &VariantState, _n_steps: u64) -> VariantHistory {
+        let mut h = VariantHistory::default();
         self.record(&mut h, genesis);
         h
     }
@@ -627,12 +616,18 @@ mod tests {
     }
 
     #[test]
-    fn every_registered_rule_runs_on_the_variant() {
+    fn every_registered_rule_runs_on_the_variant_and_its_clamp_holds() {
         let registry = generic_rules(Registry::<VariantModel>::new().rule::<VariantRule>());
         assert_eq!(registry.rules().len(), 5);
         for entry in registry.rules() {
-            for (s, _) in trajectory(&entry.build_default(), &user(false), 1, 1, 365) {
-                assert!(s.credit_limit <= 0, "{}: {s:?}", entry.name);
+            // A rule's clamp reaches the user through `Model::enforce`, not the behaviour.
+            let clamps = entry.enforcement().mode == currents::model::Enforce::Clamp;
+            let states = trajectory(&entry.build_default(), &user(false), 1, 1, 365);
+            for w in states.windows(2) {
+                let ((p, _), (n, _)) = (w[0], w[1]);
+                assert!(n.credit_limit <= 0, "{}: {n:?}", entry.name);
+                let sent_past = n.balance < p.credit_limit.min(p.balance);
+                assert!(!(clamps && sent_past), "{}: {p:?} -> {n:?}", entry.name);
             }
         }
     }
