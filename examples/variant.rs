@@ -41,9 +41,8 @@ use std::convert::Infallible;
 use currents::RngKind;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
-    Observer, StepError, StepEvent, Value, balance_below_previous_limit,
+    Observer, StepError, StepEvent, Value, balance_below_previous_limit, to_int,
 };
-use currents::numeric::round_half_even;
 use currents::rules::{ParamSpec, Rule};
 use currents::{draws, run_seeded};
 use rand_core::Rng;
@@ -99,10 +98,6 @@ impl VariantHistory {
             _ => 0.0,
         }
     }
-}
-
-fn to_int(field: &'static str, value: f64) -> Result<i64, StepError> {
-    round_half_even(value).ok_or(StepError::NotAnInteger { field, value })
 }
 
 impl Model for VariantModel {
@@ -511,6 +506,7 @@ mod tests {
 
     #[test]
     fn balance_is_previous_balance_plus_payment_rounded() {
+        use currents::numeric::round_half_even;
         for (prev, next, paid) in steps(false) {
             assert_eq!(
                 Some(next.balance),

@@ -31,7 +31,7 @@ mod run;
 
 pub use enforce::{Against, Enforce, Enforcement};
 pub use ledger::{Ledger, balance_below_limit, balance_below_previous_limit};
-pub use run::{EachState, Flow, Observer, RunError, StepEvent, Stepper, run};
+pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
 /// A credit limit and the named branch of the policy that set it.
 ///
@@ -90,6 +90,13 @@ pub enum StepError {
         /// The unrounded value.
         value: f64,
     },
+}
+
+/// Rounds `value` half to even into an integer column named `field`, as V1 stores its
+/// integer columns (Python's `int(round(x))`), or says why it cannot.
+#[inline]
+pub fn to_int(field: &'static str, value: f64) -> Result<i64, StepError> {
+    crate::numeric::round_half_even(value).ok_or(StepError::NotAnInteger { field, value })
 }
 
 /// One cell of a state's row, in the model's own type.

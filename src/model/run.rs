@@ -107,6 +107,22 @@ where
     }
 }
 
+/// An observer made of a closure that sees every step's event (not the genesis state).
+pub struct EachStep<F>(pub F);
+
+impl<M, E, F> Observer<M> for EachStep<F>
+where
+    M: Model + ?Sized,
+    F: FnMut(&StepEvent<'_, M>) -> Result<(), E>,
+{
+    type Error = E;
+    #[inline]
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, E> {
+        (self.0)(event)?;
+        Ok(Flow::Continue)
+    }
+}
+
 /// A failure of a run: a step failed, or an observer did.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError<E> {

@@ -18,9 +18,8 @@ use crate::draws::{randint01, uniform, uniform01};
 use crate::history::History;
 use crate::model::{
     Against, Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Ledger, Limit, Model,
-    StepError, Value,
+    StepError, Value, to_int,
 };
-use crate::numeric::round_half_even;
 use crate::params::Params;
 use crate::state::State;
 use crate::users::NotebookUser;
@@ -81,10 +80,6 @@ impl<H> Default for V1<H> {
     fn default() -> Self {
         V1::new(&Params::default())
     }
-}
-
-fn to_int(field: &'static str, value: f64) -> Result<i64, StepError> {
-    round_half_even(value).ok_or(StepError::NotAnInteger { field, value })
 }
 
 /// `round_half_even(balance(t−1) + credit(t−1))`: the capacity of step t.
