@@ -205,7 +205,7 @@ impl Model for VariantModel {
             Value::Int(s.send_volume_out),
             Value::Float(s.avg_send_volume_out),
             Value::Int(s.payment),
-            Value::Int(i64::try_from(s.n_transactions).unwrap_or(i64::MAX)),
+            Value::Count(s.n_transactions),
         ]);
     }
 }
@@ -477,25 +477,27 @@ mod tests {
 
     #[test]
     fn first_steps_are_stable() {
+        use currents::trajectory_csv::{CsvRows, write_model_header};
         let model = variant_model(10, -500);
-        let states = trajectory(&VariantRule::default(), &user(true), 42, 1, 24);
-        let mut table = String::new();
-        for name in model.columns() {
-            table += &format!(" {name:>19}");
-        }
-        for (s, _) in &states {
-            let mut row = Vec::new();
-            model.row(s, &mut row);
-            table.push('\n');
-            for v in row {
-                table += &match v {
-                    Value::Int(i) => format!(" {i:>19}"),
-                    Value::Float(x) => format!(" {x:>19}"),
-                };
-            }
-        }
+        let mut csv = Vec::new();
+        write_model_header(&mut csv, &model).unwrap();
+        let mut rows = CsvRows::new(&model, &mut csv, 0, 1);
+        let rule = VariantRule::default();
+        run_seeded(
+            &model,
+            &rule,
+            &user(true),
+            RngKind::Chacha,
+            42,
+            0,
+            1,
+            24,
+            &mut rows,
+        )
+        .unwrap();
+        let table = String::from_utf8(csv).unwrap();
         insta::with_settings!({
-            snapshot_path => "../snapshots",
+            snapshot_path => "snapshots",
             prepend_module_to_snapshot => false,
             description => "examples/variant.rs: ChaCha seed 42, run 1, integrity 0.5, clamp on",
             omit_expression => true,

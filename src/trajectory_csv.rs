@@ -6,7 +6,9 @@
 
 use std::io::{self, Write};
 
+use crate::model::{Flow, Model, Observer, StepEvent, Value};
 use crate::state::State;
+use crate::v1::V1;
 
 /// The header line, exactly cadCAD's column order.
 pub const HEADER: &str = "userBalance,avgUserBalance,totalNumTransactions,userCredit,userCapacity,sendVolume,avgSendVolume,transaction,simulation,subset,run,substep,timestep";
@@ -55,24 +57,83 @@ pub fn write_state<W: Write + ?Sized>(
 
 /// Writes one row.
 pub fn write_row<W: Write + ?Sized>(w: &mut W, r: &Row) -> io::Result<()> {
-    let s = &r.state;
+    let mut cells = Vec::with_capacity(8);
+    V1::<crate::ExactHistory>::default().row(&r.state, &mut cells);
+    write_cells(w, &cells, r.simulation, r.subset, r.run, r.timestep)
+}
+
+/// Writes one row of any model: its cells, then cadCAD's index columns. Floats in the
+/// shortest form that parses back to the same double, integers as integers.
+fn write_cells<W: Write + ?Sized>(
+    w: &mut W,
+    cells: &[Value],
+    simulation: u64,
+    subset: u64,
+    run: u64,
+    timestep: u64,
+) -> io::Result<()> {
+    for cell in cells {
+        match cell {
+            Value::Int(x) => write!(w, "{x},")?,
+            Value::Count(x) => write!(w, "{x},")?,
+            Value::Float(x) => write!(w, "{x},")?,
+        }
+    }
+    let substep = u64::from(timestep > 0);
+    writeln!(w, "{simulation},{subset},{run},{substep},{timestep}")
+}
+
+/// Writes the header of `model`'s trajectories: its columns, then cadCAD's index columns
+/// (for V1 this is [`HEADER`]).
+pub fn write_model_header<M: Model + ?Sized, W: Write + ?Sized>(
+    w: &mut W,
+    model: &M,
+) -> io::Result<()> {
     writeln!(
         w,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        s.balance,
-        s.balance_mean,
-        s.n_transactions,
-        s.credit,
-        s.capacity,
-        s.send_volume,
-        s.send_volume_mean,
-        s.transaction,
-        r.simulation,
-        r.subset,
-        r.run,
-        r.substep,
-        r.timestep
+        "{},simulation,subset,run,substep,timestep",
+        model.columns().join(",")
     )
+}
+
+/// An observer that writes every state of one run of any model as a row under
+/// [`write_model_header`]'s header (the genesis row at timestep 0, substep 0).
+pub struct CsvRows<'a, M: Model + ?Sized, W: Write + ?Sized> {
+    model: &'a M,
+    out: &'a mut W,
+    subset: u64,
+    run: u64,
+    cells: Vec<Value>,
+}
+
+impl<'a, M: Model + ?Sized, W: Write + ?Sized> CsvRows<'a, M, W> {
+    /// Rows of run `run` (1-based) of subset `subset`, written to `out`.
+    pub fn new(model: &'a M, out: &'a mut W, subset: u64, run: u64) -> Self {
+        CsvRows {
+            model,
+            out,
+            subset,
+            run,
+            cells: Vec::new(),
+        }
+    }
+
+    fn write(&mut self, timestep: u64, state: &M::State) -> io::Result<()> {
+        self.cells.clear();
+        self.model.row(state, &mut self.cells);
+        write_cells(self.out, &self.cells, 0, self.subset, self.run, timestep)
+    }
+}
+
+impl<M: Model + ?Sized, W: Write + ?Sized> Observer<M> for CsvRows<'_, M, W> {
+    type Error = io::Error;
+    fn genesis(&mut self, state: &M::State) -> io::Result<()> {
+        self.write(0, state)
+    }
+    fn step(&mut self, e: &StepEvent<'_, M>) -> io::Result<Flow> {
+        self.write(e.t, e.next)?;
+        Ok(Flow::Continue)
+    }
 }
 
 /// A CSV that is not a trajectory: says where and why.

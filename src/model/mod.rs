@@ -104,6 +104,8 @@ pub fn to_int(field: &'static str, value: f64) -> Result<i64, StepError> {
 pub enum Value {
     /// An integer column.
     Int(i64),
+    /// A count column (never negative).
+    Count(u64),
     /// A float column.
     Float(f64),
 }

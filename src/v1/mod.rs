@@ -178,7 +178,7 @@ impl<H: History> Model for V1<H> {
         out.extend([
             Value::Float(s.balance),
             Value::Float(s.balance_mean),
-            Value::Int(i64::try_from(s.n_transactions).unwrap_or(i64::MAX)),
+            Value::Count(s.n_transactions),
             Value::Int(s.credit),
             Value::Int(s.capacity),
             Value::Int(s.send_volume),
