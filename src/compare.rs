@@ -23,6 +23,15 @@
 //! report names, per run, the first step where the draw counts differ
 //! ([`RunDivergence::crn_lost_step`]).
 //!
+//! A side is a [`Plan`] — a model, a credit policy and a behaviour — so [`compare_plans`]
+//! compares plans of two different models (a model variant against [`V1`]) from member 0's
+//! [`crate::model::Ledger`] alone; [`compare`] compares two built-in rule specs on V1 and,
+//! when both are `currents-v1`, adds the V1-only harness catalog ([`harness_diff`]).
+//!
+//! A run whose step fails (the run loop refuses a negative limit, as `v1-no-fallback`
+//! returns) is a finding: the side breaks the `run-completes` invariant, the run is left
+//! out of the metrics, and the gate fails unless the other side fails alike.
+//!
 //! Everything is deterministic: the runs use the seeded streams above and the bootstrap
 //! draws from its own ChaCha stream ([`chacha_rng`]`(seed, BOOTSTRAP_SUBSET, metric + 1)`),
 //! so the same inputs give the same report and verdict on any machine.

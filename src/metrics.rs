@@ -344,15 +344,6 @@ impl<'a, M: Metered> Metrics<'a, M> {
             .as_ref()
             .map_or_else(RunMetrics::undefined, MetricsAcc::finish)
     }
-
-    /// The metrics of a finished run: [`RunMetrics::undefined`] when a step failed (the
-    /// caller reports the failure), else the accumulated metrics.
-    pub fn of_run(&self, result: &Result<(), RunError<Infallible>>) -> RunMetrics {
-        match result {
-            Ok(()) => self.finish(),
-            Err(_) => RunMetrics::undefined(),
-        }
-    }
 }
 
 impl<M: Metered> Observer<M> for Metrics<'_, M> {
@@ -477,6 +468,28 @@ mod tests {
         assert_eq!(percentile(&v, 0.05), 1.2);
         assert_eq!(percentile(&v, 1.0), 5.0);
         assert!(percentile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn the_tally_counts_the_same_state_limit_law() {
+        let l = |balance: f64, limit: f64| Ledger {
+            balance,
+            limit,
+            capacity: 0.0,
+            payment: 0.0,
+        };
+        let mut t = LedgerTally::new(&l(0.0, 250.0));
+        assert_eq!((t.min(), t.max(), t.final_limit), (None, None, 250.0));
+        // At the limit is within it; below it is over; a zero limit counts as zero credit.
+        for (b, c) in [(-250.0, 250.0), (-250.5, 250.0), (-1.0, 0.0), (10.0, 400.0)] {
+            t.push(&l(b, c));
+        }
+        assert_eq!(
+            (t.n_steps, t.steps_over_limit, t.steps_zero_limit),
+            (4, 2, 1)
+        );
+        assert_eq!((t.min(), t.max()), (Some(0.0), Some(400.0)));
+        assert_eq!((t.final_balance, t.final_limit), (10.0, 400.0));
     }
 
     #[test]

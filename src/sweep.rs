@@ -10,6 +10,13 @@
 //! Cells are numbered 0, 1, … across the grids in order; run r (1-based) of cell c draws from
 //! the ChaCha stream `chacha_rng(seed, c, r)`, so every run's numbers depend on the sweep
 //! seed, the cell index and the run alone — not on the thread count or the order of work.
+//!
+//! The config names V1's built-in rules and user presets; the machinery under it is generic:
+//! a cell's runs drive a [`Plan`] (model, policy, behaviour) of any
+//! [`crate::metrics::Metered`] model, and [`sweep_plans`] sweeps a model variant's own plans
+//! the same way. A run whose step fails (a rule returning a negative limit, which the run
+//! loop refuses) is a finding, not an error: it is counted in [`CellSummary::n_failed`] and
+//! left out of the cell's metrics.
 
 use std::convert::Infallible;
 use std::io::{self, Write};
