@@ -23,6 +23,15 @@
 //! report names, per run, the first step where the draw counts differ
 //! ([`RunDivergence::crn_lost_step`]).
 //!
+//! A side is a [`Plan`] — a model, a credit policy and a behaviour — so [`compare_plans`]
+//! compares plans of two different models (a model variant against [`V1`]) from member 0's
+//! [`crate::model::Ledger`] alone; [`compare`] compares two built-in rule specs on V1 and,
+//! when both are `currents-v1`, adds the V1-only harness catalog ([`harness_diff`]).
+//!
+//! A run whose step fails (the run loop refuses a negative limit, as `v1-no-fallback`
+//! returns) is a finding: the side breaks the `run-completes` invariant, the run is left
+//! out of the metrics, and the gate fails unless the other side fails alike.
+//!
 //! Everything is deterministic: the runs use the seeded streams above and the bootstrap
 //! draws from its own ChaCha stream ([`chacha_rng`]`(seed, BOOTSTRAP_SUBSET, metric + 1)`),
 //! so the same inputs give the same report and verdict on any machine.
@@ -36,16 +45,16 @@ use rand_core::{Rng, TryRng};
 use crate::credit::V1Rule;
 use crate::draws::{chacha_rng, numpy_rng};
 use crate::harness::{HarnessConfig, check_rule};
-use crate::metrics::{MetricsAcc, NAMES, percentile};
-use crate::model::Enforce;
-use crate::model::RunError;
-use crate::numeric::round_half_even;
+use crate::metrics::{Metered, MeteredStep, MetricsAcc, NAMES, RunFailure, percentile};
+use crate::model::{
+    Behaviour, CreditPolicy, Enforce, Flow, Observer, StepError, StepEvent,
+    payment_exceeds_capacity,
+};
 use crate::params::{ParamError, Params, RngKind, SimConfig};
 use crate::registry::{RuleEntry, builtin_v1};
 use crate::rules::Rule as _;
 use crate::scenario::{RuleSpec, Scenario};
-use crate::state::State;
-use crate::sweep::{Cell, run_cell};
+use crate::sweep::{Cell, Plan};
 use crate::users::NotebookUser;
 use crate::v1::V1;
 
@@ -108,12 +117,67 @@ pub struct Side {
 impl Side {
     /// A one-line description: rule, parameters, restriction.
     pub fn label(&self) -> String {
-        let p = self.cell.rule_params();
+        self.describe().label()
+    }
+
+    /// What a report says of this side.
+    pub fn describe(&self) -> SideLabel {
+        SideLabel {
+            source: self.source.clone(),
+            rule: self.cell.rule.name.to_owned(),
+            params: self
+                .cell
+                .rule
+                .params
+                .iter()
+                .zip(&self.cell.rule_values)
+                .map(|(p, v)| (p.name, *v))
+                .collect(),
+            restriction: self.cell.restriction,
+        }
+    }
+}
+
+/// What a report says of a side, whatever its model: how it was given, its rule, the
+/// rule's parameter values and the spending restriction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideLabel {
+    /// The side as given (a spec, a file name, or a model variant's own name).
+    pub source: String,
+    /// The rule's name.
+    pub rule: String,
+    /// The rule's parameters and their values, in declaration order.
+    pub params: Vec<(&'static str, f64)>,
+    /// The spending restriction.
+    pub restriction: Enforce,
+}
+
+impl SideLabel {
+    /// A side named `source` running `policy` (no parameters listed): the label of a
+    /// model variant's side.
+    pub fn of_policy<M: crate::model::Model, P: CreditPolicy<M>>(
+        source: &str,
+        rule: &str,
+        policy: &P,
+    ) -> Self {
+        SideLabel {
+            source: source.to_owned(),
+            rule: rule.to_owned(),
+            params: Vec::new(),
+            restriction: policy.enforcement().mode,
+        }
+    }
+
+    /// A one-line description: rule, parameters, restriction.
+    pub fn label(&self) -> String {
+        let p = self
+            .params
+            .iter()
+            .map(|(name, v)| format!("{name}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let sep = if p.is_empty() { "" } else { " " };
-        format!(
-            "{}{sep}{p} (restriction {})",
-            self.cell.rule.name, self.cell.restriction
-        )
+        format!("{}{sep}{p} (restriction {})", self.rule, self.restriction)
     }
 }
 
@@ -355,10 +419,16 @@ impl<G: Rng> TryRng for Counting<'_, G> {
     }
 }
 
-/// The trajectory invariants reported on each side. They read the states alone, so they
-/// apply to every rule, whatever its type; each is exact (no tolerance): credits and
-/// capacities are integers, and a restricted payment is set to exactly minus the capacity.
-pub const INVARIANTS: [(&str, &str); 3] = [
+/// The trajectory invariants reported on each side. They read member 0's
+/// [`crate::model::Ledger`] and the applied payment ([`Metered::amount`]), so they apply to
+/// every rule and every model; each is exact (no tolerance): credits and capacities are
+/// integers, and a restricted payment is set to exactly minus the capacity.
+///
+/// `within-limit` is [`payment_exceeds_capacity`] (the law a spending restriction keeps),
+/// not the balance laws of [`crate::model::balance_below_limit`]. A run the run loop cannot
+/// finish breaks `run-completes` at the failed step; when the failure is a negative limit
+/// ([`StepError::BadLimit`]) it breaks `credit-non-negative` there too.
+pub const INVARIANTS: [(&str, &str); 4] = [
     (
         "values-finite",
         "every balance and payment is a finite number",
@@ -368,7 +438,16 @@ pub const INVARIANTS: [(&str, &str); 3] = [
         "within-limit",
         "no outgoing payment exceeds the spending capacity round(balance + credit) of the step before",
     ),
+    (
+        "run-completes",
+        "every run takes all its steps (the run loop refuses a negative or non-finite limit and a value it cannot store)",
+    ),
 ];
+
+/// Index of `credit-non-negative` in [`INVARIANTS`].
+const CREDIT_NON_NEGATIVE: usize = 1;
+/// Index of `run-completes` in [`INVARIANTS`].
+const RUN_COMPLETES: usize = 3;
 
 /// Where an invariant first broke on one side, and in how many runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -396,81 +475,126 @@ impl InvariantStatus {
     }
 }
 
-/// One side's per-run record while it runs.
-struct RunRecord {
-    metrics: [f64; NAMES.len()],
-    /// (balance bits, credit, transaction) per step 1 … T.
-    states: Vec<(u64, i64, i64)>,
+/// One side's per-run record while it runs: the observer of a compared run.
+struct RunRecord<'a, M> {
+    model: &'a M,
+    words: &'a Counter<u64>,
+    acc: Option<MetricsAcc>,
+    /// (balance, limit, payment) of member 0's ledger as IEEE-754 bits, per step 1 … T.
+    states: Vec<(u64, u64, u64)>,
     /// Cumulative generator words consumed after each step.
-    words: Vec<u64>,
+    words_after: Vec<u64>,
     /// Per invariant, the first step where it broke.
     broken: [Option<u64>; INVARIANTS.len()],
 }
 
-fn run_side(side: &Side, config: &CompareConfig, run: u64) -> Result<RunRecord, CompareError> {
+impl<M: Metered> Observer<M> for RunRecord<'_, M> {
+    type Error = Infallible;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
+        self.acc = Some(MetricsAcc::new(&self.model.ledger(state, 0)));
+        Ok(())
+    }
+    fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
+        let m = MeteredStep::of(self.model, e);
+        if let Some(acc) = &mut self.acc {
+            acc.push(&m);
+        }
+        let l = &m.now;
+        self.states
+            .push((l.balance.to_bits(), l.limit.to_bits(), l.payment.to_bits()));
+        self.words_after.push(self.words.get());
+        let checks = [
+            l.balance.is_finite() && m.applied.is_finite(),
+            l.limit >= 0.0,
+            !payment_exceeds_capacity(l, m.applied),
+            true,
+        ];
+        for (b, ok) in self.broken.iter_mut().zip(checks) {
+            if !ok && b.is_none() {
+                *b = Some(e.t);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+/// What a compared run left: its metrics (NaN when it failed), its ledger trajectory, the
+/// generator words after each step and the invariants it broke.
+struct RunResult {
+    metrics: [f64; NAMES.len()],
+    states: Vec<(u64, u64, u64)>,
+    words: Vec<u64>,
+    broken: [Option<u64>; INVARIANTS.len()],
+}
+
+/// Runs run `run` of `plan` on the comparison's generator for run r, counting its words.
+///
+/// A failed step is a finding: the run ends there, `run-completes` (and, for a negative
+/// limit, `credit-non-negative`) breaks at that step and the run defines no metric.
+fn run_side<M, P, B>(plan: &Plan<M, P, B>, config: &CompareConfig, run: u64) -> RunResult
+where
+    M: Metered,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+{
     let words = Counter::new(0u64);
     let cap = usize::try_from(config.n_steps).unwrap_or(0);
     let mut rec = RunRecord {
-        metrics: [f64::NAN; NAMES.len()],
+        model: &plan.model,
+        words: &words,
+        acc: None,
         states: Vec::with_capacity(cap),
-        words: Vec::with_capacity(cap),
+        words_after: Vec::with_capacity(cap),
         broken: [None; INVARIANTS.len()],
     };
-    let mut acc = MetricsAcc::new(&State::genesis(&side.cell.params));
-    let mut prev = State::genesis(&side.cell.params);
-    let visit = |t: u64, s: &State, info: Option<&crate::metrics::StepInfo>| {
-        let Some(info) = info else {
-            return Ok::<(), Infallible>(());
-        };
-        acc.push(s, info);
-        rec.states
-            .push((s.balance.to_bits(), s.credit, s.transaction));
-        rec.words.push(words.get());
-        let capacity = round_half_even(prev.balance + prev.credit as f64).unwrap_or(i64::MAX);
-        let checks = [
-            s.balance.is_finite() && info.applied.is_finite(),
-            s.credit >= 0,
-            info.applied >= 0.0 || -info.applied <= capacity.max(0) as f64,
-        ];
-        for (b, ok) in rec.broken.iter_mut().zip(checks) {
-            if !ok && b.is_none() {
-                *b = Some(t);
-            }
-        }
-        prev = *s;
-        Ok(())
+    let go = |g: &mut dyn rand_core::Rng, rec: &mut RunRecord<'_, M>| {
+        crate::model::run(
+            &plan.model,
+            &plan.policy,
+            &plan.behaviour,
+            g,
+            config.n_steps,
+            rec,
+        )
     };
     let result = match config.rng {
-        RngKind::Chacha => {
-            let mut g = Counting {
+        RngKind::Chacha => go(
+            &mut Counting {
                 inner: chacha_rng(config.seed, 0, run),
                 words: &words,
-            };
-            run_cell(&side.cell, config.n_steps, &mut g, visit)
-        }
+            },
+            &mut rec,
+        ),
         RngKind::Numpy => {
             // `validate` guarantees seed + n_runs − 1 fits numpy's u32 seed.
             let seed = u32::try_from(config.seed + run - 1).unwrap_or(u32::MAX);
-            let mut g = Counting {
-                inner: numpy_rng(seed),
-                words: &words,
-            };
-            run_cell(&side.cell, config.n_steps, &mut g, visit)
+            go(
+                &mut Counting {
+                    inner: numpy_rng(seed),
+                    words: &words,
+                },
+                &mut rec,
+            )
         }
     };
-    match result {
-        Ok(()) => {}
-        Err(RunError::Step { timestep, source }) => {
-            return Err(bad(
-                "run",
-                format!("{run} step {timestep} of {}", side.source),
-                format!("a run that completes ({source})"),
-            ));
+    let metrics = match (&result, &rec.acc) {
+        (Ok(()), Some(acc)) => acc.finish().values,
+        _ => [f64::NAN; NAMES.len()],
+    };
+    if let Some(RunFailure { timestep, error }) = RunFailure::of(&result) {
+        rec.broken[RUN_COMPLETES].get_or_insert(timestep);
+        if let StepError::BadLimit { value, .. } = error
+            && value < 0.0
+        {
+            rec.broken[CREDIT_NON_NEGATIVE].get_or_insert(timestep);
         }
-        Err(RunError::Observe(never)) => match never {},
     }
-    rec.metrics = acc.finish().values;
-    Ok(rec)
+    RunResult {
+        metrics,
+        states: rec.states,
+        words: rec.words_after,
+        broken: rec.broken,
+    }
 }
 
 /// One metric's comparison.
@@ -540,15 +664,17 @@ pub struct RunDivergence {
     /// The first step after which the sides have consumed different numbers of generator
     /// outputs (from there on the draws are no longer common); `None` when they stay aligned.
     pub crn_lost_step: Option<u64>,
+    /// A step failed on one side or both: the run is left out of the metrics.
+    pub failed: bool,
 }
 
 /// The full comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareReport {
     /// The baseline.
-    pub baseline: Side,
+    pub baseline: SideLabel,
     /// The candidate.
-    pub candidate: Side,
+    pub candidate: SideLabel,
     /// The settings.
     pub config: CompareConfig,
     /// One row per metric, in [`NAMES`] order.
@@ -678,31 +804,70 @@ pub fn bootstrap_ci<G: Rng + ?Sized>(d: &[f64], rng: &mut G) -> (f64, f64) {
     (percentile(&means, 0.025), percentile(&means, 0.975))
 }
 
-/// Runs both sides on common random numbers and compares them. `config` must have passed
-/// [`CompareConfig::validate`]; errors are runs that fail part-way (not expected for the
-/// built-in rules under validated parameters).
+/// Runs both sides on common random numbers and compares them; when both are
+/// `currents-v1`, adds the harness catalog ([`harness_diff`]). `config` must have passed
+/// [`CompareConfig::validate`].
+///
+/// A run whose step fails (`v1-no-fallback`'s negative limit, which the run loop refuses)
+/// does not stop the comparison: the side breaks `run-completes` (and
+/// `credit-non-negative`), which fails the gate unless the other side fails alike; the
+/// failed run is left out of the metrics. Errors come from the harness catalog only.
 pub fn compare(
     baseline: &Side,
     candidate: &Side,
     config: &CompareConfig,
 ) -> Result<CompareReport, CompareError> {
+    let mut report = compare_plans(
+        &baseline.describe(),
+        &baseline.cell.plan(),
+        &candidate.describe(),
+        &candidate.cell.plan(),
+        config,
+    );
+    report.harness = harness_diff(baseline, candidate, config)?;
+    Ok(report)
+}
+
+/// Compares two plans of any models — a model variant against [`V1`], say — on common
+/// random numbers: run r of both sides draws from the generator `simulate` uses for run r
+/// (`config.rng`, `config.seed`). Metrics, invariants and divergence read member 0's
+/// [`crate::model::Ledger`] and [`Metered`] alone; the V1-only harness catalog is not run
+/// (`harness` is `None`). Failed runs are findings, as in [`compare`]. `config` must have
+/// passed [`CompareConfig::validate`].
+pub fn compare_plans<MA, PA, BA, MB, PB, BB>(
+    baseline: &SideLabel,
+    baseline_plan: &Plan<MA, PA, BA>,
+    candidate: &SideLabel,
+    candidate_plan: &Plan<MB, PB, BB>,
+    config: &CompareConfig,
+) -> CompareReport
+where
+    MA: Metered,
+    PA: CreditPolicy<MA>,
+    BA: Behaviour<MA>,
+    MB: Metered,
+    PB: CreditPolicy<MB>,
+    BB: Behaviour<MB>,
+{
     let n_runs = config.n_runs;
     let mut base_m: Vec<[f64; NAMES.len()]> = Vec::new();
     let mut cand_m: Vec<[f64; NAMES.len()]> = Vec::new();
     let mut inv = [(InvariantStatus::default(), InvariantStatus::default()); INVARIANTS.len()];
     let mut runs = Vec::new();
     for run in 1..=n_runs {
-        let a = run_side(baseline, config, run)?;
-        let b = run_side(candidate, config, run)?;
-        let first_diff = |x: &dyn Fn(usize) -> bool| {
-            (0..a.states.len().min(b.states.len()))
-                .find(|&i| x(i))
-                .map(|i| i as u64 + 1)
-        };
+        let a = run_side(baseline_plan, config, run);
+        let b = run_side(candidate_plan, config, run);
+        let both = a.states.len().min(b.states.len());
+        let first_diff =
+            |x: &dyn Fn(usize) -> bool| (0..both).find(|&i| x(i)).map(|i| i as u64 + 1);
+        // A run that stopped early parts from the other at its first missing step.
+        let diverge_step = first_diff(&|i| a.states[i] != b.states[i])
+            .or_else(|| (a.states.len() != b.states.len()).then_some(both as u64 + 1));
         runs.push(RunDivergence {
             run,
-            diverge_step: first_diff(&|i| a.states[i] != b.states[i]),
+            diverge_step,
             crn_lost_step: first_diff(&|i| a.words[i] != b.words[i]),
+            failed: a.broken[RUN_COMPLETES].is_some() || b.broken[RUN_COMPLETES].is_some(),
         });
         for (k, (sa, sb)) in inv.iter_mut().enumerate() {
             for (status, broken) in [(sa, a.broken[k]), (sb, b.broken[k])] {
@@ -765,15 +930,15 @@ pub fn compare(
             candidate: c,
         })
         .collect();
-    Ok(CompareReport {
+    CompareReport {
         baseline: baseline.clone(),
         candidate: candidate.clone(),
         config: config.clone(),
         metrics,
         invariants,
         runs,
-        harness: harness_diff(baseline, candidate, config)?,
-    })
+        harness: None,
+    }
 }
 
 /// How to print a report.
@@ -943,6 +1108,13 @@ impl CompareReport {
                 "; common draws lost in {}/{n} runs (from step {} at the earliest)",
                 lost.len(),
                 lost.iter().min().unwrap_or(&0)
+            );
+        }
+        let failed = self.runs.iter().filter(|r| r.failed).count();
+        if failed > 0 {
+            let _ = write!(
+                s,
+                "; {failed}/{n} runs failed on a side and are left out of the metrics"
             );
         }
         s
@@ -1159,14 +1331,14 @@ impl CompareReport {
     /// The report as JSON.
     pub fn to_json(&self) -> serde_json::Value {
         let c = &self.config;
-        let side = |x: &Side| {
+        let side = |x: &SideLabel| {
             serde_json::json!({
                 "source": x.source,
-                "rule": x.cell.rule.name,
-                "params": x.cell.rule.params.iter().zip(&x.cell.rule_values)
-                    .map(|(p, v)| (p.name.to_owned(), serde_json::json!(v)))
+                "rule": x.rule,
+                "params": x.params.iter()
+                    .map(|(name, v)| ((*name).to_owned(), serde_json::json!(v)))
                     .collect::<serde_json::Map<_, _>>(),
-                "restriction": x.cell.restriction.name(),
+                "restriction": x.restriction.name(),
             })
         };
         let status = |st: &InvariantStatus| {

@@ -1,13 +1,74 @@
-//! Per-run metrics: how near equilibrium a user stays and how the credit behaves.
+//! Per-run metrics: how near equilibrium a member stays and how the credit behaves — for
+//! any model.
 //!
 //! Definitions (also in docs/metrics.md) read the states of steps 1 … T (the genesis state
 //! is excluded). A metric that is undefined for a run (for example an elasticity when the
 //! volume did not change) is NaN and is left out of that cell's summary statistics.
+//!
+//! Every metric reads member 0's [`Ledger`] ([`Model::ledger`]) and, through [`Metered`],
+//! the two things a ledger does not hold: the unrounded amount of a payment and the send
+//! volume the balance is normalised by. The figures shared with the run summaries
+//! (`simulate --summary`, scenario reports) are counted once, in [`LedgerTally`]; "over the
+//! limit" is [`balance_below_limit`] (balance(t) < −limit(t)), the one definition in
+//! [`crate::model`].
+//!
+//! [`Metrics`] is the observer that folds a run into its [`RunMetrics`].
 
+use std::convert::Infallible;
+
+use crate::history::History;
+use crate::model::{
+    Flow, Ledger, Model, Observer, RunError, StepError, StepEvent, balance_below_limit,
+};
 use crate::state::State;
+use crate::v1::V1;
+
+/// What the per-run metrics read of a model beyond its [`Ledger`].
+///
+/// A model variant implements it to get the sweep's and compare's metrics:
+///
+/// ```
+/// # use currents::metrics::Metered;
+/// # use currents::v1::V1;
+/// // V1 already implements it: the amount is the unrounded payment, the send volume is
+/// // `sendVolume` (the sum of the last `sumVolume` positive transactions).
+/// fn amount_of<M: Metered>(model: &M, p: &M::Payment) -> f64 { model.amount(p) }
+/// assert_eq!(amount_of(&V1::<currents::ExactHistory>::default(), &-12.5), -12.5);
+/// ```
+pub trait Metered: Model {
+    /// The signed amount of `payment` for member 0, unrounded (positive = received).
+    fn amount(&self, payment: &Self::Payment) -> f64;
+
+    /// The send volume of `state` that `balance_norm` and `balance_abs_norm` divide by;
+    /// `None` (the default) when the model keeps none, which leaves those two metrics
+    /// undefined (NaN).
+    fn send_volume(&self, _state: &Self::State) -> Option<f64> {
+        None
+    }
+}
+
+impl<H: History> Metered for V1<H> {
+    #[inline]
+    fn amount(&self, payment: &f64) -> f64 {
+        *payment
+    }
+
+    #[inline]
+    fn send_volume(&self, state: &State) -> Option<f64> {
+        Some(state.send_volume as f64)
+    }
+}
+
+/// A V1 state's ledger. The view does not depend on the model's parameters or history, so
+/// a caller holding only states (a scenario's visitor) reads the same ledger the run loop's
+/// observers do.
+#[inline]
+pub fn v1_ledger(s: &State) -> Ledger {
+    V1::<crate::ExactHistory>::default().ledger(s, 0)
+}
 
 /// What happened in one step besides the new state: the payment drawn and the payment
-/// that happened after enforcement.
+/// that happened after enforcement (a V1 run's, for laws written over V1 states).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepInfo {
     /// The payment the user drew.
@@ -20,6 +81,65 @@ impl StepInfo {
     /// True when enforcement changed the payment.
     pub fn restricted(&self) -> bool {
         self.drawn.to_bits() != self.applied.to_bits()
+    }
+}
+
+/// The ledger figures every per-run summary shares, counted over steps 1 … T: the one
+/// place "steps over the limit", "steps with zero credit", the final balance and the
+/// smallest and largest limit are computed (`simulate --summary`, scenario reports and the
+/// sweep's metrics all read them from here).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LedgerTally {
+    /// Steps folded in.
+    pub n_steps: u64,
+    /// Steps with [`balance_below_limit`]: balance(t) < −limit(t).
+    pub steps_over_limit: u64,
+    /// Steps whose limit is 0.
+    pub steps_zero_limit: u64,
+    /// The balance after the last step (the genesis balance before any step).
+    pub final_balance: f64,
+    /// The limit after the last step (the genesis limit before any step).
+    pub final_limit: f64,
+    /// The smallest limit over the steps (+∞ before any step).
+    pub min_limit: f64,
+    /// The largest limit over the steps (−∞ before any step).
+    pub max_limit: f64,
+}
+
+impl LedgerTally {
+    /// A tally of no steps, starting from the genesis ledger.
+    pub fn new(genesis: &Ledger) -> Self {
+        LedgerTally {
+            n_steps: 0,
+            steps_over_limit: 0,
+            steps_zero_limit: 0,
+            final_balance: genesis.balance,
+            final_limit: genesis.limit,
+            min_limit: f64::INFINITY,
+            max_limit: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Folds in the ledger after one step.
+    #[inline]
+    pub fn push(&mut self, now: &Ledger) {
+        self.n_steps += 1;
+        self.steps_over_limit += u64::from(balance_below_limit(now));
+        self.steps_zero_limit += u64::from(now.limit == 0.0);
+        self.final_balance = now.balance;
+        self.final_limit = now.limit;
+        self.min_limit = self.min_limit.min(now.limit);
+        self.max_limit = self.max_limit.max(now.limit);
+    }
+
+    /// The smallest limit, `None` before any step.
+    pub fn min(&self) -> Option<f64> {
+        (self.n_steps > 0).then_some(self.min_limit)
+    }
+
+    /// The largest limit, `None` before any step.
+    pub fn max(&self) -> Option<f64> {
+        (self.n_steps > 0).then_some(self.max_limit)
     }
 }
 
@@ -57,57 +177,105 @@ impl RunMetrics {
             .position(|n| *n == name)
             .map(|i| self.values[i])
     }
+
+    /// The metrics of a run that failed part-way: every metric undefined (NaN), so the
+    /// run is left out of every spread and every paired difference.
+    pub fn undefined() -> Self {
+        RunMetrics {
+            values: [f64::NAN; NAMES.len()],
+        }
+    }
 }
 
-/// Accumulates one run's metrics step by step (feed it every state after genesis).
-#[derive(Debug, Clone, Default)]
+/// One step as the per-run metrics read it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeteredStep {
+    /// Member 0's ledger after the step.
+    pub now: Ledger,
+    /// The applied payment's amount ([`Metered::amount`]).
+    pub applied: f64,
+    /// True when enforcement changed the payment ([`StepEvent::restricted`]).
+    pub restricted: bool,
+    /// The state's send volume ([`Metered::send_volume`]).
+    pub send_volume: Option<f64>,
+}
+
+impl MeteredStep {
+    /// The metered view of one step of a run of `model`.
+    #[inline]
+    pub fn of<M: Metered>(model: &M, e: &StepEvent<'_, M>) -> Self {
+        MeteredStep {
+            now: model.ledger(e.next, 0),
+            applied: model.amount(&e.applied),
+            restricted: e.restricted(),
+            send_volume: model.send_volume(e.next),
+        }
+    }
+}
+
+/// Accumulates one run's metrics step by step (feed it every step after genesis).
+#[derive(Debug, Clone)]
 pub struct MetricsAcc {
-    n: u64,
+    tally: LedgerTally,
     balance_sum: f64,
     balance_abs_sum: f64,
     send_volume_sum: f64,
-    over_limit: u64,
     utilisation_sum: f64,
     n_credit_positive: u64,
-    zero_credit: u64,
     debt_age: u64,
     debt_age_max: u64,
     debt_age_sum: u64,
     crossings: u64,
     nonnegative_prev: bool,
-    credit_prev: f64,
     credit_sum: f64,
     credit_change_sum: f64,
     credit_change_sq_sum: f64,
     restricted: u64,
     credits: Vec<f64>,
     volumes: Vec<f64>,
-    balance_last: f64,
 }
 
 impl MetricsAcc {
-    /// A fresh accumulator for a run starting from `genesis`.
-    pub fn new(genesis: &State) -> Self {
+    /// A fresh accumulator for a run starting from the `genesis` ledger.
+    pub fn new(genesis: &Ledger) -> Self {
         MetricsAcc {
+            tally: LedgerTally::new(genesis),
+            balance_sum: 0.0,
+            balance_abs_sum: 0.0,
+            send_volume_sum: 0.0,
+            utilisation_sum: 0.0,
+            n_credit_positive: 0,
+            debt_age: 0,
+            debt_age_max: 0,
+            debt_age_sum: 0,
+            crossings: 0,
             nonnegative_prev: genesis.balance >= 0.0,
-            credit_prev: genesis.credit as f64,
-            ..Default::default()
+            credit_sum: 0.0,
+            credit_change_sum: 0.0,
+            credit_change_sq_sum: 0.0,
+            restricted: 0,
+            credits: Vec::new(),
+            volumes: Vec::new(),
         }
     }
 
-    /// Adds the state of one step and what happened in it.
-    pub fn push(&mut self, s: &State, info: &StepInfo) {
-        let credit = s.credit as f64;
-        self.n += 1;
+    /// The ledger figures of the steps so far.
+    pub fn tally(&self) -> &LedgerTally {
+        &self.tally
+    }
+
+    /// Adds one step.
+    pub fn push(&mut self, step: &MeteredStep) {
+        let s = &step.now;
+        let credit = s.limit;
+        let credit_prev = self.tally.final_limit;
+        self.tally.push(s);
         self.balance_sum += s.balance;
         self.balance_abs_sum += s.balance.abs();
-        self.send_volume_sum += s.send_volume as f64;
-        self.over_limit += u64::from(s.balance < -credit);
-        if s.credit > 0 {
+        self.send_volume_sum += step.send_volume.unwrap_or(f64::NAN);
+        if credit > 0.0 {
             self.n_credit_positive += 1;
             self.utilisation_sum += (-s.balance).max(0.0) / credit;
-        } else {
-            self.zero_credit += 1;
         }
         if s.balance >= 0.0 {
             self.debt_age = 0;
@@ -119,20 +287,19 @@ impl MetricsAcc {
         let nonnegative = s.balance >= 0.0;
         self.crossings += u64::from(nonnegative != self.nonnegative_prev);
         self.nonnegative_prev = nonnegative;
-        let change = credit - self.credit_prev;
+        let change = credit - credit_prev;
         self.credit_change_sum += change;
         self.credit_change_sq_sum += change * change;
-        self.credit_prev = credit;
         self.credit_sum += credit;
-        self.restricted += u64::from(info.restricted());
+        self.restricted += u64::from(step.restricted);
         self.credits.push(credit);
-        self.volumes.push(info.applied.abs());
-        self.balance_last = s.balance;
+        self.volumes.push(step.applied.abs());
     }
 
     /// The metrics of the run so far (NaN where undefined, for example with no steps).
     pub fn finish(&self) -> RunMetrics {
-        let n = self.n as f64;
+        let t = &self.tally;
+        let n = t.n_steps as f64;
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
         let credit_mean = self.credit_sum / n;
         let change_mean = self.credit_change_sum / n;
@@ -141,21 +308,84 @@ impl MetricsAcc {
             values: [
                 ratio(self.balance_sum, self.send_volume_sum),
                 ratio(self.balance_abs_sum, self.send_volume_sum),
-                self.over_limit as f64 / n,
+                t.steps_over_limit as f64 / n,
                 ratio(self.utilisation_sum, self.n_credit_positive as f64),
-                self.zero_credit as f64 / n,
+                t.steps_zero_limit as f64 / n,
                 self.debt_age_max as f64,
                 self.debt_age_sum as f64 / n,
                 self.crossings as f64,
-                self.credit_prev,
+                t.final_limit,
                 credit_mean,
                 ratio(change_var.sqrt(), credit_mean),
                 elasticity(&self.credits, &self.volumes),
                 self.restricted as f64 / n,
                 self.volumes.iter().sum::<f64>() / n,
-                self.balance_last,
+                t.final_balance,
             ],
         }
+    }
+}
+
+/// The observer that folds a run of any [`Metered`] model into its [`RunMetrics`].
+pub struct Metrics<'a, M> {
+    model: &'a M,
+    acc: Option<MetricsAcc>,
+}
+
+impl<'a, M: Metered> Metrics<'a, M> {
+    /// An observer for a run of `model`.
+    pub fn new(model: &'a M) -> Self {
+        Metrics { model, acc: None }
+    }
+
+    /// The accumulated metrics (every metric NaN before the genesis state was seen).
+    pub fn finish(&self) -> RunMetrics {
+        self.acc
+            .as_ref()
+            .map_or_else(RunMetrics::undefined, MetricsAcc::finish)
+    }
+}
+
+impl<M: Metered> Observer<M> for Metrics<'_, M> {
+    type Error = Infallible;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
+        self.acc = Some(MetricsAcc::new(&self.model.ledger(state, 0)));
+        Ok(())
+    }
+    #[inline]
+    fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
+        if let Some(acc) = &mut self.acc {
+            acc.push(&MeteredStep::of(self.model, e));
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+/// A failed step, as sweeps and comparisons report it: where, and why.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunFailure {
+    /// The step the run loop could not take (1-based).
+    pub timestep: u64,
+    /// Why.
+    pub error: StepError,
+}
+
+impl RunFailure {
+    /// The failure of a run's result, if a step failed.
+    pub fn of<E>(result: &Result<(), RunError<E>>) -> Option<RunFailure> {
+        match result {
+            Err(RunError::Step { timestep, source }) => Some(RunFailure {
+                timestep: *timestep,
+                error: *source,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step {}: {}", self.timestep, self.error)
     }
 }
 
@@ -238,6 +468,28 @@ mod tests {
         assert_eq!(percentile(&v, 0.05), 1.2);
         assert_eq!(percentile(&v, 1.0), 5.0);
         assert!(percentile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn the_tally_counts_the_same_state_limit_law() {
+        let l = |balance: f64, limit: f64| Ledger {
+            balance,
+            limit,
+            capacity: 0.0,
+            payment: 0.0,
+        };
+        let mut t = LedgerTally::new(&l(0.0, 250.0));
+        assert_eq!((t.min(), t.max(), t.final_limit), (None, None, 250.0));
+        // At the limit is within it; below it is over; a zero limit counts as zero credit.
+        for (b, c) in [(-250.0, 250.0), (-250.5, 250.0), (-1.0, 0.0), (10.0, 400.0)] {
+            t.push(&l(b, c));
+        }
+        assert_eq!(
+            (t.n_steps, t.steps_over_limit, t.steps_zero_limit),
+            (4, 2, 1)
+        );
+        assert_eq!((t.min(), t.max()), (Some(0.0), Some(400.0)));
+        assert_eq!((t.final_balance, t.final_limit), (10.0, 400.0));
     }
 
     #[test]

@@ -40,27 +40,48 @@ pub fn ordered_runs<E: Send>(
     produce: impl Fn(RangeInclusive<u64>, &mut Vec<u8>) -> Result<(), E> + Sync,
     mut consume: impl FnMut(&[u8], u64) -> Result<(), E>,
 ) -> Result<(), E> {
+    ordered_tasks(
+        pool,
+        n_runs,
+        chunking,
+        |runs| {
+            let mut buf = Vec::new();
+            produce(runs, &mut buf).map(|()| buf)
+        },
+        |buf, runs| consume(&buf, runs.end() - runs.start() + 1),
+    )
+}
+
+/// The executor under [`ordered_runs`], for any task output: runs `produce` on every task
+/// of items `1..=n_items` in parallel on `pool` (a window of tasks at a time) and hands
+/// each task's output, with its items, to `consume` in item order. Stops at the first
+/// error, in item order. What `consume` sees does not depend on the number of threads
+/// when `produce`'s output depends on its items alone.
+pub fn ordered_tasks<T: Send, E: Send>(
+    pool: &rayon::ThreadPool,
+    n_items: u64,
+    chunking: Chunking,
+    produce: impl Fn(RangeInclusive<u64>) -> Result<T, E> + Sync,
+    mut consume: impl FnMut(T, RangeInclusive<u64>) -> Result<(), E>,
+) -> Result<(), E> {
     let per_task = chunking.runs_per_task.max(1);
     let per_window = per_task.saturating_mul(chunking.tasks_per_window.max(1) as u64);
     let mut first = 1u64;
-    while first <= n_runs {
-        let last = first.saturating_add(per_window - 1).min(n_runs);
+    while first <= n_items {
+        let last = first.saturating_add(per_window - 1).min(n_items);
         let tasks: Vec<RangeInclusive<u64>> = (first..=last)
             .step_by(per_task as usize)
             .map(|a| a..=a.saturating_add(per_task - 1).min(last))
             .collect();
         // `collect` on an indexed parallel iterator keeps the input order.
-        let buffers: Vec<Result<Vec<u8>, E>> = pool.install(|| {
+        let outputs: Vec<Result<T, E>> = pool.install(|| {
             tasks
                 .par_iter()
-                .map(|runs| {
-                    let mut buf = Vec::new();
-                    produce(runs.clone(), &mut buf).map(|()| buf)
-                })
+                .map(|items| produce(items.clone()))
                 .collect()
         });
-        for (runs, buf) in tasks.iter().zip(buffers) {
-            consume(&buf?, runs.end() - runs.start() + 1)?;
+        for (items, out) in tasks.into_iter().zip(outputs) {
+            consume(out?, items)?;
         }
         first = last + 1;
     }

@@ -26,6 +26,7 @@
 use std::convert::Infallible;
 use std::fmt::{self, Write as _};
 
+use crate::metrics::{LedgerTally, v1_ledger};
 use crate::params::RngKind;
 use crate::scenario::Scenario;
 use crate::sim::RunError;
@@ -220,45 +221,30 @@ fn row<const N: usize, S: AsRef<str>>(
     out.push('\n');
 }
 
-/// The per-run figures of the summary, over steps 1..=T.
+/// The per-run figures of the summary, over steps 1..=T: the ledger figures every run
+/// summary shares ([`LedgerTally`]: overLimit is [`crate::model::balance_below_limit`],
+/// balance(t) < −userCredit(t)) and the report's own meanAbsS.
 struct RunSummary {
-    final_balance: f64,
+    tally: LedgerTally,
     abs_s_sum: f64,
     abs_s_count: u64,
-    over_limit: u64,
-    zero_credit: u64,
-    credit_min: Option<i64>,
-    credit_max: Option<i64>,
 }
 
 impl RunSummary {
     fn new(genesis: &State) -> Self {
         RunSummary {
-            final_balance: genesis.balance,
+            tally: LedgerTally::new(&v1_ledger(genesis)),
             abs_s_sum: 0.0,
             abs_s_count: 0,
-            over_limit: 0,
-            zero_credit: 0,
-            credit_min: None,
-            credit_max: None,
         }
     }
 
     fn add(&mut self, s: &State) {
-        self.final_balance = s.balance;
+        self.tally.push(&v1_ledger(s));
         if s.send_volume_mean > 0.0 {
             self.abs_s_sum += s.balance_mean.abs() / s.send_volume_mean;
             self.abs_s_count += 1;
         }
-        // The credit is an i64 below 2^53 under validated parameters: exact as a double.
-        if s.balance < -(s.credit as f64) {
-            self.over_limit += 1;
-        }
-        if s.credit == 0 {
-            self.zero_credit += 1;
-        }
-        self.credit_min = Some(self.credit_min.map_or(s.credit, |m| m.min(s.credit)));
-        self.credit_max = Some(self.credit_max.map_or(s.credit, |m| m.max(s.credit)));
     }
 }
 
@@ -270,7 +256,9 @@ fn mean_or_dash(sum: f64, count: u64) -> String {
     }
 }
 
-fn opt(x: Option<i64>) -> String {
+/// A credit (an integer below 2^53, so `Display` of the double is the integer's digits),
+/// or `-` when there is none.
+fn opt(x: Option<f64>) -> String {
     x.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
@@ -293,16 +281,16 @@ fn summary(out: &mut String, runs: &[RunSummary], digest: u64) {
             &SUMMARY_COLUMNS,
             [
                 (i + 1).to_string(),
-                r.final_balance.to_string(),
+                r.tally.final_balance.to_string(),
                 mean_or_dash(r.abs_s_sum, r.abs_s_count),
-                r.over_limit.to_string(),
-                r.zero_credit.to_string(),
-                opt(r.credit_min),
-                opt(r.credit_max),
+                r.tally.steps_over_limit.to_string(),
+                r.tally.steps_zero_limit.to_string(),
+                opt(r.tally.min()),
+                opt(r.tally.max()),
             ],
         );
     }
-    let balance_sum: f64 = runs.iter().map(|r| r.final_balance).sum();
+    let balance_sum: f64 = runs.iter().map(|r| r.tally.final_balance).sum();
     let abs_s_sum: f64 = runs.iter().map(|r| r.abs_s_sum).sum();
     let abs_s_count: u64 = runs.iter().map(|r| r.abs_s_count).sum();
     row(
@@ -312,10 +300,16 @@ fn summary(out: &mut String, runs: &[RunSummary], digest: u64) {
             "all".to_owned(),
             mean_or_dash(balance_sum, runs.len() as u64),
             mean_or_dash(abs_s_sum, abs_s_count),
-            runs.iter().map(|r| r.over_limit).sum::<u64>().to_string(),
-            runs.iter().map(|r| r.zero_credit).sum::<u64>().to_string(),
-            opt(runs.iter().filter_map(|r| r.credit_min).min()),
-            opt(runs.iter().filter_map(|r| r.credit_max).max()),
+            runs.iter()
+                .map(|r| r.tally.steps_over_limit)
+                .sum::<u64>()
+                .to_string(),
+            runs.iter()
+                .map(|r| r.tally.steps_zero_limit)
+                .sum::<u64>()
+                .to_string(),
+            opt(runs.iter().filter_map(|r| r.tally.min()).reduce(f64::min)),
+            opt(runs.iter().filter_map(|r| r.tally.max()).reduce(f64::max)),
         ],
     );
     let _ = writeln!(

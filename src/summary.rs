@@ -6,6 +6,8 @@
 
 use std::io::{self, Write};
 
+use crate::metrics::{LedgerTally, v1_ledger};
+use crate::model::Ledger;
 use crate::params::SimConfig;
 use crate::sim::Engine;
 use crate::state::State;
@@ -14,22 +16,18 @@ use crate::state::State;
 pub const HEADER: &str = "run,seed,rng,engine,integrity,avg_amount,sum_volume,initial_credit,steps,final_balance,final_credit,min_credit,max_credit,steps_over_limit,steps_zero_credit,abs_balance_mean_per_send_volume";
 
 /// The figures of one run, over its timesteps 1 … T (the genesis state is not counted).
+///
+/// The ledger figures (final balance and credit, smallest and largest credit, steps over
+/// the limit and with zero credit) are a [`LedgerTally`], the one definition the sweep's
+/// metrics and scenario reports share; `steps_over_limit` counts
+/// [`crate::model::balance_below_limit`] (balance(t) < −credit(t)).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunSummary {
-    /// Steps folded in so far.
-    pub n_steps: u64,
-    /// `userBalance` after the last step.
-    pub final_balance: f64,
-    /// `userCredit` after the last step.
+    /// The ledger figures.
+    pub tally: LedgerTally,
+    /// `userCredit` after the last step as V1's integer (the tally's `final_limit`, for
+    /// callers that add credits up as integers).
     pub final_credit: i64,
-    /// The smallest `userCredit` over the steps.
-    pub min_credit: i64,
-    /// The largest `userCredit` over the steps.
-    pub max_credit: i64,
-    /// Steps whose balance is below `−userCredit` (the user is over the limit).
-    pub steps_over_limit: u64,
-    /// Steps with `userCredit == 0`.
-    pub steps_zero_credit: u64,
     /// The sum over the steps of `|avgUserBalance|`.
     pub abs_balance_mean_sum: f64,
     /// The sum over the steps of `avgSendVolume`.
@@ -39,13 +37,13 @@ pub struct RunSummary {
 impl Default for RunSummary {
     fn default() -> Self {
         RunSummary {
-            n_steps: 0,
-            final_balance: 0.0,
+            tally: LedgerTally::new(&Ledger {
+                balance: 0.0,
+                limit: 0.0,
+                capacity: 0.0,
+                payment: 0.0,
+            }),
             final_credit: 0,
-            min_credit: i64::MAX,
-            max_credit: i64::MIN,
-            steps_over_limit: 0,
-            steps_zero_credit: 0,
             abs_balance_mean_sum: 0.0,
             send_volume_mean_sum: 0.0,
         }
@@ -53,20 +51,16 @@ impl Default for RunSummary {
 }
 
 impl RunSummary {
-    /// Folds in the state at `timestep`; the genesis state (timestep 0) is skipped.
+    /// Folds in the state at `timestep`; the genesis state (timestep 0) starts the tally.
     #[inline]
     pub fn observe(&mut self, timestep: u64, s: &State) {
         if timestep == 0 {
+            self.tally = LedgerTally::new(&v1_ledger(s));
+            self.final_credit = s.credit;
             return;
         }
-        self.n_steps += 1;
-        self.final_balance = s.balance;
+        self.tally.push(&v1_ledger(s));
         self.final_credit = s.credit;
-        self.min_credit = self.min_credit.min(s.credit);
-        self.max_credit = self.max_credit.max(s.credit);
-        // Credits stay below 2^53 under validated parameters, so the conversion is exact.
-        self.steps_over_limit += u64::from(s.balance < -(s.credit as f64));
-        self.steps_zero_credit += u64::from(s.credit == 0);
         self.abs_balance_mean_sum += s.balance_mean.abs();
         self.send_volume_mean_sum += s.send_volume_mean;
     }
@@ -100,6 +94,7 @@ pub fn write_row<W: Write + ?Sized>(
     s: &RunSummary,
 ) -> io::Result<()> {
     let p = config.params();
+    let t = &s.tally;
     writeln!(
         w,
         "{run},{},{},{engine},{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -109,13 +104,19 @@ pub fn write_row<W: Write + ?Sized>(
         p.avg_amount(),
         p.sum_volume(),
         p.initial_credit(),
-        s.n_steps,
-        s.final_balance,
-        s.final_credit,
-        s.min_credit,
-        s.max_credit,
-        s.steps_over_limit,
-        s.steps_zero_credit,
+        t.n_steps,
+        t.final_balance,
+        t.final_limit,
+        int_or_empty(t.min()),
+        int_or_empty(t.max()),
+        t.steps_over_limit,
+        t.steps_zero_limit,
         s.abs_balance_mean_per_send_volume(),
     )
+}
+
+/// A credit as the CSV writes it (an integer below 2^53, so `Display` of the double is the
+/// integer's digits); empty for a run of no steps.
+fn int_or_empty(x: Option<f64>) -> String {
+    x.map_or_else(String::new, |v| v.to_string())
 }

@@ -10,18 +10,27 @@
 //! Cells are numbered 0, 1, … across the grids in order; run r (1-based) of cell c draws from
 //! the ChaCha stream `chacha_rng(seed, c, r)`, so every run's numbers depend on the sweep
 //! seed, the cell index and the run alone — not on the thread count or the order of work.
+//!
+//! The config names V1's built-in rules and user presets; the machinery under it is generic:
+//! a cell's runs drive a [`Plan`] (model, policy, behaviour) of any
+//! [`crate::metrics::Metered`] model, and [`sweep_plans`] sweeps a model variant's own plans
+//! the same way. A run whose step fails (a rule returning a negative limit, which the run
+//! loop refuses) is a finding, not an error: it is counted in [`CellSummary::n_failed`] and
+//! left out of the cell's metrics.
 
+use std::convert::Infallible;
 use std::io::{self, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::draws::chacha_rng;
-use crate::metrics::StepInfo;
-use crate::metrics::{MetricsAcc, NAMES, RunMetrics, Spread, spread};
-use crate::model::{Enforce, Enforced, Enforcement, Flow, Observer, RunError, StepEvent};
-use crate::params::{AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, Params, STEPS_MAX, SUM_VOLUME_MAX};
-use crate::registry::{RuleEntry, builtin_v1};
-use crate::state::State;
+use crate::metrics::{Metered, Metrics, NAMES, RunFailure, RunMetrics, Spread, spread};
+use crate::model::{
+    Behaviour, CreditPolicy, Enforce, Enforced, Enforcement, Flow, Observer, RunError, StepEvent,
+};
+use crate::parallel::{Chunking, ordered_tasks};
+use crate::params::{
+    AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, Params, RngKind, STEPS_MAX, SUM_VOLUME_MAX,
+};
+use crate::registry::{PolicyBox, RuleEntry, builtin_v1};
+use crate::sim::run_seeded;
 use crate::toml_value::{describe, line_col};
 use crate::users::{NotebookUser, PRESETS, UserType, find_preset};
 use crate::v1::V1;
@@ -651,172 +660,312 @@ fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Ce
     })
 }
 
-/// Runs one run of `cell` through the one run loop, drawing from `rng`, calling `visit` on
-/// every state with what the step drew and applied (`None` for the genesis state).
-pub fn run_cell<G, E>(
-    cell: &Cell,
-    n_steps: u64,
-    rng: &mut G,
-    visit: impl FnMut(u64, &State, Option<&StepInfo>) -> Result<(), E>,
-) -> Result<(), RunError<E>>
-where
-    G: rand_core::Rng + ?Sized,
-{
-    let rule = cell.rule.build_checked(&cell.rule_values);
-    let policy = Enforced {
-        enforcement: Enforcement {
-            mode: cell.restriction,
-            ..crate::model::CreditPolicy::<V1>::enforcement(&rule)
-        },
-        policy: rule,
-    };
-    let model = V1::new(&cell.params);
-    crate::model::run(
-        &model,
-        &policy,
-        &cell.behaviour,
-        rng,
-        n_steps,
-        &mut WithInfo(visit),
-    )
+/// What the runs of a cell drive, for any model: the model, the credit policy and the
+/// behaviour (a V1 cell's is [`Cell::plan`]; a model variant builds its own).
+#[derive(Debug, Clone)]
+pub struct Plan<M, P, B> {
+    /// The model (with its parameters).
+    pub model: M,
+    /// The credit policy (a [`crate::registry::PolicyBox`] for a rule named at run time).
+    pub policy: P,
+    /// The behaviour drawing the payments.
+    pub behaviour: B,
 }
 
-/// An observer adapter: a visitor of (timestep, state, what the step drew and applied).
-pub(crate) struct WithInfo<F>(pub(crate) F);
+/// The plan of a V1 cell: its rule at its parameter values under its restriction.
+pub type V1Plan = Plan<V1, Enforced<PolicyBox<V1>>, NotebookUser>;
 
-impl<E, F: FnMut(u64, &State, Option<&StepInfo>) -> Result<(), E>> Observer<V1> for WithInfo<F> {
-    type Error = E;
-    fn genesis(&mut self, state: &State) -> Result<(), E> {
-        (self.0)(0, state, None)
-    }
-    fn step(&mut self, e: &StepEvent<'_, V1>) -> Result<Flow, E> {
-        let info = StepInfo {
-            drawn: e.drawn.payment,
-            applied: e.applied,
+impl Cell {
+    /// The model, policy and behaviour this cell's runs drive.
+    pub fn plan(&self) -> V1Plan {
+        let rule = self.rule.build_checked(&self.rule_values);
+        let enforcement = Enforcement {
+            mode: self.restriction,
+            ..CreditPolicy::<V1>::enforcement(&rule)
         };
-        (self.0)(e.t, e.next, Some(&info))?;
-        Ok(Flow::Continue)
+        Plan {
+            model: V1::new(&self.params),
+            policy: Enforced {
+                policy: rule,
+                enforcement,
+            },
+            behaviour: self.behaviour,
+        }
     }
 }
 
-/// The metrics of run `run` (1-based) of `cell`, from its own ChaCha stream.
-pub fn cell_run_metrics(
-    cell: &Cell,
-    sweep_seed: u64,
-    n_steps: u64,
-    run: u64,
-    mut visit: impl FnMut(u64, &State, Option<&StepInfo>) -> io::Result<()>,
-) -> io::Result<RunMetrics> {
-    let mut rng = chacha_rng(sweep_seed, cell.index as u64, run);
-    let mut acc = MetricsAcc::new(&State::genesis(&cell.params));
-    run_cell(cell, n_steps, &mut rng, |t, s, info| {
-        if let Some(info) = info {
-            acc.push(s, info);
-        }
-        visit(t, s, info)
-    })
-    .map_err(|e| match e {
-        RunError::Observe(e) => e,
-        other => io::Error::other(format!("cell {} run {run}: {other}", cell.index)),
-    })?;
-    Ok(acc.finish())
+/// One run's outcome: its metrics and, when a step failed, where and why.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunOutcome {
+    /// The metrics ([`RunMetrics::undefined`] when the run failed).
+    pub metrics: RunMetrics,
+    /// The step that failed, if one did.
+    pub failure: Option<RunFailure>,
 }
 
-/// The summary of one cell: each metric's spread across runs.
+/// The metrics observer beside another observer, sharing its error type.
+struct WithMetrics<'a, M, O> {
+    metrics: Metrics<'a, M>,
+    other: O,
+}
+
+impl<M: Metered, O: Observer<M>> Observer<M> for WithMetrics<'_, M, O> {
+    type Error = O::Error;
+    fn genesis(&mut self, state: &M::State) -> Result<(), O::Error> {
+        let Ok(()) = self.metrics.genesis(state);
+        self.other.genesis(state)
+    }
+    #[inline]
+    fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, O::Error> {
+        let Ok(_) = self.metrics.step(e);
+        self.other.step(e)
+    }
+}
+
+/// Runs run `run` (1-based) of `plan` on the ChaCha stream `chacha_rng(seed, subset, run)`
+/// ([`crate::sim::run_seeded`]), handing every state to `observer` as well, and returns its
+/// metrics.
+///
+/// A step that fails (a policy returning a negative limit, say: the run loop refuses it
+/// with [`crate::StepError::BadLimit`]) ends the run there; it is not an error but a
+/// finding: the outcome names the step and the metrics are undefined. Only `observer`'s
+/// own errors are returned.
+pub fn plan_run<M, P, B, O>(
+    plan: &Plan<M, P, B>,
+    seed: u64,
+    subset: u64,
+    run: u64,
+    n_steps: u64,
+    observer: O,
+) -> Result<RunOutcome, O::Error>
+where
+    M: Metered,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    O: Observer<M>,
+{
+    let mut both = WithMetrics {
+        metrics: Metrics::new(&plan.model),
+        other: observer,
+    };
+    let result = run_seeded(
+        &plan.model,
+        &plan.policy,
+        &plan.behaviour,
+        RngKind::Chacha,
+        seed,
+        subset,
+        run,
+        n_steps,
+        &mut both,
+    );
+    match result {
+        Err(RunError::Observe(e)) => Err(e),
+        Err(RunError::Step { timestep, source }) => Ok(RunOutcome {
+            metrics: RunMetrics::undefined(),
+            failure: Some(RunFailure {
+                timestep,
+                error: source,
+            }),
+        }),
+        Ok(()) => Ok(RunOutcome {
+            metrics: both.metrics.finish(),
+            failure: None,
+        }),
+    }
+}
+
+/// The outcome of run `run` (1-based) of `cell`, from its own ChaCha stream
+/// `chacha_rng(sweep_seed, cell.index, run)`.
+pub fn cell_run_metrics(cell: &Cell, sweep_seed: u64, n_steps: u64, run: u64) -> RunOutcome {
+    let Ok(outcome) = plan_run(
+        &cell.plan(),
+        sweep_seed,
+        cell.index as u64,
+        run,
+        n_steps,
+        (),
+    );
+    outcome
+}
+
+/// The summary of one cell: each metric's spread across the runs that completed, and the
+/// runs that did not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellSummary {
     /// The cell's index.
     pub index: usize,
-    /// One spread per metric, in [`NAMES`] order.
+    /// One spread per metric, in [`NAMES`] order, over the runs that completed (a failed
+    /// run defines no metric).
     pub spreads: Vec<Spread>,
+    /// Runs in which a step failed.
+    pub n_failed: u64,
+    /// The first failed run and its failure.
+    pub first_failure: Option<(u64, RunFailure)>,
 }
 
-/// Runs every cell and returns the summaries in cell order.
+impl CellSummary {
+    /// Summarises the outcomes of runs 1, 2, … of cell `index`.
+    pub fn of_runs(index: usize, runs: &[RunOutcome]) -> Self {
+        CellSummary {
+            index,
+            spreads: (0..NAMES.len())
+                .map(|m| spread(&runs.iter().map(|r| r.metrics.values[m]).collect::<Vec<_>>()))
+                .collect(),
+            n_failed: runs.iter().filter(|r| r.failure.is_some()).count() as u64,
+            first_failure: runs
+                .iter()
+                .zip(1u64..)
+                .find_map(|(r, run)| r.failure.map(|f| (run, f))),
+        }
+    }
+
+    /// The note a sweep prints for a cell with failed runs (`None` when every run
+    /// completed), e.g. `cell 6: 20/20 runs failed and are left out of its metrics (first:
+    /// run 1 step 40: the policy returned the limit -3 …)`.
+    pub fn failure_note(&self, n_runs: u64) -> Option<String> {
+        let (run, f) = self.first_failure?;
+        Some(format!(
+            "cell {}: {}/{n_runs} runs failed and are left out of its metrics (first: run {run} {f})",
+            self.index, self.n_failed
+        ))
+    }
+}
+
+/// Writes one state of a sweep's trajectory CSV from its ledger.
+struct TrajectoryRows<'a, M> {
+    w: &'a mut dyn Write,
+    model: &'a M,
+    cell: usize,
+    run: u64,
+}
+
+impl<M: Metered> Observer<M> for TrajectoryRows<'_, M> {
+    type Error = io::Error;
+    fn genesis(&mut self, state: &M::State) -> io::Result<()> {
+        self.row(0, state, 0.0)
+    }
+    fn step(&mut self, e: &StepEvent<'_, M>) -> io::Result<Flow> {
+        let drawn = self.model.amount(&e.drawn.payment);
+        self.row(e.t, e.next, drawn)?;
+        Ok(Flow::Continue)
+    }
+}
+
+impl<M: Metered> TrajectoryRows<'_, M> {
+    fn row(&mut self, t: u64, state: &M::State, drawn: f64) -> io::Result<()> {
+        // Limits, capacities and payments of V1 are integers below 2^53: `Display` of the
+        // double writes the integer's digits.
+        let l = self.model.ledger(state, 0);
+        writeln!(
+            self.w,
+            "{},{},{t},{},{},{},{},{drawn}",
+            self.cell, self.run, l.balance, l.limit, l.capacity, l.payment
+        )
+    }
+}
+
+/// The header of a sweep's trajectory CSV.
+pub const TRAJECTORY_HEADER: &str = "cell,run,timestep,balance,credit,capacity,transaction,drawn";
+
+/// Runs every plan (cell `c` is `plans[c]`; run r of it draws from `chacha_rng(seed, c,
+/// r)`) and returns the cells' summaries in order: the generic sweep, for any model.
 ///
-/// With `trajectories`, every state is written there (cells and runs in order, one
-/// thread); otherwise cells run on `threads` workers. Either way the numbers are the same.
+/// With `trajectories`, every state is written there ([`TRAJECTORY_HEADER`]; cells and
+/// runs in order, one thread, so memory stays bounded); otherwise cells run on `threads`
+/// workers of the ordered executor ([`crate::parallel::ordered_tasks`]). Either way the
+/// numbers are the same, for any thread count. A run whose step fails is reported in its
+/// cell's [`CellSummary::n_failed`] and left out of the spreads; it does not stop the
+/// sweep. `on_cell` is called once per finished cell.
+pub fn sweep_plans<M, P, B>(
+    plans: &[Plan<M, P, B>],
+    seed: u64,
+    n_runs: u64,
+    n_steps: u64,
+    threads: usize,
+    trajectories: Option<&mut dyn Write>,
+    on_cell: &(dyn Fn() + Sync),
+) -> io::Result<Vec<CellSummary>>
+where
+    M: Metered,
+    P: CreditPolicy<M> + Sync,
+    B: Behaviour<M> + Sync,
+{
+    if let Some(w) = trajectories {
+        writeln!(w, "{TRAJECTORY_HEADER}")?;
+        let mut out = Vec::with_capacity(plans.len());
+        for (c, plan) in plans.iter().enumerate() {
+            let mut runs = Vec::with_capacity(usize::try_from(n_runs).unwrap_or(0));
+            for run in 1..=n_runs {
+                let rows = TrajectoryRows {
+                    w: &mut *w,
+                    model: &plan.model,
+                    cell: c,
+                    run,
+                };
+                runs.push(plan_run(plan, seed, c as u64, run, n_steps, rows)?);
+            }
+            out.push(CellSummary::of_runs(c, &runs));
+            on_cell();
+        }
+        return Ok(out);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(io::Error::other)?;
+    let chunking = Chunking {
+        runs_per_task: 1,
+        tasks_per_window: 4 * threads.max(1),
+    };
+    let mut out = Vec::with_capacity(plans.len());
+    ordered_tasks(
+        &pool,
+        plans.len() as u64,
+        chunking,
+        |cells| {
+            let summaries: Vec<CellSummary> = cells
+                .map(|c| {
+                    let c = (c - 1) as usize;
+                    let runs: Vec<RunOutcome> = (1..=n_runs)
+                        .map(|run| {
+                            let Ok(o) = plan_run(&plans[c], seed, c as u64, run, n_steps, ());
+                            o
+                        })
+                        .collect();
+                    on_cell();
+                    CellSummary::of_runs(c, &runs)
+                })
+                .collect();
+            Ok::<_, Infallible>(summaries)
+        },
+        |summaries, _| {
+            out.extend(summaries);
+            Ok(())
+        },
+    )
+    .unwrap_or_else(|never| match never {});
+    Ok(out)
+}
+
+/// Runs every cell of `sweep` ([`sweep_plans`] over the cells' [`Cell::plan`]s) and
+/// returns the summaries in cell order.
 pub fn run_sweep(
     sweep: &Sweep,
     threads: usize,
     trajectories: Option<&mut dyn Write>,
     on_cell: &(dyn Fn() + Sync),
 ) -> io::Result<Vec<CellSummary>> {
-    let summarise = |cell: &Cell, runs: Vec<RunMetrics>| CellSummary {
-        index: cell.index,
-        spreads: (0..NAMES.len())
-            .map(|m| spread(&runs.iter().map(|r| r.values[m]).collect::<Vec<_>>()))
-            .collect(),
-    };
-    if let Some(w) = trajectories {
-        writeln!(
-            w,
-            "cell,run,timestep,balance,credit,capacity,transaction,drawn"
-        )?;
-        let mut out = Vec::with_capacity(sweep.cells.len());
-        for cell in &sweep.cells {
-            let mut runs = Vec::with_capacity(sweep.n_runs as usize);
-            for run in 1..=sweep.n_runs {
-                let m = cell_run_metrics(cell, sweep.seed, sweep.n_steps, run, |t, s, info| {
-                    let drawn = info.map_or(0.0, |i| i.drawn);
-                    writeln!(
-                        w,
-                        "{},{run},{t},{},{},{},{},{drawn}",
-                        cell.index, s.balance, s.credit, s.capacity, s.transaction
-                    )
-                })?;
-                runs.push(m);
-            }
-            out.push(summarise(cell, runs));
-            on_cell();
-        }
-        return Ok(out);
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<io::Result<CellSummary>>>> = Mutex::new(
-        vec![None; sweep.cells.len()]
-            .into_iter()
-            .map(|_: Option<()>| None)
-            .collect(),
-    );
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(cell) = sweep.cells.get(i) else {
-                        break;
-                    };
-                    let runs: io::Result<Vec<RunMetrics>> = (1..=sweep.n_runs)
-                        .map(|run| {
-                            cell_run_metrics(cell, sweep.seed, sweep.n_steps, run, |_, _, _| Ok(()))
-                        })
-                        .collect();
-                    let summary = runs.map(|r| summarise(cell, r));
-                    let failed = summary.is_err();
-                    if let Ok(mut res) = results.lock() {
-                        res[i] = Some(summary);
-                    }
-                    on_cell();
-                    if failed {
-                        // Stop handing out work; the first error is reported below.
-                        next.store(usize::MAX / 2, Ordering::Relaxed);
-                    }
-                }
-            });
-        }
-    });
-    let results = results
-        .into_inner()
-        .map_err(|_| io::Error::other("a worker panicked"))?;
-    let mut out = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Some(Ok(s)) => out.push(s),
-            Some(Err(e)) => return Err(e),
-            None => return Err(io::Error::other("a cell was not run")),
-        }
-    }
-    Ok(out)
+    let plans: Vec<V1Plan> = sweep.cells.iter().map(Cell::plan).collect();
+    sweep_plans(
+        &plans,
+        sweep.seed,
+        sweep.n_runs,
+        sweep.n_steps,
+        threads,
+        trajectories,
+        on_cell,
+    )
 }
 
 /// The summary CSV's header.

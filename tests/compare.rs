@@ -60,11 +60,9 @@ fn config(n_runs: u64, n_steps: u64, seed: u64) -> CompareConfig {
 
 #[test]
 fn a_rule_compared_with_itself_reports_no_change_and_exits_0() {
-    for rule in builtin_v1()
-        .rules()
-        .iter()
-        .filter(|r| r.name != "v1-no-fallback")
-    {
+    // Every rule, `v1-no-fallback` included: its runs fail where its limit goes negative,
+    // identically on both sides, so nothing changes.
+    for rule in builtin_v1().rules() {
         let out = check_exit(
             &[
                 "--baseline",
@@ -255,9 +253,7 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
     let mut n_checked = 0;
     for (side, is_baseline) in [(&a, true), (&b, false)] {
         let runs: Vec<_> = (1..=cfg.n_runs)
-            .map(|r| {
-                cell_run_metrics(&side.cell, cfg.seed, cfg.n_steps, r, |_, _, _| Ok(())).unwrap()
-            })
+            .map(|r| cell_run_metrics(&side.cell, cfg.seed, cfg.n_steps, r).metrics)
             .collect();
         for (m, row) in report.metrics.iter().enumerate() {
             let got = if is_baseline {
@@ -315,16 +311,8 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
 #[test]
 fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
     let cfg = config(3, 200, 11);
-    for a in builtin_v1()
-        .rules()
-        .iter()
-        .filter(|r| r.name != "v1-no-fallback")
-    {
-        for b in builtin_v1()
-            .rules()
-            .iter()
-            .filter(|r| r.name != "v1-no-fallback")
-        {
+    for a in builtin_v1().rules() {
+        for b in builtin_v1().rules() {
             let sa = parse_spec("baseline", a.name).unwrap();
             let sb = parse_spec("candidate", b.name).unwrap();
             let report = compare(&sa, &sb, &cfg).unwrap();
@@ -378,4 +366,226 @@ fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
     assert!(report.verdict().contains("credit_monotone_in_imbalance"));
     let other = parse_spec("candidate", "static").unwrap();
     assert_eq!(compare(&v1, &other, &cfg).unwrap().harness, None);
+}
+
+#[test]
+fn every_rule_against_currents_v1_reports_instead_of_failing() {
+    // Exit 0 or 1, never 2: a rule whose runs fail (v1-no-fallback's negative limits, which
+    // the run loop refuses) is a finding of the comparison.
+    for rule in builtin_v1().rules() {
+        let out = currents(&[
+            "compare",
+            "--baseline",
+            "currents-v1",
+            "--candidate",
+            rule.name,
+            "--runs",
+            "4",
+            "--steps",
+            "200",
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let code = out.status.code();
+        assert!(
+            code == Some(0) || code == Some(1),
+            "{}: {code:?}\n{stdout}{}",
+            rule.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("verdict:"), "{}: {stdout}", rule.name);
+        match rule.name {
+            "currents-v1" => assert_eq!(code, Some(0), "{stdout}"),
+            "v1-no-fallback" => assert_eq!(code, Some(1), "{stdout}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_candidate_whose_runs_fail_breaks_run_completes_and_fails_the_gate() {
+    let out = check_exit(
+        &[
+            "--baseline",
+            "currents-v1",
+            "--candidate",
+            "v1-no-fallback",
+            "--runs",
+            "20",
+        ],
+        1,
+    );
+    for line in [
+        "invariant credit-non-negative: baseline holds; candidate violated",
+        "invariant run-completes: baseline holds; candidate violated",
+        "runs failed on a side and are left out of the metrics",
+        "verdict: CHANGED: invariant status changed: credit-non-negative, run-completes",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    let cfg = config(20, 365, 0);
+    let a = parse_spec("baseline", "currents-v1").unwrap();
+    let b = parse_spec("candidate", "v1-no-fallback").unwrap();
+    let report = compare(&a, &b, &cfg).unwrap();
+    let failed: Vec<u64> = report
+        .runs
+        .iter()
+        .filter(|r| r.failed)
+        .map(|r| r.run)
+        .collect();
+    assert!(!failed.is_empty() && failed.len() < 20, "{failed:?}");
+    // A failed run defines no metric: the pairs are the runs both sides completed.
+    for m in &report.metrics {
+        assert!(m.n <= 20 - failed.len(), "{} {}", m.name, m.n);
+    }
+    // The failed run parts from the baseline at its failed step at the latest.
+    let inv = &report.invariants[3];
+    let (run, step) = inv.candidate.first.unwrap();
+    let r = &report.runs[(run - 1) as usize];
+    assert!(r.failed && r.diverge_step.unwrap() <= step, "{r:?} {step}");
+}
+
+/// A model variant as a user writes one outside the crate: here V1 under another type,
+/// delegating every step, so its numbers must be V1's exactly.
+mod variant {
+    use currents::ExactHistory;
+    use currents::State;
+    use currents::metrics::Metered;
+    use currents::model::{
+        Behaviour, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError, Value,
+    };
+    use currents::users::NotebookUser;
+    use currents::v1::V1;
+    use rand_core::Rng;
+
+    pub struct Variant(pub V1);
+
+    impl Model for Variant {
+        type State = State;
+        type History = ExactHistory;
+        type Payment = f64;
+        fn name(&self) -> &'static str {
+            "variant"
+        }
+        fn columns(&self) -> &'static [&'static str] {
+            self.0.columns()
+        }
+        fn genesis(&self) -> State {
+            self.0.genesis()
+        }
+        fn history(&self, genesis: &State, n_steps: u64) -> ExactHistory {
+            self.0.history(genesis, n_steps)
+        }
+        fn record(&self, history: &mut ExactHistory, next: &State) {
+            self.0.record(history, next)
+        }
+        fn enforce(
+            &self,
+            e: &Enforcement,
+            prev: &State,
+            h: &ExactHistory,
+            p: f64,
+        ) -> Result<f64, StepError> {
+            self.0.enforce(e, prev, h, p)
+        }
+        fn step(
+            &self,
+            prev: &State,
+            h: &ExactHistory,
+            limit: &Limit,
+            p: f64,
+        ) -> Result<State, StepError> {
+            self.0.step(prev, h, limit, p)
+        }
+        fn ledger(&self, s: &State, member: usize) -> Ledger {
+            self.0.ledger(s, member)
+        }
+        fn row(&self, s: &State, out: &mut Vec<Value>) {
+            self.0.row(s, out)
+        }
+    }
+
+    impl Metered for Variant {
+        fn amount(&self, p: &f64) -> f64 {
+            *p
+        }
+        fn send_volume(&self, s: &State) -> Option<f64> {
+            Some(s.send_volume as f64)
+        }
+    }
+
+    pub struct User(pub NotebookUser);
+
+    impl Behaviour<Variant> for User {
+        type Memory = ();
+        fn draw<R: Rng + ?Sized>(
+            &self,
+            cx: &Cx<'_, Variant>,
+            rng: &mut R,
+            _: &mut (),
+        ) -> Draw<f64> {
+            self.0.draw_at(rng, cx.t, cx.prev.capacity)
+        }
+    }
+}
+
+#[test]
+fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
+    use currents::Params;
+    use currents::compare::{SideLabel, compare_plans};
+    use currents::model::CreditPolicy;
+    use currents::registry::{Registry, generic_rules};
+    use currents::sweep::{Plan, sweep_plans};
+    use currents::users::NotebookUser;
+    use currents::v1::V1;
+    use variant::{User, Variant};
+
+    let cfg = config(4, 200, 5);
+    let variant_rules = generic_rules(Registry::<Variant>::new());
+    for rule in variant_rules.rules() {
+        let v1_rule = builtin_v1().find(rule.name).unwrap();
+        let base = Plan {
+            model: V1::new(&Params::default()),
+            policy: v1_rule.build_default(),
+            behaviour: NotebookUser::default(),
+        };
+        let cand = Plan {
+            model: Variant(V1::new(&Params::default())),
+            policy: rule.build_default(),
+            behaviour: User(NotebookUser::default()),
+        };
+        let label_a = SideLabel::of_policy("v1", rule.name, &base.policy);
+        let label_b = SideLabel::of_policy("variant", rule.name, &cand.policy);
+        assert_eq!(
+            CreditPolicy::<Variant>::enforcement(&cand.policy).mode,
+            label_b.restriction
+        );
+        let report = compare_plans(&label_a, &base, &label_b, &cand, &cfg);
+        assert!(!report.changed(), "{}: {}", rule.name, report.verdict());
+        assert!(
+            report
+                .runs
+                .iter()
+                .all(|r| r.diverge_step.is_none() && !r.failed),
+            "{}",
+            rule.name
+        );
+        // And the same comparison as V1 sides gives the same metrics.
+        let side = parse_spec("baseline", rule.name).unwrap();
+        let v1_report = compare(&side, &side, &cfg).unwrap();
+        // (Debug text: NaN marks an undefined metric on both.)
+        assert_eq!(
+            format!("{:?}", report.metrics),
+            format!("{:?}", v1_report.metrics),
+            "{}",
+            rule.name
+        );
+
+        // A sweep of the variant's rule over the variant is the V1 sweep's, for any
+        // thread count.
+        let none = || {};
+        let v = sweep_plans(&[cand], 9, 3, 150, 2, None, &none).unwrap();
+        let w = sweep_plans(&[base], 9, 3, 150, 1, None, &none).unwrap();
+        assert_eq!(format!("{v:?}"), format!("{w:?}"), "{}", rule.name);
+        assert_eq!(v[0].n_failed, 0);
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use currents::parallel::{Chunking, ordered_runs};
+use currents::parallel::{Chunking, ordered_runs, ordered_tasks};
 use currents::trajectory_csv::read_rows;
 
 /// Runs `currents simulate` with `args` and returns its stdout.
@@ -246,4 +246,35 @@ fn an_unknown_engine_or_zero_threads_is_one_line_and_exit_2() {
             "{args:?}: {err}"
         );
     }
+}
+
+#[test]
+fn ordered_tasks_hands_typed_outputs_on_in_item_order() {
+    // The sweep's shape: one item per task, uneven work, outputs that are not bytes.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let chunking = Chunking {
+        runs_per_task: 1,
+        tasks_per_window: 4,
+    };
+    let mut seen = Vec::new();
+    ordered_tasks(
+        &pool,
+        30,
+        chunking,
+        |items| {
+            let i = *items.start();
+            let spin: u64 = (0..(31 - i) * 10_000).fold(0, |a, x| a ^ x.wrapping_mul(i));
+            Ok::<_, ()>(vec![(i, spin % 2 < 2)])
+        },
+        |out, items| {
+            assert_eq!(out.len(), items.count());
+            seen.extend(out.into_iter().map(|(i, _)| i));
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(seen, (1..=30).collect::<Vec<_>>());
 }

@@ -168,6 +168,45 @@ fn summary_metrics_agree_with_the_trajectories() {
     }
 }
 
+#[test]
+fn a_sweep_over_every_rule_reports_failed_runs_instead_of_failing() {
+    let dir = tmp();
+    let names: Vec<String> = builtin_v1()
+        .rules()
+        .iter()
+        .map(|r| format!("{:?}", r.name))
+        .collect();
+    let cfg = dir.path().join("all.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "runs = 3\nsteps = 365\nseed = 1\n[[grid]]\nrules = [{}]\n",
+            names.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = currents(&["sweep", "--config", cfg.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rows = rows(&String::from_utf8(out.stdout).unwrap());
+    let rules: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    let want: Vec<&str> = builtin_v1().rules().iter().map(|r| r.name).collect();
+    assert_eq!(rules, want);
+    // v1-no-fallback's limit goes negative in some runs: the run loop refuses it, the
+    // run is named on stderr and left out of the cell's metrics.
+    let cell = want.iter().position(|n| *n == "v1-no-fallback").unwrap();
+    let notes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note: ")).collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(
+        notes[0].starts_with(&format!("note: cell {cell}: "))
+            && notes[0].contains("/3 runs failed"),
+        "{stderr}"
+    );
+    assert!(notes[0].contains("limit -"), "{stderr}");
+    // Every other cell defines its metrics from all three runs.
+    assert!(rows.iter().all(|r| !r[15].is_empty()), "{rows:?}");
+}
+
 fn stdout_header() -> String {
     currents::sweep::summary_header()
 }

@@ -1,5 +1,6 @@
 //! `currents compare`: a baseline and a candidate rule on common random numbers; exit 0 when
-//! nothing changed significantly, 1 when something did, 2 on bad input.
+//! nothing changed significantly, 1 when something did (a side whose runs fail part-way
+//! breaks `run-completes`, which counts), 2 on bad input.
 
 use std::fs;
 

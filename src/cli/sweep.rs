@@ -1,10 +1,13 @@
 //! `currents sweep`: a grid of rules × user types × parameters, N runs per cell, summarised.
+//!
+//! Runs that fail part-way (a rule returning a negative limit) are left out of their cell's
+//! metrics and named in a `note:` line on stderr per cell; the exit code stays 0.
 
 use std::fs;
 use std::path::PathBuf;
 
 use clap::Args;
-use currents::sweep::{RUNS_MAX, Sweep, THREADS_MAX, run_sweep, write_summary};
+use currents::sweep::{CellSummary, RUNS_MAX, Sweep, THREADS_MAX, run_sweep, write_summary};
 
 use super::simulate::whole;
 use super::{check_out_path, usage_error, write_output};
@@ -77,15 +80,28 @@ pub(crate) fn run(args: SweepArgs) -> i32 {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bar = progress(&sweep);
     let on_cell = || bar.inc(1);
+    // A run whose step fails is a finding, not an error: its cell's metrics leave it out,
+    // and a note on stderr names the cell, the count and the first failure.
+    let mut notes = Vec::new();
+    let mut write = |summaries: &[CellSummary]| {
+        notes.extend(
+            summaries
+                .iter()
+                .filter_map(|s| s.failure_note(sweep.n_runs)),
+        );
+        write_output(&out, |w| write_summary(w, &sweep, summaries))
+    };
     let result = match &trajectories {
-        None => run_sweep(&sweep, threads, None, &on_cell)
-            .and_then(|summaries| write_output(&out, |w| write_summary(w, &sweep, &summaries))),
+        None => run_sweep(&sweep, threads, None, &on_cell).and_then(|s| write(&s)),
         Some(t) => write_output(t, |tw| {
             let summaries = run_sweep(&sweep, threads, Some(tw), &on_cell)?;
-            write_output(&out, |w| write_summary(w, &sweep, &summaries))
+            write(&summaries)
         }),
     };
     bar.finish_and_clear();
+    for note in notes {
+        eprintln!("note: {note}");
+    }
     match result {
         Ok(()) => 0,
         Err(e) => super::io_failure(&e),

@@ -32,6 +32,15 @@ pub fn balance_below_previous_limit(prev: &Ledger, now: &Ledger) -> bool {
     now.balance < -prev.limit
 }
 
+/// The payment `amount` (unrounded; negative = sent) took more than the spending capacity
+/// `now.capacity` the model stored for the step (V1: `round(balance(t−1) + limit(t−1))`),
+/// a negative capacity counting as 0: the law a spending restriction keeps. NaN counts as a
+/// violation.
+#[inline]
+pub fn payment_exceeds_capacity(now: &Ledger, amount: f64) -> bool {
+    !(amount >= 0.0 || -amount <= now.capacity.max(0.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +69,18 @@ mod tests {
         ));
         // At the limit exactly is within it.
         assert!(!balance_below_limit(&l(-250.0, 250.0)));
+    }
+
+    #[test]
+    fn only_outgoing_payments_can_exceed_the_capacity() {
+        let cap = |capacity| Ledger {
+            capacity,
+            ..l(0.0, 0.0)
+        };
+        assert!(!payment_exceeds_capacity(&cap(100.0), -100.0));
+        assert!(payment_exceeds_capacity(&cap(100.0), -100.5));
+        assert!(!payment_exceeds_capacity(&cap(-50.0), 1e9));
+        assert!(payment_exceeds_capacity(&cap(-50.0), -1.0));
+        assert!(payment_exceeds_capacity(&cap(100.0), f64::NAN));
     }
 }

@@ -30,7 +30,9 @@ mod ledger;
 mod run;
 
 pub use enforce::{Against, Enforce, Enforcement};
-pub use ledger::{Ledger, balance_below_limit, balance_below_previous_limit};
+pub use ledger::{
+    Ledger, balance_below_limit, balance_below_previous_limit, payment_exceeds_capacity,
+};
 pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
 /// A credit limit and the named branch of the policy that set it.
