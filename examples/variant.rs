@@ -39,11 +39,13 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 
 use currents::RngKind;
+use currents::metrics::Metered;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
     Observer, StepError, StepEvent, Value, balance_below_previous_limit, to_int,
 };
 use currents::rules::{ParamSpec, Rule};
+use currents::sweep::Plan;
 use currents::{draws, run_seeded};
 use rand_core::Rng;
 
@@ -429,7 +431,30 @@ pub fn trajectory<P: CreditPolicy<VariantModel>>(
     }
 }
 
-// -- harness / sweep / compare (wired after the generic APIs land)
+// -- sweep and compare: the variant through the generic plans
+// (the invariant harness is wired in the tests below)
+
+/// What per-run metrics read beyond the ledger: the booked amount and the send volume.
+impl Metered for VariantModel {
+    fn amount(&self, payment: &f64) -> f64 {
+        *payment
+    }
+    fn send_volume(&self, s: &VariantState) -> Option<f64> {
+        Some(s.send_volume_out as f64)
+    }
+}
+
+/// A plan of the variant: its model (window 10, limit −500), `rule` and `user`.
+pub fn variant_plan(
+    rule: VariantRule,
+    user: VariantUser,
+) -> Plan<VariantModel, VariantRule, VariantUser> {
+    Plan {
+        model: variant_model(10, -500),
+        policy: rule,
+        behaviour: user,
+    }
+}
 
 fn main() {
     for clamp in [false, true] {
@@ -458,7 +483,12 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use currents::compare::{CompareConfig, SideLabel, compare_plans};
+    use currents::metrics::NAMES;
     use currents::registry::{Registry, generic_rules};
+    use currents::sweep::sweep_plans;
+    use currents::users::NotebookUser;
+    use currents::v1::V1;
 
     fn user(clamp: bool) -> VariantUser {
         variant_user(100.0, 0.5, clamp)
@@ -473,6 +503,53 @@ mod tests {
                 pairs.collect::<Vec<_>>()
             })
             .collect()
+    }
+
+    fn compare_config() -> CompareConfig {
+        CompareConfig {
+            n_runs: 20,
+            n_steps: 365,
+            seed: 3,
+            rng: RngKind::Chacha,
+            min_change: 0.05,
+            fail_on: Vec::new(),
+            allow: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn sweep_with_zero_gain_keeps_the_limit_and_is_the_same_on_any_thread_count() {
+        let rules = [0.0, 2.0].map(|gain| VariantRule {
+            gain,
+            ..VariantRule::default()
+        });
+        let plans = rules.map(|r| variant_plan(r, user(true)));
+        let sweep = |threads| sweep_plans(&plans, 9, 8, 365, threads, None, &|| {}).unwrap();
+        let one = sweep(1);
+        assert_eq!(one, sweep(2));
+        let credit_final = NAMES.iter().position(|n| *n == "credit_final").unwrap();
+        // gain 0: the limit never moves from its magnitude 500 (inside [100, 1000]).
+        assert_eq!(one[0].spreads[credit_final].mean, 500.0);
+        assert_ne!(one[1].spreads[credit_final].mean, 500.0);
+    }
+
+    #[test]
+    fn compare_finds_no_change_against_itself_and_a_change_against_v1() {
+        let cfg = compare_config();
+        let plan = variant_plan(VariantRule::default(), user(true));
+        let label = SideLabel::of_policy("variant", VariantRule::NAME, &plan.policy);
+        let same = compare_plans(&label, &plan, &label, &plan, &cfg);
+        assert!(!same.changed(), "{}", same.verdict());
+        // V1 with the notebook's rule and user on the same streams (common random numbers).
+        let params = currents::Params::default();
+        let v1 = Plan {
+            model: V1::<currents::ExactHistory>::new(&params),
+            policy: currents::V1Rule::default(),
+            behaviour: NotebookUser::from_params(&params),
+        };
+        let v1_label = SideLabel::of_policy::<V1, _>("v1", "currents-v1", &v1.policy);
+        let report = compare_plans(&v1_label, &v1, &label, &plan, &cfg);
+        assert!(report.changed(), "{}", report.verdict());
     }
 
     #[test]
