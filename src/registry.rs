@@ -52,13 +52,23 @@ where
         cx: &Cx<'_, M>,
         memory: &mut ErasedMemory,
     ) -> Result<Limit, CreditError> {
-        let slot = memory
+        // A memory starts empty and is filled by the first policy that uses it. One run
+        // loop gives one policy one memory; a memory handed to a policy of another type
+        // (only possible by calling `limit` by hand) is started afresh, not a panic.
+        let fits = memory.0.as_ref().is_some_and(|m| m.is::<P::Memory>());
+        if !fits {
+            memory.0 = Some(Box::new(P::Memory::default()));
+        }
+        match memory
             .0
-            .get_or_insert_with(|| Box::new(P::Memory::default()));
-        match slot.downcast_mut::<P::Memory>() {
+            .as_mut()
+            .and_then(|m| m.downcast_mut::<P::Memory>())
+        {
             Some(m) => self.limit(cx, m),
-            // One PolicyBox owns one memory from one run's start; a mismatch is impossible.
-            None => unreachable!("a policy's memory has another policy's type"),
+            None => Err(CreditError::NonFinite {
+                field: "policy memory",
+                value: f64::NAN,
+            }),
         }
     }
     fn enforcement(&self) -> Enforcement {
@@ -321,6 +331,29 @@ mod tests {
         for r in registry.rules() {
             assert!(r.build(&r.defaults()).is_ok(), "{}", r.name);
         }
+    }
+
+    #[test]
+    fn a_memory_handed_to_another_rule_starts_afresh_instead_of_panicking() {
+        use crate::model::Model;
+        let r = Registry::<V1>::builtin();
+        let turnover = r.find("turnover").unwrap().build_default();
+        let period = r.find("credit-period").unwrap().build_default();
+        let model = V1::default();
+        let genesis = model.genesis();
+        let history = model.history(&genesis, 1);
+        let cx = Cx {
+            model: &model,
+            t: 1,
+            prev: &genesis,
+            history: &history,
+        };
+        let mut memory = ErasedMemory::default();
+        let a = turnover.limit(&cx, &mut memory).unwrap();
+        let b = period.limit(&cx, &mut memory).unwrap();
+        // Both are in warm-up at step 1: the genesis credit, kept.
+        assert_eq!((a.value, b.value), (250.0, 250.0));
+        assert_eq!((a.branch, b.branch), ("warm-up", "warm-up"));
     }
 
     #[test]
