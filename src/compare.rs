@@ -53,7 +53,7 @@ use crate::model::{
 use crate::params::{ParamError, Params, RngKind, SimConfig};
 use crate::registry::{RuleEntry, builtin_v1};
 use crate::rules::Rule as _;
-use crate::scenario::{RuleSpec, Scenario};
+use crate::scenario::Scenario;
 use crate::sweep::{Cell, Plan};
 use crate::users::NotebookUser;
 use crate::v1::V1;
@@ -271,16 +271,7 @@ pub fn side_from_scenario(field: &str, source: &str, text: &str) -> Result<Side,
         ..NotebookUser::default()
     };
     let mut cell = default_cell(rule, params, behaviour);
-    match s.rule {
-        RuleSpec::V1(V1Rule {
-            quad_coef,
-            intercept,
-            warmup,
-            round_digits,
-        }) => {
-            cell.rule_values = vec![quad_coef, intercept, warmup as f64, f64::from(round_digits)];
-        }
-    }
+    cell.rule_values = s.rule.values.clone();
     Ok(Side {
         source: source.to_owned(),
         cell,

@@ -634,7 +634,7 @@ mod tests {
     fn number_difference_skips_the_header() {
         let base = scenario(60, "");
         let mut changed = base.clone();
-        changed.rule = crate::scenario::RuleSpec::V1(crate::credit::V1Rule {
+        changed.rule = crate::scenario::RuleSpec::v1(crate::credit::V1Rule {
             intercept: 1.5,
             ..Default::default()
         });

@@ -31,16 +31,15 @@ use std::fmt;
 
 use crate::credit::V1Rule;
 use crate::model::EachState;
-use crate::numeric::ROUND_DIGITS_MAX;
 use crate::params::{ParamError, Params, RngKind, STEPS_MAX, SimConfig};
+use crate::registry::{PolicyBox, RuleEntry, builtin_v1};
+use crate::rules::Rule as _;
 use crate::sim::{RunError, run_seeded};
 use crate::state::State;
 use crate::toml_value::{as_number, as_string, as_whole, describe, line_col};
 use crate::users::NotebookUser;
 use crate::v1::V1;
 
-/// The rule names a scenario may use.
-pub const RULE_NAMES: [&str; 1] = [V1_NAME];
 /// The name of the notebook's rule ([`V1Rule`]).
 pub const V1_NAME: &str = "currents-v1";
 
@@ -58,8 +57,6 @@ pub const SCENARIO_KEYS: [&str; 9] = [
 ];
 /// The keys of a scenario's `[params]` table.
 pub const PARAM_KEYS: [&str; 4] = ["integrity", "avg-amount", "sum-volume", "initial-credit"];
-/// The keys of a `currents-v1` rule table.
-pub const V1_KEYS: [&str; 5] = ["name", "quad-coef", "intercept", "warmup", "round-digits"];
 
 /// The most states (runs × steps) one scenario may hold: a scenario becomes a text file that
 /// people review, and its test must stay quick.
@@ -101,26 +98,50 @@ pub enum ScenarioError {
     /// A key holds a value of the wrong type or range.
     #[error(transparent)]
     Value(#[from] ParamError),
+    /// A `[rule]` parameter is not a number or is outside the range its rule declares
+    /// (the same range sweeps and compare enforce).
+    #[error("invalid value for `rule.{}`: {} (accepted: {})", .0.field, .0.value, .0.accepted)]
+    RuleParam(ParamError),
 }
 
-/// A credit rule chosen by name, with its parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RuleSpec {
-    /// `currents-v1`: the notebook's rule, possibly with other constants.
-    V1(V1Rule),
+/// A credit rule chosen by name (any rule of [`builtin_v1`]), with its parameter values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSpec {
+    /// The registered rule.
+    pub rule: &'static RuleEntry<V1>,
+    /// Its parameter values, in declaration order, each within its declared range.
+    pub values: Vec<f64>,
 }
 
 impl RuleSpec {
+    /// `currents-v1` with `rule`'s constants.
+    pub fn v1(rule: V1Rule) -> Self {
+        RuleSpec {
+            rule: builtin_v1()
+                .find(V1_NAME)
+                .expect("the built-in registry holds currents-v1"),
+            values: vec![
+                rule.quad_coef,
+                rule.intercept,
+                rule.warmup as f64,
+                f64::from(rule.round_digits),
+            ],
+        }
+    }
+
+    /// The V1 rule, when this is `currents-v1`.
+    pub fn as_v1(&self) -> Option<V1Rule> {
+        (self.rule.name == V1_NAME).then(|| V1Rule::from_values(&self.values))
+    }
+
     /// The rule's name as scenario files spell it.
     pub fn name(&self) -> &'static str {
-        match self {
-            RuleSpec::V1(_) => V1_NAME,
-        }
+        self.rule.name
     }
 
     /// True when this is the rule `currents simulate` runs (V1 with the notebook's constants).
     pub fn is_simulate_default(&self) -> bool {
-        matches!(self, RuleSpec::V1(r) if *r == V1Rule::default())
+        self.as_v1() == Some(V1Rule::default())
     }
 }
 
@@ -128,13 +149,14 @@ impl fmt::Display for RuleSpec {
     /// The name and every parameter, e.g.
     /// `currents-v1 (quad-coef = -3, intercept = 1, warmup = 7, round-digits = 2)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RuleSpec::V1(r) => write!(
-                f,
-                "{V1_NAME} (quad-coef = {}, intercept = {}, warmup = {}, round-digits = {})",
-                r.quad_coef, r.intercept, r.warmup, r.round_digits
-            ),
+        f.write_str(self.rule.name)?;
+        let pairs: Vec<String> = (self.rule.params.iter().zip(&self.values))
+            .map(|(p, v)| format!("{} = {v}", p.name))
+            .collect();
+        if !pairs.is_empty() {
+            write!(f, " ({})", pairs.join(", "))?;
         }
+        Ok(())
     }
 }
 
@@ -241,17 +263,16 @@ impl Scenario {
         &self,
         mut visit: impl FnMut(u64, u64, &State) -> Result<(), E>,
     ) -> Result<(), RunError<E>> {
+        let policy = self.rule.rule.build_checked(&self.rule.values);
         for run in 1..=self.config.n_runs() {
-            match self.rule {
-                RuleSpec::V1(rule) => self.run_one(rule, run, &mut visit)?,
-            }
+            self.run_one(&policy, run, &mut visit)?;
         }
         Ok(())
     }
 
     fn run_one<E>(
         &self,
-        rule: V1Rule,
+        policy: &PolicyBox<V1>,
         run: u64,
         visit: &mut impl FnMut(u64, u64, &State) -> Result<(), E>,
     ) -> Result<(), RunError<E>> {
@@ -259,7 +280,7 @@ impl Scenario {
         let params = config.params();
         run_seeded(
             &V1::<crate::ExactHistory>::new(params),
-            &rule,
+            policy,
             &NotebookUser::from_params(params),
             config.rng(),
             config.seed(),
@@ -274,60 +295,46 @@ impl Scenario {
 fn rule_accepted() -> String {
     format!(
         "a rule name ({}) or a table with `name` and the rule's parameters",
-        RULE_NAMES.join(", ")
+        builtin_v1().names()
     )
 }
 
 fn parse_rule(v: &toml::Value) -> Result<RuleSpec, ScenarioError> {
+    let one_of = || format!("one of: {}", builtin_v1().names());
     let (name, table) = match v {
         toml::Value::String(s) => (s.as_str(), None),
         toml::Value::Table(t) => {
             let name = t.get("name").ok_or_else(|| ScenarioError::MissingKey {
                 key: "rule.name",
-                accepted: format!("one of: {}", RULE_NAMES.join(", ")),
+                accepted: one_of(),
             })?;
             let toml::Value::String(name) = name else {
-                return Err(ParamError::new(
-                    "rule.name",
-                    describe(name),
-                    format!("one of: {}", RULE_NAMES.join(", ")),
-                )
-                .into());
+                return Err(ParamError::new("rule.name", describe(name), one_of()).into());
             };
             (name.as_str(), Some(t))
         }
         other => return Err(ParamError::new("rule", describe(other), rule_accepted()).into()),
     };
-    match name {
-        V1_NAME => {
-            let mut rule = V1Rule::default();
-            let Some(t) = table else {
-                return Ok(RuleSpec::V1(rule));
-            };
-            for (key, v) in keyed(t, "[rule] of currents-v1", &V1_KEYS)? {
-                match key {
-                    "name" => {}
-                    "quad-coef" => rule.quad_coef = as_coef("rule.quad-coef", v)?,
-                    "intercept" => rule.intercept = as_coef("rule.intercept", v)?,
-                    "warmup" => {
-                        rule.warmup = as_whole("rule.warmup", v, 0, STEPS_MAX as i64)? as u64
-                    }
-                    "round-digits" => {
-                        rule.round_digits =
-                            as_whole("rule.round-digits", v, 0, i64::from(ROUND_DIGITS_MAX))? as u32
-                    }
-                    _ => unreachable!("keyed() returns only accepted keys"),
-                }
-            }
-            Ok(RuleSpec::V1(rule))
-        }
-        other => Err(ParamError::new(
-            "rule.name",
-            format!("{other:?}"),
-            format!("one of: {}", RULE_NAMES.join(", ")),
-        )
-        .into()),
+    let rule = builtin_v1()
+        .find(name)
+        .map_err(|_| ParamError::new("rule.name", format!("{name:?}"), one_of()))?;
+    let mut values = rule.defaults();
+    let Some(t) = table else {
+        return Ok(RuleSpec { rule, values });
+    };
+    let keys: Vec<&'static str> = ["name"]
+        .into_iter()
+        .chain(rule.params.iter().map(|p| p.name))
+        .collect();
+    for (key, v) in keyed(t, "[rule]", &keys)? {
+        let Some(i) = rule.params.iter().position(|p| p.name == key) else {
+            continue; // `name`
+        };
+        let spec = &rule.params[i];
+        let x = as_number(spec.name, v).map_err(ScenarioError::RuleParam)?;
+        values[i] = spec.check(spec.name, x).map_err(ScenarioError::RuleParam)?;
     }
+    Ok(RuleSpec { rule, values })
 }
 
 fn parse_params(v: &toml::Value) -> Result<Params, ScenarioError> {
@@ -359,8 +366,6 @@ fn parse_params(v: &toml::Value) -> Result<Params, ScenarioError> {
     )?)
 }
 
-/// The entries of `table` under their canonical names (`_` read as `-`); an unknown key is
-/// an error listing `accepted`.
 fn keyed<'a>(
     table: &'a toml::Table,
     where_: &'static str,
@@ -382,19 +387,6 @@ fn keyed<'a>(
         .collect()
 }
 
-fn as_coef(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
-    let x = as_number(field, v)?;
-    if x.is_finite() && x.abs() <= RULE_COEF_ABS_MAX {
-        Ok(x)
-    } else {
-        Err(ParamError::new(
-            field,
-            x,
-            format!("a finite number in [-{RULE_COEF_ABS_MAX}, {RULE_COEF_ABS_MAX}]"),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,7 +400,7 @@ mod tests {
     #[test]
     fn minimal_scenario_takes_notebook_params_and_rule() {
         let s = Scenario::from_toml_str(MINIMAL).unwrap();
-        assert_eq!(s.rule, RuleSpec::V1(V1Rule::default()));
+        assert_eq!(s.rule, RuleSpec::v1(V1Rule::default()));
         assert_eq!(*s.config.params(), Params::default());
         assert_eq!(
             (s.config.seed(), s.config.n_runs(), s.config.n_steps()),
@@ -428,9 +420,39 @@ mod tests {
         let (top, rule) = text.split_at(text.find("[rule]").unwrap());
         let (rule, rest) = rule.split_at(rule.find("generator").unwrap());
         let s = Scenario::from_toml_str(&format!("{top}{rest}{rule}")).unwrap();
-        let RuleSpec::V1(r) = s.rule;
+        let r = s.rule.as_v1().unwrap();
         assert_eq!((r.quad_coef, r.round_digits, r.warmup), (-2.9, 3, 7));
         assert!(!s.rule.is_simulate_default());
+    }
+
+    #[test]
+    fn every_registered_rule_runs_as_a_scenario() {
+        for entry in builtin_v1().rules() {
+            let text = MINIMAL.replace("\"currents-v1\"", &format!("{:?}", entry.name));
+            let s = Scenario::from_toml_str(&text).unwrap();
+            assert_eq!(s.rule.name(), entry.name);
+            let mut n = 0;
+            let ran = s.for_each_state(|_, _, _| -> Result<(), ()> {
+                n += 1;
+                Ok(())
+            });
+            // v1-no-fallback is refused by the run loop once its quadratic goes negative,
+            // which takes more than these 10 steps; every other rule runs to the end.
+            assert!(ran.is_ok(), "{}: {ran:?}", entry.name);
+            assert_eq!(n, 2 * 11, "{}", entry.name);
+        }
+    }
+
+    #[test]
+    fn a_rule_table_is_checked_against_the_declared_ranges() {
+        let text = MINIMAL.replace("rule = \"currents-v1\"\n", "")
+            + "[rule]\nname = \"turnover\"\nwindow = 0\n";
+        let e = err(&text);
+        assert!(
+            e.to_string()
+                .starts_with("invalid value for `rule.window`: 0"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -441,7 +463,7 @@ mod tests {
             ScenarioError::Value(ParamError::new(
                 "rule.name",
                 "\"currents-v9\"",
-                "one of: currents-v1"
+                format!("one of: {}", builtin_v1().names())
             ))
         );
     }
@@ -497,11 +519,16 @@ mod tests {
             + "[rule]\nname = \"currents-v1\"\nquad-coef = inf\n"));
         assert!(matches!(
             e,
-            ScenarioError::Value(ParamError {
-                field: "rule.quad-coef",
+            ScenarioError::RuleParam(ParamError {
+                field: "quad-coef",
                 ..
             })
         ));
+        assert!(
+            e.to_string()
+                .starts_with("invalid value for `rule.quad-coef`: inf"),
+            "{e}"
+        );
     }
 
     #[test]

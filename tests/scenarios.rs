@@ -357,7 +357,7 @@ fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u6
 fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
     let (path, s) = named("notebook_default.toml");
     let stored = stored_report(&path).expect("the stored snapshot");
-    let RuleSpec::V1(rule) = s.rule;
+    let rule = s.rule.as_v1().unwrap();
     // The unperturbed rule reproduces the stored snapshot...
     assert_eq!(
         first_difference(&stored, &render(&s, &source(&path)).unwrap()),
@@ -370,7 +370,7 @@ fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
         ..rule
     };
     let perturbed = Scenario {
-        rule: RuleSpec::V1(perturbed_rule),
+        rule: RuleSpec::v1(perturbed_rule),
         ..s.clone()
     };
     let report = render(&perturbed, &source(&path)).unwrap();
