@@ -398,12 +398,7 @@ pub fn check_generic<M: Model + ?Sized>(
         Invariant::AllValuesFinite => {
             let mut row = Vec::new();
             model.row(next, &mut row);
-            if row
-                .iter()
-                .any(|v| matches!(v, Value::Float(x) if !x.is_finite()))
-            {
-                return Err(format!("state {t} has a non-finite value: {next:?}"));
-            }
+            row_is_finite(&row, t, next)?;
         }
         Invariant::WithinCreditLimit => {
             for m in members {
@@ -420,6 +415,21 @@ pub fn check_generic<M: Model + ?Sized>(
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// [`Invariant::AllValuesFinite`] on the row `row` of state `t`, `next`.
+pub(crate) fn row_is_finite(
+    row: &[Value],
+    t: u64,
+    next: &impl std::fmt::Debug,
+) -> Result<(), String> {
+    if row
+        .iter()
+        .any(|v| matches!(v, Value::Float(x) if !x.is_finite()))
+    {
+        return Err(format!("state {t} has a non-finite value: {next:?}"));
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::params::RngKind;
 
-use super::invariants::{Invariant, check_generic};
+use super::invariants::{Invariant, check_generic, row_is_finite};
 use super::laws::Laws;
 
 const N_INV: usize = Invariant::ALL.len();
@@ -67,8 +67,11 @@ impl<P> Tally<P> {
         self.counts[invariant.index()] > 0
     }
 
+    #[inline]
     fn count_branch(&mut self, name: &'static str) {
-        match self.branches.iter_mut().find(|(b, _)| *b == name) {
+        // A policy names its branches with the constants it declares: the pointers agree.
+        let same = |b: &str| (b.as_ptr() == name.as_ptr() && b.len() == name.len()) || b == name;
+        match self.branches.iter_mut().find(|(b, _)| same(b)) {
             Some((_, hits)) => *hits += 1,
             None => self.branches.push((name, 1)),
         }
@@ -90,6 +93,11 @@ fn fnv(mut h: u64, word: u64) -> u64 {
 fn digest_row<M: Model>(model: &M, h: u64, state: &M::State, row: &mut Vec<Value>) -> u64 {
     row.clear();
     model.row(state, row);
+    digest_values(h, row)
+}
+
+/// An FNV-1a digest step over a row already made.
+fn digest_values(h: u64, row: &[Value]) -> u64 {
     row.iter()
         .map(|v| match *v {
             Value::Int(i) => i as u64,
@@ -168,8 +176,16 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
         for (k, hits) in tally.paths.iter_mut().enumerate() {
             *hits += u64::from(k < 32 && event.drawn.paths & (1 << k) != 0);
         }
+        // The row is made once a step: for the finiteness law and for the digest.
+        self.row.clear();
+        self.model.row(event.next, &mut self.row);
         for inv in Invariant::GENERIC_STEP {
-            if let Err(detail) = check_generic(inv, self.model, t, event.prev, event.next) {
+            let checked = if inv == Invariant::AllValuesFinite {
+                row_is_finite(&self.row, t, event.next)
+            } else {
+                check_generic(inv, self.model, t, event.prev, event.next)
+            };
+            if let Err(detail) = checked {
                 tally.violate(inv, t, detail);
             }
         }
@@ -183,7 +199,7 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
         let n = self.model.n_members(event.next);
         tally.credit_zero_steps +=
             u64::from((0..n).any(|m| self.model.ledger(event.next, m).limit == 0.0));
-        tally.fingerprint = digest_row(self.model, tally.fingerprint, event.next, &mut self.row);
+        tally.fingerprint = digest_values(tally.fingerprint, &self.row);
         tally.drawn.push(event.drawn.payment);
         self.last = Some(event.next.clone());
         Ok(Flow::Continue)
