@@ -5,7 +5,7 @@
 use currents::draws::uniform01;
 use currents::harness::{
     Goal, HarnessConfig, Invariant, InvariantKind, Laws, ModelCell, NoLaws, ReplayInput, Tapes,
-    check_model, check_model_tape, check_model_tapes,
+    check_model, check_model_tape, check_model_tapes, replay_cell,
 };
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError,
@@ -238,10 +238,20 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     assert_eq!(within.kind, InvariantKind::Required);
     assert!(within.violated());
     let cx = within.counterexample.as_ref().unwrap();
+    let ReplayInput::Cell { cell, n_steps, .. } = &cx.input else {
+        panic!("expected a cell's run, got {cx:?}");
+    };
+    // The counterexample replays on its cell: the violation is at its last step.
+    let cells = cells();
+    let cell = cells.iter().find(|c| &c.label == cell).unwrap();
+    let again = replay_cell(cell, &rule, &SumLaw, &cx.input);
     assert!(
-        matches!(&cx.input, ReplayInput::Cell { cell, .. } if cell.starts_with("limit")),
-        "{cx:?}"
+        again
+            .iter()
+            .any(|f| f.invariant == Invariant::WithinCreditLimit && f.step == Some(*n_steps)),
+        "{again:?}"
     );
+    assert_eq!(cx.step, Some(*n_steps));
     for inv in [
         Invariant::StepIsDefined,
         Invariant::CreditNonNegative,

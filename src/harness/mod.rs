@@ -963,6 +963,66 @@ where
     replay::tally_findings(&tape_walk(tapes, case, policy, laws))
 }
 
+/// Re-runs a counterexample of [`check_model`] on its cell under the generic laws and
+/// `laws`: a [`ReplayInput::Cell`] walks the run again, a [`ReplayInput::CellRuns`]
+/// compares the runs' digests again (once more on one thread, then on its thread count).
+/// Any other input gives nothing here (V1's inputs replay with [`replay`]).
+pub fn replay_cell<M, P, B, L>(
+    cell: &ModelCell<M, B>,
+    policy: &P,
+    laws: &L,
+    input: &ReplayInput,
+) -> Vec<ReplayFinding>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    L: Laws<M>,
+{
+    match *input {
+        ReplayInput::Cell {
+            rng,
+            seed,
+            run,
+            n_steps,
+            ..
+        } => replay::tally_findings(&walk_seeded(
+            &cell.model,
+            policy,
+            &cell.behaviour,
+            laws,
+            rng,
+            seed,
+            run,
+            n_steps,
+        )),
+        ReplayInput::CellRuns {
+            rng,
+            seed,
+            n_runs,
+            n_steps,
+            threads,
+            ..
+        } => {
+            let digests = |t| {
+                run_digests(
+                    &cell.model,
+                    policy,
+                    &cell.behaviour,
+                    rng,
+                    seed,
+                    n_runs,
+                    n_steps,
+                    t,
+                )
+            };
+            let (a, b, c) = (digests(1), digests(1), digests(threads));
+            replay::runs_findings(&a, &b, &c, threads)
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn validate_cells<M, B>(
     cells: &[ModelCell<M, B>],
     config: &HarnessConfig,

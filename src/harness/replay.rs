@@ -55,7 +55,7 @@ pub enum ReplayInput {
     /// The credit rule at two inputs.
     Probe(Probe),
     /// One seeded run of a cell of a model's grid ([`super::check_model`]), for its first
-    /// `n_steps` steps.
+    /// `n_steps` steps ([`super::replay_cell`] replays it).
     Cell {
         /// The cell's label.
         cell: String,
@@ -177,7 +177,7 @@ impl Counterexample {
                 run,
                 n_steps,
             } => format!(
-                "{} on cell {cell}: --rng {rng} --seed {seed} --run {run} --steps {n_steps} (replay with check_model)",
+                "{} on cell {cell}: --rng {rng} --seed {seed} --run {run} --steps {n_steps} (replay with harness::replay_cell)",
                 self.invariant
             ),
             ReplayInput::CellRuns {
@@ -188,11 +188,11 @@ impl Counterexample {
                 n_steps,
                 threads,
             } => format!(
-                "{} on cell {cell}: --rng {rng} --seed {seed} --runs {n_runs} --steps {n_steps} --threads {threads} (replay with check_model)",
+                "{} on cell {cell}: --rng {rng} --seed {seed} --runs {n_runs} --steps {n_steps} --threads {threads} (replay with harness::replay_cell)",
                 self.invariant
             ),
             ReplayInput::Payments { case, payments } => format!(
-                "{} on {case}: payments {} (replay with check_model_tape)",
+                "{} on {case}: payments {} (replay with harness::check_model_tape)",
                 self.invariant,
                 payments.join(",")
             ),
