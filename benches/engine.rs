@@ -13,9 +13,12 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform01};
+use currents::model::Stepper;
 use currents::summary::{self, RunSummary};
+use currents::users::NotebookUser;
+use currents::v1::V1;
 use currents::{
-    Engine, ExactHistory, Params, RngKind, SimConfig, State, StreamingHistory, Trajectory, V1Rule,
+    Engine, ExactHistory, Params, RngKind, SimConfig, State, StreamingHistory, V1Rule,
     simulate_run_with, trajectory_csv,
 };
 use rand_core::Rng;
@@ -48,25 +51,32 @@ fn run_summary(config: &SimConfig, engine: Engine, run: u64) -> RunSummary {
 fn step(c: &mut Criterion) {
     let p = Params::default();
     let mut g = c.benchmark_group("step");
-    let mut warm_s =
-        Trajectory::with_history(p, V1Rule::default(), StreamingHistory::new(p.sum_volume()));
-    let mut warm_e = Trajectory::<V1Rule, ExactHistory>::new(p, V1Rule::default());
+    let (rule, user) = (V1Rule::default(), NotebookUser::from_params(&p));
+    let (model_s, model_e) = (V1::<StreamingHistory>::new(&p), V1::<ExactHistory>::new(&p));
+    let mut warm_s = Stepper::new(&model_s, &rule, &user, 366);
+    let mut warm_e = Stepper::new(&model_e, &rule, &user, 366);
     let mut rng = chacha_rng(0, 0, 1);
     for _ in 0..365 {
-        warm_s.advance(&mut rng).expect("step");
-        warm_e.advance(&mut rng.clone()).expect("step");
+        warm_s.step(&mut rng, &mut ()).expect("step");
+        warm_e.step(&mut rng.clone(), &mut ()).expect("step");
     }
     g.bench_function("streaming_chacha", |b| {
         b.iter_batched_ref(
             || (warm_s.clone(), rng.clone()),
-            |(t, r)| black_box(t.advance(r).expect("step").amount),
+            |(t, r)| {
+                t.step(r, &mut ()).expect("step");
+                black_box(t.state().balance)
+            },
             BatchSize::SmallInput,
         )
     });
     g.bench_function("exact_chacha", |b| {
         b.iter_batched_ref(
             || (warm_e.clone(), rng.clone()),
-            |(t, r)| black_box(t.advance(r).expect("step").amount),
+            |(t, r)| {
+                t.step(r, &mut ()).expect("step");
+                black_box(t.state().balance)
+            },
             BatchSize::SmallInput,
         )
     });

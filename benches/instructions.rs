@@ -5,56 +5,66 @@
 use std::hint::black_box;
 
 use currents::draws::{chacha_rng, randint01, uniform01};
+use currents::history::History;
+use currents::model::Stepper;
 use currents::summary::RunSummary;
+use currents::users::NotebookUser;
+use currents::v1::V1;
 use currents::{
-    Engine, ExactHistory, Params, RngKind, SimConfig, StreamingHistory, Trajectory, V1Rule,
-    simulate_run_with,
+    Engine, ExactHistory, Params, RngKind, SimConfig, StreamingHistory, V1Rule, simulate_run_with,
 };
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use rand_chacha::ChaCha8Rng;
 
-/// A streaming trajectory after 365 steps of the notebook's parameters, and its generator.
-fn warm_streaming() -> (Trajectory<V1Rule, StreamingHistory>, ChaCha8Rng) {
+/// A run of the notebook's model, rule and user on the history `H`.
+type Run<H> = Stepper<'static, V1<H>, V1Rule, NotebookUser>;
+
+/// A run on the history `H` after 365 steps of the notebook's parameters, and its
+/// generator. The model, rule and user are leaked so that the run can be handed to the
+/// benchmark by value (setup only; never measured).
+fn warm<H: History>() -> (Run<H>, ChaCha8Rng) {
     let p = Params::default();
-    let mut t =
-        Trajectory::with_history(p, V1Rule::default(), StreamingHistory::new(p.sum_volume()));
+    let model: &'static V1<H> = Box::leak(Box::new(V1::new(&p)));
+    let rule: &'static V1Rule = Box::leak(Box::new(V1Rule::default()));
+    let user: &'static NotebookUser = Box::leak(Box::new(NotebookUser::from_params(&p)));
+    let mut t = Stepper::new(model, rule, user, 366);
     let mut rng = chacha_rng(0, 0, 1);
     for _ in 0..365 {
-        t.advance(&mut rng).expect("step");
+        t.step(&mut rng, &mut ()).expect("step");
     }
     (t, rng)
 }
 
-/// An exact trajectory after 365 steps of the notebook's parameters, and its generator.
-fn warm_exact() -> (Trajectory<V1Rule, ExactHistory>, ChaCha8Rng) {
-    let mut t = Trajectory::<V1Rule, ExactHistory>::new(Params::default(), V1Rule::default());
-    let mut rng = chacha_rng(0, 0, 1);
-    for _ in 0..365 {
-        t.advance(&mut rng).expect("step");
-    }
-    (t, rng)
+/// A streaming run after 365 steps of the notebook's parameters, and its generator.
+fn warm_streaming() -> (Run<StreamingHistory>, ChaCha8Rng) {
+    warm()
+}
+
+/// An exact run after 365 steps of the notebook's parameters, and its generator.
+fn warm_exact() -> (Run<ExactHistory>, ChaCha8Rng) {
+    warm()
 }
 
 // One step (draws included) of the streaming engine, at t = 366.
-// The trajectory is returned so that dropping it happens in `teardown`, unmeasured.
+// The run is returned so that dropping it happens in `teardown`, unmeasured.
 #[library_benchmark]
 #[bench::t366(setup = warm_streaming, teardown = drop)]
 fn step_streaming(
-    input: (Trajectory<V1Rule, StreamingHistory>, ChaCha8Rng),
-) -> (Trajectory<V1Rule, StreamingHistory>, ChaCha8Rng) {
+    input: (Run<StreamingHistory>, ChaCha8Rng),
+) -> (Run<StreamingHistory>, ChaCha8Rng) {
     let (mut t, mut rng) = input;
-    black_box(t.advance(&mut rng).expect("step").amount);
+    t.step(&mut rng, &mut ()).expect("step");
+    black_box(t.state().balance);
     (t, rng)
 }
 
 // One step (draws included) of the exact engine, at t = 366.
 #[library_benchmark]
 #[bench::t366(setup = warm_exact, teardown = drop)]
-fn step_exact(
-    input: (Trajectory<V1Rule, ExactHistory>, ChaCha8Rng),
-) -> (Trajectory<V1Rule, ExactHistory>, ChaCha8Rng) {
+fn step_exact(input: (Run<ExactHistory>, ChaCha8Rng)) -> (Run<ExactHistory>, ChaCha8Rng) {
     let (mut t, mut rng) = input;
-    black_box(t.advance(&mut rng).expect("step").amount);
+    t.step(&mut rng, &mut ()).expect("step");
+    black_box(t.state().balance);
     (t, rng)
 }
 

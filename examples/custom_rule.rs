@@ -3,9 +3,13 @@
 //! `cargo run --release --example custom_rule` prints the report; `cargo test` runs the
 //! same check as a test (this example is built with `test = true`).
 
-use currents::credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, CreditRule};
-use currents::harness::{HarnessConfig, HarnessReport, Invariant, InvariantKind, check_rule};
+use currents::History;
+#[cfg(test)]
+use currents::harness::Invariant;
+use currents::harness::{HarnessConfig, HarnessReport, check_rule};
+use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::round_half_even;
+use currents::v1::V1;
 
 /// A linear rule: after a warm-up, credit is the average send volume scaled by
 /// `1 − |s|` (never below 0), where `s = avgUserBalance / avgSendVolume`. Unlike V1 it
@@ -15,50 +19,47 @@ struct LinearRule {
     warmup: u64,
 }
 
-impl CreditRule for LinearRule {
-    fn credit(&self, i: &CreditInput) -> Result<CreditOutcome, CreditError> {
-        if !(i.balance_mean_prev.is_finite() && i.send_volume_mean_prev.is_finite()) {
+/// A credit policy for the V1 model (any history): it reads the previous state's means.
+impl<H: History> CreditPolicy<V1<H>> for LinearRule {
+    type Memory = ();
+
+    fn limit(&self, cx: &Cx<'_, V1<H>>, _: &mut ()) -> Result<Limit, CreditError> {
+        let p = cx.prev;
+        if !(p.balance_mean.is_finite() && p.send_volume_mean.is_finite()) {
             return Err(CreditError::NonFinite {
                 field: "avgUserBalance or avgSendVolume",
-                value: i.balance_mean_prev,
+                value: p.balance_mean,
             });
         }
-        if i.n_transactions_prev < self.warmup {
-            return Ok(CreditOutcome {
-                credit: i.credit_prev,
-                branch: CreditBranch::WarmUp,
+        if p.n_transactions < self.warmup {
+            return Ok(Limit {
+                value: p.credit as f64,
+                branch: "warm-up",
             });
         }
-        if i.send_volume_mean_prev == 0.0 {
-            return Ok(CreditOutcome {
-                credit: 0,
-                branch: CreditBranch::ZeroSendVolume,
+        if p.send_volume_mean == 0.0 {
+            return Ok(Limit {
+                value: 0.0,
+                branch: "zero-send-volume",
             });
         }
-        let s = i.balance_mean_prev / i.send_volume_mean_prev;
-        let x = (1.0 - s.abs()).max(0.0) * i.send_volume_mean_prev;
+        let s = p.balance_mean / p.send_volume_mean;
+        let x = (1.0 - s.abs()).max(0.0) * p.send_volume_mean;
         let credit = round_half_even(x).ok_or(CreditError::OutOfRange(x))?;
-        Ok(CreditOutcome {
-            credit,
-            branch: CreditBranch::Quadratic,
+        Ok(Limit {
+            value: credit as f64,
+            branch: "linear",
         })
     }
 
-    /// The engine lets users overspend whatever the rule says, so the limit is observed.
-    fn invariant_kind(&self, invariant: Invariant) -> InvariantKind {
-        match invariant {
-            Invariant::WithinCreditLimit => InvariantKind::Observed,
-            other => other.default_kind(),
-        }
+    /// This rule has no window branch and no negative-result fallback.
+    fn branches(&self) -> &'static [&'static str] {
+        &["warm-up", "linear", "zero-send-volume"]
     }
 
-    /// This rule has no window branch and no negative-result fallback.
-    fn reachable_branches(&self) -> &'static [CreditBranch] {
-        &[
-            CreditBranch::WarmUp,
-            CreditBranch::Quadratic,
-            CreditBranch::ZeroSendVolume,
-        ]
+    /// The model lets users overspend whatever the rule says, so the limit is observed.
+    fn observed_invariants(&self) -> &'static [&'static str] {
+        &["within_credit_limit"]
     }
 }
 

@@ -674,7 +674,7 @@ pub struct CompareReport {
     pub invariants: Vec<InvariantDiff>,
     /// One row per run.
     pub runs: Vec<RunDivergence>,
-    /// When both sides are `currents-v1` (a [`crate::CreditRule`]), the harness catalog's
+    /// When both sides are `currents-v1` (a [`crate::V1Rule`]), the harness catalog's
     /// status on each side ([`harness_diff`]); `None` otherwise.
     pub harness: Option<Vec<HarnessDiff>>,
 }
@@ -713,7 +713,7 @@ fn v1_of(side: &Side) -> Option<V1Rule> {
 }
 
 /// Runs the harness catalog on both sides when both are `currents-v1` with no spending
-/// restriction (the harness drives a [`crate::CreditRule`] through the V1 core, which holds
+/// restriction (the harness drives a [`crate::V1Rule`] through the V1 model, which holds
 /// no one to the limit): 3 runs × 200 steps on each side's model parameters with the
 /// comparison's seed and generator, 64 generated tapes. `None` for any other pair.
 pub fn harness_diff(

@@ -4,7 +4,6 @@
 //! sees a generator, a clock or the state being built. [`V1Rule`] is the notebook's rule,
 //! with its constants as fields so that they can be varied.
 
-use crate::harness::{Invariant, InvariantKind};
 use crate::numeric::{ROUND_DIGITS_MAX, numpy_round, py_square, round_half_even};
 use crate::params::Params;
 use crate::state::State;
@@ -101,26 +100,6 @@ pub struct CreditOutcome {
     pub branch: CreditBranch,
 }
 
-/// A credit rule: a pure function from the previous state's summary to the new limit.
-pub trait CreditRule {
-    /// Computes the new credit limit. Must return a non-negative credit or an error, and
-    /// must not panic on any input.
-    fn credit(&self, input: &CreditInput) -> Result<CreditOutcome, CreditError>;
-
-    /// Whether `invariant` is *required* of this rule (a violation fails the harness) or
-    /// only *observed* (a violation is reported as a finding). Defaults to
-    /// [`Invariant::default_kind`]; a rule overrides it to declare its known departures.
-    fn invariant_kind(&self, invariant: Invariant) -> InvariantKind {
-        invariant.default_kind()
-    }
-
-    /// The branches this rule can take, which the harness's reachability goals expect to
-    /// see at least once across a suite. Defaults to every [`CreditBranch`].
-    fn reachable_branches(&self) -> &'static [CreditBranch] {
-        &CreditBranch::ALL
-    }
-}
-
 /// The notebook's rule (V1), its constants as fields.
 ///
 /// After `warmup` steps and once `n ≥ sumVolume`, with `s = avgUserBalance / avgSendVolume`:
@@ -145,23 +124,6 @@ impl Default for V1Rule {
             intercept: 1.0,
             warmup: 7,
             round_digits: 2,
-        }
-    }
-}
-
-impl CreditRule for V1Rule {
-    fn credit(&self, input: &CreditInput) -> Result<CreditOutcome, CreditError> {
-        credit_v1(self, input)
-    }
-
-    /// V1's known departures (MODEL.md) are findings, not failures: users are not held to
-    /// the limit, and the credit is not monotone in the imbalance near |s| = 1/√3.
-    fn invariant_kind(&self, invariant: Invariant) -> InvariantKind {
-        match invariant {
-            Invariant::WithinCreditLimit | Invariant::CreditMonotoneInImbalance => {
-                InvariantKind::Observed
-            }
-            other => other.default_kind(),
         }
     }
 }

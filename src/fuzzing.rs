@@ -12,17 +12,22 @@
 
 use std::fmt;
 
+use rand_core::Rng;
+
 use crate::config::{ConfigError, DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, SimulateSettings};
-use crate::credit::{CreditBranch, CreditError, CreditInput, CreditRule, V1Rule, credit_v1};
+use crate::credit::{CreditBranch, CreditError, CreditInput, V1Rule, credit_v1};
 use crate::draws::chacha_rng;
 use crate::history::HistoryView;
 use crate::history::{ExactHistory, History};
-use crate::model::StepError;
+use crate::model::{
+    Behaviour, CreditPolicy, Cx, Draw, Flow, Limit, Model, Observer, RunError, StepError, StepEvent,
+};
 use crate::numeric::{numpy_mean, py_round, round_half_even};
 use crate::params::{Params, RngKind, STEPS_MAX};
 use crate::state::State;
 use crate::trajectory_csv::{Row, read_rows, write_header, write_row};
-use crate::v1::legacy::{draw_amount, step};
+use crate::users::NotebookUser;
+use crate::v1::V1;
 
 /// A law that did not hold on some input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +129,7 @@ pub fn check_rounding(x: f64, digits: u32) -> Result<(), Violation> {
 pub fn check_credit_formula(rule: &V1Rule, input: &CreditInput) -> Result<(), Violation> {
     let got = credit_v1(rule, input);
     // Compared through Debug so that two NaN payloads in an error count as the same.
-    let again = rule.credit(input);
+    let again = credit_v1(rule, input);
     ensure(
         format!("{got:?}") == format!("{again:?}"),
         "credit_rule_is_a_function",
@@ -226,46 +231,55 @@ fn reference_view(h: &[State], k: u64) -> HistoryView {
     }
 }
 
-/// A run from genesis under validated `params`, driven by a tape of draws (from the ChaCha
-/// stream `seed`) and given amounts within [`amount_bound`].
-///
-/// Laws, at every step: a draw stays within [`amount_bound`]; the step succeeds (the core
-/// never fails on validated input); the state follows MODEL.md exactly — the count goes up
-/// by one, capacity is the previous balance plus credit rounded, the credit is the V1 rule
-/// on the previous state and ≥ 0, the balance is the previous balance plus the unrounded
-/// amount, the transaction is the amount rounded, and the send volume and both means equal
-/// a from-scratch recomputation over the whole history, bit for bit; every float stays
-/// finite and the balance stays within `t · amount_bound` (up to float rounding of the
-/// sum; so below 2^53).
-pub fn check_step_tape(params: &Params, seed: u64, tape: &[TapeEntry]) -> Result<(), Violation> {
-    let rule = V1Rule::default();
-    let bound = amount_bound(params);
-    let mut rng = chacha_rng(seed, 0, 1);
-    let mut states = vec![State::genesis(params)];
-    let mut history = ExactHistory::default();
-    history.push(&states[0]);
-    for (idx, entry) in tape.iter().take(TAPE_LEN_MAX).enumerate() {
-        let t = idx as u64 + 1;
-        let prev = *states.last().expect("genesis is always there");
-        let amount = match *entry {
-            TapeEntry::Draw => {
-                let d = draw_amount(&mut rng, params, prev.capacity).amount;
-                ensure(
-                    d.is_finite() && d.abs() <= bound,
-                    "drawn_amount_is_within_bound",
-                    || format!("step {t}: drew {d:e}, bound {bound:e} ({params:?})"),
-                )?;
-                d
-            }
-            TapeEntry::Amount(a) => a,
-        };
-        let view = history.view(params.sum_volume());
-        let next = step(&prev, &view, params, &rule, amount).map_err(|e| Violation {
-            law: "step_never_fails_on_validated_input",
-            detail: format!("step {t}, amount {amount:e}, {params:?}: {e}"),
-        })?;
-        let reference = reference_view(&states, params.sum_volume());
-        let credit = credit_v1(&rule, &CreditInput::from_prev(&prev, params))
+/// A fuzz tape as a behaviour: a [`TapeEntry::Draw`] draws as the notebook's user does,
+/// an amount is paid as given; past the end it pays 0.
+struct FuzzTape<'a> {
+    user: NotebookUser,
+    entries: &'a [TapeEntry],
+}
+
+impl<H: History> Behaviour<V1<H>> for FuzzTape<'_> {
+    type Memory = ();
+
+    fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, V1<H>>, rng: &mut R, m: &mut ()) -> Draw<f64> {
+        match self
+            .entries
+            .get(usize::try_from(cx.t - 1).unwrap_or(usize::MAX))
+        {
+            Some(TapeEntry::Draw) => Behaviour::<V1<H>>::draw(&self.user, cx, rng, m),
+            Some(&TapeEntry::Amount(a)) => Draw::plain(a),
+            None => Draw::plain(0.0),
+        }
+    }
+}
+
+/// The observer of [`check_step_tape`]: every step against MODEL.md, recomputed from
+/// scratch from every state so far.
+struct StepLaws<'a> {
+    params: &'a Params,
+    rule: V1Rule,
+    bound: f64,
+    states: Vec<State>,
+}
+
+impl<H: History> Observer<V1<H>> for StepLaws<'_> {
+    type Error = Violation;
+
+    fn genesis(&mut self, state: &State) -> Result<(), Violation> {
+        self.states.push(*state);
+        Ok(())
+    }
+
+    fn step(&mut self, e: &StepEvent<'_, V1<H>>) -> Result<Flow, Violation> {
+        let (t, params, bound) = (e.t, self.params, self.bound);
+        let (prev, next, amount) = (*e.prev, *e.next, e.applied);
+        ensure(
+            amount.is_finite() && amount.abs() <= bound,
+            "drawn_amount_is_within_bound",
+            || format!("step {t}: drew {amount:e}, bound {bound:e} ({params:?})"),
+        )?;
+        let reference = reference_view(&self.states, params.sum_volume());
+        let credit = credit_v1(&self.rule, &CreditInput::from_prev(&prev, params))
             .map(|o| o.credit)
             .map_err(|e| Violation {
                 law: "credit_never_fails_on_a_reached_state",
@@ -311,18 +325,88 @@ pub fn check_step_tape(params: &Params, seed: u64, tape: &[TapeEntry]) -> Result
             "state_stays_finite_and_bounded",
             || format!("step {t}: {next:?}"),
         )?;
-        history.push(&next);
-        states.push(next);
+        self.states.push(next);
+        Ok(Flow::Continue)
     }
-    Ok(())
 }
 
-/// One step from an arbitrary state and history summary, with any amount (NaN, ±∞, huge).
+/// A run from genesis under validated `params`, driven by a tape of draws (from the ChaCha
+/// stream `seed`) and given amounts within [`amount_bound`], on the one run loop
+/// ([`crate::model::run`]) with the V1 model, the V1 rule and the notebook's user.
 ///
-/// Laws: the step never panics; it fails exactly when a value it must store as an integer
-/// cannot be (capacity first, then the credit rule's error, then the transaction), and
-/// says which; when it succeeds, the new state is the previous one moved by the model's
-/// formulas, with the history summary copied in.
+/// Laws, at every step: a draw stays within [`amount_bound`]; the step succeeds (the core
+/// never fails on validated input; a failure of the rule is
+/// `credit_never_fails_on_a_reached_state`); the state follows MODEL.md exactly — the
+/// count goes up by one, capacity is the previous balance plus credit rounded, the credit
+/// is the V1 rule on the previous state and ≥ 0, the balance is the previous balance plus
+/// the unrounded amount, the transaction is the amount rounded, and the send volume and
+/// both means equal a from-scratch recomputation over the whole history, bit for bit;
+/// every float stays finite and the balance stays within `t · amount_bound` (up to float
+/// rounding of the sum; so below 2^53).
+pub fn check_step_tape(params: &Params, seed: u64, tape: &[TapeEntry]) -> Result<(), Violation> {
+    let rule = V1Rule::default();
+    let entries = &tape[..tape.len().min(TAPE_LEN_MAX)];
+    let model = V1::<ExactHistory>::new(params);
+    let behaviour = FuzzTape {
+        user: NotebookUser::from_params(params),
+        entries,
+    };
+    let mut laws = StepLaws {
+        params,
+        rule,
+        bound: amount_bound(params),
+        states: Vec::with_capacity(entries.len() + 1),
+    };
+    let mut rng = chacha_rng(seed, 0, 1);
+    let n_steps = entries.len() as u64;
+    match crate::model::run(&model, &rule, &behaviour, &mut rng, n_steps, &mut laws) {
+        Ok(()) => Ok(()),
+        Err(RunError::Observe(v)) => Err(v),
+        Err(RunError::Step {
+            timestep,
+            source: StepError::Credit(e),
+        }) => Err(Violation {
+            law: "credit_never_fails_on_a_reached_state",
+            detail: format!("step {timestep}: {e}"),
+        }),
+        Err(RunError::Step { timestep, source }) => Err(Violation {
+            law: "step_never_fails_on_validated_input",
+            detail: format!("step {timestep}, {params:?}: {source}"),
+        }),
+    }
+}
+
+/// A history whose summary is a given [`HistoryView`], whatever is pushed: one step from an
+/// arbitrary summary.
+#[derive(Debug, Clone, Copy)]
+struct GivenView(HistoryView);
+
+impl History for GivenView {
+    fn for_run(_: u64, _: u64) -> Self {
+        GivenView(HistoryView {
+            balance_mean: 0.0,
+            send_volume_mean: 0.0,
+            send_volume_window: 0,
+        })
+    }
+    fn push(&mut self, _: &State) {}
+    fn view(&self, _: u64) -> HistoryView {
+        self.0
+    }
+    fn len(&self) -> usize {
+        1
+    }
+}
+
+/// One step of the V1 model from an arbitrary state and history summary, with any amount
+/// (NaN, ±∞, huge): the V1 rule sets the limit from `prev`, then [`Model::step`] applies
+/// the amount under it.
+///
+/// Laws: the step never panics; it fails exactly when the rule fails or a value it must
+/// store as an integer cannot be, in the order the step computes them (the rule's error,
+/// then the credit, then the capacity, then the transaction), and says which; when it
+/// succeeds, the new state is the previous one moved by the model's formulas, with the
+/// history summary copied in and the rule's credit stored as an integer.
 pub fn check_step_any(
     prev: &State,
     view: &HistoryView,
@@ -330,15 +414,28 @@ pub fn check_step_any(
     amount: f64,
 ) -> Result<(), Violation> {
     let rule = V1Rule::default();
-    let got = step(prev, view, params, &rule, amount);
+    let model = V1::<GivenView>::new(params);
+    let history = GivenView(*view);
+    let cx = Cx {
+        model: &model,
+        t: prev.n_transactions.saturating_add(1),
+        prev,
+        history: &history,
+    };
+    let got = CreditPolicy::<V1<GivenView>>::limit(&rule, &cx, &mut ())
+        .map_err(StepError::from)
+        .and_then(|limit: Limit| model.step(prev, &history, &limit, amount));
     let what = || format!("{prev:?}, {view:?}, amount {amount:e} gave {got:?}");
     let capacity = round_half_even(prev.balance + prev.credit as f64);
     let credit = credit_v1(&rule, &CreditInput::from_prev(prev, params));
+    let stored = credit.map(|o| round_half_even(o.credit as f64));
     let transaction = round_half_even(amount);
-    let expected_err = if capacity.is_none() {
-        Some("userCapacity")
-    } else if credit.is_err() {
+    let expected_err = if credit.is_err() {
         Some("credit")
+    } else if stored == Ok(None) {
+        Some("userCredit")
+    } else if capacity.is_none() {
+        Some("userCapacity")
     } else if transaction.is_none() {
         Some("transaction")
     } else {
@@ -360,7 +457,7 @@ pub fn check_step_any(
                 && same_f64(next.balance_mean, view.balance_mean)
                 && same_f64(next.send_volume_mean, view.send_volume_mean)
                 && next.n_transactions == prev.n_transactions.saturating_add(1)
-                && Ok(next.credit) == credit.map(|o| o.credit)
+                && Ok(Some(next.credit)) == stored
                 && next.credit >= 0
                 && Some(next.capacity) == capacity
                 && next.send_volume == view.send_volume_window

@@ -2,9 +2,9 @@
 //!
 //! The core reproduces the CURRENTS credit model V1 (a cadCAD notebook) bit for bit: given
 //! numpy's seeds it produces the same numbers as cadCAD. It is plain functions over plain
-//! data — [`model::step`] takes the previous state, a summary of the history, the
-//! parameters, a credit rule and a transaction amount, and returns the next state — with
-//! every random draw taken from a generator passed in explicitly.
+//! data — [`model::run`], the one run loop, drives a model, a credit policy and a user
+//! behaviour step by step and hands every state to an observer — with every random draw
+//! taken from a generator passed in explicitly.
 //!
 //! ```
 //! use currents::{Params, RngKind, SimConfig, simulate_run};
@@ -40,13 +40,12 @@ mod toml_value;
 pub mod trajectory_csv;
 pub mod v1;
 
-pub use credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, CreditRule, V1Rule};
+pub use credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, V1Rule};
 pub use history::{ExactHistory, History, HistoryView, StreamingHistory};
 pub use model::{RunError, StepError};
 pub use params::{ParamError, Params, RngKind, SimConfig};
 pub use sim::{Engine, run_seeded, simulate_run, simulate_run_with};
 pub use state::State;
-pub use v1::legacy::{AmountDraw, Trajectory, draw_amount, step};
 pub mod compare;
 pub mod findings;
 pub mod metrics;

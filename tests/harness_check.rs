@@ -5,12 +5,14 @@
 use std::process::{Command, Output};
 
 use currents::HistoryView;
-use currents::credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, CreditRule};
 use currents::harness::{
-    Goal, HarnessConfig, Invariant, InvariantKind, ReplayInput, TxPath, check_rule,
-    check_rule_with, replay,
+    Goal, HarnessConfig, Invariant, InvariantKind, ReplayInput, check_rule, check_rule_with, replay,
 };
+use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::pairwise_sum;
+use currents::registry::builtin_v1;
+use currents::rules::V1_RULES;
+use currents::v1::V1;
 use currents::{ExactHistory, History, RngKind, State, V1Rule};
 
 fn small() -> HarnessConfig {
@@ -23,23 +25,26 @@ fn small() -> HarnessConfig {
 }
 
 /// A deliberately broken rule: after the warm-up the credit drops by 100 a step, through 0.
-#[derive(Clone)]
 struct Decaying;
 
-impl CreditRule for Decaying {
-    fn credit(&self, i: &CreditInput) -> Result<CreditOutcome, CreditError> {
-        let branch = if i.n_transactions_prev < 7 {
-            return Ok(CreditOutcome {
-                credit: i.credit_prev,
-                branch: CreditBranch::WarmUp,
-            });
+impl<H: History> CreditPolicy<V1<H>> for Decaying {
+    type Memory = ();
+    fn limit(&self, cx: &Cx<'_, V1<H>>, _: &mut ()) -> Result<Limit, CreditError> {
+        let credit = cx.prev.credit as f64;
+        Ok(if cx.prev.n_transactions < 7 {
+            Limit {
+                value: credit,
+                branch: "warm-up",
+            }
         } else {
-            CreditBranch::Quadratic
-        };
-        Ok(CreditOutcome {
-            credit: i.credit_prev - 100,
-            branch,
+            Limit {
+                value: credit - 100.0,
+                branch: "decay",
+            }
         })
+    }
+    fn branches(&self) -> &'static [&'static str] {
+        &["warm-up", "decay"]
     }
 }
 
@@ -86,6 +91,10 @@ fn broken_rule_fails_with_a_shrunk_tape_that_replays() {
     }
     let again = replay::<_, ExactHistory>(&Decaying, &cx.input, 0.0);
     assert!(
+        cx.detail.starts_with("credit(10) = -50 < 0 (decay branch"),
+        "{cx:?}"
+    );
+    assert!(
         again
             .iter()
             .any(|f| f.invariant == Invariant::CreditNonNegative && f.step == Some(10)),
@@ -108,10 +117,7 @@ fn a_goal_never_reached_fails_the_suite() {
     let unreached: Vec<Goal> = report.unreached_goals().map(|g| g.goal).collect();
     assert_eq!(
         unreached,
-        [
-            Goal::Branch(CreditBranch::ZeroSendVolume),
-            Goal::Path(TxPath::Integrity)
-        ]
+        [Goal::Branch("zero-send-volume"), Goal::Path("integrity")]
     );
     assert!(!report.passed());
     assert!(
@@ -284,7 +290,7 @@ fn bad_input_exits_2_with_one_line_naming_the_field() {
         (&["check", "--format", "xml"], "table or json"),
         (
             &["check", "--policy", "v9"],
-            "currents-v1, v1-strict, v1-no-fallback",
+            "currents-v1, static, fixed-band, turnover, credit-period, v1-strict, v1-no-fallback",
         ),
         (&["replay", "--tape=1,abc"], "`tape`"),
         (&["replay", "--tape=1e9"], "`tape`"),
@@ -301,4 +307,54 @@ fn bad_input_exits_2_with_one_line_naming_the_field() {
         assert!(err.contains(needle), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+}
+
+/// Every rule of the built-in registry gets a report from the harness (small runs, no
+/// tapes): V1's rule passes, the deliberately broken one fails, and only V1's rules are
+/// probed as rules of the imbalance.
+#[test]
+fn every_builtin_rule_is_checked() {
+    let mut names = Vec::new();
+    for entry in builtin_v1().rules() {
+        let config = HarnessConfig {
+            policy: entry.name.to_owned(),
+            n_runs: 2,
+            n_steps: 100,
+            tape_cases: 64,
+            tape_len_max: 60,
+            threads: vec![2],
+            probe_rule: V1_RULES.contains(&entry.name),
+            ..HarnessConfig::default()
+        };
+        let report = check_rule(&entry.build_default(), &config).unwrap();
+        assert_eq!(report.policy, entry.name);
+        assert_eq!(report.cells.len(), 10, "{}", entry.name);
+        assert!(report.cells.iter().all(|c| c.steps > 0), "{}", entry.name);
+        assert_eq!(
+            report.get(Invariant::CreditMonotoneInImbalance).is_some(),
+            V1_RULES.contains(&entry.name),
+            "{}",
+            entry.name
+        );
+        // Every branch the rule declares is a goal.
+        let branch_goals = report
+            .goals
+            .iter()
+            .filter(|g| matches!(g.goal, Goal::Branch(_)))
+            .count();
+        assert_eq!(
+            branch_goals,
+            currents::model::CreditPolicy::<V1>::branches(&entry.build_default()).len()
+        );
+        match entry.name {
+            "currents-v1" => assert!(report.passed(), "{}", report.to_table()),
+            "v1-no-fallback" => {
+                assert!(!report.passed());
+                assert!(report.invariant(Invariant::CreditNonNegative).violated());
+            }
+            _ => {}
+        }
+        names.push(entry.name);
+    }
+    assert_eq!(names.len(), 7, "{names:?}");
 }

@@ -11,10 +11,11 @@ mod common;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use currents::Params;
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform, uniform01};
 use currents::harness::amount_abs_max;
 use currents::numeric::{pairwise_sum, py_round, py_square, round_half_even};
-use currents::{Params, draw_amount};
+use currents::users::NotebookUser;
 use quickcheck::{Arbitrary, Gen, QuickCheck, Testable};
 
 /// The one helper every property goes through: `cases()` passing cases, fixed seed.
@@ -263,18 +264,21 @@ fn params_from(i: i16, a: u32, k: u16, c: u16) -> Params {
 }
 
 #[test]
-fn draw_amount_is_bounded_and_ordinary_draws_lie_in_half_to_one_and_a_half_avg() {
+fn notebook_draw_is_bounded_and_ordinary_draws_lie_in_half_to_one_and_a_half_avg() {
     fn prop(seed: u64, i: i16, a: u32, k: u16, c: u16, capacity: i32) -> bool {
         let params = params_from(i, a, k, c);
         let bound = amount_abs_max(&params);
         let avg = params.avg_amount();
         let mut r = chacha_rng(seed, 0, 1);
+        let user = NotebookUser::from_params(&params);
         (0..32).all(|_| {
-            let d = draw_amount(&mut r, &params, i64::from(capacity));
-            let plain = !d.path.large && !d.path.integrity;
-            d.amount.abs() <= bound
-                && (!plain || (0.5 * avg <= d.amount.abs() && d.amount.abs() <= 1.5 * avg))
-                && (!d.path.large || d.path.integrity || d.amount < capacity as f64)
+            let d = user.draw_at(&mut r, 1, i64::from(capacity));
+            let (large, integrity) = (d.paths & 3 != 0, d.paths & 4 != 0);
+            let amount = d.payment;
+            let plain = !large && !integrity;
+            amount.abs() <= bound
+                && (!plain || (0.5 * avg <= amount.abs() && amount.abs() <= 1.5 * avg))
+                && (!large || integrity || amount < capacity as f64)
         })
     }
     check(prop as fn(u64, i16, u32, u16, u16, i32) -> bool);

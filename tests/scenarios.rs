@@ -14,13 +14,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use currents::history::ExactHistory;
+use currents::model::Stepper;
 use currents::report::{
     ReportDifference, TABLE_COLUMNS, first_difference, first_number_difference, render,
     tabled_states,
 };
 use currents::scenario::{RuleSpec, Scenario};
 use currents::trajectory_csv::read_rows;
-use currents::{State, Trajectory, V1Rule, draws};
+use currents::users::NotebookUser;
+use currents::v1::V1;
+use currents::{State, V1Rule, draws};
 
 /// The name of the generator value-stability snapshot (`tests/value_stability.rs`).
 const GENERATORS_SNAPSHOT: &str = "generators.snap";
@@ -336,11 +339,14 @@ fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u6
     for run in 1..=s.config.n_runs() {
         let seed = u32::try_from(s.config.seed() + run - 1).unwrap();
         let (mut ra, mut rb) = (draws::numpy_rng(seed), draws::numpy_rng(seed));
-        let mut ta = Trajectory::<V1Rule, ExactHistory>::new(*s.config.params(), a);
-        let mut tb = Trajectory::<V1Rule, ExactHistory>::new(*s.config.params(), b);
+        let params = s.config.params();
+        let model = V1::<ExactHistory>::new(params);
+        let user = NotebookUser::from_params(params);
+        let mut ta = Stepper::new(&model, &a, &user, s.config.n_steps());
+        let mut tb = Stepper::new(&model, &b, &user, s.config.n_steps());
         for t in 1..=s.config.n_steps() {
-            ta.advance(&mut ra).unwrap();
-            tb.advance(&mut rb).unwrap();
+            ta.step(&mut ra, &mut ()).unwrap();
+            tb.step(&mut rb, &mut ()).unwrap();
             let (ca, cb) = (columns(ta.state()), columns(tb.state()));
             if let Some(j) = (0..ca.len()).find(|&j| ca[j] != cb[j]) {
                 return Some((run, t, TABLE_COLUMNS[j + 1].0));

@@ -26,8 +26,11 @@
 
 use currents::credit::{CreditInput, V1Rule};
 use currents::draws::{chacha_rng, numpy_rng};
+use currents::model::Stepper;
 use currents::numeric::{py_round, py_square};
-use currents::{ExactHistory, Params, State, StreamingHistory, Trajectory};
+use currents::users::NotebookUser;
+use currents::v1::V1;
+use currents::{ExactHistory, Params, State, StreamingHistory};
 use proptest::prelude::*;
 use rand_core::Rng;
 
@@ -77,16 +80,20 @@ fn is_credit_factor_tie(prev_exact: &State, prev_stream: &State) -> bool {
 #[track_caller]
 fn check_until_tie<R: Rng + Clone>(params: Params, rng: R, n_steps: u64) -> Outcome {
     let rule = V1Rule::default();
-    let mut exact = Trajectory::<V1Rule, ExactHistory>::new(params, rule);
-    let mut stream =
-        Trajectory::with_history(params, rule, StreamingHistory::new(params.sum_volume()));
+    let user = NotebookUser::from_params(&params);
+    let (model_e, model_s) = (
+        V1::<ExactHistory>::new(&params),
+        V1::<StreamingHistory>::new(&params),
+    );
+    let mut exact = Stepper::new(&model_e, &rule, &user, n_steps);
+    let mut stream = Stepper::new(&model_s, &rule, &user, n_steps);
     let (mut rng_e, mut rng_s) = (rng.clone(), rng);
     let mut abs_balance_sum = 0.0f64; // Σ|userBalance| over the history (genesis is 0)
     for t in 1..=n_steps {
         let (prev_e, prev_s) = (*exact.state(), *stream.state());
         abs_balance_sum += prev_e.balance.abs();
-        exact.advance(&mut rng_e).expect("exact step");
-        stream.advance(&mut rng_s).expect("streaming step");
+        exact.step(&mut rng_e, &mut ()).expect("exact step");
+        stream.step(&mut rng_s, &mut ()).expect("streaming step");
         let (e, s) = (exact.state(), stream.state());
         let ints_e = (
             e.n_transactions,

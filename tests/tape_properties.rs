@@ -11,7 +11,9 @@ use currents::harness::{
     Invariant, InvariantKind, ReplayInput, TapeCase, check_tape, params_strategy, replay,
     tape_case_strategy,
 };
-use currents::{CreditRule, ExactHistory, RngKind, V1Rule};
+use currents::model::CreditPolicy;
+use currents::v1::V1;
+use currents::{ExactHistory, RngKind, V1Rule};
 use proptest::prelude::*;
 
 const REGRESSIONS: &str = "proptest-regressions/tape_properties.txt";
@@ -19,7 +21,10 @@ const REGRESSIONS: &str = "proptest-regressions/tape_properties.txt";
 /// The one helper every tape property goes through: `invariant` holds on `case` under V1.
 fn check_tape_law(invariant: Invariant, case: &TapeCase) -> Result<(), TestCaseError> {
     let rule = V1Rule::default();
-    assert_eq!(rule.invariant_kind(invariant), InvariantKind::Required);
+    assert_eq!(
+        invariant.kind_under(CreditPolicy::<V1>::observed_invariants(&rule)),
+        InvariantKind::Required
+    );
     let findings = check_tape::<_, ExactHistory>(&rule, case, 0.0);
     match findings.iter().find(|f| f.invariant == invariant) {
         Some(f) => Err(TestCaseError::fail(format!(
@@ -46,7 +51,8 @@ fn check_seeded(
         n_steps: 80,
     };
     for f in replay::<_, ExactHistory>(&rule, &input, 0.0) {
-        if rule.invariant_kind(f.invariant) == InvariantKind::Required {
+        let observed = CreditPolicy::<V1>::observed_invariants(&rule);
+        if f.invariant.kind_under(observed) == InvariantKind::Required {
             return Err(TestCaseError::fail(format!(
                 "{} at step {:?}: {}",
                 f.invariant, f.step, f.detail

@@ -13,8 +13,10 @@ use currents::harness::{
     HarnessConfig, Invariant, Probe, ReplayInput, TapeCase, check_rule, check_tape, replay,
     tape_case_strategy,
 };
+use currents::model::CreditPolicy;
 use currents::trajectory_csv::read_rows;
-use currents::{CreditRule, ExactHistory, Params, RngKind, V1Rule};
+use currents::v1::V1;
+use currents::{ExactHistory, Params, RngKind, V1Rule};
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
@@ -155,7 +157,7 @@ fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
         "{case:?}: {amount}"
     );
     assert!(
-        rule.invariant_kind(Invariant::WithinCreditLimit)
+        Invariant::WithinCreditLimit.kind_under(CreditPolicy::<V1>::observed_invariants(&rule))
             == currents::harness::InvariantKind::Observed
     );
 }

@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use currents::Params;
-use currents::draw_amount;
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform, uniform01};
+use currents::users::NotebookUser;
 use rand_core::Rng;
 
 /// Four draws of each kind from fresh copies of the generator `make()` returns.
@@ -28,16 +28,20 @@ fn draws<R: Rng>(out: &mut String, make: impl Fn() -> R) {
         ("integrity 0.5", Params::new(0.5, 100.0, 30, 250).unwrap()),
     ] {
         let mut rng = make();
+        let user = NotebookUser::from_params(&params);
         let a: Vec<String> = (0..4)
             .map(|_| {
-                let d = draw_amount(&mut rng, &params, 250);
-                let tag = match (d.path.large, d.path.integrity) {
+                // The notebook's draw against a stored capacity of 250 (the snapshot's lines
+                // keep the label of the function this draw once was).
+                let d = user.draw_at(&mut rng, 1, 250);
+                let (large, integrity) = (d.paths & 3 != 0, d.paths & 4 != 0);
+                let tag = match (large, integrity) {
                     (false, false) => "",
                     (true, false) => "(L)",
                     (false, true) => "(I)",
                     (true, true) => "(LI)",
                 };
-                format!("{}{tag}", d.amount)
+                format!("{}{tag}", d.payment)
             })
             .collect();
         let _ = writeln!(

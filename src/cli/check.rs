@@ -4,16 +4,20 @@
 
 use clap::Args;
 use currents::harness::{
-    CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, Policy, TAPE_CASES_MAX,
-    V1NoFallback, V1Strict, check_rule,
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX, check_rule,
 };
-use currents::{CreditRule, V1Rule};
+use currents::registry::builtin_v1;
+use currents::rules::V1_RULES;
 
 use super::simulate::whole;
 use super::{EXIT_FAILURE, usage_error};
 
-pub(crate) fn policy(s: &str) -> Result<Policy, String> {
-    Policy::from_name(s.trim()).ok_or_else(|| format!("accepted: {}", Policy::names()))
+/// A rule name of the built-in registry ([`builtin_v1`]).
+pub(crate) fn policy(s: &str) -> Result<&'static str, String> {
+    builtin_v1()
+        .find(s.trim())
+        .map(|e| e.name)
+        .map_err(|e| format!("accepted: {}", e.known))
 }
 
 fn format(s: &str) -> Result<Format, String> {
@@ -32,9 +36,9 @@ pub(crate) enum Format {
 
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {
-    /// The policy to check: currents-v1, v1-strict, v1-no-fallback [default: currents-v1]
+    /// The policy to check, any rule `currents policies` lists [default: currents-v1]
     #[arg(long, value_name = "NAME", value_parser = policy, default_value = "currents-v1")]
-    policy: Policy,
+    policy: &'static str,
     /// Runs per parameter set and generator [default: 10]
     #[arg(long, value_name = "N", value_parser = whole(1, CHECK_RUNS_MAX), default_value = "10")]
     runs: u64,
@@ -55,19 +59,13 @@ pub(crate) struct CheckArgs {
 /// Runs `currents check`.
 pub(crate) fn run(args: CheckArgs) -> i32 {
     let config = HarnessConfig {
-        policy: args.policy.name().to_owned(),
         n_runs: args.runs,
         n_steps: args.steps,
         seed: args.seed,
         tape_cases: u32::try_from(args.cases).unwrap_or(TAPE_CASES_MAX),
         ..HarnessConfig::default()
     };
-    let report = match args.policy {
-        Policy::CurrentsV1 => check(&V1Rule::default(), &config),
-        Policy::V1Strict => check(&V1Strict::default(), &config),
-        Policy::V1NoFallback => check(&V1NoFallback::default(), &config),
-    };
-    let report = match report {
+    let report = match check_named(args.policy, config) {
         Ok(r) => r,
         Err(e) => return usage_error(e),
     };
@@ -78,27 +76,24 @@ pub(crate) fn run(args: CheckArgs) -> i32 {
     if report.passed() { 0 } else { EXIT_FAILURE }
 }
 
-/// Runs the catalog for `policy` with the default harness settings and `seed`: the
-/// invariant section of `currents report --check`.
-pub(crate) fn check_policy(
-    policy: Policy,
-    seed: u64,
-) -> Result<HarnessReport, currents::ParamError> {
+/// Runs the catalog for the registered rule `policy` (at its defaults) with the default
+/// harness settings and `seed`: the invariant section of `currents report --check`.
+pub(crate) fn check_policy(policy: &str, seed: u64) -> Result<HarnessReport, String> {
     let config = HarnessConfig {
-        policy: policy.name().to_owned(),
         seed,
         ..HarnessConfig::default()
     };
-    match policy {
-        Policy::CurrentsV1 => check(&V1Rule::default(), &config),
-        Policy::V1Strict => check(&V1Strict::default(), &config),
-        Policy::V1NoFallback => check(&V1NoFallback::default(), &config),
-    }
+    check_named(policy, config)
 }
 
-fn check<C: CreditRule + Clone + Sync>(
-    rule: &C,
-    config: &HarnessConfig,
-) -> Result<HarnessReport, currents::ParamError> {
-    check_rule(rule, config)
+/// Checks the registered rule `name` at its defaults under `config`; the rule probes run
+/// only for V1's rule and its variants (the rules of V1's imbalance).
+fn check_named(name: &str, config: HarnessConfig) -> Result<HarnessReport, String> {
+    let entry = builtin_v1().find(name).map_err(|e| e.to_string())?;
+    let config = HarnessConfig {
+        policy: entry.name.to_owned(),
+        probe_rule: V1_RULES.contains(&entry.name),
+        ..config
+    };
+    check_rule(&entry.build_default(), &config).map_err(|e| e.to_string())
 }

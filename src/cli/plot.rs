@@ -288,7 +288,7 @@ pub(crate) fn plot_simulation(config: &SimConfig, engine: currents::Engine, dir:
     };
     let mut meta = config_meta(config, "this simulate command");
     // simulate runs the V1 rule: its invariant report belongs on the page.
-    match super::check::check_policy(currents::harness::Policy::CurrentsV1, config.seed()) {
+    match super::check::check_policy("currents-v1", config.seed()) {
         Ok(report) => meta.invariants = Some(report.to_table()),
         Err(e) => return failure(e),
     }

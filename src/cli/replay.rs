@@ -4,18 +4,18 @@
 
 use clap::Args;
 use currents::harness::{
-    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Invariant, Policy, Probe, ReplayFinding, ReplayInput,
-    V1NoFallback, V1Strict, amount_abs_max, replay,
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Invariant, Probe, ReplayFinding, ReplayInput, amount_abs_max,
+    replay,
 };
+use currents::model::CreditPolicy;
 use currents::params::NUMPY_SEED_MAX;
-use currents::{CreditRule, ExactHistory, ParamError, Params, RngKind, V1Rule};
+use currents::registry::builtin_v1;
+use currents::v1::V1;
+use currents::{ExactHistory, ParamError, Params, RngKind};
 
+use super::check::policy;
 use super::simulate::{number, rng_kind, whole};
 use super::{EXIT_FAILURE, usage_error};
-
-fn policy(s: &str) -> Result<Policy, String> {
-    Policy::from_name(s.trim()).ok_or_else(|| format!("accepted: {}", Policy::names()))
-}
 
 fn invariant(s: &str) -> Result<Invariant, String> {
     Invariant::from_name(s.trim()).ok_or_else(|| {
@@ -28,9 +28,9 @@ fn invariant(s: &str) -> Result<Invariant, String> {
 
 #[derive(Args, Debug)]
 pub(crate) struct ReplayArgs {
-    /// The policy: currents-v1, v1-strict, v1-no-fallback [default: currents-v1]
+    /// The policy, any rule `currents policies` lists [default: currents-v1]
     #[arg(long, value_name = "NAME", value_parser = policy, default_value = "currents-v1")]
-    policy: Policy,
+    policy: &'static str,
     /// Report only this invariant (exit 1 when it is violated)
     #[arg(long, value_name = "NAME", value_parser = invariant)]
     invariant: Option<Invariant>,
@@ -172,19 +172,16 @@ pub(crate) fn run(args: ReplayArgs) -> i32 {
         Ok(i) => i,
         Err(e) => return usage_error(e),
     };
-    match args.policy {
-        Policy::CurrentsV1 => report(&V1Rule::default(), &input, args.invariant),
-        Policy::V1Strict => report(&V1Strict::default(), &input, args.invariant),
-        Policy::V1NoFallback => report(&V1NoFallback::default(), &input, args.invariant),
-    }
+    let rule = match builtin_v1().find(args.policy) {
+        Ok(entry) => entry.build_default(),
+        Err(e) => return usage_error(e),
+    };
+    report(&rule, &input, args.invariant)
 }
 
-fn report<C: CreditRule + Clone + Sync>(
-    rule: &C,
-    input: &ReplayInput,
-    only: Option<Invariant>,
-) -> i32 {
-    let findings: Vec<ReplayFinding> = replay::<C, ExactHistory>(rule, input, 0.0)
+fn report<P: CreditPolicy<V1>>(rule: &P, input: &ReplayInput, only: Option<Invariant>) -> i32 {
+    let observed = rule.observed_invariants();
+    let findings: Vec<ReplayFinding> = replay::<P, ExactHistory>(rule, input, 0.0)
         .into_iter()
         .filter(|f| only.is_none_or(|i| i == f.invariant))
         .collect();
@@ -193,7 +190,7 @@ fn report<C: CreditRule + Clone + Sync>(
         println!(
             "violated: {} ({}){at}, {} time(s): {}",
             f.invariant,
-            rule.invariant_kind(f.invariant).name(),
+            f.invariant.kind_under(observed).name(),
             f.count,
             f.detail
         );

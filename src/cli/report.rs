@@ -24,7 +24,7 @@ pub(crate) struct ReportArgs {
     /// Also run `currents check` on this policy (e.g. currents-v1) and show its invariant
     /// report on the page
     #[arg(long, value_name = "POLICY", value_parser = super::check::policy)]
-    check: Option<currents::harness::Policy>,
+    check: Option<&'static str>,
     /// Page title [default: currents report]
     #[arg(long, value_name = "TEXT")]
     title: Option<String>,

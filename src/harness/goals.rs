@@ -1,55 +1,26 @@
-//! Reachability goals ("sometimes" assertions): every branch of the credit rule and every
-//! transaction path must be reached at least once across a suite, so that a suite which
-//! silently stops exercising a branch fails instead of passing vacuously.
+//! Reachability goals ("sometimes" assertions): every branch the policy declares
+//! ([`crate::model::CreditPolicy::branches`]) and every path the behaviour declares
+//! ([`crate::model::Behaviour::paths`]) must be reached at least once across a suite, so
+//! that a suite which silently stops exercising a branch fails instead of passing
+//! vacuously. Goals are named, never a model's own enum.
 
 use std::fmt;
-
-use crate::credit::CreditBranch;
-
-/// A special path of the transaction draw (see [`crate::model::AmountPath`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TxPath {
-    /// The large-transaction path with a positive (incoming) amount.
-    LargeIncoming,
-    /// The large-transaction path with a negative (outgoing) amount.
-    LargeOutgoing,
-    /// The integrity path (`y > integrity` and `10·amount < capacity`).
-    Integrity,
-}
-
-impl TxPath {
-    /// Every path, in a fixed order.
-    pub const ALL: [TxPath; 3] = [
-        TxPath::LargeIncoming,
-        TxPath::LargeOutgoing,
-        TxPath::Integrity,
-    ];
-
-    /// A short stable name.
-    pub fn name(self) -> &'static str {
-        match self {
-            TxPath::LargeIncoming => "large-incoming",
-            TxPath::LargeOutgoing => "large-outgoing",
-            TxPath::Integrity => "integrity",
-        }
-    }
-}
 
 /// Something a suite must reach at least once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Goal {
-    /// A branch of the credit rule was taken.
-    Branch(CreditBranch),
-    /// A transaction path was taken by a drawn amount.
-    Path(TxPath),
+    /// The policy's branch of this name set a limit.
+    Branch(&'static str),
+    /// A draw took the behaviour's path of this name.
+    Path(&'static str),
 }
 
 impl Goal {
     /// `branch:<name>` or `path:<name>`.
     pub fn name(self) -> String {
         match self {
-            Goal::Branch(b) => format!("branch:{}", b.name()),
-            Goal::Path(p) => format!("path:{}", p.name()),
+            Goal::Branch(b) => format!("branch:{b}"),
+            Goal::Path(p) => format!("path:{p}"),
         }
     }
 }

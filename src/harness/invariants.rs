@@ -1,15 +1,18 @@
 //! The invariant catalog: named laws over a step, a credit rule, or whole runs.
 //!
-//! Each [`Invariant`] is a documented, pure check. Step invariants look at one step
+//! Each [`Invariant`] is a documented, pure check. The generic ones
+//! ([`Invariant::GENERIC`], [`check_generic`]) read only a model's ledgers and rows, so they
+//! hold for any [`Model`]; V1's own step laws ([`check_step`]) look at one V1 step
 //! (previous state, next state, the amount applied, and what an independent record of the
 //! history says the step should have read: a [`StepContext`]); rule invariants probe the
-//! credit rule directly; run invariants compare whole runs. Which invariants a rule must
-//! keep is declared by the rule ([`crate::CreditRule::invariant_kind`]).
+//! credit rule directly; run invariants compare whole runs. Which invariants a policy only
+//! observes is its own declaration
+//! ([`crate::model::CreditPolicy::observed_invariants`]).
 
 use std::fmt;
 
+use crate::model::{Model, Value, balance_below_previous_limit};
 use crate::numeric::{numpy_mean, round_half_even};
-use crate::params::Params;
 use crate::state::State;
 
 /// Whether a violation of an invariant fails the suite or is reported as a finding.
@@ -89,6 +92,24 @@ impl Invariant {
         Invariant::CreditMonotoneInImbalance,
         Invariant::SameSeedSameTrajectory,
         Invariant::ThreadCountDoesNotChangeOutput,
+    ];
+
+    /// The invariants every model is checked for: they read only the ledgers and rows a
+    /// [`Model`] gives, the step's errors, and whole runs.
+    pub const GENERIC: [Invariant; 6] = [
+        Invariant::StepIsDefined,
+        Invariant::CreditNonNegative,
+        Invariant::AllValuesFinite,
+        Invariant::WithinCreditLimit,
+        Invariant::SameSeedSameTrajectory,
+        Invariant::ThreadCountDoesNotChangeOutput,
+    ];
+
+    /// The generic invariants [`check_generic`] checks on every step.
+    pub const GENERIC_STEP: [Invariant; 3] = [
+        Invariant::CreditNonNegative,
+        Invariant::AllValuesFinite,
+        Invariant::WithinCreditLimit,
     ];
 
     /// The invariant's stable snake_case name (used in reports and `--invariant`).
@@ -175,6 +196,17 @@ impl Invariant {
         }
     }
 
+    /// The kind under a policy that observes the invariants named in `observed`
+    /// ([`crate::model::CreditPolicy::observed_invariants`]): observed when named there,
+    /// else [`Invariant::default_kind`].
+    pub fn kind_under(self, observed: &[&str]) -> InvariantKind {
+        if observed.contains(&self.name()) {
+            InvariantKind::Observed
+        } else {
+            self.default_kind()
+        }
+    }
+
     /// Position in [`Invariant::ALL`].
     pub fn index(self) -> usize {
         Invariant::ALL
@@ -218,8 +250,8 @@ pub struct StepContext<'a> {
     pub next: &'a State,
     /// The unrounded amount applied at t.
     pub amount: f64,
-    /// The run's parameters.
-    pub params: &'a Params,
+    /// The send-volume window `sumVolume`.
+    pub sum_volume: u64,
     /// The independent record's expectations.
     pub expected: &'a Expected,
     /// Relative tolerance of [`Invariant::AveragesAreHistoryMeans`]: a mean may differ
@@ -227,20 +259,15 @@ pub struct StepContext<'a> {
     pub mean_tolerance: f64,
 }
 
-/// Checks one step invariant; `Err` carries a one-line description of the violation.
-/// Rule and run invariants (and [`Invariant::StepIsDefined`], which the walker checks
-/// itself) always pass here.
+/// Checks one of V1's step invariants; `Err` carries a one-line description of the
+/// violation. The generic invariants ([`check_generic`]), rule and run invariants always
+/// pass here.
 ///
 /// Comparisons are exact (integers, or doubles computed by the same operations in the same
 /// order) except the averages, which use `ctx.mean_tolerance`.
 pub fn check_step(invariant: Invariant, ctx: &StepContext<'_>) -> Result<(), String> {
     let (prev, next, e) = (ctx.prev, ctx.next, ctx.expected);
     match invariant {
-        Invariant::CreditNonNegative => {
-            if next.credit < 0 {
-                return Err(format!("credit({}) = {} < 0", ctx.t, next.credit));
-            }
-        }
         Invariant::CapacityIsPreviousBalancePlusCredit => {
             let want = round_half_even(prev.balance + prev.credit as f64);
             if want != Some(next.capacity) {
@@ -288,10 +315,7 @@ pub fn check_step(invariant: Invariant, ctx: &StepContext<'_>) -> Result<(), Str
             if next.send_volume != e.send_volume_window {
                 return Err(format!(
                     "sendVolume({}) = {} but the last {} positive transactions sum to {}",
-                    ctx.t,
-                    next.send_volume,
-                    ctx.params.sum_volume(),
-                    e.send_volume_window
+                    ctx.t, next.send_volume, ctx.sum_volume, e.send_volume_window
                 ));
             }
         }
@@ -327,27 +351,85 @@ pub fn check_step(invariant: Invariant, ctx: &StepContext<'_>) -> Result<(), Str
                 }
             }
         }
-        Invariant::AllValuesFinite => {
-            if !next.is_finite() {
-                return Err(format!("state {} has a non-finite value: {next:?}", ctx.t));
-            }
-        }
-        Invariant::WithinCreditLimit => {
-            // Exact: credits are below 2^53, so the conversion is exact.
-            if next.balance < -(prev.credit as f64) {
-                return Err(format!(
-                    "balance({}) = {:?} < -credit({}) = -{}",
-                    ctx.t,
-                    next.balance,
-                    ctx.t - 1,
-                    prev.credit
-                ));
-            }
-        }
         Invariant::StepIsDefined
+        | Invariant::CreditNonNegative
+        | Invariant::AllValuesFinite
+        | Invariant::WithinCreditLimit
         | Invariant::CreditMonotoneInImbalance
         | Invariant::SameSeedSameTrajectory
         | Invariant::ThreadCountDoesNotChangeOutput => {}
+    }
+    Ok(())
+}
+
+/// Checks one generic invariant on step `t` of any model, from `prev` to `next`; `Err`
+/// carries a one-line description of the violation. Other invariants pass here.
+///
+/// - [`Invariant::CreditNonNegative`]: every member's limit at `t` is ≥ 0 (the run loop
+///   also refuses a negative limit before the step: the walk reports that as this law);
+/// - [`Invariant::AllValuesFinite`]: every float of the state's row is finite;
+/// - [`Invariant::WithinCreditLimit`]: no member's balance(t) is below −limit(t−1)
+///   ([`balance_below_previous_limit`]).
+pub fn check_generic<M: Model + ?Sized>(
+    invariant: Invariant,
+    model: &M,
+    t: u64,
+    prev: &M::State,
+    next: &M::State,
+) -> Result<(), String> {
+    let members = 0..model.n_members(next).min(model.n_members(prev));
+    let who = |m: usize| {
+        if model.n_members(next) == 1 {
+            String::new()
+        } else {
+            format!(" of member {m}")
+        }
+    };
+    match invariant {
+        Invariant::CreditNonNegative => {
+            for m in members {
+                let now = model.ledger(next, m);
+                // A NaN limit is a violation too.
+                if now.limit < 0.0 || now.limit.is_nan() {
+                    return Err(format!("credit({t}){} = {} < 0", who(m), now.limit));
+                }
+            }
+        }
+        Invariant::AllValuesFinite => {
+            let mut row = Vec::new();
+            model.row(next, &mut row);
+            row_is_finite(&row, t, next)?;
+        }
+        Invariant::WithinCreditLimit => {
+            for m in members {
+                let (before, now) = (model.ledger(prev, m), model.ledger(next, m));
+                if balance_below_previous_limit(&before, &now) {
+                    return Err(format!(
+                        "balance({t}){} = {:?} < -credit({}) = -{}",
+                        who(m),
+                        now.balance,
+                        t - 1,
+                        before.limit
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// [`Invariant::AllValuesFinite`] on the row `row` of state `t`, `next`.
+pub(crate) fn row_is_finite(
+    row: &[Value],
+    t: u64,
+    next: &impl std::fmt::Debug,
+) -> Result<(), String> {
+    if row
+        .iter()
+        .any(|v| matches!(v, Value::Float(x) if !x.is_finite()))
+    {
+        return Err(format!("state {t} has a non-finite value: {next:?}"));
     }
     Ok(())
 }
@@ -367,14 +449,14 @@ pub struct Record {
 }
 
 impl Record {
-    /// A record holding the genesis state.
-    pub fn new(genesis: &State, params: &Params) -> Self {
+    /// A record holding the genesis state, for the send-volume window `sum_volume`.
+    pub fn new(genesis: &State, sum_volume: u64) -> Self {
         let mut r = Record {
             balances: Vec::new(),
             send_volumes: Vec::new(),
             positives: Vec::new(),
             amount_sum: 0.0,
-            sum_volume: usize::try_from(params.sum_volume()).unwrap_or(usize::MAX),
+            sum_volume: usize::try_from(sum_volume).unwrap_or(usize::MAX),
         };
         r.push_state(genesis);
         r

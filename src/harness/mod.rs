@@ -1,43 +1,55 @@
-//! The invariant harness: which laws a credit rule keeps, and the smallest case that breaks
-//! each one it does not.
+//! The invariant harness: which laws a credit policy keeps on a model, and the smallest
+//! case that breaks each one it does not.
 //!
-//! [`check_rule`] runs a rule through the whole catalog ([`Invariant`]) three ways:
+//! Every check runs on the one run loop ([`crate::model::Stepper`]): a walk is a run whose
+//! observer checks each step, a tape is a [`crate::model::Behaviour`] that plays given
+//! payments, and a run's digest is an observer too. The generic laws
+//! ([`Invariant::GENERIC`]: the step is defined, limits are non-negative, values are
+//! finite, balances stay within the previous limit, runs are deterministic) read only the
+//! [`crate::model::Ledger`] and rows a [`crate::model::Model`] gives, so any model is
+//! checked by [`check_model`] (seeded runs over a grid of cells) and
+//! [`check_model_tapes`] (plus a shrinking search over the model's [`Tapes`]); a model adds
+//! its own laws through [`Laws`].
+//!
+//! [`check_rule`] is V1's: a V1 credit policy through the whole catalog three ways —
 //! seeded Monte Carlo runs over a small parameter grid with both generator families
 //! (counting violating steps and reachability [`Goal`]s), a proptest search over
 //! transaction tapes that shrinks every violation to a minimal tape, and probes of the rule
-//! on a grid of inputs. Each violation comes back as a [`Counterexample`] with a one-line
-//! replay command. Whether a violation fails the suite is the rule's own declaration
-//! ([`crate::CreditRule::invariant_kind`]); every goal must be reached.
+//! on a grid of inputs — with V1's own laws ([`V1Laws`]). Each violation comes back as a
+//! [`Counterexample`] with a one-line replay command. Whether a violation fails the suite
+//! is the policy's own declaration
+//! ([`crate::model::CreditPolicy::observed_invariants`]); every goal (each of the policy's
+//! branches and the behaviour's paths, by name) must be reached.
 //!
 //! ```
-//! use currents::credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, CreditRule};
-//! use currents::harness::{HarnessConfig, Invariant, InvariantKind, check_rule};
+//! use currents::harness::{HarnessConfig, Invariant, check_rule};
+//! use currents::model::{CreditError, CreditPolicy, Cx, Limit};
+//! use currents::v1::V1;
+//! use currents::History;
 //!
 //! /// Credit is the average send volume, scaled down linearly as |s| grows to 1.
-//! #[derive(Clone)]
 //! struct Linear;
 //!
-//! impl CreditRule for Linear {
-//!     fn credit(&self, i: &CreditInput) -> Result<CreditOutcome, CreditError> {
-//!         if i.n_transactions_prev < 7 {
-//!             return Ok(CreditOutcome { credit: i.credit_prev, branch: CreditBranch::WarmUp });
+//! impl<H: History> CreditPolicy<V1<H>> for Linear {
+//!     type Memory = ();
+//!     fn limit(&self, cx: &Cx<'_, V1<H>>, _: &mut ()) -> Result<Limit, CreditError> {
+//!         let p = cx.prev;
+//!         if p.n_transactions < 7 {
+//!             return Ok(Limit { value: p.credit as f64, branch: "warm-up" });
 //!         }
-//!         if i.send_volume_mean_prev == 0.0 {
-//!             return Ok(CreditOutcome { credit: 0, branch: CreditBranch::ZeroSendVolume });
+//!         if p.send_volume_mean == 0.0 {
+//!             return Ok(Limit { value: 0.0, branch: "zero-send-volume" });
 //!         }
-//!         let s = i.balance_mean_prev / i.send_volume_mean_prev;
-//!         let x = (1.0 - s.abs()).max(0.0) * i.send_volume_mean_prev;
-//!         Ok(CreditOutcome { credit: x.round() as i64, branch: CreditBranch::Quadratic })
+//!         let s = p.balance_mean / p.send_volume_mean;
+//!         let x = (1.0 - s.abs()).max(0.0) * p.send_volume_mean;
+//!         Ok(Limit { value: x.round(), branch: "linear" })
 //!     }
-//!     fn invariant_kind(&self, inv: Invariant) -> InvariantKind {
-//!         match inv {
-//!             // The engine does not hold users to their limit, whatever the rule.
-//!             Invariant::WithinCreditLimit => InvariantKind::Observed,
-//!             other => other.default_kind(),
-//!         }
+//!     fn branches(&self) -> &'static [&'static str] {
+//!         &["warm-up", "linear", "zero-send-volume"]
 //!     }
-//!     fn reachable_branches(&self) -> &'static [CreditBranch] {
-//!         &[CreditBranch::WarmUp, CreditBranch::Quadratic, CreditBranch::ZeroSendVolume]
+//!     // The model does not hold users to their limit, whatever the rule.
+//!     fn observed_invariants(&self) -> &'static [&'static str] {
+//!         &["within_credit_limit"]
 //!     }
 //! }
 //!
@@ -49,7 +61,7 @@
 
 mod goals;
 mod invariants;
-mod policy;
+mod laws;
 mod probe;
 mod replay;
 mod tape;
@@ -61,21 +73,25 @@ use proptest::test_runner::{
     Config as ProptestConfig, RngAlgorithm, TestError, TestRng, TestRunner,
 };
 
-use crate::credit::{CreditBranch, CreditRule};
 use crate::history::{ExactHistory, History};
+use crate::model::{Behaviour, CreditPolicy, Model};
 use crate::params::{NUMPY_SEED_MAX, ParamError, Params, RngKind};
+use crate::users::NotebookUser;
+use crate::v1::V1;
 
-pub use goals::{Goal, GoalReport, TxPath};
-pub use invariants::{Expected, Invariant, InvariantKind, Record, Scope, StepContext, check_step};
-pub use policy::{Policy, V1NoFallback, V1Strict};
+pub use goals::{Goal, GoalReport};
+pub use invariants::{
+    Expected, Invariant, InvariantKind, Record, Scope, StepContext, check_generic, check_step,
+};
+pub use laws::{Laws, NoLaws, V1_STEP_LAWS, V1Laws};
 pub use probe::Probe;
 pub use replay::{Counterexample, ReplayFinding, ReplayInput, join_floats, replay};
 pub use tape::{
-    TapeCase, TapeEntry, amount_abs_max, entry_strategy, params_strategy, tape_case_strategy,
+    TapeCase, TapeEntry, Tapes, V1Tape, V1Tapes, amount_abs_max, entry_strategy, params_strategy,
+    tape_case_strategy,
 };
 
-use replay::{run_digests, with_run_rng};
-use walk::{Source, Tally, path_index, walk};
+use walk::{Tally, run_digests, walk_seeded, walk_tape};
 
 /// The most steps per run `check` accepts (the checker's record is O(t) per step).
 pub const CHECK_STEPS_MAX: u64 = 10_000;
@@ -111,12 +127,17 @@ pub struct HarnessConfig {
     pub mean_tolerance: f64,
     /// Thread counts compared with one thread for `thread_count_does_not_change_output`.
     pub threads: Vec<usize>,
+    /// Probe the policy as a rule of V1's imbalance `s = avgUserBalance / avgSendVolume`
+    /// ([`Invariant::CreditMonotoneInImbalance`]; [`check_rule`] only). On for V1's rule
+    /// and its variants; `currents check` turns it off for rules that do not read V1's
+    /// means.
+    pub probe_rule: bool,
 }
 
 impl Default for HarnessConfig {
     /// 10 runs × 365 steps on five parameter sets (the notebook's defaults and the four
     /// sets of the cadCAD reference files) with both generators, 256 tapes of up to 120
-    /// steps, exact means, 2 and 4 threads.
+    /// steps, exact means, 2 and 4 threads, rule probes on.
     fn default() -> Self {
         let grid = [
             (1.0, 100.0, 30, 250),
@@ -139,6 +160,7 @@ impl Default for HarnessConfig {
             tape_len_max: 120,
             mean_tolerance: 0.0,
             threads: vec![2, 4],
+            probe_rule: true,
         }
     }
 }
@@ -149,6 +171,11 @@ impl HarnessConfig {
         if self.grid.is_empty() {
             return Err(ParamError::new("grid", "[]", "at least one parameter set"));
         }
+        self.validate_runs()
+    }
+
+    /// Checks every field but the V1 grid (which [`check_model`] does not use).
+    pub fn validate_runs(&self) -> Result<(), ParamError> {
         if !(1..=CHECK_RUNS_MAX).contains(&self.n_runs) {
             return Err(ParamError::new(
                 "runs",
@@ -206,7 +233,8 @@ impl HarnessConfig {
 pub struct InvariantReport {
     /// The invariant.
     pub invariant: Invariant,
-    /// Required or observed, as the rule declares.
+    /// Required or observed, as the policy declares
+    /// ([`crate::model::CreditPolicy::observed_invariants`]).
     pub kind: InvariantKind,
     /// Violating steps in the seeded runs (step invariants), violating probe pairs (rule
     /// invariants) or differing runs (run invariants).
@@ -233,11 +261,13 @@ impl InvariantReport {
     }
 }
 
-/// What the seeded runs saw on one (parameter set, generator).
+/// What the seeded runs saw on one (cell, generator).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellStats {
-    /// The parameters.
-    pub params: Params,
+    /// The cell's label (a V1 cell's parameters, as flags).
+    pub label: String,
+    /// A V1 cell's parameters (`None` for another model's cell).
+    pub params: Option<Params>,
     /// The generator family.
     pub rng: RngKind,
     /// Steps taken over all runs.
@@ -246,8 +276,9 @@ pub struct CellStats {
     pub violations: Vec<u64>,
     /// Steps whose credit is 0.
     pub credit_zero_steps: u64,
-    /// Steps per credit branch (index of [`CreditBranch::ALL`]).
-    pub branches: Vec<u64>,
+    /// Steps per branch, by name: the policy's branches in its order, then any other name
+    /// a limit carried.
+    pub branches: Vec<(&'static str, u64)>,
 }
 
 /// The result of [`check_rule`].
@@ -255,7 +286,8 @@ pub struct CellStats {
 pub struct HarnessReport {
     /// The policy name from the configuration.
     pub policy: String,
-    /// One entry per invariant of the catalog, in catalog order.
+    /// One entry per invariant checked (the generic ones, the model's own, the probes'),
+    /// in catalog order.
     pub invariants: Vec<InvariantReport>,
     /// Every reachability goal and how often it was reached.
     pub goals: Vec<GoalReport>,
@@ -266,9 +298,22 @@ pub struct HarnessReport {
 }
 
 impl HarnessReport {
+    /// The entry for `invariant`, when it was checked.
+    pub fn get(&self, invariant: Invariant) -> Option<&InvariantReport> {
+        self.invariants.iter().find(|r| r.invariant == invariant)
+    }
+
     /// The entry for `invariant`.
+    ///
+    /// # Panics
+    ///
+    /// When `invariant` was not checked (use [`HarnessReport::get`] for a model whose laws
+    /// do not include it).
     pub fn invariant(&self, invariant: Invariant) -> &InvariantReport {
-        &self.invariants[invariant.index()]
+        match self.get(invariant) {
+            Some(r) => r,
+            None => panic!("{invariant} was not checked"),
+        }
     }
 
     /// Required invariants that were violated.
@@ -323,6 +368,30 @@ impl HarnessReport {
                     "sum_volume": p.sum_volume, "avgUserBalance_lo": p.balance_mean_lo,
                     "avgUserBalance_hi": p.balance_mean_hi,
                 }),
+                ReplayInput::Cell {
+                    cell,
+                    rng,
+                    seed,
+                    run,
+                    n_steps,
+                } => json!({
+                    "source": "run", "cell": cell, "rng": rng.name(),
+                    "seed": seed, "run": run, "steps": n_steps,
+                }),
+                ReplayInput::CellRuns {
+                    cell,
+                    rng,
+                    seed,
+                    n_runs,
+                    n_steps,
+                    threads,
+                } => json!({
+                    "source": "runs", "cell": cell, "rng": rng.name(),
+                    "seed": seed, "runs": n_runs, "steps": n_steps, "threads": threads,
+                }),
+                ReplayInput::Payments { case, payments } => json!({
+                    "source": "tape", "case": case, "tape": payments,
+                }),
             };
             let mut v = input;
             v["step"] = json!(c.step);
@@ -350,18 +419,24 @@ impl HarnessReport {
             "goals": self.goals.iter().map(|g| json!({
                 "name": g.goal.name(), "hits": g.hits, "reached": g.reached(),
             })).collect::<Vec<_>>(),
-            "cells": self.cells.iter().map(|c| json!({
-                "params": params_json(&c.params),
-                "rng": c.rng.name(),
-                "steps": c.steps,
-                "credit_zero_steps": c.credit_zero_steps,
-                "violations": Invariant::ALL.iter()
-                    .map(|i| (i.name().to_owned(), json!(c.violations[i.index()])))
-                    .collect::<serde_json::Map<_, _>>(),
-                "branches": CreditBranch::ALL.iter().enumerate()
-                    .map(|(k, b)| (b.name().to_owned(), json!(c.branches[k])))
-                    .collect::<serde_json::Map<_, _>>(),
-            })).collect::<Vec<_>>(),
+            "cells": self.cells.iter().map(|c| {
+                let mut cell = json!({
+                    "rng": c.rng.name(),
+                    "steps": c.steps,
+                    "credit_zero_steps": c.credit_zero_steps,
+                    "violations": self.invariants.iter()
+                        .map(|r| (r.invariant.name().to_owned(), json!(c.violations[r.invariant.index()])))
+                        .collect::<serde_json::Map<_, _>>(),
+                    "branches": c.branches.iter()
+                        .map(|&(b, hits)| (b.to_owned(), json!(hits)))
+                        .collect::<serde_json::Map<_, _>>(),
+                });
+                match &c.params {
+                    Some(p) => cell["params"] = params_json(p),
+                    None => cell["cell"] = json!(c.label),
+                }
+                cell
+            }).collect::<Vec<_>>(),
         })
     }
 
@@ -377,7 +452,7 @@ impl HarnessReport {
             self.policy,
             c.n_runs,
             c.n_steps,
-            c.grid.len(),
+            self.cells.len() / c.rngs.len().max(1),
             c.rngs.len(),
             c.seed,
             c.tape_cases,
@@ -447,182 +522,280 @@ fn params_json(p: &Params) -> serde_json::Value {
     })
 }
 
-/// Checks `rule` with the exact history (numpy's means; `mean_tolerance` 0 is right).
-pub fn check_rule<C>(rule: &C, config: &HarnessConfig) -> Result<HarnessReport, ParamError>
-where
-    C: CreditRule + Clone + Sync,
-{
-    check_rule_with::<C, ExactHistory>(rule, config)
+/// One cell of a model's seeded grid: a model, the behaviour that drives it, and a label
+/// for reports.
+#[derive(Debug, Clone)]
+pub struct ModelCell<M, B> {
+    /// How reports name the cell.
+    pub label: String,
+    /// The model (its parameters are the cell's).
+    pub model: M,
+    /// The behaviour of the cell's seeded runs.
+    pub behaviour: B,
 }
 
-/// Checks `rule` with the history `H` (for another engine, set `config.mean_tolerance`).
-pub fn check_rule_with<C, H>(rule: &C, config: &HarnessConfig) -> Result<HarnessReport, ParamError>
-where
-    C: CreditRule + Clone + Sync,
-    H: History + Default,
-{
-    config.validate()?;
-    let n_inv = Invariant::ALL.len();
-    let mut violations = vec![0u64; n_inv];
-    let mut tape_cases = vec![0u64; n_inv];
-    let mut first_in_runs: Vec<Option<Counterexample>> = vec![None; n_inv];
-    let mut branches = [0u64; 5];
-    let mut paths = [0u64; 3];
-    let mut cells = Vec::new();
-    let mut run_cx: Vec<Option<Counterexample>> = vec![None; n_inv];
+const N_INV: usize = Invariant::ALL.len();
 
-    // 1. Seeded Monte Carlo runs over the grid, both families.
-    for params in &config.grid {
+/// What the passes of a check gathered.
+struct Acc {
+    violations: [u64; N_INV],
+    tape_cases: [u64; N_INV],
+    first_in_runs: Vec<Option<Counterexample>>,
+    run_cx: Vec<Option<Counterexample>>,
+    shrunk: Vec<Option<Counterexample>>,
+    probe_cx: Vec<Option<Counterexample>>,
+    branches: Vec<(&'static str, u64)>,
+    path_names: &'static [&'static str],
+    paths: Vec<u64>,
+    cells: Vec<CellStats>,
+    tapes_run: bool,
+}
+
+impl Acc {
+    fn new(branches: &'static [&'static str], path_names: &'static [&'static str]) -> Self {
+        Acc {
+            violations: [0; N_INV],
+            tape_cases: [0; N_INV],
+            first_in_runs: vec![None; N_INV],
+            run_cx: vec![None; N_INV],
+            shrunk: vec![None; N_INV],
+            probe_cx: vec![None; N_INV],
+            branches: branches.iter().map(|&b| (b, 0)).collect(),
+            path_names,
+            paths: vec![0; path_names.len()],
+            cells: Vec::new(),
+            tapes_run: false,
+        }
+    }
+}
+
+fn merge_branches(into: &mut Vec<(&'static str, u64)>, from: &[(&'static str, u64)]) {
+    for &(b, hits) in from {
+        match into.iter_mut().find(|(x, _)| *x == b) {
+            Some((_, h)) => *h += hits,
+            None => into.push((b, hits)),
+        }
+    }
+}
+
+/// The seeded pass: every cell × generator × run walked and checked, then the runs'
+/// digests compared for determinism (again on one thread, then on each thread count).
+/// `v1_params` are the cells' V1 parameters, when they are V1 cells (for replayable
+/// counterexamples).
+fn seeded_pass<M, P, B, L>(
+    cells: &[ModelCell<M, B>],
+    v1_params: Option<&[Params]>,
+    policy: &P,
+    laws: &L,
+    config: &HarnessConfig,
+) -> Acc
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    L: Laws<M>,
+{
+    let path_names = cells.first().map_or(&[][..], |c| c.behaviour.paths());
+    let mut acc = Acc::new(policy.branches(), path_names);
+    let seed = config.seed;
+    for (ci, cell) in cells.iter().enumerate() {
+        let params = v1_params.and_then(|p| p.get(ci)).copied();
+        let seeded = |rng, run, n_steps| match params {
+            Some(params) => ReplayInput::Seeded {
+                params,
+                rng,
+                seed,
+                run,
+                n_steps,
+            },
+            None => ReplayInput::Cell {
+                cell: cell.label.clone(),
+                rng,
+                seed,
+                run,
+                n_steps,
+            },
+        };
+        let runs = |rng, threads| match params {
+            Some(params) => ReplayInput::Runs {
+                params,
+                rng,
+                seed,
+                n_runs: config.n_runs,
+                n_steps: config.n_steps,
+                threads,
+            },
+            None => ReplayInput::CellRuns {
+                cell: cell.label.clone(),
+                rng,
+                seed,
+                n_runs: config.n_runs,
+                n_steps: config.n_steps,
+                threads,
+            },
+        };
         for &rng in &config.rngs {
-            let mut cell = CellStats {
-                params: *params,
+            let mut stats = CellStats {
+                label: cell.label.clone(),
+                params,
                 rng,
                 steps: 0,
-                violations: vec![0; n_inv],
+                violations: vec![0; N_INV],
                 credit_zero_steps: 0,
-                branches: vec![0; 5],
+                branches: policy.branches().iter().map(|&b| (b, 0)).collect(),
             };
             let mut digests = Vec::with_capacity(config.n_runs as usize);
             for run in 1..=config.n_runs {
-                let tally: Tally = with_run_rng(rng, config.seed, run, |r| {
-                    walk::<C, H, dyn rand_core::Rng>(
-                        rule,
-                        params,
-                        Source::Draws {
-                            rng: r.as_rng(),
-                            n_steps: config.n_steps,
-                        },
-                        config.mean_tolerance,
-                    )
-                });
+                let tally = walk_seeded(
+                    &cell.model,
+                    policy,
+                    &cell.behaviour,
+                    laws,
+                    rng,
+                    seed,
+                    run,
+                    config.n_steps,
+                );
                 digests.push(tally.fingerprint);
                 for inv in Invariant::ALL {
                     let i = inv.index();
-                    cell.violations[i] += tally.counts[i];
-                    violations[i] += tally.counts[i];
-                    if let (None, Some((t, detail))) = (&first_in_runs[i], &tally.first[i]) {
-                        first_in_runs[i] = Some(Counterexample {
+                    stats.violations[i] += tally.counts[i];
+                    acc.violations[i] += tally.counts[i];
+                    if let (None, Some((t, detail))) = (&acc.first_in_runs[i], &tally.first[i]) {
+                        acc.first_in_runs[i] = Some(Counterexample {
                             invariant: inv,
                             step: Some(*t),
                             detail: detail.clone(),
-                            input: ReplayInput::Seeded {
-                                params: *params,
-                                rng,
-                                seed: config.seed,
-                                run,
-                                n_steps: *t,
-                            },
+                            input: seeded(rng, run, *t),
                         });
                     }
                 }
-                for (k, &hits) in tally.branches.iter().enumerate() {
-                    cell.branches[k] += hits;
-                    branches[k] += hits;
-                }
-                for (total, hits) in paths.iter_mut().zip(tally.paths) {
+                merge_branches(&mut stats.branches, &tally.branches);
+                merge_branches(&mut acc.branches, &tally.branches);
+                for (total, hits) in acc.paths.iter_mut().zip(&tally.paths) {
                     *total += hits;
                 }
-                cell.steps += tally.steps;
-                cell.credit_zero_steps += tally.credit_zero_steps;
+                stats.steps += tally.steps;
+                stats.credit_zero_steps += tally.credit_zero_steps;
             }
-            // Determinism: the same runs again on one thread, then on each thread count.
-            let again = run_digests::<C, H>(
-                rule,
-                params,
-                rng,
-                config.seed,
-                config.n_runs,
-                config.n_steps,
-                1,
-            );
-            let checks = std::iter::once((Invariant::SameSeedSameTrajectory, 1, again)).chain(
-                config.threads.iter().map(|&t| {
-                    (
-                        Invariant::ThreadCountDoesNotChangeOutput,
-                        t,
-                        run_digests::<C, H>(
-                            rule,
-                            params,
-                            rng,
-                            config.seed,
-                            config.n_runs,
-                            config.n_steps,
-                            t,
-                        ),
-                    )
-                }),
-            );
+            let digests_on = |threads| {
+                run_digests(
+                    &cell.model,
+                    policy,
+                    &cell.behaviour,
+                    rng,
+                    seed,
+                    config.n_runs,
+                    config.n_steps,
+                    threads,
+                )
+            };
+            let checks = std::iter::once((Invariant::SameSeedSameTrajectory, 1, digests_on(1)))
+                .chain(
+                    config
+                        .threads
+                        .iter()
+                        .map(|&t| (Invariant::ThreadCountDoesNotChangeOutput, t, digests_on(t))),
+                );
             for (inv, threads, other) in checks {
                 let bad: Vec<usize> = (0..digests.len())
                     .filter(|&k| digests[k] != other[k])
                     .collect();
                 let i = inv.index();
-                violations[i] += bad.len() as u64;
-                cell.violations[i] += bad.len() as u64;
-                if let (Some(&k), None) = (bad.first(), &run_cx[i]) {
-                    run_cx[i] = Some(Counterexample {
+                acc.violations[i] += bad.len() as u64;
+                stats.violations[i] += bad.len() as u64;
+                if let (Some(&k), None) = (bad.first(), &acc.run_cx[i]) {
+                    acc.run_cx[i] = Some(Counterexample {
                         invariant: inv,
                         step: None,
                         detail: format!("run {} differs ({} threads)", k + 1, threads),
-                        input: ReplayInput::Runs {
-                            params: *params,
-                            rng,
-                            seed: config.seed,
-                            n_runs: config.n_runs,
-                            n_steps: config.n_steps,
-                            threads,
-                        },
+                        input: runs(rng, threads),
                     });
                 }
             }
-            cells.push(cell);
+            acc.cells.push(stats);
         }
     }
+    acc
+}
 
-    // 2. The tape search: one pass over every case, then a shrinking pass per violated law.
-    let mut shrunk: Vec<Option<Counterexample>> = vec![None; n_inv];
-    if config.tape_cases > 0 {
-        let strategy = tape_case_strategy(config.tape_len_max);
-        let seen = RefCell::new((vec![0u64; n_inv], [0u64; 5]));
-        let mut runner = tape_runner(config);
-        let _ = runner.run(&strategy, |case| {
-            let tally = tape_walk::<C, H>(rule, &case, config.mean_tolerance);
-            let mut seen = seen.borrow_mut();
-            for inv in Invariant::ALL {
-                seen.0[inv.index()] += u64::from(tally.violated(inv));
-            }
-            for k in 0..5 {
-                seen.1[k] += tally.branches[k];
-            }
-            Ok(())
-        });
-        let (counts, tape_branches) = seen.into_inner();
-        for k in 0..5 {
-            branches[k] += tape_branches[k];
-        }
-        tape_cases = counts;
+/// Walks one tape case of `tapes` under `policy` and `laws`.
+fn tape_walk<M, P, L, T>(tapes: &T, case: &T::Case, policy: &P, laws: &L) -> Tally<M::Payment>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    L: Laws<M>,
+    T: Tapes<M>,
+{
+    let model = tapes.model(case);
+    let tape = tapes.tape(case);
+    walk_tape(&model, policy, &tape, laws, tapes.len(case))
+}
+
+/// The tape pass: one pass over every case, then a shrinking pass per violated law.
+fn tape_pass<M, P, L, T>(acc: &mut Acc, tapes: &T, policy: &P, laws: &L, config: &HarnessConfig)
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    L: Laws<M>,
+    T: Tapes<M>,
+{
+    if config.tape_cases == 0 {
+        return;
+    }
+    acc.tapes_run = true;
+    let strategy = tapes.strategy(config.tape_len_max);
+    let seen = RefCell::new(([0u64; N_INV], Vec::new()));
+    let mut runner = tape_runner(config);
+    let _ = runner.run(&strategy, |case| {
+        let tally = tape_walk(tapes, &case, policy, laws);
+        let mut seen = seen.borrow_mut();
         for inv in Invariant::ALL {
-            if tape_cases[inv.index()] == 0 {
-                continue;
+            seen.0[inv.index()] += u64::from(tally.violated(inv));
+        }
+        merge_branches(&mut seen.1, &tally.branches);
+        Ok(())
+    });
+    let (counts, tape_branches) = seen.into_inner();
+    merge_branches(&mut acc.branches, &tape_branches);
+    acc.tape_cases = counts;
+    for inv in Invariant::ALL {
+        if acc.tape_cases[inv.index()] == 0 {
+            continue;
+        }
+        let mut runner = tape_runner(config);
+        let result = runner.run(&strategy, |case| {
+            if tape_walk(tapes, &case, policy, laws).violated(inv) {
+                Err(proptest::test_runner::TestCaseError::fail(inv.name()))
+            } else {
+                Ok(())
             }
-            let mut runner = tape_runner(config);
-            let result = runner.run(&strategy, |case| {
-                let tally = tape_walk::<C, H>(rule, &case, config.mean_tolerance);
-                if tally.violated(inv) {
-                    Err(proptest::test_runner::TestCaseError::fail(inv.name()))
-                } else {
-                    Ok(())
+        });
+        if let Err(TestError::Fail(_, case)) = result {
+            let tally = tape_walk(tapes, &case, policy, laws);
+            acc.shrunk[inv.index()] = tally.first[inv.index()].clone().map(|(t, detail)| {
+                let mut drawn = tally.drawn;
+                drawn.truncate(usize::try_from(t).unwrap_or(usize::MAX));
+                Counterexample {
+                    invariant: inv,
+                    step: Some(t),
+                    detail,
+                    input: tapes.counterexample(&case, drawn),
                 }
             });
-            if let Err(TestError::Fail(_, case)) = result {
-                shrunk[inv.index()] = tape_counterexample::<C, H>(rule, &case, inv, config);
-            }
         }
     }
+}
 
-    // 3. Rule probes.
-    let base = config.grid[0];
-    let mut probe_cx: Vec<Option<Counterexample>> = vec![None; n_inv];
+/// The probe pass (V1 policies): the rule on a grid of inputs, for the rule invariants.
+fn probe_pass<H, P>(acc: &mut Acc, policy: &P, config: &HarnessConfig)
+where
+    H: History,
+    P: CreditPolicy<V1<H>>,
+{
+    let Some(base) = config.grid.first() else {
+        return;
+    };
     for inv in Invariant::ALL
         .into_iter()
         .filter(|i| i.scope() == Scope::Rule)
@@ -633,57 +806,288 @@ where
             base.sum_volume(),
             base.sum_volume().saturating_add(335),
         ];
-        let tally = probe::probe_rule(rule, inv, &ns, base.sum_volume());
-        violations[inv.index()] += tally.violations;
-        probe_cx[inv.index()] = tally.first.map(|(p, detail)| Counterexample {
+        let tally = probe::probe_rule::<H, P>(policy, inv, &ns, base.sum_volume());
+        acc.violations[inv.index()] += tally.violations;
+        acc.probe_cx[inv.index()] = tally.first.map(|(p, detail)| Counterexample {
             invariant: inv,
             step: None,
             detail,
             input: ReplayInput::Probe(p),
         });
     }
+}
 
+/// The report of the passes: the invariants `checked` says were checked, their kinds as
+/// `policy` declares them, the policy's branches and the behaviour's paths as goals.
+fn finish<M: Model, P: CreditPolicy<M>>(
+    acc: Acc,
+    policy: &P,
+    checked: impl Fn(Invariant) -> bool,
+    config: &HarnessConfig,
+) -> HarnessReport {
+    let observed = policy.observed_invariants();
     let invariants = Invariant::ALL
         .into_iter()
+        .filter(|&i| checked(i))
         .map(|inv| {
             let i = inv.index();
-            let counterexample = shrunk[i]
+            let counterexample = acc.shrunk[i]
                 .clone()
-                .or_else(|| first_in_runs[i].clone())
-                .or_else(|| probe_cx[i].clone())
-                .or_else(|| run_cx[i].clone());
+                .or_else(|| acc.first_in_runs[i].clone())
+                .or_else(|| acc.probe_cx[i].clone())
+                .or_else(|| acc.run_cx[i].clone());
             InvariantReport {
                 invariant: inv,
-                kind: rule.invariant_kind(inv),
-                violations: violations[i],
-                tape_cases: tape_cases[i],
+                kind: inv.kind_under(observed),
+                violations: acc.violations[i],
+                tape_cases: acc.tape_cases[i],
                 counterexample,
-                first_in_runs: first_in_runs[i].clone(),
+                first_in_runs: acc.first_in_runs[i].clone(),
             }
         })
         .collect();
-    let goals = rule
-        .reachable_branches()
+    let hits = |b: &str| {
+        acc.branches
+            .iter()
+            .find(|(x, _)| *x == b)
+            .map_or(0, |&(_, h)| h)
+    };
+    let goals = policy
+        .branches()
         .iter()
         .map(|&b| GoalReport {
             goal: Goal::Branch(b),
-            hits: branches[CreditBranch::ALL
-                .iter()
-                .position(|&x| x == b)
-                .unwrap_or_default()],
+            hits: hits(b),
         })
-        .chain(TxPath::ALL.into_iter().map(|p| GoalReport {
-            goal: Goal::Path(p),
-            hits: paths[path_index(p)],
-        }))
+        .chain(
+            acc.path_names
+                .iter()
+                .zip(&acc.paths)
+                .map(|(&p, &hits)| GoalReport {
+                    goal: Goal::Path(p),
+                    hits,
+                }),
+        )
         .collect();
-    Ok(HarnessReport {
+    let mut config = config.clone();
+    if !acc.tapes_run {
+        config.tape_cases = 0;
+    }
+    HarnessReport {
         policy: config.policy.clone(),
         invariants,
         goals,
-        cells,
-        config: config.clone(),
-    })
+        cells: acc.cells,
+        config,
+    }
+}
+
+/// Checks `policy` on any model: seeded runs of every cell with each of `config.rngs`
+/// (`config.n_runs` runs of `config.n_steps` steps, seed `config.seed`), every step
+/// against the generic laws ([`Invariant::GENERIC`]) and the model's own `laws`, the
+/// policy's branches and the behaviour's paths as goals, determinism on one thread and
+/// on each of `config.threads`. `config.grid`, the tape and probe settings are V1's and
+/// not used here (see [`check_model_tapes`] for a tape search).
+///
+/// The kinds come from [`CreditPolicy::observed_invariants`]; counterexamples are
+/// [`ReplayInput::Cell`] and [`ReplayInput::CellRuns`], naming the cell's label.
+pub fn check_model<M, P, B, L>(
+    cells: &[ModelCell<M, B>],
+    policy: &P,
+    laws: &L,
+    config: &HarnessConfig,
+) -> Result<HarnessReport, ParamError>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    L: Laws<M>,
+{
+    validate_cells(cells, config)?;
+    let acc = seeded_pass(cells, None, policy, laws, config);
+    let own = laws.invariants();
+    let mut no_tapes = config.clone();
+    no_tapes.tape_cases = 0;
+    Ok(finish(
+        acc,
+        policy,
+        |i| Invariant::GENERIC.contains(&i) || own.contains(&i),
+        &no_tapes,
+    ))
+}
+
+/// [`check_model`] plus a shrinking search over the model's tapes: `config.tape_cases`
+/// cases of up to `config.tape_len_max` steps from `tapes`, each violated law shrunk to a
+/// minimal case whose drawn payments are its counterexample
+/// ([`Tapes::counterexample`]).
+pub fn check_model_tapes<M, P, B, L, T>(
+    cells: &[ModelCell<M, B>],
+    policy: &P,
+    laws: &L,
+    tapes: &T,
+    config: &HarnessConfig,
+) -> Result<HarnessReport, ParamError>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    L: Laws<M>,
+    T: Tapes<M>,
+{
+    validate_cells(cells, config)?;
+    let mut acc = seeded_pass(cells, None, policy, laws, config);
+    tape_pass(&mut acc, tapes, policy, laws, config);
+    let own = laws.invariants();
+    Ok(finish(
+        acc,
+        policy,
+        |i| Invariant::GENERIC.contains(&i) || own.contains(&i),
+        config,
+    ))
+}
+
+/// Walks one case of `tapes` under the generic laws and `laws`, and returns every step
+/// violation it shows.
+pub fn check_model_tape<M, P, L, T>(
+    tapes: &T,
+    case: &T::Case,
+    policy: &P,
+    laws: &L,
+) -> Vec<ReplayFinding>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    L: Laws<M>,
+    T: Tapes<M>,
+{
+    replay::tally_findings(&tape_walk(tapes, case, policy, laws))
+}
+
+/// Re-runs a counterexample of [`check_model`] on its cell under the generic laws and
+/// `laws`: a [`ReplayInput::Cell`] walks the run again, a [`ReplayInput::CellRuns`]
+/// compares the runs' digests again (once more on one thread, then on its thread count).
+/// Any other input gives nothing here (V1's inputs replay with [`replay`]).
+pub fn replay_cell<M, P, B, L>(
+    cell: &ModelCell<M, B>,
+    policy: &P,
+    laws: &L,
+    input: &ReplayInput,
+) -> Vec<ReplayFinding>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    L: Laws<M>,
+{
+    match *input {
+        ReplayInput::Cell {
+            rng,
+            seed,
+            run,
+            n_steps,
+            ..
+        } => replay::tally_findings(&walk_seeded(
+            &cell.model,
+            policy,
+            &cell.behaviour,
+            laws,
+            rng,
+            seed,
+            run,
+            n_steps,
+        )),
+        ReplayInput::CellRuns {
+            rng,
+            seed,
+            n_runs,
+            n_steps,
+            threads,
+            ..
+        } => {
+            let digests = |t| {
+                run_digests(
+                    &cell.model,
+                    policy,
+                    &cell.behaviour,
+                    rng,
+                    seed,
+                    n_runs,
+                    n_steps,
+                    t,
+                )
+            };
+            let (a, b, c) = (digests(1), digests(1), digests(threads));
+            replay::runs_findings(&a, &b, &c, threads)
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn validate_cells<M, B>(
+    cells: &[ModelCell<M, B>],
+    config: &HarnessConfig,
+) -> Result<(), ParamError> {
+    config.validate_runs()?;
+    if cells.is_empty() {
+        return Err(ParamError::new("cells", "[]", "at least one cell"));
+    }
+    Ok(())
+}
+
+/// The V1 cells of `config.grid`: the model of each parameter set and the notebook's user.
+fn v1_cells<H: History>(config: &HarnessConfig) -> Vec<ModelCell<V1<H>, NotebookUser>> {
+    config
+        .grid
+        .iter()
+        .map(|p| ModelCell {
+            label: replay::params_flags(p),
+            model: V1::new(p),
+            behaviour: NotebookUser::from_params(p),
+        })
+        .collect()
+}
+
+/// Checks the V1 policy `policy` with the exact history (numpy's means; `mean_tolerance` 0
+/// is right).
+pub fn check_rule<P>(policy: &P, config: &HarnessConfig) -> Result<HarnessReport, ParamError>
+where
+    P: CreditPolicy<V1>,
+{
+    check_rule_with::<P, ExactHistory>(policy, config)
+}
+
+/// Checks the V1 policy `policy` on V1 with the history `H` (for another engine, set
+/// `config.mean_tolerance`): seeded runs of the notebook's user over `config.grid`, the
+/// tape search over [`V1Tapes`], and, with `config.probe_rule`, the rule probes; every step
+/// against the generic laws and [`V1Laws`].
+pub fn check_rule_with<P, H>(
+    policy: &P,
+    config: &HarnessConfig,
+) -> Result<HarnessReport, ParamError>
+where
+    P: CreditPolicy<V1<H>>,
+    H: History,
+{
+    config.validate()?;
+    let cells = v1_cells::<H>(config);
+    let laws = V1Laws {
+        mean_tolerance: config.mean_tolerance,
+    };
+    let mut acc = seeded_pass(&cells, Some(&config.grid), policy, &laws, config);
+    tape_pass::<V1<H>, _, _, _>(&mut acc, &V1Tapes, policy, &laws, config);
+    if config.probe_rule {
+        probe_pass::<H, P>(&mut acc, policy, config);
+    }
+    Ok(finish::<V1<H>, P>(
+        acc,
+        policy,
+        |i| {
+            Invariant::GENERIC.contains(&i)
+                || V1_STEP_LAWS.contains(&i)
+                || (config.probe_rule && i.scope() == Scope::Rule)
+        },
+        config,
+    ))
 }
 
 /// A proptest runner seeded from the configuration's seed: the same seed gives the same
@@ -703,70 +1107,13 @@ fn tape_runner(config: &HarnessConfig) -> TestRunner {
     TestRunner::new_with_rng(pconfig, TestRng::from_seed(RngAlgorithm::ChaCha, &key))
 }
 
-/// Walks one tape case.
-pub(crate) fn tape_walk<C, H>(rule: &C, case: &TapeCase, mean_tolerance: f64) -> Tally
+/// Walks one V1 tape case under the catalog with `policy` on V1 with history `H` and
+/// returns every step violation it shows (the same findings [`replay`] gives for the
+/// case's resolved amounts).
+pub fn check_tape<P, H>(policy: &P, case: &TapeCase, mean_tolerance: f64) -> Vec<ReplayFinding>
 where
-    C: CreditRule + Clone,
-    H: History + Default,
+    P: CreditPolicy<V1<H>>,
+    H: History,
 {
-    walk::<C, H, rand_chacha::ChaCha8Rng>(
-        rule,
-        &case.params,
-        Source::Tape(&case.tape),
-        mean_tolerance,
-    )
-}
-
-/// Walks one tape case under the catalog and returns every step violation it shows (the
-/// same findings [`replay`] gives for the case's resolved amounts).
-pub fn check_tape<C, H>(rule: &C, case: &TapeCase, mean_tolerance: f64) -> Vec<ReplayFinding>
-where
-    C: CreditRule + Clone,
-    H: History + Default,
-{
-    replay::tally_findings(&tape_walk::<C, H>(rule, case, mean_tolerance))
-}
-
-/// The counterexample of a (shrunk) tape case for `inv`: its amounts up to the first
-/// violating step.
-fn tape_counterexample<C, H>(
-    rule: &C,
-    case: &TapeCase,
-    inv: Invariant,
-    config: &HarnessConfig,
-) -> Option<Counterexample>
-where
-    C: CreditRule + Clone,
-    H: History + Default,
-{
-    let tally = tape_walk::<C, H>(rule, case, config.mean_tolerance);
-    let (t, detail) = tally.first[inv.index()].clone()?;
-    let mut amounts = tally.amounts;
-    // A step that failed (an error or a negative credit) applied no amount; replaying the
-    // tape up to that step needs the entry it would have applied, resolved against the
-    // last state the walk reached.
-    if (amounts.len() as u64) < t {
-        let entry = case
-            .tape
-            .get(amounts.len())
-            .copied()
-            .unwrap_or(TapeEntry::Zero);
-        let mut traj = crate::v1::legacy::Trajectory::<C, H>::new(case.params, rule.clone());
-        for &a in &amounts {
-            if traj.apply(a).is_err() {
-                break;
-            }
-        }
-        amounts.push(entry.resolve(traj.state(), &case.params));
-    }
-    amounts.truncate(t as usize);
-    Some(Counterexample {
-        invariant: inv,
-        step: Some(t),
-        detail,
-        input: ReplayInput::Tape {
-            params: case.params,
-            amounts,
-        },
-    })
+    check_model_tape::<V1<H>, _, _, _>(&V1Tapes, case, policy, &V1Laws { mean_tolerance })
 }

@@ -1,12 +1,19 @@
-//! Rule probes: the credit rule evaluated on a grid of inputs, for the laws that are about
-//! the rule itself rather than a trajectory ([`Invariant::CreditMonotoneInImbalance`]).
+//! Rule probes: a V1 credit policy evaluated on a grid of inputs, for the laws that are
+//! about the rule itself rather than a trajectory ([`Invariant::CreditMonotoneInImbalance`]).
+//!
+//! A probe is a V1 state (its means, count and credit) handed to the policy as the
+//! previous state of a step, with a history holding that state only: the imbalance
+//! `s = avgUserBalance / avgSendVolume` is V1's, so probes run on V1 policies only.
 //!
 //! For each (average send volume A, previous credit, step count n, sign of s), the rule is
 //! evaluated at `s = 0, 0.001, …, 3` (balance mean `s·A`). Every adjacent pair where the
 //! credit grows with |s| is a violation; the first one (smallest |s|) is narrowed by
 //! bisection to two adjacent doubles of the balance mean, which is the counterexample.
 
-use crate::credit::{CreditInput, CreditRule};
+use crate::history::{ExactHistory, History};
+use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
+use crate::state::State;
+use crate::v1::V1;
 
 use super::invariants::Invariant;
 
@@ -28,28 +35,56 @@ pub struct Probe {
     pub balance_mean_hi: f64,
 }
 
-impl Probe {
-    fn input(&self, balance_mean: f64) -> CreditInput {
-        CreditInput {
-            credit_prev: self.credit_prev,
-            balance_mean_prev: balance_mean,
-            send_volume_mean_prev: self.send_volume_mean,
-            n_transactions_prev: self.n_transactions,
-            sum_volume: self.sum_volume,
-        }
-    }
+/// The limit `policy` sets on the step after the probe's state with balance mean
+/// `balance_mean`, on the model `V1<H>` of the probe's window.
+fn limit_at<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
+    policy: &P,
+    p: &Probe,
+    balance_mean: f64,
+) -> Result<Limit, CreditError> {
+    let model = V1::<H>::with_window(p.sum_volume, p.credit_prev);
+    let prev = State {
+        balance: 0.0,
+        balance_mean,
+        n_transactions: p.n_transactions,
+        credit: p.credit_prev,
+        capacity: p.credit_prev,
+        send_volume: 0,
+        send_volume_mean: p.send_volume_mean,
+        transaction: 0,
+    };
+    let history = model.history(&prev, 0);
+    let cx = Cx {
+        model: &model,
+        t: p.n_transactions.saturating_add(1),
+        prev: &prev,
+        history: &history,
+    };
+    policy.limit(&cx, &mut P::Memory::default())
+}
 
-    /// Evaluates the rule at both ends; `Err` describes a violation of `invariant`
-    /// (monotonicity, non-negative credit, or a rule error), `Ok` the two credits.
-    pub fn check<C: CreditRule + ?Sized>(
+impl Probe {
+    /// Evaluates `policy` (on V1 with the exact history) at both ends; `Err` describes a
+    /// violation of `invariant` (monotonicity, non-negative credit, or a policy error),
+    /// `Ok` the two credits.
+    pub fn check<P: CreditPolicy<V1> + ?Sized>(
         &self,
-        rule: &C,
+        policy: &P,
         invariant: Invariant,
     ) -> Result<(i64, i64), String> {
-        let lo = rule.credit(&self.input(self.balance_mean_lo));
-        let hi = rule.credit(&self.input(self.balance_mean_hi));
+        self.check_with::<ExactHistory, P>(policy, invariant)
+    }
+
+    /// [`Probe::check`] on V1 with the history `H`.
+    pub fn check_with<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
+        &self,
+        policy: &P,
+        invariant: Invariant,
+    ) -> Result<(i64, i64), String> {
+        let lo = limit_at::<H, P>(policy, self, self.balance_mean_lo);
+        let hi = limit_at::<H, P>(policy, self, self.balance_mean_hi);
         let (lo, hi) = match (lo, hi) {
-            (Ok(lo), Ok(hi)) => (lo, hi),
+            (Ok(lo), Ok(hi)) => ((lo.value as i64, lo.branch), (hi.value as i64, hi.branch)),
             (Err(e), _) | (_, Err(e)) => {
                 return if invariant == Invariant::StepIsDefined {
                     Err(format!("the rule fails on a probe: {e}"))
@@ -59,21 +94,20 @@ impl Probe {
             }
         };
         match invariant {
-            Invariant::CreditMonotoneInImbalance if hi.credit > lo.credit => Err(format!(
+            Invariant::CreditMonotoneInImbalance if hi.0 > lo.0 => Err(format!(
                 "avgSendVolume {:?}: credit {} ({}) at s = {:?} but {} ({}) at s = {:?}",
                 self.send_volume_mean,
-                lo.credit,
-                lo.branch.name(),
+                lo.0,
+                lo.1,
                 self.balance_mean_lo / self.send_volume_mean,
-                hi.credit,
-                hi.branch.name(),
+                hi.0,
+                hi.1,
                 self.balance_mean_hi / self.send_volume_mean,
             )),
-            Invariant::CreditNonNegative if lo.credit < 0 || hi.credit < 0 => Err(format!(
-                "credit {} / {} < 0 on a probe",
-                lo.credit, hi.credit
-            )),
-            _ => Ok((lo.credit, hi.credit)),
+            Invariant::CreditNonNegative if lo.0 < 0 || hi.0 < 0 => {
+                Err(format!("credit {} / {} < 0 on a probe", lo.0, hi.0))
+            }
+            _ => Ok((lo.0, hi.0)),
         }
     }
 }
@@ -93,7 +127,7 @@ const S_STEPS: u32 = 3_000;
 const S_STEP: f64 = 0.001;
 
 /// Probes `rule` for `invariant` on the grid (step counts `n` from `ns`, window `sum_volume`).
-pub(crate) fn probe_rule<C: CreditRule + ?Sized>(
+pub(crate) fn probe_rule<H: History, C: CreditPolicy<V1<H>> + ?Sized>(
     rule: &C,
     invariant: Invariant,
     ns: &[u64],
@@ -114,7 +148,7 @@ pub(crate) fn probe_rule<C: CreditRule + ?Sized>(
                             balance_mean_hi: sign * f64::from(i + 1) * S_STEP * a,
                         };
                         tally.probes += 1;
-                        if let Err(detail) = p.check(rule, invariant) {
+                        if let Err(detail) = p.check_with::<H, C>(rule, invariant) {
                             tally.violations += 1;
                             let better = match &tally.first {
                                 None => true,
@@ -135,9 +169,9 @@ pub(crate) fn probe_rule<C: CreditRule + ?Sized>(
     if invariant == Invariant::CreditMonotoneInImbalance
         && let Some((p, _)) = tally.first
     {
-        let p = narrow(rule, p);
+        let p = narrow::<H, C>(rule, p);
         let detail = p
-            .check(rule, invariant)
+            .check_with::<H, C>(rule, invariant)
             .err()
             .unwrap_or_else(|| "the violation did not survive narrowing".to_owned());
         tally.first = Some((p, detail));
@@ -146,8 +180,8 @@ pub(crate) fn probe_rule<C: CreditRule + ?Sized>(
 }
 
 /// Bisects a monotonicity violation down to two adjacent doubles of the balance mean.
-fn narrow<C: CreditRule + ?Sized>(rule: &C, mut p: Probe) -> Probe {
-    let credit = |b: f64, p: &Probe| rule.credit(&p.input(b)).map(|o| o.credit).ok();
+fn narrow<H: History, C: CreditPolicy<V1<H>> + ?Sized>(rule: &C, mut p: Probe) -> Probe {
+    let credit = |b: f64, p: &Probe| limit_at::<H, C>(rule, p, b).map(|l| l.value as i64).ok();
     let (Some(c_lo), Some(c_hi)) = (credit(p.balance_mean_lo, &p), credit(p.balance_mean_hi, &p))
     else {
         return p;

@@ -2,17 +2,17 @@
 //! that reproduces it, rendered as a one-line `currents replay …` command, and
 //! [`replay`] re-runs such an input under the catalog.
 
-use rand_core::Rng;
-
-use crate::credit::CreditRule;
-use crate::draws::{chacha_rng, numpy_rng};
 use crate::history::History;
+use crate::model::CreditPolicy;
 use crate::params::{Params, RngKind};
+use crate::users::NotebookUser;
+use crate::v1::V1;
 
 use super::invariants::{Invariant, Scope};
+use super::laws::V1Laws;
 use super::probe::Probe;
-use super::tape::TapeEntry;
-use super::walk::{Source, Tally, run_digest, walk};
+use super::tape::V1Tape;
+use super::walk::{Tally, run_digests, walk_seeded, walk_tape};
 
 /// An input that reproduces a violation.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +54,42 @@ pub enum ReplayInput {
     },
     /// The credit rule at two inputs.
     Probe(Probe),
+    /// One seeded run of a cell of a model's grid ([`super::check_model`]), for its first
+    /// `n_steps` steps ([`super::replay_cell`] replays it).
+    Cell {
+        /// The cell's label.
+        cell: String,
+        /// The generator family.
+        rng: RngKind,
+        /// The seed.
+        seed: u64,
+        /// The 1-based run.
+        run: u64,
+        /// Steps to run (the violating step is the last).
+        n_steps: u64,
+    },
+    /// Whole runs of a cell of a model's grid compared with each other.
+    CellRuns {
+        /// The cell's label.
+        cell: String,
+        /// The generator family.
+        rng: RngKind,
+        /// The seed.
+        seed: u64,
+        /// Runs 1..=n_runs.
+        n_runs: u64,
+        /// Steps per run.
+        n_steps: u64,
+        /// Threads compared with one thread.
+        threads: usize,
+    },
+    /// A tape of a model's payments (shown as text), from the case described.
+    Payments {
+        /// The case (its model and start), as the model's tapes describe it.
+        case: String,
+        /// The payments, step 1 first.
+        payments: Vec<String>,
+    },
 }
 
 /// A violation and what reproduces it.
@@ -69,7 +105,7 @@ pub struct Counterexample {
     pub input: ReplayInput,
 }
 
-fn params_flags(p: &Params) -> String {
+pub(crate) fn params_flags(p: &Params) -> String {
     format!(
         "--integrity {:?} --avg-amount {:?} --sum-volume {} --initial-credit {}",
         p.integrity(),
@@ -90,7 +126,9 @@ pub fn join_floats(xs: &[f64]) -> String {
 impl Counterexample {
     /// The one-line command that replays this counterexample with `currents replay` under
     /// the policy named `policy`. A rule that is not a built-in policy is replayed from
-    /// Rust with [`replay`] on [`Counterexample::input`] instead.
+    /// Rust with [`replay`] on [`Counterexample::input`] instead; a counterexample of
+    /// another model than V1 ([`ReplayInput::Cell`], [`ReplayInput::CellRuns`],
+    /// [`ReplayInput::Payments`]) is described, not replayable from the command line.
     pub fn replay_command(&self, policy: &str) -> String {
         let head = format!(
             "currents replay --policy {policy} --invariant {}",
@@ -132,6 +170,32 @@ impl Counterexample {
                 p.balance_mean_lo,
                 p.balance_mean_hi
             ),
+            ReplayInput::Cell {
+                cell,
+                rng,
+                seed,
+                run,
+                n_steps,
+            } => format!(
+                "{} on cell {cell}: --rng {rng} --seed {seed} --run {run} --steps {n_steps} (replay with harness::replay_cell)",
+                self.invariant
+            ),
+            ReplayInput::CellRuns {
+                cell,
+                rng,
+                seed,
+                n_runs,
+                n_steps,
+                threads,
+            } => format!(
+                "{} on cell {cell}: --rng {rng} --seed {seed} --runs {n_runs} --steps {n_steps} --threads {threads} (replay with harness::replay_cell)",
+                self.invariant
+            ),
+            ReplayInput::Payments { case, payments } => format!(
+                "{} on {case}: payments {} (replay with harness::check_model_tape)",
+                self.invariant,
+                payments.join(",")
+            ),
         }
     }
 }
@@ -149,7 +213,7 @@ pub struct ReplayFinding {
     pub detail: String,
 }
 
-pub(crate) fn tally_findings(tally: &Tally) -> Vec<ReplayFinding> {
+pub(crate) fn tally_findings<P>(tally: &Tally<P>) -> Vec<ReplayFinding> {
     Invariant::ALL
         .into_iter()
         .filter_map(|inv| {
@@ -164,102 +228,53 @@ pub(crate) fn tally_findings(tally: &Tally) -> Vec<ReplayFinding> {
         .collect()
 }
 
-/// Runs `f` on the generator of `run` (1-based) for the family `rng` and `seed`, as
-/// `currents simulate` does: `RandomState(seed + run − 1)` or the ChaCha stream
-/// (seed, 0, run). A numpy seed past 2^32 − 1 saturates (configurations validate it).
-pub(crate) fn with_run_rng<T>(
-    rng: RngKind,
-    seed: u64,
-    run: u64,
-    f: impl FnOnce(&mut dyn RngBox) -> T,
-) -> T {
-    match rng {
-        RngKind::Numpy => {
-            let s = u32::try_from(seed.saturating_add(run - 1)).unwrap_or(u32::MAX);
-            f(&mut numpy_rng(s))
+/// Compares digests of runs 1..=n_runs: `SameSeedSameTrajectory` between two executions
+/// on one thread, `ThreadCountDoesNotChangeOutput` between one thread and `threads`.
+pub(crate) fn runs_findings(a: &[u64], b: &[u64], c: &[u64], threads: usize) -> Vec<ReplayFinding> {
+    let mut out = Vec::new();
+    let mut push = |inv: Invariant, other: &[u64], what: &str| {
+        let bad: Vec<usize> = (0..a.len()).filter(|&k| a[k] != other[k]).collect();
+        if let Some(first) = bad.first() {
+            out.push(ReplayFinding {
+                invariant: inv,
+                step: None,
+                count: bad.len() as u64,
+                detail: format!("run {} differs {what}", first + 1),
+            });
         }
-        RngKind::Chacha => f(&mut chacha_rng(seed, 0, run)),
-    }
-}
-
-/// An object-safe generator handle (any `Rng` is one).
-pub(crate) trait RngBox {
-    fn as_rng(&mut self) -> &mut dyn Rng;
-}
-
-impl<R: Rng> RngBox for R {
-    fn as_rng(&mut self) -> &mut dyn Rng {
-        self
-    }
-}
-
-/// The digests of runs 1..=n_runs, computed on `threads` threads (runs dealt round-robin).
-pub(crate) fn run_digests<C, H>(
-    rule: &C,
-    params: &Params,
-    rng: RngKind,
-    seed: u64,
-    n_runs: u64,
-    n_steps: u64,
-    threads: usize,
-) -> Vec<u64>
-where
-    C: CreditRule + Clone + Sync,
-    H: History + Default,
-{
-    let one = |run: u64| {
-        with_run_rng(rng, seed, run, |r| {
-            run_digest::<C, H, _>(rule, params, r.as_rng(), n_steps)
-        })
     };
-    let threads = threads.max(1) as u64;
-    if threads == 1 {
-        return (1..=n_runs).map(one).collect();
-    }
-    let mut out = vec![0u64; n_runs as usize];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|k| {
-                let one = &one;
-                scope.spawn(move || {
-                    (1..=n_runs)
-                        .filter(|r| (r - 1) % threads == k)
-                        .map(|r| (r, one(r)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            // A panicking worker leaves its runs at 0, which differs from any digest.
-            if let Ok(done) = h.join() {
-                for (r, d) in done {
-                    out[(r - 1) as usize] = d;
-                }
-            }
-        }
-    });
+    push(
+        Invariant::SameSeedSameTrajectory,
+        b,
+        "between two executions",
+    );
+    push(
+        Invariant::ThreadCountDoesNotChangeOutput,
+        c,
+        &format!("between 1 and {threads} threads"),
+    );
     out
 }
 
-/// Re-runs `input` under the catalog with `rule` and history `H`, and returns every
-/// violation seen (all invariants that apply to the input's kind).
+/// Re-runs `input` under the catalog with `policy` on V1 with history `H` (the notebook's
+/// user for seeded runs, a tape for a tape), and returns every violation seen (all
+/// invariants that apply to the input's kind). Inputs of another model
+/// ([`ReplayInput::Cell`], [`ReplayInput::CellRuns`], [`ReplayInput::Payments`]) give
+/// nothing here.
 ///
 /// `mean_tolerance` is the tolerance of [`Invariant::AveragesAreHistoryMeans`] (0 for the
 /// exact history).
-pub fn replay<C, H>(rule: &C, input: &ReplayInput, mean_tolerance: f64) -> Vec<ReplayFinding>
+pub fn replay<P, H>(policy: &P, input: &ReplayInput, mean_tolerance: f64) -> Vec<ReplayFinding>
 where
-    C: CreditRule + Clone + Sync,
-    H: History + Default,
+    P: CreditPolicy<V1<H>>,
+    H: History,
 {
+    let laws = V1Laws { mean_tolerance };
     match input {
         ReplayInput::Tape { params, amounts } => {
-            let tape: Vec<TapeEntry> = amounts.iter().map(|&a| TapeEntry::Float(a)).collect();
-            let tally = walk::<C, H, rand_chacha::ChaCha8Rng>(
-                rule,
-                params,
-                Source::Tape(&tape),
-                mean_tolerance,
-            );
+            let model = V1::<H>::new(params);
+            let tape = V1Tape::amounts(*params, amounts);
+            let tally = walk_tape(&model, policy, &tape, &laws, amounts.len() as u64);
             tally_findings(&tally)
         }
         ReplayInput::Seeded {
@@ -269,17 +284,9 @@ where
             run,
             n_steps,
         } => {
-            let tally = with_run_rng(*rng, *seed, *run, |r| {
-                walk::<C, H, dyn Rng>(
-                    rule,
-                    params,
-                    Source::Draws {
-                        rng: r.as_rng(),
-                        n_steps: *n_steps,
-                    },
-                    mean_tolerance,
-                )
-            });
+            let model = V1::<H>::new(params);
+            let user = NotebookUser::from_params(params);
+            let tally = walk_seeded(&model, policy, &user, &laws, *rng, *seed, *run, *n_steps);
             tally_findings(&tally)
         }
         ReplayInput::Runs {
@@ -290,34 +297,11 @@ where
             n_steps,
             threads,
         } => {
-            let mut out = Vec::new();
-            let a = run_digests::<C, H>(rule, params, *rng, *seed, *n_runs, *n_steps, 1);
-            let b = run_digests::<C, H>(rule, params, *rng, *seed, *n_runs, *n_steps, 1);
-            let c = run_digests::<C, H>(rule, params, *rng, *seed, *n_runs, *n_steps, *threads);
-            let mut push = |inv: Invariant, other: &[u64], what: &str| {
-                let bad: Vec<u64> = (1..=*n_runs)
-                    .filter(|r| a[(r - 1) as usize] != other[(r - 1) as usize])
-                    .collect();
-                if let Some(first) = bad.first() {
-                    out.push(ReplayFinding {
-                        invariant: inv,
-                        step: None,
-                        count: bad.len() as u64,
-                        detail: format!("run {first} differs {what}"),
-                    });
-                }
-            };
-            push(
-                Invariant::SameSeedSameTrajectory,
-                &b,
-                "between two executions",
-            );
-            push(
-                Invariant::ThreadCountDoesNotChangeOutput,
-                &c,
-                &format!("between 1 and {threads} threads"),
-            );
-            out
+            let model = V1::<H>::new(params);
+            let user = NotebookUser::from_params(params);
+            let digests = |t| run_digests(&model, policy, &user, *rng, *seed, *n_runs, *n_steps, t);
+            let (a, b, c) = (digests(1), digests(1), digests(*threads));
+            runs_findings(&a, &b, &c, *threads)
         }
         ReplayInput::Probe(p) => Invariant::ALL
             .into_iter()
@@ -326,13 +310,18 @@ where
                     || matches!(i, Invariant::CreditNonNegative | Invariant::StepIsDefined)
             })
             .filter_map(|inv| {
-                p.check(rule, inv).err().map(|detail| ReplayFinding {
-                    invariant: inv,
-                    step: None,
-                    count: 1,
-                    detail,
-                })
+                p.check_with::<H, P>(policy, inv)
+                    .err()
+                    .map(|detail| ReplayFinding {
+                        invariant: inv,
+                        step: None,
+                        count: 1,
+                        detail,
+                    })
             })
             .collect(),
+        ReplayInput::Cell { .. } | ReplayInput::CellRuns { .. } | ReplayInput::Payments { .. } => {
+            Vec::new()
+        }
     }
 }

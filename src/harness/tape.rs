@@ -9,9 +9,113 @@
 //! parameters promise.
 
 use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+use rand_core::Rng;
 
+use crate::history::History;
+use crate::model::{Behaviour, Cx, Draw, Model};
 use crate::params::{AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, Params};
 use crate::state::State;
+use crate::v1::V1;
+
+use super::replay::ReplayInput;
+
+/// Tapes for a model: how the harness generates cases, and the model and the tape
+/// behaviour ([`Behaviour`] that draws nothing from its generator) a case runs.
+///
+/// The harness walks every case on the one run loop, shrinks each violation to a minimal
+/// case with proptest, and records the shrunk case's drawn payments as the
+/// counterexample ([`Tapes::counterexample`]). V1's tapes are [`V1Tapes`].
+pub trait Tapes<M: Model>: Sync {
+    /// A generated case.
+    type Case: Clone + std::fmt::Debug;
+    /// The behaviour that plays a case.
+    type Tape: Behaviour<M>;
+
+    /// Cases with up to `len_max` steps, simplest first (proptest shrinks toward them).
+    fn strategy(&self, len_max: usize) -> BoxedStrategy<Self::Case>;
+
+    /// The model a case runs on.
+    fn model(&self, case: &Self::Case) -> M;
+
+    /// The behaviour that plays the case.
+    fn tape(&self, case: &Self::Case) -> Self::Tape;
+
+    /// The steps the case runs.
+    fn len(&self, case: &Self::Case) -> u64;
+
+    /// The input that replays `case`, given the payments its steps drew (up to and
+    /// including the violating one).
+    fn counterexample(&self, case: &Self::Case, payments: Vec<M::Payment>) -> ReplayInput;
+}
+
+/// A V1 tape as a behaviour: step t plays entry t − 1 resolved against the previous state
+/// ([`TapeEntry::resolve`]); past its end it pays 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct V1Tape {
+    /// The entries.
+    pub entries: Vec<TapeEntry>,
+    /// The parameters the entries are resolved with (their per-step bound).
+    pub params: Params,
+}
+
+impl V1Tape {
+    /// A tape of given amounts (each still clamped to the per-step bound).
+    pub fn amounts(params: Params, amounts: &[f64]) -> Self {
+        V1Tape {
+            entries: amounts.iter().map(|&a| TapeEntry::Float(a)).collect(),
+            params,
+        }
+    }
+}
+
+impl<H: History> Behaviour<V1<H>> for V1Tape {
+    type Memory = ();
+
+    fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, V1<H>>, _: &mut R, _: &mut ()) -> Draw<f64> {
+        let i = usize::try_from(cx.t - 1).unwrap_or(usize::MAX);
+        Draw::plain(
+            self.entries
+                .get(i)
+                .map_or(0.0, |e| e.resolve(cx.prev, &self.params)),
+        )
+    }
+}
+
+/// V1's tapes: [`tape_case_strategy`] cases on the model of each case's parameters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct V1Tapes;
+
+impl<H: History> Tapes<V1<H>> for V1Tapes {
+    type Case = TapeCase;
+    type Tape = V1Tape;
+
+    fn strategy(&self, len_max: usize) -> BoxedStrategy<TapeCase> {
+        tape_case_strategy(len_max).boxed()
+    }
+
+    fn model(&self, case: &TapeCase) -> V1<H> {
+        V1::new(&case.params)
+    }
+
+    fn tape(&self, case: &TapeCase) -> V1Tape {
+        V1Tape {
+            entries: case.tape.clone(),
+            params: case.params,
+        }
+    }
+
+    fn len(&self, case: &TapeCase) -> u64 {
+        case.tape.len() as u64
+    }
+
+    fn counterexample(&self, case: &TapeCase, amounts: Vec<f64>) -> ReplayInput {
+        ReplayInput::Tape {
+            params: case.params,
+            amounts,
+        }
+    }
+}
 
 /// The largest amount one step of the model can move: `30 · avg_amount · max(1, |integrity|)`
 /// (1.5·avg, doubled on the large path, times 10 and a uniform in [−1, integrity] on the

@@ -1,61 +1,56 @@
-//! Walking a trajectory under the catalog: every step is checked against every step
-//! invariant, and the branches and transaction paths it reaches are counted.
+//! Walking runs under the catalog, on the one run loop: a walk is [`Stepper::step`] (through
+//! [`crate::sim::run_seeded`] for seeded runs) with a [`Checker`] as its observer, which
+//! checks every step against the generic laws and the model's own ([`Laws`]) and counts the
+//! branches and paths it sees by name. A run's digest is an observer too ([`Digest`]).
+
+use std::convert::Infallible;
 
 use rand_core::Rng;
 
-use crate::credit::{CreditBranch, CreditInput, CreditRule};
-use crate::history::History;
-use crate::params::Params;
-use crate::state::State;
-use crate::v1::legacy::AmountPath;
-use crate::v1::legacy::Trajectory;
+use crate::model::{
+    Behaviour, CreditPolicy, Cx, Flow, Model, Observer, RunError, StepError, StepEvent, Stepper,
+    Value,
+};
+use crate::params::RngKind;
 
-use super::goals::TxPath;
-use super::invariants::{Invariant, Record, Scope, StepContext, check_step};
-use super::tape::TapeEntry;
+use super::invariants::{Invariant, check_generic, row_is_finite};
+use super::laws::Laws;
 
 const N_INV: usize = Invariant::ALL.len();
 
-/// Where a walk's amounts come from.
-pub(crate) enum Source<'a, R: ?Sized> {
-    /// A tape: entries resolved against the state they are applied to.
-    Tape(&'a [TapeEntry]),
-    /// A generator, as the notebook draws, for `n_steps` steps.
-    Draws { rng: &'a mut R, n_steps: u64 },
-}
-
 /// What one walk saw.
 #[derive(Debug, Clone)]
-pub(crate) struct Tally {
+pub(crate) struct Tally<P> {
     /// Violating steps per invariant (index of [`Invariant::ALL`]).
     pub counts: [u64; N_INV],
     /// The first violation per invariant: (timestep, description).
     pub first: [Option<(u64, String)>; N_INV],
-    /// Steps per credit branch (index of [`CreditBranch::ALL`]).
-    pub branches: [u64; 5],
-    /// Steps per transaction path (index of [`TxPath::ALL`]).
-    pub paths: [u64; 3],
+    /// Steps per branch, by name (the policy's branches first, in its order, then any
+    /// other name a limit carried, in the order first seen).
+    pub branches: Vec<(&'static str, u64)>,
+    /// Steps per draw path (bit `i` of [`crate::model::Draw::paths`]).
+    pub paths: Vec<u64>,
     /// Steps taken.
     pub steps: u64,
-    /// Steps whose credit was 0.
+    /// Steps whose limit was 0.
     pub credit_zero_steps: u64,
-    /// An FNV-1a digest of every state's bits, genesis included.
+    /// An FNV-1a digest of every state's row, genesis included.
     pub fingerprint: u64,
-    /// The amounts applied, in order (tapes resolved to numbers).
-    pub amounts: Vec<f64>,
+    /// The payments drawn, in order (a tape's entries resolved).
+    pub drawn: Vec<P>,
 }
 
-impl Tally {
-    fn new() -> Self {
+impl<P> Tally<P> {
+    fn new(branches: &'static [&'static str], n_paths: usize) -> Self {
         Tally {
             counts: [0; N_INV],
             first: std::array::from_fn(|_| None),
-            branches: [0; 5],
-            paths: [0; 3],
+            branches: branches.iter().map(|&b| (b, 0)).collect(),
+            paths: vec![0; n_paths],
             steps: 0,
             credit_zero_steps: 0,
             fingerprint: FNV_OFFSET,
-            amounts: Vec::new(),
+            drawn: Vec::new(),
         }
     }
 
@@ -71,6 +66,16 @@ impl Tally {
     pub fn violated(&self, invariant: Invariant) -> bool {
         self.counts[invariant.index()] > 0
     }
+
+    #[inline]
+    fn count_branch(&mut self, name: &'static str) {
+        // A policy names its branches with the constants it declares: the pointers agree.
+        let same = |b: &str| (b.as_ptr() == name.as_ptr() && b.len() == name.len()) || b == name;
+        match self.branches.iter_mut().find(|(b, _)| same(b)) {
+            Some((_, hits)) => *hits += 1,
+            None => self.branches.push((name, 1)),
+        }
+    }
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -84,154 +89,316 @@ fn fnv(mut h: u64, word: u64) -> u64 {
     h
 }
 
-/// An FNV-1a digest step over every field of `s`, floats by their bits.
-pub(crate) fn digest(h: u64, s: &State) -> u64 {
-    let words = [
-        s.balance.to_bits(),
-        s.balance_mean.to_bits(),
-        s.n_transactions,
-        s.credit as u64,
-        s.capacity as u64,
-        s.send_volume as u64,
-        s.send_volume_mean.to_bits(),
-        s.transaction as u64,
-    ];
-    words.into_iter().fold(h, fnv)
+/// An FNV-1a digest step over a state's row, floats by their bits.
+fn digest_row<M: Model>(model: &M, h: u64, state: &M::State, row: &mut Vec<Value>) -> u64 {
+    row.clear();
+    model.row(state, row);
+    digest_values(h, row)
 }
 
-fn path_hits(path: &AmountPath, amount: f64) -> [bool; 3] {
-    // The large path keeps the sign of the drawn amount; the integrity path multiplies by
-    // a uniform draw and so can change it, hence it is one goal regardless of sign.
-    [
-        path.large && amount > 0.0,
-        path.large && amount < 0.0,
-        path.integrity,
-    ]
+/// An FNV-1a digest step over a row already made.
+fn digest_values(h: u64, row: &[Value]) -> u64 {
+    row.iter()
+        .map(|v| match *v {
+            Value::Int(i) => i as u64,
+            Value::Float(x) => x.to_bits(),
+        })
+        .fold(h, fnv)
 }
 
-/// Walks one trajectory from genesis, checking every step invariant at every step.
-///
-/// The walk stops early if the rule errs or returns a negative credit (the step would be
-/// meaningless; the engine asserts non-negative credits in debug builds): those are
-/// violations of [`Invariant::StepIsDefined`] and [`Invariant::CreditNonNegative`].
-pub(crate) fn walk<C, H, R>(
-    rule: &C,
-    params: &Params,
-    source: Source<'_, R>,
-    mean_tolerance: f64,
-) -> Tally
-where
-    C: CreditRule + Clone,
-    H: History + Default,
-    R: Rng + ?Sized,
-{
-    let mut traj = Trajectory::<C, H>::new(*params, rule.clone());
-    let mut record = Record::new(traj.state(), params);
-    let mut tally = Tally::new();
-    tally.fingerprint = digest(tally.fingerprint, traj.state());
-    let (tape, mut rng, n_steps) = match source {
-        Source::Tape(tape) => (tape, None, tape.len() as u64),
-        Source::Draws { rng, n_steps } => (&[][..], Some(rng), n_steps),
-    };
-    let step_invariants: Vec<Invariant> = Invariant::ALL
-        .into_iter()
-        .filter(|i| i.scope() == Scope::Step && *i != Invariant::StepIsDefined)
-        .collect();
-    for t in 1..=n_steps {
-        let prev = *traj.state();
-        let input = CreditInput::from_prev(&prev, params);
-        match rule.credit(&input) {
-            Ok(outcome) if outcome.credit < 0 => {
-                tally.violate(
-                    Invariant::CreditNonNegative,
-                    t,
-                    format!(
-                        "credit({t}) = {} < 0 ({} branch, from {input:?})",
-                        outcome.credit,
-                        outcome.branch.name()
-                    ),
-                );
-                break;
-            }
-            Ok(outcome) => {
-                let b = CreditBranch::ALL
-                    .iter()
-                    .position(|&x| x == outcome.branch)
-                    .unwrap_or_default();
-                tally.branches[b] += 1;
-            }
-            Err(e) => {
-                tally.violate(Invariant::StepIsDefined, t, format!("step {t}: {e}"));
-                break;
-            }
+/// The checking observer: every step against the generic laws and `laws`, branches and
+/// paths counted by name.
+pub(crate) struct Checker<'a, M: Model, L: Laws<M>> {
+    model: &'a M,
+    laws: &'a L,
+    record: Option<L::Record>,
+    row: Vec<Value>,
+    /// The last state seen (the state a failing step started from).
+    last: Option<M::State>,
+    pub tally: Tally<M::Payment>,
+}
+
+impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
+    pub fn new(
+        model: &'a M,
+        laws: &'a L,
+        branches: &'static [&'static str],
+        n_paths: usize,
+    ) -> Self {
+        Checker {
+            model,
+            laws,
+            record: None,
+            row: Vec::new(),
+            last: None,
+            tally: Tally::new(branches, n_paths),
         }
-        let stepped = match (&mut rng, tape.get((t - 1) as usize)) {
-            (Some(rng), _) => traj.advance(&mut **rng).map(|d| {
-                for (k, hit) in path_hits(&d.path, d.amount).into_iter().enumerate() {
-                    tally.paths[k] += u64::from(hit);
-                }
-                d.amount
-            }),
-            (None, Some(entry)) => {
-                let amount = entry.resolve(&prev, params);
-                traj.apply(amount).map(|_| amount)
-            }
-            (None, None) => break,
-        };
-        let amount = match stepped {
-            Ok(a) => a,
-            Err(e) => {
-                tally.violate(Invariant::StepIsDefined, t, format!("step {t}: {e}"));
-                break;
-            }
-        };
-        let next = *traj.state();
-        let expected = record.expected(amount);
-        let ctx = StepContext {
-            t,
-            prev: &prev,
-            next: &next,
-            amount,
-            params,
-            expected: &expected,
-            mean_tolerance,
-        };
-        for &inv in &step_invariants {
-            if let Err(detail) = check_step(inv, &ctx) {
+    }
+
+    /// Records the error that ended the walk at step `t`: a negative (or non-finite) limit
+    /// violates `credit_non_negative`, any other error `step_is_defined`.
+    pub fn failed(&mut self, t: u64, error: StepError) {
+        let from = self
+            .last
+            .as_ref()
+            .map_or(String::new(), |s| format!(", from {s:?}"));
+        match error {
+            StepError::BadLimit { value, branch } => self.tally.violate(
+                Invariant::CreditNonNegative,
+                t,
+                if value < 0.0 {
+                    format!("credit({t}) = {value} < 0 ({branch} branch{from})")
+                } else {
+                    format!("credit({t}) = {value} is not finite ({branch} branch{from})")
+                },
+            ),
+            e => self
+                .tally
+                .violate(Invariant::StepIsDefined, t, format!("step {t}: {e}")),
+        }
+    }
+}
+
+impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
+    type Error = Infallible;
+
+    fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
+        self.record = Some(self.laws.record(self.model, state));
+        self.tally.fingerprint = digest_row(self.model, FNV_OFFSET, state, &mut self.row);
+        self.last = Some(state.clone());
+        Ok(())
+    }
+
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
+        let t = event.t;
+        let tally = &mut self.tally;
+        tally.count_branch(event.limit.branch);
+        for (k, hits) in tally.paths.iter_mut().enumerate() {
+            *hits += u64::from(k < 32 && event.drawn.paths & (1 << k) != 0);
+        }
+        // The row is made once a step: for the finiteness law and for the digest.
+        self.row.clear();
+        self.model.row(event.next, &mut self.row);
+        for inv in Invariant::GENERIC_STEP {
+            let checked = if inv == Invariant::AllValuesFinite {
+                row_is_finite(&self.row, t, event.next)
+            } else {
+                check_generic(inv, self.model, t, event.prev, event.next)
+            };
+            if let Err(detail) = checked {
                 tally.violate(inv, t, detail);
             }
         }
-        record.push(&next, amount);
-        tally.steps += 1;
-        tally.credit_zero_steps += u64::from(next.credit == 0);
-        tally.fingerprint = digest(tally.fingerprint, &next);
-        tally.amounts.push(amount);
-    }
-    tally
-}
-
-/// The digest of a plain run (no checking): used to compare runs for determinism.
-pub(crate) fn run_digest<C, H, R>(rule: &C, params: &Params, rng: &mut R, n_steps: u64) -> u64
-where
-    C: CreditRule + Clone,
-    H: History + Default,
-    R: Rng + ?Sized,
-{
-    let mut traj = Trajectory::<C, H>::new(*params, rule.clone());
-    let mut h = digest(FNV_OFFSET, traj.state());
-    for _ in 0..n_steps {
-        // A failing step (or a negative credit, which the engine asserts against) ends the
-        // digest; the checked walk reports the failure itself.
-        let input = CreditInput::from_prev(traj.state(), params);
-        if !matches!(rule.credit(&input), Ok(o) if o.credit >= 0) || traj.advance(rng).is_err() {
-            break;
+        if let Some(record) = &mut self.record {
+            self.laws
+                .check(self.model, record, event, &mut |inv, detail| {
+                    tally.violate(inv, t, detail)
+                });
         }
-        h = digest(h, traj.state());
+        tally.steps += 1;
+        let n = self.model.n_members(event.next);
+        tally.credit_zero_steps +=
+            u64::from((0..n).any(|m| self.model.ledger(event.next, m).limit == 0.0));
+        tally.fingerprint = digest_values(tally.fingerprint, &self.row);
+        tally.drawn.push(event.drawn.payment);
+        self.last = Some(event.next.clone());
+        Ok(Flow::Continue)
     }
-    h
 }
 
-/// Path names, for goals.
-pub(crate) fn path_index(p: TxPath) -> usize {
-    TxPath::ALL.iter().position(|&x| x == p).unwrap_or_default()
+/// Walks run `run` of `seed` on the generator family `rng` for `n_steps` steps, checking
+/// every step.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn walk_seeded<M, P, B, L>(
+    model: &M,
+    policy: &P,
+    behaviour: &B,
+    laws: &L,
+    rng: RngKind,
+    seed: u64,
+    run: u64,
+    n_steps: u64,
+) -> Tally<M::Payment>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    L: Laws<M>,
+{
+    let mut checker = Checker::new(model, laws, policy.branches(), behaviour.paths().len());
+    let result = crate::sim::run_seeded(
+        model,
+        policy,
+        behaviour,
+        rng,
+        seed,
+        0,
+        run,
+        n_steps,
+        &mut checker,
+    );
+    if let Err(RunError::Step { timestep, source }) = result {
+        checker.failed(timestep, source);
+    }
+    checker.tally
+}
+
+/// Walks a tape: `tape` is a behaviour that draws nothing from its generator, run for
+/// `n_steps` steps. When a step fails, the payment the tape would have drawn at that step
+/// is added to [`Tally::drawn`], so that the drawn payments replay the failure.
+pub(crate) fn walk_tape<M, P, B, L>(
+    model: &M,
+    policy: &P,
+    tape: &B,
+    laws: &L,
+    n_steps: u64,
+) -> Tally<M::Payment>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    L: Laws<M>,
+{
+    let mut rng = no_draws();
+    let mut checker = Checker::new(model, laws, policy.branches(), tape.paths().len());
+    let mut stepper = Stepper::new(model, policy, tape, n_steps);
+    let _ = checker.genesis(stepper.state());
+    for _ in 0..n_steps {
+        match stepper.step(&mut rng, &mut checker) {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Stop) | Err(RunError::Observe(_)) => break,
+            Err(RunError::Step { timestep, source }) => {
+                checker.failed(timestep, source);
+                let cx = Cx {
+                    model,
+                    t: timestep,
+                    prev: stepper.state(),
+                    history: stepper.history(),
+                };
+                let pending = tape.draw(&cx, &mut rng, &mut B::Memory::default());
+                checker.tally.drawn.push(pending.payment);
+                break;
+            }
+        }
+    }
+    checker.tally
+}
+
+/// The digest of a run's rows: an observer.
+pub(crate) struct Digest<'a, M> {
+    model: &'a M,
+    row: Vec<Value>,
+    /// The digest so far.
+    pub hash: u64,
+}
+
+impl<'a, M: Model> Digest<'a, M> {
+    pub fn new(model: &'a M) -> Self {
+        Digest {
+            model,
+            row: Vec::new(),
+            hash: FNV_OFFSET,
+        }
+    }
+}
+
+impl<M: Model> Observer<M> for Digest<'_, M> {
+    type Error = Infallible;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
+        self.hash = digest_row(self.model, self.hash, state, &mut self.row);
+        Ok(())
+    }
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
+        self.hash = digest_row(self.model, self.hash, event.next, &mut self.row);
+        Ok(Flow::Continue)
+    }
+}
+
+/// The digest of a plain seeded run (no checking), to compare runs for determinism. A
+/// failing step ends the digest; the checked walk reports the failure itself.
+pub(crate) fn run_digest<M, P, B>(
+    model: &M,
+    policy: &P,
+    behaviour: &B,
+    rng: RngKind,
+    seed: u64,
+    run: u64,
+    n_steps: u64,
+) -> u64
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+{
+    let mut digest = Digest::new(model);
+    let _ = crate::sim::run_seeded(
+        model,
+        policy,
+        behaviour,
+        rng,
+        seed,
+        0,
+        run,
+        n_steps,
+        &mut digest,
+    );
+    digest.hash
+}
+
+/// The digests of runs 1..=n_runs, on `threads` threads through the ordered executor
+/// ([`crate::parallel::ordered_runs`]); one thread computes them in order on this thread.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_digests<M, P, B>(
+    model: &M,
+    policy: &P,
+    behaviour: &B,
+    rng: RngKind,
+    seed: u64,
+    n_runs: u64,
+    n_steps: u64,
+    threads: usize,
+) -> Vec<u64>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+{
+    let one = |run: u64| run_digest(model, policy, behaviour, rng, seed, run, n_steps);
+    let pool = match threads {
+        0 | 1 => None,
+        t => rayon::ThreadPoolBuilder::new().num_threads(t).build().ok(),
+    };
+    let Some(pool) = pool else {
+        return (1..=n_runs).map(one).collect();
+    };
+    let mut out = Vec::with_capacity(n_runs as usize);
+    let chunking = crate::parallel::Chunking {
+        runs_per_task: 1,
+        tasks_per_window: 4 * threads,
+    };
+    let done: Result<(), Infallible> = crate::parallel::ordered_runs(
+        &pool,
+        n_runs,
+        chunking,
+        |runs, buf| {
+            for run in runs {
+                buf.extend_from_slice(&one(run).to_le_bytes());
+            }
+            Ok(())
+        },
+        |buf, _| {
+            out.extend(
+                buf.chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
+            );
+            Ok(())
+        },
+    );
+    let Ok(()) = done;
+    out
+}
+
+/// A generator for behaviours that draw nothing (tapes): it only fills the parameter.
+fn no_draws() -> impl Rng {
+    crate::draws::chacha_rng(0, 0, 0)
 }

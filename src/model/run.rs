@@ -154,6 +154,24 @@ pub struct Stepper<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> {
     t: u64,
 }
 
+/// A copy of the run in progress (a benchmark's warm start, a fork of a run), when both
+/// memories can be copied.
+impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Clone for Stepper<'_, M, P, B>
+where
+    P::Memory: Clone,
+    B::Memory: Clone,
+{
+    fn clone(&self) -> Self {
+        Stepper {
+            state: self.state.clone(),
+            history: self.history.clone(),
+            policy_memory: self.policy_memory.clone(),
+            behaviour_memory: self.behaviour_memory.clone(),
+            ..*self
+        }
+    }
+}
+
 impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
     /// A run at its genesis state, its history sized for `n_steps` steps.
     pub fn new(model: &'a M, policy: &'a P, behaviour: &'a B, n_steps: u64) -> Self {

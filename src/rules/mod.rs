@@ -21,7 +21,7 @@ pub use credit_period::CreditPeriod;
 pub use fixed_band::FixedBand;
 pub use static_rule::Static;
 pub use turnover::Turnover;
-pub use v1::{V1NoFallback, V1Strict};
+pub use v1::{V1_RULES, V1NoFallback, V1Strict};
 
 /// One declared parameter of a rule or a user type: its name, default and accepted range.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -8,6 +8,10 @@ use crate::model::{CreditError, CreditPolicy, Cx, Limit};
 use crate::numeric::{ROUND_DIGITS_MAX, py_round, py_square, round_half_even};
 use crate::v1::{V1, V1_BRANCHES};
 
+/// The registered names of V1's rule and its two variants: the rules that read V1's means
+/// and so are probed as rules of the imbalance by `currents check`.
+pub const V1_RULES: [&str; 3] = [V1Rule::NAME, V1Strict::NAME, V1NoFallback::NAME];
+
 impl Rule for V1Rule {
     const NAME: &'static str = "currents-v1";
     const SUMMARY: &'static str = "the notebook's rule: round(a*s^2 + b, d) * avgSendVolume, s = avgUserBalance / avgSendVolume";

@@ -7,8 +7,6 @@
 //! [`crate::users::NotebookUser`] its user; with numpy's generator the three reproduce
 //! cadCAD's trajectories bit for bit (`tests/golden.rs`).
 
-pub mod legacy;
-
 use std::marker::PhantomData;
 
 use rand_core::Rng;
@@ -60,6 +58,17 @@ impl<H> V1<H> {
         V1 {
             sum_volume: params.sum_volume(),
             initial_credit: params.initial_credit(),
+            history: PhantomData,
+        }
+    }
+
+    /// The model with the send-volume window `sum_volume` and the genesis credit
+    /// `initial_credit`, unchecked (a probe's or a test's; [`V1::new`] takes validated
+    /// parameters).
+    pub fn with_window(sum_volume: u64, initial_credit: i64) -> Self {
+        V1 {
+            sum_volume,
+            initial_credit,
             history: PhantomData,
         }
     }

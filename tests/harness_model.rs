@@ -1,0 +1,306 @@
+//! The harness on a model that is not V1: a one-member account written here, checked with
+//! the generic laws, its own law, a generic built-in rule from a registry and a tape search.
+//! This is the API a user's model variant calls.
+
+use currents::draws::uniform01;
+use currents::harness::{
+    Goal, HarnessConfig, Invariant, InvariantKind, Laws, ModelCell, NoLaws, ReplayInput, Tapes,
+    check_model, check_model_tape, check_model_tapes, replay_cell,
+};
+use currents::model::{
+    Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError,
+    StepEvent, Value,
+};
+use currents::registry::{Registry, generic_rules};
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+use rand_core::Rng;
+
+/// One member's account: the balance moves by the payment, the limit is the policy's.
+#[derive(Debug, Clone, Copy)]
+struct Account {
+    start_limit: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct AccountState {
+    balance: f64,
+    limit: f64,
+    payment: f64,
+}
+
+impl Model for Account {
+    type State = AccountState;
+    type History = ();
+    type Payment = f64;
+
+    fn name(&self) -> &'static str {
+        "account"
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &["balance", "limit", "payment"]
+    }
+    fn genesis(&self) -> AccountState {
+        AccountState {
+            balance: 0.0,
+            limit: self.start_limit,
+            payment: 0.0,
+        }
+    }
+    fn history(&self, _: &AccountState, _: u64) {}
+    fn record(&self, _: &mut (), _: &AccountState) {}
+    fn enforce(
+        &self,
+        e: &Enforcement,
+        prev: &AccountState,
+        _: &(),
+        payment: f64,
+    ) -> Result<f64, StepError> {
+        Ok(e.apply(payment, prev.balance + prev.limit, prev.balance))
+    }
+    fn step(
+        &self,
+        prev: &AccountState,
+        _: &(),
+        limit: &Limit,
+        payment: f64,
+    ) -> Result<AccountState, StepError> {
+        Ok(AccountState {
+            balance: prev.balance + payment,
+            limit: limit.value,
+            payment,
+        })
+    }
+    fn ledger(&self, s: &AccountState, _: usize) -> Ledger {
+        Ledger {
+            balance: s.balance,
+            limit: s.limit,
+            capacity: s.balance + s.limit,
+            payment: s.payment,
+        }
+    }
+    fn row(&self, s: &AccountState, out: &mut Vec<Value>) {
+        out.extend([
+            Value::Float(s.balance),
+            Value::Float(s.limit),
+            Value::Float(s.payment),
+        ]);
+    }
+}
+
+/// Pays or receives `amount` with equal odds; path 0 is "out".
+struct Coin {
+    amount: f64,
+}
+
+impl Behaviour<Account> for Coin {
+    type Memory = ();
+    fn draw<R: Rng + ?Sized>(&self, _: &Cx<'_, Account>, rng: &mut R, _: &mut ()) -> Draw<f64> {
+        let out = uniform01(rng) < 0.5;
+        Draw {
+            payment: if out { -self.amount } else { self.amount },
+            paths: u32::from(out),
+        }
+    }
+    fn paths(&self) -> &'static [&'static str] {
+        &["out"]
+    }
+}
+
+/// The account's own law: the balance is the sum of the payments.
+struct SumLaw;
+
+impl Laws<Account> for SumLaw {
+    type Record = f64;
+    fn invariants(&self) -> &'static [Invariant] {
+        &[Invariant::BalanceIsSumOfAmounts]
+    }
+    fn record(&self, _: &Account, genesis: &AccountState) -> f64 {
+        genesis.balance
+    }
+    fn check(
+        &self,
+        _: &Account,
+        sum: &mut f64,
+        e: &StepEvent<'_, Account>,
+        violate: &mut dyn FnMut(Invariant, String),
+    ) {
+        *sum += e.applied;
+        if e.next.balance != *sum {
+            violate(
+                Invariant::BalanceIsSumOfAmounts,
+                format!("{} != {sum}", e.next.balance),
+            );
+        }
+    }
+}
+
+/// A broken policy: from step 4 on, the limit is −1.
+struct GoesNegative;
+
+impl CreditPolicy<Account> for GoesNegative {
+    type Memory = ();
+    fn limit(&self, cx: &Cx<'_, Account>, _: &mut ()) -> Result<Limit, CreditError> {
+        Ok(if cx.t < 4 {
+            Limit {
+                value: cx.ledger().limit,
+                branch: "kept",
+            }
+        } else {
+            Limit {
+                value: -1.0,
+                branch: "broken",
+            }
+        })
+    }
+    fn branches(&self) -> &'static [&'static str] {
+        &["kept", "broken"]
+    }
+}
+
+/// Tapes of whole payments.
+struct PaymentTapes;
+
+struct PaymentTape(Vec<f64>);
+
+impl Behaviour<Account> for PaymentTape {
+    type Memory = ();
+    fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, Account>, _: &mut R, _: &mut ()) -> Draw<f64> {
+        Draw::plain(self.0.get((cx.t - 1) as usize).copied().unwrap_or(0.0))
+    }
+}
+
+impl Tapes<Account> for PaymentTapes {
+    type Case = Vec<i32>;
+    type Tape = PaymentTape;
+    fn strategy(&self, len_max: usize) -> BoxedStrategy<Vec<i32>> {
+        proptest::collection::vec(-300i32..=300, 0..=len_max).boxed()
+    }
+    fn model(&self, _: &Vec<i32>) -> Account {
+        Account { start_limit: 100.0 }
+    }
+    fn tape(&self, case: &Vec<i32>) -> PaymentTape {
+        PaymentTape(case.iter().map(|&x| f64::from(x)).collect())
+    }
+    fn len(&self, case: &Vec<i32>) -> u64 {
+        case.len() as u64
+    }
+    fn counterexample(&self, _: &Vec<i32>, payments: Vec<f64>) -> ReplayInput {
+        ReplayInput::Payments {
+            case: "account, limit 100".to_owned(),
+            payments: payments.iter().map(|p| format!("{p:?}")).collect(),
+        }
+    }
+}
+
+fn cells() -> Vec<ModelCell<Account, Coin>> {
+    [(100.0, 30.0), (50.0, 80.0)]
+        .into_iter()
+        .map(|(start_limit, amount)| ModelCell {
+            label: format!("limit {start_limit}, amount {amount}"),
+            model: Account { start_limit },
+            behaviour: Coin { amount },
+        })
+        .collect()
+}
+
+fn config() -> HarnessConfig {
+    HarnessConfig {
+        policy: "static on account".to_owned(),
+        n_runs: 3,
+        n_steps: 200,
+        tape_cases: 64,
+        threads: vec![2, 3],
+        ..HarnessConfig::default()
+    }
+}
+
+#[test]
+fn a_generic_rule_from_a_registry_on_a_users_model() {
+    let registry = generic_rules(Registry::<Account>::new());
+    let rule = registry.find("static").unwrap().build_default();
+    let report = check_model(&cells(), &rule, &SumLaw, &config()).unwrap();
+    let names: Vec<Invariant> = report.invariants.iter().map(|r| r.invariant).collect();
+    assert_eq!(
+        names,
+        [
+            Invariant::StepIsDefined,
+            Invariant::CreditNonNegative,
+            Invariant::BalanceIsSumOfAmounts,
+            Invariant::AllValuesFinite,
+            Invariant::WithinCreditLimit,
+            Invariant::SameSeedSameTrajectory,
+            Invariant::ThreadCountDoesNotChangeOutput,
+        ]
+    );
+    // Nothing holds the member to the limit: a random walk of ±30 leaves −100 soon.
+    let within = report.invariant(Invariant::WithinCreditLimit);
+    assert_eq!(within.kind, InvariantKind::Required);
+    assert!(within.violated());
+    let cx = within.counterexample.as_ref().unwrap();
+    let ReplayInput::Cell { cell, n_steps, .. } = &cx.input else {
+        panic!("expected a cell's run, got {cx:?}");
+    };
+    // The counterexample replays on its cell: the violation is at its last step.
+    let cells = cells();
+    let cell = cells.iter().find(|c| &c.label == cell).unwrap();
+    let again = replay_cell(cell, &rule, &SumLaw, &cx.input);
+    assert!(
+        again
+            .iter()
+            .any(|f| f.invariant == Invariant::WithinCreditLimit && f.step == Some(*n_steps)),
+        "{again:?}"
+    );
+    assert_eq!(cx.step, Some(*n_steps));
+    for inv in [
+        Invariant::StepIsDefined,
+        Invariant::CreditNonNegative,
+        Invariant::BalanceIsSumOfAmounts,
+        Invariant::AllValuesFinite,
+        Invariant::SameSeedSameTrajectory,
+        Invariant::ThreadCountDoesNotChangeOutput,
+    ] {
+        assert!(!report.invariant(inv).violated(), "{}", report.to_table());
+    }
+    let goals: Vec<(Goal, bool)> = report.goals.iter().map(|g| (g.goal, g.reached())).collect();
+    assert_eq!(
+        goals,
+        [(Goal::Branch("kept"), true), (Goal::Path("out"), true)]
+    );
+    assert_eq!(report.cells.len(), 4);
+    assert_eq!(report.cells[0].steps, 600);
+    assert!(!report.passed());
+}
+
+#[test]
+fn a_negative_limit_shrinks_to_the_shortest_tape() {
+    let report =
+        check_model_tapes(&cells(), &GoesNegative, &NoLaws, &PaymentTapes, &config()).unwrap();
+    let r = report.invariant(Invariant::CreditNonNegative);
+    assert!(r.violated() && r.tape_cases > 0);
+    let cx = r.counterexample.as_ref().unwrap();
+    assert_eq!(cx.step, Some(4));
+    assert!(
+        cx.detail.starts_with("credit(4) = -1 < 0 (broken branch"),
+        "{cx:?}"
+    );
+    match &cx.input {
+        ReplayInput::Payments { payments, .. } => assert_eq!(payments, &["0.0"; 4]),
+        other => panic!("expected payments, got {other:?}"),
+    }
+    assert!(!report.passed());
+    // One case replays through the same walk.
+    let found = check_model_tape(&PaymentTapes, &vec![0, 0, 0, 0], &GoesNegative, &NoLaws);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.invariant == Invariant::CreditNonNegative && f.step == Some(4))
+    );
+    assert!(check_model_tape(&PaymentTapes, &vec![0, 0, 0], &GoesNegative, &NoLaws).is_empty());
+}
+
+#[test]
+fn an_empty_grid_is_refused() {
+    let err = check_model::<Account, _, Coin, _>(&[], &GoesNegative, &NoLaws, &config());
+    assert_eq!(err.unwrap_err().field, "cells");
+}
