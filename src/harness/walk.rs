@@ -101,6 +101,7 @@ fn digest_values(h: u64, row: &[Value]) -> u64 {
     row.iter()
         .map(|v| match *v {
             Value::Int(i) => i as u64,
+            Value::Count(n) => n,
             Value::Float(x) => x.to_bits(),
         })
         .fold(h, fnv)
