@@ -134,6 +134,13 @@ impl<H: History> Model for V1<H> {
         history.push(next);
     }
 
+    /// Holds the payment to what the member can spend without passing the limit that held
+    /// when it was made (`Against::Step`): the largest whole amount `k` with
+    /// `balance(t−1) − k ≥ −credit(t−1)` as the step computes it — `floor(balance + credit)`,
+    /// one less in the rare case where rounding the sum up would cross the limit — or the
+    /// stored `userCapacity` (`Against::Stored`). Not the notebook's rounded `userCapacity`
+    /// for the step: rounded up (half to even), it let a clamped balance end up to 0.5 below
+    /// the limit.
     fn enforce(
         &self,
         enforcement: &Enforcement,
@@ -142,10 +149,20 @@ impl<H: History> Model for V1<H> {
         amount: f64,
     ) -> Result<f64, StepError> {
         let capacity = match enforcement.against {
-            Against::Step => step_capacity(prev)?,
-            Against::Stored => prev.capacity,
+            // step_capacity refuses what cannot be stored (NaN, beyond i64), as the step does.
+            Against::Step => {
+                step_capacity(prev)?;
+                let (balance, limit) = (prev.balance, prev.credit as f64);
+                let whole = (balance + limit).floor();
+                if balance - whole < -limit {
+                    whole - 1.0
+                } else {
+                    whole
+                }
+            }
+            Against::Stored => prev.capacity as f64,
         };
-        Ok(enforcement.apply(amount, capacity as f64, prev.balance))
+        Ok(enforcement.apply(amount, capacity, prev.balance))
     }
 
     /// Follows the notebook's order and lags: capacity from the previous balance and
