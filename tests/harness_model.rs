@@ -233,9 +233,10 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
             Invariant::ThreadCountDoesNotChangeOutput,
         ]
     );
-    // Nothing holds the member to the limit: a random walk of ±30 leaves −100 soon.
+    // Nothing holds the member to the limit: a random walk of ±30 leaves −100 soon. `static`
+    // declares that law observed (it enforces nothing), so it is a finding, not a failure.
     let within = report.invariant(Invariant::WithinCreditLimit);
-    assert_eq!(within.kind, InvariantKind::Required);
+    assert_eq!(within.kind, InvariantKind::Observed);
     assert!(within.violated());
     let cx = within.counterexample.as_ref().unwrap();
     let ReplayInput::Cell { cell, n_steps, .. } = &cx.input else {
@@ -269,7 +270,7 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     );
     assert_eq!(report.cells.len(), 4);
     assert_eq!(report.cells[0].steps, 600);
-    assert!(!report.passed());
+    assert!(report.passed(), "{}", report.to_table());
 }
 
 #[test]
