@@ -11,6 +11,14 @@ use std::ops::RangeInclusive;
 
 use rayon::prelude::*;
 
+/// A pool of `n_threads` workers (at least one) for [`ordered_tasks`] and [`ordered_runs`].
+pub fn pool(n_threads: usize) -> std::io::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n_threads.max(1))
+        .build()
+        .map_err(std::io::Error::other)
+}
+
 /// How runs are cut into tasks and windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunking {

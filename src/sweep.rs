@@ -910,10 +910,7 @@ where
         }
         return Ok(out);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(io::Error::other)?;
+    let pool = crate::parallel::pool(threads)?;
     let chunking = Chunking {
         runs_per_task: 1,
         tasks_per_window: 4 * threads.max(1),

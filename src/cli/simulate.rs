@@ -121,10 +121,7 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(n_threads)
-        .build()
-    {
+    let pool = match currents::parallel::pool(n_threads) {
         Ok(pool) => pool,
         Err(e) => {
             eprintln!("error: cannot start {n_threads} threads: {e}");

@@ -367,7 +367,7 @@ where
     let one = |run: u64| run_digest(model, policy, behaviour, rng, seed, run, n_steps);
     let pool = match threads {
         0 | 1 => None,
-        t => rayon::ThreadPoolBuilder::new().num_threads(t).build().ok(),
+        t => crate::parallel::pool(t).ok(),
     };
     let Some(pool) = pool else {
         return (1..=n_runs).map(one).collect();
