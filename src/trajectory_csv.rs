@@ -91,8 +91,9 @@ pub fn write_model_header<M: Model + ?Sized, W: Write + ?Sized>(
 ) -> io::Result<()> {
     writeln!(
         w,
-        "{},simulation,subset,run,substep,timestep",
-        model.columns().join(",")
+        "{},{}",
+        model.columns().join(","),
+        INDEX_COLUMNS.join(",")
     )
 }
 
@@ -162,21 +163,23 @@ pub enum ReadError {
     },
 }
 
-const COLUMNS: [&str; 13] = [
-    "userBalance",
-    "avgUserBalance",
-    "totalNumTransactions",
-    "userCredit",
-    "userCapacity",
-    "sendVolume",
-    "avgSendVolume",
-    "transaction",
-    "simulation",
-    "subset",
-    "run",
-    "substep",
-    "timestep",
-];
+/// cadCAD's index columns, after a model's own.
+const INDEX_COLUMNS: [&str; 5] = ["simulation", "subset", "run", "substep", "timestep"];
+
+/// V1's columns, then the index columns: [`HEADER`] split.
+const COLUMNS: [&str; 13] = {
+    let mut all = [""; 13];
+    let mut i = 0;
+    while i < 13 {
+        all[i] = if i < 8 {
+            crate::v1::COLUMNS[i]
+        } else {
+            INDEX_COLUMNS[i - 8]
+        };
+        i += 1;
+    }
+    all
+};
 
 /// Reads a trajectory CSV (ours or cadCAD's) into rows.
 ///
@@ -269,4 +272,17 @@ pub fn for_each_row<R: io::Read>(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_model_header_is_cadcads_header() {
+        let mut out = Vec::new();
+        write_model_header(&mut out, &V1::<crate::ExactHistory>::default()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{HEADER}\n"));
+        assert_eq!(COLUMNS.join(","), HEADER);
+    }
 }
