@@ -210,6 +210,26 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
         self.model
     }
 
+    /// From the genesis state, takes up to `n_steps` steps: the genesis state and every step
+    /// go to `observer`, which may stop the run early. On an error the stepper is left at
+    /// the last state reached, so a caller can still read it ([`run`] is this on a new
+    /// stepper).
+    pub fn run<R: Rng + ?Sized, O: Observer<M> + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        n_steps: u64,
+        observer: &mut O,
+    ) -> Result<(), RunError<O::Error>> {
+        debug_assert_eq!(self.t, 0, "Stepper::run starts from the genesis state");
+        observer.genesis(&self.state).map_err(RunError::Observe)?;
+        for _ in 0..n_steps {
+            if self.step(rng, observer)? == Flow::Stop {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Takes one step, drawing from `rng`, and hands its event to `observer`.
     ///
     /// On an error the run is left at the previous state.
@@ -290,14 +310,5 @@ where
     R: Rng + ?Sized,
     O: Observer<M> + ?Sized,
 {
-    let mut stepper = Stepper::new(model, policy, behaviour, n_steps);
-    observer
-        .genesis(stepper.state())
-        .map_err(RunError::Observe)?;
-    for _ in 0..n_steps {
-        if stepper.step(rng, observer)? == Flow::Stop {
-            break;
-        }
-    }
-    Ok(())
+    Stepper::new(model, policy, behaviour, n_steps).run(rng, n_steps, observer)
 }
