@@ -110,10 +110,16 @@ impl Behaviour<Account> for Coin {
 /// The account's own law: the balance is the sum of the payments.
 struct SumLaw;
 
+/// Its one invariant, under its own name.
+const BALANCE_IS_SUM_OF_AMOUNTS: Invariant = Invariant::required(
+    "balance_is_sum_of_amounts",
+    "balance(t) = the sum of the payments of steps 1..t",
+);
+
 impl Laws<Account> for SumLaw {
     type Record = f64;
-    fn invariants(&self) -> &'static [Invariant] {
-        &[Invariant::BalanceIsSumOfAmounts]
+    fn invariants(&self) -> &[Invariant] {
+        &[BALANCE_IS_SUM_OF_AMOUNTS]
     }
     fn record(&self, _: &Account, genesis: &AccountState) -> f64 {
         genesis.balance
@@ -128,7 +134,7 @@ impl Laws<Account> for SumLaw {
         *sum += e.applied;
         if e.next.balance != *sum {
             violate(
-                Invariant::BalanceIsSumOfAmounts,
+                BALANCE_IS_SUM_OF_AMOUNTS,
                 format!("{} != {sum}", e.next.balance),
             );
         }
@@ -220,21 +226,25 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     let registry = generic_rules(Registry::<Account>::new());
     let rule = registry.find("static").unwrap().build_default();
     let report = check_model(&cells(), &rule, &SumLaw, &config()).unwrap();
-    let names: Vec<Invariant> = report.invariants.iter().map(|r| r.invariant).collect();
+    let names: Vec<&str> = report
+        .invariants
+        .iter()
+        .map(|r| r.invariant.name())
+        .collect();
     assert_eq!(
         names,
         [
-            Invariant::StepIsDefined,
-            Invariant::CreditNonNegative,
-            Invariant::BalanceIsSumOfAmounts,
-            Invariant::AllValuesFinite,
-            Invariant::WithinCreditLimit,
-            Invariant::SameSeedSameTrajectory,
-            Invariant::ThreadCountDoesNotChangeOutput,
+            "step_is_defined",
+            "credit_non_negative",
+            "balance_is_sum_of_amounts",
+            "all_values_finite",
+            "within_credit_limit",
+            "same_seed_same_trajectory",
+            "thread_count_does_not_change_output",
         ]
     );
     // Nothing holds the member to the limit: a random walk of ±30 leaves −100 soon.
-    let within = report.invariant(Invariant::WithinCreditLimit);
+    let within = report.invariant(Invariant::WITHIN_CREDIT_LIMIT);
     assert_eq!(within.kind, InvariantKind::Required);
     assert!(within.violated());
     let cx = within.counterexample.as_ref().unwrap();
@@ -248,17 +258,17 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     assert!(
         again
             .iter()
-            .any(|f| f.invariant == Invariant::WithinCreditLimit && f.step == Some(*n_steps)),
+            .any(|f| f.invariant == Invariant::WITHIN_CREDIT_LIMIT && f.step == Some(*n_steps)),
         "{again:?}"
     );
     assert_eq!(cx.step, Some(*n_steps));
     for inv in [
-        Invariant::StepIsDefined,
-        Invariant::CreditNonNegative,
-        Invariant::BalanceIsSumOfAmounts,
-        Invariant::AllValuesFinite,
-        Invariant::SameSeedSameTrajectory,
-        Invariant::ThreadCountDoesNotChangeOutput,
+        Invariant::STEP_IS_DEFINED,
+        Invariant::CREDIT_NON_NEGATIVE,
+        BALANCE_IS_SUM_OF_AMOUNTS,
+        Invariant::ALL_VALUES_FINITE,
+        Invariant::SAME_SEED_SAME_TRAJECTORY,
+        Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
     ] {
         assert!(!report.invariant(inv).violated(), "{}", report.to_table());
     }
@@ -276,7 +286,7 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
 fn a_negative_limit_shrinks_to_the_shortest_tape() {
     let report =
         check_model_tapes(&cells(), &GoesNegative, &NoLaws, &PaymentTapes, &config()).unwrap();
-    let r = report.invariant(Invariant::CreditNonNegative);
+    let r = report.invariant(Invariant::CREDIT_NON_NEGATIVE);
     assert!(r.violated() && r.tape_cases > 0);
     let cx = r.counterexample.as_ref().unwrap();
     assert_eq!(cx.step, Some(4));
@@ -294,7 +304,7 @@ fn a_negative_limit_shrinks_to_the_shortest_tape() {
     assert!(
         found
             .iter()
-            .any(|f| f.invariant == Invariant::CreditNonNegative && f.step == Some(4))
+            .any(|f| f.invariant == Invariant::CREDIT_NON_NEGATIVE && f.step == Some(4))
     );
     assert!(check_model_tape(&PaymentTapes, &vec![0, 0, 0], &GoesNegative, &NoLaws).is_empty());
 }
