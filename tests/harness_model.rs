@@ -314,3 +314,68 @@ fn an_empty_grid_is_refused() {
     let err = check_model::<Account, _, Coin, _>(&[], &GoesNegative, &NoLaws, &config());
     assert_eq!(err.unwrap_err().field, "cells");
 }
+
+/// Laws declaring `declared` and reporting `reported` on every step.
+struct Declares {
+    declared: Vec<Invariant>,
+    reported: Invariant,
+}
+
+impl Laws<Account> for Declares {
+    type Record = ();
+    fn invariants(&self) -> &[Invariant] {
+        &self.declared
+    }
+    fn record(&self, _: &Account, _: &AccountState) {}
+    fn check(
+        &self,
+        _: &Account,
+        _: &mut (),
+        e: &StepEvent<'_, Account>,
+        violate: &mut dyn FnMut(Invariant, String),
+    ) {
+        violate(self.reported, format!("step {}", e.t));
+    }
+}
+
+#[test]
+fn a_models_invariants_need_snake_case_names_of_their_own() {
+    let law = Invariant::observed("always_broken", "never holds");
+    let rule = generic_rules(Registry::<Account>::new())
+        .find("static")
+        .unwrap()
+        .build_default();
+    for (declared, refused) in [
+        (Invariant::required("Not-Snake", "x"), "Not-Snake"),
+        (
+            Invariant::required("within_credit_limit", "x"),
+            "within_credit_limit",
+        ),
+    ] {
+        let laws = Declares {
+            declared: vec![law, declared],
+            reported: law,
+        };
+        let err = check_model(&cells(), &rule, &laws, &config()).unwrap_err();
+        assert_eq!((err.field, err.value.as_str()), ("invariant", refused));
+    }
+    // Declared observed: violated on every step (2 cells x 2 generators x 3 runs x 200
+    // steps), a finding, listed after the first two generic ones.
+    let laws = Declares {
+        declared: vec![law],
+        reported: law,
+    };
+    let report = check_model(&cells(), &rule, &laws, &config()).unwrap();
+    assert_eq!(report.invariants[2].invariant.name(), "always_broken");
+    let r = report.invariant("always_broken");
+    assert_eq!((r.kind, r.violations), (InvariantKind::Observed, 2400));
+    assert_eq!(report.cells[0].violations_of(law), 600);
+    // A law reporting an invariant it did not declare: listed last, never dropped.
+    let laws = Declares {
+        declared: vec![],
+        reported: law,
+    };
+    let report = check_model(&cells(), &rule, &laws, &config()).unwrap();
+    let last = report.invariants.last().unwrap();
+    assert_eq!((last.invariant, last.violations), (law, 2400));
+}

@@ -8,8 +8,36 @@
 //! finite, balances stay within the previous limit, runs are deterministic) read only the
 //! [`crate::model::Ledger`] and rows a [`crate::model::Model`] gives, so any model is
 //! checked by [`check_model`] (seeded runs over a grid of cells) and
-//! [`check_model_tapes`] (plus a shrinking search over the model's [`Tapes`]); a model adds
-//! its own laws through [`Laws`].
+//! [`check_model_tapes`] (plus a shrinking search over the model's [`Tapes`]).
+//!
+//! The catalog is open: an [`Invariant`] is a declaration (a stable snake_case name, the
+//! law in one sentence, a default kind), and a model adds its own laws beside the generic
+//! ones through [`Laws`], which declares them and checks each step for them. The report
+//! lists every invariant under its own name, in [`report_order`]; every count and
+//! counterexample is kept per invariant of that list, by name. V1's laws go through the
+//! same trait ([`V1Laws`]), so a user's model reports its laws exactly as V1 does:
+//!
+//! ```
+//! use currents::harness::{HarnessConfig, ModelCell, V1_STEP_LAWS, V1Laws, check_model, report_order};
+//! use currents::users::NotebookUser;
+//! use currents::v1::V1;
+//! use currents::{ExactHistory, Params, V1Rule};
+//!
+//! let p = Params::default();
+//! let cell = ModelCell {
+//!     label: "notebook defaults".to_owned(),
+//!     model: V1::<ExactHistory>::new(&p),
+//!     behaviour: NotebookUser::from_params(&p),
+//! };
+//! let config = HarnessConfig { n_runs: 2, n_steps: 100, ..HarnessConfig::default() };
+//! let laws = V1Laws { mean_tolerance: 0.0 };
+//! let report = check_model(&[cell], &V1Rule::default(), &laws, &config).unwrap();
+//! // The generic laws and V1's own, each under its name.
+//! let names: Vec<_> = report.invariants.iter().map(|r| r.invariant).collect();
+//! assert_eq!(names, report_order(&V1_STEP_LAWS, &[]).unwrap());
+//! assert_eq!(report.invariant("within_credit_limit").kind.name(), "observed");
+//! assert!(!report.invariant("balance_is_sum_of_amounts").violated());
+//! ```
 //!
 //! [`check_rule`] is V1's: a V1 credit policy through the whole catalog three ways —
 //! seeded Monte Carlo runs over a small parameter grid with both generator families
