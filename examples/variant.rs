@@ -499,13 +499,11 @@ impl Laws<VariantModel> for VariantLaws {
     }
 }
 
-/// A tape of payments as a behaviour (nothing clamped): step t pays entry t − 1, then 0.
-pub struct PaymentTape(Vec<f64>);
-
-impl Behaviour<VariantModel> for PaymentTape {
+/// A tape of payments is a behaviour (nothing clamped): step t pays entry t − 1, then 0.
+impl Behaviour<VariantModel> for Vec<f64> {
     type Memory = ();
     fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, VariantModel>, _: &mut R, _: &mut ()) -> Draw<f64> {
-        Draw::plain(self.0.get(cx.t as usize - 1).copied().unwrap_or(0.0))
+        Draw::plain(self.get(cx.t as usize - 1).copied().unwrap_or(0.0))
     }
 }
 
@@ -515,7 +513,7 @@ pub struct VariantTapes;
 
 impl Tapes<VariantModel> for VariantTapes {
     type Case = Vec<f64>;
-    type Tape = PaymentTape;
+    type Tape = Vec<f64>;
 
     fn strategy(&self, len_max: usize) -> BoxedStrategy<Vec<f64>> {
         let half_units = (-4000i32..=4000).prop_map(|h| f64::from(h) / 2.0);
@@ -524,8 +522,8 @@ impl Tapes<VariantModel> for VariantTapes {
     fn model(&self, _: &Vec<f64>) -> VariantModel {
         variant_model(10, -500)
     }
-    fn tape(&self, case: &Vec<f64>) -> PaymentTape {
-        PaymentTape(case.clone())
+    fn tape(&self, case: &Vec<f64>) -> Vec<f64> {
+        case.clone()
     }
     fn len(&self, case: &Vec<f64>) -> u64 {
         case.len() as u64
@@ -656,9 +654,12 @@ mod tests {
         // Without the clamp, payments cross the previous limit; the tape search shrinks
         // that to a tape ending one unit past the genesis limit (500), and it replays.
         let within = free.invariant(Invariant::WITHIN_CREDIT_LIMIT);
-        let at = |found: Vec<ReplayFinding>, step| {
-            let same = |f: &ReplayFinding| f.invariant == Invariant::WITHIN_CREDIT_LIMIT;
-            assert!(found.iter().any(|f| same(f) && f.step == step), "{found:?}");
+        let violated_at = |found: Vec<ReplayFinding>, step| {
+            let within = |f: &ReplayFinding| f.invariant == Invariant::WITHIN_CREDIT_LIMIT;
+            assert!(
+                found.iter().any(|f| within(f) && f.step == step),
+                "{found:?}"
+            );
         };
         let shrunk = within.counterexample.as_ref().unwrap();
         let ReplayInput::Payments { payments, .. } = &shrunk.input else {
@@ -667,10 +668,8 @@ mod tests {
         let tape: Vec<f64> = payments.iter().map(|p| p.parse().unwrap()).collect();
         assert_eq!(shrunk.step, Some(tape.len() as u64));
         assert_eq!(tape.iter().sum::<f64>(), -501.0, "{shrunk:?}");
-        at(
-            check_model_tape(&VariantTapes, &tape, &rule, &laws),
-            shrunk.step,
-        );
+        let found = check_model_tape(&VariantTapes, &tape, &rule, &laws);
+        violated_at(found, shrunk.step);
         // The first violation of the seeded runs replays on its cell, at the same step.
         let run = within.first_in_runs.as_ref().unwrap();
         let ReplayInput::Cell { cell, .. } = &run.input else {
@@ -678,7 +677,7 @@ mod tests {
         };
         let cells = cells(false);
         let cell = cells.iter().find(|c| &c.label == cell).unwrap();
-        at(replay_cell(cell, &rule, &laws, &run.input), run.step);
+        violated_at(replay_cell(cell, &rule, &laws, &run.input), run.step);
     }
 
     #[test]
