@@ -4,9 +4,9 @@
 //! same check as a test (this example is built with `test = true`).
 
 use currents::History;
-#[cfg(test)]
-use currents::harness::Invariant;
 use currents::harness::{HarnessConfig, HarnessReport, check_rule};
+#[cfg(test)]
+use currents::harness::{Invariant, V1Laws};
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::round_half_even;
 use currents::v1::V1;
@@ -83,9 +83,9 @@ fn linear_rule_keeps_every_required_invariant() {
     assert!(report.passed(), "{}", report.to_table());
     assert!(
         !report
-            .invariant(Invariant::CreditMonotoneInImbalance)
+            .invariant(V1Laws::CREDIT_MONOTONE_IN_IMBALANCE)
             .violated()
     );
     // Its one finding: users still overspend their limit.
-    assert!(report.invariant(Invariant::WithinCreditLimit).violated());
+    assert!(report.invariant(Invariant::WITHIN_CREDIT_LIMIT).violated());
 }

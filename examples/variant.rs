@@ -2,7 +2,8 @@
 //! its own credit rule and user, run by the library's one run loop.
 //!
 //! `cargo run --release --example variant` prints a short summary of seeded runs;
-//! `cargo test --release --example variant` checks the variant's laws and a snapshot.
+//! `cargo test --release --example variant` checks the variant's laws (directly and
+//! through the invariant harness, with its own invariants and tapes) and a snapshot.
 //!
 //! # The variant's semantics
 //!
@@ -39,14 +40,18 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 
 use currents::RngKind;
+use currents::harness::{Invariant, Laws, ReplayInput, Tapes};
 use currents::metrics::Metered;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
     Observer, StepError, StepEvent, Value, balance_below_previous_limit, to_int,
 };
+use currents::numeric::round_half_even;
 use currents::rules::{ParamSpec, Rule};
 use currents::sweep::Plan;
 use currents::{draws, run_seeded};
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
 use rand_core::Rng;
 
 /// The variant's model: the outgoing-volume window K and the genesis `creditLimit` (≤ 0).
@@ -431,8 +436,104 @@ pub fn trajectory<P: CreditPolicy<VariantModel>>(
     }
 }
 
-// -- sweep and compare: the variant through the generic plans
-// (the invariant harness is wired in the tests below)
+// -- the variant through the generic workflows: its own laws and tapes for the invariant
+// harness, metrics for sweeps and compare (the tests below run each)
+
+/// The variant's own invariants (steps 3–5 at the top of this file).
+const VARIANT_LAWS: [Invariant; 4] = [
+    Invariant::required(
+        "balance_is_rounded_sum",
+        "balance(t) = round_half_even(balance(t-1) + payment(t))",
+    ),
+    Invariant::required("credit_limit_is_non_positive", "creditLimit(t) <= 0"),
+    Invariant::required(
+        "capacity_is_balance_minus_credit_limit",
+        "capacity(t) = balance(t) - creditLimit(t)",
+    ),
+    Invariant::required(
+        "send_volume_out_is_window_sum",
+        "sendVolumeOut(t) = the sum of the last K booked outgoing payments of steps 1..t",
+    ),
+];
+
+/// The variant's laws, checked beside the generic ones against a record of every
+/// outgoing payment booked so far.
+pub struct VariantLaws;
+
+impl Laws<VariantModel> for VariantLaws {
+    type Record = Vec<i64>;
+
+    fn invariants(&self) -> &[Invariant] {
+        &VARIANT_LAWS
+    }
+
+    fn record(&self, _: &VariantModel, _: &VariantState) -> Vec<i64> {
+        Vec::new()
+    }
+
+    fn check(
+        &self,
+        model: &VariantModel,
+        outgoing: &mut Vec<i64>,
+        e: &StepEvent<'_, VariantModel>,
+        violate: &mut dyn FnMut(Invariant, String),
+    ) {
+        let (p, n) = (e.prev, e.next);
+        if n.payment < 0 {
+            outgoing.push(-n.payment);
+        }
+        let window: i64 = outgoing.iter().rev().take(model.window).sum();
+        // In the order of VARIANT_LAWS.
+        let holds = [
+            round_half_even(p.balance as f64 + e.applied) == Some(n.balance),
+            n.credit_limit <= 0,
+            n.capacity == n.balance - n.credit_limit,
+            n.send_volume_out == window,
+        ];
+        for (law, _) in VARIANT_LAWS.into_iter().zip(holds).filter(|(_, ok)| !ok) {
+            violate(
+                law,
+                format!("step {}: {p:?} + {:?} -> {n:?}", e.t, e.applied),
+            );
+        }
+    }
+}
+
+/// A tape of payments is a behaviour (nothing clamped): step t pays entry t − 1, then 0.
+impl Behaviour<VariantModel> for Vec<f64> {
+    type Memory = ();
+    fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, VariantModel>, _: &mut R, _: &mut ()) -> Draw<f64> {
+        Draw::plain(self.get(cx.t as usize - 1).copied().unwrap_or(0.0))
+    }
+}
+
+/// Tapes on the default model (window 10, limit −500): payments in half units (whole
+/// amounts and rounding ties), shrunk by proptest toward fewer and smaller ones.
+pub struct VariantTapes;
+
+impl Tapes<VariantModel> for VariantTapes {
+    type Case = Vec<f64>;
+    type Tape = Vec<f64>;
+
+    fn strategy(&self, len_max: usize) -> BoxedStrategy<Vec<f64>> {
+        let half_units = (-4000i32..=4000).prop_map(|h| f64::from(h) / 2.0);
+        proptest::collection::vec(half_units, 0..=len_max).boxed()
+    }
+    fn model(&self, _: &Vec<f64>) -> VariantModel {
+        variant_model(10, -500)
+    }
+    fn tape(&self, case: &Vec<f64>) -> Vec<f64> {
+        case.clone()
+    }
+    fn len(&self, case: &Vec<f64>) -> u64 {
+        case.len() as u64
+    }
+    fn counterexample(&self, _: &Vec<f64>, payments: Vec<f64>) -> ReplayInput {
+        let payments = payments.iter().map(|p| format!("{p:?}")).collect();
+        let case = "variant, window 10, limit -500".to_owned();
+        ReplayInput::Payments { case, payments }
+    }
+}
 
 /// What per-run metrics read beyond the ledger: the booked amount and the send volume.
 impl Metered for VariantModel {
@@ -484,6 +585,10 @@ fn main() {
 mod tests {
     use super::*;
     use currents::compare::{CompareConfig, SideLabel, compare_plans};
+    use currents::harness::{
+        HarnessConfig, ModelCell, ReplayFinding, check_model, check_model_tape, check_model_tapes,
+        replay_cell,
+    };
     use currents::metrics::NAMES;
     use currents::registry::{Registry, generic_rules};
     use currents::sweep::sweep_plans;
@@ -515,6 +620,64 @@ mod tests {
             fail_on: Vec::new(),
             allow: Vec::new(),
         }
+    }
+
+    fn cells(clamp: bool) -> Vec<ModelCell<VariantModel, VariantUser>> {
+        let cell = |avg, integrity| ModelCell {
+            label: format!("avg {avg}, integrity {integrity}, clamp {clamp}"),
+            model: variant_model(10, -500),
+            behaviour: variant_user(avg, integrity, clamp),
+        };
+        vec![cell(100.0, 0.5), cell(250.0, 0.9)]
+    }
+
+    #[test]
+    fn the_harness_checks_the_variants_laws_and_shrinks_an_overdraft() {
+        let config = HarnessConfig {
+            policy: VariantRule::NAME.to_owned(),
+            n_runs: 3,
+            tape_cases: 128,
+            ..HarnessConfig::default()
+        };
+        let (rule, laws) = (VariantRule::default(), VariantLaws);
+        let clamped = check_model(&cells(true), &rule, &laws, &config).unwrap();
+        let free = check_model_tapes(&cells(false), &rule, &laws, &VariantTapes, &config).unwrap();
+        // The report lists the variant's laws under their names, after the first two
+        // generic ones; clamped or not, they hold.
+        for report in [&clamped, &free] {
+            let listed: Vec<Invariant> = report.invariants.iter().map(|r| r.invariant).collect();
+            assert_eq!(listed[2..6], VARIANT_LAWS);
+            for law in VARIANT_LAWS {
+                assert!(!report.invariant(law).violated(), "{}", report.to_table());
+            }
+        }
+        // Without the clamp, payments cross the previous limit; the tape search shrinks
+        // that to a tape ending one unit past the genesis limit (500), and it replays.
+        let within = free.invariant(Invariant::WITHIN_CREDIT_LIMIT);
+        let violated_at = |found: Vec<ReplayFinding>, step| {
+            let within = |f: &ReplayFinding| f.invariant == Invariant::WITHIN_CREDIT_LIMIT;
+            assert!(
+                found.iter().any(|f| within(f) && f.step == step),
+                "{found:?}"
+            );
+        };
+        let shrunk = within.counterexample.as_ref().unwrap();
+        let ReplayInput::Payments { payments, .. } = &shrunk.input else {
+            panic!("expected a tape, got {shrunk:?}");
+        };
+        let tape: Vec<f64> = payments.iter().map(|p| p.parse().unwrap()).collect();
+        assert_eq!(shrunk.step, Some(tape.len() as u64));
+        assert_eq!(tape.iter().sum::<f64>(), -501.0, "{shrunk:?}");
+        let found = check_model_tape(&VariantTapes, &tape, &rule, &laws);
+        violated_at(found, shrunk.step);
+        // The first violation of the seeded runs replays on its cell, at the same step.
+        let run = within.first_in_runs.as_ref().unwrap();
+        let ReplayInput::Cell { cell, .. } = &run.input else {
+            panic!("expected a cell's run, got {run:?}");
+        };
+        let cells = cells(false);
+        let cell = cells.iter().find(|c| &c.label == cell).unwrap();
+        violated_at(replay_cell(cell, &rule, &laws, &run.input), run.step);
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use currents::HistoryView;
 use currents::harness::{
-    Goal, HarnessConfig, Invariant, InvariantKind, ReplayInput, check_rule, check_rule_with, replay,
+    Goal, HarnessConfig, Invariant, InvariantKind, ReplayInput, V1Laws, check_rule,
+    check_rule_with, replay,
 };
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::pairwise_sum;
@@ -61,9 +62,9 @@ fn v1_keeps_every_required_invariant_and_reaches_every_goal() {
     assert_eq!(
         findings,
         [
-            Invariant::CapacityIsBalancePlusCredit,
-            Invariant::WithinCreditLimit,
-            Invariant::CreditMonotoneInImbalance
+            V1Laws::CAPACITY_IS_BALANCE_PLUS_CREDIT,
+            Invariant::WITHIN_CREDIT_LIMIT,
+            V1Laws::CREDIT_MONOTONE_IN_IMBALANCE
         ]
     );
     for inv in findings {
@@ -78,7 +79,7 @@ fn v1_keeps_every_required_invariant_and_reaches_every_goal() {
 fn broken_rule_fails_with_a_shrunk_tape_that_replays() {
     let report = check_rule(&Decaying, &small()).unwrap();
     assert!(!report.passed());
-    let r = report.invariant(Invariant::CreditNonNegative);
+    let r = report.invariant(Invariant::CREDIT_NON_NEGATIVE);
     assert_eq!(r.kind, InvariantKind::Required);
     assert!(r.tape_cases > 0);
     let cx = r.counterexample.as_ref().expect("a counterexample");
@@ -97,7 +98,7 @@ fn broken_rule_fails_with_a_shrunk_tape_that_replays() {
     assert!(
         again
             .iter()
-            .any(|f| f.invariant == Invariant::CreditNonNegative && f.step == Some(10)),
+            .any(|f| f.invariant == Invariant::CREDIT_NON_NEGATIVE && f.step == Some(10)),
         "{again:?}"
     );
 }
@@ -177,7 +178,7 @@ fn averages_are_history_means_exact_for_numpy_engine_within_tolerance_for_runnin
     let report = check_rule_with::<_, Running>(&V1Rule::default(), &exact).unwrap();
     assert!(
         report
-            .invariant(Invariant::AveragesAreHistoryMeans)
+            .invariant(V1Laws::AVERAGES_ARE_HISTORY_MEANS)
             .violated()
     );
     let tolerant = HarnessConfig {
@@ -187,7 +188,7 @@ fn averages_are_history_means_exact_for_numpy_engine_within_tolerance_for_runnin
     let report = check_rule_with::<_, Running>(&V1Rule::default(), &tolerant).unwrap();
     assert!(
         !report
-            .invariant(Invariant::AveragesAreHistoryMeans)
+            .invariant(V1Laws::AVERAGES_ARE_HISTORY_MEANS)
             .violated()
     );
 }
@@ -331,7 +332,7 @@ fn every_builtin_rule_is_checked() {
         assert_eq!(report.cells.len(), 10, "{}", entry.name);
         assert!(report.cells.iter().all(|c| c.steps > 0), "{}", entry.name);
         assert_eq!(
-            report.get(Invariant::CreditMonotoneInImbalance).is_some(),
+            report.get(V1Laws::CREDIT_MONOTONE_IN_IMBALANCE).is_some(),
             V1_RULES.contains(&entry.name),
             "{}",
             entry.name
@@ -350,7 +351,7 @@ fn every_builtin_rule_is_checked() {
             "currents-v1" => assert!(report.passed(), "{}", report.to_table()),
             "v1-no-fallback" => {
                 assert!(!report.passed());
-                assert!(report.invariant(Invariant::CreditNonNegative).violated());
+                assert!(report.invariant(Invariant::CREDIT_NON_NEGATIVE).violated());
             }
             _ => {}
         }

@@ -110,10 +110,16 @@ impl Behaviour<Account> for Coin {
 /// The account's own law: the balance is the sum of the payments.
 struct SumLaw;
 
+/// Its one invariant, under its own name.
+const BALANCE_IS_SUM_OF_AMOUNTS: Invariant = Invariant::required(
+    "balance_is_sum_of_amounts",
+    "balance(t) = the sum of the payments of steps 1..t",
+);
+
 impl Laws<Account> for SumLaw {
     type Record = f64;
-    fn invariants(&self) -> &'static [Invariant] {
-        &[Invariant::BalanceIsSumOfAmounts]
+    fn invariants(&self) -> &[Invariant] {
+        &[BALANCE_IS_SUM_OF_AMOUNTS]
     }
     fn record(&self, _: &Account, genesis: &AccountState) -> f64 {
         genesis.balance
@@ -128,7 +134,7 @@ impl Laws<Account> for SumLaw {
         *sum += e.applied;
         if e.next.balance != *sum {
             violate(
-                Invariant::BalanceIsSumOfAmounts,
+                BALANCE_IS_SUM_OF_AMOUNTS,
                 format!("{} != {sum}", e.next.balance),
             );
         }
@@ -220,22 +226,26 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     let registry = generic_rules(Registry::<Account>::new());
     let rule = registry.find("static").unwrap().build_default();
     let report = check_model(&cells(), &rule, &SumLaw, &config()).unwrap();
-    let names: Vec<Invariant> = report.invariants.iter().map(|r| r.invariant).collect();
+    let names: Vec<&str> = report
+        .invariants
+        .iter()
+        .map(|r| r.invariant.name())
+        .collect();
     assert_eq!(
         names,
         [
-            Invariant::StepIsDefined,
-            Invariant::CreditNonNegative,
-            Invariant::BalanceIsSumOfAmounts,
-            Invariant::AllValuesFinite,
-            Invariant::WithinCreditLimit,
-            Invariant::SameSeedSameTrajectory,
-            Invariant::ThreadCountDoesNotChangeOutput,
+            "step_is_defined",
+            "credit_non_negative",
+            "balance_is_sum_of_amounts",
+            "all_values_finite",
+            "within_credit_limit",
+            "same_seed_same_trajectory",
+            "thread_count_does_not_change_output",
         ]
     );
     // Nothing holds the member to the limit: a random walk of ±30 leaves −100 soon. `static`
     // declares that law observed (it enforces nothing), so it is a finding, not a failure.
-    let within = report.invariant(Invariant::WithinCreditLimit);
+    let within = report.invariant(Invariant::WITHIN_CREDIT_LIMIT);
     assert_eq!(within.kind, InvariantKind::Observed);
     assert!(within.violated());
     let cx = within.counterexample.as_ref().unwrap();
@@ -249,17 +259,17 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     assert!(
         again
             .iter()
-            .any(|f| f.invariant == Invariant::WithinCreditLimit && f.step == Some(*n_steps)),
+            .any(|f| f.invariant == Invariant::WITHIN_CREDIT_LIMIT && f.step == Some(*n_steps)),
         "{again:?}"
     );
     assert_eq!(cx.step, Some(*n_steps));
     for inv in [
-        Invariant::StepIsDefined,
-        Invariant::CreditNonNegative,
-        Invariant::BalanceIsSumOfAmounts,
-        Invariant::AllValuesFinite,
-        Invariant::SameSeedSameTrajectory,
-        Invariant::ThreadCountDoesNotChangeOutput,
+        Invariant::STEP_IS_DEFINED,
+        Invariant::CREDIT_NON_NEGATIVE,
+        BALANCE_IS_SUM_OF_AMOUNTS,
+        Invariant::ALL_VALUES_FINITE,
+        Invariant::SAME_SEED_SAME_TRAJECTORY,
+        Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
     ] {
         assert!(!report.invariant(inv).violated(), "{}", report.to_table());
     }
@@ -277,7 +287,7 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
 fn a_negative_limit_shrinks_to_the_shortest_tape() {
     let report =
         check_model_tapes(&cells(), &GoesNegative, &NoLaws, &PaymentTapes, &config()).unwrap();
-    let r = report.invariant(Invariant::CreditNonNegative);
+    let r = report.invariant(Invariant::CREDIT_NON_NEGATIVE);
     assert!(r.violated() && r.tape_cases > 0);
     let cx = r.counterexample.as_ref().unwrap();
     assert_eq!(cx.step, Some(4));
@@ -295,7 +305,7 @@ fn a_negative_limit_shrinks_to_the_shortest_tape() {
     assert!(
         found
             .iter()
-            .any(|f| f.invariant == Invariant::CreditNonNegative && f.step == Some(4))
+            .any(|f| f.invariant == Invariant::CREDIT_NON_NEGATIVE && f.step == Some(4))
     );
     assert!(check_model_tape(&PaymentTapes, &vec![0, 0, 0], &GoesNegative, &NoLaws).is_empty());
 }
@@ -304,4 +314,69 @@ fn a_negative_limit_shrinks_to_the_shortest_tape() {
 fn an_empty_grid_is_refused() {
     let err = check_model::<Account, _, Coin, _>(&[], &GoesNegative, &NoLaws, &config());
     assert_eq!(err.unwrap_err().field, "cells");
+}
+
+/// Laws declaring `declared` and reporting `reported` on every step.
+struct Declares {
+    declared: Vec<Invariant>,
+    reported: Invariant,
+}
+
+impl Laws<Account> for Declares {
+    type Record = ();
+    fn invariants(&self) -> &[Invariant] {
+        &self.declared
+    }
+    fn record(&self, _: &Account, _: &AccountState) {}
+    fn check(
+        &self,
+        _: &Account,
+        _: &mut (),
+        e: &StepEvent<'_, Account>,
+        violate: &mut dyn FnMut(Invariant, String),
+    ) {
+        violate(self.reported, format!("step {}", e.t));
+    }
+}
+
+#[test]
+fn a_models_invariants_need_snake_case_names_of_their_own() {
+    let law = Invariant::observed("always_broken", "never holds");
+    let rule = generic_rules(Registry::<Account>::new())
+        .find("static")
+        .unwrap()
+        .build_default();
+    for (declared, refused) in [
+        (Invariant::required("Not-Snake", "x"), "Not-Snake"),
+        (
+            Invariant::required("within_credit_limit", "x"),
+            "within_credit_limit",
+        ),
+    ] {
+        let laws = Declares {
+            declared: vec![law, declared],
+            reported: law,
+        };
+        let err = check_model(&cells(), &rule, &laws, &config()).unwrap_err();
+        assert_eq!((err.field, err.value.as_str()), ("invariant", refused));
+    }
+    // Declared observed: violated on every step (2 cells x 2 generators x 3 runs x 200
+    // steps), a finding, listed after the first two generic ones.
+    let laws = Declares {
+        declared: vec![law],
+        reported: law,
+    };
+    let report = check_model(&cells(), &rule, &laws, &config()).unwrap();
+    assert_eq!(report.invariants[2].invariant.name(), "always_broken");
+    let r = report.invariant("always_broken");
+    assert_eq!((r.kind, r.violations), (InvariantKind::Observed, 2400));
+    assert_eq!(report.cells[0].violations_of(law), 600);
+    // A law reporting an invariant it did not declare: listed last, never dropped.
+    let laws = Declares {
+        declared: vec![],
+        reported: law,
+    };
+    let report = check_model(&cells(), &rule, &laws, &config()).unwrap();
+    let last = report.invariants.last().unwrap();
+    assert_eq!((last.invariant, last.violations), (law, 2400));
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use currents::harness::{
-    Invariant, InvariantKind, ReplayInput, TapeCase, check_tape, params_strategy, replay,
+    Invariant, InvariantKind, ReplayInput, TapeCase, V1Laws, check_tape, params_strategy, replay,
     tape_case_strategy,
 };
 use currents::model::CreditPolicy;
@@ -67,42 +67,42 @@ proptest! {
 
     #[test]
     fn step_is_defined(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::StepIsDefined, &case)?;
+        check_tape_law(Invariant::STEP_IS_DEFINED, &case)?;
     }
 
     #[test]
     fn credit_non_negative(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::CreditNonNegative, &case)?;
+        check_tape_law(Invariant::CREDIT_NON_NEGATIVE, &case)?;
     }
 
     #[test]
     fn capacity_is_previous_balance_plus_credit(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::CapacityIsPreviousBalancePlusCredit, &case)?;
+        check_tape_law(V1Laws::CAPACITY_IS_PREVIOUS_BALANCE_PLUS_CREDIT, &case)?;
     }
 
     #[test]
     fn transaction_count_is_step(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::TransactionCountIsStep, &case)?;
+        check_tape_law(V1Laws::TRANSACTION_COUNT_IS_STEP, &case)?;
     }
 
     #[test]
     fn balance_is_sum_of_amounts(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::BalanceIsSumOfAmounts, &case)?;
+        check_tape_law(V1Laws::BALANCE_IS_SUM_OF_AMOUNTS, &case)?;
     }
 
     #[test]
     fn send_volume_is_window_sum(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::SendVolumeIsWindowSum, &case)?;
+        check_tape_law(V1Laws::SEND_VOLUME_IS_WINDOW_SUM, &case)?;
     }
 
     #[test]
     fn averages_are_history_means(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::AveragesAreHistoryMeans, &case)?;
+        check_tape_law(V1Laws::AVERAGES_ARE_HISTORY_MEANS, &case)?;
     }
 
     #[test]
     fn all_values_finite(case in tape_case_strategy(60)) {
-        check_tape_law(Invariant::AllValuesFinite, &case)?;
+        check_tape_law(Invariant::ALL_VALUES_FINITE, &case)?;
     }
 
     #[test]

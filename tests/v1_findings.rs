@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 
 use currents::harness::{
-    HarnessConfig, Invariant, Probe, ReplayInput, TapeCase, check_rule, check_tape, replay,
+    HarnessConfig, Invariant, Probe, ReplayInput, TapeCase, V1Laws, check_rule, check_tape, replay,
     tape_case_strategy,
 };
 use currents::model::CreditPolicy;
@@ -62,7 +62,7 @@ fn within_credit_limit_broken_in_18_percent_of_notebook_steps() {
     let cell = &report.cells[0];
     let (steps, below, zero) = cadcad_counts();
     assert_eq!(cell.steps, steps);
-    assert_eq!(cell.violations[Invariant::WithinCreditLimit.index()], below);
+    assert_eq!(cell.violations_of(Invariant::WITHIN_CREDIT_LIMIT), below);
     assert_eq!(cell.credit_zero_steps, zero);
     // MODEL.md's figures: 18% of 3,650 steps; credit 0 in 94.
     assert_eq!((steps, below, zero), (3650, 662, 94));
@@ -70,17 +70,17 @@ fn within_credit_limit_broken_in_18_percent_of_notebook_steps() {
 
 #[test]
 fn within_credit_limit_broken_by_the_one_step_tape_minus_251() {
-    assert!(tape_findings(&[-251.0]).contains(&Invariant::WithinCreditLimit));
+    assert!(tape_findings(&[-251.0]).contains(&Invariant::WITHIN_CREDIT_LIMIT));
     // Spending exactly the capacity lands on the limit, which the law allows.
-    assert!(!tape_findings(&[-250.0]).contains(&Invariant::WithinCreditLimit));
+    assert!(!tape_findings(&[-250.0]).contains(&Invariant::WITHIN_CREDIT_LIMIT));
 }
 
 #[test]
 fn capacity_is_balance_plus_credit_broken_by_the_one_step_tape_minus_1() {
     let found = tape_findings(&[-1.0]);
-    assert!(found.contains(&Invariant::CapacityIsBalancePlusCredit));
-    assert!(!found.contains(&Invariant::CapacityIsPreviousBalancePlusCredit));
-    assert!(!tape_findings(&[0.0]).contains(&Invariant::CapacityIsBalancePlusCredit));
+    assert!(found.contains(&V1Laws::CAPACITY_IS_BALANCE_PLUS_CREDIT));
+    assert!(!found.contains(&V1Laws::CAPACITY_IS_PREVIOUS_BALANCE_PLUS_CREDIT));
+    assert!(!tape_findings(&[0.0]).contains(&V1Laws::CAPACITY_IS_BALANCE_PLUS_CREDIT));
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn credit_monotone_in_imbalance_broken_just_past_inverse_sqrt_3() {
         balance_mean_lo: lo * 100.0,
         balance_mean_hi: hi * 100.0,
     };
-    let law = Invariant::CreditMonotoneInImbalance;
+    let law = V1Laws::CREDIT_MONOTONE_IN_IMBALANCE;
     // Below 1/√3 ≈ 0.5774 the factor rounds to 0.00 (credit 0); past √(1.005/3) it rounds
     // to −0.01 and the negative-result fallback restores the previous credit, 250.
     // s = 0.570: −3·0.3249 + 1 = 0.0253 → 0.03 → credit 3; s = 0.577: 0.001213 → 0.00 → 0.
@@ -138,7 +138,7 @@ fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
         let found = check_tape::<_, ExactHistory>(&rule, &case, 0.0);
         if found
             .iter()
-            .any(|f| f.invariant == Invariant::WithinCreditLimit)
+            .any(|f| f.invariant == Invariant::WITHIN_CREDIT_LIMIT)
         {
             Err(TestCaseError::fail("within_credit_limit"))
         } else {
@@ -157,7 +157,7 @@ fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
         "{case:?}: {amount}"
     );
     assert!(
-        Invariant::WithinCreditLimit.kind_under(CreditPolicy::<V1>::observed_invariants(&rule))
+        Invariant::WITHIN_CREDIT_LIMIT.kind_under(CreditPolicy::<V1>::observed_invariants(&rule))
             == currents::harness::InvariantKind::Observed
     );
 }

@@ -5,7 +5,7 @@
 use clap::Args;
 use currents::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, Invariant, Probe, ReplayFinding, ReplayInput, amount_abs_max,
-    replay,
+    replay, v1_invariants,
 };
 use currents::model::CreditPolicy;
 use currents::params::NUMPY_SEED_MAX;
@@ -17,13 +17,16 @@ use super::check::policy;
 use super::simulate::{number, rng_kind, whole};
 use super::{EXIT_FAILURE, usage_error};
 
+/// Any invariant a report of `currents check` lists ([`v1_invariants`]).
 fn invariant(s: &str) -> Result<Invariant, String> {
-    Invariant::from_name(s.trim()).ok_or_else(|| {
-        format!(
-            "accepted: {}",
-            Invariant::ALL.map(Invariant::name).join(", ")
-        )
-    })
+    let all = v1_invariants();
+    all.iter()
+        .find(|i| i.name() == s.trim())
+        .copied()
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|i| i.name()).collect();
+            format!("accepted: {}", names.join(", "))
+        })
 }
 
 #[derive(Args, Debug)]

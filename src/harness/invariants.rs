@@ -1,19 +1,23 @@
 //! The invariant catalog: named laws over a step, a credit rule, or whole runs.
 //!
-//! Each [`Invariant`] is a documented, pure check. The generic ones
-//! ([`Invariant::GENERIC`], [`check_generic`]) read only a model's ledgers and rows, so they
-//! hold for any [`Model`]; V1's own step laws ([`check_step`]) look at one V1 step
-//! (previous state, next state, the amount applied, and what an independent record of the
-//! history says the step should have read: a [`StepContext`]); rule invariants probe the
-//! credit rule directly; run invariants compare whole runs. Which invariants a policy only
-//! observes is its own declaration
-//! ([`crate::model::CreditPolicy::observed_invariants`]).
+//! An [`Invariant`] is a declaration — a stable snake_case name, a one-sentence statement
+//! and a default kind — and the catalog is open: the harness declares the generic ones
+//! ([`Invariant::GENERIC`], checked by [`check_generic`] and the run comparisons), which
+//! read only a model's ledgers and rows and so hold for any [`Model`]; a model declares its
+//! own beside them through its [`super::Laws`] (V1's are [`super::V1Laws`], checked by
+//! [`check_step`] against an independent [`Record`]). A report lists the invariants in
+//! [`report_order`]. Which invariants a policy only observes is its own declaration, by
+//! name ([`crate::model::CreditPolicy::observed_invariants`]).
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use crate::model::{Model, Value, balance_below_previous_limit};
 use crate::numeric::{numpy_mean, round_half_even};
+use crate::params::ParamError;
 use crate::state::State;
+
+use super::laws::V1Laws;
 
 /// Whether a violation of an invariant fails the suite or is reported as a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,191 +38,246 @@ impl InvariantKind {
     }
 }
 
-/// What an invariant is checked over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// One step of a trajectory (tapes and seeded runs).
-    Step,
-    /// The credit rule on its own, probed on a grid of inputs.
-    Rule,
-    /// Whole runs compared with each other.
-    Run,
-}
-
-/// A named law of the model. See [`Invariant::description`] for each one's statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Invariant {
-    /// The rule and the step return a value for every reachable input (no error).
-    StepIsDefined,
-    /// credit(t) ≥ 0.
-    CreditNonNegative,
-    /// capacity(t) = round_half_even(balance(t−1) + credit(t−1)).
-    CapacityIsPreviousBalancePlusCredit,
-    /// capacity(t) = round_half_even(balance(t) + credit(t)) (the same-step form).
-    CapacityIsBalancePlusCredit,
-    /// totalNumTransactions(t) = t.
-    TransactionCountIsStep,
-    /// balance(t) is the sum of the unrounded amounts of steps 1…t.
-    BalanceIsSumOfAmounts,
-    /// sendVolume(t) is the sum of the last K positive transactions of states 0…t−1.
-    SendVolumeIsWindowSum,
-    /// The two averages at t are the means over states 0…t−1 (within the tolerance).
-    AveragesAreHistoryMeans,
-    /// Every float of every state is finite.
-    AllValuesFinite,
-    /// balance(t) ≥ −credit(t−1).
-    WithinCreditLimit,
-    /// With the average send volume fixed, credit does not grow as |s| grows.
-    CreditMonotoneInImbalance,
-    /// Running the same (seed, run) twice gives the same trajectory, bit for bit.
-    SameSeedSameTrajectory,
-    /// Running the runs on several threads gives the same trajectories as on one.
-    ThreadCountDoesNotChangeOutput,
+/// A named law: what a report lists and what a violation names.
+///
+/// Two invariants are the same invariant when their names are equal: the name is the key
+/// reports, `--invariant` and [`crate::model::CreditPolicy::observed_invariants`] use.
+/// Declare a model's own with [`Invariant::required`] or [`Invariant::observed`]:
+///
+/// ```
+/// use currents::harness::{Invariant, InvariantKind};
+///
+/// const BALANCE_IS_ROUNDED_SUM: Invariant = Invariant::required(
+///     "balance_is_rounded_sum",
+///     "balance(t) = round_half_even(balance(t-1) + payment(t))",
+/// );
+/// assert_eq!(BALANCE_IS_ROUNDED_SUM.name(), "balance_is_rounded_sum");
+/// assert_eq!(BALANCE_IS_ROUNDED_SUM.kind_under(&[]), InvariantKind::Required);
+/// assert_eq!(
+///     BALANCE_IS_ROUNDED_SUM.kind_under(&["balance_is_rounded_sum"]),
+///     InvariantKind::Observed
+/// );
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Invariant {
+    name: &'static str,
+    description: &'static str,
+    kind: InvariantKind,
 }
 
 impl Invariant {
-    /// The whole catalog, in report order.
-    pub const ALL: [Invariant; 13] = [
-        Invariant::StepIsDefined,
-        Invariant::CreditNonNegative,
-        Invariant::CapacityIsPreviousBalancePlusCredit,
-        Invariant::CapacityIsBalancePlusCredit,
-        Invariant::TransactionCountIsStep,
-        Invariant::BalanceIsSumOfAmounts,
-        Invariant::SendVolumeIsWindowSum,
-        Invariant::AveragesAreHistoryMeans,
-        Invariant::AllValuesFinite,
-        Invariant::WithinCreditLimit,
-        Invariant::CreditMonotoneInImbalance,
-        Invariant::SameSeedSameTrajectory,
-        Invariant::ThreadCountDoesNotChangeOutput,
-    ];
+    /// An invariant a policy must keep unless it declares it observed. `name` is stable
+    /// snake_case (`[a-z][a-z0-9_]*`), `description` the law in one sentence.
+    pub const fn required(name: &'static str, description: &'static str) -> Self {
+        Invariant {
+            name,
+            description,
+            kind: InvariantKind::Required,
+        }
+    }
 
-    /// The invariants every model is checked for: they read only the ledgers and rows a
-    /// [`Model`] gives, the step's errors, and whole runs.
+    /// An invariant that is a finding by default: reported with its counterexample, never
+    /// failing the suite (a law no policy can make hold, kept to show what breaks it).
+    pub const fn observed(name: &'static str, description: &'static str) -> Self {
+        Invariant {
+            name,
+            description,
+            kind: InvariantKind::Observed,
+        }
+    }
+
+    /// The rule and the step return a value for every reachable input (no error).
+    pub const STEP_IS_DEFINED: Invariant = Invariant::required(
+        "step_is_defined",
+        "the credit rule and the step return a value for every reachable input",
+    );
+    /// credit(t) ≥ 0: every member's limit.
+    pub const CREDIT_NON_NEGATIVE: Invariant =
+        Invariant::required("credit_non_negative", "credit(t) >= 0");
+    /// Every float of every state's row is finite.
+    pub const ALL_VALUES_FINITE: Invariant =
+        Invariant::required("all_values_finite", "every float of every state is finite");
+    /// balance(t) ≥ −credit(t−1): no member ends a step below the previous limit.
+    pub const WITHIN_CREDIT_LIMIT: Invariant =
+        Invariant::required("within_credit_limit", "balance(t) >= -credit(t-1)");
+    /// Running the same (seed, run) twice gives the same trajectory, bit for bit.
+    pub const SAME_SEED_SAME_TRAJECTORY: Invariant = Invariant::required(
+        "same_seed_same_trajectory",
+        "the same (seed, run) gives the same trajectory, bit for bit",
+    );
+    /// Running the runs on several threads gives the same trajectories as on one.
+    pub const THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT: Invariant = Invariant::required(
+        "thread_count_does_not_change_output",
+        "running the runs on N threads gives the same trajectories as on one",
+    );
+
+    /// The invariants every model is checked for, in report order: they read only the
+    /// ledgers and rows a [`Model`] gives, the step's errors, and whole runs.
     pub const GENERIC: [Invariant; 6] = [
-        Invariant::StepIsDefined,
-        Invariant::CreditNonNegative,
-        Invariant::AllValuesFinite,
-        Invariant::WithinCreditLimit,
-        Invariant::SameSeedSameTrajectory,
-        Invariant::ThreadCountDoesNotChangeOutput,
+        Invariant::STEP_IS_DEFINED,
+        Invariant::CREDIT_NON_NEGATIVE,
+        Invariant::ALL_VALUES_FINITE,
+        Invariant::WITHIN_CREDIT_LIMIT,
+        Invariant::SAME_SEED_SAME_TRAJECTORY,
+        Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
     ];
 
     /// The generic invariants [`check_generic`] checks on every step.
     pub const GENERIC_STEP: [Invariant; 3] = [
-        Invariant::CreditNonNegative,
-        Invariant::AllValuesFinite,
-        Invariant::WithinCreditLimit,
+        Invariant::CREDIT_NON_NEGATIVE,
+        Invariant::ALL_VALUES_FINITE,
+        Invariant::WITHIN_CREDIT_LIMIT,
     ];
 
     /// The invariant's stable snake_case name (used in reports and `--invariant`).
     pub fn name(self) -> &'static str {
-        match self {
-            Invariant::StepIsDefined => "step_is_defined",
-            Invariant::CreditNonNegative => "credit_non_negative",
-            Invariant::CapacityIsPreviousBalancePlusCredit => {
-                "capacity_is_previous_balance_plus_credit"
-            }
-            Invariant::CapacityIsBalancePlusCredit => "capacity_is_balance_plus_credit",
-            Invariant::TransactionCountIsStep => "transaction_count_is_step",
-            Invariant::BalanceIsSumOfAmounts => "balance_is_sum_of_amounts",
-            Invariant::SendVolumeIsWindowSum => "send_volume_is_window_sum",
-            Invariant::AveragesAreHistoryMeans => "averages_are_history_means",
-            Invariant::AllValuesFinite => "all_values_finite",
-            Invariant::WithinCreditLimit => "within_credit_limit",
-            Invariant::CreditMonotoneInImbalance => "credit_monotone_in_imbalance",
-            Invariant::SameSeedSameTrajectory => "same_seed_same_trajectory",
-            Invariant::ThreadCountDoesNotChangeOutput => "thread_count_does_not_change_output",
-        }
-    }
-
-    /// The invariant named `name`, if any.
-    pub fn from_name(name: &str) -> Option<Invariant> {
-        Invariant::ALL.into_iter().find(|i| i.name() == name)
+        self.name
     }
 
     /// The law, in one sentence.
     pub fn description(self) -> &'static str {
-        match self {
-            Invariant::StepIsDefined => {
-                "the credit rule and the step return a value for every reachable input"
-            }
-            Invariant::CreditNonNegative => "credit(t) >= 0",
-            Invariant::CapacityIsPreviousBalancePlusCredit => {
-                "capacity(t) = round_half_even(balance(t-1) + credit(t-1))"
-            }
-            Invariant::CapacityIsBalancePlusCredit => {
-                "capacity(t) = round_half_even(balance(t) + credit(t))"
-            }
-            Invariant::TransactionCountIsStep => "totalNumTransactions(t) = t",
-            Invariant::BalanceIsSumOfAmounts => {
-                "balance(t) = the left-to-right sum of the unrounded amounts of steps 1..t"
-            }
-            Invariant::SendVolumeIsWindowSum => {
-                "sendVolume(t) = sum of the last sumVolume positive transactions of states 0..t-1"
-            }
-            Invariant::AveragesAreHistoryMeans => {
-                "avgUserBalance(t) and avgSendVolume(t) = numpy means over states 0..t-1"
-            }
-            Invariant::AllValuesFinite => "every float of every state is finite",
-            Invariant::WithinCreditLimit => "balance(t) >= -credit(t-1)",
-            Invariant::CreditMonotoneInImbalance => {
-                "with avgSendVolume fixed, credit does not grow as |s| = |avgUserBalance/avgSendVolume| grows"
-            }
-            Invariant::SameSeedSameTrajectory => {
-                "the same (seed, run) gives the same trajectory, bit for bit"
-            }
-            Invariant::ThreadCountDoesNotChangeOutput => {
-                "running the runs on N threads gives the same trajectories as on one"
-            }
-        }
+        self.description
     }
 
-    /// What the invariant is checked over.
-    pub fn scope(self) -> Scope {
-        match self {
-            Invariant::CreditMonotoneInImbalance => Scope::Rule,
-            Invariant::SameSeedSameTrajectory | Invariant::ThreadCountDoesNotChangeOutput => {
-                Scope::Run
-            }
-            _ => Scope::Step,
-        }
-    }
-
-    /// The kind a rule gets unless it declares otherwise: every law is required except the
-    /// same-step capacity form, which no rule can make hold (the step computes capacity
-    /// from the previous state, MODEL.md) and which is kept to show that lag.
+    /// The kind a policy gets unless it declares otherwise (as declared:
+    /// [`Invariant::required`] or [`Invariant::observed`]).
     pub fn default_kind(self) -> InvariantKind {
-        match self {
-            Invariant::CapacityIsBalancePlusCredit => InvariantKind::Observed,
-            _ => InvariantKind::Required,
-        }
+        self.kind
     }
 
     /// The kind under a policy that observes the invariants named in `observed`
     /// ([`crate::model::CreditPolicy::observed_invariants`]): observed when named there,
     /// else [`Invariant::default_kind`].
     pub fn kind_under(self, observed: &[&str]) -> InvariantKind {
-        if observed.contains(&self.name()) {
+        if observed.contains(&self.name) {
             InvariantKind::Observed
         } else {
-            self.default_kind()
+            self.kind
         }
     }
 
-    /// Position in [`Invariant::ALL`].
-    pub fn index(self) -> usize {
-        Invariant::ALL
-            .iter()
-            .position(|&i| i == self)
-            .unwrap_or_default()
+    /// True when `name` is stable snake_case: `[a-z][a-z0-9_]*`.
+    fn is_snake_case(name: &str) -> bool {
+        name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    }
+}
+
+impl PartialEq for Invariant {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Invariant {}
+
+impl Hash for Invariant {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl AsRef<str> for Invariant {
+    fn as_ref(&self) -> &str {
+        self.name
     }
 }
 
 impl fmt::Display for Invariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.name)
+    }
+}
+
+/// The list a report gives, in its order: the definedness laws (`step_is_defined`,
+/// `credit_non_negative`: every other law assumes them), then the model's own laws
+/// (`own`, as its [`super::Laws`] declare them), the generic ledger laws
+/// (`all_values_finite`, `within_credit_limit`), the laws of the rule on its own (`rule`:
+/// V1's probes), and the run laws (`same_seed_same_trajectory`,
+/// `thread_count_does_not_change_output`).
+///
+/// An error names a declared name that is not snake_case or is declared twice.
+pub fn report_order(own: &[Invariant], rule: &[Invariant]) -> Result<Vec<Invariant>, ParamError> {
+    let list = ordered(own, rule);
+    for (k, inv) in list.iter().enumerate() {
+        if !Invariant::is_snake_case(inv.name) {
+            return Err(ParamError::new(
+                "invariant",
+                inv.name,
+                "a snake_case name: [a-z][a-z0-9_]*",
+            ));
+        }
+        if list[..k].contains(inv) {
+            return Err(ParamError::new(
+                "invariant",
+                inv.name,
+                "a name no other invariant of the report has",
+            ));
+        }
+    }
+    Ok(list)
+}
+
+/// [`report_order`] without the checks of the names.
+pub(crate) fn ordered(own: &[Invariant], rule: &[Invariant]) -> Vec<Invariant> {
+    let [defined, non_negative, finite, within, same_seed, threads] = Invariant::GENERIC;
+    [defined, non_negative]
+        .iter()
+        .chain(own)
+        .chain(&[finite, within])
+        .chain(rule)
+        .chain(&[same_seed, threads])
+        .copied()
+        .collect()
+}
+
+/// Values per invariant, keyed by name, in the order of the list they were made from
+/// (then any other invariant in the order first seen).
+#[derive(Debug, Clone)]
+pub(crate) struct ByInvariant<T> {
+    entries: Vec<(Invariant, T)>,
+}
+
+impl<T: Default> ByInvariant<T> {
+    /// A default value for each of `list`.
+    pub fn new(list: &[Invariant]) -> Self {
+        ByInvariant {
+            entries: list.iter().map(|&i| (i, T::default())).collect(),
+        }
+    }
+
+    /// The value of `invariant`, added (default) at the end when it is not listed.
+    pub fn entry(&mut self, invariant: Invariant) -> &mut T {
+        let k = match self.entries.iter().position(|(i, _)| *i == invariant) {
+            Some(k) => k,
+            None => {
+                self.entries.push((invariant, T::default()));
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[k].1
+    }
+}
+
+impl<T> ByInvariant<T> {
+    /// The value of the invariant named `name`, when listed.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.entries
+            .iter()
+            .find(|(i, _)| i.name == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Every invariant and its value, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (Invariant, &T)> {
+        self.entries.iter().map(|(i, v)| (*i, v))
+    }
+
+    /// Every value, in order.
+    pub fn into_values(self) -> impl Iterator<Item = (Invariant, T)> {
+        self.entries.into_iter()
     }
 }
 
@@ -254,7 +313,7 @@ pub struct StepContext<'a> {
     pub sum_volume: u64,
     /// The independent record's expectations.
     pub expected: &'a Expected,
-    /// Relative tolerance of [`Invariant::AveragesAreHistoryMeans`]: a mean may differ
+    /// Relative tolerance of [`V1Laws::AVERAGES_ARE_HISTORY_MEANS`]: a mean may differ
     /// from numpy's by `tolerance · mean(|values|)`. 0 demands bit-exact means.
     pub mean_tolerance: f64,
 }
@@ -266,109 +325,82 @@ pub struct StepContext<'a> {
 /// Comparisons are exact (integers, or doubles computed by the same operations in the same
 /// order) except the averages, which use `ctx.mean_tolerance`.
 pub fn check_step(invariant: Invariant, ctx: &StepContext<'_>) -> Result<(), String> {
-    let (prev, next, e) = (ctx.prev, ctx.next, ctx.expected);
-    match invariant {
-        Invariant::CapacityIsPreviousBalancePlusCredit => {
-            let want = round_half_even(prev.balance + prev.credit as f64);
-            if want != Some(next.capacity) {
+    let (prev, next, e, t) = (ctx.prev, ctx.next, ctx.expected, ctx.t);
+    let capacity = |balance: f64, credit: i64, at: u64| {
+        let want = round_half_even(balance + credit as f64);
+        if want == Some(next.capacity) {
+            return Ok(());
+        }
+        Err(format!(
+            "capacity({t}) = {} but round(balance({at}) + credit({at})) = round({balance:?} + {credit}) = {}",
+            next.capacity,
+            want.map_or("undefined".to_owned(), |w| w.to_string()),
+        ))
+    };
+    if invariant == V1Laws::CAPACITY_IS_PREVIOUS_BALANCE_PLUS_CREDIT {
+        capacity(prev.balance, prev.credit, t - 1)
+    } else if invariant == V1Laws::CAPACITY_IS_BALANCE_PLUS_CREDIT {
+        capacity(next.balance, next.credit, t)
+    } else if invariant == V1Laws::TRANSACTION_COUNT_IS_STEP && next.n_transactions != t {
+        Err(format!(
+            "totalNumTransactions({t}) = {}",
+            next.n_transactions
+        ))
+    } else if invariant == V1Laws::BALANCE_IS_SUM_OF_AMOUNTS && next.balance != e.balance_sum {
+        Err(format!(
+            "balance({t}) = {:?} but the amounts sum to {:?}",
+            next.balance, e.balance_sum
+        ))
+    } else if invariant == V1Laws::SEND_VOLUME_IS_WINDOW_SUM
+        && next.send_volume != e.send_volume_window
+    {
+        Err(format!(
+            "sendVolume({t}) = {} but the last {} positive transactions sum to {}",
+            next.send_volume, ctx.sum_volume, e.send_volume_window
+        ))
+    } else if invariant == V1Laws::AVERAGES_ARE_HISTORY_MEANS {
+        let tol = ctx.mean_tolerance;
+        let pairs = [
+            (
+                "avgUserBalance",
+                next.balance_mean,
+                e.balance_mean,
+                e.balance_abs_mean,
+            ),
+            (
+                "avgSendVolume",
+                next.send_volume_mean,
+                e.send_volume_mean,
+                e.send_volume_abs_mean,
+            ),
+        ];
+        for (name, got, want, scale) in pairs {
+            // NaN fails both comparisons, so a NaN mean is a violation.
+            let ok = if tol == 0.0 {
+                got == want
+            } else {
+                (got - want).abs() <= tol * scale
+            };
+            if !ok {
                 return Err(format!(
-                    "capacity({t}) = {} but round(balance({p}) + credit({p})) = round({:?} + {}) = {}",
-                    next.capacity,
-                    prev.balance,
-                    prev.credit,
-                    want.map_or("undefined".to_owned(), |w| w.to_string()),
-                    t = ctx.t,
-                    p = ctx.t - 1
+                    "{name}({t}) = {got:?} but the mean over states 0..{} is {want:?} (tolerance {tol:e} x {scale:?})",
+                    t - 1
                 ));
             }
         }
-        Invariant::CapacityIsBalancePlusCredit => {
-            let want = round_half_even(next.balance + next.credit as f64);
-            if want != Some(next.capacity) {
-                return Err(format!(
-                    "capacity({t}) = {} but round(balance({t}) + credit({t})) = round({:?} + {}) = {}",
-                    next.capacity,
-                    next.balance,
-                    next.credit,
-                    want.map_or("undefined".to_owned(), |w| w.to_string()),
-                    t = ctx.t
-                ));
-            }
-        }
-        Invariant::TransactionCountIsStep => {
-            if next.n_transactions != ctx.t {
-                return Err(format!(
-                    "totalNumTransactions({}) = {}",
-                    ctx.t, next.n_transactions
-                ));
-            }
-        }
-        Invariant::BalanceIsSumOfAmounts => {
-            if next.balance != e.balance_sum {
-                return Err(format!(
-                    "balance({}) = {:?} but the amounts sum to {:?}",
-                    ctx.t, next.balance, e.balance_sum
-                ));
-            }
-        }
-        Invariant::SendVolumeIsWindowSum => {
-            if next.send_volume != e.send_volume_window {
-                return Err(format!(
-                    "sendVolume({}) = {} but the last {} positive transactions sum to {}",
-                    ctx.t, next.send_volume, ctx.sum_volume, e.send_volume_window
-                ));
-            }
-        }
-        Invariant::AveragesAreHistoryMeans => {
-            let tol = ctx.mean_tolerance;
-            let pairs = [
-                (
-                    "avgUserBalance",
-                    next.balance_mean,
-                    e.balance_mean,
-                    e.balance_abs_mean,
-                ),
-                (
-                    "avgSendVolume",
-                    next.send_volume_mean,
-                    e.send_volume_mean,
-                    e.send_volume_abs_mean,
-                ),
-            ];
-            for (name, got, want, scale) in pairs {
-                // NaN fails both comparisons, so a NaN mean is a violation.
-                let ok = if tol == 0.0 {
-                    got == want
-                } else {
-                    (got - want).abs() <= tol * scale
-                };
-                if !ok {
-                    return Err(format!(
-                        "{name}({}) = {got:?} but the mean over states 0..{} is {want:?} (tolerance {tol:e} x {scale:?})",
-                        ctx.t,
-                        ctx.t - 1
-                    ));
-                }
-            }
-        }
-        Invariant::StepIsDefined
-        | Invariant::CreditNonNegative
-        | Invariant::AllValuesFinite
-        | Invariant::WithinCreditLimit
-        | Invariant::CreditMonotoneInImbalance
-        | Invariant::SameSeedSameTrajectory
-        | Invariant::ThreadCountDoesNotChangeOutput => {}
+        Ok(())
+    } else {
+        Ok(())
     }
-    Ok(())
 }
 
 /// Checks one generic invariant on step `t` of any model, from `prev` to `next`; `Err`
 /// carries a one-line description of the violation. Other invariants pass here.
 ///
-/// - [`Invariant::CreditNonNegative`]: every member's limit at `t` is ≥ 0 (the run loop
+/// - [`Invariant::CREDIT_NON_NEGATIVE`]: every member's limit at `t` is ≥ 0 (the run loop
 ///   also refuses a negative limit before the step: the walk reports that as this law);
-/// - [`Invariant::AllValuesFinite`]: every float of the state's row is finite;
-/// - [`Invariant::WithinCreditLimit`]: no member's balance(t) is below −limit(t−1)
+/// - [`Invariant::ALL_VALUES_FINITE`]: every float of the state's row is finite;
+/// - [`Invariant::WITHIN_CREDIT_LIMIT`]: no member's balance(t) is below −limit(t−1)
 ///   ([`balance_below_previous_limit`]).
 pub fn check_generic<M: Model + ?Sized>(
     invariant: Invariant,
@@ -385,41 +417,36 @@ pub fn check_generic<M: Model + ?Sized>(
             format!(" of member {m}")
         }
     };
-    match invariant {
-        Invariant::CreditNonNegative => {
-            for m in members {
-                let now = model.ledger(next, m);
-                // A NaN limit is a violation too.
-                if now.limit < 0.0 || now.limit.is_nan() {
-                    return Err(format!("credit({t}){} = {} < 0", who(m), now.limit));
-                }
+    if invariant == Invariant::CREDIT_NON_NEGATIVE {
+        for m in members {
+            let now = model.ledger(next, m);
+            // A NaN limit is a violation too.
+            if now.limit < 0.0 || now.limit.is_nan() {
+                return Err(format!("credit({t}){} = {} < 0", who(m), now.limit));
             }
         }
-        Invariant::AllValuesFinite => {
-            let mut row = Vec::new();
-            model.row(next, &mut row);
-            row_is_finite(&row, t, next)?;
-        }
-        Invariant::WithinCreditLimit => {
-            for m in members {
-                let (before, now) = (model.ledger(prev, m), model.ledger(next, m));
-                if balance_below_previous_limit(&before, &now) {
-                    return Err(format!(
-                        "balance({t}){} = {:?} < -credit({}) = -{}",
-                        who(m),
-                        now.balance,
-                        t - 1,
-                        before.limit
-                    ));
-                }
+    } else if invariant == Invariant::ALL_VALUES_FINITE {
+        let mut row = Vec::new();
+        model.row(next, &mut row);
+        row_is_finite(&row, t, next)?;
+    } else if invariant == Invariant::WITHIN_CREDIT_LIMIT {
+        for m in members {
+            let (before, now) = (model.ledger(prev, m), model.ledger(next, m));
+            if balance_below_previous_limit(&before, &now) {
+                return Err(format!(
+                    "balance({t}){} = {:?} < -credit({}) = -{}",
+                    who(m),
+                    now.balance,
+                    t - 1,
+                    before.limit
+                ));
             }
         }
-        _ => {}
     }
     Ok(())
 }
 
-/// [`Invariant::AllValuesFinite`] on the row `row` of state `t`, `next`.
+/// [`Invariant::ALL_VALUES_FINITE`] on the row `row` of state `t`, `next`.
 pub(crate) fn row_is_finite(
     row: &[Value],
     t: u64,

@@ -8,8 +8,36 @@
 //! finite, balances stay within the previous limit, runs are deterministic) read only the
 //! [`crate::model::Ledger`] and rows a [`crate::model::Model`] gives, so any model is
 //! checked by [`check_model`] (seeded runs over a grid of cells) and
-//! [`check_model_tapes`] (plus a shrinking search over the model's [`Tapes`]); a model adds
-//! its own laws through [`Laws`].
+//! [`check_model_tapes`] (plus a shrinking search over the model's [`Tapes`]).
+//!
+//! The catalog is open: an [`Invariant`] is a declaration (a stable snake_case name, the
+//! law in one sentence, a default kind), and a model adds its own laws beside the generic
+//! ones through [`Laws`], which declares them and checks each step for them. The report
+//! lists every invariant under its own name, in [`report_order`]; every count and
+//! counterexample is kept per invariant of that list, by name. V1's laws go through the
+//! same trait ([`V1Laws`]), so a user's model reports its laws exactly as V1 does:
+//!
+//! ```
+//! use currents::harness::{HarnessConfig, ModelCell, V1_STEP_LAWS, V1Laws, check_model, report_order};
+//! use currents::users::NotebookUser;
+//! use currents::v1::V1;
+//! use currents::{ExactHistory, Params, V1Rule};
+//!
+//! let p = Params::default();
+//! let cell = ModelCell {
+//!     label: "notebook defaults".to_owned(),
+//!     model: V1::<ExactHistory>::new(&p),
+//!     behaviour: NotebookUser::from_params(&p),
+//! };
+//! let config = HarnessConfig { n_runs: 2, n_steps: 100, ..HarnessConfig::default() };
+//! let laws = V1Laws { mean_tolerance: 0.0 };
+//! let report = check_model(&[cell], &V1Rule::default(), &laws, &config).unwrap();
+//! // The generic laws and V1's own, each under its name.
+//! let names: Vec<_> = report.invariants.iter().map(|r| r.invariant).collect();
+//! assert_eq!(names, report_order(&V1_STEP_LAWS, &[]).unwrap());
+//! assert_eq!(report.invariant("within_credit_limit").kind.name(), "observed");
+//! assert!(!report.invariant("balance_is_sum_of_amounts").violated());
+//! ```
 //!
 //! [`check_rule`] is V1's: a V1 credit policy through the whole catalog three ways —
 //! seeded Monte Carlo runs over a small parameter grid with both generator families
@@ -56,7 +84,7 @@
 //! let config = HarnessConfig { n_runs: 2, n_steps: 120, tape_cases: 32, ..HarnessConfig::default() };
 //! let report = check_rule(&Linear, &config).unwrap();
 //! assert!(report.passed(), "{}", report.to_table());
-//! assert!(report.invariant(Invariant::WithinCreditLimit).violated());
+//! assert!(report.invariant(Invariant::WITHIN_CREDIT_LIMIT).violated());
 //! ```
 
 mod goals;
@@ -81,9 +109,10 @@ use crate::v1::V1;
 
 pub use goals::{Goal, GoalReport};
 pub use invariants::{
-    Expected, Invariant, InvariantKind, Record, Scope, StepContext, check_generic, check_step,
+    Expected, Invariant, InvariantKind, Record, StepContext, check_generic, check_step,
+    report_order,
 };
-pub use laws::{Laws, NoLaws, V1_STEP_LAWS, V1Laws};
+pub use laws::{Laws, NoLaws, V1_RULE_LAWS, V1_STEP_LAWS, V1Laws, v1_invariants};
 pub use probe::Probe;
 pub use replay::{Counterexample, ReplayFinding, ReplayInput, join_floats, replay};
 pub use tape::{
@@ -91,6 +120,7 @@ pub use tape::{
     tape_case_strategy,
 };
 
+use invariants::ByInvariant;
 use walk::{Tally, run_digests, walk_seeded, walk_tape};
 
 /// The most steps per run `check` accepts (the checker's record is O(t) per step).
@@ -128,7 +158,7 @@ pub struct HarnessConfig {
     /// Thread counts compared with one thread for `thread_count_does_not_change_output`.
     pub threads: Vec<usize>,
     /// Probe the policy as a rule of V1's imbalance `s = avgUserBalance / avgSendVolume`
-    /// ([`Invariant::CreditMonotoneInImbalance`]; [`check_rule`] only). On for V1's rule
+    /// ([`V1Laws::CREDIT_MONOTONE_IN_IMBALANCE`]; [`check_rule`] only). On for V1's rule
     /// and its variants; `currents check` turns it off for rules that do not read V1's
     /// means.
     pub probe_rule: bool,
@@ -272,8 +302,8 @@ pub struct CellStats {
     pub rng: RngKind,
     /// Steps taken over all runs.
     pub steps: u64,
-    /// Violating steps per invariant (index of [`Invariant::ALL`]).
-    pub violations: Vec<u64>,
+    /// Violating steps per invariant, by name, in the report's order.
+    pub violations: Vec<(&'static str, u64)>,
     /// Steps whose credit is 0.
     pub credit_zero_steps: u64,
     /// Steps per branch, by name: the policy's branches in its order, then any other name
@@ -281,13 +311,24 @@ pub struct CellStats {
     pub branches: Vec<(&'static str, u64)>,
 }
 
-/// The result of [`check_rule`].
+impl CellStats {
+    /// Violating steps of `invariant` (a name or an [`Invariant`]), 0 when not checked.
+    pub fn violations_of(&self, invariant: impl AsRef<str>) -> u64 {
+        let name = invariant.as_ref();
+        self.violations
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |&(_, v)| v)
+    }
+}
+
+/// The result of [`check_rule`], [`check_model`] and [`check_model_tapes`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct HarnessReport {
     /// The policy name from the configuration.
     pub policy: String,
     /// One entry per invariant checked (the generic ones, the model's own, the probes'),
-    /// in catalog order.
+    /// in [`report_order`].
     pub invariants: Vec<InvariantReport>,
     /// Every reachability goal and how often it was reached.
     pub goals: Vec<GoalReport>,
@@ -298,21 +339,23 @@ pub struct HarnessReport {
 }
 
 impl HarnessReport {
-    /// The entry for `invariant`, when it was checked.
-    pub fn get(&self, invariant: Invariant) -> Option<&InvariantReport> {
-        self.invariants.iter().find(|r| r.invariant == invariant)
+    /// The entry for `invariant` (a name or an [`Invariant`]), when it was checked.
+    pub fn get(&self, invariant: impl AsRef<str>) -> Option<&InvariantReport> {
+        let name = invariant.as_ref();
+        self.invariants.iter().find(|r| r.invariant.name() == name)
     }
 
-    /// The entry for `invariant`.
+    /// The entry for `invariant` (a name or an [`Invariant`]).
     ///
     /// # Panics
     ///
     /// When `invariant` was not checked (use [`HarnessReport::get`] for a model whose laws
     /// do not include it).
-    pub fn invariant(&self, invariant: Invariant) -> &InvariantReport {
-        match self.get(invariant) {
+    pub fn invariant(&self, invariant: impl AsRef<str>) -> &InvariantReport {
+        let name = invariant.as_ref();
+        match self.get(name) {
             Some(r) => r,
-            None => panic!("{invariant} was not checked"),
+            None => panic!("{name} was not checked"),
         }
     }
 
@@ -425,7 +468,7 @@ impl HarnessReport {
                     "steps": c.steps,
                     "credit_zero_steps": c.credit_zero_steps,
                     "violations": self.invariants.iter()
-                        .map(|r| (r.invariant.name().to_owned(), json!(c.violations[r.invariant.index()])))
+                        .map(|r| (r.invariant.name().to_owned(), json!(c.violations_of(r.invariant))))
                         .collect::<serde_json::Map<_, _>>(),
                     "branches": c.branches.iter()
                         .map(|&(b, hits)| (b.to_owned(), json!(hits)))
@@ -534,16 +577,21 @@ pub struct ModelCell<M, B> {
     pub behaviour: B,
 }
 
-const N_INV: usize = Invariant::ALL.len();
+/// What the passes of a check gathered about one invariant.
+#[derive(Debug, Clone, Default)]
+struct Found {
+    violations: u64,
+    tape_cases: u64,
+    first_in_runs: Option<Counterexample>,
+    run_cx: Option<Counterexample>,
+    shrunk: Option<Counterexample>,
+    probe_cx: Option<Counterexample>,
+}
 
 /// What the passes of a check gathered.
 struct Acc {
-    violations: [u64; N_INV],
-    tape_cases: [u64; N_INV],
-    first_in_runs: Vec<Option<Counterexample>>,
-    run_cx: Vec<Option<Counterexample>>,
-    shrunk: Vec<Option<Counterexample>>,
-    probe_cx: Vec<Option<Counterexample>>,
+    /// Per invariant of the report, in its order.
+    found: ByInvariant<Found>,
     branches: Vec<(&'static str, u64)>,
     path_names: &'static [&'static str],
     paths: Vec<u64>,
@@ -552,20 +600,26 @@ struct Acc {
 }
 
 impl Acc {
-    fn new(branches: &'static [&'static str], path_names: &'static [&'static str]) -> Self {
+    fn new(
+        list: &[Invariant],
+        branches: &'static [&'static str],
+        path_names: &'static [&'static str],
+    ) -> Self {
         Acc {
-            violations: [0; N_INV],
-            tape_cases: [0; N_INV],
-            first_in_runs: vec![None; N_INV],
-            run_cx: vec![None; N_INV],
-            shrunk: vec![None; N_INV],
-            probe_cx: vec![None; N_INV],
+            found: ByInvariant::new(list),
             branches: branches.iter().map(|&b| (b, 0)).collect(),
             path_names,
             paths: vec![0; path_names.len()],
             cells: Vec::new(),
             tapes_run: false,
         }
+    }
+}
+
+fn add_violations(into: &mut Vec<(&'static str, u64)>, invariant: Invariant, n: u64) {
+    match into.iter_mut().find(|(x, _)| *x == invariant.name()) {
+        Some((_, v)) => *v += n,
+        None => into.push((invariant.name(), n)),
     }
 }
 
@@ -583,6 +637,7 @@ fn merge_branches(into: &mut Vec<(&'static str, u64)>, from: &[(&'static str, u6
 /// `v1_params` are the cells' V1 parameters, when they are V1 cells (for replayable
 /// counterexamples).
 fn seeded_pass<M, P, B, L>(
+    list: &[Invariant],
     cells: &[ModelCell<M, B>],
     v1_params: Option<&[Params]>,
     policy: &P,
@@ -596,7 +651,7 @@ where
     L: Laws<M>,
 {
     let path_names = cells.first().map_or(&[][..], |c| c.behaviour.paths());
-    let mut acc = Acc::new(policy.branches(), path_names);
+    let mut acc = Acc::new(list, policy.branches(), path_names);
     let seed = config.seed;
     for (ci, cell) in cells.iter().enumerate() {
         let params = v1_params.and_then(|p| p.get(ci)).copied();
@@ -640,7 +695,7 @@ where
                 params,
                 rng,
                 steps: 0,
-                violations: vec![0; N_INV],
+                violations: list.iter().map(|i| (i.name(), 0)).collect(),
                 credit_zero_steps: 0,
                 branches: policy.branches().iter().map(|&b| (b, 0)).collect(),
             };
@@ -657,12 +712,12 @@ where
                     config.n_steps,
                 );
                 digests.push(tally.fingerprint);
-                for inv in Invariant::ALL {
-                    let i = inv.index();
-                    stats.violations[i] += tally.counts[i];
-                    acc.violations[i] += tally.counts[i];
-                    if let (None, Some((t, detail))) = (&acc.first_in_runs[i], &tally.first[i]) {
-                        acc.first_in_runs[i] = Some(Counterexample {
+                for (inv, seen) in tally.seen.iter() {
+                    add_violations(&mut stats.violations, inv, seen.count);
+                    let found = acc.found.entry(inv);
+                    found.violations += seen.count;
+                    if let (None, Some((t, detail))) = (&found.first_in_runs, &seen.first) {
+                        found.first_in_runs = Some(Counterexample {
                             invariant: inv,
                             step: Some(*t),
                             detail: detail.clone(),
@@ -690,22 +745,23 @@ where
                     threads,
                 )
             };
-            let checks = std::iter::once((Invariant::SameSeedSameTrajectory, 1, digests_on(1)))
-                .chain(
-                    config
-                        .threads
-                        .iter()
-                        .map(|&t| (Invariant::ThreadCountDoesNotChangeOutput, t, digests_on(t))),
-                );
+            let checks = std::iter::once((Invariant::SAME_SEED_SAME_TRAJECTORY, 1, digests_on(1)))
+                .chain(config.threads.iter().map(|&t| {
+                    (
+                        Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
+                        t,
+                        digests_on(t),
+                    )
+                }));
             for (inv, threads, other) in checks {
                 let bad: Vec<usize> = (0..digests.len())
                     .filter(|&k| digests[k] != other[k])
                     .collect();
-                let i = inv.index();
-                acc.violations[i] += bad.len() as u64;
-                stats.violations[i] += bad.len() as u64;
-                if let (Some(&k), None) = (bad.first(), &acc.run_cx[i]) {
-                    acc.run_cx[i] = Some(Counterexample {
+                add_violations(&mut stats.violations, inv, bad.len() as u64);
+                let found = acc.found.entry(inv);
+                found.violations += bad.len() as u64;
+                if let (Some(&k), None) = (bad.first(), &found.run_cx) {
+                    found.run_cx = Some(Counterexample {
                         invariant: inv,
                         step: None,
                         detail: format!("run {} differs ({} threads)", k + 1, threads),
@@ -745,22 +801,22 @@ where
     }
     acc.tapes_run = true;
     let strategy = tapes.strategy(config.tape_len_max);
-    let seen = RefCell::new(([0u64; N_INV], Vec::new()));
+    let seen = RefCell::new((ByInvariant::<u64>::new(&[]), Vec::new()));
     let mut runner = tape_runner(config);
     let _ = runner.run(&strategy, |case| {
         let tally = tape_walk(tapes, &case, policy, laws);
         let mut seen = seen.borrow_mut();
-        for inv in Invariant::ALL {
-            seen.0[inv.index()] += u64::from(tally.violated(inv));
+        for (inv, s) in tally.seen.iter() {
+            *seen.0.entry(inv) += u64::from(s.count > 0);
         }
         merge_branches(&mut seen.1, &tally.branches);
         Ok(())
     });
     let (counts, tape_branches) = seen.into_inner();
     merge_branches(&mut acc.branches, &tape_branches);
-    acc.tape_cases = counts;
-    for inv in Invariant::ALL {
-        if acc.tape_cases[inv.index()] == 0 {
+    for (inv, cases) in counts.into_values() {
+        acc.found.entry(inv).tape_cases = cases;
+        if cases == 0 {
             continue;
         }
         let mut runner = tape_runner(config);
@@ -773,7 +829,8 @@ where
         });
         if let Err(TestError::Fail(_, case)) = result {
             let tally = tape_walk(tapes, &case, policy, laws);
-            acc.shrunk[inv.index()] = tally.first[inv.index()].clone().map(|(t, detail)| {
+            let first = tally.seen.get(inv.name()).and_then(|s| s.first.clone());
+            acc.found.entry(inv).shrunk = first.map(|(t, detail)| {
                 let mut drawn = tally.drawn;
                 drawn.truncate(usize::try_from(t).unwrap_or(usize::MAX));
                 Counterexample {
@@ -796,10 +853,7 @@ where
     let Some(base) = config.grid.first() else {
         return;
     };
-    for inv in Invariant::ALL
-        .into_iter()
-        .filter(|i| i.scope() == Scope::Rule)
-    {
+    for inv in V1_RULE_LAWS {
         let ns = [
             0,
             7,
@@ -807,8 +861,9 @@ where
             base.sum_volume().saturating_add(335),
         ];
         let tally = probe::probe_rule::<H, P>(policy, inv, &ns, base.sum_volume());
-        acc.violations[inv.index()] += tally.violations;
-        acc.probe_cx[inv.index()] = tally.first.map(|(p, detail)| Counterexample {
+        let found = acc.found.entry(inv);
+        found.violations += tally.violations;
+        found.probe_cx = tally.first.map(|(p, detail)| Counterexample {
             invariant: inv,
             step: None,
             detail,
@@ -817,33 +872,29 @@ where
     }
 }
 
-/// The report of the passes: the invariants `checked` says were checked, their kinds as
-/// `policy` declares them, the policy's branches and the behaviour's paths as goals.
+/// The report of the passes: every invariant of the check (its list, then any other a law
+/// reported), their kinds as `policy` declares them, the policy's branches and the
+/// behaviour's paths as goals.
 fn finish<M: Model, P: CreditPolicy<M>>(
     acc: Acc,
     policy: &P,
-    checked: impl Fn(Invariant) -> bool,
     config: &HarnessConfig,
 ) -> HarnessReport {
     let observed = policy.observed_invariants();
-    let invariants = Invariant::ALL
-        .into_iter()
-        .filter(|&i| checked(i))
-        .map(|inv| {
-            let i = inv.index();
-            let counterexample = acc.shrunk[i]
-                .clone()
-                .or_else(|| acc.first_in_runs[i].clone())
-                .or_else(|| acc.probe_cx[i].clone())
-                .or_else(|| acc.run_cx[i].clone());
-            InvariantReport {
-                invariant: inv,
-                kind: inv.kind_under(observed),
-                violations: acc.violations[i],
-                tape_cases: acc.tape_cases[i],
-                counterexample,
-                first_in_runs: acc.first_in_runs[i].clone(),
-            }
+    let invariants = acc
+        .found
+        .into_values()
+        .map(|(inv, f)| InvariantReport {
+            invariant: inv,
+            kind: inv.kind_under(observed),
+            violations: f.violations,
+            tape_cases: f.tape_cases,
+            counterexample: f
+                .shrunk
+                .or_else(|| f.first_in_runs.clone())
+                .or(f.probe_cx)
+                .or(f.run_cx),
+            first_in_runs: f.first_in_runs,
         })
         .collect();
     let hits = |b: &str| {
@@ -904,16 +955,11 @@ where
     L: Laws<M>,
 {
     validate_cells(cells, config)?;
-    let acc = seeded_pass(cells, None, policy, laws, config);
-    let own = laws.invariants();
+    let list = report_order(laws.invariants(), &[])?;
+    let acc = seeded_pass(&list, cells, None, policy, laws, config);
     let mut no_tapes = config.clone();
     no_tapes.tape_cases = 0;
-    Ok(finish(
-        acc,
-        policy,
-        |i| Invariant::GENERIC.contains(&i) || own.contains(&i),
-        &no_tapes,
-    ))
+    Ok(finish(acc, policy, &no_tapes))
 }
 
 /// [`check_model`] plus a shrinking search over the model's tapes: `config.tape_cases`
@@ -935,15 +981,10 @@ where
     T: Tapes<M>,
 {
     validate_cells(cells, config)?;
-    let mut acc = seeded_pass(cells, None, policy, laws, config);
+    let list = report_order(laws.invariants(), &[])?;
+    let mut acc = seeded_pass(&list, cells, None, policy, laws, config);
     tape_pass(&mut acc, tapes, policy, laws, config);
-    let own = laws.invariants();
-    Ok(finish(
-        acc,
-        policy,
-        |i| Invariant::GENERIC.contains(&i) || own.contains(&i),
-        config,
-    ))
+    Ok(finish(acc, policy, config))
 }
 
 /// Walks one case of `tapes` under the generic laws and `laws`, and returns every step
@@ -1073,21 +1114,18 @@ where
     let laws = V1Laws {
         mean_tolerance: config.mean_tolerance,
     };
-    let mut acc = seeded_pass(&cells, Some(&config.grid), policy, &laws, config);
+    let rule_laws: &[Invariant] = if config.probe_rule {
+        &V1_RULE_LAWS
+    } else {
+        &[]
+    };
+    let list = report_order(Laws::<V1<H>>::invariants(&laws), rule_laws)?;
+    let mut acc = seeded_pass(&list, &cells, Some(&config.grid), policy, &laws, config);
     tape_pass::<V1<H>, _, _, _>(&mut acc, &V1Tapes, policy, &laws, config);
     if config.probe_rule {
         probe_pass::<H, P>(&mut acc, policy, config);
     }
-    Ok(finish::<V1<H>, P>(
-        acc,
-        policy,
-        |i| {
-            Invariant::GENERIC.contains(&i)
-                || V1_STEP_LAWS.contains(&i)
-                || (config.probe_rule && i.scope() == Scope::Rule)
-        },
-        config,
-    ))
+    Ok(finish::<V1<H>, P>(acc, policy, config))
 }
 
 /// A proptest runner seeded from the configuration's seed: the same seed gives the same

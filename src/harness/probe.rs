@@ -1,5 +1,5 @@
 //! Rule probes: a V1 credit policy evaluated on a grid of inputs, for the laws that are
-//! about the rule itself rather than a trajectory ([`Invariant::CreditMonotoneInImbalance`]).
+//! about the rule itself rather than a trajectory ([`V1Laws::CREDIT_MONOTONE_IN_IMBALANCE`]).
 //!
 //! A probe is a V1 state (its means, count and credit) handed to the policy as the
 //! previous state of a step, with a history holding that state only: the imbalance
@@ -16,6 +16,7 @@ use crate::state::State;
 use crate::v1::V1;
 
 use super::invariants::Invariant;
+use super::laws::V1Laws;
 
 /// One probe of the monotonicity law: the rule at two balance means with the same average
 /// send volume, `|balance_mean_lo| < |balance_mean_hi|`.
@@ -86,15 +87,15 @@ impl Probe {
         let (lo, hi) = match (lo, hi) {
             (Ok(lo), Ok(hi)) => ((lo.value as i64, lo.branch), (hi.value as i64, hi.branch)),
             (Err(e), _) | (_, Err(e)) => {
-                return if invariant == Invariant::StepIsDefined {
+                return if invariant == Invariant::STEP_IS_DEFINED {
                     Err(format!("the rule fails on a probe: {e}"))
                 } else {
                     Ok((0, 0))
                 };
             }
         };
-        match invariant {
-            Invariant::CreditMonotoneInImbalance if hi.0 > lo.0 => Err(format!(
+        if invariant == V1Laws::CREDIT_MONOTONE_IN_IMBALANCE && hi.0 > lo.0 {
+            Err(format!(
                 "avgSendVolume {:?}: credit {} ({}) at s = {:?} but {} ({}) at s = {:?}",
                 self.send_volume_mean,
                 lo.0,
@@ -103,11 +104,11 @@ impl Probe {
                 hi.0,
                 hi.1,
                 self.balance_mean_hi / self.send_volume_mean,
-            )),
-            Invariant::CreditNonNegative if lo.0 < 0 || hi.0 < 0 => {
-                Err(format!("credit {} / {} < 0 on a probe", lo.0, hi.0))
-            }
-            _ => Ok((lo.0, hi.0)),
+            ))
+        } else if invariant == Invariant::CREDIT_NON_NEGATIVE && (lo.0 < 0 || hi.0 < 0) {
+            Err(format!("credit {} / {} < 0 on a probe", lo.0, hi.0))
+        } else {
+            Ok((lo.0, hi.0))
         }
     }
 }
@@ -166,7 +167,7 @@ pub(crate) fn probe_rule<H: History, C: CreditPolicy<V1<H>> + ?Sized>(
             }
         }
     }
-    if invariant == Invariant::CreditMonotoneInImbalance
+    if invariant == V1Laws::CREDIT_MONOTONE_IN_IMBALANCE
         && let Some((p, _)) = tally.first
     {
         let p = narrow::<H, C>(rule, p);

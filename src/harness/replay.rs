@@ -8,7 +8,7 @@ use crate::params::{Params, RngKind};
 use crate::users::NotebookUser;
 use crate::v1::V1;
 
-use super::invariants::{Invariant, Scope};
+use super::invariants::Invariant;
 use super::laws::V1Laws;
 use super::probe::Probe;
 use super::tape::V1Tape;
@@ -214,14 +214,14 @@ pub struct ReplayFinding {
 }
 
 pub(crate) fn tally_findings<P>(tally: &Tally<P>) -> Vec<ReplayFinding> {
-    Invariant::ALL
-        .into_iter()
-        .filter_map(|inv| {
-            let i = inv.index();
-            tally.first[i].as_ref().map(|(t, d)| ReplayFinding {
-                invariant: inv,
+    tally
+        .seen
+        .iter()
+        .filter_map(|(invariant, seen)| {
+            seen.first.as_ref().map(|(t, d)| ReplayFinding {
+                invariant,
                 step: Some(*t),
-                count: tally.counts[i],
+                count: seen.count,
                 detail: d.clone(),
             })
         })
@@ -244,12 +244,12 @@ pub(crate) fn runs_findings(a: &[u64], b: &[u64], c: &[u64], threads: usize) -> 
         }
     };
     push(
-        Invariant::SameSeedSameTrajectory,
+        Invariant::SAME_SEED_SAME_TRAJECTORY,
         b,
         "between two executions",
     );
     push(
-        Invariant::ThreadCountDoesNotChangeOutput,
+        Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
         c,
         &format!("between 1 and {threads} threads"),
     );
@@ -262,7 +262,7 @@ pub(crate) fn runs_findings(a: &[u64], b: &[u64], c: &[u64], threads: usize) -> 
 /// ([`ReplayInput::Cell`], [`ReplayInput::CellRuns`], [`ReplayInput::Payments`]) give
 /// nothing here.
 ///
-/// `mean_tolerance` is the tolerance of [`Invariant::AveragesAreHistoryMeans`] (0 for the
+/// `mean_tolerance` is the tolerance of [`V1Laws::AVERAGES_ARE_HISTORY_MEANS`] (0 for the
 /// exact history).
 pub fn replay<P, H>(policy: &P, input: &ReplayInput, mean_tolerance: f64) -> Vec<ReplayFinding>
 where
@@ -303,23 +303,23 @@ where
             let (a, b, c) = (digests(1), digests(1), digests(*threads));
             runs_findings(&a, &b, &c, *threads)
         }
-        ReplayInput::Probe(p) => Invariant::ALL
-            .into_iter()
-            .filter(|i| {
-                i.scope() == Scope::Rule
-                    || matches!(i, Invariant::CreditNonNegative | Invariant::StepIsDefined)
-            })
-            .filter_map(|inv| {
-                p.check_with::<H, P>(policy, inv)
-                    .err()
-                    .map(|detail| ReplayFinding {
-                        invariant: inv,
-                        step: None,
-                        count: 1,
-                        detail,
-                    })
-            })
-            .collect(),
+        ReplayInput::Probe(p) => [
+            Invariant::STEP_IS_DEFINED,
+            Invariant::CREDIT_NON_NEGATIVE,
+            V1Laws::CREDIT_MONOTONE_IN_IMBALANCE,
+        ]
+        .into_iter()
+        .filter_map(|inv| {
+            p.check_with::<H, P>(policy, inv)
+                .err()
+                .map(|detail| ReplayFinding {
+                    invariant: inv,
+                    step: None,
+                    count: 1,
+                    detail,
+                })
+        })
+        .collect(),
         ReplayInput::Cell { .. } | ReplayInput::CellRuns { .. } | ReplayInput::Payments { .. } => {
             Vec::new()
         }

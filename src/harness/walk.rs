@@ -13,18 +13,23 @@ use crate::model::{
 };
 use crate::params::RngKind;
 
-use super::invariants::{Invariant, check_generic, row_is_finite};
+use super::invariants::{ByInvariant, Invariant, check_generic, ordered, row_is_finite};
 use super::laws::Laws;
 
-const N_INV: usize = Invariant::ALL.len();
+/// What one walk saw of one invariant.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Seen {
+    /// Violating steps.
+    pub count: u64,
+    /// The first violation: (timestep, description).
+    pub first: Option<(u64, String)>,
+}
 
 /// What one walk saw.
 #[derive(Debug, Clone)]
 pub(crate) struct Tally<P> {
-    /// Violating steps per invariant (index of [`Invariant::ALL`]).
-    pub counts: [u64; N_INV],
-    /// The first violation per invariant: (timestep, description).
-    pub first: [Option<(u64, String)>; N_INV],
+    /// Per invariant of the walk's laws (generic and the model's own, in report order).
+    pub seen: ByInvariant<Seen>,
     /// Steps per branch, by name (the policy's branches first, in its order, then any
     /// other name a limit carried, in the order first seen).
     pub branches: Vec<(&'static str, u64)>,
@@ -41,10 +46,9 @@ pub(crate) struct Tally<P> {
 }
 
 impl<P> Tally<P> {
-    fn new(branches: &'static [&'static str], n_paths: usize) -> Self {
+    fn new(list: &[Invariant], branches: &'static [&'static str], n_paths: usize) -> Self {
         Tally {
-            counts: [0; N_INV],
-            first: std::array::from_fn(|_| None),
+            seen: ByInvariant::new(list),
             branches: branches.iter().map(|&b| (b, 0)).collect(),
             paths: vec![0; n_paths],
             steps: 0,
@@ -55,16 +59,16 @@ impl<P> Tally<P> {
     }
 
     fn violate(&mut self, invariant: Invariant, t: u64, detail: String) {
-        let i = invariant.index();
-        self.counts[i] += 1;
-        if self.first[i].is_none() {
-            self.first[i] = Some((t, detail));
+        let seen = self.seen.entry(invariant);
+        seen.count += 1;
+        if seen.first.is_none() {
+            seen.first = Some((t, detail));
         }
     }
 
     /// True when `invariant` was violated on this walk.
     pub fn violated(&self, invariant: Invariant) -> bool {
-        self.counts[invariant.index()] > 0
+        self.seen.get(invariant.name()).is_some_and(|s| s.count > 0)
     }
 
     #[inline]
@@ -132,7 +136,7 @@ impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
             record: None,
             row: Vec::new(),
             last: None,
-            tally: Tally::new(branches, n_paths),
+            tally: Tally::new(&ordered(laws.invariants(), &[]), branches, n_paths),
         }
     }
 
@@ -145,7 +149,7 @@ impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
             .map_or(String::new(), |s| format!(", from {s:?}"));
         match error {
             StepError::BadLimit { value, branch } => self.tally.violate(
-                Invariant::CreditNonNegative,
+                Invariant::CREDIT_NON_NEGATIVE,
                 t,
                 if value < 0.0 {
                     format!("credit({t}) = {value} < 0 ({branch} branch{from})")
@@ -155,7 +159,7 @@ impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
             ),
             e => self
                 .tally
-                .violate(Invariant::StepIsDefined, t, format!("step {t}: {e}")),
+                .violate(Invariant::STEP_IS_DEFINED, t, format!("step {t}: {e}")),
         }
     }
 }
@@ -181,7 +185,7 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
         self.row.clear();
         self.model.row(event.next, &mut self.row);
         for inv in Invariant::GENERIC_STEP {
-            let checked = if inv == Invariant::AllValuesFinite {
+            let checked = if inv == Invariant::ALL_VALUES_FINITE {
                 row_is_finite(&self.row, t, event.next)
             } else {
                 check_generic(inv, self.model, t, event.prev, event.next)
