@@ -59,19 +59,17 @@ pub fn write_state<W: Write + ?Sized>(
 pub fn write_row<W: Write + ?Sized>(w: &mut W, r: &Row) -> io::Result<()> {
     let mut cells = Vec::with_capacity(8);
     V1::<crate::ExactHistory>::default().row(&r.state, &mut cells);
-    write_cells(w, &cells, r.simulation, r.subset, r.run, r.timestep)
+    write_cells(
+        w,
+        &cells,
+        [r.simulation, r.subset, r.run, r.substep, r.timestep],
+    )
 }
 
 /// Writes one row of any model: its cells, then cadCAD's index columns. Floats in the
 /// shortest form that parses back to the same double, integers as integers.
-fn write_cells<W: Write + ?Sized>(
-    w: &mut W,
-    cells: &[Value],
-    simulation: u64,
-    subset: u64,
-    run: u64,
-    timestep: u64,
-) -> io::Result<()> {
+/// `index` holds cadCAD's simulation, subset, run, substep and timestep.
+fn write_cells<W: Write + ?Sized>(w: &mut W, cells: &[Value], index: [u64; 5]) -> io::Result<()> {
     for cell in cells {
         match cell {
             Value::Int(x) => write!(w, "{x},")?,
@@ -79,7 +77,7 @@ fn write_cells<W: Write + ?Sized>(
             Value::Float(x) => write!(w, "{x},")?,
         }
     }
-    let substep = u64::from(timestep > 0);
+    let [simulation, subset, run, substep, timestep] = index;
     writeln!(w, "{simulation},{subset},{run},{substep},{timestep}")
 }
 
@@ -122,7 +120,12 @@ impl<'a, M: Model + ?Sized, W: Write + ?Sized> CsvRows<'a, M, W> {
     fn write(&mut self, timestep: u64, state: &M::State) -> io::Result<()> {
         self.cells.clear();
         self.model.row(state, &mut self.cells);
-        write_cells(self.out, &self.cells, 0, self.subset, self.run, timestep)
+        let substep = u64::from(timestep > 0);
+        write_cells(
+            self.out,
+            &self.cells,
+            [0, self.subset, self.run, substep, timestep],
+        )
     }
 }
 

@@ -100,6 +100,14 @@ fn regression_u64_above_i64_max_reads_back() {
 }
 
 #[test]
+fn regression_substep_is_written_as_given() {
+    // A row whose substep is not `timestep > 0`: when V1's rows moved onto the writer of any
+    // model's rows, the writer derived the substep from the timestep instead of writing the
+    // row's own. Found by `scripts/fuzz csv_roundtrip` (CI's 20,000 inputs, seed 1).
+    regression("csv_roundtrip", "regression-substep-is-written-as-given");
+}
+
+#[test]
 fn regression_nan_in_error_is_the_same_answer_twice() {
     // A NaN mean makes the rule return an error holding NaN; the law "the rule is a
     // function" first compared the two answers with `==`, where NaN != NaN.
