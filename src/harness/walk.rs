@@ -267,24 +267,19 @@ where
     let mut rng = no_draws();
     let mut checker = Checker::new(model, laws, policy.branches(), tape.paths().len());
     let mut stepper = Stepper::new(model, policy, tape, n_steps);
-    let _ = checker.genesis(stepper.state());
-    for _ in 0..n_steps {
-        match stepper.step(&mut rng, &mut checker) {
-            Ok(Flow::Continue) => {}
-            Ok(Flow::Stop) | Err(RunError::Observe(_)) => break,
-            Err(RunError::Step { timestep, source }) => {
-                checker.failed(timestep, source);
-                let cx = Cx {
-                    model,
-                    t: timestep,
-                    prev: stepper.state(),
-                    history: stepper.history(),
-                };
-                let pending = tape.draw(&cx, &mut rng, &mut B::Memory::default());
-                checker.tally.drawn.push(pending.payment);
-                break;
-            }
-        }
+    // The checker never fails (its error type is uninhabited); a failed step leaves the
+    // stepper at the state it stopped at, where the tape's pending payment is read.
+    if let Err(RunError::Step { timestep, source }) = stepper.run(&mut rng, n_steps, &mut checker)
+    {
+        checker.failed(timestep, source);
+        let cx = Cx {
+            model,
+            t: timestep,
+            prev: stepper.state(),
+            history: stepper.history(),
+        };
+        let pending = tape.draw(&cx, &mut rng, &mut B::Memory::default());
+        checker.tally.drawn.push(pending.payment);
     }
     checker.tally
 }
