@@ -138,6 +138,8 @@ pub struct RuleEntry<M: Model> {
     pub summary: &'static str,
     /// Its declared parameters, in constructor order.
     pub params: &'static [ParamSpec],
+    /// [`Rule::READS_V1_IMBALANCE`]: `currents check` probes it as a rule of V1's imbalance.
+    pub reads_v1_imbalance: bool,
     build: fn(&[f64]) -> PolicyBox<M>,
 }
 
@@ -258,6 +260,7 @@ impl<M: Model> Registry<M> {
             name: R::NAME,
             summary: R::SUMMARY,
             params: R::PARAMS,
+            reads_v1_imbalance: R::READS_V1_IMBALANCE,
             build: build::<M, R>,
         };
         match self.rules.iter_mut().find(|e| e.name == R::NAME) {

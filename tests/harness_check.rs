@@ -12,7 +12,6 @@ use currents::harness::{
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::pairwise_sum;
 use currents::registry::builtin_v1;
-use currents::rules::V1_RULES;
 use currents::v1::V1;
 use currents::{ExactHistory, History, RngKind, State, V1Rule};
 
@@ -324,7 +323,7 @@ fn every_builtin_rule_is_checked() {
             tape_cases: 64,
             tape_len_max: 60,
             threads: vec![2],
-            probe_rule: V1_RULES.contains(&entry.name),
+            probe_rule: entry.reads_v1_imbalance,
             ..HarnessConfig::default()
         };
         let report = check_rule(&entry.build_default(), &config).unwrap();
@@ -333,7 +332,7 @@ fn every_builtin_rule_is_checked() {
         assert!(report.cells.iter().all(|c| c.steps > 0), "{}", entry.name);
         assert_eq!(
             report.get(V1Laws::CREDIT_MONOTONE_IN_IMBALANCE).is_some(),
-            V1_RULES.contains(&entry.name),
+            entry.reads_v1_imbalance,
             "{}",
             entry.name
         );

@@ -7,7 +7,6 @@ use currents::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX, check_rule,
 };
 use currents::registry::builtin_v1;
-use currents::rules::V1_RULES;
 
 use super::simulate::whole;
 use super::{EXIT_FAILURE, usage_error};
@@ -87,12 +86,12 @@ pub(crate) fn check_policy(policy: &str, seed: u64) -> Result<HarnessReport, Str
 }
 
 /// Checks the registered rule `name` at its defaults under `config`; the rule probes run
-/// only for V1's rule and its variants (the rules of V1's imbalance).
+/// for the rules that declare they read V1's imbalance (`Rule::READS_V1_IMBALANCE`).
 fn check_named(name: &str, config: HarnessConfig) -> Result<HarnessReport, String> {
     let entry = builtin_v1().find(name).map_err(|e| e.to_string())?;
     let config = HarnessConfig {
         policy: entry.name.to_owned(),
-        probe_rule: V1_RULES.contains(&entry.name),
+        probe_rule: entry.reads_v1_imbalance,
         ..config
     };
     check_rule(&entry.build_default(), &config).map_err(|e| e.to_string())

@@ -269,8 +269,7 @@ where
     let mut stepper = Stepper::new(model, policy, tape, n_steps);
     // The checker never fails (its error type is uninhabited); a failed step leaves the
     // stepper at the state it stopped at, where the tape's pending payment is read.
-    if let Err(RunError::Step { timestep, source }) = stepper.run(&mut rng, n_steps, &mut checker)
-    {
+    if let Err(RunError::Step { timestep, source }) = stepper.run(&mut rng, n_steps, &mut checker) {
         checker.failed(timestep, source);
         let cx = Cx {
             model,

@@ -21,7 +21,7 @@ pub use credit_period::CreditPeriod;
 pub use fixed_band::FixedBand;
 pub use static_rule::Static;
 pub use turnover::Turnover;
-pub use v1::{V1_RULES, V1NoFallback, V1Strict};
+pub use v1::{V1NoFallback, V1Strict};
 
 /// One declared parameter of a rule or a user type: its name, default and accepted range.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -104,6 +104,10 @@ pub trait Rule: Sized + Send + Sync + 'static {
     const SUMMARY: &'static str;
     /// The declared parameters, in the order [`Rule::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
+    /// True when the rule is a function of V1's imbalance `s = avgUserBalance /
+    /// avgSendVolume`, so that `currents check` probes it on a grid of `s`
+    /// (`credit_monotone_in_imbalance`). Default: false.
+    const READS_V1_IMBALANCE: bool = false;
 
     /// Builds the rule from values already checked against [`Rule::PARAMS`] (same order).
     fn from_values(values: &[f64]) -> Self;

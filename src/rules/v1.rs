@@ -8,14 +8,11 @@ use crate::model::{CreditError, CreditPolicy, Cx, Limit};
 use crate::numeric::{ROUND_DIGITS_MAX, py_round, py_square, round_half_even};
 use crate::v1::{V1, V1_BRANCHES};
 
-/// The registered names of V1's rule and its two variants: the rules that read V1's means
-/// and so are probed as rules of the imbalance by `currents check`.
-pub const V1_RULES: [&str; 3] = [V1Rule::NAME, V1Strict::NAME, V1NoFallback::NAME];
-
 impl Rule for V1Rule {
     const NAME: &'static str = "currents-v1";
     const SUMMARY: &'static str = "the notebook's rule: round(a*s^2 + b, d) * avgSendVolume, s = avgUserBalance / avgSendVolume";
     const PARAMS: &'static [ParamSpec] = V1_PARAMS;
+    const READS_V1_IMBALANCE: bool = true;
 
     fn from_values(v: &[f64]) -> Self {
         V1Rule {
@@ -73,6 +70,7 @@ impl Rule for V1Strict {
     const SUMMARY: &'static str =
         "currents-v1 holding users to their limit and requiring a monotone credit (fails check)";
     const PARAMS: &'static [ParamSpec] = V1_PARAMS;
+    const READS_V1_IMBALANCE: bool = true;
 
     fn from_values(v: &[f64]) -> Self {
         V1Strict(V1Rule::from_values(v))
@@ -102,6 +100,7 @@ impl Rule for V1NoFallback {
     const SUMMARY: &'static str =
         "currents-v1 without its negative-result fallback: a deliberately broken rule";
     const PARAMS: &'static [ParamSpec] = V1_PARAMS;
+    const READS_V1_IMBALANCE: bool = true;
 
     fn from_values(v: &[f64]) -> Self {
         V1NoFallback(V1Rule::from_values(v))
