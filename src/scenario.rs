@@ -24,7 +24,7 @@
 //! long scenarios, see [`crate::report`]). Keys may be spelled with `-` or `_`.
 //!
 //! The rule is a *name* with optional parameters, mapped here to a [`RuleSpec`]; an unknown
-//! name is an error listing the known ones ([`RULE_NAMES`]). Parsing does no I/O: the
+//! name is an error listing the known ones (the registry, [`crate::registry`]). Parsing does no I/O: the
 //! caller reads the file and hands the text to [`Scenario::from_toml_str`].
 
 use std::fmt;
@@ -258,7 +258,7 @@ impl Scenario {
     ///
     /// Run r draws from `numpy_rng(seed + r − 1)` or `chacha_rng(seed, 0, r)`, exactly as
     /// `currents simulate` does, so a scenario with the default rule gives the numbers
-    /// `currents simulate --engine exact` gives. The means are computed exactly ([`ExactHistory`]).
+    /// `currents simulate --engine exact` gives. The means are computed exactly ([`crate::ExactHistory`]).
     pub fn for_each_state<E>(
         &self,
         mut visit: impl FnMut(u64, u64, &State) -> Result<(), E>,

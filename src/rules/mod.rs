@@ -67,7 +67,7 @@ pub fn defaults(specs: &[ParamSpec]) -> Vec<f64> {
 }
 
 /// A rule's declaration: its name, what it does and its parameters, and how to build it
-/// from their values. What it *computes* is its [`CreditPolicy`] implementation, for one
+/// from their values. What it *computes* is its [`crate::model::CreditPolicy`] implementation, for one
 /// model or generic over many; the registry ([`crate::registry::Registry`]) joins the two.
 ///
 /// A rule that gives a fixed share of the last step's income, generic over every model:
