@@ -701,15 +701,7 @@ impl HarnessDiff {
 
 /// The V1 rule of a `currents-v1` side.
 fn v1_of(side: &Side) -> Option<V1Rule> {
-    (side.cell.rule.name == V1Rule::NAME).then(|| {
-        let v = &side.cell.rule_values;
-        V1Rule {
-            quad_coef: v[0],
-            intercept: v[1],
-            warmup: v[2] as u64,
-            round_digits: v[3] as u32,
-        }
-    })
+    (side.cell.rule.name == V1Rule::NAME).then(|| V1Rule::from_values(&side.cell.rule_values))
 }
 
 /// Runs the harness catalog on both sides when both are `currents-v1` with no spending

@@ -78,7 +78,7 @@ impl CreditBranch {
     ];
 
     /// A short stable name.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             CreditBranch::WarmUp => "warm-up",
             CreditBranch::Window => "window",

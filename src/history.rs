@@ -144,7 +144,8 @@ impl ExactHistory {
 impl History for ExactHistory {
     fn for_run(_sum_volume: u64, n_steps: u64) -> Self {
         // One slot per state; STEPS_MAX bounds this at 8 MB.
-        ExactHistory::with_capacity(usize::try_from(n_steps.saturating_add(1)).unwrap_or(0))
+        let n_states = n_steps.min(crate::params::STEPS_MAX) + 1;
+        ExactHistory::with_capacity(usize::try_from(n_states).unwrap_or(0))
     }
 
     fn push(&mut self, state: &State) {

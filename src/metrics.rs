@@ -67,23 +67,6 @@ pub fn v1_ledger(s: &State) -> Ledger {
     V1::<crate::ExactHistory>::default().ledger(s, 0)
 }
 
-/// What happened in one step besides the new state: the payment drawn and the payment
-/// that happened after enforcement (a V1 run's, for laws written over V1 states).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StepInfo {
-    /// The payment the user drew.
-    pub drawn: f64,
-    /// The payment that happened.
-    pub applied: f64,
-}
-
-impl StepInfo {
-    /// True when enforcement changed the payment.
-    pub fn restricted(&self) -> bool {
-        self.drawn.to_bits() != self.applied.to_bits()
-    }
-}
-
 /// The ledger figures every per-run summary shares, counted over steps 1 … T: the one
 /// place "steps over the limit", "steps with zero credit", the final balance and the
 /// smallest and largest limit are computed (`simulate --summary`, scenario reports and the

@@ -41,7 +41,7 @@ use crate::users::NotebookUser;
 use crate::v1::V1;
 
 /// The name of the notebook's rule ([`V1Rule`]).
-pub const V1_NAME: &str = "currents-v1";
+pub const V1_NAME: &str = <V1Rule as crate::rules::Rule>::NAME;
 
 /// The keys of a scenario file's top level.
 pub const SCENARIO_KEYS: [&str; 9] = [
@@ -61,8 +61,6 @@ pub const PARAM_KEYS: [&str; 4] = ["integrity", "avg-amount", "sum-volume", "ini
 /// The most states (runs × steps) one scenario may hold: a scenario becomes a text file that
 /// people review, and its test must stay quick.
 pub const SCENARIO_STATES_MAX: u64 = 1_000_000;
-/// The largest accepted magnitude of a V1 coefficient (`quad-coef`, `intercept`).
-pub const RULE_COEF_ABS_MAX: f64 = 1_000_000.0;
 
 /// A bad scenario file. Every variant names the key, and what is accepted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

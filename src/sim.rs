@@ -132,7 +132,9 @@ where
     match rng {
         RngKind::Numpy => {
             // SimConfig guarantees seed + n_runs − 1 fits a u32.
-            let seed = u32::try_from(seed + run - 1).unwrap_or(u32::MAX);
+            // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
+            let seed =
+                u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX);
             crate::model::run(
                 model,
                 policy,

@@ -8,7 +8,6 @@ use std::io::{self, Write};
 
 use crate::model::{Flow, Model, Observer, StepEvent, Value};
 use crate::state::State;
-use crate::v1::V1;
 
 /// The header line, exactly cadCAD's column order.
 pub const HEADER: &str = "userBalance,avgUserBalance,totalNumTransactions,userCredit,userCapacity,sendVolume,avgSendVolume,transaction,simulation,subset,run,substep,timestep";
@@ -57,11 +56,9 @@ pub fn write_state<W: Write + ?Sized>(
 
 /// Writes one row.
 pub fn write_row<W: Write + ?Sized>(w: &mut W, r: &Row) -> io::Result<()> {
-    let mut cells = Vec::with_capacity(8);
-    V1::<crate::ExactHistory>::default().row(&r.state, &mut cells);
     write_cells(
         w,
-        &cells,
+        &crate::v1::cells(&r.state),
         [r.simulation, r.subset, r.run, r.substep, r.timestep],
     )
 }
@@ -280,6 +277,7 @@ pub fn for_each_row<R: io::Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::v1::V1;
 
     #[test]
     fn v1_model_header_is_cadcads_header() {

@@ -280,8 +280,8 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
 
 #[test]
 fn a_scenario_side_runs_the_scenarios_trajectories() {
-    // The scenario runner (src/sim.rs, the V1 core) and the comparison (src/engine.rs) are
-    // separate code paths; their final credits must agree run by run.
+    // The scenario runner (Scenario::for_each_state) and the comparison (compare_plans) are
+    // separate plans over the one run loop; their final credits must agree run by run.
     let path = "tests/scenarios/edge_integrity_0.5.toml";
     let text = std::fs::read_to_string(path).unwrap();
     let scenario = Scenario::from_toml_str(&text).unwrap();

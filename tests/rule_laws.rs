@@ -1,7 +1,6 @@
 //! Laws of the built-in rules and restrictions, checked over many seeded runs.
 
 use currents::draws::chacha_rng;
-use currents::metrics::StepInfo;
 use currents::model::{
     CreditPolicy, Enforce, Enforced, Enforcement, Flow, Observer, StepEvent, run,
 };
@@ -9,6 +8,12 @@ use currents::rules::{CreditPeriod, FixedBand, Rule, Static, Turnover, defaults}
 use currents::users::{NotebookUser, find_preset};
 use currents::v1::V1;
 use currents::{Params, State};
+
+/// The payment a step drew and the one that happened after enforcement.
+struct StepInfo {
+    drawn: f64,
+    applied: f64,
+}
 
 /// Runs `n_runs` runs of 365 steps and hands every (previous, next, info) triple to `law`.
 #[track_caller]

@@ -24,7 +24,8 @@ pub enum Enforce {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Against {
     /// The capacity of the step being taken, as the model computes it from the previous
-    /// state (V1: `round(balance(t−1) + credit(t−1))`).
+    /// state (V1: the whole units the member may spend without passing the limit,
+    /// `floor(balance(t−1) + credit(t−1))`).
     Step,
     /// The capacity stored in the previous state (which may be negative).
     Stored,
@@ -63,9 +64,10 @@ impl Enforcement {
         self.mode.name()
     }
 
-    /// True when payments are never changed.
+    /// True when payments are never changed (`none`: the run loop does not call
+    /// [`crate::model::Model::enforce`]).
     pub fn is_none(&self) -> bool {
-        matches!(self.mode, Enforce::None | Enforce::Model)
+        self.mode == Enforce::None
     }
 
     /// Applies the enforcement to a drawn `amount` (negative = sent) of a one-member ledger,

@@ -210,18 +210,19 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
         self.model
     }
 
-    /// From the genesis state, takes up to `n_steps` steps: the genesis state and every step
-    /// go to `observer`, which may stop the run early. On an error the stepper is left at
-    /// the last state reached, so a caller can still read it ([`run`] is this on a new
-    /// stepper).
+    /// Takes up to `n_steps` steps, handing every step to `observer`, which may stop the run
+    /// early; a stepper still at its genesis state hands that to `observer` first. On an
+    /// error the stepper is left at the last state reached, so a caller can still read it
+    /// ([`run`] is this on a new stepper).
     pub fn run<R: Rng + ?Sized, O: Observer<M> + ?Sized>(
         &mut self,
         rng: &mut R,
         n_steps: u64,
         observer: &mut O,
     ) -> Result<(), RunError<O::Error>> {
-        debug_assert_eq!(self.t, 0, "Stepper::run starts from the genesis state");
-        observer.genesis(&self.state).map_err(RunError::Observe)?;
+        if self.t == 0 {
+            observer.genesis(&self.state).map_err(RunError::Observe)?;
+        }
         for _ in 0..n_steps {
             if self.step(rng, observer)? == Flow::Stop {
                 break;
@@ -273,7 +274,6 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
             .model
             .step(&self.state, &self.history, &limit, applied)
             .map_err(at)?;
-        self.model.record(&mut self.history, &next);
         let flow = observer
             .step(&StepEvent {
                 t,
@@ -284,6 +284,9 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
                 applied,
             })
             .map_err(RunError::Observe)?;
+        // Recorded only once every observer has seen the step: on any error the stepper is
+        // still wholly at t − 1 (state, history, t).
+        self.model.record(&mut self.history, &next);
         self.state = next;
         self.t = t;
         Ok(flow)

@@ -120,7 +120,7 @@ impl<M: Model> CreditPolicy<M> for CreditPeriod {
         let prev = cx.ledger();
         let p = usize::try_from(self.period).unwrap_or(usize::MAX);
         st.income.push(prev.payment, p);
-        let n = cx.t - 1;
+        let n = cx.t.saturating_sub(1);
         if prev.balance >= 0.0 {
             st.last_non_negative = n;
         }

@@ -129,7 +129,9 @@ pub(crate) fn to_credit(x: f64) -> Result<f64, CreditError> {
 
 /// The incoming volume of the last `window` steps: a ring of the last payments received
 /// (a step that paid out counts 0) with their running sum. The sum is exact while the
-/// payments are integers below 2^53, as V1's rounded transactions are.
+/// payments are integers below 2^53, as V1's rounded transactions are; with fractional
+/// payments the running sum carries the rounding of its additions and subtractions
+/// (relative error about `window · 2^-53` of the largest sum).
 #[derive(Debug, Clone, Default)]
 pub struct IncomeWindow {
     ring: std::collections::VecDeque<f64>,

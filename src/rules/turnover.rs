@@ -111,7 +111,7 @@ impl<M: Model> CreditPolicy<M> for Turnover {
         let window = usize::try_from(self.window).unwrap_or(usize::MAX);
         income.push(prev.payment, window);
         let limit = prev.limit;
-        if cx.t - 1 < self.window {
+        if cx.t.saturating_sub(1) < self.window {
             return Ok(Limit {
                 value: limit,
                 branch: "warm-up",
@@ -129,7 +129,8 @@ impl<M: Model> CreditPolicy<M> for Turnover {
             .max(self.limit_min)
             .min(self.limit_max);
         let cap = self.rho * limit.max(self.limit_min).max(1.0);
-        let change = (self.alpha * (target - limit)).clamp(-cap, cap);
+        // max/min, not clamp: a NaN cap (rho = 0 with an infinite limit) must not panic.
+        let change = (self.alpha * (target - limit)).max(-cap).min(cap);
         Ok(Limit {
             value: to_credit(limit + change)?,
             branch: "smoothed",

@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 
 use rand_core::Rng;
 
-use crate::credit::{CreditInput, V1Rule, credit_v1};
+use crate::credit::{CreditBranch, CreditInput, V1Rule, credit_v1};
 use crate::draws::{randint01, uniform, uniform01};
 use crate::history::History;
 use crate::model::{
@@ -201,27 +201,35 @@ impl<H: History> Model for V1<H> {
     }
 
     fn row(&self, s: &State, out: &mut Vec<Value>) {
-        out.extend([
-            Value::Float(s.balance),
-            Value::Float(s.balance_mean),
-            Value::Count(s.n_transactions),
-            Value::Int(s.credit),
-            Value::Int(s.capacity),
-            Value::Int(s.send_volume),
-            Value::Float(s.send_volume_mean),
-            Value::Int(s.transaction),
-        ]);
+        out.extend(cells(s));
     }
 }
 
+/// A state's row in [`COLUMNS`] order (what [`Model::row`] appends), on the stack.
+#[inline]
+pub fn cells(s: &State) -> [Value; 8] {
+    [
+        Value::Float(s.balance),
+        Value::Float(s.balance_mean),
+        Value::Count(s.n_transactions),
+        Value::Int(s.credit),
+        Value::Int(s.capacity),
+        Value::Int(s.send_volume),
+        Value::Float(s.send_volume_mean),
+        Value::Int(s.transaction),
+    ]
+}
+
 /// The branch names of [`V1Rule`], in [`crate::CreditBranch::ALL`] order.
-pub const V1_BRANCHES: [&str; 5] = [
-    "warm-up",
-    "window",
-    "quadratic",
-    "negative-fallback",
-    "zero-send-volume",
-];
+pub const V1_BRANCHES: [&str; 5] = {
+    let mut names = [""; 5];
+    let mut i = 0;
+    while i < 5 {
+        names[i] = CreditBranch::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// Invariants V1 is known to break (MODEL.md): users are not held to the limit, and the
 /// credit is not monotone in the imbalance near |s| = 1/√3.
