@@ -43,7 +43,7 @@ use std::fmt::Write as _;
 use rand_core::{Rng, TryRng};
 
 use crate::credit::V1Rule;
-use crate::draws::{chacha_rng, numpy_rng};
+use crate::draws::chacha_rng;
 use crate::harness::{HarnessConfig, check_rule};
 use crate::metrics::{Metered, MeteredStep, MetricsAcc, NAMES, RunFailure, percentile};
 use crate::model::{
@@ -54,6 +54,7 @@ use crate::params::{ParamError, Params, RngKind, SimConfig};
 use crate::registry::{RuleEntry, builtin_v1};
 use crate::rules::Rule as _;
 use crate::scenario::Scenario;
+use crate::sim::{WithRng, with_run_rng};
 use crate::sweep::{Cell, Plan};
 use crate::users::NotebookUser;
 use crate::v1::V1;
@@ -538,36 +539,38 @@ where
         words_after: Vec::with_capacity(cap),
         broken: [None; INVARIANTS.len()],
     };
-    let go = |g: &mut dyn rand_core::Rng, rec: &mut RunRecord<'_, M>| {
-        crate::model::run(
-            &plan.model,
-            &plan.policy,
-            &plan.behaviour,
-            g,
-            config.n_steps,
-            rec,
-        )
-    };
-    let result = match config.rng {
-        RngKind::Chacha => go(
-            &mut Counting {
-                inner: chacha_rng(config.seed, 0, run),
-                words: &words,
-            },
-            &mut rec,
-        ),
-        RngKind::Numpy => {
-            // `validate` guarantees seed + n_runs − 1 fits numpy's u32 seed.
-            let seed = u32::try_from(config.seed + run - 1).unwrap_or(u32::MAX);
-            go(
-                &mut Counting {
-                    inner: numpy_rng(seed),
-                    words: &words,
-                },
-                &mut rec,
+    // Run r's generator as `simulate` makes it, wrapped so that its words are counted.
+    struct Counted<'a, 'r, M, P, B> {
+        plan: &'a Plan<M, P, B>,
+        n_steps: u64,
+        words: &'a Counter<u64>,
+        rec: &'a mut RunRecord<'r, M>,
+    }
+    impl<M: Metered, P: CreditPolicy<M>, B: Behaviour<M>> WithRng for Counted<'_, '_, M, P, B> {
+        type Output = Result<(), crate::model::RunError<Infallible>>;
+        fn with<R: Rng>(self, rng: &mut R) -> Self::Output {
+            let p = self.plan;
+            let mut counting = Counting {
+                inner: rng,
+                words: self.words,
+            };
+            crate::model::run(
+                &p.model,
+                &p.policy,
+                &p.behaviour,
+                &mut counting,
+                self.n_steps,
+                self.rec,
             )
         }
+    }
+    let counted = Counted {
+        plan,
+        n_steps: config.n_steps,
+        words: &words,
+        rec: &mut rec,
     };
+    let result = with_run_rng(config.rng, config.seed, 0, run, counted);
     let metrics = match (&result, &rec.acc) {
         (Ok(()), Some(acc)) => acc.finish().values,
         _ => [f64::NAN; NAMES.len()],

@@ -7,6 +7,8 @@
 //! callers decide whether to write, summarise or keep the states: nothing here holds a
 //! whole trajectory.
 
+use rand_core::Rng;
+
 use crate::credit::V1Rule;
 use crate::draws::{chacha_rng, numpy_rng};
 use crate::history::{ExactHistory, History, StreamingHistory};
@@ -106,11 +108,41 @@ pub fn simulate_run_with<E>(
     }
 }
 
-/// Runs run `run` (1-based) of a seeded plan through the one run loop ([`crate::model::run`]),
-/// on the generator of (seed, subset, run): numpy's `RandomState(seed + run − 1)` (numpy
-/// streams have no subsets: `subset` is not used) or `chacha_rng(seed, subset, run)`.
+/// A computation that needs a run's generator, whatever its type: the argument of
+/// [`with_run_rng`] (a closure generic over the generator, which Rust closures cannot be).
+pub trait WithRng {
+    /// What the computation returns.
+    type Output;
+    /// Runs the computation on `rng`.
+    fn with<R: Rng>(self, rng: &mut R) -> Self::Output;
+}
+
+/// Calls `f` with the generator of run `run` (1-based) of (seed, subset): numpy's
+/// `RandomState(seed + run − 1)` (numpy streams have no subsets: `subset` is not used) or
+/// `chacha_rng(seed, subset, run)`.
 ///
 /// This is the one place a run's generator is made from its seed.
+pub fn with_run_rng<W: WithRng>(
+    kind: RngKind,
+    seed: u64,
+    subset: u64,
+    run: u64,
+    f: W,
+) -> W::Output {
+    match kind {
+        RngKind::Numpy => {
+            // SimConfig guarantees seed + n_runs − 1 fits a u32.
+            // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
+            let seed =
+                u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX);
+            f.with(&mut numpy_rng(seed))
+        }
+        RngKind::Chacha => f.with(&mut chacha_rng(seed, subset, run)),
+    }
+}
+
+/// Runs run `run` (1-based) of a seeded plan through the one run loop ([`crate::model::run`])
+/// on the generator [`with_run_rng`] makes for (seed, subset, run).
 #[allow(clippy::too_many_arguments)]
 pub fn run_seeded<M, P, B, O>(
     model: &M,
@@ -129,30 +161,36 @@ where
     B: Behaviour<M>,
     O: Observer<M> + ?Sized,
 {
-    match rng {
-        RngKind::Numpy => {
-            // SimConfig guarantees seed + n_runs − 1 fits a u32.
-            // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
-            let seed =
-                u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX);
-            crate::model::run(
+    struct Run<'a, M, P, B, O: ?Sized> {
+        model: &'a M,
+        policy: &'a P,
+        behaviour: &'a B,
+        n_steps: u64,
+        observer: &'a mut O,
+    }
+    impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>, O: Observer<M> + ?Sized> WithRng
+        for Run<'_, M, P, B, O>
+    {
+        type Output = Result<(), RunError<O::Error>>;
+        fn with<R: Rng>(self, rng: &mut R) -> Self::Output {
+            let Run {
                 model,
                 policy,
                 behaviour,
-                &mut numpy_rng(seed),
                 n_steps,
                 observer,
-            )
+            } = self;
+            crate::model::run(model, policy, behaviour, rng, n_steps, observer)
         }
-        RngKind::Chacha => crate::model::run(
-            model,
-            policy,
-            behaviour,
-            &mut chacha_rng(seed, subset, run),
-            n_steps,
-            observer,
-        ),
     }
+    let f = Run {
+        model,
+        policy,
+        behaviour,
+        n_steps,
+        observer,
+    };
+    with_run_rng(rng, seed, subset, run, f)
 }
 
 /// Runs run `run` (1-based) of `config` with the V1 rule and exact means, calling
