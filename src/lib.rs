@@ -19,6 +19,10 @@
 
 #![warn(missing_docs)]
 
+/// The generator traits `Behaviour::draw` and the run loop take (`rand_core` 0.10), re-exported
+/// so that a user's behaviour needs no dependency of its own.
+pub use rand_core;
+
 pub mod config;
 pub mod credit;
 pub mod draws;

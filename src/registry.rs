@@ -4,8 +4,18 @@
 //! constructor that validates parameter values and returns the rule as a [`PolicyBox`], a
 //! [`CreditPolicy`] whose concrete type is erased so that one run loop drives any rule named
 //! at run time. Built-ins are registered exactly as a user's rule is
-//! ([`Registry::rule`]), as minijinja registers its default filters in the same map as a
-//! user's; no lookup special-cases them.
+//! ([`Registry::rule`]), in the same list; no lookup special-cases them.
+//!
+//! ```
+//! use currents::registry::Registry;
+//! use currents::v1::V1;
+//!
+//! let registry = Registry::<V1>::builtin();
+//! let turnover = registry.find("turnover").unwrap();
+//! let rule = turnover.build(&turnover.defaults()).unwrap(); // values checked against the declaration
+//! assert_eq!(rule.name(), "turnover");
+//! assert!(registry.find("no-such-rule").unwrap_err().to_string().contains("known: currents-v1"));
+//! ```
 
 use std::any::Any;
 use std::fmt;

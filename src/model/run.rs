@@ -37,7 +37,8 @@ impl<M: Model + ?Sized> StepEvent<'_, M> {
     }
 }
 
-/// Receives the genesis state and every step of a run (ripgrep's `Sink`, for runs).
+/// Receives the genesis state and every step of a run: a CSV writer, a summary, metrics,
+/// an invariant checker. Return [`Flow::Stop`] to end the run early.
 pub trait Observer<M: Model + ?Sized> {
     /// What stops the run when observing fails (a write error, say).
     type Error;
