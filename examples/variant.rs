@@ -612,13 +612,9 @@ mod tests {
 
     fn compare_config() -> CompareConfig {
         CompareConfig {
-            n_runs: 20,
-            n_steps: 365,
             seed: 3,
-            rng: RngKind::Chacha,
             min_change: 0.05,
-            fail_on: Vec::new(),
-            allow: Vec::new(),
+            ..CompareConfig::default()
         }
     }
 

@@ -301,6 +301,22 @@ pub struct CompareConfig {
     pub allow: Vec<usize>,
 }
 
+impl Default for CompareConfig {
+    /// `currents compare`'s defaults: 20 paired runs of 365 steps, seed 0, ChaCha, a 1%
+    /// relative change fails the gate, no per-metric thresholds.
+    fn default() -> Self {
+        CompareConfig {
+            n_runs: 20,
+            n_steps: 365,
+            seed: 0,
+            rng: RngKind::Chacha,
+            min_change: MIN_CHANGE_DEFAULT,
+            fail_on: Vec::new(),
+            allow: Vec::new(),
+        }
+    }
+}
+
 impl CompareConfig {
     /// Checks the run settings (the same limits as `simulate`, plus
     /// [`COMPARE_RUNS_MAX`] and [`COMPARE_STATES_MAX`]).

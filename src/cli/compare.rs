@@ -7,8 +7,8 @@ use std::fs;
 use clap::Args;
 use currents::RngKind;
 use currents::compare::{
-    CompareConfig, Format, MIN_CHANGE_DEFAULT, Side, compare, parse_change, parse_fail_on,
-    parse_metric, parse_spec, side_from_scenario,
+    CompareConfig, Format, Side, compare, parse_change, parse_fail_on, parse_metric, parse_spec,
+    side_from_scenario,
 };
 use currents::params::STEPS_MAX;
 
@@ -16,7 +16,6 @@ use super::simulate::{rng_kind, whole};
 use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};
 
 /// Paired runs when neither a flag nor a scenario file sets them.
-const RUNS_DEFAULT: u64 = 20;
 
 #[derive(Args, Debug)]
 pub(crate) struct CompareArgs {
@@ -83,20 +82,24 @@ pub(crate) fn run(args: CompareArgs) -> i32 {
             baseline.cell.behaviour = candidate.cell.behaviour;
         }
         let file = baseline.settings.as_ref().or(candidate.settings.as_ref());
+        let defaults = CompareConfig::default();
         let config = CompareConfig {
             n_runs: args
                 .runs
                 .or(file.map(|c| c.n_runs()))
-                .unwrap_or(RUNS_DEFAULT),
-            n_steps: args.steps.or(file.map(|c| c.n_steps())).unwrap_or(365),
-            seed: args.seed.or(file.map(|c| c.seed())).unwrap_or(0),
-            rng: args
-                .rng
-                .or(file.map(|c| c.rng()))
-                .unwrap_or(RngKind::Chacha),
+                .unwrap_or(defaults.n_runs),
+            n_steps: args
+                .steps
+                .or(file.map(|c| c.n_steps()))
+                .unwrap_or(defaults.n_steps),
+            seed: args
+                .seed
+                .or(file.map(|c| c.seed()))
+                .unwrap_or(defaults.seed),
+            rng: args.rng.or(file.map(|c| c.rng())).unwrap_or(defaults.rng),
             min_change: match &args.min_change {
                 Some(s) => parse_change("min-change", s).map_err(|e| e.to_string())?,
-                None => MIN_CHANGE_DEFAULT,
+                None => defaults.min_change,
             },
             fail_on: args
                 .fail_on

@@ -299,6 +299,31 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
 ///
 /// This is the one run loop: simulate, check, scenarios, sweeps, compare and the fuzz
 /// laws all run through it.
+///
+/// A year of the notebook (V1, its rule and its user) on a ChaCha stream, counting the
+/// steps that end below the limit of the previous state:
+///
+/// ```
+/// use currents::model::{EachStep, Model, balance_below_previous_limit, run};
+/// use currents::users::NotebookUser;
+/// use currents::v1::V1;
+/// use currents::{Params, V1Rule};
+///
+/// let params = Params::default();
+/// let model = V1::<currents::StreamingHistory>::new(&params);
+/// let (mut over, mut steps) = (0, 0);
+/// let mut count = EachStep(|e: &currents::model::StepEvent<'_, V1<_>>| -> Result<(), ()> {
+///     let (prev, next) = (model.ledger(e.prev, 0), model.ledger(e.next, 0));
+///     over += u32::from(balance_below_previous_limit(&prev, &next));
+///     steps += 1;
+///     Ok(())
+/// });
+/// let mut rng = currents::draws::chacha_rng(0, 0, 1);
+/// run(&model, &V1Rule::default(), &NotebookUser::from_params(&params), &mut rng, 365, &mut count)
+///     .unwrap();
+/// assert_eq!(steps, 365);
+/// assert!(over < steps);
+/// ```
 pub fn run<M, P, B, R, O>(
     model: &M,
     policy: &P,
