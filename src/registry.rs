@@ -65,21 +65,17 @@ where
         // A memory starts empty and is filled by the first policy that uses it. One run
         // loop gives one policy one memory; a memory handed to a policy of another type
         // (only possible by calling `limit` by hand) is started afresh, not a panic.
-        let fits = memory.0.as_ref().is_some_and(|m| m.is::<P::Memory>());
-        if !fits {
-            memory.0 = Some(Box::new(P::Memory::default()));
-        }
-        match memory
+        if let Some(m) = memory
             .0
             .as_mut()
             .and_then(|m| m.downcast_mut::<P::Memory>())
         {
-            Some(m) => self.limit(cx, m),
-            None => Err(CreditError::NonFinite {
-                field: "policy memory",
-                value: f64::NAN,
-            }),
+            return self.limit(cx, m);
         }
+        let mut fresh = P::Memory::default();
+        let limit = self.limit(cx, &mut fresh);
+        memory.0 = Some(Box::new(fresh));
+        limit
     }
     fn enforcement(&self) -> Enforcement {
         CreditPolicy::enforcement(self)
