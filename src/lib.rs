@@ -23,16 +23,20 @@
 /// so that a user's behaviour needs no dependency of its own.
 pub use rand_core;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 pub mod credit;
 pub mod draws;
 pub mod fuzzing;
+#[cfg(feature = "harness")]
 pub mod harness;
 pub mod history;
 pub mod model;
 pub mod numeric;
 pub mod parallel;
 pub mod params;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod registry;
 pub mod report;
@@ -50,6 +54,7 @@ pub use model::{RunError, StepError};
 pub use params::{ParamError, Params, RngKind, SimConfig};
 pub use sim::{Engine, run_seeded, simulate_run, simulate_run_with};
 pub use state::State;
+#[cfg(feature = "harness")]
 pub mod compare;
 pub mod findings;
 pub mod metrics;

@@ -2,11 +2,11 @@
 //! tape search and rule probes; exit 0 when every required invariant holds and every goal
 //! is reached, 1 otherwise, 2 on bad input.
 
-use clap::Args;
-use currents::harness::{
+use crate::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX, check_rule,
 };
-use currents::registry::builtin_v1;
+use crate::registry::builtin_v1;
+use clap::Args;
 
 use super::simulate::whole;
 use super::{EXIT_FAILURE, usage_error};

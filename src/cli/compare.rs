@@ -4,13 +4,13 @@
 
 use std::fs;
 
-use clap::Args;
-use currents::RngKind;
-use currents::compare::{
+use crate::RngKind;
+use crate::compare::{
     CompareConfig, Format, Side, compare, parse_change, parse_fail_on, parse_metric, parse_spec,
     side_from_scenario,
 };
-use currents::params::STEPS_MAX;
+use crate::params::STEPS_MAX;
+use clap::Args;
 
 use super::simulate::{rng_kind, whole};
 use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};

@@ -3,8 +3,8 @@
 use std::fs::File;
 use std::path::PathBuf;
 
+use crate::findings::{read_summary, render};
 use clap::Args;
-use currents::findings::{read_summary, render};
 
 use super::{check_out_path, usage_error, write_output};
 

@@ -5,13 +5,13 @@ use std::fs::{self, File};
 use std::io::{self, BufReader};
 use std::path::Path;
 
+use crate::plot::data::ROWS_MAX;
+use crate::plot::heatmap::render_heatmap;
+use crate::plot::report::{ReportMeta, html};
+use crate::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
+use crate::trajectory_csv::Row;
+use crate::{RngKind, SimConfig};
 use clap::Args;
-use currents::plot::data::ROWS_MAX;
-use currents::plot::heatmap::render_heatmap;
-use currents::plot::report::{ReportMeta, html};
-use currents::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
-use currents::trajectory_csv::Row;
-use currents::{RngKind, SimConfig};
 
 use super::{EXIT_FAILURE, usage_error, write_output};
 
@@ -256,14 +256,14 @@ pub(crate) fn check_size(config: &SimConfig) -> Result<(), i32> {
 /// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory with the same
 /// engine as the written CSV, then writes the
 /// charts and `report.html` into `dir`. Returns the exit code.
-pub(crate) fn plot_simulation(config: &SimConfig, engine: currents::Engine, dir: &str) -> i32 {
+pub(crate) fn plot_simulation(config: &SimConfig, engine: crate::Engine, dir: &str) -> i32 {
     if let Err(code) = check_size(config) {
         return code;
     }
     let mut ds = Dataset::new();
     let input = ds.add_input("");
     for run in 1..=config.n_runs() {
-        let visited = currents::simulate_run_with(config, engine, run, |t, s| -> Result<(), ()> {
+        let visited = crate::simulate_run_with(config, engine, run, |t, s| -> Result<(), ()> {
             ds.push(
                 input,
                 &Row {

@@ -3,10 +3,10 @@
 
 use std::io::{self, Write};
 
+use crate::registry::builtin_v1;
+use crate::rules::ParamSpec;
+use crate::users::{NotebookUser, PRESETS, UserType};
 use clap::Args;
-use currents::registry::builtin_v1;
-use currents::rules::ParamSpec;
-use currents::users::{NotebookUser, PRESETS, UserType};
 
 #[derive(Args, Debug)]
 pub(crate) struct PoliciesArgs {}

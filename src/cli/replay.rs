@@ -2,16 +2,16 @@
 //! every violation it shows; exit 1 when the named invariant (or, without `--invariant`,
 //! any invariant) is violated, 0 when it holds on this input, 2 on bad input.
 
-use clap::Args;
-use currents::harness::{
+use crate::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, Invariant, Probe, ReplayFinding, ReplayInput, amount_abs_max,
     replay, v1_invariants,
 };
-use currents::model::CreditPolicy;
-use currents::params::NUMPY_SEED_MAX;
-use currents::registry::builtin_v1;
-use currents::v1::V1;
-use currents::{ExactHistory, ParamError, Params, RngKind};
+use crate::model::CreditPolicy;
+use crate::params::NUMPY_SEED_MAX;
+use crate::registry::builtin_v1;
+use crate::v1::V1;
+use crate::{ExactHistory, ParamError, Params, RngKind};
+use clap::Args;
 
 use super::check::policy;
 use super::simulate::{number, rng_kind, whole};

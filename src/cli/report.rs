@@ -4,9 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::config::SimulateSettings;
+use crate::plot::report::{ReportMeta, html};
 use clap::Args;
-use currents::config::SimulateSettings;
-use currents::plot::report::{ReportMeta, html};
 
 use super::plot::{InputArgs, config_meta, create_dir, load, render};
 use super::{usage_error, write_output};

@@ -4,14 +4,14 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use clap::Args;
-use currents::config::SimulateSettings;
-use currents::parallel::{Chunking, ordered_runs};
-use currents::params::{
+use crate::config::SimulateSettings;
+use crate::parallel::{Chunking, ordered_runs};
+use crate::params::{
     AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, RUNS_MAX, STEPS_MAX, SUM_VOLUME_MAX,
 };
-use currents::summary::{self, RunSummary};
-use currents::{Engine, RngKind, SimConfig, simulate_run_with, trajectory_csv};
+use crate::summary::{self, RunSummary};
+use crate::{Engine, RngKind, SimConfig, simulate_run_with, trajectory_csv};
+use clap::Args;
 
 use super::{EXIT_FAILURE, check_out_path, progress_bar, usage_error, write_output};
 
@@ -121,7 +121,7 @@ pub(crate) fn run(args: SimulateArgs) -> i32 {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
-    let pool = match currents::parallel::pool(n_threads) {
+    let pool = match crate::parallel::pool(n_threads) {
         Ok(pool) => pool,
         Err(e) => {
             eprintln!("error: cannot start {n_threads} threads: {e}");
@@ -202,8 +202,8 @@ impl Job<'_> {
 
     /// Appends run `run`'s output to `buf`.
     fn write_run(&self, run: u64, buf: &mut Vec<u8>) -> io::Result<()> {
-        let to_io = |e: currents::RunError<io::Error>| match e {
-            currents::RunError::Observe(e) => e,
+        let to_io = |e: crate::RunError<io::Error>| match e {
+            crate::RunError::Observe(e) => e,
             other => io::Error::other(other.to_string()),
         };
         if self.summary {

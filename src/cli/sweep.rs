@@ -6,8 +6,8 @@
 use std::fs;
 use std::path::PathBuf;
 
+use crate::sweep::{CellSummary, RUNS_MAX, Sweep, THREADS_MAX, run_sweep, write_summary};
 use clap::Args;
-use currents::sweep::{CellSummary, RUNS_MAX, Sweep, THREADS_MAX, run_sweep, write_summary};
 
 use super::simulate::whole;
 use super::{check_out_path, usage_error, write_output};
