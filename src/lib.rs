@@ -42,6 +42,7 @@ pub mod registry;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod spec;
 pub mod state;
 pub mod summary;
 mod toml_value;

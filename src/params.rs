@@ -76,7 +76,7 @@ impl Params {
     /// Validates and builds the parameters.
     ///
     /// - `integrity`: finite, within ±`INTEGRITY_ABS_MAX` (the notebook's `integrity_coefficient`);
-    /// - `avg_amount`: finite, > 0 and ≤ `AVG_AMOUNT_MAX` (`AVG_ammount`);
+    /// - `avg_amount`: finite, in [0.001, `AVG_AMOUNT_MAX`] (`AVG_ammount`);
     /// - `sum_volume`: the send-volume window, 1 ≤ K ≤ `SUM_VOLUME_MAX` (`sumVolume`);
     /// - `initial_credit`: the genesis credit and capacity, 0 ≤ C ≤ `INITIAL_CREDIT_MAX`.
     pub fn new(
@@ -85,34 +85,15 @@ impl Params {
         sum_volume: u64,
         initial_credit: i64,
     ) -> Result<Self, ParamError> {
-        if !(integrity.is_finite() && integrity.abs() <= INTEGRITY_ABS_MAX) {
-            return Err(ParamError::new(
-                "integrity",
-                integrity,
-                format!("a finite number in [-{INTEGRITY_ABS_MAX}, {INTEGRITY_ABS_MAX}]"),
-            ));
-        }
-        if !(avg_amount.is_finite() && avg_amount > 0.0 && avg_amount <= AVG_AMOUNT_MAX) {
-            return Err(ParamError::new(
-                "avg-amount",
-                avg_amount,
-                format!("a finite number > 0 and <= {AVG_AMOUNT_MAX}"),
-            ));
-        }
-        if !(1..=SUM_VOLUME_MAX).contains(&sum_volume) {
-            return Err(ParamError::new(
-                "sum-volume",
-                sum_volume,
-                format!("a whole number in [1, {SUM_VOLUME_MAX}]"),
-            ));
-        }
-        if !(0..=INITIAL_CREDIT_MAX).contains(&initial_credit) {
-            return Err(ParamError::new(
-                "initial-credit",
-                initial_credit,
-                format!("a whole number in [0, {INITIAL_CREDIT_MAX}]"),
-            ));
-        }
+        // The bounds are the declared ones (the user's and the model's parameters), so a
+        // value is accepted or refused identically here, in a spec, a sweep and a compare side.
+        use crate::users::UserType as _;
+        let user = crate::users::NotebookUser::PARAMS;
+        let model = crate::v1::V1_PARAMS;
+        user[0].check(user[0].name, integrity)?;
+        user[1].check(user[1].name, avg_amount)?;
+        model[0].check(model[0].name, sum_volume as f64)?;
+        model[1].check(model[1].name, initial_credit as f64)?;
         Ok(Params {
             integrity,
             avg_amount,
@@ -269,7 +250,11 @@ mod tests {
         let e = Params::new(f64::NAN, 100.0, 30, 250).unwrap_err();
         assert_eq!(e.field, "integrity");
         assert_eq!(e.value, "NaN");
-        assert!(e.to_string().contains("accepted: a finite number"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("accepted: a finite number in [-100, 100]"),
+            "{e}"
+        );
         let e = Params::new(1.0, 100.0, 0, 250).unwrap_err();
         assert_eq!((e.field, e.value.as_str()), ("sum-volume", "0"));
     }

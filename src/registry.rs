@@ -1,10 +1,16 @@
-//! The one registry: credit rules by name, for a model, built-ins and a user's alike.
+//! The one registry: models, credit rules and user behaviours by name, built-ins and a
+//! user's alike.
 //!
-//! A [`Registry`] maps a rule's name to its declaration (summary, parameters) and to a
-//! constructor that validates parameter values and returns the rule as a [`PolicyBox`], a
-//! [`CreditPolicy`] whose concrete type is erased so that one run loop drives any rule named
-//! at run time. Built-ins are registered exactly as a user's rule is
-//! ([`Registry::rule`]), in the same list; no lookup special-cases them.
+//! A [`Registry`] maps a name to a declaration (summary, parameters, defaults) and to a
+//! constructor that validates parameter values: a model's parameterisation
+//! ([`ModelEntry`]), a rule returned as a [`PolicyBox`] ([`RuleEntry`]) and a user
+//! behaviour returned as a [`BehaviourBox`] ([`UserEntry`]) — a policy or behaviour whose
+//! concrete type is erased so that one run loop drives whatever was named at run time.
+//! Built-ins are registered exactly as a user's rule is ([`Registry::rule`],
+//! [`Registry::user`], [`Registry::preset`]), in the same lists; no lookup special-cases
+//! them. Every name the library and the CLI accept (a spec's `model`, `rule`, `user`, a
+//! sweep's lists, a compare side) is looked up here, and [`crate::spec`] resolves a whole
+//! run against it.
 //!
 //! ```
 //! use currents::registry::Registry;
@@ -22,11 +28,13 @@ use std::fmt;
 
 use crate::V1Rule;
 use crate::history::History;
-use crate::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
+use crate::model::{Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Limit, Model};
 use crate::params::ParamError;
+use crate::rand_core::Rng;
 use crate::rules::{
     CreditPeriod, FixedBand, ParamSpec, Rule, Static, Turnover, V1NoFallback, V1Strict,
 };
+use crate::users::{NotebookUser, PRESETS, UserType};
 use crate::v1::V1;
 
 /// A policy's memory with its type erased (created on the first step).
@@ -178,16 +186,7 @@ impl<M: Model> RuleEntry<M> {
     /// Builds the rule from `values` (declaration order), each checked against its
     /// declared range; the error names `rule.param`.
     pub fn build(&self, values: &[f64]) -> Result<PolicyBox<M>, ParamError> {
-        if values.len() != self.params.len() {
-            return Err(ParamError::new(
-                "rule parameters",
-                values.len(),
-                format!("{} values for {}", self.params.len(), self.name),
-            ));
-        }
-        for (spec, &v) in self.params.iter().zip(values) {
-            spec.check(spec.name, v)?;
-        }
+        check_values(self.name, self.params, values)?;
         Ok((self.build)(values))
     }
 
@@ -220,6 +219,279 @@ where
     PolicyBox::new(R::NAME, R::from_values(values))
 }
 
+/// Checks `values` (declaration order) against `params`: their number, then each value
+/// against its declared range; the error names the parameter.
+pub fn check_values(owner: &str, params: &[ParamSpec], values: &[f64]) -> Result<(), ParamError> {
+    if values.len() != params.len() {
+        return Err(ParamError::new(
+            "parameters",
+            values.len(),
+            format!("{} values for {owner}", params.len()),
+        ));
+    }
+    for (spec, &v) in params.iter().zip(values) {
+        spec.check(spec.name, v)?;
+    }
+    Ok(())
+}
+
+/// What a spec resolves against: a registered name with declared parameters and their
+/// defaults. Implemented by [`ModelEntry`], [`RuleEntry`] and [`UserEntry`].
+pub trait Declared {
+    /// What kind of entry: `model`, `rule` or `user`.
+    const KIND: &'static str;
+    /// The registered name.
+    fn name(&self) -> &'static str;
+    /// One line on what it is.
+    fn summary(&self) -> &'static str;
+    /// The declared parameters, in constructor order.
+    fn params(&self) -> &'static [ParamSpec];
+    /// The values it runs with when a spec sets none (a preset's values for a preset).
+    fn defaults(&self) -> Vec<f64>;
+}
+
+impl<M: Model> Declared for RuleEntry<M> {
+    const KIND: &'static str = "rule";
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.params
+    }
+    fn defaults(&self) -> Vec<f64> {
+        RuleEntry::defaults(self)
+    }
+}
+
+/// A model's declaration: the parameters that build it (for V1: the send-volume window and
+/// the genesis credit). The shape of [`Rule`] for models.
+pub trait ModelType: Model + Sized {
+    /// The name specs use (`model = "v1"`).
+    const NAME: &'static str;
+    /// One line on what the model is.
+    const SUMMARY: &'static str;
+    /// The declared parameters, in the order [`ModelType::from_values`] receives them.
+    const PARAMS: &'static [ParamSpec];
+    /// Builds the model from checked values (same order as [`ModelType::PARAMS`]).
+    fn from_values(values: &[f64]) -> Self;
+}
+
+/// One registered model: its declaration and its constructor.
+pub struct ModelEntry<M> {
+    /// Its name.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Its declared parameters.
+    pub params: &'static [ParamSpec],
+    build: fn(&[f64]) -> M,
+}
+
+impl<M> Clone for ModelEntry<M> {
+    fn clone(&self) -> Self {
+        ModelEntry { ..*self }
+    }
+}
+
+impl<M> fmt::Debug for ModelEntry<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ModelEntry({})", self.name)
+    }
+}
+
+impl<M> PartialEq for ModelEntry<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl<M: Model> ModelEntry<M> {
+    /// Builds the model from `values` (declaration order), each checked against its
+    /// declared range.
+    pub fn build(&self, values: &[f64]) -> Result<M, ParamError> {
+        check_values(self.name, self.params, values)?;
+        Ok((self.build)(values))
+    }
+}
+
+impl<M: Model> Declared for ModelEntry<M> {
+    const KIND: &'static str = "model";
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.params
+    }
+    fn defaults(&self) -> Vec<f64> {
+        crate::rules::defaults(self.params)
+    }
+}
+
+/// The object-safe face of a [`Behaviour`] (implemented for every behaviour).
+pub trait DynBehaviour<M: Model>: Send + Sync {
+    /// [`Behaviour::draw`] on an erased generator and erased memory.
+    fn draw_erased(
+        &self,
+        cx: &Cx<'_, M>,
+        rng: &mut dyn Rng,
+        memory: &mut ErasedMemory,
+    ) -> Draw<M::Payment>;
+    /// [`Behaviour::paths`].
+    fn paths(&self) -> &'static [&'static str];
+}
+
+impl<M: Model, B: Behaviour<M> + Send> DynBehaviour<M> for B
+where
+    B::Memory: 'static,
+{
+    #[inline]
+    fn draw_erased(
+        &self,
+        cx: &Cx<'_, M>,
+        rng: &mut dyn Rng,
+        memory: &mut ErasedMemory,
+    ) -> Draw<M::Payment> {
+        if let Some(m) = memory
+            .0
+            .as_mut()
+            .and_then(|m| m.downcast_mut::<B::Memory>())
+        {
+            return self.draw(cx, rng, m);
+        }
+        let mut fresh = B::Memory::default();
+        let draw = self.draw(cx, rng, &mut fresh);
+        memory.0 = Some(Box::new(fresh));
+        draw
+    }
+    fn paths(&self) -> &'static [&'static str] {
+        Behaviour::paths(self)
+    }
+}
+
+/// A user behaviour built from the registry: any [`Behaviour`] for `M`, behind one type.
+pub struct BehaviourBox<M: Model> {
+    name: &'static str,
+    behaviour: Box<dyn DynBehaviour<M>>,
+}
+
+impl<M: Model> BehaviourBox<M> {
+    /// Wraps a behaviour under `name`.
+    pub fn new<B: Behaviour<M> + Send + 'static>(name: &'static str, behaviour: B) -> Self
+    where
+        B::Memory: 'static,
+    {
+        BehaviourBox {
+            name,
+            behaviour: Box::new(behaviour),
+        }
+    }
+
+    /// The user's registered name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<M: Model> fmt::Debug for BehaviourBox<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BehaviourBox({})", self.name)
+    }
+}
+
+impl<M: Model> Behaviour<M> for BehaviourBox<M> {
+    type Memory = ErasedMemory;
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(
+        &self,
+        cx: &Cx<'_, M>,
+        rng: &mut R,
+        memory: &mut ErasedMemory,
+    ) -> Draw<M::Payment> {
+        let mut rng = rng;
+        self.behaviour.draw_erased(cx, &mut rng, memory)
+    }
+    fn paths(&self) -> &'static [&'static str] {
+        self.behaviour.paths()
+    }
+}
+
+/// One registered user behaviour: its declaration, its values (a preset's, or the declared
+/// defaults) and its constructor.
+pub struct UserEntry<M: Model> {
+    /// Its name.
+    pub name: &'static str,
+    /// One line on what it models.
+    pub summary: &'static str,
+    /// Its declared parameters.
+    pub params: &'static [ParamSpec],
+    values: Vec<f64>,
+    build: fn(&[f64]) -> BehaviourBox<M>,
+}
+
+impl<M: Model> Clone for UserEntry<M> {
+    fn clone(&self) -> Self {
+        UserEntry {
+            values: self.values.clone(),
+            ..*self
+        }
+    }
+}
+
+impl<M: Model> fmt::Debug for UserEntry<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserEntry({})", self.name)
+    }
+}
+
+impl<M: Model> PartialEq for UserEntry<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.values == other.values
+    }
+}
+
+impl<M: Model> UserEntry<M> {
+    /// Builds the behaviour from `values` (declaration order), each checked against its
+    /// declared range.
+    pub fn build(&self, values: &[f64]) -> Result<BehaviourBox<M>, ParamError> {
+        check_values(self.name, self.params, values)?;
+        let mut b = (self.build)(values);
+        b.name = self.name; // a preset's box carries the preset's name
+        Ok(b)
+    }
+}
+
+impl<M: Model> Declared for UserEntry<M> {
+    const KIND: &'static str = "user";
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.params
+    }
+    fn defaults(&self) -> Vec<f64> {
+        self.values.clone()
+    }
+}
+
+fn build_user<M: Model, U: UserType + Behaviour<M> + Send + 'static>(
+    values: &[f64],
+) -> BehaviourBox<M>
+where
+    U::Memory: 'static,
+{
+    BehaviourBox::new(U::NAME, U::from_values(values))
+}
+
 /// A name that no entry has: names the kind, the name and every known name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {name:?} (known: {known})")]
@@ -232,17 +504,43 @@ pub struct UnknownName {
     pub known: String,
 }
 
-/// The rules known for model `M`, in registration order.
+/// The models, rules and user behaviours known for model type `M`, each in registration
+/// order (the first of each is the default a spec that names none runs).
 pub struct Registry<M: Model> {
+    models: Vec<ModelEntry<M>>,
     rules: Vec<RuleEntry<M>>,
+    users: Vec<UserEntry<M>>,
 }
 
 impl<M: Model> Clone for Registry<M> {
     fn clone(&self) -> Self {
         Registry {
+            models: self.models.clone(),
             rules: self.rules.clone(),
+            users: self.users.clone(),
         }
     }
+}
+
+fn upsert<E>(list: &mut Vec<E>, entry: E, same: impl Fn(&E) -> bool) {
+    match list.iter_mut().find(|e| same(e)) {
+        Some(slot) => *slot = entry,
+        None => list.push(entry),
+    }
+}
+
+fn find_in<'a, E: Declared>(list: &'a [E], name: &str) -> Result<&'a E, UnknownName> {
+    list.iter()
+        .find(|e| e.name() == name)
+        .ok_or_else(|| UnknownName {
+            kind: E::KIND,
+            name: name.to_owned(),
+            known: names_of(list),
+        })
+}
+
+fn names_of<E: Declared>(list: &[E]) -> String {
+    list.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")
 }
 
 impl<M: Model> Default for Registry<M> {
@@ -254,7 +552,83 @@ impl<M: Model> Default for Registry<M> {
 impl<M: Model> Registry<M> {
     /// An empty registry.
     pub fn new() -> Self {
-        Registry { rules: Vec::new() }
+        Registry {
+            models: Vec::new(),
+            rules: Vec::new(),
+            users: Vec::new(),
+        }
+    }
+
+    /// Registers the model type `M` itself under [`ModelType::NAME`] (a registry is for one
+    /// model type; a second call replaces the first).
+    pub fn model(mut self) -> Self
+    where
+        M: ModelType,
+    {
+        let entry = ModelEntry {
+            name: M::NAME,
+            summary: M::SUMMARY,
+            params: M::PARAMS,
+            build: M::from_values,
+        };
+        upsert(&mut self.models, entry, |e| e.name == M::NAME);
+        self
+    }
+
+    /// Registers user behaviour `U` under [`UserType::NAME`] with its declared defaults; a
+    /// user registered under a name already present replaces it.
+    pub fn user<U: UserType + Behaviour<M> + Send + 'static>(self) -> Self
+    where
+        U::Memory: 'static,
+    {
+        let values = crate::rules::defaults(U::PARAMS);
+        self.preset::<U>(U::NAME, U::SUMMARY, &values)
+    }
+
+    /// Registers a preset of user behaviour `U`: the same parameters under another name with
+    /// other values (each must be in its declared range; a wrong preset is a programming
+    /// error and panics here, at registration, naming the parameter).
+    pub fn preset<U: UserType + Behaviour<M> + Send + 'static>(
+        mut self,
+        name: &'static str,
+        summary: &'static str,
+        values: &[f64],
+    ) -> Self
+    where
+        U::Memory: 'static,
+    {
+        if let Err(e) = check_values(name, U::PARAMS, values) {
+            panic!("user preset {name}: {e}");
+        }
+        let entry = UserEntry {
+            name,
+            summary,
+            params: U::PARAMS,
+            values: values.to_vec(),
+            build: build_user::<M, U>,
+        };
+        upsert(&mut self.users, entry, |e| e.name == name);
+        self
+    }
+
+    /// Every model, in registration order.
+    pub fn models(&self) -> &[ModelEntry<M>] {
+        &self.models
+    }
+
+    /// Every user behaviour, in registration order.
+    pub fn users(&self) -> &[UserEntry<M>] {
+        &self.users
+    }
+
+    /// The model named `name`.
+    pub fn find_model(&self, name: &str) -> Result<&ModelEntry<M>, UnknownName> {
+        find_in(&self.models, name)
+    }
+
+    /// The user behaviour named `name`.
+    pub fn find_user(&self, name: &str) -> Result<&UserEntry<M>, UnknownName> {
+        find_in(&self.users, name)
     }
 
     /// Registers rule `R`; a rule registered under a name already present replaces it.
@@ -269,10 +643,7 @@ impl<M: Model> Registry<M> {
             reads_v1_imbalance: R::READS_V1_IMBALANCE,
             build: build::<M, R>,
         };
-        match self.rules.iter_mut().find(|e| e.name == R::NAME) {
-            Some(slot) => *slot = entry,
-            None => self.rules.push(entry),
-        }
+        upsert(&mut self.rules, entry, |e| e.name == R::NAME);
         self
     }
 
@@ -283,23 +654,12 @@ impl<M: Model> Registry<M> {
 
     /// The known rule names, comma-separated.
     pub fn names(&self) -> String {
-        self.rules
-            .iter()
-            .map(|e| e.name)
-            .collect::<Vec<_>>()
-            .join(", ")
+        names_of(&self.rules)
     }
 
     /// The rule named `name`.
     pub fn find(&self, name: &str) -> Result<&RuleEntry<M>, UnknownName> {
-        self.rules
-            .iter()
-            .find(|e| e.name == name)
-            .ok_or_else(|| UnknownName {
-                kind: "rule",
-                name: name.to_owned(),
-                known: self.names(),
-            })
+        find_in(&self.rules, name)
     }
 }
 
@@ -313,13 +673,22 @@ pub fn generic_rules<M: Model>(registry: Registry<M>) -> Registry<M> {
 }
 
 impl<H: History + 'static> Registry<V1<H>> {
-    /// The built-in rules for V1: `currents-v1` and the four generic rules, in the order
-    /// `currents policies` lists them, then the two harness variants `v1-strict` and
-    /// `v1-no-fallback`.
+    /// The built-ins for V1: the model `v1`; the rules `currents-v1` and the four generic
+    /// rules, in the order `currents policies` lists them, then the two harness variants
+    /// `v1-strict` and `v1-no-fallback`; the notebook's user (`balanced`) and its presets
+    /// ([`PRESETS`]).
     pub fn builtin() -> Self {
-        generic_rules(Registry::new().rule::<V1Rule>())
+        let registry = generic_rules(Registry::new().model().rule::<V1Rule>())
             .rule::<V1Strict>()
-            .rule::<V1NoFallback>()
+            .rule::<V1NoFallback>();
+        PRESETS.iter().fold(registry, |r, p| {
+            let b = p.behaviour;
+            r.preset::<NotebookUser>(
+                p.name,
+                p.doc,
+                &[b.integrity, b.avg_amount, b.growth, b.bias],
+            )
+        })
     }
 }
 

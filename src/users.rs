@@ -16,6 +16,10 @@ use crate::rules::ParamSpec;
 /// shape of [`crate::rules::Rule`]). How it draws is its [`crate::model::Behaviour`]
 /// implementation.
 pub trait UserType: Sized {
+    /// The name specs use (`user = "…"`).
+    const NAME: &'static str;
+    /// One line on what the user does.
+    const SUMMARY: &'static str;
     /// The declared parameters, in the order [`UserType::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
     /// Builds the behaviour from checked values (same order as [`UserType::PARAMS`]).
@@ -74,6 +78,9 @@ impl Default for NotebookUser {
 }
 
 impl UserType for NotebookUser {
+    const NAME: &'static str = "balanced";
+    const SUMMARY: &'static str =
+        "the notebook's user: pays and is paid equally often, amounts ~100";
     const PARAMS: &'static [ParamSpec] = &[
         ParamSpec {
             name: "integrity",

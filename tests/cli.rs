@@ -113,12 +113,12 @@ fn zero_or_negative_where_not_allowed_is_rejected() {
     check_rejected(
         "avg-zero",
         &["--avg-amount", "0"],
-        &["avg-amount", "0", "> 0"],
+        &["avg-amount", "0", "[0.001, 1000000]"],
     );
     check_rejected(
         "avg-neg",
         &["--avg-amount", "-5"],
-        &["avg-amount", "-5", "> 0"],
+        &["avg-amount", "-5", "[0.001, 1000000]"],
     );
     check_rejected(
         "runs-zero",

@@ -50,7 +50,7 @@ impl ParamSpec {
             let kind = if self.integer {
                 "a whole number"
             } else {
-                "a number"
+                "a finite number"
             };
             Err(ParamError::new(
                 field,

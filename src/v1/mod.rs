@@ -97,6 +97,38 @@ fn step_capacity(prev: &State) -> Result<i64, StepError> {
     to_int("userCapacity", prev.balance + prev.credit as f64)
 }
 
+/// V1's declared parameters: the send-volume window and the genesis credit (the
+/// notebook's `sumVolume` and `initial_credit`; integrity and the average amount belong to
+/// the user, [`NotebookUser`]).
+pub const V1_PARAMS: &[crate::rules::ParamSpec] = &[
+    crate::rules::ParamSpec {
+        name: "sum-volume",
+        default: 30.0,
+        min: 1.0,
+        max: crate::params::SUM_VOLUME_MAX as f64,
+        integer: true,
+        doc: "how many past positive transactions make the send volume (sumVolume)",
+    },
+    crate::rules::ParamSpec {
+        name: "initial-credit",
+        default: 250.0,
+        min: 0.0,
+        max: crate::params::INITIAL_CREDIT_MAX as f64,
+        integer: true,
+        doc: "the credit limit and capacity at genesis",
+    },
+];
+
+impl<H: History> crate::registry::ModelType for V1<H> {
+    const NAME: &'static str = "v1";
+    const SUMMARY: &'static str =
+        "the CURRENTS V1 notebook: one user, credit from the imbalance of balance and send volume";
+    const PARAMS: &'static [crate::rules::ParamSpec] = V1_PARAMS;
+    fn from_values(values: &[f64]) -> Self {
+        V1::with_window(values[0] as u64, values[1] as i64)
+    }
+}
+
 impl<H: History> Model for V1<H> {
     type State = State;
     type History = H;
