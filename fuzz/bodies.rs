@@ -17,7 +17,7 @@ use currents::fuzzing::{
     check_rounding, check_step_any, check_step_tape,
 };
 use currents::params::{
-    AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, Params, SUM_VOLUME_MAX,
+    AVG_AMOUNT_MAX, AVG_AMOUNT_MIN, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, Params, SUM_VOLUME_MAX,
 };
 use currents::trajectory_csv::Row;
 use currents::{CreditInput, State, V1Rule};
@@ -117,9 +117,17 @@ fn params(u: &mut Unstructured) -> Result<Params> {
     )?;
     let avg_amount = f64_in(
         u,
-        5e-324,
+        AVG_AMOUNT_MIN,
         AVG_AMOUNT_MAX,
-        &[100.0, 250.0, 50.0, 1000.0, 1.0, AVG_AMOUNT_MAX, 5e-324],
+        &[
+            100.0,
+            250.0,
+            50.0,
+            1000.0,
+            1.0,
+            AVG_AMOUNT_MAX,
+            AVG_AMOUNT_MIN,
+        ],
     )?;
     let sum_volume = u64_in(u, 1, SUM_VOLUME_MAX)?;
     let initial_credit = u64_in(u, 0, INITIAL_CREDIT_MAX as u64)? as i64;

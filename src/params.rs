@@ -14,6 +14,8 @@ use std::fmt;
 pub const STEPS_MAX: u64 = 1_000_000;
 /// The most Monte Carlo runs one simulation may hold.
 pub const RUNS_MAX: u64 = 10_000_000;
+/// The smallest accepted average transaction amount (the user's declared minimum).
+pub const AVG_AMOUNT_MIN: f64 = 0.001;
 /// The largest accepted average transaction amount.
 pub const AVG_AMOUNT_MAX: f64 = 1_000_000.0;
 /// The largest accepted magnitude of the integrity coefficient.

@@ -9,7 +9,7 @@
 //! With zero growth and zero bias, [`NotebookUser`] draws exactly as the notebook does (its
 //! draw is in [`crate::v1`]), so the balanced preset reproduces the notebook.
 
-use crate::params::AVG_AMOUNT_MAX;
+use crate::params::{AVG_AMOUNT_MAX, AVG_AMOUNT_MIN};
 use crate::rules::ParamSpec;
 
 /// A user type's declaration: its parameters and how to build it from their values (the
@@ -93,7 +93,7 @@ impl UserType for NotebookUser {
         ParamSpec {
             name: "avg-amount",
             default: 100.0,
-            min: 0.001,
+            min: AVG_AMOUNT_MIN,
             max: AVG_AMOUNT_MAX,
             integer: false,
             doc: "average payment amount at step 1 (volume)",
