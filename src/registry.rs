@@ -23,7 +23,7 @@
 //! assert!(registry.find("no-such-rule").unwrap_err().to_string().contains("known: currents-v1"));
 //! ```
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
 
 use crate::V1Rule;
@@ -155,6 +155,7 @@ pub struct RuleEntry<M: Model> {
     /// [`Rule::READS_V1_IMBALANCE`]: `currents check` probes it as a rule of V1's imbalance.
     pub reads_v1_imbalance: bool,
     build: fn(&[f64]) -> PolicyBox<M>,
+    type_id: fn() -> TypeId,
 }
 
 impl<M: Model> Clone for RuleEntry<M> {
@@ -209,6 +210,12 @@ impl<M: Model> RuleEntry<M> {
     /// The enforcement the rule uses at its defaults.
     pub fn enforcement(&self) -> Enforcement {
         CreditPolicy::enforcement(&self.build_default())
+    }
+
+    /// True when the entry builds rule type `R` (a fast path for a known type, whatever
+    /// name it is registered under).
+    pub fn is<R: 'static>(&self) -> bool {
+        (self.type_id)() == TypeId::of::<R>()
     }
 }
 
@@ -433,6 +440,7 @@ pub struct UserEntry<M: Model> {
     pub params: &'static [ParamSpec],
     values: Vec<f64>,
     build: fn(&[f64]) -> BehaviourBox<M>,
+    type_id: fn() -> TypeId,
 }
 
 impl<M: Model> Clone for UserEntry<M> {
@@ -464,6 +472,11 @@ impl<M: Model> UserEntry<M> {
         let mut b = (self.build)(values);
         b.name = self.name; // a preset's box carries the preset's name
         Ok(b)
+    }
+
+    /// True when the entry builds behaviour type `U`.
+    pub fn is<U: 'static>(&self) -> bool {
+        (self.type_id)() == TypeId::of::<U>()
     }
 }
 
@@ -606,6 +619,7 @@ impl<M: Model> Registry<M> {
             params: U::PARAMS,
             values: values.to_vec(),
             build: build_user::<M, U>,
+            type_id: TypeId::of::<U>,
         };
         upsert(&mut self.users, entry, |e| e.name == name);
         self
@@ -642,6 +656,7 @@ impl<M: Model> Registry<M> {
             params: R::PARAMS,
             reads_v1_imbalance: R::READS_V1_IMBALANCE,
             build: build::<M, R>,
+            type_id: TypeId::of::<R>,
         };
         upsert(&mut self.rules, entry, |e| e.name == R::NAME);
         self

@@ -56,7 +56,7 @@ pub(crate) struct CheckArgs {
 }
 
 /// Runs `currents check`.
-pub(crate) fn run(args: CheckArgs) -> i32 {
+pub(crate) fn run(args: CheckArgs, _tool: &super::Tool) -> i32 {
     let config = HarnessConfig {
         n_runs: args.runs,
         n_steps: args.steps,

@@ -68,7 +68,7 @@ fn load_side(field: &str, arg: &str) -> Result<Side, String> {
 }
 
 /// Runs `currents compare`.
-pub(crate) fn run(args: CompareArgs) -> i32 {
+pub(crate) fn run(args: CompareArgs, _tool: &super::Tool) -> i32 {
     let parsed = (|| -> Result<_, String> {
         let mut baseline = load_side("baseline", &args.baseline)?;
         let mut candidate = load_side("candidate", &args.candidate)?;

@@ -22,7 +22,7 @@ pub(crate) struct FindingsArgs {
 }
 
 /// Runs `currents findings`.
-pub(crate) fn run(args: FindingsArgs) -> i32 {
+pub(crate) fn run(args: FindingsArgs, _tool: &super::Tool) -> i32 {
     let out = args.out.unwrap_or_else(|| "-".to_owned());
     if let Err(msg) = check_out_path(&out) {
         return usage_error(msg);

@@ -6,6 +6,9 @@ use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::registry::Registry;
+use crate::v1::V1;
+
 mod check;
 mod compare;
 mod findings;
@@ -55,22 +58,55 @@ enum Command {
     Compare(compare::CompareArgs),
 }
 
-/// Parses the process arguments and runs the command; returns the exit code.
+/// What every subcommand runs with: the registry its names are looked up in and the
+/// program's name as it was invoked (for the commands the tool prints).
+pub(crate) struct Tool {
+    /// Every model, rule and user a command accepts by name.
+    pub(crate) registry: Registry<V1>,
+    /// The binary as invoked (`currents`, `target/release/currents`, a user's own binary):
+    /// printed replay and reproduce commands start with it, so they run as printed.
+    #[allow(dead_code)] // TODO(spec port): read by the commands that print commands
+    pub(crate) bin: String,
+}
+
+/// The `currents` tool with the built-in registry: parses the process arguments, runs the
+/// command and returns the exit code.
 pub fn main() -> i32 {
+    main_with(Registry::builtin())
+}
+
+/// The whole `currents` tool — every subcommand — with the names of `registry`: a user's
+/// binary registers its own rules and users and gets `simulate`, `check`, `replay`,
+/// `sweep`, `compare`, `policies`, `plot`, `report` and `findings` with them.
+///
+/// ```no_run
+/// use currents::registry::Registry;
+/// # use currents::rules::Static as MyRule; // your own `Rule` + `CreditPolicy` type
+///
+/// fn main() {
+///     std::process::exit(currents::cli::main_with(Registry::builtin().rule::<MyRule>()));
+/// }
+/// ```
+pub fn main_with(registry: Registry<V1>) -> i32 {
+    let bin = std::env::args()
+        .next()
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "currents".to_owned());
+    let tool = Tool { registry, bin };
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
     match cli.command {
-        Command::Simulate(args) => simulate::run(args),
-        Command::Check(args) => check::run(args),
-        Command::Replay(args) => replay::run(args),
-        Command::Plot(args) => plot::run(args),
-        Command::Report(args) => report::run(args),
-        Command::Policies(args) => policies::run(args),
-        Command::Sweep(args) => sweep::run(args),
-        Command::Findings(args) => findings::run(args),
-        Command::Compare(args) => compare::run(args),
+        Command::Simulate(args) => simulate::run(args, &tool),
+        Command::Check(args) => check::run(args, &tool),
+        Command::Replay(args) => replay::run(args, &tool),
+        Command::Plot(args) => plot::run(args, &tool),
+        Command::Report(args) => report::run(args, &tool),
+        Command::Policies(args) => policies::run(args, &tool),
+        Command::Sweep(args) => sweep::run(args, &tool),
+        Command::Findings(args) => findings::run(args, &tool),
+        Command::Compare(args) => compare::run(args, &tool),
     }
 }
 

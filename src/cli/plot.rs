@@ -193,7 +193,7 @@ pub(crate) fn create_dir(dir: &str) -> io::Result<()> {
 }
 
 /// Runs `currents plot`.
-pub(crate) fn run(args: PlotArgs) -> i32 {
+pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
     let loaded = match load(&args.inputs) {
         Ok(l) => l,
         Err(code) => return code,

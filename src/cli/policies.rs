@@ -1,11 +1,11 @@
-//! `currents policies`: the built-in credit rules and user types, with parameters and
-//! defaults.
+//! `currents policies`: the registry's models, credit rules and users, with their
+//! parameters and defaults.
 
 use std::io::{self, Write};
 
-use crate::registry::builtin_v1;
+use crate::registry::{Declared as _, Registry};
 use crate::rules::ParamSpec;
-use crate::users::{NotebookUser, PRESETS, UserType};
+use crate::v1::V1;
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -26,9 +26,23 @@ fn write_params(w: &mut dyn Write, params: &[ParamSpec]) -> io::Result<()> {
     Ok(())
 }
 
-fn write_all(w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "Credit rules (formulas: docs/policies.md)")?;
-    for r in builtin_v1().rules() {
+fn write_all(w: &mut dyn Write, registry: &Registry<V1>) -> io::Result<()> {
+    writeln!(
+        w,
+        "Models (parameters go in a spec's [params], or --param KEY=VALUE)"
+    )?;
+    for m in registry.models() {
+        writeln!(w)?;
+        writeln!(w, "{}", m.name)?;
+        writeln!(w, "  {}", m.summary)?;
+        write_params(w, m.params)?;
+    }
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Credit rules (formulas of the built-ins: docs/policies.md)"
+    )?;
+    for r in registry.rules() {
         writeln!(w)?;
         writeln!(w, "{}  [restriction: {}]", r.name, r.enforcement().mode)?;
         writeln!(w, "  {}", r.summary)?;
@@ -40,26 +54,44 @@ fn write_all(w: &mut dyn Write) -> io::Result<()> {
         "Restrictions (how an outgoing payment meets the capacity): none, clamp, reject"
     )?;
     writeln!(w)?;
-    writeln!(w, "User types (parameters, set under [grid.user-params]):")?;
-    write_params(w, NotebookUser::PARAMS)?;
-    writeln!(w)?;
-    writeln!(w, "User presets (integrity, avg-amount, growth, bias):")?;
-    for p in PRESETS {
-        let b = p.behaviour;
+    writeln!(
+        w,
+        "Users (a user's values are the defaults its parameters start from)"
+    )?;
+    for u in registry.users() {
+        writeln!(w)?;
+        let values = u
+            .params
+            .iter()
+            .zip(u.defaults())
+            .map(|(p, v)| format!("{}={v}", p.name))
+            .collect::<Vec<_>>()
+            .join(" ");
+        writeln!(w, "{}  {values}", u.name)?;
+        writeln!(w, "  {}", u.summary)?;
+    }
+    let mut shown: Vec<&[ParamSpec]> = Vec::new();
+    for u in registry.users() {
+        if shown.iter().any(|p| std::ptr::eq(*p, u.params)) {
+            continue;
+        }
+        shown.push(u.params);
+        writeln!(w)?;
         writeln!(
             w,
-            "  {:<12} {}, {}, {}, {}  {}",
-            p.name, b.integrity, b.avg_amount, b.growth, b.bias, p.doc
+            "Parameters of {} (and the users that share them):",
+            u.name
         )?;
+        write_params(w, u.params)?;
     }
     Ok(())
 }
 
 /// Runs `currents policies`.
-pub(crate) fn run(_: PoliciesArgs) -> i32 {
+pub(crate) fn run(_: PoliciesArgs, tool: &super::Tool) -> i32 {
     let stdout = io::stdout();
     let mut w = stdout.lock();
-    match write_all(&mut w).and_then(|()| w.flush()) {
+    match write_all(&mut w, &tool.registry).and_then(|()| w.flush()) {
         Ok(()) => 0,
         Err(e) => super::io_failure(&e),
     }

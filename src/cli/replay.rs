@@ -170,7 +170,7 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
 }
 
 /// Runs `currents replay`.
-pub(crate) fn run(args: ReplayArgs) -> i32 {
+pub(crate) fn run(args: ReplayArgs, _tool: &super::Tool) -> i32 {
     let input = match input(&args) {
         Ok(i) => i,
         Err(e) => return usage_error(e),

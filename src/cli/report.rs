@@ -31,7 +31,7 @@ pub(crate) struct ReportArgs {
 }
 
 /// Runs `currents report`.
-pub(crate) fn run(args: ReportArgs) -> i32 {
+pub(crate) fn run(args: ReportArgs, _tool: &super::Tool) -> i32 {
     let loaded = match load(&args.inputs) {
         Ok(l) => l,
         Err(code) => return code,

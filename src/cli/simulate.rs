@@ -87,7 +87,7 @@ pub(crate) struct SimulateArgs {
 }
 
 /// Runs `currents simulate`.
-pub(crate) fn run(args: SimulateArgs) -> i32 {
+pub(crate) fn run(args: SimulateArgs, _tool: &super::Tool) -> i32 {
     let file = match &args.config {
         Some(path) => match fs::read_to_string(path) {
             Ok(text) => match SimulateSettings::from_toml_str(&text) {

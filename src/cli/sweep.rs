@@ -35,7 +35,7 @@ pub(crate) struct SweepArgs {
 }
 
 /// Runs `currents sweep`.
-pub(crate) fn run(args: SweepArgs) -> i32 {
+pub(crate) fn run(args: SweepArgs, _tool: &super::Tool) -> i32 {
     let text = match fs::read_to_string(&args.config) {
         Ok(t) => t,
         Err(e) => {
