@@ -6,11 +6,15 @@
 #   bash ci.sh                       # from examples/my-rule
 #
 # To reuse the repository's build (the same dependencies, compiled once), point cargo at
-# its target directory with an absolute path:
-#   CARGO_TARGET_DIR="$PWD/target" bash examples/my-rule/ci.sh
+# its target directory (a relative path is taken from where the script is started):
+#   CARGO_TARGET_DIR=target bash examples/my-rule/ci.sh
 # Outputs go to examples/my-rule/out/ (ignored by git). FUZZ_RUNS=N also runs the fuzz
 # target for N inputs (nightly and cargo-fuzz; the committed corpus is read, not written).
 set -euo pipefail
+if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+    CARGO_TARGET_DIR="$(realpath -m "$CARGO_TARGET_DIR")"
+    export CARGO_TARGET_DIR
+fi
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # A changed snapshot fails the tests; CI never writes one.
