@@ -1,0 +1,6 @@
+//! The whole `currents` command-line tool — simulate, check, replay, compare, sweep,
+//! policies, plot, report — with your rules in it: `cargo run -- policies`.
+
+fn main() {
+    std::process::exit(currents::cli::main_with(my_rule::registry()));
+}
