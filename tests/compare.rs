@@ -654,6 +654,35 @@ fn a_side_may_set_the_settings_and_the_other_side_follows() {
     );
 }
 
+#[test]
+fn the_unboxed_notebook_user_draws_as_the_registrys_boxed_one() {
+    // `compare` runs the notebook's user unboxed; the spec's plan boxes it. Same numbers,
+    // same divergence and draw counts, with either generator.
+    use currents::compare::compare_plans;
+    let a = side("baseline", "currents-v1:integrity=0.6");
+    let b = side("candidate", "turnover:user=growing,bias=0.1");
+    for rng in [RngKind::Chacha, RngKind::Numpy] {
+        let cfg = CompareConfig {
+            rng,
+            ..config(5, 300, 2)
+        };
+        let fast = compare(&a, &b, &cfg).unwrap();
+        let boxed = compare_plans(
+            &a.describe(),
+            &a.spec().plan(),
+            &b.describe(),
+            &b.spec().plan(),
+            &cfg,
+        );
+        assert_eq!(
+            format!("{:?}", fast.metrics),
+            format!("{:?}", boxed.metrics)
+        );
+        assert_eq!(fast.runs, boxed.runs);
+        assert!(fast.runs.iter().any(|r| r.crn_lost_step.is_some()), "{rng}");
+    }
+}
+
 /// A model variant as a user writes one outside the crate: here V1 under another type,
 /// delegating every step, so its numbers must be V1's exactly.
 mod variant {
