@@ -14,6 +14,27 @@
 //! (the pair), so 10 runs do what independent samples would need thousands for
 //! (docs/compare.md, "Power").
 //!
+//! # Sides
+//!
+//! Each side is the one run spec ([`crate::spec`]): the shorthand `NAME:key=value,…`
+//! ([`SideInput::shorthand`]: the rule, its parameters, `user=`, the user's and the model's
+//! parameters, `restriction=`, and the settings `rng`, `seed`, `runs`, `steps`) or a spec or
+//! scenario `.toml` file ([`SideInput::file`]). [`resolve_sides`] looks both up in a
+//! [`Registry`], layered so that only what a side says differs:
+//!
+//! - **Settings** (runs, steps, seed, generator): a flag, over what a side's spec sets, over
+//!   the defaults ([`CompareConfig::default`]). Both sides always run the same settings —
+//!   common random numbers need them — so when the two sides set one setting to different
+//!   values and no flag settles it, the comparison is refused.
+//! - **Model and user**: a side written as shorthand is laid over a *file* on the other
+//!   side: it runs on the file's model and user with their parameter values, except what it
+//!   names itself (another user or model starts from that entry's own values; its own
+//!   parameters replace the file's). So `--baseline scenario.toml --candidate turnover`
+//!   compares two rules on the scenario's user and window. Two shorthand sides, or two
+//!   files, each run on their own spec over the registry's defaults: `turnover` against
+//!   `turnover:integrity=0.8` compares two users under one rule.
+//! - **Rule and restriction** are each side's own: never carried from the other side.
+//!
 //! The draws stay aligned as long as both sides consume the same number of generator
 //! outputs per step. The built-in user draw ([`crate::users::NotebookUser`]) takes a fixed
 //! seven 32-bit outputs per step, plus two more on the integrity path, which is only taken
@@ -23,10 +44,11 @@
 //! report names, per run, the first step where the draw counts differ
 //! ([`RunDivergence::crn_lost_step`]).
 //!
-//! A side is a [`Plan`] — a model, a credit policy and a behaviour — so [`compare_plans`]
-//! compares plans of two different models (a model variant against [`V1`]) from member 0's
-//! [`crate::model::Ledger`] alone; [`compare`] compares two built-in rule specs on V1 and,
-//! when both are `currents-v1`, adds the V1-only harness catalog ([`harness_diff`]).
+//! A side runs as a [`Plan`] — a model, a credit policy and a behaviour — so
+//! [`compare_plans`] compares plans of two different models (a model variant against [`V1`])
+//! from member 0's [`crate::model::Ledger`] alone; [`compare`] compares two resolved V1
+//! specs ([`RunSpec::plan`]) and, when both are `currents-v1` on the notebook's user, adds
+//! the V1-only harness catalog ([`harness_diff`]).
 //!
 //! A run whose step fails (the run loop refuses a negative limit, as `v1-no-fallback`
 //! returns) is a finding: the side breaks the `run-completes` invariant, the run is left
@@ -38,7 +60,7 @@
 
 use std::cell::Cell as Counter;
 use std::convert::Infallible;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use rand_core::{Rng, TryRng};
 
@@ -47,16 +69,17 @@ use crate::draws::chacha_rng;
 use crate::harness::{HarnessConfig, check_rule};
 use crate::metrics::{Metered, MeteredStep, MetricsAcc, NAMES, RunFailure, percentile};
 use crate::model::{
-    Behaviour, CreditPolicy, Enforce, Flow, Observer, StepError, StepEvent,
+    Behaviour, CreditPolicy, Enforce, Enforced, Flow, Observer, StepError, StepEvent,
     payment_exceeds_capacity,
 };
-use crate::params::{ParamError, Params, RngKind, SimConfig};
-use crate::registry::{RuleEntry, builtin_v1};
+use crate::params::{ParamError, Params, RngKind, STEPS_MAX, SimConfig};
+use crate::registry::{Declared, PolicyBox, Registry};
 use crate::rules::Rule as _;
-use crate::scenario::Scenario;
+use crate::scenario::SCENARIO_KEYS;
 use crate::sim::{WithRng, with_run_rng};
-use crate::sweep::{Cell, Plan};
-use crate::users::NotebookUser;
+use crate::spec::{Chosen, Limits, RunSpec, Spec, SpecError, one_line, parse_toml};
+use crate::sweep::Plan;
+use crate::users::{NotebookUser, UserType as _};
 use crate::v1::V1;
 
 /// The ChaCha subset the bootstrap draws from (runs use subset 0, as `simulate` does).
@@ -69,10 +92,19 @@ pub const MIN_CHANGE_DEFAULT: f64 = 0.01;
 pub const COMPARE_RUNS_MAX: u64 = 100_000;
 /// The most states (runs × steps) per side: keeps a gate run in CI short.
 pub const COMPARE_STATES_MAX: u64 = 100_000_000;
+/// The program name [`CompareReport::command`] starts with unless the caller sets another
+/// ([`CompareReport::program`]).
+pub const PROGRAM_DEFAULT: &str = "currents";
 
 /// A bad comparison input: names the field, the value and what is accepted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("invalid value for `{field}`: {value} (accepted: {accepted})")]
+// Control characters are escaped so that the message stays one line (a side is free text).
+#[error(
+    "invalid value for `{}`: {} (accepted: {})",
+    one_line(field),
+    one_line(value),
+    one_line(accepted)
+)]
 pub struct CompareError {
     /// Where, e.g. `baseline.quad-coef`.
     pub field: String,
@@ -100,47 +132,207 @@ impl From<ParamError> for CompareError {
     }
 }
 
-/// One side of a comparison: a rule with its parameters, restriction, user behaviour and
-/// model parameters (a [`Cell`] of the sweep engine), and how it was written.
+/// A spec's error as it stands (a syntax error names the field `spec`).
+impl From<SpecError> for CompareError {
+    fn from(e: SpecError) -> Self {
+        match e {
+            SpecError::Value {
+                field,
+                value,
+                accepted,
+            } => bad(field, value, accepted),
+            syntax @ SpecError::Syntax { .. } => {
+                bad("spec", "(not valid TOML)", syntax.to_string())
+            }
+        }
+    }
+}
+
+/// A spec error of side `side`, its field prefixed with the side unless it names it already
+/// (a shorthand's own pairs are written `side.key` when parsed).
+fn in_side(side: &str, e: SpecError) -> CompareError {
+    match e {
+        SpecError::Value {
+            field,
+            value,
+            accepted,
+        } => {
+            let named = field == side || field.starts_with(&format!("{side}."));
+            let field = if named {
+                field
+            } else {
+                format!("{side}.{field}")
+            };
+            bad(field, value, accepted)
+        }
+        syntax @ SpecError::Syntax { .. } => bad(side, "(not valid TOML)", syntax.to_string()),
+    }
+}
+
+/// One side as written — a shorthand or a spec/scenario file — before its names are looked
+/// up ([`resolve_sides`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideInput {
+    field: String,
+    source: String,
+    spec: Spec,
+    from_file: bool,
+}
+
+impl SideInput {
+    /// Parses the shorthand `NAME[:key=value,…]` of side `field` (`baseline` or
+    /// `candidate`): NAME is the rule; a key is any spec key (`user`, `model`,
+    /// `restriction`, `rng`, `seed`, `runs`, `steps`) or a parameter of the rule, the user
+    /// or the model. Each key once.
+    pub fn shorthand(field: &str, text: &str) -> Result<Self, CompareError> {
+        let spec = Spec::from_shorthand(field, text).map_err(|e| in_side(field, e))?;
+        Ok(SideInput {
+            field: field.to_owned(),
+            source: text.to_owned(),
+            spec,
+            from_file: false,
+        })
+    }
+
+    /// Parses the text of a spec or scenario file (`source`, its path, names it in the
+    /// report); a scenario's own keys (`description`, …) are accepted and not used.
+    pub fn file(field: &str, source: &str, text: &str) -> Result<Self, CompareError> {
+        let in_file = |e: SpecError| bad(field, source, e.to_string());
+        let table = parse_toml(text).map_err(in_file)?;
+        let (spec, _) = Spec::from_table(&table, &SCENARIO_KEYS).map_err(in_file)?;
+        Ok(SideInput {
+            field: field.to_owned(),
+            source: source.to_owned(),
+            spec,
+            from_file: true,
+        })
+    }
+
+    /// The side as given: the shorthand or the file's path.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The spec as written (nothing layered yet).
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// Resolves the spec against `registry` with `limits`; errors name the side (the file,
+    /// for a file side).
+    fn resolve(
+        &self,
+        spec: &Spec,
+        registry: &Registry<V1>,
+        limits: &Limits,
+    ) -> Result<RunSpec<V1>, CompareError> {
+        spec.resolve(registry, limits).map_err(|e| {
+            if self.from_file {
+                bad(&self.field, &self.source, e.to_string())
+            } else {
+                in_side(&self.field, e)
+            }
+        })
+    }
+}
+
+/// The spec `side` runs when laid over `file`'s resolved spec: the file's model and user
+/// with their values (each unless `side` names another), then everything `side` sets.
+fn over_file(file: &RunSpec<V1>, file_source: &str, side: &Spec) -> Result<Spec, SpecError> {
+    fn carry<E: Declared + Clone>(
+        base: &mut Spec,
+        kind: &'static str,
+        chosen: &Chosen<E>,
+        source: &str,
+    ) -> Result<(), SpecError> {
+        for (p, v) in chosen.entry().params().iter().zip(chosen.values()) {
+            base.push_param(
+                p.name,
+                *v,
+                &format!("{source}: {kind}.{}", p.name),
+                Some(kind),
+            )?;
+        }
+        Ok(())
+    }
+    let mut base = Spec::default();
+    let (model, user) = (&file.model, &file.user);
+    if side
+        .model
+        .as_deref()
+        .is_none_or(|n| n == model.entry().name)
+    {
+        base.model = Some(model.entry().name.to_owned());
+        carry(&mut base, "model", model, file_source)?;
+    }
+    if side.user.as_deref().is_none_or(|n| n == user.entry().name) {
+        base.user = Some(user.entry().name.to_owned());
+        carry(&mut base, "user", user, file_source)?;
+    }
+    Ok(base.overlay(side.clone()))
+}
+
+/// One side of a comparison, resolved: what runs ([`RunSpec`]) and how it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Side {
-    /// The side as given on the command line (a spec or a file name).
-    pub source: String,
-    /// What runs.
-    pub cell: Cell,
-    /// True when the side came from a scenario file (its model parameters then apply to a
-    /// spec on the other side).
-    pub from_scenario: bool,
-    /// The scenario's runs, steps, seed and generator, when the side came from one.
-    pub settings: Option<SimConfig>,
+    source: String,
+    spec: RunSpec<V1>,
+    first_model: &'static str,
+    first_user: &'static str,
 }
 
 impl Side {
-    /// A one-line description: rule, parameters, restriction.
+    /// Side `source` running `spec`; `registry` (the one `spec` was resolved against) tells
+    /// which model and user are its defaults, which the label then leaves out.
+    pub fn new(source: &str, spec: RunSpec<V1>, registry: &Registry<V1>) -> Self {
+        Side {
+            source: source.to_owned(),
+            spec,
+            first_model: registry.models().first().map_or("", |m| m.name),
+            first_user: registry.users().first().map_or("", |u| u.name),
+        }
+    }
+
+    /// The side as given (a shorthand or a file's path).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// What runs.
+    pub fn spec(&self) -> &RunSpec<V1> {
+        &self.spec
+    }
+
+    /// A one-line description: rule, parameters, restriction (and user and model when
+    /// they are not the defaults).
     pub fn label(&self) -> String {
         self.describe().label()
     }
 
     /// What a report says of this side.
     pub fn describe(&self) -> SideLabel {
+        // A user or model is named when it is not the registry's first at its own values.
+        fn shown<E: Declared + Clone>(c: &Chosen<E>, first: &str) -> Option<String> {
+            let s = c.to_string();
+            (s != first).then_some(s)
+        }
+        let rule = &self.spec.rule;
         SideLabel {
             source: self.source.clone(),
-            rule: self.cell.rule.name.to_owned(),
-            params: self
-                .cell
-                .rule
-                .params
-                .iter()
-                .zip(&self.cell.rule_values)
+            rule: rule.entry().name.to_owned(),
+            params: (rule.entry().params.iter().zip(rule.values()))
                 .map(|(p, v)| (p.name, *v))
                 .collect(),
-            restriction: self.cell.restriction,
+            restriction: self.spec.restriction,
+            user: shown(&self.spec.user, self.first_user),
+            model: shown(&self.spec.model, self.first_model),
         }
     }
 }
 
 /// What a report says of a side, whatever its model: how it was given, its rule, the
-/// rule's parameter values and the spending restriction.
+/// rule's parameter values and the spending restriction, and its user and model when they
+/// are not the defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SideLabel {
     /// The side as given (a spec, a file name, or a model variant's own name).
@@ -151,6 +343,12 @@ pub struct SideLabel {
     pub params: Vec<(&'static str, f64)>,
     /// The spending restriction.
     pub restriction: Enforce,
+    /// The user as shorthand (`spender`, `balanced:integrity=0.8`), when it is not the
+    /// registry's first user at its own values.
+    pub user: Option<String>,
+    /// The model as shorthand (`v1:sum-volume=10`), when it is not the registry's first
+    /// model at its defaults.
+    pub model: Option<String>,
 }
 
 impl SideLabel {
@@ -166,10 +364,13 @@ impl SideLabel {
             rule: rule.to_owned(),
             params: Vec::new(),
             restriction: policy.enforcement().mode,
+            user: None,
+            model: None,
         }
     }
 
-    /// A one-line description: rule, parameters, restriction.
+    /// A one-line description: rule, parameters, restriction, then the user and the model
+    /// when they are named.
     pub fn label(&self) -> String {
         let p = self
             .params
@@ -178,107 +379,136 @@ impl SideLabel {
             .collect::<Vec<_>>()
             .join(" ");
         let sep = if p.is_empty() { "" } else { " " };
-        format!("{}{sep}{p} (restriction {})", self.rule, self.restriction)
-    }
-}
-
-fn default_cell(rule: &'static RuleEntry<V1>, params: Params, behaviour: NotebookUser) -> Cell {
-    Cell {
-        index: 0,
-        label: String::new(),
-        rule,
-        rule_values: rule.defaults(),
-        restriction: rule.enforcement().mode,
-        user: "balanced",
-        behaviour,
-        params,
-    }
-}
-
-/// Parses a rule spec: `NAME` or `NAME:KEY=VALUE,KEY=VALUE…`, where NAME is a built-in rule
-/// (`currents policies`), each KEY one of its declared parameters or `restriction`
-/// (`none`, `clamp`, `reject`). `field` (`baseline` or `candidate`) prefixes error fields.
-pub fn parse_spec(field: &str, spec: &str) -> Result<Side, CompareError> {
-    let (name, rest) = match spec.split_once(':') {
-        Some((n, r)) => (n.trim(), Some(r)),
-        None => (spec.trim(), None),
-    };
-    let names = builtin_v1().names();
-    let rule = builtin_v1().find(name).ok().ok_or_else(|| {
-        bad(
-            field,
-            format!("{name:?}"),
-            format!("a rule name ({names}) with optional :key=value,… or a scenario .toml file"),
-        )
-    })?;
-    let mut cell = default_cell(rule, Params::default(), NotebookUser::default());
-    for pair in rest.into_iter().flat_map(|r| r.split(',')) {
-        let pair = pair.trim();
-        let keys = rule
-            .params
-            .iter()
-            .map(|p| p.name)
-            .chain(["restriction"])
-            .collect::<Vec<_>>()
-            .join(", ");
-        let Some((key, value)) = pair.split_once('=') else {
-            return Err(bad(
-                field,
-                format!("{pair:?}"),
-                format!("key=value pairs separated by commas; keys of {name}: {keys}"),
-            ));
-        };
-        let (key, value) = (key.trim(), value.trim());
-        let f = format!("{field}.{key}");
-        if key == "restriction" {
-            cell.restriction =
-                Enforce::parse("restriction", value).map_err(|e| bad(&f, e.value, e.accepted))?;
-            continue;
+        let mut s = format!("{}{sep}{p} (restriction {})", self.rule, self.restriction);
+        for (kind, x) in [("user", &self.user), ("model", &self.model)] {
+            if let Some(x) = x {
+                let _ = write!(s, ", {kind} {x}");
+            }
         }
-        let Some(i) = rule.params.iter().position(|p| p.name == key) else {
-            return Err(bad(
-                field,
-                format!("{key:?}"),
-                format!("parameters of {name}: {keys}"),
-            ));
-        };
-        let spec = &rule.params[i];
-        let x: f64 = value
-            .parse()
-            .map_err(|_| bad(&f, format!("{value:?}"), "a number"))?;
-        cell.rule_values[i] = spec
-            .check(spec.name, x)
-            .map_err(|e| bad(&f, e.value, e.accepted))?;
+        s
     }
-    Ok(Side {
-        source: spec.to_owned(),
-        cell,
-        from_scenario: false,
-        settings: None,
-    })
 }
 
-/// Builds a side from a scenario file's text (`source` is its name, for the report).
-pub fn side_from_scenario(field: &str, source: &str, text: &str) -> Result<Side, CompareError> {
-    let s = Scenario::from_toml_str(text).map_err(|e| bad(field, source, e.to_string()))?;
-    let rule = builtin_v1()
-        .find(s.rule.name())
-        .ok()
-        .ok_or_else(|| bad(field, s.rule.name(), "a rule"))?;
-    let params = *s.config.params();
-    let behaviour = NotebookUser {
-        integrity: params.integrity(),
-        avg_amount: params.avg_amount(),
-        ..NotebookUser::default()
+/// A setting both sides must share: the flag's value, else the one the sides set (refused
+/// when they set different values), else none (the defaults fill it).
+fn settle<T: PartialEq + fmt::Display + Copy>(
+    key: &str,
+    flag: Option<T>,
+    baseline: Option<T>,
+    candidate: Option<T>,
+) -> Result<(Option<T>, &'static str), CompareError> {
+    if flag.is_some() {
+        return Ok((flag, ""));
+    }
+    match (baseline, candidate) {
+        (Some(a), Some(b)) if a != b => Err(bad(
+            format!("candidate.{key}"),
+            b.to_string(),
+            format!(
+                "the baseline's {key} ({a}): both sides run on the same streams (common random numbers); set {key} on one side only, or with --{key}"
+            ),
+        )),
+        (Some(_), _) => Ok((baseline, "baseline")),
+        (None, Some(_)) => Ok((candidate, "candidate")),
+        (None, None) => Ok((None, "")),
+    }
+}
+
+/// Resolves both sides against `registry`, layered as the module documentation says:
+/// settings from `flags` (only its `rng`, `seed`, `runs` and `steps` are read) over the
+/// sides' specs over `defaults`' run settings, refused when the sides disagree; a shorthand
+/// side over a file on the other side. Returns the two sides and the run settings they
+/// share, with `defaults`' gate (min-change, fail-on, allow), checked by
+/// [`CompareConfig::validate`].
+pub fn resolve_sides(
+    baseline: &SideInput,
+    candidate: &SideInput,
+    flags: &Spec,
+    defaults: &CompareConfig,
+    registry: &Registry<V1>,
+) -> Result<(Side, Side, CompareConfig), CompareError> {
+    let (a, b) = (&baseline.spec, &candidate.spec);
+    let (rng, rng_from) = settle("rng", flags.rng, a.rng, b.rng)?;
+    let (seed, seed_from) = settle("seed", flags.seed, a.seed, b.seed)?;
+    let (runs, runs_from) = settle("runs", flags.runs, a.runs, b.runs)?;
+    let (steps, steps_from) = settle("steps", flags.steps, a.steps, b.steps)?;
+    let settings = Spec {
+        rng,
+        seed,
+        runs,
+        steps,
+        ..Spec::default()
     };
-    let mut cell = default_cell(rule, params, behaviour);
-    cell.rule_values = s.rule.values.clone();
-    Ok(Side {
-        source: source.to_owned(),
-        cell,
-        from_scenario: true,
-        settings: Some(s.config),
-    })
+    let limits = defaults.limits();
+    // The settings alone first, so that a bad one is named where it came from.
+    let shared = settings.resolve(registry, &limits).map_err(|e| {
+        let from = match &e {
+            SpecError::Value { field, .. } => match field.as_str() {
+                "rng" => rng_from,
+                "seed" => seed_from,
+                "runs" => runs_from,
+                "steps" => steps_from,
+                _ => "",
+            },
+            SpecError::Syntax { .. } => "",
+        };
+        if from.is_empty() {
+            CompareError::from(e)
+        } else {
+            in_side(from, e)
+        }
+    })?;
+    let with_settings = |s: &Spec| {
+        s.clone().overlay(Spec {
+            rng: Some(shared.rng),
+            seed: Some(shared.seed),
+            runs: Some(shared.runs),
+            steps: Some(shared.steps),
+            ..Spec::default()
+        })
+    };
+    let (a, b) = (with_settings(a), with_settings(b));
+    let (a, b) = match (baseline.from_file, candidate.from_file) {
+        (true, false) => {
+            let file = baseline.resolve(&a, registry, &limits)?;
+            let b =
+                over_file(&file, &baseline.source, &b).map_err(|e| in_side(&candidate.field, e))?;
+            (file, candidate.resolve(&b, registry, &limits)?)
+        }
+        (false, true) => {
+            let file = candidate.resolve(&b, registry, &limits)?;
+            let a =
+                over_file(&file, &candidate.source, &a).map_err(|e| in_side(&baseline.field, e))?;
+            (baseline.resolve(&a, registry, &limits)?, file)
+        }
+        _ => (
+            baseline.resolve(&a, registry, &limits)?,
+            candidate.resolve(&b, registry, &limits)?,
+        ),
+    };
+    let config = CompareConfig {
+        n_runs: shared.runs,
+        n_steps: shared.steps,
+        seed: shared.seed,
+        rng: shared.rng,
+        ..defaults.clone()
+    };
+    config.validate()?;
+    Ok((
+        Side::new(&baseline.source, a, registry),
+        Side::new(&candidate.source, b, registry),
+        config,
+    ))
+}
+
+/// Parses and resolves one shorthand side on its own, with [`CompareConfig::default`]'s
+/// settings (a library caller's or a test's side; the CLI resolves both sides together,
+/// [`resolve_sides`]).
+pub fn parse_spec(field: &str, text: &str, registry: &Registry<V1>) -> Result<Side, CompareError> {
+    let input = SideInput::shorthand(field, text)?;
+    let limits = CompareConfig::default().limits();
+    let spec = input.resolve(&input.spec, registry, &limits)?;
+    Ok(Side::new(text, spec, registry))
 }
 
 /// Run settings shared by both sides, and the gate's thresholds.
@@ -318,6 +548,21 @@ impl Default for CompareConfig {
 }
 
 impl CompareConfig {
+    /// What a side's spec resolves with: this config's run settings as the defaults, at
+    /// least 2 runs (an interval needs 2) and at most [`COMPARE_RUNS_MAX`], at most
+    /// [`STEPS_MAX`] steps.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            runs: self.n_runs,
+            steps: self.n_steps,
+            seed: self.seed,
+            rng: self.rng,
+            runs_min: 2,
+            runs_max: COMPARE_RUNS_MAX,
+            steps_max: STEPS_MAX,
+        }
+    }
+
     /// Checks the run settings (the same limits as `simulate`, plus
     /// [`COMPARE_RUNS_MAX`] and [`COMPARE_STATES_MAX`]).
     pub fn validate(&self) -> Result<(), CompareError> {
@@ -696,6 +941,10 @@ pub struct CompareReport {
     /// When both sides are `currents-v1` (a [`crate::V1Rule`]), the harness catalog's
     /// status on each side ([`harness_diff`]); `None` otherwise.
     pub harness: Option<Vec<HarnessDiff>>,
+    /// The program [`CompareReport::command`] starts with: [`PROGRAM_DEFAULT`] unless the
+    /// caller sets another (the CLI sets the binary as it was invoked, so the printed
+    /// command runs as printed).
+    pub program: String,
 }
 
 /// One invariant of the harness catalog ([`crate::harness::check_rule`]) on both sides.
@@ -718,31 +967,45 @@ impl HarnessDiff {
     }
 }
 
-/// The V1 rule of a `currents-v1` side.
-fn v1_of(side: &Side) -> Option<V1Rule> {
-    (side.cell.rule.name == V1Rule::NAME).then(|| V1Rule::from_values(&side.cell.rule_values))
+/// The V1 rule and the notebook's parameters of a `currents-v1` side on the notebook's
+/// user without growth or bias (what the harness catalog drives), with no spending
+/// restriction.
+fn v1_of(side: &Side) -> Result<Option<(V1Rule, Params)>, CompareError> {
+    let s = &side.spec;
+    let (rule, user, model) = (&s.rule, &s.user, &s.model);
+    let notebook_user = user.entry().is::<NotebookUser>()
+        && user.get("growth") == Some(0.0)
+        && user.get("bias") == Some(0.0);
+    if !rule.entry().is::<V1Rule>() || !notebook_user || s.restriction != Enforce::None {
+        return Ok(None);
+    }
+    let value = |c: Option<f64>| c.unwrap_or(f64::NAN);
+    let params = Params::new(
+        value(user.get("integrity")),
+        value(user.get("avg-amount")),
+        value(model.get("sum-volume")) as u64,
+        value(model.get("initial-credit")) as i64,
+    )?;
+    Ok(Some((V1Rule::from_values(rule.values()), params)))
 }
 
 /// Runs the harness catalog on both sides when both are `currents-v1` with no spending
-/// restriction (the harness drives a [`crate::V1Rule`] through the V1 model, which holds
-/// no one to the limit): 3 runs × 200 steps on each side's model parameters with the
-/// comparison's seed and generator, 64 generated tapes. `None` for any other pair.
+/// restriction on the notebook's user without growth or bias (the harness drives a
+/// [`crate::V1Rule`] through the V1 model with that user, and V1 holds no one to the
+/// limit): 3 runs × 200 steps on each side's parameters with the comparison's seed and
+/// generator, 64 generated tapes. `None` for any other pair.
 pub fn harness_diff(
     baseline: &Side,
     candidate: &Side,
     config: &CompareConfig,
 ) -> Result<Option<Vec<HarnessDiff>>, CompareError> {
-    let unrestricted = |s: &Side| s.cell.restriction == Enforce::None;
-    let (Some(a), Some(b)) = (v1_of(baseline), v1_of(candidate)) else {
+    let (Some(a), Some(b)) = (v1_of(baseline)?, v1_of(candidate)?) else {
         return Ok(None);
     };
-    if !unrestricted(baseline) || !unrestricted(candidate) {
-        return Ok(None);
-    }
-    let check = |rule: &V1Rule, side: &Side| {
+    let check = |(rule, params): &(V1Rule, Params)| {
         let hc = HarnessConfig {
             policy: V1Rule::NAME.to_owned(),
-            grid: vec![side.cell.params],
+            grid: vec![*params],
             n_runs: 3,
             n_steps: config.n_steps.min(200),
             seed: config.seed,
@@ -752,7 +1015,7 @@ pub fn harness_diff(
         };
         check_rule(rule, &hc).map_err(CompareError::from)
     };
-    let (ra, rb) = (check(&a, baseline)?, check(&b, candidate)?);
+    let (ra, rb) = (check(&a)?, check(&b)?);
     Ok(Some(
         ra.invariants
             .iter()
@@ -819,15 +1082,36 @@ pub fn compare(
     candidate: &Side,
     config: &CompareConfig,
 ) -> Result<CompareReport, CompareError> {
-    let mut report = compare_plans(
-        &baseline.describe(),
-        &baseline.cell.plan(),
-        &candidate.describe(),
-        &candidate.cell.plan(),
-        config,
-    );
+    let (la, lb) = (baseline.describe(), candidate.describe());
+    // A fast path for the common case: with both users the notebook's, its draw runs
+    // unboxed (the erased behaviour makes every generator word a virtual call). The same
+    // entries with the same values: the same draws.
+    let mut report = match (notebook_plan(baseline), notebook_plan(candidate)) {
+        (Some(a), Some(b)) => compare_plans(&la, &a, &lb, &b, config),
+        _ => compare_plans(
+            &la,
+            &baseline.spec.plan(),
+            &lb,
+            &candidate.spec.plan(),
+            config,
+        ),
+    };
     report.harness = harness_diff(baseline, candidate, config)?;
     Ok(report)
+}
+
+/// The side's plan with its user unboxed, when the user is the notebook's
+/// ([`NotebookUser`], whatever preset or name it is registered under).
+fn notebook_plan(side: &Side) -> Option<Plan<V1, Enforced<PolicyBox<V1>>, NotebookUser>> {
+    let user = &side.spec.user;
+    user.entry().is::<NotebookUser>().then(|| {
+        let plan = side.spec.plan();
+        Plan {
+            model: plan.model,
+            policy: plan.policy,
+            behaviour: NotebookUser::from_values(user.values()),
+        }
+    })
 }
 
 /// Compares two plans of any models — a model variant against [`V1`], say — on common
@@ -940,6 +1224,7 @@ where
         invariants,
         runs,
         harness: None,
+        program: PROGRAM_DEFAULT.to_owned(),
     }
 }
 
@@ -1065,10 +1350,11 @@ impl CompareReport {
         }
     }
 
-    /// The command that reproduces this report.
+    /// The command that reproduces this report, starting with [`CompareReport::program`].
     pub fn command(&self) -> String {
         let mut c = format!(
-            "currents compare --baseline '{}' --candidate '{}' --runs {} --steps {} --seed {} --rng {}",
+            "{} compare --baseline '{}' --candidate '{}' --runs {} --steps {} --seed {} --rng {}",
+            self.program,
             self.baseline.source,
             self.candidate.source,
             self.config.n_runs,
@@ -1334,14 +1620,21 @@ impl CompareReport {
     pub fn to_json(&self) -> serde_json::Value {
         let c = &self.config;
         let side = |x: &SideLabel| {
-            serde_json::json!({
+            let mut v = serde_json::json!({
                 "source": x.source,
                 "rule": x.rule,
                 "params": x.params.iter()
                     .map(|(name, v)| ((*name).to_owned(), serde_json::json!(v)))
                     .collect::<serde_json::Map<_, _>>(),
                 "restriction": x.restriction.name(),
-            })
+            });
+            // The user and the model only when named, so a default side reads as before.
+            for (key, named) in [("user", &x.user), ("model", &x.model)] {
+                if let Some(named) = named {
+                    v[key] = serde_json::json!(named);
+                }
+            }
+            v
         };
         let status = |st: &InvariantStatus| {
             serde_json::json!({
@@ -1417,24 +1710,142 @@ mod tests {
         assert!(lo >= -2.0 && hi <= 4.0);
     }
 
+    fn registry() -> Registry<V1> {
+        Registry::builtin()
+    }
+
     #[test]
     fn spec_errors_name_field_value_and_accepted() {
-        let e = parse_spec("baseline", "nope").unwrap_err();
-        assert_eq!(e.field, "baseline");
+        let r = registry();
+        let e = parse_spec("baseline", "nope", &r).unwrap_err();
+        assert_eq!(e.field, "baseline.rule");
         assert!(e.accepted.contains("currents-v1"), "{e}");
-        let e = parse_spec("candidate", "turnover:alpha=7").unwrap_err();
+        let e = parse_spec("candidate", "turnover:alpha=7", &r).unwrap_err();
         assert_eq!(e.field, "candidate.alpha");
-        let e = parse_spec("candidate", "static:zz=1").unwrap_err();
-        assert_eq!(e.value, "\"zz\"");
-        let e = parse_spec("candidate", "static:restriction=maybe").unwrap_err();
+        let e = parse_spec("candidate", "static:zz=1", &r).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.value.as_str()),
+            ("candidate.zz", "\"zz\"")
+        );
+        let e = parse_spec("candidate", "static:restriction=maybe", &r).unwrap_err();
         assert_eq!(e.field, "candidate.restriction");
+        let e = parse_spec("candidate", "static:runs=1", &r).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.value.as_str()),
+            ("candidate.runs", "1")
+        );
     }
 
     #[test]
     fn spec_sets_parameters_by_name() {
-        let s = parse_spec("baseline", "currents-v1:quad-coef=-2.5,restriction=clamp").unwrap();
-        assert_eq!(s.cell.rule_values, vec![-2.5, 1.0, 7.0, 2.0]);
-        assert_eq!(s.cell.restriction, crate::model::Enforce::Clamp);
+        let s = parse_spec(
+            "baseline",
+            "currents-v1:quad-coef=-2.5,restriction=clamp",
+            &registry(),
+        )
+        .unwrap();
+        assert_eq!(s.spec().rule.values(), &[-2.5, 1.0, 7.0, 2.0]);
+        assert_eq!(s.spec().restriction, crate::model::Enforce::Clamp);
+        assert_eq!(
+            s.label(),
+            "currents-v1 quad-coef=-2.5 intercept=1 warmup=7 round-digits=2 (restriction clamp)"
+        );
+    }
+
+    #[test]
+    fn a_label_names_the_user_and_model_only_when_not_the_defaults() {
+        let r = registry();
+        let s = parse_spec(
+            "baseline",
+            "static:user=spender,integrity=0.8,sum-volume=10",
+            &r,
+        )
+        .unwrap();
+        let label = s.describe();
+        assert_eq!(label.user.as_deref(), Some("spender:integrity=0.8"));
+        assert_eq!(label.model.as_deref(), Some("v1:sum-volume=10"));
+        assert!(
+            s.label().ends_with(
+                "(restriction none), user spender:integrity=0.8, model v1:sum-volume=10"
+            ),
+            "{}",
+            s.label()
+        );
+        let d = parse_spec("baseline", "static:user=balanced,integrity=1", &r).unwrap();
+        assert_eq!((d.describe().user, d.describe().model), (None, None));
+    }
+
+    fn sides(a: &str, b: &str) -> Result<(Side, Side, CompareConfig), CompareError> {
+        let (a, b) = (
+            SideInput::shorthand("baseline", a)?,
+            SideInput::shorthand("candidate", b)?,
+        );
+        resolve_sides(
+            &a,
+            &b,
+            &Spec::default(),
+            &CompareConfig::default(),
+            &registry(),
+        )
+    }
+
+    #[test]
+    fn settings_layer_flags_over_sides_over_defaults_and_sides_must_agree() {
+        let (_, _, c) = sides("static", "turnover").unwrap();
+        assert_eq!(
+            (c.n_runs, c.n_steps, c.seed, c.rng),
+            (20, 365, 0, RngKind::Chacha)
+        );
+        let (a, b, c) = sides("static:seed=4,rng=numpy", "turnover:steps=50").unwrap();
+        assert_eq!(
+            (c.n_runs, c.n_steps, c.seed, c.rng),
+            (20, 50, 4, RngKind::Numpy)
+        );
+        assert_eq!((a.spec().seed, b.spec().seed), (4, 4));
+        assert_eq!((a.spec().steps, b.spec().steps), (50, 50));
+        let e = sides("static:seed=4", "turnover:seed=5").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.value.as_str()),
+            ("candidate.seed", "5")
+        );
+        assert!(e.accepted.contains("common random numbers"), "{e}");
+        // A flag settles it.
+        let flags = Spec {
+            seed: Some(9),
+            ..Spec::default()
+        };
+        let (a, b) = (
+            SideInput::shorthand("baseline", "static:seed=4").unwrap(),
+            SideInput::shorthand("candidate", "static:seed=5").unwrap(),
+        );
+        let (_, _, c) =
+            resolve_sides(&a, &b, &flags, &CompareConfig::default(), &registry()).unwrap();
+        assert_eq!(c.seed, 9);
+    }
+
+    #[test]
+    fn a_shorthand_side_runs_on_a_file_sides_model_and_user() {
+        let file = "rule = \"currents-v1\"\nrng = \"numpy\"\nruns = 3\n[params]\nintegrity = 0.5\nsum-volume = 10\nquad-coef = -2\n";
+        let f = SideInput::file("baseline", "f.toml", file).unwrap();
+        let r = registry();
+        let d = CompareConfig::default();
+        let flags = Spec::default();
+        let s = |text: &str| SideInput::shorthand("candidate", text).unwrap();
+        let (a, b, c) = resolve_sides(&f, &s("turnover:avg-amount=50"), &flags, &d, &r).unwrap();
+        assert_eq!((c.n_runs, c.rng), (3, RngKind::Numpy));
+        assert_eq!(a.spec().rule.get("quad-coef"), Some(-2.0));
+        assert_eq!(b.spec().user.values(), &[0.5, 50.0, 0.0, 0.0]);
+        assert_eq!(b.spec().model.get("sum-volume"), Some(10.0));
+        // Another user starts from its own values; the rule's parameters never carry over.
+        let (_, b, _) = resolve_sides(&f, &s("currents-v1:user=spender"), &flags, &d, &r).unwrap();
+        assert_eq!(b.spec().user.values(), &[1.0, 100.0, 0.0, -0.05]);
+        assert_eq!(b.spec().rule.get("quad-coef"), Some(-3.0));
+        assert_eq!(b.spec().model.get("sum-volume"), Some(10.0));
+        // Either way round.
+        let f = SideInput::file("candidate", "f.toml", file).unwrap();
+        let static_side = SideInput::shorthand("baseline", "static").unwrap();
+        let (a, _, _) = resolve_sides(&static_side, &f, &flags, &d, &r).unwrap();
+        assert_eq!(a.spec().user.get("integrity"), Some(0.5));
     }
 
     #[test]

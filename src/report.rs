@@ -3,9 +3,13 @@
 //!
 //! A report has three parts:
 //! - a **header** of `key: value` lines with everything needed to reproduce the numbers
-//!   (scenario file, rule and its parameters, model parameters, generator, seed, runs,
-//!   steps, crate version, and the `currents simulate` command when the rule is the one it
-//!   runs);
+//!   (scenario file, crate version, rule and its parameters, the user's and the model's
+//!   parameters, generator, seed, runs, steps, and the `currents simulate` command when the
+//!   rule and the user are the ones it runs). The model, the user and the spending
+//!   restriction get a line of their own only when they are not what a spec that names
+//!   none runs (the registry's first model and user, the rule's own restriction), and a
+//!   user parameter that is 0 in the run and in the user's entry (growth, bias) is left
+//!   out of `params:`: so a notebook scenario's header reads as it always did;
 //! - one **trajectory table** per run (`## run r`): every step for scenarios of at most
 //!   [`TABLE_FULL_STEPS_MAX`] steps; for longer ones every k-th step (k =
 //!   [`TABLE_EVERY_DEFAULT`] or the scenario's `table-every`), the last step and every step
@@ -28,6 +32,7 @@ use std::fmt::{self, Write as _};
 
 use crate::metrics::{LedgerTally, v1_ledger};
 use crate::params::RngKind;
+use crate::registry::Declared as _;
 use crate::scenario::Scenario;
 use crate::sim::RunError;
 use crate::state::State;
@@ -74,8 +79,7 @@ const KEY_WIDTH: usize = 13;
 pub fn render(scenario: &Scenario, source: &str) -> Result<String, RunError<Infallible>> {
     let mut out = String::new();
     header(&mut out, scenario, source);
-    let config = &scenario.config;
-    let n_steps = config.n_steps();
+    let n_steps = scenario.spec().steps;
     let every = table_every(scenario);
 
     let mut runs: Vec<RunSummary> = Vec::new();
@@ -112,64 +116,102 @@ pub fn render(scenario: &Scenario, source: &str) -> Result<String, RunError<Infa
 /// The table stride: the scenario's `table-every` (at least 1), else every step for short
 /// scenarios and [`TABLE_EVERY_DEFAULT`] for long ones.
 fn table_every(scenario: &Scenario) -> u64 {
-    let default = if scenario.config.n_steps() <= TABLE_FULL_STEPS_MAX {
+    let default = if scenario.spec().steps <= TABLE_FULL_STEPS_MAX {
         1
     } else {
         TABLE_EVERY_DEFAULT
     };
-    scenario.table_every.unwrap_or(default).max(1)
+    scenario.table_every().unwrap_or(default).max(1)
+}
+
+/// `name = value` for each parameter of the user, then of the model, as the header's
+/// `params:` line lists them: a user parameter that is 0 both in the run and in the user's
+/// entry is left out (the notebook's user's growth and bias: the notebook has neither).
+fn world_params(scenario: &Scenario) -> Vec<(&'static str, f64)> {
+    let spec = scenario.spec();
+    let (user, model) = (&spec.user, &spec.model);
+    let user_defaults = user.entry().defaults();
+    let user_pairs = user
+        .entry()
+        .params
+        .iter()
+        .zip(user.values())
+        .zip(user_defaults)
+        .filter(|((_, v), d)| !(**v == 0.0 && *d == 0.0))
+        .map(|((p, v), _)| (p.name, *v));
+    let model_pairs = model
+        .entry()
+        .params
+        .iter()
+        .zip(model.values())
+        .map(|(p, v)| (p.name, *v));
+    user_pairs.chain(model_pairs).collect()
 }
 
 fn header(out: &mut String, scenario: &Scenario, source: &str) {
-    let config = &scenario.config;
-    let p = config.params();
+    let spec = scenario.spec();
     let mut kv = |key: &str, value: &dyn fmt::Display| {
         let _ = writeln!(out, "{:<KEY_WIDTH$}{value}", format!("{key}:"));
     };
     kv("scenario", &source);
-    kv("description", &scenario.description);
+    kv("description", &scenario.description());
     kv("crate", &concat!("currents ", env!("CARGO_PKG_VERSION")));
-    kv("rule", &scenario.rule);
+    // The model, the user and the restriction are named only when they are not what a
+    // spec that names none runs (so the header of a notebook scenario stays as it was).
+    if let Some(model) = scenario.model_if_named() {
+        kv("model", &model);
+    }
+    let rule = &spec.rule;
+    let rule_pairs: Vec<String> = (rule.entry().params.iter().zip(rule.values()))
+        .map(|(p, v)| format!("{} = {v}", p.name))
+        .collect();
+    if rule_pairs.is_empty() {
+        kv("rule", &rule.entry().name);
+    } else {
+        kv(
+            "rule",
+            &format!("{} ({})", rule.entry().name, rule_pairs.join(", ")),
+        );
+    }
+    if spec.restriction != rule.entry().enforcement().mode {
+        kv("restriction", &spec.restriction);
+    }
+    if let Some(user) = scenario.user_if_named() {
+        kv("user", &user);
+    }
+    let params = world_params(scenario);
     kv(
         "params",
-        &format!(
-            "integrity = {}, avg-amount = {}, sum-volume = {}, initial-credit = {}",
-            p.integrity(),
-            p.avg_amount(),
-            p.sum_volume(),
-            p.initial_credit()
-        ),
+        &params
+            .iter()
+            .map(|(name, v)| format!("{name} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
-    let generator = match config.rng() {
+    let generator = match spec.rng {
         RngKind::Numpy => "numpy: run r draws from numpy's RandomState(seed + r - 1) (MT19937)",
         RngKind::Chacha => "chacha: run r draws from ChaCha8 keyed by (seed, subset 0), stream r",
     };
     kv("generator", &generator);
-    kv("seed", &config.seed());
-    kv("runs", &config.n_runs());
-    kv("steps", &config.n_steps());
-    if scenario.rule.is_simulate_default() {
-        kv(
-            "reproduce",
-            &format!(
-                "currents simulate --engine exact --rng {} --seed {} --runs {} --steps {} --integrity {} --avg-amount {} --sum-volume {} --initial-credit {}",
-                config.rng(),
-                config.seed(),
-                config.n_runs(),
-                config.n_steps(),
-                p.integrity(),
-                p.avg_amount(),
-                p.sum_volume(),
-                p.initial_credit()
-            ),
+    kv("seed", &spec.seed);
+    kv("runs", &spec.runs);
+    kv("steps", &spec.steps);
+    if scenario.is_simulate_default() {
+        let mut command = format!(
+            "currents simulate --engine exact --rng {} --seed {} --runs {} --steps {}",
+            spec.rng, spec.seed, spec.runs, spec.steps
         );
+        for (name, v) in &params {
+            let _ = write!(command, " --{name} {v}");
+        }
+        kv("reproduce", &command);
     } else {
         kv(
             "reproduce",
             &"cargo test --release --test scenarios (the rule's coefficients are not simulate flags)",
         );
     }
-    if let Some(reference) = &scenario.reference {
+    if let Some(reference) = scenario.reference() {
         kv(
             "checked",
             &format!(
@@ -575,9 +617,12 @@ mod tests {
     use crate::scenario::Scenario;
 
     fn scenario(steps: u64, extra: &str) -> Scenario {
-        Scenario::from_toml_str(&format!(
-            "description = \"t\"\nrule = \"currents-v1\"\ngenerator = \"chacha\"\nseed = 1\nruns = 2\nsteps = {steps}\n{extra}"
-        ))
+        Scenario::from_toml_str(
+            &format!(
+                "description = \"t\"\nrule = \"currents-v1\"\nrng = \"chacha\"\nseed = 1\nruns = 2\nsteps = {steps}\n{extra}"
+            ),
+            &crate::registry::Registry::builtin(),
+        )
         .unwrap()
     }
 
@@ -633,11 +678,9 @@ mod tests {
     #[test]
     fn number_difference_skips_the_header() {
         let base = scenario(60, "");
-        let mut changed = base.clone();
-        changed.rule = crate::scenario::RuleSpec::v1(crate::credit::V1Rule {
-            intercept: 1.5,
-            ..Default::default()
-        });
+        let mut spec = base.spec().clone();
+        spec.rule.set("intercept", 1.5, "intercept").unwrap();
+        let changed = base.clone().with_spec(spec).unwrap();
         let (a, b) = (
             render(&base, "x.toml").unwrap(),
             render(&changed, "x.toml").unwrap(),
@@ -650,6 +693,38 @@ mod tests {
             Some(d.step.unwrap().to_string().as_str())
         );
         assert_eq!(first_number_difference(&a, &a), None);
+    }
+
+    #[test]
+    fn the_header_names_a_user_and_restriction_only_when_not_the_defaults() {
+        let header = |s: &Scenario| {
+            let r = render(s, "x.toml").unwrap();
+            r[..r.find("\n## ").unwrap()].to_owned()
+        };
+        let plain = header(&scenario(5, ""));
+        assert!(
+            !plain.contains("\nuser:") && !plain.contains("\nrestriction:"),
+            "{plain}"
+        );
+        assert!(plain.contains(
+            "\nparams:      integrity = 1, avg-amount = 100, sum-volume = 30, initial-credit = 250\n"
+        ));
+        assert!(plain.contains("\nreproduce:   currents simulate --engine exact --rng chacha --seed 1 --runs 2 --steps 5 --integrity 1 --avg-amount 100 --sum-volume 30 --initial-credit 250\n"), "{plain}");
+        let s = Scenario::from_toml_str(
+            "description = \"t\"\nrule = \"static\"\nuser = \"spender\"\nrestriction = \"clamp\"\nrng = \"numpy\"\nseed = 1\nruns = 2\nsteps = 5\n[params]\ngrowth = 0.5\n",
+            &crate::registry::Registry::builtin(),
+        )
+        .unwrap();
+        let h = header(&s);
+        for line in [
+            "\nrule:        static\n",
+            "\nrestriction: clamp\n",
+            "\nuser:        spender\n",
+            "\nparams:      integrity = 1, avg-amount = 100, growth = 0.5, bias = -0.05, sum-volume = 30, initial-credit = 250\n",
+            "\nreproduce:   cargo test",
+        ] {
+            assert!(h.contains(line), "{line:?} in\n{h}");
+        }
     }
 
     #[test]

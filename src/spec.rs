@@ -69,9 +69,14 @@ pub enum SpecError {
         message: String,
     },
     /// A key or value that is not accepted.
-    // Fields and values are shown escaped: a quoted TOML key may hold a line break, and the
-    // message must stay one line.
-    #[error("invalid value for `{}`: {} (accepted: {accepted})", field.escape_debug(), value.escape_debug())]
+    // Fields and values are shown with control characters escaped: a quoted TOML key may
+    // hold a line break, and the message must stay one line. (Quotes stay as written: a
+    // value is often a quoted string already.)
+    #[error(
+        "invalid value for `{}`: {} (accepted: {accepted})",
+        one_line(field),
+        one_line(value)
+    )]
     Value {
         /// Where, e.g. `params.window`, `candidate.integrity`, `grid[0].rules`.
         field: String,
@@ -80,6 +85,20 @@ pub enum SpecError {
         /// What would be accepted.
         accepted: String,
     },
+}
+
+/// `s` with its control characters (line breaks, tabs, …) escaped and everything else as
+/// written: how an error message shows a field or value and stays one line.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 impl SpecError {
@@ -1008,6 +1027,15 @@ mod tests {
             .resolve(&registry(), &l)
             .unwrap();
         assert_eq!(a, again, "{}", a.shorthand());
+    }
+
+    #[test]
+    fn an_error_stays_one_line_and_keeps_quotes_as_written() {
+        let e = SpecError::value("a\nb", "\"x\"", "y");
+        assert_eq!(
+            e.to_string(),
+            "invalid value for `a\\nb`: \"x\" (accepted: y)"
+        );
     }
 
     #[test]

@@ -7,12 +7,45 @@ use std::process::{Command, Output};
 
 use currents::RngKind;
 use currents::compare::{
-    CompareConfig, MIN_CHANGE_DEFAULT, compare, parse_spec, side_from_scenario,
+    CompareConfig, CompareError, MIN_CHANGE_DEFAULT, Side, SideInput, compare, resolve_sides,
 };
 use currents::metrics::NAMES;
-use currents::registry::builtin_v1;
+use currents::registry::Registry;
 use currents::scenario::Scenario;
-use currents::sweep::cell_run_metrics;
+use currents::spec::Spec;
+use currents::sweep::plan_run;
+use currents::v1::V1;
+
+fn registry() -> Registry<V1> {
+    Registry::builtin()
+}
+
+/// One shorthand side, resolved on its own with the compare defaults.
+#[track_caller]
+fn side(field: &str, text: &str) -> Side {
+    currents::compare::parse_spec(field, text, &registry())
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// Both sides as the CLI resolves them: each a shorthand, or a file when it ends in `.toml`
+/// (read relative to the crate root), with no flags.
+fn sides(baseline: &str, candidate: &str) -> Result<(Side, Side, CompareConfig), CompareError> {
+    let input = |field: &str, arg: &str| {
+        if arg.ends_with(".toml") {
+            let text = std::fs::read_to_string(arg).unwrap();
+            SideInput::file(field, arg, &text)
+        } else {
+            SideInput::shorthand(field, arg)
+        }
+    };
+    resolve_sides(
+        &input("baseline", baseline)?,
+        &input("candidate", candidate)?,
+        &Spec::default(),
+        &CompareConfig::default(),
+        &registry(),
+    )
+}
 
 fn currents(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_currents"))
@@ -62,7 +95,7 @@ fn config(n_runs: u64, n_steps: u64, seed: u64) -> CompareConfig {
 fn a_rule_compared_with_itself_reports_no_change_and_exits_0() {
     // Every rule, `v1-no-fallback` included: its runs fail where its limit goes negative,
     // identically on both sides, so nothing changes.
-    for rule in builtin_v1().rules() {
+    for rule in registry().rules() {
         let out = check_exit(
             &[
                 "--baseline",
@@ -176,10 +209,62 @@ fn bad_input_exits_2_with_one_line_and_no_file() {
     let dir = scratch("bad");
     let out_path = dir.join("report.md");
     let out_s = out_path.to_str().unwrap();
-    let cases: [(&[&str], &[&str]); 7] = [
+    let cases: [(&[&str], &[&str]); 13] = [
         (
             &["--baseline", "nope", "--candidate", "static"],
             &["baseline", "nope", "currents-v1"],
+        ),
+        // A key twice in a side, in either spelling.
+        (
+            &[
+                "--baseline",
+                "static",
+                "--candidate",
+                "turnover:window=3,window=4",
+            ],
+            &["candidate.window", "each key once"],
+        ),
+        (
+            &[
+                "--baseline",
+                "static",
+                "--candidate",
+                "turnover:avg-amount=5,avg_amount=6",
+            ],
+            &["candidate.avg_amount", "each key once"],
+        ),
+        // A user parameter out of its declared range, with the range.
+        (
+            &[
+                "--baseline",
+                "static",
+                "--candidate",
+                "turnover:integrity=200",
+            ],
+            &["candidate.integrity", "200", "[-100, 100]"],
+        ),
+        (
+            &["--baseline", "turnover:window=0", "--candidate", "static"],
+            &["baseline.window", "0", "a whole number in [1,"],
+        ),
+        // Two sides on different streams.
+        (
+            &[
+                "--baseline",
+                "static:seed=1",
+                "--candidate",
+                "static:seed=2",
+            ],
+            &["candidate.seed", "2", "common random numbers", "--seed"],
+        ),
+        (
+            &[
+                "--baseline",
+                "tests/scenarios/edge_integrity_0.5.toml",
+                "--candidate",
+                "static:rng=chacha",
+            ],
+            &["candidate.rng", "chacha", "numpy"],
         ),
         (
             &["--baseline", "static", "--candidate", "turnover:k=-1"],
@@ -247,13 +332,18 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
     // The sweep engine runs a cell without the comparison's counting generator; the means
     // must agree exactly, which shows the counting wrapper does not change the draws.
     let cfg = config(4, 150, 3);
-    let a = parse_spec("baseline", "credit-period").unwrap();
-    let b = parse_spec("candidate", "fixed-band").unwrap();
+    let a = side("baseline", "credit-period:user=spender");
+    let b = side("candidate", "fixed-band:integrity=0.7");
     let report = compare(&a, &b, &cfg).unwrap();
     let mut n_checked = 0;
     for (side, is_baseline) in [(&a, true), (&b, false)] {
+        // Subset 0: compare's runs use simulate's streams, chacha_rng(seed, 0, r).
+        let plan = side.spec().plan();
         let runs: Vec<_> = (1..=cfg.n_runs)
-            .map(|r| cell_run_metrics(&side.cell, cfg.seed, cfg.n_steps, r).metrics)
+            .map(|r| {
+                let Ok(outcome) = plan_run(&plan, cfg.seed, 0, r, cfg.n_steps, ());
+                outcome.metrics
+            })
             .collect();
         for (m, row) in report.metrics.iter().enumerate() {
             let got = if is_baseline {
@@ -268,7 +358,7 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
                     got.to_bits(),
                     want.to_bits(),
                     "{} {}",
-                    side.source,
+                    side.source(),
                     row.name
                 );
                 n_checked += 1;
@@ -284,18 +374,20 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
     // separate plans over the one run loop; their final credits must agree run by run.
     let path = "tests/scenarios/edge_integrity_0.5.toml";
     let text = std::fs::read_to_string(path).unwrap();
-    let scenario = Scenario::from_toml_str(&text).unwrap();
-    let side = side_from_scenario("baseline", path, &text).unwrap();
-    let c = &scenario.config;
-    let cfg = CompareConfig {
-        rng: c.rng(),
-        ..config(c.n_runs(), c.n_steps(), c.seed())
-    };
+    let scenario = Scenario::from_toml_str(&text, &registry()).unwrap();
+    let (side, other, cfg) = sides(path, path).unwrap();
+    assert_eq!(side.spec(), scenario.spec());
+    assert_eq!(other.spec(), scenario.spec());
+    let c = scenario.spec();
+    assert_eq!(
+        (cfg.n_runs, cfg.n_steps, cfg.seed, cfg.rng),
+        (c.runs, c.steps, c.seed, c.rng)
+    );
     let report = compare(&side, &side, &cfg).unwrap();
     let mut finals = Vec::new();
     scenario
         .for_each_state(|_, t, s| -> Result<(), ()> {
-            if t == c.n_steps() {
+            if t == c.steps {
                 finals.push(s.credit as f64);
             }
             Ok(())
@@ -311,10 +403,10 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
 #[test]
 fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
     let cfg = config(3, 200, 11);
-    for a in builtin_v1().rules() {
-        for b in builtin_v1().rules() {
-            let sa = parse_spec("baseline", a.name).unwrap();
-            let sb = parse_spec("candidate", b.name).unwrap();
+    for a in registry().rules() {
+        for b in registry().rules() {
+            let sa = side("baseline", a.name);
+            let sb = side("candidate", b.name);
             let report = compare(&sa, &sb, &cfg).unwrap();
             assert!(
                 report.runs.iter().all(|r| r.crn_lost_step.is_none()),
@@ -331,11 +423,10 @@ fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
 fn draw_alignment_loss_is_reported_below_integrity_one() {
     // Integrity 0.5: the integrity path's extra draw depends on the capacity, which a
     // clamping rule changes; some run must lose alignment, and never before it diverges.
-    let text = std::fs::read_to_string("tests/scenarios/edge_integrity_0.5.toml").unwrap();
-    let base = side_from_scenario("baseline", "s.toml", &text).unwrap();
-    let mut cand = parse_spec("candidate", "turnover").unwrap();
-    cand.cell.params = base.cell.params;
-    cand.cell.behaviour = base.cell.behaviour;
+    // The candidate, a shorthand, runs on the scenario's user and model (integrity 0.5).
+    let (base, cand, _) = sides("tests/scenarios/edge_integrity_0.5.toml", "turnover").unwrap();
+    assert_eq!(cand.spec().user, base.spec().user);
+    assert_eq!(cand.spec().user.get("integrity"), Some(0.5));
     let report = compare(&base, &cand, &config(10, 365, 0)).unwrap();
     assert!(report.runs.iter().any(|r| r.crn_lost_step.is_some()));
     for r in &report.runs {
@@ -348,8 +439,8 @@ fn draw_alignment_loss_is_reported_below_integrity_one() {
 #[test]
 fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
     let cfg = config(3, 150, 0);
-    let v1 = parse_spec("baseline", "currents-v1").unwrap();
-    let flat = parse_spec("candidate", "currents-v1:quad-coef=0").unwrap();
+    let v1 = side("baseline", "currents-v1");
+    let flat = side("candidate", "currents-v1:quad-coef=0");
     let report = compare(&v1, &flat, &cfg).unwrap();
     let harness = report.harness.as_ref().expect("both sides are currents-v1");
     // With quad-coef 0 the factor no longer depends on the imbalance, so V1's observed
@@ -364,15 +455,18 @@ fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
     );
     assert!(report.changed());
     assert!(report.verdict().contains("credit_monotone_in_imbalance"));
-    let other = parse_spec("candidate", "static").unwrap();
+    let other = side("candidate", "static");
     assert_eq!(compare(&v1, &other, &cfg).unwrap().harness, None);
+    // The harness drives the notebook's user: a spender side is not compared by it.
+    let spender = side("candidate", "currents-v1:user=spender");
+    assert_eq!(compare(&v1, &spender, &cfg).unwrap().harness, None);
 }
 
 #[test]
 fn every_rule_against_currents_v1_reports_instead_of_failing() {
     // Exit 0 or 1, never 2: a rule whose runs fail (v1-no-fallback's negative limits, which
     // the run loop refuses) is a finding of the comparison.
-    for rule in builtin_v1().rules() {
+    for rule in registry().rules() {
         let out = currents(&[
             "compare",
             "--baseline",
@@ -423,8 +517,8 @@ fn a_candidate_whose_runs_fail_breaks_run_completes_and_fails_the_gate() {
         assert!(out.contains(line), "{line}\n{out}");
     }
     let cfg = config(20, 365, 0);
-    let a = parse_spec("baseline", "currents-v1").unwrap();
-    let b = parse_spec("candidate", "v1-no-fallback").unwrap();
+    let a = side("baseline", "currents-v1");
+    let b = side("candidate", "v1-no-fallback");
     let report = compare(&a, &b, &cfg).unwrap();
     let failed: Vec<u64> = report
         .runs
@@ -442,6 +536,151 @@ fn a_candidate_whose_runs_fail_breaks_run_completes_and_fails_the_gate() {
     let (run, step) = inv.candidate.first.unwrap();
     let r = &report.runs[(run - 1) as usize];
     assert!(r.failed && r.diverge_step.unwrap() <= step, "{r:?} {step}");
+}
+
+#[test]
+fn a_user_parameter_in_a_side_moves_the_metrics() {
+    // The same rule on two users: integrity 0.8 opens the integrity path (large payments
+    // out), which the default user (integrity 1) never takes.
+    let cfg = config(10, 365, 0);
+    let report = compare(
+        &side("baseline", "turnover"),
+        &side("candidate", "turnover:integrity=0.8"),
+        &cfg,
+    )
+    .unwrap();
+    assert!(report.changed(), "{}", report.verdict());
+    assert!(report.runs.iter().all(|r| r.diverge_step.is_some()));
+    assert_eq!(report.baseline.user, None, "the default user is not named");
+    assert_eq!(
+        report.candidate.user.as_deref(),
+        Some("balanced:integrity=0.8")
+    );
+    // And through the CLI: exit 1, the candidate's label names its user.
+    let out = check_exit(
+        &[
+            "--baseline",
+            "turnover",
+            "--candidate",
+            "turnover:integrity=0.8",
+            "--runs",
+            "10",
+        ],
+        1,
+    );
+    assert!(
+        out.contains("(restriction clamp), user balanced:integrity=0.8\n"),
+        "{out}"
+    );
+    // The same user written both ways (shorthand and preset values) changes nothing.
+    check_exit(
+        &[
+            "--baseline",
+            "turnover:user=spender",
+            "--candidate",
+            "turnover:bias=-0.05",
+            "--runs",
+            "5",
+        ],
+        0,
+    );
+}
+
+#[test]
+fn a_scenario_file_side_still_works_and_its_settings_are_the_comparisons() {
+    // notebook_default.toml: numpy, seed 0, 3 runs of 365 steps; its rule against a tuned
+    // one, the settings taken from the file.
+    let path = "tests/scenarios/notebook_default.toml";
+    let out = check_exit(
+        &[
+            "--baseline",
+            path,
+            "--candidate",
+            "currents-v1:quad-coef=-2.9",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&json["runs"], &json["steps"], &json["seed"], &json["rng"]),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(365),
+            &serde_json::json!(0),
+            &serde_json::json!("numpy")
+        )
+    );
+    assert_eq!(json["baseline"]["source"], path);
+    // The notebook's user and model at their defaults: not named.
+    assert!(json["baseline"].get("user").is_none(), "{out}");
+    // The printed command starts with the program as invoked and reproduces the report.
+    let command = json["command"].as_str().unwrap();
+    let program = env!("CARGO_BIN_EXE_currents");
+    assert!(
+        command.starts_with(&format!("{program} compare ")),
+        "{command}"
+    );
+    let args: Vec<String> = command[program.len()..]
+        .split_whitespace()
+        .map(|a| a.trim_matches('\'').to_owned())
+        .chain(["--format".to_owned(), "json".to_owned()])
+        .collect();
+    let again = currents(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(String::from_utf8_lossy(&again.stdout), out);
+}
+
+#[test]
+fn a_side_may_set_the_settings_and_the_other_side_follows() {
+    let (a, b, c) = sides("static:seed=7,runs=4,steps=90,rng=numpy", "turnover").unwrap();
+    assert_eq!(
+        (c.n_runs, c.n_steps, c.seed, c.rng),
+        (4, 90, 7, RngKind::Numpy)
+    );
+    for s in [&a, &b] {
+        let spec = s.spec();
+        assert_eq!(
+            (spec.runs, spec.steps, spec.seed, spec.rng),
+            (4, 90, 7, RngKind::Numpy)
+        );
+    }
+    // Both sides may set the same value; a different one is refused.
+    assert!(sides("static:seed=7", "turnover:seed=7").is_ok());
+    let e = sides("static:runs=4", "turnover:runs=5").unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.value.as_str()),
+        ("candidate.runs", "5")
+    );
+}
+
+#[test]
+fn the_unboxed_notebook_user_draws_as_the_registrys_boxed_one() {
+    // `compare` runs the notebook's user unboxed; the spec's plan boxes it. Same numbers,
+    // same divergence and draw counts, with either generator.
+    use currents::compare::compare_plans;
+    let a = side("baseline", "currents-v1:integrity=0.6");
+    let b = side("candidate", "turnover:user=growing,bias=0.1");
+    for rng in [RngKind::Chacha, RngKind::Numpy] {
+        let cfg = CompareConfig {
+            rng,
+            ..config(5, 300, 2)
+        };
+        let fast = compare(&a, &b, &cfg).unwrap();
+        let boxed = compare_plans(
+            &a.describe(),
+            &a.spec().plan(),
+            &b.describe(),
+            &b.spec().plan(),
+            &cfg,
+        );
+        assert_eq!(
+            format!("{:?}", fast.metrics),
+            format!("{:?}", boxed.metrics)
+        );
+        assert_eq!(fast.runs, boxed.runs);
+        assert!(fast.runs.iter().any(|r| r.crn_lost_step.is_some()), "{rng}");
+    }
 }
 
 /// A model variant as a user writes one outside the crate: here V1 under another type,
@@ -542,7 +781,7 @@ fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
     let cfg = config(4, 200, 5);
     let variant_rules = generic_rules(Registry::<Variant>::new());
     for rule in variant_rules.rules() {
-        let v1_rule = builtin_v1().find(rule.name).unwrap();
+        let v1_rule = registry().find(rule.name).unwrap().clone();
         let base = Plan {
             model: V1::new(&Params::default()),
             policy: v1_rule.build_default(),
@@ -570,8 +809,8 @@ fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
             rule.name
         );
         // And the same comparison as V1 sides gives the same metrics.
-        let side = parse_spec("baseline", rule.name).unwrap();
-        let v1_report = compare(&side, &side, &cfg).unwrap();
+        let v1_side = side("baseline", rule.name);
+        let v1_report = compare(&v1_side, &v1_side, &cfg).unwrap();
         // (Debug text: NaN marks an undefined metric on both.)
         assert_eq!(
             format!("{:?}", report.metrics),

@@ -15,11 +15,13 @@ use std::process::Command;
 
 use currents::history::ExactHistory;
 use currents::model::Stepper;
+use currents::registry::Registry;
 use currents::report::{
     ReportDifference, TABLE_COLUMNS, first_difference, first_number_difference, render,
     tabled_states,
 };
-use currents::scenario::{RuleSpec, Scenario};
+use currents::rules::Rule as _;
+use currents::scenario::Scenario;
 use currents::trajectory_csv::read_rows;
 use currents::users::NotebookUser;
 use currents::v1::V1;
@@ -57,7 +59,8 @@ fn source(path: &Path) -> String {
 
 fn load(path: &Path) -> Scenario {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Scenario::from_toml_str(&text).unwrap_or_else(|e| panic!("{}: {e}", source(path)))
+    Scenario::from_toml_str(&text, &Registry::builtin())
+        .unwrap_or_else(|e| panic!("{}: {e}", source(path)))
 }
 
 fn named(name: &str) -> (PathBuf, Scenario) {
@@ -148,7 +151,7 @@ fn reference_snapshots_hold_cadcads_numbers() {
     let mut n_checked = 0;
     for path in scenario_files() {
         let s = load(&path);
-        let Some(reference) = &s.reference else {
+        let Some(reference) = s.reference() else {
             continue;
         };
         let stored =
@@ -156,7 +159,7 @@ fn reference_snapshots_hold_cadcads_numbers() {
         let file = fs::File::open(root().join(reference)).expect("reference file");
         let rows = read_rows(file).expect("reference parses");
         let tabled = tabled_states(&stored);
-        let n_states = s.config.n_runs() * (s.config.n_steps() + 1);
+        let n_states = s.spec().runs * (s.spec().steps + 1);
         assert_eq!(tabled.len() as u64, n_states, "{}", source(&path));
         for t in &tabled {
             let r = rows
@@ -181,7 +184,7 @@ fn reference_snapshots_hold_cadcads_numbers() {
             assert_eq!(c.n_transactions, t.step, "{at}: totalNumTransactions");
             n_checked += 1;
         }
-        check_summary(&source(&path), &stored, &rows, s.config.n_runs());
+        check_summary(&source(&path), &stored, &rows, s.spec().runs);
     }
     // The three reference parameter sets and the two extra cadCAD cases.
     assert_eq!(n_checked, 3 * 3 * 366 + 3 * 201 + 2 * 121);
@@ -309,7 +312,7 @@ fn reproduce_commands_reproduce_the_tables() {
     }
     let n_simulate_rule = scenario_files()
         .iter()
-        .filter(|p| load(p).rule.is_simulate_default())
+        .filter(|p| load(p).is_simulate_default())
         .count();
     assert!(n_checked > 0);
     assert_eq!(
@@ -318,13 +321,29 @@ fn reproduce_commands_reproduce_the_tables() {
     );
 }
 
+/// The notebook's model and user of a scenario, built from its parameter values by hand
+/// (not through the spec's plan).
+fn notebook_parts(s: &Scenario) -> (V1<ExactHistory>, NotebookUser) {
+    let spec = s.spec();
+    let value = |x: Option<f64>| x.expect("a notebook scenario");
+    let model = V1::with_window(
+        value(spec.model.get("sum-volume")) as u64,
+        value(spec.model.get("initial-credit")) as i64,
+    );
+    let user = NotebookUser {
+        integrity: value(spec.user.get("integrity")),
+        avg_amount: value(spec.user.get("avg-amount")),
+        growth: 0.0,
+        bias: 0.0,
+    };
+    (model, user)
+}
+
 /// The first (run, step, column) where two runs of the same scenario under two rules
 /// differ, found by running them side by side (independently of the report code).
 fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u64, &'static str)> {
-    assert!(
-        s.config.rng() == currents::RngKind::Numpy,
-        "numpy scenarios only"
-    );
+    let spec = s.spec();
+    assert!(spec.rng == currents::RngKind::Numpy, "numpy scenarios only");
     let columns = |x: &State| -> [u64; 7] {
         [
             x.balance.to_bits(),
@@ -336,15 +355,13 @@ fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u6
             x.transaction as u64,
         ]
     };
-    for run in 1..=s.config.n_runs() {
-        let seed = u32::try_from(s.config.seed() + run - 1).unwrap();
+    let (model, user) = notebook_parts(s);
+    for run in 1..=spec.runs {
+        let seed = u32::try_from(spec.seed + run - 1).unwrap();
         let (mut ra, mut rb) = (draws::numpy_rng(seed), draws::numpy_rng(seed));
-        let params = s.config.params();
-        let model = V1::<ExactHistory>::new(params);
-        let user = NotebookUser::from_params(params);
-        let mut ta = Stepper::new(&model, &a, &user, s.config.n_steps());
-        let mut tb = Stepper::new(&model, &b, &user, s.config.n_steps());
-        for t in 1..=s.config.n_steps() {
+        let mut ta = Stepper::new(&model, &a, &user, spec.steps);
+        let mut tb = Stepper::new(&model, &b, &user, spec.steps);
+        for t in 1..=spec.steps {
             ta.step(&mut ra, &mut ()).unwrap();
             tb.step(&mut rb, &mut ()).unwrap();
             let (ca, cb) = (columns(ta.state()), columns(tb.state()));
@@ -363,7 +380,8 @@ fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u6
 fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
     let (path, s) = named("notebook_default.toml");
     let stored = stored_report(&path).expect("the stored snapshot");
-    let rule = s.rule.as_v1().unwrap();
+    let rule = V1Rule::from_values(s.spec().rule.values());
+    assert_eq!(rule, V1Rule::default());
     // The unperturbed rule reproduces the stored snapshot...
     assert_eq!(
         first_difference(&stored, &render(&s, &source(&path)).unwrap()),
@@ -375,10 +393,11 @@ fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
         quad_coef: -2.9,
         ..rule
     };
-    let perturbed = Scenario {
-        rule: RuleSpec::v1(perturbed_rule),
-        ..s.clone()
-    };
+    let mut spec = s.spec().clone();
+    spec.rule
+        .set("quad-coef", perturbed_rule.quad_coef, "quad-coef")
+        .unwrap();
+    let perturbed = s.clone().with_spec(spec).unwrap();
     let report = render(&perturbed, &source(&path)).unwrap();
     // The header's rule line is the first line that differs...
     let d = first_difference(&stored, &report).expect("the comparison fails");
@@ -398,5 +417,6 @@ fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
     assert_eq!(column, "userCredit", "a credit rule moves the credit first");
     // Before that step the two trajectories are equal, so the credit moved at the first
     // step the quadratic branch runs or later.
-    assert!(step > s.config.params().sum_volume(), "{d}");
+    let (model, _) = notebook_parts(&s);
+    assert!(step > model.sum_volume(), "{d}");
 }

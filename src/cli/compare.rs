@@ -1,42 +1,41 @@
-//! `currents compare`: a baseline and a candidate rule on common random numbers; exit 0 when
+//! `currents compare`: a baseline and a candidate on common random numbers; exit 0 when
 //! nothing changed significantly, 1 when something did (a side whose runs fail part-way
 //! breaks `run-completes`, which counts), 2 on bad input.
+//!
+//! Each side is a spec: the shorthand `NAME:key=value,…` or a spec/scenario `.toml` file;
+//! how the two sides and the flags layer is the library's ([`crate::compare`]).
 
 use std::fs;
 
-use crate::RngKind;
 use crate::compare::{
-    CompareConfig, Format, Side, compare, parse_change, parse_fail_on, parse_metric, parse_spec,
-    side_from_scenario,
+    CompareConfig, CompareError, Format, SideInput, compare, parse_change, parse_fail_on,
+    parse_metric, resolve_sides,
 };
-use crate::params::STEPS_MAX;
+use crate::spec::Spec;
 use clap::Args;
 
-use super::simulate::{rng_kind, whole};
 use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};
-
-/// Paired runs when neither a flag nor a scenario file sets them.
 
 #[derive(Args, Debug)]
 pub(crate) struct CompareArgs {
-    /// The rule on the main branch: NAME[:key=value,…] (see `currents policies`) or a scenario .toml file
-    #[arg(long, value_name = "RULE|FILE.toml")]
+    /// The rule on the main branch: NAME[:key=value,…] — the rule, its parameters, user=, the user's and model's parameters, restriction=, rng=, seed=, runs=, steps= (see `currents policies`) — or a spec/scenario .toml file
+    #[arg(long, value_name = "SPEC|FILE.toml")]
     baseline: String,
     /// The changed rule, in the same form as --baseline
-    #[arg(long, value_name = "RULE|FILE.toml")]
+    #[arg(long, value_name = "SPEC|FILE.toml")]
     candidate: String,
-    /// Paired runs, >= 2 [default: 20, or the baseline scenario's]
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
-    runs: Option<u64>,
-    /// Steps per run [default: 365, or the baseline scenario's]
-    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = whole(1, STEPS_MAX))]
-    steps: Option<u64>,
-    /// Seed; run r of both sides uses the stream `simulate` uses for run r [default: 0]
-    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
-    seed: Option<u64>,
-    /// Generator family: chacha or numpy [default: chacha]
-    #[arg(long, value_name = "chacha|numpy", value_parser = rng_kind)]
-    rng: Option<RngKind>,
+    /// Paired runs, >= 2 [default: 20, or what a side sets]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    runs: Option<String>,
+    /// Steps per run [default: 365, or what a side sets]
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    steps: Option<String>,
+    /// Seed; run r of both sides uses the stream `simulate` uses for run r [default: 0, or what a side sets]
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
+    seed: Option<String>,
+    /// Generator family: chacha or numpy [default: chacha, or what a side sets]
+    #[arg(long, value_name = "chacha|numpy")]
+    rng: Option<String>,
     /// Output format: table, markdown or json [default: table]
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     format: String,
@@ -54,49 +53,41 @@ pub(crate) struct CompareArgs {
     allow: Vec<String>,
 }
 
-fn load_side(field: &str, arg: &str) -> Result<Side, String> {
+/// A side: a file when the argument ends in `.toml`, else the shorthand.
+fn load_side(field: &str, arg: &str) -> Result<SideInput, String> {
     if arg.ends_with(".toml") {
         let text = fs::read_to_string(arg).map_err(|e| {
             format!(
-                "invalid value for `{field}`: {arg:?} (accepted: a readable scenario file; {e})"
+                "invalid value for `{field}`: {arg:?} (accepted: a readable spec or scenario file; {e})"
             )
         })?;
-        side_from_scenario(field, arg, &text).map_err(|e| e.to_string())
+        SideInput::file(field, arg, &text).map_err(|e| e.to_string())
     } else {
-        parse_spec(field, arg).map_err(|e| e.to_string())
+        SideInput::shorthand(field, arg).map_err(|e| e.to_string())
     }
 }
 
 /// Runs `currents compare`.
-pub(crate) fn run(args: CompareArgs, _tool: &super::Tool) -> i32 {
+pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
     let parsed = (|| -> Result<_, String> {
-        let mut baseline = load_side("baseline", &args.baseline)?;
-        let mut candidate = load_side("candidate", &args.candidate)?;
-        // A rule spec runs with the model parameters of a scenario on the other side, so the
-        // comparison is about the rule alone.
-        if baseline.from_scenario && !candidate.from_scenario {
-            candidate.cell.params = baseline.cell.params;
-            candidate.cell.behaviour = baseline.cell.behaviour;
-        } else if candidate.from_scenario && !baseline.from_scenario {
-            baseline.cell.params = candidate.cell.params;
-            baseline.cell.behaviour = candidate.cell.behaviour;
+        let baseline = load_side("baseline", &args.baseline)?;
+        let candidate = load_side("candidate", &args.candidate)?;
+        // The settings flags, read as the spec reads them.
+        let mut flags = Spec::default();
+        for (key, value) in [
+            ("runs", &args.runs),
+            ("steps", &args.steps),
+            ("seed", &args.seed),
+            ("rng", &args.rng),
+        ] {
+            if let Some(v) = value {
+                flags
+                    .set_text(key, v, key)
+                    .map_err(|e| CompareError::from(e).to_string())?;
+            }
         }
-        let file = baseline.settings.as_ref().or(candidate.settings.as_ref());
         let defaults = CompareConfig::default();
-        let config = CompareConfig {
-            n_runs: args
-                .runs
-                .or(file.map(|c| c.n_runs()))
-                .unwrap_or(defaults.n_runs),
-            n_steps: args
-                .steps
-                .or(file.map(|c| c.n_steps()))
-                .unwrap_or(defaults.n_steps),
-            seed: args
-                .seed
-                .or(file.map(|c| c.seed()))
-                .unwrap_or(defaults.seed),
-            rng: args.rng.or(file.map(|c| c.rng())).unwrap_or(defaults.rng),
+        let gate = CompareConfig {
             min_change: match &args.min_change {
                 Some(s) => parse_change("min-change", s).map_err(|e| e.to_string())?,
                 None => defaults.min_change,
@@ -113,8 +104,11 @@ pub(crate) fn run(args: CompareArgs, _tool: &super::Tool) -> i32 {
                 .map(|s| parse_metric("allow", s))
                 .collect::<Result<_, _>>()
                 .map_err(|e| e.to_string())?,
+            ..defaults
         };
-        config.validate().map_err(|e| e.to_string())?;
+        let (baseline, candidate, config) =
+            resolve_sides(&baseline, &candidate, &flags, &gate, &tool.registry)
+                .map_err(|e| e.to_string())?;
         let format = Format::parse(&args.format).map_err(|e| e.to_string())?;
         check_out_path(&args.out)?;
         Ok((baseline, candidate, config, format))
@@ -123,13 +117,14 @@ pub(crate) fn run(args: CompareArgs, _tool: &super::Tool) -> i32 {
         Ok(x) => x,
         Err(msg) => return usage_error(msg),
     };
-    let report = match compare(&baseline, &candidate, &config) {
+    let mut report = match compare(&baseline, &candidate, &config) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
+    report.program = tool.bin.clone();
     let text = report.render(format);
     if let Err(e) = write_output(&args.out, |w| w.write_all(text.as_bytes())) {
         eprintln!("error: {e}");
