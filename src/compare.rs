@@ -55,7 +55,7 @@ use crate::registry::{RuleEntry, builtin_v1};
 use crate::rules::Rule as _;
 use crate::scenario::Scenario;
 use crate::sim::{WithRng, with_run_rng};
-use crate::sweep::{Cell, Plan};
+use crate::sweep::{Plan, V1Cell as Cell};
 use crate::users::NotebookUser;
 use crate::v1::V1;
 

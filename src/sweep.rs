@@ -88,9 +88,10 @@ pub enum Mode {
     Zip,
 }
 
-/// One cell: everything that defines its runs.
+/// One cell: everything that defines its runs, as explicit values (also what `compare`'s
+/// sides hold).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cell {
+pub struct V1Cell {
     /// Its index (0-based, across grids); the ChaCha subset of its runs.
     pub index: usize,
     /// The label of its grid.
@@ -110,7 +111,7 @@ pub struct Cell {
     pub params: Params,
 }
 
-impl Cell {
+impl V1Cell {
     /// The rule's parameters as `name=value` pairs separated by spaces.
     pub fn rule_params(&self) -> String {
         self.rule
@@ -139,7 +140,7 @@ pub struct Sweep {
     /// Trajectory output path from the file, if any.
     pub trajectories: Option<String>,
     /// The cells.
-    pub cells: Vec<Cell>,
+    pub cells: Vec<V1Cell>,
 }
 
 fn list(v: &toml::Value) -> Vec<&toml::Value> {
@@ -476,7 +477,7 @@ struct Point<'a> {
     grid: &'a Grid,
 }
 
-fn expand(field: &str, g: &Grid, n_steps: u64, cells: &mut Vec<Cell>) -> Result<(), SweepError> {
+fn expand(field: &str, g: &Grid, n_steps: u64, cells: &mut Vec<V1Cell>) -> Result<(), SweepError> {
     let restrictions: Vec<Option<Enforce>> = match &g.restriction {
         Some(r) => r.iter().copied().map(Some).collect(),
         None => vec![None],
@@ -613,7 +614,7 @@ fn too_many(field: &str) -> SweepError {
     )
 }
 
-fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Cell, SweepError> {
+fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<V1Cell, SweepError> {
     let mut rule_values = p.rule.defaults();
     for (name, v) in &p.rule_params {
         if let Some(i) = p.rule.params.iter().position(|s| s.name == *name) {
@@ -648,7 +649,7 @@ fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Ce
         p.initial_credit as i64,
     )
     .map_err(|e| bad(format!("{field}.{}", e.field), e.value, e.accepted))?;
-    Ok(Cell {
+    Ok(V1Cell {
         index,
         label: p.grid.label.clone(),
         rule: p.rule,
@@ -661,7 +662,7 @@ fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Ce
 }
 
 /// What the runs of a cell drive, for any model: the model, the credit policy and the
-/// behaviour (a V1 cell's is [`Cell::plan`]; a model variant builds its own).
+/// behaviour (a V1 cell's is [`V1Cell::plan`]; a model variant builds its own).
 #[derive(Debug, Clone)]
 pub struct Plan<M, P, B> {
     /// The model (with its parameters).
@@ -675,7 +676,7 @@ pub struct Plan<M, P, B> {
 /// The plan of a V1 cell: its rule at its parameter values under its restriction.
 pub type V1Plan = Plan<V1, Enforced<PolicyBox<V1>>, NotebookUser>;
 
-impl Cell {
+impl V1Cell {
     /// The model, policy and behaviour this cell's runs drive.
     pub fn plan(&self) -> V1Plan {
         let rule = self.rule.build_checked(&self.rule_values);
@@ -777,7 +778,7 @@ where
 
 /// The outcome of run `run` (1-based) of `cell`, from its own ChaCha stream
 /// `chacha_rng(sweep_seed, cell.index, run)`.
-pub fn cell_run_metrics(cell: &Cell, sweep_seed: u64, n_steps: u64, run: u64) -> RunOutcome {
+pub fn cell_run_metrics(cell: &V1Cell, sweep_seed: u64, n_steps: u64, run: u64) -> RunOutcome {
     let Ok(outcome) = plan_run(
         &cell.plan(),
         sweep_seed,
@@ -945,7 +946,7 @@ where
     Ok(out)
 }
 
-/// Runs every cell of `sweep` ([`sweep_plans`] over the cells' [`Cell::plan`]s) and
+/// Runs every cell of `sweep` ([`sweep_plans`] over the cells' [`V1Cell::plan`]s) and
 /// returns the summaries in cell order.
 pub fn run_sweep(
     sweep: &Sweep,
@@ -953,7 +954,7 @@ pub fn run_sweep(
     trajectories: Option<&mut dyn Write>,
     on_cell: &(dyn Fn() + Sync),
 ) -> io::Result<Vec<CellSummary>> {
-    let plans: Vec<V1Plan> = sweep.cells.iter().map(Cell::plan).collect();
+    let plans: Vec<V1Plan> = sweep.cells.iter().map(V1Cell::plan).collect();
     sweep_plans(
         &plans,
         sweep.seed,
