@@ -51,17 +51,22 @@ use std::io::{self, Write};
 
 use crate::metrics::{Metered, Metrics, NAMES, RunFailure, RunMetrics, Spread, spread};
 use crate::model::{
-    Behaviour, CreditPolicy, Enforce, Enforced, Enforcement, Flow, Observer, RunError, StepEvent,
+    Behaviour, CreditPolicy, Cx, Draw, Enforce, Enforced, Enforcement, Flow, Observer, RunError,
+    StepEvent,
 };
 use crate::parallel::{Chunking, ordered_tasks};
 use crate::params::{Params, RngKind, STEPS_MAX};
-use crate::registry::{Declared, PolicyBox, Registry, RuleEntry, UnknownName};
+use crate::rand_core::Rng;
+use crate::registry::{
+    BehaviourBox, Declared, ErasedMemory, PolicyBox, Registry, RuleEntry, UnknownName,
+};
 use crate::sim::run_seeded;
 use crate::spec::{
     Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml,
 };
 use crate::toml_value::describe;
 use crate::users::NotebookUser;
+use crate::users::UserType;
 use crate::v1::V1;
 
 /// The most runs per cell.
@@ -120,6 +125,62 @@ impl Cell {
     /// The model, policy and behaviour this cell's runs drive.
     pub fn plan(&self) -> SpecPlan<V1> {
         self.spec.plan()
+    }
+}
+
+/// A cell's user behaviour as its runs drive it: the built-in [`NotebookUser`] directly
+/// (its draws monomorphised over the generator, as cheap as before the registry boxed
+/// users), any other registered behaviour through its [`BehaviourBox`]. Both draw the same
+/// numbers; the first is only faster.
+#[derive(Debug)]
+enum CellUser {
+    Notebook(NotebookUser),
+    Boxed(BehaviourBox<V1>),
+}
+
+impl Behaviour<V1> for CellUser {
+    type Memory = ErasedMemory;
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(
+        &self,
+        cx: &Cx<'_, V1>,
+        rng: &mut R,
+        memory: &mut ErasedMemory,
+    ) -> Draw<f64> {
+        match self {
+            CellUser::Notebook(u) => u.draw(cx, rng, &mut ()),
+            CellUser::Boxed(b) => b.draw(cx, rng, memory),
+        }
+    }
+
+    fn paths(&self) -> &'static [&'static str] {
+        match self {
+            CellUser::Notebook(u) => Behaviour::<V1>::paths(u),
+            CellUser::Boxed(b) => b.paths(),
+        }
+    }
+}
+
+impl Cell {
+    /// [`Cell::plan`] with the fast path for the built-in user ([`CellUser`]).
+    fn run_plan(&self) -> Plan<V1, Enforced<PolicyBox<V1>>, CellUser> {
+        let Plan {
+            model,
+            policy,
+            behaviour,
+        } = self.plan();
+        let user = &self.spec.user;
+        let behaviour = if user.entry().is::<NotebookUser>() {
+            CellUser::Notebook(NotebookUser::from_values(user.values()))
+        } else {
+            CellUser::Boxed(behaviour)
+        };
+        Plan {
+            model,
+            policy,
+            behaviour,
+        }
     }
 }
 
@@ -1118,7 +1179,7 @@ pub fn run_sweep(
     trajectories: Option<&mut dyn Write>,
     on_cell: &(dyn Fn() + Sync),
 ) -> io::Result<Vec<CellSummary>> {
-    let plans: Vec<SpecPlan<V1>> = sweep.cells.iter().map(Cell::plan).collect();
+    let plans: Vec<_> = sweep.cells.iter().map(Cell::run_plan).collect();
     sweep_plans_with_rng(
         &plans,
         sweep.rng,
