@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
 
+use crate::model::Model;
+use crate::registry::Registry;
+
 /// One row of a summary CSV, by column name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
@@ -35,11 +38,11 @@ impl SummaryRow {
         })
     }
 
-    /// The rule with its parameters that differ from the defaults and its restriction,
-    /// e.g. `static (clamp)` or `fixed-band upper=250 (clamp)`.
-    pub fn policy(&self) -> String {
+    /// The rule with its parameters that differ from the defaults `registry` declares and
+    /// its restriction, e.g. `static (clamp)` or `fixed-band upper=250 (clamp)`.
+    pub fn policy<M: Model>(&self, registry: &Registry<M>) -> String {
         let rule = self.text("rule");
-        let changed: Vec<&str> = match crate::registry::builtin_v1().find(rule).ok() {
+        let changed: Vec<&str> = match registry.find(rule).ok() {
             Some(info) => self
                 .text("rule_params")
                 .split(' ')
@@ -151,8 +154,10 @@ const USERS: [&str; 6] = [
     "low-volume",
 ];
 
-/// Writes the report. `command` is the command that regenerates it (written at the top).
-pub fn render(rows: &[SummaryRow], command: &str) -> String {
+/// Writes the report. `command` is the command that regenerates it (written at the top);
+/// `registry` declares the rules' defaults (a rule's parameters at their defaults are not
+/// repeated in its name).
+pub fn render<M: Model>(rows: &[SummaryRow], command: &str, registry: &Registry<M>) -> String {
     let mut o = String::new();
     let first = rows.first();
     let runs = first.map_or(f64::NAN, |r| r.num("runs"));
@@ -170,9 +175,9 @@ Metrics are defined in docs/metrics.md, rules in docs/policies.md.\n",
         rows.len()
     );
     let mut summary = Vec::new();
-    q1(&mut o, rows, &mut summary);
-    q2(&mut o, rows, &mut summary);
-    q3(&mut o, rows, &mut summary);
+    q1(&mut o, rows, &mut summary, registry);
+    q2(&mut o, rows, &mut summary, registry);
+    q3(&mut o, rows, &mut summary, registry);
     let mut s = String::from("## Summary for the designers of the rule\n\n");
     for line in &summary {
         let _ = writeln!(s, "- {line}");
@@ -187,7 +192,12 @@ Metrics are defined in docs/metrics.md, rules in docs/policies.md.\n",
     o
 }
 
-fn q1(o: &mut String, rows: &[SummaryRow], summary: &mut Vec<String>) {
+fn q1<M: Model>(
+    o: &mut String,
+    rows: &[SummaryRow],
+    summary: &mut Vec<String>,
+    registry: &Registry<M>,
+) {
     let _ = writeln!(
         o,
         "## Q1. Given varying variables in the credit logic, how is user behaviour affected?\n"
@@ -317,7 +327,7 @@ In this model a user's payments do not react to the limit (V1 restricts nothing)
     ));
     // The notebook's own cell appears once per factor grid, each time with its own streams:
     // the spread of its means is the Monte Carlo noise of a mean over the runs.
-    let default_params = crate::registry::builtin_v1()
+    let default_params = registry
         .find("currents-v1")
         .ok()
         .map(|r| {
@@ -386,7 +396,12 @@ fn min_max(v: &[f64]) -> (f64, f64) {
         })
 }
 
-fn q2(o: &mut String, rows: &[SummaryRow], summary: &mut Vec<String>) {
+fn q2<M: Model>(
+    o: &mut String,
+    rows: &[SummaryRow],
+    summary: &mut Vec<String>,
+    registry: &Registry<M>,
+) {
     let cells: Vec<&SummaryRow> = rows
         .iter()
         .filter(|r| r.text("label").starts_with("q2"))
@@ -417,7 +432,7 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                r.policy(),
+                r.policy(registry),
                 ms(r, "balance_abs_norm"),
                 ms(r, "balance_norm"),
                 ms(r, "over_limit_share"),
@@ -432,7 +447,7 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
         let eq = |r: &SummaryRow| {
             format!(
                 "{} at {}, restricting {} of payments",
-                r.policy(),
+                r.policy(registry),
                 f(mean(r, "balance_abs_norm")),
                 pct(mean(r, "restricted_share"))
             )
@@ -451,7 +466,7 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
             "Q2, {user} — nearest equilibrium: {}{spread_note}. {}",
             eq(b),
             match light {
-                Some(r) if r.policy() == b.policy() => {
+                Some(r) if r.policy(registry) == b.policy(registry) => {
                     format!(
                         "It restricts at most {} of payments.",
                         pct(RESTRICTED_LIGHT)
@@ -489,7 +504,12 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
     }
 }
 
-fn q3(o: &mut String, rows: &[SummaryRow], summary: &mut Vec<String>) {
+fn q3<M: Model>(
+    o: &mut String,
+    rows: &[SummaryRow],
+    summary: &mut Vec<String>,
+    registry: &Registry<M>,
+) {
     let cells: Vec<&SummaryRow> = rows
         .iter()
         .filter(|r| r.text("label").starts_with("q2"))
@@ -507,12 +527,12 @@ fn q3(o: &mut String, rows: &[SummaryRow], summary: &mut Vec<String>) {
         "| rule (restriction) | credit / avg payment: low | balanced | high | over-limit share: low | high | payments restricted: low | high |"
     );
     let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
-    let mut policies: Vec<String> = cells.iter().map(|r| r.policy()).collect();
+    let mut policies: Vec<String> = cells.iter().map(|r| r.policy(registry)).collect();
     policies.dedup();
     let find = |p: &str, u: &str| {
         cells
             .iter()
-            .find(|r| r.policy() == p && r.text("user") == u)
+            .find(|r| r.policy(registry) == p && r.text("user") == u)
             .copied()
     };
     let mut scaling = Vec::new();

@@ -1,38 +1,72 @@
-//! Parameter sweeps: a grid of cells (rule × rule parameters × user type × model
-//! parameters), N Monte Carlo runs per cell, and a summary of each metric per cell.
+//! Parameter sweeps: a grid of cells (rules × users × parameters), N Monte Carlo runs per
+//! cell, and a summary of each metric per cell.
 //!
-//! A sweep config (TOML) holds the run settings and one or more `[[grid]]` tables. Each grid
-//! expands to cells either as a *cartesian* product of its lists (the default) or by *zip*
-//! (element i of every list makes cell i; lists of length 1 are repeated) — cadCAD users
-//! know zip as the default of `config_sim`, so here it must be asked for explicitly. A rule
-//! parameter only multiplies the cells of the rules that declare it.
+//! A sweep config is the one spec ([`crate::spec`]) plus lists. Its top level is a spec —
+//! `rule`, `user`, `restriction`, `rng`, `seed`, `runs`, `steps` and `[params]` set every
+//! cell's defaults — with the sweep's own `threads`, `out` and `trajectories`, and one or
+//! more `[[grid]]` tables. A grid holds the spec's keys in list form:
 //!
-//! Cells are numbered 0, 1, … across the grids in order; run r (1-based) of cell c draws from
-//! the ChaCha stream `chacha_rng(seed, c, r)`, so every run's numbers depend on the sweep
-//! seed, the cell index and the run alone — not on the thread count or the order of work.
+//! ```toml
+//! seed = 1
+//! rng = "chacha"              # or "numpy" (see below)
 //!
-//! The config names V1's built-in rules and user presets; the machinery under it is generic:
-//! a cell's runs drive a [`Plan`] (model, policy, behaviour) of any
-//! [`crate::metrics::Metered`] model, and [`sweep_plans`] sweeps a model variant's own plans
-//! the same way. A run whose step fails (a rule returning a negative limit, which the run
-//! loop refuses) is a finding, not an error: it is counted in [`CellSummary::n_failed`] and
-//! left out of the cell's metrics.
+//! [[grid]]
+//! label = "bands"
+//! mode = "cartesian"          # the default; or "zip"
+//! rules = ["static", "fixed-band"]       # `rule` is the same key; a name or a list
+//! users = ["balanced", "spender"]        # `user` is the same key
+//! restriction = ["clamp", "reject"]      # default: the top level's, else each rule's own
+//! [grid.params]               # any parameter the cell's model, rule or user declares
+//! upper = [0, 250]            # a number or a list of numbers
+//! integrity = 0.9             # a user's value overrides its preset's
+//! ```
+//!
+//! A grid expands to cells either as a *cartesian* product of its lists or by *zip*
+//! (element i of every list makes cell i; lists of length 1 repeat) — cadCAD users know zip
+//! as the default of `config_sim`, so here it must be asked for explicitly. A parameter
+//! multiplies (or, zipped, applies to) only the cells whose model, rule or user declares it,
+//! and a top-level parameter sets only those cells; one that no cell declares is an error.
+//! Each cell is the top-level spec overlaid with its grid point, resolved once against the
+//! registry ([`crate::spec::Spec::resolve`]): every name is the registry's (a user's own
+//! rules and users included), every value is checked against its declaration, and an
+//! error names the field it was written at (`grid[1].params.quad-coef`).
+//!
+//! Cells are numbered 0, 1, … across the grids in order. Run r (1-based) of cell c draws
+//! from the generator [`crate::sim::with_run_rng`] makes for (seed, c, r): with ChaCha the
+//! stream `chacha_rng(seed, c, r)`, so every cell has its own streams; with numpy
+//! `RandomState(seed + r − 1)`, the same for every cell (numpy streams have no subsets), so
+//! run r of every cell sees the same draws — common random numbers, which make two cells'
+//! difference a difference of their rules and parameters, not of their luck. Either way a
+//! run's numbers depend on the seed, the cell and the run alone, not on the thread count or
+//! the order of work.
+//!
+//! The machinery under the config is generic: a cell's runs drive a [`Plan`] (model,
+//! policy, behaviour) of any [`crate::metrics::Metered`] model, and [`sweep_plans`] sweeps a
+//! model variant's own plans the same way. A run whose step fails (a rule returning a
+//! negative limit, which the run loop refuses) is a finding, not an error: it is counted in
+//! [`CellSummary::n_failed`] and left out of the cell's metrics.
 
 use std::convert::Infallible;
 use std::io::{self, Write};
 
 use crate::metrics::{Metered, Metrics, NAMES, RunFailure, RunMetrics, Spread, spread};
 use crate::model::{
-    Behaviour, CreditPolicy, Enforce, Enforced, Enforcement, Flow, Observer, RunError, StepEvent,
+    Behaviour, CreditPolicy, Cx, Draw, Enforce, Enforced, Enforcement, Flow, Observer, RunError,
+    StepEvent,
 };
 use crate::parallel::{Chunking, ordered_tasks};
-use crate::params::{
-    AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, Params, RngKind, STEPS_MAX, SUM_VOLUME_MAX,
+use crate::params::{Params, RngKind, STEPS_MAX};
+use crate::rand_core::Rng;
+use crate::registry::{
+    BehaviourBox, Declared, ErasedMemory, PolicyBox, Registry, RuleEntry, UnknownName,
 };
-use crate::registry::{PolicyBox, RuleEntry, builtin_v1};
 use crate::sim::run_seeded;
-use crate::toml_value::{describe, line_col};
-use crate::users::{NotebookUser, PRESETS, UserType, find_preset};
+use crate::spec::{
+    Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml,
+};
+use crate::toml_value::describe;
+use crate::users::NotebookUser;
+use crate::users::UserType;
 use crate::v1::V1;
 
 /// The most runs per cell.
@@ -42,42 +76,17 @@ pub const CELLS_MAX: usize = 100_000;
 /// The most worker threads.
 pub const THREADS_MAX: u64 = 256;
 
-/// A bad sweep config: names the field, the value and what is accepted.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SweepError {
-    /// The text is not valid TOML.
-    #[error("not valid TOML at line {line}, column {column}: {message}")]
-    Syntax {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// The parser's message.
-        message: String,
-    },
-    /// A value (or key) that is not accepted.
-    #[error("invalid value for `{field}`: {value} (accepted: {accepted})")]
-    Value {
-        /// Where, e.g. `grid[0].rule-params.quad-coef`.
-        field: String,
-        /// What was given.
-        value: String,
-        /// What would be accepted.
-        accepted: String,
-    },
-}
-
-fn bad(
-    field: impl Into<String>,
-    value: impl Into<String>,
-    accepted: impl Into<String>,
-) -> SweepError {
-    SweepError::Value {
-        field: field.into(),
-        value: value.into(),
-        accepted: accepted.into(),
-    }
-}
+/// A sweep's defaults and bounds for the settings: 20 runs of 365 steps, seed 0, ChaCha; at
+/// most [`RUNS_MAX`] runs of [`STEPS_MAX`] steps per cell.
+pub const LIMITS: Limits = Limits {
+    runs: 20,
+    steps: 365,
+    seed: 0,
+    rng: RngKind::Chacha,
+    runs_min: 1,
+    runs_max: RUNS_MAX,
+    steps_max: STEPS_MAX,
+};
 
 /// How a grid's lists combine into cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,12 +97,735 @@ pub enum Mode {
     Zip,
 }
 
-/// One cell: everything that defines its runs.
+/// One cell of a sweep: its resolved spec, its index and its grid's label. Built only by
+/// [`SweepConfig::resolve`], so its values are always valid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
-    /// Its index (0-based, across grids); the ChaCha subset of its runs.
-    pub index: usize,
+    index: usize,
+    label: String,
+    spec: RunSpec<V1>,
+}
+
+impl Cell {
+    /// Its index (0-based, across grids): the ChaCha subset of its runs.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
     /// The label of its grid.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// What its runs are: model, rule, user, their values, restriction and the settings.
+    pub fn spec(&self) -> &RunSpec<V1> {
+        &self.spec
+    }
+
+    /// The model, policy and behaviour this cell's runs drive.
+    pub fn plan(&self) -> SpecPlan<V1> {
+        self.spec.plan()
+    }
+}
+
+/// A cell's user behaviour as its runs drive it: the built-in [`NotebookUser`] directly
+/// (its draws monomorphised over the generator, as cheap as before the registry boxed
+/// users), any other registered behaviour through its [`BehaviourBox`]. Both draw the same
+/// numbers; the first is only faster.
+#[derive(Debug)]
+enum CellUser {
+    Notebook(NotebookUser),
+    Boxed(BehaviourBox<V1>),
+}
+
+impl Behaviour<V1> for CellUser {
+    type Memory = ErasedMemory;
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(
+        &self,
+        cx: &Cx<'_, V1>,
+        rng: &mut R,
+        memory: &mut ErasedMemory,
+    ) -> Draw<f64> {
+        match self {
+            CellUser::Notebook(u) => u.draw(cx, rng, &mut ()),
+            CellUser::Boxed(b) => b.draw(cx, rng, memory),
+        }
+    }
+
+    fn paths(&self) -> &'static [&'static str] {
+        match self {
+            CellUser::Notebook(u) => Behaviour::<V1>::paths(u),
+            CellUser::Boxed(b) => b.paths(),
+        }
+    }
+}
+
+impl Cell {
+    /// [`Cell::plan`] with the fast path for the built-in user ([`CellUser`]).
+    fn run_plan(&self) -> Plan<V1, Enforced<PolicyBox<V1>>, CellUser> {
+        let Plan {
+            model,
+            policy,
+            behaviour,
+        } = self.plan();
+        let user = &self.spec.user;
+        let behaviour = if user.entry().is::<NotebookUser>() {
+            CellUser::Notebook(NotebookUser::from_values(user.values()))
+        } else {
+            CellUser::Boxed(behaviour)
+        };
+        Plan {
+            model,
+            policy,
+            behaviour,
+        }
+    }
+}
+
+/// A list in a grid, with the field it was written at.
+#[derive(Debug, Clone, PartialEq)]
+struct Axis<T> {
+    field: String,
+    values: Vec<T>,
+}
+
+/// A parameter's values in a grid.
+#[derive(Debug, Clone, PartialEq)]
+struct GridParam {
+    key: String,
+    field: String,
+    values: Vec<f64>,
+}
+
+/// One `[[grid]]` table as written, before its names are looked up.
+#[derive(Debug, Clone, PartialEq)]
+struct Grid {
+    field: String,
+    label: String,
+    mode: Mode,
+    rules: Option<Axis<String>>,
+    users: Option<Axis<String>>,
+    restriction: Option<Axis<Enforce>>,
+    params: Vec<GridParam>,
+}
+
+/// A sweep config as written: the top-level spec, the output settings and the grids,
+/// before any name is looked up ([`SweepConfig::resolve`] makes the [`Sweep`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepConfig {
+    /// The top-level spec: every cell's defaults. Flags are laid over it
+    /// ([`Spec::overlay`]) before the config is resolved.
+    pub spec: Spec,
+    threads: Option<u64>,
+    out: Option<String>,
+    trajectories: Option<String>,
+    grids: Vec<Grid>,
+}
+
+/// The keys of a `[[grid]]` table.
+const GRID_KEYS: &str = "label, mode, rule (or rules), user (or users), restriction, params";
+
+fn list(v: &toml::Value) -> Vec<&toml::Value> {
+    match v {
+        toml::Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    }
+}
+
+fn nonempty<T>(field: &str, v: Vec<T>) -> Result<Vec<T>, SpecError> {
+    if v.is_empty() {
+        Err(SpecError::value(field, "[]", "a non-empty list"))
+    } else {
+        Ok(v)
+    }
+}
+
+fn string<'a>(field: &str, v: &'a toml::Value, accepted: &str) -> Result<&'a str, SpecError> {
+    match v {
+        toml::Value::String(s) => Ok(s),
+        _ => Err(SpecError::value(field, describe(v), accepted)),
+    }
+}
+
+fn whole(field: &str, v: &toml::Value, lo: u64, hi: u64) -> Result<u64, SpecError> {
+    match v {
+        toml::Value::Integer(i) if *i >= 0 && (lo..=hi).contains(&(*i as u64)) => Ok(*i as u64),
+        _ => Err(SpecError::value(
+            field,
+            describe(v),
+            format!("a whole number in [{lo}, {hi}]"),
+        )),
+    }
+}
+
+impl SweepConfig {
+    /// Parses a sweep config. Names are not looked up yet ([`SweepConfig::resolve`] does);
+    /// every error names the field, the value and what is accepted.
+    pub fn from_toml_str(text: &str) -> Result<SweepConfig, SpecError> {
+        let table = parse_toml(text)?;
+        let (spec, extra) = Spec::from_table(&table, &["threads", "out", "trajectories", "grid"])?;
+        let mut config = SweepConfig {
+            spec,
+            threads: None,
+            out: None,
+            trajectories: None,
+            grids: Vec::new(),
+        };
+        for (key, v) in extra {
+            match key {
+                "threads" => config.threads = Some(whole(key, v, 1, THREADS_MAX)?),
+                "out" => config.out = Some(string(key, v, "a file path")?.to_owned()),
+                "trajectories" => {
+                    config.trajectories = Some(string(key, v, "a file path")?.to_owned())
+                }
+                _ => {
+                    let toml::Value::Array(items) = v else {
+                        return Err(SpecError::value("grid", describe(v), "[[grid]] tables"));
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        let toml::Value::Table(t) = item else {
+                            return Err(SpecError::value(
+                                format!("grid[{i}]"),
+                                describe(item),
+                                "a [[grid]] table",
+                            ));
+                        };
+                        config.grids.push(parse_grid(i, t)?);
+                    }
+                }
+            }
+        }
+        if config.grids.is_empty() {
+            return Err(SpecError::value(
+                "grid",
+                "(missing)",
+                "at least one [[grid]] table",
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Worker threads from the file (`None`: not set).
+    pub fn threads(&self) -> Option<u64> {
+        self.threads
+    }
+
+    /// The summary's output path from the file, if any.
+    pub fn out(&self) -> Option<&str> {
+        self.out.as_deref()
+    }
+
+    /// The trajectories' output path from the file, if any.
+    pub fn trajectories(&self) -> Option<&str> {
+        self.trajectories.as_deref()
+    }
+
+    /// Expands the grids into cells and resolves each against `registry` with the sweep's
+    /// [`LIMITS`]: every name looked up, every value checked against its declaration.
+    pub fn resolve(&self, registry: &Registry<V1>) -> Result<Sweep, SpecError> {
+        let mut cells = Vec::new();
+        // Which top-level parameters some cell declares (one that none does is an error).
+        let mut top_used = vec![false; self.spec.params.len()];
+        for grid in &self.grids {
+            expand(registry, &self.spec, grid, &mut top_used, &mut cells)?;
+        }
+        if let Some(p) = self
+            .spec
+            .params
+            .iter()
+            .zip(&top_used)
+            .find_map(|(p, used)| (!used).then_some(p))
+        {
+            return Err(SpecError::value(
+                &p.field,
+                format!("{:?}", p.key),
+                "a parameter that the model, a rule or a user of some cell declares",
+            ));
+        }
+        // Every cell shares the top level's settings; the grids set none.
+        let first = &cells[0].spec;
+        Ok(Sweep {
+            rng: first.rng,
+            seed: first.seed,
+            n_runs: first.runs,
+            n_steps: first.steps,
+            cells,
+        })
+    }
+}
+
+fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
+    let field = format!("grid[{i}]");
+    let mut g = Grid {
+        label: format!("grid{i}"),
+        mode: Mode::Cartesian,
+        rules: None,
+        users: None,
+        restriction: None,
+        params: Vec::new(),
+        field: field.clone(),
+    };
+    // (canonical key, the key as written) of every key read so far.
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (key, v) in t {
+        let f = format!("{field}.{key}");
+        let slot = match canonical(key).as_str() {
+            "label" => "label",
+            "mode" => "mode",
+            "rule" | "rules" => "rules",
+            "user" | "users" => "users",
+            "restriction" => "restriction",
+            "params" => "params",
+            _ => {
+                // Parameters were once grid keys (`sum-volume`, `rule-params`): say where
+                // they go now.
+                return Err(SpecError::value(
+                    f,
+                    "(unknown key)",
+                    format!("keys {GRID_KEYS}; parameters go in [grid.params]"),
+                ));
+            }
+        };
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == slot) {
+            return Err(SpecError::value(
+                f,
+                describe(v),
+                format!("each key once; `{field}.{first}` sets the same value"),
+            ));
+        }
+        seen.push((slot, key));
+        let strings = |accepted: &str| -> Result<Vec<String>, SpecError> {
+            nonempty(
+                &f,
+                list(v)
+                    .into_iter()
+                    .map(|x| string(&f, x, accepted).map(|s| s.trim().to_owned()))
+                    .collect::<Result<_, _>>()?,
+            )
+        };
+        match slot {
+            "label" => g.label = string(&f, v, "a string")?.to_owned(),
+            "mode" => {
+                g.mode = match string(&f, v, "\"cartesian\" or \"zip\"")? {
+                    "cartesian" => Mode::Cartesian,
+                    "zip" => Mode::Zip,
+                    other => {
+                        return Err(SpecError::value(
+                            f,
+                            format!("{other:?}"),
+                            "\"cartesian\" or \"zip\"",
+                        ));
+                    }
+                }
+            }
+            "rules" => {
+                g.rules = Some(Axis {
+                    values: strings("a rule name or a list of them")?,
+                    field: f,
+                })
+            }
+            "users" => {
+                g.users = Some(Axis {
+                    values: strings("a user name or a list of them")?,
+                    field: f,
+                })
+            }
+            "restriction" => {
+                let mut values = Vec::new();
+                for s in strings("none, clamp or reject, or a list of them")? {
+                    // The spec's own reading of a restriction, so that a grid accepts
+                    // exactly what a spec does.
+                    let mut one = Spec::default();
+                    one.set_text("restriction", &s, &f)?;
+                    values.extend(one.restriction);
+                }
+                g.restriction = Some(Axis { values, field: f });
+            }
+            _ => {
+                let toml::Value::Table(p) = v else {
+                    return Err(SpecError::value(
+                        f,
+                        describe(v),
+                        "a table of parameter = a number or a list of numbers",
+                    ));
+                };
+                for (name, vals) in p {
+                    let pf = format!("{f}.{name}");
+                    let key = canonical(name);
+                    if let Some(first) = g.params.iter().find(|q| q.key == key) {
+                        return Err(SpecError::value(
+                            &pf,
+                            describe(vals),
+                            format!("each key once; `{}` sets the same value", first.field),
+                        ));
+                    }
+                    let values = nonempty(
+                        &pf,
+                        list(vals)
+                            .into_iter()
+                            .map(|x| number_value(&pf, x))
+                            .collect::<Result<_, _>>()?,
+                    )?;
+                    g.params.push(GridParam {
+                        key,
+                        field: pf,
+                        values,
+                    });
+                }
+            }
+        }
+    }
+    Ok(g)
+}
+
+/// The entry named `name` in `all` (the registry's first when `name` is `None`); an
+/// unknown name is an error at `field` listing the known ones.
+fn lookup<'r, E: Declared>(
+    field: &str,
+    name: Option<&str>,
+    all: &'r [E],
+    find: impl Fn(&str) -> Result<&'r E, UnknownName>,
+) -> Result<&'r E, SpecError> {
+    match name {
+        Some(n) => find(n).map_err(|e| {
+            // A shorthand `NAME:key=value` is a spec's, not a list element's.
+            let hint = if n.contains(':') {
+                "; parameters go in [grid.params]"
+            } else {
+                ""
+            };
+            SpecError::value(
+                field,
+                format!("{:?}", e.name),
+                format!("a registered {} ({}){hint}", e.kind, e.known),
+            )
+        }),
+        None => all
+            .first()
+            .ok_or_else(|| SpecError::value(field, "(none)", format!("a registered {}", E::KIND))),
+    }
+}
+
+fn declares<E: Declared>(entry: &E, key: &str) -> bool {
+    entry.params().iter().any(|p| p.name == key)
+}
+
+/// The model, rule and user of one cell.
+struct Entries<'r, E1, E2, E3> {
+    model: &'r E1,
+    rule: &'r E2,
+    user: &'r E3,
+}
+
+impl<E1: Declared, E2: Declared, E3: Declared> Entries<'_, E1, E2, E3> {
+    /// True when the entry `owner` names (any of the three when `None`) declares `key`.
+    fn declare(&self, key: &str, owner: Option<&str>) -> bool {
+        let mine = |kind: &str| owner.is_none_or(|o| o == kind);
+        (mine("model") && declares(self.model, key))
+            || (mine("rule") && declares(self.rule, key))
+            || (mine("user") && declares(self.user, key))
+    }
+
+    /// What each entry declares, for an error message.
+    fn known(&self) -> String {
+        let names = |ps: &[crate::rules::ParamSpec]| {
+            if ps.is_empty() {
+                "none".to_owned()
+            } else {
+                ps.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+            }
+        };
+        format!(
+            "model {}: {}; rule {}: {}; user {}: {}",
+            self.model.name(),
+            names(self.model.params()),
+            self.rule.name(),
+            names(self.rule.params()),
+            self.user.name(),
+            names(self.user.params())
+        )
+    }
+}
+
+/// One point of a grid: an index into each list (`None`: the grid has no such list), and
+/// (parameter, value index) for each of its parameters the cell's entries declare.
+struct Point {
+    rule: Option<usize>,
+    user: Option<usize>,
+    restriction: Option<usize>,
+    params: Vec<(usize, usize)>,
+}
+
+/// Every combination of the values of `axes` (grid parameter indexes), the first axis
+/// varying slowest.
+fn product(g: &Grid, axes: &[usize]) -> Vec<Vec<(usize, usize)>> {
+    let mut combos: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
+    for &a in axes {
+        combos = combos
+            .iter()
+            .flat_map(|c| {
+                (0..g.params[a].values.len()).map(move |v| {
+                    let mut c = c.clone();
+                    c.push((a, v));
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
+/// The length of a grid's list (1 when the grid has none).
+fn len<T>(a: &Option<Axis<T>>) -> usize {
+    a.as_ref().map_or(1, |a| a.values.len())
+}
+
+/// `Some(i)` when the grid has the list.
+fn some_if<T>(a: &Option<Axis<T>>, i: usize) -> Option<usize> {
+    a.as_ref().map(|_| i)
+}
+
+fn too_many(field: &str) -> SpecError {
+    SpecError::value(
+        field,
+        "more cells than allowed",
+        format!("at most {CELLS_MAX} cells in a sweep"),
+    )
+}
+
+/// Expands grid `g` into cells (appended to `cells`), each `top` overlaid with its point
+/// and resolved once.
+fn expand(
+    registry: &Registry<V1>,
+    top: &Spec,
+    g: &Grid,
+    top_used: &mut [bool],
+    cells: &mut Vec<Cell>,
+) -> Result<(), SpecError> {
+    let rule_at = |i: Option<usize>| match (&g.rules, i) {
+        (Some(a), Some(i)) => lookup(&a.field, Some(&a.values[i]), registry.rules(), |n| {
+            registry.find(n)
+        }),
+        _ => lookup("rule", top.rule.as_deref(), registry.rules(), |n| {
+            registry.find(n)
+        }),
+    };
+    let user_at = |i: Option<usize>| match (&g.users, i) {
+        (Some(a), Some(i)) => lookup(&a.field, Some(&a.values[i]), registry.users(), |n| {
+            registry.find_user(n)
+        }),
+        _ => lookup("user", top.user.as_deref(), registry.users(), |n| {
+            registry.find_user(n)
+        }),
+    };
+    let model = lookup("model", top.model.as_deref(), registry.models(), |n| {
+        registry.find_model(n)
+    })?;
+    // Which of the grid's parameters some cell declares.
+    let mut used = vec![false; g.params.len()];
+    let mut points = Vec::new();
+    let mut entries_of_points = Vec::new();
+    let room = CELLS_MAX.saturating_sub(cells.len());
+    match g.mode {
+        Mode::Cartesian => {
+            for ri in 0..len(&g.rules) {
+                let rule = rule_at(some_if(&g.rules, ri))?;
+                // A parameter goes with the first of rule, user and model that declares it.
+                let rule_axes: Vec<usize> = (0..g.params.len())
+                    .filter(|&p| declares(rule, &g.params[p].key))
+                    .collect();
+                for rp in product(g, &rule_axes) {
+                    for si in 0..len(&g.restriction) {
+                        for ui in 0..len(&g.users) {
+                            let user = user_at(some_if(&g.users, ui))?;
+                            let user_axes: Vec<usize> = (0..g.params.len())
+                                .filter(|&p| {
+                                    let k = &g.params[p].key;
+                                    !declares(rule, k) && declares(user, k)
+                                })
+                                .collect();
+                            let model_axes: Vec<usize> = (0..g.params.len())
+                                .filter(|&p| {
+                                    let k = &g.params[p].key;
+                                    !declares(rule, k) && !declares(user, k) && declares(model, k)
+                                })
+                                .collect();
+                            for up in product(g, &user_axes) {
+                                for mp in product(g, &model_axes) {
+                                    let params: Vec<(usize, usize)> =
+                                        rp.iter().chain(&up).chain(&mp).copied().collect();
+                                    for &(p, _) in &params {
+                                        used[p] = true;
+                                    }
+                                    points.push(Point {
+                                        rule: some_if(&g.rules, ri),
+                                        user: some_if(&g.users, ui),
+                                        restriction: some_if(&g.restriction, si),
+                                        params,
+                                    });
+                                    entries_of_points.push(Entries { model, rule, user });
+                                    if points.len() > room {
+                                        return Err(too_many(&g.field));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Mode::Zip => {
+            let mut lens: Vec<(&str, usize)> = Vec::new();
+            for a in [&g.rules, &g.users].into_iter().flatten() {
+                lens.push((&a.field, a.values.len()));
+            }
+            if let Some(a) = &g.restriction {
+                lens.push((&a.field, a.values.len()));
+            }
+            lens.extend(g.params.iter().map(|p| (p.field.as_str(), p.values.len())));
+            let n = lens.iter().map(|(_, l)| *l).max().unwrap_or(1);
+            if let Some((field, l)) = lens.iter().find(|(_, l)| *l != 1 && *l != n) {
+                return Err(SpecError::value(
+                    *field,
+                    format!("a list of {l}"),
+                    format!("in zip mode, lists of length 1 or {n} (the longest list)"),
+                ));
+            }
+            if n > room {
+                return Err(too_many(&g.field));
+            }
+            let pick = |len: usize, i: usize| if len == 1 { 0 } else { i };
+            for i in 0..n {
+                let ri = some_if(&g.rules, pick(len(&g.rules), i));
+                let ui = some_if(&g.users, pick(len(&g.users), i));
+                let (rule, user) = (rule_at(ri)?, user_at(ui)?);
+                let entries = Entries { model, rule, user };
+                let params: Vec<(usize, usize)> = g
+                    .params
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| entries.declare(&p.key, None))
+                    .map(|(p, gp)| (p, pick(gp.values.len(), i)))
+                    .collect();
+                for &(p, _) in &params {
+                    used[p] = true;
+                }
+                points.push(Point {
+                    rule: ri,
+                    user: ui,
+                    restriction: some_if(&g.restriction, pick(len(&g.restriction), i)),
+                    params,
+                });
+                entries_of_points.push(entries);
+            }
+        }
+    }
+    if let Some(p) = used.iter().position(|u| !u) {
+        let known: Vec<String> = entries_of_points.iter().map(|e| e.known()).collect();
+        let mut unique: Vec<&String> = Vec::new();
+        for k in &known {
+            if !unique.contains(&k) {
+                unique.push(k);
+            }
+        }
+        let unique: Vec<&str> = unique.iter().map(|s| s.as_str()).collect();
+        return Err(SpecError::value(
+            &g.params[p].field,
+            format!("{:?}", g.params[p].key),
+            format!(
+                "a parameter the grid's model, rules or users declare ({})",
+                unique.join(" | ")
+            ),
+        ));
+    }
+    for (point, entries) in points.into_iter().zip(&entries_of_points) {
+        // The top level's parameters that this cell's entries declare.
+        let mut base = top.clone();
+        base.params.clear();
+        for (p, used) in top.params.iter().zip(top_used.iter_mut()) {
+            if entries.declare(&p.key, p.owner) {
+                *used = true;
+                base.params.push(p.clone());
+            }
+        }
+        let mut over = Spec::default();
+        if let (Some(a), Some(i)) = (&g.rules, point.rule) {
+            over.rule = Some(a.values[i].clone());
+        }
+        if let (Some(a), Some(i)) = (&g.users, point.user) {
+            over.user = Some(a.values[i].clone());
+        }
+        if let (Some(a), Some(i)) = (&g.restriction, point.restriction) {
+            over.restriction = Some(a.values[i]);
+        }
+        for (p, v) in point.params {
+            let gp = &g.params[p];
+            over.push_param(&gp.key, gp.values[v], &gp.field, None)?;
+        }
+        let spec = base.overlay(over).resolve(registry, &LIMITS)?;
+        cells.push(Cell {
+            index: cells.len(),
+            label: g.label.clone(),
+            spec,
+        });
+    }
+    Ok(())
+}
+
+/// A validated sweep: its cells and the settings every cell runs with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    rng: RngKind,
+    seed: u64,
+    n_runs: u64,
+    n_steps: u64,
+    cells: Vec<Cell>,
+}
+
+impl Sweep {
+    /// Parses a sweep config and resolves it against `registry`
+    /// ([`SweepConfig::from_toml_str`], then [`SweepConfig::resolve`]).
+    pub fn from_toml_str(text: &str, registry: &Registry<V1>) -> Result<Sweep, SpecError> {
+        SweepConfig::from_toml_str(text)?.resolve(registry)
+    }
+
+    /// The cells, in order.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// The generator family.
+    pub fn rng(&self) -> RngKind {
+        self.rng
+    }
+
+    /// The sweep seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Runs per cell.
+    pub fn n_runs(&self) -> u64 {
+        self.n_runs
+    }
+
+    /// Steps per run.
+    pub fn n_steps(&self) -> u64 {
+        self.n_steps
+    }
+}
+
+/// A V1 run as explicit values — rule, restriction, user behaviour, model parameters —
+/// that `compare`'s sides still hold (sweeps hold a [`Cell`]'s resolved spec). Its fields
+/// are the caller's to keep valid: [`V1Cell::plan`] builds the rule from values checked
+/// only in debug builds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct V1Cell {
+    /// Its index: the ChaCha subset of its runs.
+    pub index: usize,
+    /// A label.
     pub label: String,
     /// The rule.
     pub rule: &'static RuleEntry<V1>,
@@ -101,16 +833,15 @@ pub struct Cell {
     pub rule_values: Vec<f64>,
     /// The spending restriction.
     pub restriction: Enforce,
-    /// The user type's name (a preset, or `custom` for none).
+    /// The user type's name.
     pub user: &'static str,
-    /// The behaviour (the preset with any overrides).
+    /// The behaviour.
     pub behaviour: NotebookUser,
-    /// The model parameters (send-volume window, initial credit; integrity and average
-    /// amount as the behaviour's).
+    /// The model parameters (send-volume window, initial credit).
     pub params: Params,
 }
 
-impl Cell {
+impl V1Cell {
     /// The rule's parameters as `name=value` pairs separated by spaces.
     pub fn rule_params(&self) -> String {
         self.rule
@@ -121,561 +852,7 @@ impl Cell {
             .collect::<Vec<_>>()
             .join(" ")
     }
-}
 
-/// A validated sweep.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sweep {
-    /// Runs per cell.
-    pub n_runs: u64,
-    /// Steps per run.
-    pub n_steps: u64,
-    /// The sweep seed.
-    pub seed: u64,
-    /// Worker threads (`None`: as many as the machine has).
-    pub threads: Option<u64>,
-    /// Summary output path from the file, if any.
-    pub out: Option<String>,
-    /// Trajectory output path from the file, if any.
-    pub trajectories: Option<String>,
-    /// The cells.
-    pub cells: Vec<Cell>,
-}
-
-fn list(v: &toml::Value) -> Vec<&toml::Value> {
-    match v {
-        toml::Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    }
-}
-
-fn whole(field: &str, v: &toml::Value, lo: u64, hi: u64) -> Result<u64, SweepError> {
-    match v {
-        toml::Value::Integer(i) if *i >= 0 && (lo..=hi).contains(&(*i as u64)) => Ok(*i as u64),
-        _ => Err(bad(
-            field,
-            describe(v),
-            format!("a whole number in [{lo}, {hi}]"),
-        )),
-    }
-}
-
-fn number(field: &str, v: &toml::Value) -> Result<f64, SweepError> {
-    match v {
-        toml::Value::Integer(i) => Ok(*i as f64),
-        toml::Value::Float(x) => Ok(*x),
-        _ => Err(bad(field, describe(v), "a number")),
-    }
-}
-
-fn string<'a>(field: &str, v: &'a toml::Value, accepted: &str) -> Result<&'a str, SweepError> {
-    match v {
-        toml::Value::String(s) => Ok(s),
-        _ => Err(bad(field, describe(v), accepted)),
-    }
-}
-
-fn nonempty<T>(field: &str, v: Vec<T>) -> Result<Vec<T>, SweepError> {
-    if v.is_empty() {
-        Err(bad(field, "[]", "a non-empty list"))
-    } else {
-        Ok(v)
-    }
-}
-
-const TOP_KEYS: &str = "runs, steps, seed, threads, out, trajectories, grid";
-const GRID_KEYS: &str =
-    "label, mode, rules, users, restriction, sum-volume, initial-credit, rule-params, user-params";
-
-/// One grid before expansion.
-struct Grid {
-    label: String,
-    mode: Mode,
-    rules: Vec<&'static RuleEntry<V1>>,
-    users: Vec<&'static str>,
-    restriction: Option<Vec<Enforce>>,
-    sum_volume: Vec<u64>,
-    initial_credit: Vec<u64>,
-    rule_params: Vec<(&'static str, Vec<f64>)>,
-    /// The rule-parameter names as written, for error messages.
-    rule_param_names: Vec<String>,
-    user_params: Vec<(usize, Vec<f64>)>,
-}
-
-impl Sweep {
-    /// Parses and validates a sweep config; every error names the field, the value and
-    /// what is accepted.
-    pub fn from_toml_str(text: &str) -> Result<Sweep, SweepError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-            SweepError::Syntax {
-                line,
-                column,
-                message: e.message().trim().to_owned(),
-            }
-        })?;
-        let mut sweep = Sweep {
-            n_runs: 20,
-            n_steps: 365,
-            seed: 0,
-            threads: None,
-            out: None,
-            trajectories: None,
-            cells: Vec::new(),
-        };
-        let mut grids = Vec::new();
-        for (key, v) in &table {
-            match key.as_str() {
-                "runs" => sweep.n_runs = whole(key, v, 1, RUNS_MAX)?,
-                "steps" => sweep.n_steps = whole(key, v, 1, STEPS_MAX)?,
-                "seed" => sweep.seed = whole(key, v, 0, i64::MAX as u64)?,
-                "threads" => sweep.threads = Some(whole(key, v, 1, THREADS_MAX)?),
-                "out" => sweep.out = Some(string(key, v, "a file path")?.to_owned()),
-                "trajectories" => {
-                    sweep.trajectories = Some(string(key, v, "a file path")?.to_owned())
-                }
-                "grid" => {
-                    let toml::Value::Array(items) = v else {
-                        return Err(bad("grid", describe(v), "[[grid]] tables"));
-                    };
-                    for (i, item) in items.iter().enumerate() {
-                        let field = format!("grid[{i}]");
-                        let toml::Value::Table(t) = item else {
-                            return Err(bad(field, describe(item), "a [[grid]] table"));
-                        };
-                        grids.push(parse_grid(&field, i, t)?);
-                    }
-                }
-                other => return Err(bad(other, "(unknown key)", format!("keys {TOP_KEYS}"))),
-            }
-        }
-        if grids.is_empty() {
-            return Err(bad("grid", "(missing)", "at least one [[grid]] table"));
-        }
-        for (i, g) in grids.iter().enumerate() {
-            expand(&format!("grid[{i}]"), g, sweep.n_steps, &mut sweep.cells)?;
-        }
-        Ok(sweep)
-    }
-}
-
-fn parse_grid(field: &str, i: usize, t: &toml::Table) -> Result<Grid, SweepError> {
-    let mut g = Grid {
-        label: format!("grid{i}"),
-        mode: Mode::Cartesian,
-        rules: Vec::new(),
-        users: vec!["balanced"],
-        restriction: None,
-        sum_volume: vec![30],
-        initial_credit: vec![250],
-        rule_params: Vec::new(),
-        rule_param_names: Vec::new(),
-        user_params: Vec::new(),
-    };
-    let mut have_rules = false;
-    for (key, v) in t {
-        let f = format!("{field}.{key}");
-        match key.as_str() {
-            "label" => g.label = string(&f, v, "a string")?.to_owned(),
-            "mode" => {
-                g.mode = match string(&f, v, "\"cartesian\" or \"zip\"")? {
-                    "cartesian" => Mode::Cartesian,
-                    "zip" => Mode::Zip,
-                    other => return Err(bad(f, format!("{other:?}"), "\"cartesian\" or \"zip\"")),
-                }
-            }
-            "rules" => {
-                have_rules = true;
-                let names = builtin_v1().names();
-                g.rules = nonempty(
-                    &f,
-                    list(v)
-                        .into_iter()
-                        .map(|x| {
-                            let s = string(&f, x, &names)?;
-                            builtin_v1()
-                                .find(s)
-                                .ok()
-                                .ok_or_else(|| bad(&f, format!("{s:?}"), names.clone()))
-                        })
-                        .collect::<Result<_, _>>()?,
-                )?;
-            }
-            "users" => {
-                let names = PRESETS.map(|p| p.name).join(", ");
-                g.users = nonempty(
-                    &f,
-                    list(v)
-                        .into_iter()
-                        .map(|x| {
-                            let s = string(&f, x, &names)?;
-                            find_preset(s)
-                                .map(|p| p.name)
-                                .ok_or_else(|| bad(&f, format!("{s:?}"), names.clone()))
-                        })
-                        .collect::<Result<_, _>>()?,
-                )?;
-            }
-            "restriction" => {
-                g.restriction = Some(nonempty(
-                    &f,
-                    list(v)
-                        .into_iter()
-                        .map(|x| {
-                            let s = string(&f, x, "none, clamp or reject")?;
-                            Enforce::parse("restriction", s)
-                                .map_err(|e| bad(&f, e.value, e.accepted))
-                        })
-                        .collect::<Result<_, _>>()?,
-                )?);
-            }
-            "sum-volume" | "sum_volume" => {
-                g.sum_volume = nonempty(
-                    &f,
-                    list(v)
-                        .into_iter()
-                        .map(|x| whole(&f, x, 1, SUM_VOLUME_MAX))
-                        .collect::<Result<_, _>>()?,
-                )?;
-            }
-            "initial-credit" | "initial_credit" => {
-                g.initial_credit = nonempty(
-                    &f,
-                    list(v)
-                        .into_iter()
-                        .map(|x| whole(&f, x, 0, INITIAL_CREDIT_MAX as u64))
-                        .collect::<Result<_, _>>()?,
-                )?;
-            }
-            "rule-params" | "user-params" => {
-                let toml::Value::Table(p) = v else {
-                    return Err(bad(
-                        f,
-                        describe(v),
-                        "a table of parameter = value or [values]",
-                    ));
-                };
-                for (name, vals) in p {
-                    let pf = format!("{f}.{name}");
-                    let values: Vec<f64> = nonempty(
-                        &pf,
-                        list(vals)
-                            .into_iter()
-                            .map(|x| number(&pf, x))
-                            .collect::<Result<_, _>>()?,
-                    )?;
-                    if key == "user-params" {
-                        let Some(idx) = NotebookUser::PARAMS
-                            .iter()
-                            .position(|s| s.name == name.as_str())
-                        else {
-                            let names = NotebookUser::PARAMS
-                                .iter()
-                                .map(|s| s.name)
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            return Err(bad(
-                                f,
-                                format!("{name:?}"),
-                                format!("user parameters {names}"),
-                            ));
-                        };
-                        let spec = &NotebookUser::PARAMS[idx];
-                        for &x in &values {
-                            spec.check(spec.name, x)
-                                .map_err(|e| bad(&pf, e.value, e.accepted))?;
-                        }
-                        g.user_params.push((idx, values));
-                    } else {
-                        g.rule_params.push((leak_name(name), values));
-                        g.rule_param_names.push(name.clone());
-                    }
-                }
-            }
-            other => {
-                return Err(bad(
-                    f,
-                    format!("{other:?} (unknown key)"),
-                    format!("keys {GRID_KEYS}"),
-                ));
-            }
-        }
-    }
-    if !have_rules {
-        return Err(bad(
-            format!("{field}.rules"),
-            "(missing)",
-            "a list of rule names",
-        ));
-    }
-    // Every rule parameter must be declared by one of the grid's rules, and in range there.
-    for ((name, values), written) in g.rule_params.iter().zip(&g.rule_param_names) {
-        let pf = format!("{field}.rule-params.{written}");
-        let mut declared = false;
-        for r in &g.rules {
-            if let Some(spec) = r.params.iter().find(|s| s.name == *name) {
-                declared = true;
-                for &x in values {
-                    spec.check(spec.name, x).map_err(|e| {
-                        bad(
-                            &pf,
-                            e.value,
-                            format!("{} (for rule {})", e.accepted, r.name),
-                        )
-                    })?;
-                }
-            }
-        }
-        if !declared {
-            let names: Vec<String> = g
-                .rules
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{}: {}",
-                        r.name,
-                        r.params
-                            .iter()
-                            .map(|s| s.name)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    )
-                })
-                .collect();
-            return Err(bad(
-                format!("{field}.rule-params"),
-                format!("{written:?}"),
-                format!("parameters of the grid's rules ({})", names.join("; ")),
-            ));
-        }
-    }
-    Ok(g)
-}
-
-/// Parameter names are matched against the rules' `'static` declarations, so keep the
-/// declared spelling rather than the config's string.
-fn leak_name(name: &str) -> &'static str {
-    for r in builtin_v1().rules() {
-        if let Some(s) = r.params.iter().find(|s| s.name == name) {
-            return s.name;
-        }
-    }
-    // Undeclared names are rejected right after parsing; any 'static string will do here.
-    "?"
-}
-
-/// One point of a grid before it becomes a cell.
-struct Point<'a> {
-    rule: &'static RuleEntry<V1>,
-    rule_params: Vec<(&'static str, f64)>,
-    user: &'static str,
-    user_params: Vec<(usize, f64)>,
-    restriction: Option<Enforce>,
-    sum_volume: u64,
-    initial_credit: u64,
-    grid: &'a Grid,
-}
-
-fn expand(field: &str, g: &Grid, n_steps: u64, cells: &mut Vec<Cell>) -> Result<(), SweepError> {
-    let restrictions: Vec<Option<Enforce>> = match &g.restriction {
-        Some(r) => r.iter().copied().map(Some).collect(),
-        None => vec![None],
-    };
-    let mut points = Vec::new();
-    match g.mode {
-        Mode::Cartesian => {
-            for &rule in &g.rules {
-                // The axes this rule declares, then the common ones.
-                let axes: Vec<&(&'static str, Vec<f64>)> = g
-                    .rule_params
-                    .iter()
-                    .filter(|(n, _)| rule.params.iter().any(|s| s.name == *n))
-                    .collect();
-                let mut combos: Vec<Vec<(&'static str, f64)>> = vec![Vec::new()];
-                for (name, values) in axes {
-                    combos = combos
-                        .iter()
-                        .flat_map(|c| {
-                            values.iter().map(move |&v| {
-                                let mut c = c.clone();
-                                c.push((*name, v));
-                                c
-                            })
-                        })
-                        .collect();
-                }
-                let mut user_combos: Vec<Vec<(usize, f64)>> = vec![Vec::new()];
-                for (idx, values) in &g.user_params {
-                    user_combos = user_combos
-                        .iter()
-                        .flat_map(|c| {
-                            values.iter().map(move |&v| {
-                                let mut c = c.clone();
-                                c.push((*idx, v));
-                                c
-                            })
-                        })
-                        .collect();
-                }
-                for rp in &combos {
-                    for &restriction in &restrictions {
-                        for &user in &g.users {
-                            for up in &user_combos {
-                                for &sum_volume in &g.sum_volume {
-                                    for &initial_credit in &g.initial_credit {
-                                        points.push(Point {
-                                            rule,
-                                            rule_params: rp.clone(),
-                                            user,
-                                            user_params: up.clone(),
-                                            restriction,
-                                            sum_volume,
-                                            initial_credit,
-                                            grid: g,
-                                        });
-                                        if points.len() + cells.len() > CELLS_MAX {
-                                            return Err(too_many(field));
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        Mode::Zip => {
-            let mut lens: Vec<(String, usize)> = vec![
-                ("rules".into(), g.rules.len()),
-                ("users".into(), g.users.len()),
-                ("restriction".into(), restrictions.len()),
-                ("sum-volume".into(), g.sum_volume.len()),
-                ("initial-credit".into(), g.initial_credit.len()),
-            ];
-            lens.extend(
-                g.rule_params
-                    .iter()
-                    .map(|(n, v)| (format!("rule-params.{n}"), v.len())),
-            );
-            lens.extend(g.user_params.iter().map(|(i, v)| {
-                (
-                    format!("user-params.{}", NotebookUser::PARAMS[*i].name),
-                    v.len(),
-                )
-            }));
-            let n = lens.iter().map(|(_, l)| *l).max().unwrap_or(1);
-            if let Some((name, l)) = lens.iter().find(|(_, l)| *l != 1 && *l != n) {
-                return Err(bad(
-                    format!("{field}.{name}"),
-                    format!("a list of {l}"),
-                    format!("in zip mode, lists of length 1 or {n} (the longest list)"),
-                ));
-            }
-            if n + cells.len() > CELLS_MAX {
-                return Err(too_many(field));
-            }
-            let pick = |len: usize, i: usize| if len == 1 { 0 } else { i };
-            for i in 0..n {
-                let rule = g.rules[pick(g.rules.len(), i)];
-                points.push(Point {
-                    rule,
-                    rule_params: g
-                        .rule_params
-                        .iter()
-                        .filter(|(name, _)| rule.params.iter().any(|s| s.name == *name))
-                        .map(|(name, v)| (*name, v[pick(v.len(), i)]))
-                        .collect(),
-                    user: g.users[pick(g.users.len(), i)],
-                    user_params: g
-                        .user_params
-                        .iter()
-                        .map(|(k, v)| (*k, v[pick(v.len(), i)]))
-                        .collect(),
-                    restriction: restrictions[pick(restrictions.len(), i)],
-                    sum_volume: g.sum_volume[pick(g.sum_volume.len(), i)],
-                    initial_credit: g.initial_credit[pick(g.initial_credit.len(), i)],
-                    grid: g,
-                });
-            }
-        }
-    }
-    for p in points {
-        cells.push(make_cell(field, cells.len(), p, n_steps)?);
-    }
-    Ok(())
-}
-
-fn too_many(field: &str) -> SweepError {
-    bad(
-        field,
-        "more cells than allowed",
-        format!("at most {CELLS_MAX} cells in a sweep"),
-    )
-}
-
-fn make_cell(field: &str, index: usize, p: Point<'_>, n_steps: u64) -> Result<Cell, SweepError> {
-    let mut rule_values = p.rule.defaults();
-    for (name, v) in &p.rule_params {
-        if let Some(i) = p.rule.params.iter().position(|s| s.name == *name) {
-            rule_values[i] = *v;
-        }
-    }
-    let preset = find_preset(p.user).map(|p| p.behaviour).unwrap_or_default();
-    let mut b = [
-        preset.integrity,
-        preset.avg_amount,
-        preset.growth,
-        preset.bias,
-    ];
-    for (i, v) in &p.user_params {
-        b[*i] = *v;
-    }
-    let behaviour = NotebookUser::from_values(&b);
-    if behaviour.avg_amount_max(n_steps) > AVG_AMOUNT_MAX {
-        return Err(bad(
-            format!("{field}.user-params.growth"),
-            format!(
-                "{} with avg-amount {} over {n_steps} steps",
-                behaviour.growth, behaviour.avg_amount
-            ),
-            format!("growth keeping the average amount at most {AVG_AMOUNT_MAX}"),
-        ));
-    }
-    let params = Params::new(
-        behaviour.integrity,
-        behaviour.avg_amount,
-        p.sum_volume,
-        p.initial_credit as i64,
-    )
-    .map_err(|e| bad(format!("{field}.{}", e.field), e.value, e.accepted))?;
-    Ok(Cell {
-        index,
-        label: p.grid.label.clone(),
-        rule: p.rule,
-        rule_values,
-        restriction: p.restriction.unwrap_or(p.rule.enforcement().mode),
-        user: p.user,
-        behaviour,
-        params,
-    })
-}
-
-/// What the runs of a cell drive, for any model: the model, the credit policy and the
-/// behaviour (a V1 cell's is [`Cell::plan`]; a model variant builds its own).
-#[derive(Debug, Clone)]
-pub struct Plan<M, P, B> {
-    /// The model (with its parameters).
-    pub model: M,
-    /// The credit policy (a [`crate::registry::PolicyBox`] for a rule named at run time).
-    pub policy: P,
-    /// The behaviour drawing the payments.
-    pub behaviour: B,
-}
-
-/// The plan of a V1 cell: its rule at its parameter values under its restriction.
-pub type V1Plan = Plan<V1, Enforced<PolicyBox<V1>>, NotebookUser>;
-
-impl Cell {
     /// The model, policy and behaviour this cell's runs drive.
     pub fn plan(&self) -> V1Plan {
         let rule = self.rule.build_checked(&self.rule_values);
@@ -693,6 +870,21 @@ impl Cell {
         }
     }
 }
+
+/// What the runs of a cell drive, for any model: the model, the credit policy and the
+/// behaviour (a sweep cell's is [`Cell::plan`]; a model variant builds its own).
+#[derive(Debug, Clone)]
+pub struct Plan<M, P, B> {
+    /// The model (with its parameters).
+    pub model: M,
+    /// The credit policy (a [`crate::registry::PolicyBox`] for a rule named at run time).
+    pub policy: P,
+    /// The behaviour drawing the payments.
+    pub behaviour: B,
+}
+
+/// The plan of a [`V1Cell`]: its rule at its parameter values under its restriction.
+pub type V1Plan = Plan<V1, Enforced<PolicyBox<V1>>, NotebookUser>;
 
 /// One run's outcome: its metrics and, when a step failed, where and why.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -722,9 +914,10 @@ impl<M: Metered, O: Observer<M>> Observer<M> for WithMetrics<'_, M, O> {
     }
 }
 
-/// Runs run `run` (1-based) of `plan` on the ChaCha stream `chacha_rng(seed, subset, run)`
-/// ([`crate::sim::run_seeded`]), handing every state to `observer` as well, and returns its
-/// metrics.
+/// Runs run `run` (1-based) of `plan` on the generator of (`rng`, seed, subset, run)
+/// ([`crate::sim::run_seeded`]: `chacha_rng(seed, subset, run)` or numpy's
+/// `RandomState(seed + run − 1)`), handing every state to `observer` as well, and returns
+/// its metrics.
 ///
 /// A step that fails (a policy returning a negative limit, say: the run loop refuses it
 /// with [`crate::StepError::BadLimit`]) ends the run there; it is not an error but a
@@ -732,6 +925,7 @@ impl<M: Metered, O: Observer<M>> Observer<M> for WithMetrics<'_, M, O> {
 /// own errors are returned.
 pub fn plan_run<M, P, B, O>(
     plan: &Plan<M, P, B>,
+    rng: RngKind,
     seed: u64,
     subset: u64,
     run: u64,
@@ -752,7 +946,7 @@ where
         &plan.model,
         &plan.policy,
         &plan.behaviour,
-        RngKind::Chacha,
+        rng,
         seed,
         subset,
         run,
@@ -777,9 +971,10 @@ where
 
 /// The outcome of run `run` (1-based) of `cell`, from its own ChaCha stream
 /// `chacha_rng(sweep_seed, cell.index, run)`.
-pub fn cell_run_metrics(cell: &Cell, sweep_seed: u64, n_steps: u64, run: u64) -> RunOutcome {
+pub fn cell_run_metrics(cell: &V1Cell, sweep_seed: u64, n_steps: u64, run: u64) -> RunOutcome {
     let Ok(outcome) = plan_run(
         &cell.plan(),
+        RngKind::Chacha,
         sweep_seed,
         cell.index as u64,
         run,
@@ -868,8 +1063,37 @@ impl<M: Metered> TrajectoryRows<'_, M> {
 /// The header of a sweep's trajectory CSV.
 pub const TRAJECTORY_HEADER: &str = "cell,run,timestep,balance,credit,capacity,transaction,drawn";
 
-/// Runs every plan (cell `c` is `plans[c]`; run r of it draws from `chacha_rng(seed, c,
-/// r)`) and returns the cells' summaries in order: the generic sweep, for any model.
+/// Runs every plan on ChaCha streams ([`sweep_plans_with_rng`] with [`RngKind::Chacha`]:
+/// run r of cell c draws from `chacha_rng(seed, c, r)`).
+pub fn sweep_plans<M, P, B>(
+    plans: &[Plan<M, P, B>],
+    seed: u64,
+    n_runs: u64,
+    n_steps: u64,
+    threads: usize,
+    trajectories: Option<&mut dyn Write>,
+    on_cell: &(dyn Fn() + Sync),
+) -> io::Result<Vec<CellSummary>>
+where
+    M: Metered,
+    P: CreditPolicy<M> + Sync,
+    B: Behaviour<M> + Sync,
+{
+    sweep_plans_with_rng(
+        plans,
+        RngKind::Chacha,
+        seed,
+        n_runs,
+        n_steps,
+        threads,
+        trajectories,
+        on_cell,
+    )
+}
+
+/// Runs every plan (cell `c` is `plans[c]`; run r of it draws from the generator of (`rng`,
+/// seed, c, r): `chacha_rng(seed, c, r)`, or with numpy `RandomState(seed + r − 1)` for
+/// every cell) and returns the cells' summaries in order: the generic sweep, for any model.
 ///
 /// With `trajectories`, every state is written there ([`TRAJECTORY_HEADER`]; cells and
 /// runs in order, one thread, so memory stays bounded); otherwise cells run on `threads`
@@ -877,8 +1101,10 @@ pub const TRAJECTORY_HEADER: &str = "cell,run,timestep,balance,credit,capacity,t
 /// numbers are the same, for any thread count. A run whose step fails is reported in its
 /// cell's [`CellSummary::n_failed`] and left out of the spreads; it does not stop the
 /// sweep. `on_cell` is called once per finished cell.
-pub fn sweep_plans<M, P, B>(
+#[allow(clippy::too_many_arguments)]
+pub fn sweep_plans_with_rng<M, P, B>(
     plans: &[Plan<M, P, B>],
+    rng: RngKind,
     seed: u64,
     n_runs: u64,
     n_steps: u64,
@@ -903,7 +1129,7 @@ where
                     cell: c,
                     run,
                 };
-                runs.push(plan_run(plan, seed, c as u64, run, n_steps, rows)?);
+                runs.push(plan_run(plan, rng, seed, c as u64, run, n_steps, rows)?);
             }
             out.push(CellSummary::of_runs(c, &runs));
             on_cell();
@@ -926,7 +1152,7 @@ where
                     let c = (c - 1) as usize;
                     let runs: Vec<RunOutcome> = (1..=n_runs)
                         .map(|run| {
-                            let Ok(o) = plan_run(&plans[c], seed, c as u64, run, n_steps, ());
+                            let Ok(o) = plan_run(&plans[c], rng, seed, c as u64, run, n_steps, ());
                             o
                         })
                         .collect();
@@ -945,17 +1171,18 @@ where
     Ok(out)
 }
 
-/// Runs every cell of `sweep` ([`sweep_plans`] over the cells' [`Cell::plan`]s) and
-/// returns the summaries in cell order.
+/// Runs every cell of `sweep` ([`sweep_plans_with_rng`] over the cells' [`Cell::plan`]s,
+/// on the sweep's generator) and returns the summaries in cell order.
 pub fn run_sweep(
     sweep: &Sweep,
     threads: usize,
     trajectories: Option<&mut dyn Write>,
     on_cell: &(dyn Fn() + Sync),
 ) -> io::Result<Vec<CellSummary>> {
-    let plans: Vec<V1Plan> = sweep.cells.iter().map(Cell::plan).collect();
-    sweep_plans(
+    let plans: Vec<_> = sweep.cells.iter().map(Cell::run_plan).collect();
+    sweep_plans_with_rng(
         &plans,
+        sweep.rng,
         sweep.seed,
         sweep.n_runs,
         sweep.n_steps,
@@ -987,7 +1214,9 @@ fn num(x: f64) -> String {
 }
 
 /// Writes the summary CSV: one row per cell, its parameters and each metric's mean, p5,
-/// p50 and p95 across runs (empty where no run defined the metric).
+/// p50 and p95 across runs (empty where no run defined the metric). The columns
+/// `integrity` … `bias` are the user's parameters of those names and `sum_volume`,
+/// `initial_credit` the model's (empty where the cell's user or model declares none).
 pub fn write_summary(
     w: &mut dyn Write,
     sweep: &Sweep,
@@ -995,22 +1224,28 @@ pub fn write_summary(
 ) -> io::Result<()> {
     writeln!(w, "{}", summary_header())?;
     for (cell, s) in sweep.cells.iter().zip(summaries) {
-        let b = &cell.behaviour;
+        let spec = &cell.spec;
+        let user = |k: &str| spec.user.get(k).map_or_else(String::new, |v| v.to_string());
+        let model = |k: &str| {
+            spec.model
+                .get(k)
+                .map_or_else(String::new, |v| v.to_string())
+        };
         write!(
             w,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             cell.index,
             cell.label,
-            cell.rule.name,
-            cell.rule_params(),
-            cell.restriction,
-            cell.user,
-            b.integrity,
-            b.avg_amount,
-            b.growth,
-            b.bias,
-            cell.params.sum_volume(),
-            cell.params.initial_credit(),
+            spec.rule.entry().name,
+            spec.rule.params_text(),
+            spec.restriction,
+            spec.user.entry().name,
+            user("integrity"),
+            user("avg-amount"),
+            user("growth"),
+            user("bias"),
+            model("sum-volume"),
+            model("initial-credit"),
             sweep.n_runs,
             sweep.n_steps,
             sweep.seed

@@ -3,8 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use currents::registry::builtin_v1;
-use currents::users::PRESETS;
+use currents::registry::Registry;
+use currents::sweep::Sweep;
+use currents::users::{NotebookUser, PRESETS};
+use currents::v1::V1;
+
+fn builtin() -> Registry<V1> {
+    Registry::builtin()
+}
 
 fn currents(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_currents"))
@@ -35,8 +41,8 @@ fn stdout_of(args: &[&str]) -> String {
 #[test]
 fn policies_lists_every_rule_parameter_default_and_preset() {
     let text = stdout_of(&["policies"]);
-    assert_eq!(builtin_v1().rules().len(), 7);
-    for r in builtin_v1().rules() {
+    assert_eq!(builtin().rules().len(), 7);
+    for r in builtin().rules() {
         let head = format!("{}  [restriction: {}]", r.name, r.enforcement().mode);
         let start = text.find(&head).unwrap_or_else(|| panic!("{head} missing"));
         // The rule's section runs to the next blank line.
@@ -171,7 +177,7 @@ fn summary_metrics_agree_with_the_trajectories() {
 #[test]
 fn a_sweep_over_every_rule_reports_failed_runs_instead_of_failing() {
     let dir = tmp();
-    let names: Vec<String> = builtin_v1()
+    let names: Vec<String> = builtin()
         .rules()
         .iter()
         .map(|r| format!("{:?}", r.name))
@@ -190,7 +196,7 @@ fn a_sweep_over_every_rule_reports_failed_runs_instead_of_failing() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let rows = rows(&String::from_utf8(out.stdout).unwrap());
     let rules: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
-    let want: Vec<&str> = builtin_v1().rules().iter().map(|r| r.name).collect();
+    let want: Vec<&str> = builtin().rules().iter().map(|r| r.name).collect();
     assert_eq!(rules, want);
     // v1-no-fallback's limit goes negative in some runs: the run loop refuses it, the
     // run is named on stderr and left out of the cell's metrics.
@@ -232,9 +238,9 @@ fn trajectories_do_not_change_the_summary() {
 }
 
 /// A bad config: exit 2, one stderr line naming `field` and `value` with "accepted", and
-/// no output file.
+/// no output file. Returns the line.
 #[track_caller]
-fn rejects(config: &str, field: &str, value: &str) {
+fn rejects(config: &str, field: &str, value: &str) -> String {
     let dir = tmp();
     let cfg: PathBuf = dir.path().join("bad.toml");
     std::fs::write(&cfg, config).unwrap();
@@ -259,63 +265,246 @@ fn rejects(config: &str, field: &str, value: &str) {
         1,
         "a stray file was left"
     );
+    err.into_owned()
 }
 
 #[test]
 fn bad_sweep_configs_are_rejected_with_field_value_and_accepted() {
+    // (Values are shown escaped, so a quoted name reads `\"v2\"`.)
     let g = "[[grid]]\nrules = [\"currents-v1\"]\n";
-    rejects("[[grid]]\nrules = [\"v2\"]\n", "grid[0].rules", "\"v2\"");
+    rejects("[[grid]]\nrules = [\"v2\"]\n", "grid[0].rules", "v2");
     rejects(
         &format!("{g}users = [\"miser\"]\n"),
         "grid[0].users",
-        "\"miser\"",
+        "miser",
     );
     rejects(
-        &format!("{g}[grid.rule-params]\nslope = 1\n"),
-        "grid[0].rule-params",
-        "\"slope\"",
+        &format!("{g}[grid.params]\nslope = 1\n"),
+        "grid[0].params.slope",
+        "rule currents-v1: quad-coef",
     );
     rejects(
-        &format!("{g}[grid.rule-params]\nquad-coef = [-3, 5]\n"),
-        "grid[0].rule-params.quad-coef",
-        "5",
-    );
-    rejects(
-        &format!("{g}[grid.rule-params]\nwarmup = 2.5\n"),
-        "grid[0].rule-params.warmup",
+        &format!("{g}[grid.params]\nwarmup = 2.5\n"),
+        "grid[0].params.warmup",
         "2.5",
     );
     rejects(
-        &format!("{g}[grid.user-params]\nbias = 0.9\n"),
-        "grid[0].user-params.bias",
+        &format!("{g}[grid.params]\nbias = 0.9\n"),
+        "grid[0].params.bias",
         "0.9",
     );
     rejects(
-        &format!("{g}[grid.user-params]\nmood = 1\n"),
-        "grid[0].user-params",
-        "\"mood\"",
+        &format!("{g}[grid.params]\nsum-volume = 0\n"),
+        "grid[0].params.sum-volume",
+        "0",
     );
-    rejects(&format!("{g}sum-volume = 0\n"), "grid[0].sum-volume", "0");
     rejects(
         &format!("{g}restriction = \"maybe\"\n"),
         "grid[0].restriction",
-        "\"maybe\"",
+        "maybe",
     );
     rejects(
         &format!(
-            "{g}mode = \"zip\"\nusers = [\"balanced\", \"spender\"]\n[grid.rule-params]\nquad-coef = [-1, -2, -3]\n"
+            "{g}mode = \"zip\"\nusers = [\"balanced\", \"spender\"]\n[grid.params]\nquad-coef = [-1, -2, -3]\n"
         ),
         "grid[0].users",
         "a list of 2",
     );
     rejects(&format!("runs = 0\n{g}"), "runs", "0");
+    rejects(&format!("runs = 100001\n{g}"), "runs", "[1, 100000]");
     rejects(&format!("colour = 1\n{g}"), "colour", "unknown key");
     rejects("runs = 3\n", "grid", "missing");
+    // A top-level parameter that no cell declares.
     rejects(
-        &format!("{g}[grid.user-params]\ngrowth = 100\navg-amount = 100000\n"),
-        "grid[0].user-params.growth",
-        "100",
+        &format!("[params]\nwindow = 3\n{g}"),
+        "params.window",
+        "window",
     );
+    // The spellings before the one spec are gone, with a pointer to the new one.
+    for old in [
+        "[grid.rule-params]\nquad-coef = -1\n",
+        "[grid.user-params]\nbias = 0.1\n",
+        "sum-volume = 30\n",
+        "initial-credit = 250\n",
+    ] {
+        let key = old
+            .trim_start_matches('[')
+            .split([']', ' '])
+            .next()
+            .unwrap();
+        let field = format!("grid[0].{}", key.trim_start_matches("grid."));
+        rejects(&format!("{g}{old}"), &field, "[grid.params]");
+    }
+    // A numpy seed must leave room for every run.
+    rejects(
+        &format!("rng = \"numpy\"\nruns = 2\nseed = 4294967295\n{g}"),
+        "seed",
+        "[0, 4294967294]",
+    );
+}
+
+#[test]
+fn an_out_of_range_grid_parameter_is_refused_with_its_declared_range() {
+    let quad = builtin()
+        .find("currents-v1")
+        .unwrap()
+        .params
+        .iter()
+        .find(|p| p.name == "quad-coef")
+        .copied()
+        .unwrap();
+    let range = format!("[{}, {}]", quad.min, quad.max);
+    assert_eq!(range, "[-1000, 0]");
+    for bad in [quad.max + 5.0, quad.min - 1.0] {
+        rejects(
+            &format!("[[grid]]\nrule = \"currents-v1\"\n[grid.params]\nquad-coef = [-3, {bad}]\n"),
+            "grid[0].params.quad-coef",
+            &range,
+        );
+    }
+    // The same bound as a top-level value, and through the library.
+    rejects(
+        "[params]\nquad-coef = 5\n[[grid]]\nrule = \"currents-v1\"\n",
+        "params.quad-coef",
+        &range,
+    );
+    let e = Sweep::from_toml_str(
+        "[[grid]]\nrule = \"currents-v1\"\n[grid.params]\nquad-coef = 5\n",
+        &builtin(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains(&range), "{e}");
+}
+
+#[test]
+fn a_key_twice_in_a_grid_is_refused_in_either_spelling() {
+    // (TOML tables are read in key order: `rule` before `rules`, `-` before `_`.)
+    for (grid, field, value) in [
+        (
+            "rule = \"static\"\nrules = [\"turnover\"]\n",
+            "grid[0].rules",
+            "turnover",
+        ),
+        (
+            "users = [\"hoarder\"]\nuser = \"spender\"\n",
+            "grid[0].users",
+            "hoarder",
+        ),
+        (
+            "[grid.params]\navg-amount = 5\navg_amount = 6\n",
+            "grid[0].params.avg_amount",
+            "6",
+        ),
+    ] {
+        let err = rejects(&format!("[[grid]]\n{grid}"), field, value);
+        assert!(err.contains("each key once"), "{err}");
+    }
+}
+
+#[test]
+fn a_grid_names_a_preset_with_an_overridden_parameter() {
+    // The spender preset with integrity 0.7: the preset's bias stays, the override is
+    // taken, and the cell is the same whether the override is in the grid or at the top.
+    let in_grid = "runs = 4\nsteps = 100\n[[grid]]\nusers = [\"spender\", \"hoarder\"]\n[grid.params]\nintegrity = 0.7\n";
+    let at_top = "runs = 4\nsteps = 100\n[params]\nintegrity = 0.7\n[[grid]]\nusers = [\"spender\", \"hoarder\"]\n";
+    let dir = tmp();
+    let run = |text: &str| {
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(&cfg, text).unwrap();
+        rows(&stdout_of(&["sweep", "--config", cfg.to_str().unwrap()]))
+    };
+    let header: Vec<String> = stdout_header().split(',').map(str::to_owned).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let a = run(in_grid);
+    assert_eq!(a.len(), 2);
+    for (row, preset) in a.iter().zip(["spender", "hoarder"]) {
+        let b = PRESETS.iter().find(|p| p.name == preset).unwrap().behaviour;
+        assert_eq!(row[col("user")], preset);
+        assert_eq!(row[col("integrity")], "0.7");
+        assert_eq!(
+            row[col("bias")],
+            b.bias.to_string(),
+            "the preset's own bias"
+        );
+        assert_eq!(row[col("avg_amount")], b.avg_amount.to_string());
+    }
+    assert_eq!(a, run(at_top));
+    // And not the preset's own integrity: the override changes the numbers.
+    let plain = run("runs = 4\nsteps = 100\n[[grid]]\nusers = [\"spender\", \"hoarder\"]\n");
+    assert_ne!(
+        a[0][col("credit_mean_mean")],
+        plain[0][col("credit_mean_mean")]
+    );
+}
+
+#[test]
+fn a_preset_registered_by_the_caller_can_be_named_in_a_grid() {
+    let registry = builtin().preset::<NotebookUser>(
+        "cautious",
+        "pays a little less often than paid",
+        &[1.0, 50.0, 0.0, 0.1],
+    );
+    let text = "runs = 2\n[[grid]]\nusers = [\"balanced\", \"cautious\"]\n[grid.params]\navg-amount = [50, 80]\n";
+    let sweep = Sweep::from_toml_str(text, &registry).unwrap();
+    let users: Vec<(&str, Vec<f64>)> = sweep
+        .cells()
+        .iter()
+        .map(|c| (c.spec().user.entry().name, c.spec().user.values().to_vec()))
+        .collect();
+    assert_eq!(
+        users,
+        vec![
+            ("balanced", vec![1.0, 50.0, 0.0, 0.0]),
+            ("balanced", vec![1.0, 80.0, 0.0, 0.0]),
+            ("cautious", vec![1.0, 50.0, 0.0, 0.1]),
+            ("cautious", vec![1.0, 80.0, 0.0, 0.1]),
+        ]
+    );
+    // The built-in registry does not know it.
+    let e = Sweep::from_toml_str(text, &builtin()).unwrap_err();
+    assert!(e.to_string().contains("grid[0].users"), "{e}");
+}
+
+#[test]
+fn numpy_cells_with_the_same_rule_and_user_share_every_runs_draws() {
+    // Law: under numpy, run r of every cell draws from RandomState(seed + r − 1), so two
+    // cells with the same rule and user (in different grids, at different indexes) have
+    // identical metrics; under ChaCha each cell has its own streams.
+    let config = "runs = 6\nsteps = 200\nseed = 11\n\
+        [[grid]]\nlabel = \"a\"\nrules = [\"turnover\", \"currents-v1\"]\nusers = [\"spender\", \"growing\"]\n\
+        [[grid]]\nlabel = \"b\"\nrule = \"currents-v1\"\nuser = \"growing\"\n";
+    let dir = tmp();
+    let cfg = dir.path().join("n.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let metrics = |rng: &str| {
+        let text = stdout_of(&["sweep", "--config", cfg.to_str().unwrap(), "--rng", rng]);
+        rows(&text)
+            .into_iter()
+            .map(|r| (r[2].clone(), r[5].clone(), r[15..].to_vec()))
+            .collect::<Vec<_>>()
+    };
+    let numpy = metrics("numpy");
+    assert_eq!(numpy.len(), 5);
+    let (a, b) = (&numpy[3], &numpy[4]);
+    assert_eq!((a.0.as_str(), a.1.as_str()), ("currents-v1", "growing"));
+    assert_eq!((b.0.as_str(), b.1.as_str()), ("currents-v1", "growing"));
+    assert_eq!(a.2, b.2, "same rule and user under numpy: the same metrics");
+    assert_ne!(numpy[0].2, numpy[2].2, "another rule: other metrics");
+    // The same config in the file gives the same numbers as the flag.
+    let in_file = dir.path().join("f.toml");
+    std::fs::write(&in_file, format!("rng = \"numpy\"\n{config}")).unwrap();
+    let file_rows = rows(&stdout_of(&[
+        "sweep",
+        "--config",
+        in_file.to_str().unwrap(),
+    ]));
+    assert_eq!(file_rows[4][15..], numpy[4].2[..]);
+    let chacha = metrics("chacha");
+    assert_ne!(
+        chacha[3].2, chacha[4].2,
+        "under ChaCha each cell has its own streams"
+    );
+    assert_ne!(chacha[4].2, numpy[4].2);
 }
 
 #[test]

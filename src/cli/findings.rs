@@ -22,7 +22,7 @@ pub(crate) struct FindingsArgs {
 }
 
 /// Runs `currents findings`.
-pub(crate) fn run(args: FindingsArgs, _tool: &super::Tool) -> i32 {
+pub(crate) fn run(args: FindingsArgs, tool: &super::Tool) -> i32 {
     let out = args.out.unwrap_or_else(|| "-".to_owned());
     if let Err(msg) = check_out_path(&out) {
         return usage_error(msg);
@@ -36,7 +36,7 @@ pub(crate) fn run(args: FindingsArgs, _tool: &super::Tool) -> i32 {
             ));
         }
     };
-    let text = render(&rows, &args.command);
+    let text = render(&rows, &args.command, &tool.registry);
     match write_output(&out, |w| w.write_all(text.as_bytes())) {
         Ok(()) => 0,
         Err(e) => super::io_failure(&e),

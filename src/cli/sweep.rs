@@ -6,7 +6,10 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::sweep::{CellSummary, RUNS_MAX, Sweep, THREADS_MAX, run_sweep, write_summary};
+use crate::spec::Spec;
+use crate::sweep::{
+    CellSummary, RUNS_MAX, Sweep, SweepConfig, THREADS_MAX, run_sweep, write_summary,
+};
 use clap::Args;
 
 use super::simulate::whole;
@@ -29,13 +32,17 @@ pub(crate) struct SweepArgs {
     /// Sweep seed (overrides the config)
     #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = whole(0, i64::MAX as u64))]
     seed: Option<u64>,
+    /// Generator: chacha (run r of cell c: its own stream) or numpy (run r of every cell:
+    /// RandomState(seed + r - 1)) (overrides the config) [default: chacha]
+    #[arg(long, value_name = "RNG")]
+    rng: Option<String>,
     /// Worker threads; the output is the same for any number [default: the config's, else all cores]
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole(1, THREADS_MAX))]
     threads: Option<u64>,
 }
 
 /// Runs `currents sweep`.
-pub(crate) fn run(args: SweepArgs, _tool: &super::Tool) -> i32 {
+pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
     let text = match fs::read_to_string(&args.config) {
         Ok(t) => t,
         Err(e) => {
@@ -45,21 +52,33 @@ pub(crate) fn run(args: SweepArgs, _tool: &super::Tool) -> i32 {
             ));
         }
     };
-    let mut sweep = match Sweep::from_toml_str(&text) {
+    let mut config = match SweepConfig::from_toml_str(&text) {
+        Ok(c) => c,
+        Err(e) => return usage_error(format_args!("config {}: {e}", args.config.display())),
+    };
+    // Flags over the file's top level, before any cell is resolved.
+    let mut flags = Spec {
+        runs: args.runs,
+        seed: args.seed,
+        ..Spec::default()
+    };
+    if let Some(rng) = &args.rng
+        && let Err(e) = flags.set_text("rng", rng, "--rng")
+    {
+        return usage_error(e);
+    }
+    config.spec = std::mem::take(&mut config.spec).overlay(flags);
+    let sweep = match config.resolve(&tool.registry) {
         Ok(s) => s,
         Err(e) => return usage_error(format_args!("config {}: {e}", args.config.display())),
     };
-    if let Some(r) = args.runs {
-        sweep.n_runs = r;
-    }
-    if let Some(s) = args.seed {
-        sweep.seed = s;
-    }
     let out = args
         .out
-        .or(sweep.out.clone())
+        .or(config.out().map(str::to_owned))
         .unwrap_or_else(|| "-".to_owned());
-    let trajectories = args.trajectories.or(sweep.trajectories.clone());
+    let trajectories = args
+        .trajectories
+        .or(config.trajectories().map(str::to_owned));
     if let Err(msg) = check_out_path(&out) {
         return usage_error(msg);
     }
@@ -75,7 +94,7 @@ pub(crate) fn run(args: SweepArgs, _tool: &super::Tool) -> i32 {
     }
     let threads = args
         .threads
-        .or(sweep.threads)
+        .or(config.threads())
         .map(|t| t as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bar = progress(&sweep);
@@ -87,7 +106,7 @@ pub(crate) fn run(args: SweepArgs, _tool: &super::Tool) -> i32 {
         notes.extend(
             summaries
                 .iter()
-                .filter_map(|s| s.failure_note(sweep.n_runs)),
+                .filter_map(|s| s.failure_note(sweep.n_runs())),
         );
         write_output(&out, |w| write_summary(w, &sweep, summaries))
     };
@@ -111,10 +130,10 @@ pub(crate) fn run(args: SweepArgs, _tool: &super::Tool) -> i32 {
 /// A progress bar over cells on stderr, for sweeps of at least a million steps (indicatif
 /// draws nothing when stderr is not a terminal).
 fn progress(sweep: &Sweep) -> indicatif::ProgressBar {
-    let n_cells = sweep.cells.len() as u64;
+    let n_cells = sweep.cells().len() as u64;
     if n_cells
-        .saturating_mul(sweep.n_runs)
-        .saturating_mul(sweep.n_steps)
+        .saturating_mul(sweep.n_runs())
+        .saturating_mul(sweep.n_steps())
         < 1_000_000
     {
         return indicatif::ProgressBar::hidden();
