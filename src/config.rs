@@ -6,7 +6,8 @@
 //! Flags override the file. Every error names the key, the value and what is accepted.
 
 use crate::params::{ParamError, Params, RngKind, SimConfig};
-use crate::toml_value::{as_number, as_string, as_whole, line_col};
+use crate::spec::{Spec, SpecError, parse_toml};
+use crate::toml_value::{as_number, as_string, as_whole, describe, line_col};
 
 /// Defaults of `currents simulate`: the notebook's workload of 10 runs of 365 steps.
 pub const DEFAULT_RUNS: u64 = 10;
@@ -164,6 +165,38 @@ impl SimulateSettings {
             self.seed.unwrap_or(DEFAULT_SEED),
             self.rng.unwrap_or_default(),
         )
+    }
+}
+
+/// The key a `simulate` config adds to the spec's: where the CSV goes (`-` for stdout).
+pub const OUT_KEY: &str = "out";
+
+/// A `simulate` config file, read: the spec it holds and its `out`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SimulateFile {
+    /// The run: every key but `out`, unresolved (flags overlay it, then it is resolved
+    /// once against the registry).
+    pub spec: Spec,
+    /// Output path (`-` for stdout).
+    pub out: Option<String>,
+}
+
+impl SimulateFile {
+    /// Parses a config file. Malformed TOML, unknown keys, a key given twice (in either
+    /// spelling) and values of the wrong type are errors here; names and parameter ranges
+    /// are checked when the spec is resolved ([`Spec::resolve`]).
+    pub fn from_toml_str(text: &str) -> Result<Self, SpecError> {
+        let table = parse_toml(text)?;
+        let (spec, extra) = Spec::from_table(&table, &[OUT_KEY])?;
+        let mut out = None;
+        for (key, v) in extra {
+            debug_assert_eq!(key, OUT_KEY);
+            match v {
+                toml::Value::String(s) => out = Some(s.clone()),
+                other => return Err(SpecError::value(key, describe(other), "a file path")),
+            }
+        }
+        Ok(SimulateFile { spec, out })
     }
 }
 
