@@ -61,6 +61,7 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
                 Err(e) => return usage_error(format_args!("--config {shown}: cannot read: {e}")),
             };
             let spec = match SimulateFile::from_toml_str(&text)
+                .map_err(|e| super::simulate::with_params_hint(e, &tool.registry))
                 .and_then(|f| f.spec.resolve(&tool.registry, &Limits::default()))
             {
                 Ok(s) => s,

@@ -174,7 +174,7 @@ fn read_config(path: &Path, registry: &Registry<V1>) -> Result<SimulateFile, Str
 
 /// A parameter written as a top-level key (the layout of configs before the spec) is an
 /// unknown key; the error then says where parameters go.
-fn with_params_hint(e: SpecError, registry: &Registry<V1>) -> SpecError {
+pub(crate) fn with_params_hint(e: SpecError, registry: &Registry<V1>) -> SpecError {
     match e {
         SpecError::Value {
             field,
