@@ -123,3 +123,88 @@ fn check_entry(
     };
     check_rule(&entry.build_default(), &config).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
+    use crate::rules::{ParamSpec, Rule};
+    use clap::Parser;
+
+    /// A user's rule, broken on purpose: after 7 transactions the credit drops by 100 a
+    /// step, through 0.
+    struct Decaying;
+
+    impl Rule for Decaying {
+        const NAME: &'static str = "decaying";
+        const SUMMARY: &'static str = "loses 100 of credit a step after the warm-up";
+        const PARAMS: &'static [ParamSpec] = &[];
+        fn from_values(_: &[f64]) -> Self {
+            Decaying
+        }
+    }
+
+    impl<M: Model> CreditPolicy<M> for Decaying {
+        type Memory = u64;
+        fn limit(&self, cx: &Cx<'_, M>, steps: &mut u64) -> Result<Limit, CreditError> {
+            *steps += 1;
+            let limit = cx.ledger().limit;
+            Ok(if *steps <= 7 {
+                Limit {
+                    value: limit,
+                    branch: "warm-up",
+                }
+            } else {
+                Limit {
+                    value: limit - 100.0,
+                    branch: "decay",
+                }
+            })
+        }
+        fn branches(&self) -> &'static [&'static str] {
+            &["warm-up", "decay"]
+        }
+    }
+
+    #[derive(Parser)]
+    struct Replay {
+        #[command(flatten)]
+        args: super::super::replay::ReplayArgs,
+    }
+
+    #[test]
+    fn a_registered_rule_is_checked_and_its_printed_replay_runs_with_the_same_registry() {
+        let tool = super::super::Tool {
+            registry: Registry::builtin().rule::<Decaying>(),
+            bin: "my-currency".to_owned(),
+        };
+        let entry = find_policy(&tool.registry, "--policy", Some("decaying")).unwrap();
+        let config = HarnessConfig {
+            n_runs: 2,
+            n_steps: 100,
+            tape_cases: 64,
+            ..HarnessConfig::default()
+        };
+        let report = check_entry(entry, &tool.bin, config).unwrap();
+        assert!(!report.passed());
+        let cx = report
+            .invariant(crate::harness::Invariant::CREDIT_NON_NEGATIVE)
+            .counterexample
+            .clone()
+            .expect("a counterexample");
+        let line = cx.replay_command_in(&tool.bin, &report.policy);
+        assert!(
+            line.starts_with("my-currency replay --policy decaying "),
+            "{line}"
+        );
+        // The program, the subcommand, then replay's flags.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[1], "replay");
+        let replay = Replay::try_parse_from([words[0]].iter().chain(&words[2..])).unwrap();
+        assert_eq!(super::super::replay::run(replay.args, &tool), EXIT_FAILURE);
+        // The built-in registry does not know the name.
+        let builtin = Registry::builtin();
+        let unknown = find_policy(&builtin, "--policy", Some("decaying"));
+        assert!(unknown.unwrap_err().contains("(accepted: currents-v1, "));
+    }
+}
