@@ -14,7 +14,7 @@ use std::fmt;
 
 use rand_core::Rng;
 
-use crate::config::{ConfigError, DEFAULT_RUNS, DEFAULT_SEED, DEFAULT_STEPS, SimulateSettings};
+use crate::config::SimulateFile;
 use crate::credit::{CreditBranch, CreditError, CreditInput, V1Rule, credit_v1};
 use crate::draws::chacha_rng;
 use crate::history::HistoryView;
@@ -24,6 +24,8 @@ use crate::model::{
 };
 use crate::numeric::{numpy_mean, py_round, round_half_even};
 use crate::params::{Params, RngKind, STEPS_MAX};
+use crate::registry::Registry;
+use crate::spec::{Limits, SPEC_KEYS, Spec, SpecError};
 use crate::state::State;
 use crate::trajectory_csv::{Row, read_rows, write_header, write_row};
 use crate::users::NotebookUser;
@@ -486,8 +488,24 @@ fn toml_float(x: f64) -> String {
     }
 }
 
-/// Renders settings back to a config file in canonical key spelling.
-pub fn settings_to_toml(s: &SimulateSettings) -> String {
+/// A TOML key as written: bare when it may be, else quoted.
+fn toml_key(k: &str) -> String {
+    let bare = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare {
+        k.to_owned()
+    } else {
+        toml::Value::String(k.to_owned()).to_string()
+    }
+}
+
+/// Renders a `simulate` config back to TOML in canonical key spelling: each named entry as
+/// an inline table holding the parameters written in its table, the settings, `out`, then
+/// `[params]`.
+pub fn file_to_toml(f: &SimulateFile) -> String {
+    let s = &f.spec;
+    let text = |v: &str| toml::Value::String(v.to_owned()).to_string();
     let mut out = String::new();
     let mut line = |k: &str, v: String| {
         out.push_str(k);
@@ -495,166 +513,218 @@ pub fn settings_to_toml(s: &SimulateSettings) -> String {
         out.push_str(&v);
         out.push('\n');
     };
-    if let Some(v) = s.runs {
-        line("runs", v.to_string());
+    for (kind, name) in [("model", &s.model), ("rule", &s.rule), ("user", &s.user)] {
+        let Some(name) = name else { continue };
+        let mut table = format!("{{ name = {}", text(name));
+        for p in s.params.iter().filter(|p| p.owner == Some(kind)) {
+            table.push_str(&format!(", {} = {}", toml_key(&p.key), toml_float(p.value)));
+        }
+        table.push_str(" }");
+        line(kind, table);
     }
-    if let Some(v) = s.steps {
-        line("steps", v.to_string());
-    }
-    if let Some(v) = s.seed {
-        line("seed", v.to_string());
+    if let Some(v) = s.restriction {
+        line("restriction", text(v.name()));
     }
     if let Some(v) = s.rng {
-        line("rng", format!("\"{}\"", v.name()));
+        line("rng", text(v.name()));
     }
-    if let Some(v) = s.integrity {
-        line("integrity", toml_float(v));
+    for (k, v) in [("seed", s.seed), ("runs", s.runs), ("steps", s.steps)] {
+        if let Some(v) = v {
+            line(k, v.to_string());
+        }
     }
-    if let Some(v) = s.avg_amount {
-        line("avg-amount", toml_float(v));
+    if let Some(v) = &f.out {
+        line("out", text(v));
     }
-    if let Some(v) = s.sum_volume {
-        line("sum-volume", v.to_string());
-    }
-    if let Some(v) = s.initial_credit {
-        line("initial-credit", v.to_string());
-    }
-    if let Some(v) = &s.out {
-        line("out", toml::Value::String(v.clone()).to_string());
+    let free: Vec<_> = s.params.iter().filter(|p| p.owner.is_none()).collect();
+    if !free.is_empty() {
+        out.push_str("[params]\n");
+        for p in free {
+            out.push_str(&format!("{} = {}\n", toml_key(&p.key), toml_float(p.value)));
+        }
     }
     out
 }
 
-fn same_settings(a: &SimulateSettings, b: &SimulateSettings) -> bool {
-    let f = |x: Option<f64>, y: Option<f64>| match (x, y) {
-        (Some(x), Some(y)) => same_f64(x, y),
-        (None, None) => true,
-        _ => false,
+/// The same config up to where each value was written: names, settings, `out`, and each
+/// parameter's key, owner and value (bit for bit).
+fn same_file(a: &SimulateFile, b: &SimulateFile) -> bool {
+    let (x, y) = (&a.spec, &b.spec);
+    // NaNs compare equal whatever their payload; a table's keys are read in key order.
+    let params = |s: &Spec| -> Vec<_> {
+        let mut all: Vec<_> = s
+            .params
+            .iter()
+            .map(|p| {
+                let bits = if p.value.is_nan() { f64::NAN } else { p.value }.to_bits();
+                (p.key.clone(), p.owner, bits)
+            })
+            .collect();
+        all.sort();
+        all
     };
-    (
-        a.runs,
-        a.steps,
-        a.seed,
-        a.rng,
-        a.sum_volume,
-        a.initial_credit,
-        &a.out,
-    ) == (
-        b.runs,
-        b.steps,
-        b.seed,
-        b.rng,
-        b.sum_volume,
-        b.initial_credit,
-        &b.out,
-    ) && f(a.integrity, b.integrity)
-        && f(a.avg_amount, b.avg_amount)
+    (&x.model, &x.rule, &x.user, x.restriction, x.rng)
+        == (&y.model, &y.rule, &y.user, y.restriction, y.rng)
+        && (x.seed, x.runs, x.steps) == (y.seed, y.runs, y.steps)
+        && a.out == b.out
+        && params(x) == params(y)
 }
 
-/// Whether `settings` holds the value `v` given for the canonical key `key`.
-fn value_is_held(settings: &SimulateSettings, key: &str, v: &toml::Value) -> bool {
-    let num = |x: Option<f64>| match v {
-        toml::Value::Integer(i) => x.is_some_and(|x| same_f64(x, *i as f64)),
-        toml::Value::Float(f) => x.is_some_and(|x| same_f64(x, *f)),
-        _ => false,
-    };
-    let int = |x: Option<i128>| matches!(v, toml::Value::Integer(i) if x == Some(i128::from(*i)));
+/// The setting `key` of `s` (a spec key other than `params`), as text, if set.
+fn setting(s: &Spec, key: &str) -> Option<String> {
     match key {
-        "runs" => int(settings.runs.map(i128::from)),
-        "steps" => int(settings.steps.map(i128::from)),
-        "seed" => int(settings.seed.map(i128::from)),
-        "sum-volume" => int(settings.sum_volume.map(i128::from)),
-        "initial-credit" => int(settings.initial_credit.map(i128::from)),
-        "integrity" => num(settings.integrity),
-        "avg-amount" => num(settings.avg_amount),
-        "rng" => {
-            matches!(v, toml::Value::String(s) if settings.rng.map(RngKind::name) == Some(s.as_str()))
+        "model" => s.model.clone(),
+        "rule" => s.rule.clone(),
+        "user" => s.user.clone(),
+        "restriction" => s.restriction.map(|r| r.name().to_owned()),
+        "rng" => s.rng.map(|r| r.name().to_owned()),
+        "seed" => s.seed.map(|v| v.to_string()),
+        "runs" => s.runs.map(|v| v.to_string()),
+        "steps" => s.steps.map(|v| v.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether `file` holds the value `v` given for the top-level key `key` (canonical): a
+/// setting, `out`, a name given as a plain name, or each number of `[params]`.
+fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
+    let s = &file.spec;
+    let int = |x: Option<u64>| matches!(v, toml::Value::Integer(i) if x.map(i128::from) == Some(i128::from(*i)));
+    let string = |x: Option<&str>| matches!(v, toml::Value::String(t) if x == Some(t.as_str()));
+    let param = |k: &str, v: &toml::Value| {
+        let given = match v {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) => *f,
+            _ => return false,
+        };
+        s.params
+            .iter()
+            .any(|p| p.key == k.replace('_', "-") && p.owner.is_none() && same_f64(p.value, given))
+    };
+    match key {
+        "seed" => int(s.seed),
+        "runs" => int(s.runs),
+        "steps" => int(s.steps),
+        "rng" => string(s.rng.map(RngKind::name)),
+        "restriction" => string(s.restriction.map(|r| r.name())),
+        "out" => string(file.out.as_deref()),
+        "model" | "rule" | "user" => {
+            let name = match key {
+                "model" => &s.model,
+                "rule" => &s.rule,
+                _ => &s.user,
+            };
+            match v {
+                // A rule may be written as shorthand: every key of it is held too.
+                toml::Value::String(t) if key == "rule" && t.contains(':') => {
+                    Spec::from_shorthand("rule", t).is_ok_and(|short| {
+                        let settings_held = SPEC_KEYS.iter().all(|k| {
+                            let (a, b) = (setting(&short, k), setting(s, k));
+                            a.is_none() || a == b
+                        });
+                        settings_held
+                            && short.params.iter().all(|p| {
+                                s.params
+                                    .iter()
+                                    .any(|q| q.key == p.key && same_f64(q.value, p.value))
+                            })
+                    })
+                }
+                toml::Value::String(t) => name.as_deref() == Some(t.trim()),
+                toml::Value::Table(t) => {
+                    matches!(t.get("name"), Some(toml::Value::String(n)) if name.as_deref() == Some(n.as_str()))
+                }
+                _ => false,
+            }
         }
-        "out" => matches!(v, toml::Value::String(s) if settings.out.as_deref() == Some(s.as_str())),
+        "params" => match v {
+            toml::Value::Table(t) => t.iter().all(|(k, v)| param(k, v)),
+            _ => false,
+        },
         _ => false,
     }
 }
 
-/// Any text as a `simulate` config file.
+/// Any text as a `simulate` config file (a spec plus `out`).
 ///
 /// Laws: parsing never panics; an error is one non-empty line (it is printed as the
 /// binary's single error line), and a value error names a field, the value and what is
 /// accepted; every key of an accepted file sets exactly the value written (so no value is
-/// silently dropped or overridden); parsed settings survive being written back and parsed again; resolving
-/// them either gives a configuration holding exactly the given values (defaults for the
-/// rest) or a parameter error, never a panic.
+/// silently dropped or overridden); a parsed file survives being written back and parsed
+/// again; resolving its spec against the built-in registry either gives a run holding
+/// exactly the given values (the workflow's defaults for the rest) or a one-line error
+/// naming field and accepted values, never a panic.
 pub fn check_config(text: &str) -> Result<(), Violation> {
     let one_line = |msg: &str| !msg.is_empty() && !msg.contains('\n');
-    let settings = match SimulateSettings::from_toml_str(text) {
+    let names_field = |e: &SpecError| match e {
+        SpecError::Value {
+            field, accepted, ..
+        } => !field.is_empty() && !accepted.is_empty(),
+        SpecError::Syntax { .. } => true,
+    };
+    let file = match SimulateFile::from_toml_str(text) {
         Err(e) => {
             let msg = e.to_string();
             ensure(one_line(&msg), "config_error_is_one_line", || {
                 format!("{msg:?}")
             })?;
-            if let ConfigError::Value(p) = &e {
-                ensure(
-                    !p.field.is_empty() && !p.accepted.is_empty(),
-                    "value_error_names_field_and_accepted",
-                    || format!("{p:?}"),
-                )?;
-            }
-            return Ok(());
+            return ensure(
+                names_field(&e),
+                "value_error_names_field_and_accepted",
+                || format!("{e:?}"),
+            );
         }
-        Ok(s) => s,
+        Ok(f) => f,
     };
     if let Ok(table) = text.parse::<toml::Table>() {
         for (key, v) in &table {
             ensure(
-                value_is_held(&settings, &key.replace('_', "-"), v),
+                value_is_held(&file, &key.replace('_', "-"), v),
                 "every_key_sets_its_value",
-                || format!("`{key} = {v}` but parsed {settings:?}"),
+                || format!("`{key} = {v}` but parsed {file:?}"),
             )?;
         }
     }
-    let rendered = settings_to_toml(&settings);
-    match SimulateSettings::from_toml_str(&rendered) {
+    let rendered = file_to_toml(&file);
+    match SimulateFile::from_toml_str(&rendered) {
         Ok(again) => ensure(
-            same_settings(&settings, &again),
-            "settings_survive_a_round_trip",
-            || format!("{settings:?} -> {rendered:?} -> {again:?}"),
+            same_file(&file, &again),
+            "config_survives_a_round_trip",
+            || format!("{file:?} -> {rendered:?} -> {again:?}"),
         )?,
-        Err(e) => ensure(false, "settings_survive_a_round_trip", || {
-            format!("{settings:?} -> {rendered:?} -> {e}")
+        Err(e) => ensure(false, "config_survives_a_round_trip", || {
+            format!("{file:?} -> {rendered:?} -> {e}")
         })?,
     }
-    match settings.resolve() {
-        Err(p) => {
-            let msg = p.to_string();
+    let limits = Limits::default();
+    match file.spec.resolve(&Registry::<V1>::builtin(), &limits) {
+        Err(e) => {
+            let msg = e.to_string();
             ensure(
-                one_line(&msg) && !p.field.is_empty() && !p.accepted.is_empty(),
+                one_line(&msg) && names_field(&e),
                 "value_error_names_field_and_accepted",
-                || format!("{p:?}"),
+                || format!("{e:?}"),
             )
         }
-        Ok(c) => {
-            let d = Params::default();
-            let p = c.params();
-            let ok = c.n_runs() == settings.runs.unwrap_or(DEFAULT_RUNS)
-                && c.n_steps() == settings.steps.unwrap_or(DEFAULT_STEPS)
-                && c.seed() == settings.seed.unwrap_or(DEFAULT_SEED)
-                && c.rng() == settings.rng.unwrap_or(RngKind::default())
-                && same_f64(p.integrity(), settings.integrity.unwrap_or(d.integrity()))
-                && same_f64(
-                    p.avg_amount(),
-                    settings.avg_amount.unwrap_or(d.avg_amount()),
-                )
-                && p.sum_volume() == settings.sum_volume.unwrap_or(d.sum_volume())
-                && p.initial_credit() == settings.initial_credit.unwrap_or(d.initial_credit())
-                && c.n_steps() <= STEPS_MAX
-                && Params::new(
-                    p.integrity(),
-                    p.avg_amount(),
-                    p.sum_volume(),
-                    p.initial_credit(),
-                )
-                .is_ok();
+        Ok(r) => {
+            let s = &file.spec;
+            let held = |key: &str, x: f64| {
+                [r.model.get(key), r.rule.get(key), r.user.get(key)]
+                    .into_iter()
+                    .flatten()
+                    .any(|y| same_f64(x, y))
+            };
+            let ok = r.runs == s.runs.unwrap_or(limits.runs)
+                && r.steps == s.steps.unwrap_or(limits.steps)
+                && r.seed == s.seed.unwrap_or(limits.seed)
+                && r.rng == s.rng.unwrap_or(limits.rng)
+                && r.restriction
+                    == s.restriction
+                        .unwrap_or_else(|| r.rule.entry().enforcement().mode)
+                && r.steps <= STEPS_MAX
+                && s.params.iter().all(|p| held(&p.key, p.value));
             ensure(ok, "resolved_config_holds_the_given_values", || {
-                format!("{settings:?} resolved to {c:?}")
+                format!("{s:?} resolved to {r:?}")
             })
         }
     }

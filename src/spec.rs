@@ -69,13 +69,13 @@ pub enum SpecError {
         message: String,
     },
     /// A key or value that is not accepted.
-    // Fields and values are shown with control characters escaped: a quoted TOML key may
-    // hold a line break, and the message must stay one line. (Quotes stay as written: a
-    // value is often a quoted string already.)
+    // Fields and values are shown escaped: a quoted TOML key may hold a line break, and the
+    // message must stay one line.
     #[error(
-        "invalid value for `{}`: {} (accepted: {accepted})",
+        "invalid value for `{}`: {} (accepted: {})",
         one_line(field),
-        one_line(value)
+        one_line(value),
+        one_line(accepted)
     )]
     Value {
         /// Where, e.g. `params.window`, `candidate.integrity`, `grid[0].rules`.
@@ -409,6 +409,14 @@ impl Spec {
                 rest.push((*x, v));
                 continue;
             }
+            // A rule's shorthand (`rule = "turnover:seed=3"`) may have set this key already.
+            if spec.is_set(&k) {
+                return Err(SpecError::value(
+                    key.as_str(),
+                    describe(v),
+                    format!("each key once; `{k}` is already set in `rule`"),
+                ));
+            }
             match k.as_str() {
                 "model" | "rule" | "user" => spec.named_value(&k, v)?,
                 "restriction" => {
@@ -508,6 +516,13 @@ impl Spec {
 
     /// Moves every setting and parameter of `other` into `self`, refusing any set in both.
     fn absorb(&mut self, other: Spec) -> Result<(), SpecError> {
+        if let Some(k) = SPEC_KEYS.iter().find(|k| self.is_set(k) && other.is_set(k)) {
+            return Err(SpecError::value(
+                format!("rule.{k}"),
+                "(set twice)",
+                format!("each key once; `{k}` is already set"),
+            ));
+        }
         for p in other.params {
             self.push_param(&p.key, p.value, &p.field, p.owner)?;
         }
@@ -517,6 +532,21 @@ impl Spec {
         });
         *self = merged;
         Ok(())
+    }
+
+    /// True when the setting `key` (a spec key other than `params`) is set.
+    fn is_set(&self, key: &str) -> bool {
+        match key {
+            "model" => self.model.is_some(),
+            "rule" => self.rule.is_some(),
+            "user" => self.user.is_some(),
+            "restriction" => self.restriction.is_some(),
+            "rng" => self.rng.is_some(),
+            "seed" => self.seed.is_some(),
+            "runs" => self.runs.is_some(),
+            "steps" => self.steps.is_some(),
+            _ => false,
+        }
     }
 
     /// These settings with every one `over` sets replaced by `over`'s (flags over a file,
@@ -995,6 +1025,27 @@ mod tests {
             e.to_string().contains("is already set at `params.window`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_setting_in_a_rules_shorthand_and_at_the_top_level_is_an_error() {
+        for text in [
+            "seed = 1\nrule = \"turnover:seed=2\"\n",
+            "rule = \"turnover:user=spender\"\nuser = \"balanced\"\n",
+            "rule = \"turnover:rng=numpy\"\nrng = \"numpy\"\n",
+        ] {
+            let e = Spec::from_toml_str(text).unwrap_err().to_string();
+            assert!(e.contains("each key once"), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_error_is_one_line_and_quotes_are_not_escaped() {
+        let e = Spec::from_toml_str("[params]\n\"a_\\nb\" = 1\n\"a-\\nb\" = 2\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(!msg.contains('\n') && msg.contains("a-\\nb"), "{msg}");
+        let e = Spec::from_shorthand("--rule", "turnover:runs=x").unwrap_err();
+        assert!(e.to_string().contains(": \"x\" (accepted"), "{e}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use crate::metrics::{LedgerTally, v1_ledger};
 use crate::model::Ledger;
-use crate::params::SimConfig;
+use crate::params::{RngKind, SimConfig};
 use crate::sim::Engine;
 use crate::state::State;
 
@@ -94,29 +94,47 @@ pub fn write_row<W: Write + ?Sized>(
     s: &RunSummary,
 ) -> io::Result<()> {
     let p = config.params();
+    // A whole number below 2^53 prints the same digits as a double and as an integer.
+    let params = [
+        Some(p.integrity()),
+        Some(p.avg_amount()),
+        Some(p.sum_volume() as f64),
+        Some(p.initial_credit() as f64),
+    ];
+    write_row_of(w, (config.seed(), config.rng(), engine), params, run, s)
+}
+
+/// Writes the summary row of run `run` of a simulation with `(seed, generator, engine)`
+/// and the values of its `integrity`, `avg_amount`, `sum_volume` and `initial_credit`
+/// columns, in that order (`None`, an empty field, for a run whose user or model does not
+/// declare that parameter): the row of [`write_row`] for a run that is not a
+/// [`SimConfig`]'s (a spec naming another rule or user).
+pub fn write_row_of<W: Write + ?Sized>(
+    w: &mut W,
+    (seed, rng, engine): (u64, RngKind, Engine),
+    params: [Option<f64>; 4],
+    run: u64,
+    s: &RunSummary,
+) -> io::Result<()> {
+    let [integrity, avg_amount, sum_volume, initial_credit] = params.map(number_or_empty);
     let t = &s.tally;
     writeln!(
         w,
-        "{run},{},{},{engine},{},{},{},{},{},{},{},{},{},{},{},{}",
-        config.seed(),
-        config.rng(),
-        p.integrity(),
-        p.avg_amount(),
-        p.sum_volume(),
-        p.initial_credit(),
+        "{run},{seed},{rng},{engine},{integrity},{avg_amount},{sum_volume},{initial_credit},{},{},{},{},{},{},{},{}",
         t.n_steps,
         t.final_balance,
         t.final_limit,
-        int_or_empty(t.min()),
-        int_or_empty(t.max()),
+        number_or_empty(t.min()),
+        number_or_empty(t.max()),
         t.steps_over_limit,
         t.steps_zero_limit,
         s.abs_balance_mean_per_send_volume(),
     )
 }
 
-/// A credit as the CSV writes it (an integer below 2^53, so `Display` of the double is the
-/// integer's digits); empty for a run of no steps.
-fn int_or_empty(x: Option<f64>) -> String {
+/// A number as the CSV writes it (`Display` of the double: a credit, an integer below 2^53,
+/// prints the integer's digits); empty for none (a run of no steps, an undeclared
+/// parameter).
+fn number_or_empty(x: Option<f64>) -> String {
     x.map_or_else(String::new, |v| v.to_string())
 }

@@ -1,51 +1,11 @@
-//! Reading typed values out of TOML files with errors that name the key, the value and
-//! what is accepted. Shared by the simulate config, scenario files and sweep configs.
-
-use crate::params::ParamError;
+//! How TOML errors are shown: a value as a message quotes it, a byte offset as line and
+//! column. (Typed reads of spec values are in [`crate::spec`].)
 
 /// A TOML value as an error message shows it (strings quoted and escaped).
 pub(crate) fn describe(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
-    }
-}
-
-/// An integer in `[lo, hi]`.
-pub(crate) fn as_whole(
-    field: &'static str,
-    v: &toml::Value,
-    lo: i64,
-    hi: i64,
-) -> Result<i64, ParamError> {
-    match v {
-        toml::Value::Integer(i) if (lo..=hi).contains(i) => Ok(*i),
-        _ => Err(ParamError::new(
-            field,
-            describe(v),
-            format!("a whole number in [{lo}, {hi}]"),
-        )),
-    }
-}
-
-/// A number: a TOML integer or float (range checks are the caller's).
-pub(crate) fn as_number(field: &'static str, v: &toml::Value) -> Result<f64, ParamError> {
-    match v {
-        toml::Value::Integer(i) => Ok(*i as f64),
-        toml::Value::Float(x) => Ok(*x),
-        _ => Err(ParamError::new(field, describe(v), "a number")),
-    }
-}
-
-/// A string; `accepted` says what the string may be.
-pub(crate) fn as_string(
-    field: &'static str,
-    v: &toml::Value,
-    accepted: &str,
-) -> Result<String, ParamError> {
-    match v {
-        toml::Value::String(s) => Ok(s.clone()),
-        _ => Err(ParamError::new(field, describe(v), accepted)),
     }
 }
 

@@ -1,6 +1,6 @@
-//! The `currents simulate` command line: outputs, flags over config, and every kind of bad
-//! input (one line on stderr naming field, value and what is accepted; exit code 2; no
-//! output file, not even a partial one).
+//! The `currents simulate` command line: outputs, the one spec (flags, shorthand, config
+//! file) with flags over the file, and every kind of bad input (one line on stderr naming
+//! field, value and what is accepted; exit code 2; no output file, not even a partial one).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -188,22 +188,39 @@ fn bad_config_files_are_rejected() {
     check_rejected(
         "cfg-unknown",
         &["--config", &unknown],
-        &["stepz", "accepted keys", "steps"],
+        &["stepz", "accepted: keys", "steps", "params", "out"],
     );
-    let wrong_type = write_config("wrong-type", "integrity = \"high\"\n");
+    let wrong_type = write_config("wrong-type", "[params]\nintegrity = \"high\"\n");
     check_rejected(
         "cfg-type",
         &["--config", &wrong_type],
-        &["integrity", "\"high\"", "a number"],
+        &["params.integrity", "\"high\"", "a number"],
     );
-    let nan = write_config("nan", "integrity = nan\n");
+    let nan = write_config("nan", "[params]\nintegrity = nan\n");
     check_rejected(
         "cfg-nan",
         &["--config", &nan],
-        &["integrity", "NaN", "finite"],
+        &["params.integrity", "NaN", "finite"],
     );
-    let window = write_config("window", "sum-volume = 0\n");
-    check_rejected("cfg-window", &["--config", &window], &["sum-volume", "0"]);
+    let window = write_config("window", "[params]\nsum-volume = 0\n");
+    check_rejected(
+        "cfg-window",
+        &["--config", &window],
+        &["params.sum-volume", "0", "[1, 1000000]"],
+    );
+    // The layout before the spec: a parameter at the top level says where it goes.
+    let old = write_config("old-layout", "runs = 3\nintegrity = 0.8\n");
+    check_rejected(
+        "cfg-old-layout",
+        &["--config", &old],
+        &["`integrity`", "unknown key", "goes in [params]"],
+    );
+    let twice = write_config("twice", "seed = 1\nrule = \"turnover:seed=2\"\n");
+    check_rejected(
+        "cfg-twice",
+        &["--config", &twice],
+        &["seed", "each key once"],
+    );
 }
 
 #[test]
@@ -309,4 +326,285 @@ fn out_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
+}
+
+/// Runs `simulate` with `args` (output on stdout) and returns the bytes; it must succeed.
+#[track_caller]
+fn simulate_ok(args: &[&str]) -> Vec<u8> {
+    let mut full = vec!["simulate"];
+    full.extend_from_slice(args);
+    let out = currents(&full);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+const NAMED: [&str; 10] = [
+    "--rule",
+    "turnover:window=10",
+    "--user",
+    "spender",
+    "--param",
+    "integrity=0.8",
+    "--runs",
+    "3",
+    "--steps",
+    "40",
+];
+
+#[test]
+fn a_named_rule_user_and_parameter_run_in_the_trajectory_format() {
+    let named = simulate_ok(&NAMED);
+    let text = String::from_utf8(named.clone()).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(currents::trajectory_csv::HEADER));
+    assert_eq!(lines.count(), 3 * 41);
+    let rows = currents::trajectory_csv::read_rows(&named[..]).unwrap();
+    assert_eq!(rows.last().map(|r| (r.run, r.timestep)), Some((3, 40)));
+    let default = simulate_ok(&["--runs", "3", "--steps", "40"]);
+    assert_ne!(named, default, "the rule and the user are the spec's");
+    // Each part of the spec counts: another window, another user, another integrity.
+    for (i, value) in [
+        (1, "turnover:window=3"),
+        (3, "balanced"),
+        (5, "integrity=0.7"),
+    ] {
+        let mut other = NAMED;
+        other[i] = value;
+        assert_ne!(simulate_ok(&other), named, "{value}");
+    }
+}
+
+#[test]
+fn the_same_spec_in_a_config_file_writes_the_same_bytes() {
+    let named = simulate_ok(&NAMED);
+    for (name, text) in [
+        (
+            "shorthand",
+            "rule = \"turnover:window=10\"\nuser = \"spender\"\nruns = 3\nsteps = 40\n[params]\nintegrity = 0.8\n",
+        ),
+        (
+            "tables",
+            "runs = 3\nsteps = 40\n[rule]\nname = \"turnover\"\nwindow = 10\n[user]\nname = \"spender\"\nintegrity = 0.8\n",
+        ),
+    ] {
+        let cfg = write_config(&format!("same-spec-{name}"), text);
+        assert_eq!(simulate_ok(&["--config", &cfg]), named, "{name}");
+    }
+    // Flags overlay the file: the file's window, the flag's user.
+    let cfg = write_config(
+        "same-spec-overlay",
+        "rule = \"turnover:window=10\"\nuser = \"balanced\"\nruns = 3\nsteps = 40\n",
+    );
+    assert_eq!(
+        simulate_ok(&[
+            "--config",
+            &cfg,
+            "--user",
+            "spender",
+            "--param",
+            "integrity=0.8"
+        ]),
+        named
+    );
+}
+
+#[test]
+fn a_spec_run_writes_the_same_bytes_on_any_thread_count() {
+    // 40 runs of 2000 steps make several tasks (one task holds 2^15 steps of work).
+    let args = [
+        "--rule",
+        "credit-period",
+        "--user",
+        "growing",
+        "--restriction",
+        "clamp",
+        "--runs",
+        "40",
+        "--steps",
+        "2000",
+    ];
+    for extra in [&[][..], &["--summary"], &["--rng", "numpy"]] {
+        let one = simulate_ok(&[&args[..], extra, &["--threads", "1"]].concat());
+        let four = simulate_ok(&[&args[..], extra, &["--threads", "4"]].concat());
+        assert!(one == four, "{extra:?}: 1 and 4 threads differ");
+    }
+}
+
+#[test]
+fn a_spec_run_writes_the_summary_rows() {
+    let out = simulate_ok(&[&NAMED[..], &["--summary"]].concat());
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(currents::summary::HEADER));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3);
+    // run, seed, rng, engine, then the user's integrity and average amount (the preset's),
+    // the model's window and genesis credit, the steps.
+    assert!(
+        rows[0].starts_with("1,0,chacha,exact,0.8,100,30,250,40,"),
+        "{}",
+        rows[0]
+    );
+}
+
+#[test]
+fn the_notebooks_spec_in_any_spelling_is_the_notebook_run() {
+    let plain = simulate_ok(&["--rng", "numpy", "--runs", "2", "--steps", "30"]);
+    for spelled in [
+        &[
+            "--rule",
+            "currents-v1",
+            "--user",
+            "balanced",
+            "--model",
+            "v1",
+        ][..],
+        &["--rule", "currents-v1:quad-coef=-3,rng=numpy"],
+        &["--restriction", "none"],
+        &["--param", "growth=0", "--param", "bias=0"],
+    ] {
+        let rng: &[&str] = if spelled.iter().any(|a| a.contains("rng=numpy")) {
+            &[]
+        } else {
+            &["--rng", "numpy"]
+        };
+        let out = simulate_ok(&[spelled, rng, &["--runs", "2", "--steps", "30"]].concat());
+        assert!(out == plain, "{spelled:?}");
+    }
+    // Another restriction is another spec (the notebook's user overdraws within a year).
+    let year = ["--rng", "numpy", "--runs", "2", "--steps", "365"];
+    let clamp = simulate_ok(&[&year[..], &["--restriction", "clamp"]].concat());
+    assert_ne!(clamp, simulate_ok(&year));
+}
+
+#[test]
+fn a_negative_number_after_a_space_is_a_value() {
+    let spaced = simulate_ok(&["--integrity", "-0.5", "--runs", "2", "--steps", "20"]);
+    let joined = simulate_ok(&["--integrity=-0.5", "--runs", "2", "--steps", "20"]);
+    let param = simulate_ok(&["--param", "integrity=-0.5", "--runs", "2", "--steps", "20"]);
+    assert_eq!(spaced, joined);
+    assert_eq!(spaced, param);
+    let default = simulate_ok(&["--runs", "2", "--steps", "20"]);
+    assert_ne!(spaced, default);
+}
+
+#[test]
+fn an_undeclared_parameter_names_what_each_entry_declares() {
+    check_rejected(
+        "undeclared",
+        &["--param", "window=3"],
+        &[
+            "--param window",
+            "model v1: sum-volume, initial-credit",
+            "rule currents-v1: quad-coef",
+            "user balanced: integrity, avg-amount, growth, bias",
+        ],
+    );
+    check_rejected(
+        "param-range",
+        &["--rule", "turnover", "--param", "window=0"],
+        &["--param window", "0", "a whole number in [1, "],
+    );
+    check_rejected(
+        "param-shape",
+        &["--param", "window"],
+        &["--param", "\"window\"", "KEY=VALUE"],
+    );
+    check_rejected(
+        "param-setting",
+        &["--param", "seed=3"],
+        &["--param", "seed=3", "--seed"],
+    );
+    check_rejected(
+        "unknown-rule",
+        &["--rule", "v9"],
+        &["rule", "\"v9\"", "currents-v1, static"],
+    );
+    check_rejected(
+        "unknown-user",
+        &["--user", "nobody"],
+        &["user", "\"nobody\"", "balanced, spender"],
+    );
+    check_rejected(
+        "restriction",
+        &["--restriction", "maybe"],
+        &["--restriction", "\"maybe\"", "none, clamp or reject"],
+    );
+}
+
+#[test]
+fn a_key_given_twice_in_any_spelling_is_refused() {
+    for (name, args, key) in [
+        (
+            "twice-flag-param",
+            &["--param", "integrity=1", "--integrity", "2"][..],
+            "integrity",
+        ),
+        (
+            "twice-param",
+            &["--param", "avg-amount=5", "--param", "avg_amount=6"],
+            "avg-amount",
+        ),
+        (
+            "twice-shorthand-param",
+            &["--rule", "turnover:window=10", "--param", "window=3"],
+            "window",
+        ),
+        (
+            "twice-shorthand-flag",
+            &["--rule", "currents-v1:seed=1", "--seed", "2"],
+            "seed",
+        ),
+        (
+            "twice-shorthand-user",
+            &["--rule", "turnover:user=spender", "--user", "balanced"],
+            "user",
+        ),
+    ] {
+        check_rejected(name, args, &[key, "each key once"]);
+    }
+}
+
+#[test]
+fn the_streaming_engine_is_refused_for_another_spec() {
+    check_rejected(
+        "streaming",
+        &["--rule", "turnover", "--engine", "streaming"],
+        &["`engine`", "streaming", "exact for turnover"],
+    );
+    // Without --engine, such a spec runs on the exact history whatever the generator.
+    let out = simulate_ok(&["--rule", "turnover", "--runs", "1", "--steps", "5"]);
+    let exact = simulate_ok(&[
+        "--rule", "turnover", "--runs", "1", "--steps", "5", "--engine", "exact",
+    ]);
+    assert_eq!(out, exact);
+}
+
+#[test]
+fn the_example_config_runs() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/simulate.toml");
+    let out = simulate_ok(&["--config", example, "--runs", "2", "--steps", "10"]);
+    let numpy = simulate_ok(&["--rng", "numpy", "--runs", "2", "--steps", "10"]);
+    assert_eq!(out, numpy, "the example is the notebook's spec with numpy");
+    // Its commented rule line, uncommented, is a spec too.
+    let text = std::fs::read_to_string(example).unwrap();
+    let rule = text.replace("# rule = ", "rule = ");
+    assert_ne!(rule, text, "the example shows a rule line");
+    let cfg = write_config("example-rule", &rule);
+    let turnover = simulate_ok(&["--config", &cfg, "--runs", "2", "--steps", "10"]);
+    let flags = simulate_ok(&[
+        "--rule",
+        "turnover:window=10",
+        "--rng",
+        "numpy",
+        "--runs",
+        "2",
+        "--steps",
+        "10",
+    ]);
+    assert_eq!(turnover, flags);
 }

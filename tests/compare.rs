@@ -341,7 +341,7 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
         let plan = side.spec().plan();
         let runs: Vec<_> = (1..=cfg.n_runs)
             .map(|r| {
-                let Ok(outcome) = plan_run(&plan, cfg.seed, 0, r, cfg.n_steps, ());
+                let Ok(outcome) = plan_run(&plan, cfg.rng, cfg.seed, 0, r, cfg.n_steps, ());
                 outcome.metrics
             })
             .collect();

@@ -11,7 +11,7 @@ use currents::harness::{
 };
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::pairwise_sum;
-use currents::registry::builtin_v1;
+use currents::registry::Registry;
 use currents::v1::V1;
 use currents::{ExactHistory, History, RngKind, State, V1Rule};
 
@@ -99,6 +99,44 @@ fn broken_rule_fails_with_a_shrunk_tape_that_replays() {
             .iter()
             .any(|f| f.invariant == Invariant::CREDIT_NON_NEGATIVE && f.step == Some(10)),
         "{again:?}"
+    );
+}
+
+#[test]
+fn replay_commands_start_with_the_configured_program() {
+    let cx = |bin: Option<&str>| {
+        let mut config = HarnessConfig {
+            policy: "decaying".to_owned(),
+            ..small()
+        };
+        if let Some(bin) = bin {
+            config.bin = bin.to_owned();
+        }
+        let report = check_rule(&Decaying, &config).unwrap();
+        let r = report.invariant(Invariant::CREDIT_NON_NEGATIVE);
+        let line = r
+            .counterexample
+            .as_ref()
+            .unwrap()
+            .replay_command_in(&config.bin, "decaying");
+        assert!(report.to_table().contains(&line), "the table prints {line}");
+        line
+    };
+    let default = cx(None);
+    assert!(
+        default.starts_with("currents replay --policy decaying --invariant credit_non_negative "),
+        "{default}"
+    );
+    let own = cx(Some("target/release/my-currency"));
+    assert!(
+        own.starts_with("target/release/my-currency replay --policy decaying "),
+        "{own}"
+    );
+    // A name a shell would split is quoted, so the line still runs as printed.
+    let spaced = cx(Some("/opt/my tools/it's"));
+    assert!(
+        spaced.starts_with("'/opt/my tools/it'\\''s' replay "),
+        "{spaced}"
     );
 }
 
@@ -203,11 +241,15 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// Runs a replay command line printed by `check` (it starts with `currents`).
+/// Runs a replay command line printed by `check` as printed: it starts with the program
+/// that printed it.
 fn run_replay(line: &str) -> Output {
     let words: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(words[0], "currents");
-    currents(&words[1..])
+    assert_eq!(words[0], env!("CARGO_BIN_EXE_currents"), "{line}");
+    Command::new(words[0])
+        .args(&words[1..])
+        .output()
+        .expect("run the replay command")
 }
 
 fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
@@ -315,7 +357,7 @@ fn bad_input_exits_2_with_one_line_naming_the_field() {
 #[test]
 fn every_builtin_rule_is_checked() {
     let mut names = Vec::new();
-    for entry in builtin_v1().rules() {
+    for entry in Registry::<V1>::builtin().rules() {
         let config = HarnessConfig {
             policy: entry.name.to_owned(),
             n_runs: 2,

@@ -134,6 +134,59 @@ fn report_writes_one_self_contained_page() {
 }
 
 #[test]
+fn report_lists_the_spec_of_its_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("spec.toml");
+    fs::write(
+        &config,
+        "rule = \"turnover:window=10\"\nuser = \"spender\"\nrng = \"numpy\"\nruns = 10\nsteps = 365\n[params]\nintegrity = 0.8\n",
+    )
+    .unwrap();
+    let dir = tmp.path().join("report");
+    let out = currents(&[
+        "report",
+        "--input",
+        NOTEBOOK,
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    for row in [
+        "<td>rule</td><td>turnover</td>",
+        "<td>window</td><td>10</td>",
+        "<td>user</td><td>spender</td>",
+        "<td>integrity</td><td>0.8</td>",
+        "<td>bias</td><td>-0.05</td>",
+        "<td>sum-volume</td><td>30</td>",
+    ] {
+        assert!(page.contains(row), "{row} not listed");
+    }
+    // A config in the layout before the spec says where its parameters go.
+    fs::write(&config, "runs = 10\nintegrity = 0.8\n").unwrap();
+    let bad = tmp.path().join("bad");
+    check_rejected(
+        &currents(&[
+            "report",
+            "--input",
+            NOTEBOOK,
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            bad.to_str().unwrap(),
+        ]),
+        "a parameter such as `integrity` goes in [params]",
+        &bad,
+    );
+}
+
+#[test]
 fn simulate_plot_writes_charts_and_report_beside_the_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let csv = tmp.path().join("runs.csv");

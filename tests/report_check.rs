@@ -47,7 +47,11 @@ fn report_with_check_shows_v1_findings_and_without_it_does_not() {
         "within_credit_limit",
         "observed",
         "violated",
-        "currents replay --policy currents-v1",
+        // The replay commands start with the binary that printed them.
+        &format!(
+            "{} replay --policy currents-v1",
+            env!("CARGO_BIN_EXE_currents")
+        ),
     ] {
         assert!(page.contains(needle), "page lacks {needle:?}");
     }
@@ -110,4 +114,44 @@ fn simulate_plot_page_holds_the_invariant_report() {
     );
     let page = std::fs::read_to_string(charts.join("report.html")).unwrap();
     assert!(page.contains("<h2>Invariant report</h2>") && page.contains("credit_non_negative"));
+}
+
+#[test]
+fn simulate_plot_of_a_named_rule_lists_its_spec_and_checks_that_rule() {
+    let dir = scratch("simulate-rule");
+    let csv = dir.join("runs.csv");
+    let charts = dir.join("charts");
+    let out = currents(&[
+        "simulate",
+        "--rule",
+        "turnover:window=10",
+        "--user",
+        "spender",
+        "--runs",
+        "2",
+        "--steps",
+        "40",
+        "--out",
+        csv.to_str().unwrap(),
+        "--plot",
+        charts.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(charts.join("report.html")).unwrap();
+    for needle in [
+        "<td>rule</td><td>turnover</td>",
+        "<td>window</td><td>10</td>",
+        "<td>user</td><td>spender</td>",
+        "<h2>Invariant report</h2>",
+        "policy turnover:",
+    ] {
+        assert!(page.contains(needle), "page lacks {needle:?}");
+    }
+    // The charts are those of the CSV that was written.
+    let rows = currents::trajectory_csv::read_rows(std::fs::File::open(&csv).unwrap()).unwrap();
+    assert_eq!(rows.len(), 2 * 41);
 }

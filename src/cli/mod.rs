@@ -38,7 +38,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run seeded Monte Carlo simulations of the V1 model and write the trajectories as CSV.
+    /// Run seeded Monte Carlo simulations of one spec (rule, user, parameters) and write the
+    /// trajectories as CSV.
     Simulate(simulate::SimulateArgs),
     /// Check a credit policy against the invariant catalog; exit 1 if a required law breaks.
     Check(check::CheckArgs),
@@ -65,7 +66,6 @@ pub(crate) struct Tool {
     pub(crate) registry: Registry<V1>,
     /// The binary as invoked (`currents`, `target/release/currents`, a user's own binary):
     /// printed replay and reproduce commands start with it, so they run as printed.
-    #[allow(dead_code)] // TODO(spec port): read by the commands that print commands
     pub(crate) bin: String,
 }
 

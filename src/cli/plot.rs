@@ -5,14 +5,17 @@ use std::fs::{self, File};
 use std::io::{self, BufReader};
 use std::path::Path;
 
+use crate::RngKind;
 use crate::plot::data::ROWS_MAX;
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
 use crate::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
+use crate::spec::RunSpec;
 use crate::trajectory_csv::Row;
-use crate::{RngKind, SimConfig};
+use crate::v1::V1;
 use clap::Args;
 
+use super::simulate::Simulation;
 use super::{EXIT_FAILURE, usage_error, write_output};
 
 /// One `--input`: an optional label (`name=value`) and a file.
@@ -208,12 +211,13 @@ pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
     }
 }
 
-/// The parameters and seeds of a simulate configuration, for the report.
-pub(crate) fn config_meta(config: &SimConfig, source: &str) -> ReportMeta {
-    let p = config.params();
-    let seed = config.seed();
-    let n = config.n_runs();
-    let seeds = match config.rng() {
+/// The spec of a simulation with its parameters and seeds, for the report: the model, rule
+/// and user, every parameter each declares with its value, the restriction and the
+/// settings.
+pub(crate) fn config_meta(spec: &RunSpec<V1>, source: &str) -> ReportMeta {
+    let seed = spec.seed;
+    let n = spec.runs;
+    let seeds = match spec.rng {
         RngKind::Numpy => format!(
             "numpy: run r uses RandomState(seed + r − 1), here RandomState({seed}) … RandomState({})",
             seed.saturating_add(n - 1)
@@ -222,19 +226,35 @@ pub(crate) fn config_meta(config: &SimConfig, source: &str) -> ReportMeta {
             format!("chacha: ChaCha8 keyed by (seed {seed}, subset 0), stream = run r (1 … {n})")
         }
     };
+    let mut params: Vec<(String, String)> = vec![
+        ("model".into(), spec.model.entry().name.to_owned()),
+        ("rule".into(), spec.rule.entry().name.to_owned()),
+        ("user".into(), spec.user.entry().name.to_owned()),
+    ];
+    let declared = [
+        (spec.model.entry().params, spec.model.values()),
+        (spec.rule.entry().params, spec.rule.values()),
+        (spec.user.entry().params, spec.user.values()),
+    ];
+    for (names, values) in declared {
+        params.extend(
+            names
+                .iter()
+                .zip(values)
+                .map(|(p, v)| (p.name.to_owned(), v.to_string())),
+        );
+    }
+    params.extend([
+        ("restriction".into(), spec.restriction.to_string()),
+        ("steps".into(), spec.steps.to_string()),
+        ("runs".into(), n.to_string()),
+        ("seed".into(), seed.to_string()),
+        ("rng".into(), spec.rng.name().to_owned()),
+    ]);
     ReportMeta {
         title: "currents report".to_owned(),
         inputs: Vec::new(),
-        params: vec![
-            ("integrity".into(), p.integrity().to_string()),
-            ("avg-amount".into(), p.avg_amount().to_string()),
-            ("sum-volume".into(), p.sum_volume().to_string()),
-            ("initial-credit".into(), p.initial_credit().to_string()),
-            ("steps".into(), config.n_steps().to_string()),
-            ("runs".into(), n.to_string()),
-            ("seed".into(), seed.to_string()),
-            ("rng".into(), config.rng().name().to_owned()),
-        ],
+        params,
         seeds: Some(seeds),
         params_note: format!("Parameters and seeds from {source}."),
         invariants: None,
@@ -243,8 +263,8 @@ pub(crate) fn config_meta(config: &SimConfig, source: &str) -> ReportMeta {
 
 /// Refuses (before anything is written) a `simulate --plot` whose runs would not fit in a
 /// [`Dataset`]; `Err` holds the exit code.
-pub(crate) fn check_size(config: &SimConfig) -> Result<(), i32> {
-    let rows = config.n_runs().saturating_mul(config.n_steps() + 1);
+pub(crate) fn check_size(n_runs: u64, n_steps: u64) -> Result<(), i32> {
+    let rows = n_runs.saturating_mul(n_steps + 1);
     if rows > ROWS_MAX as u64 {
         return Err(usage_error(format_args!(
             "--plot: runs × (steps + 1) = {rows} rows (accepted: at most {ROWS_MAX}; write the CSV without --plot and plot a subset of its runs)"
@@ -253,17 +273,20 @@ pub(crate) fn check_size(config: &SimConfig) -> Result<(), i32> {
     Ok(())
 }
 
-/// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory with the same
-/// engine as the written CSV, then writes the
-/// charts and `report.html` into `dir`. Returns the exit code.
-pub(crate) fn plot_simulation(config: &SimConfig, engine: crate::Engine, dir: &str) -> i32 {
-    if let Err(code) = check_size(config) {
+/// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory the way the
+/// written CSV was made, then writes the charts and `report.html` into `dir`; the page
+/// holds the invariant report of the spec's rule (checked at its defaults, as `check
+/// --policy NAME` does, so that its replay commands run as printed). Returns the exit
+/// code.
+pub(crate) fn plot_simulation(sim: &Simulation, tool: &super::Tool, dir: &str) -> i32 {
+    let spec = &sim.spec;
+    if let Err(code) = check_size(spec.runs, spec.steps) {
         return code;
     }
     let mut ds = Dataset::new();
     let input = ds.add_input("");
-    for run in 1..=config.n_runs() {
-        let visited = crate::simulate_run_with(config, engine, run, |t, s| -> Result<(), ()> {
+    for run in 1..=spec.runs {
+        let visited = sim.run(run, |t, s| -> Result<(), ()> {
             ds.push(
                 input,
                 &Row {
@@ -286,9 +309,8 @@ pub(crate) fn plot_simulation(config: &SimConfig, engine: crate::Engine, dir: &s
         Ok(c) => c,
         Err(e) => return failure(e),
     };
-    let mut meta = config_meta(config, "this simulate command");
-    // simulate runs the V1 rule: its invariant report belongs on the page.
-    match super::check::check_policy("currents-v1", config.seed()) {
+    let mut meta = config_meta(spec, "this simulate command");
+    match super::check::check_policy(spec.rule.entry(), &tool.bin, spec.seed) {
         Ok(report) => meta.invariants = Some(report.to_table()),
         Err(e) => return failure(e),
     }

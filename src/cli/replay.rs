@@ -8,12 +8,11 @@ use crate::harness::{
 };
 use crate::model::CreditPolicy;
 use crate::params::NUMPY_SEED_MAX;
-use crate::registry::builtin_v1;
 use crate::v1::V1;
 use crate::{ExactHistory, ParamError, Params, RngKind};
 use clap::Args;
 
-use super::check::policy;
+use super::check::find_policy;
 use super::simulate::{number, rng_kind, whole};
 use super::{EXIT_FAILURE, usage_error};
 
@@ -31,9 +30,9 @@ fn invariant(s: &str) -> Result<Invariant, String> {
 
 #[derive(Args, Debug)]
 pub(crate) struct ReplayArgs {
-    /// The policy, any rule `currents policies` lists [default: currents-v1]
-    #[arg(long, value_name = "NAME", value_parser = policy, default_value = "currents-v1")]
-    policy: &'static str,
+    /// The policy, any rule `policies` lists [default: the first, currents-v1]
+    #[arg(long, value_name = "NAME")]
+    policy: Option<String>,
     /// Report only this invariant (exit 1 when it is violated)
     #[arg(long, value_name = "NAME", value_parser = invariant)]
     invariant: Option<Invariant>,
@@ -170,13 +169,13 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
 }
 
 /// Runs `currents replay`.
-pub(crate) fn run(args: ReplayArgs, _tool: &super::Tool) -> i32 {
-    let input = match input(&args) {
-        Ok(i) => i,
+pub(crate) fn run(args: ReplayArgs, tool: &super::Tool) -> i32 {
+    let rule = match find_policy(&tool.registry, "--policy", args.policy.as_deref()) {
+        Ok(entry) => entry.build_default(),
         Err(e) => return usage_error(e),
     };
-    let rule = match builtin_v1().find(args.policy) {
-        Ok(entry) => entry.build_default(),
+    let input = match input(&args) {
+        Ok(i) => i,
         Err(e) => return usage_error(e),
     };
     report(&rule, &input, args.invariant)

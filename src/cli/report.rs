@@ -4,8 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::config::SimulateSettings;
+use crate::config::SimulateFile;
 use crate::plot::report::{ReportMeta, html};
+use crate::spec::Limits;
 use clap::Args;
 
 use super::plot::{InputArgs, config_meta, create_dir, load, render};
@@ -21,17 +22,24 @@ pub(crate) struct ReportArgs {
     /// The simulate config (TOML) that made the input, to list its parameters and seeds
     #[arg(long, value_name = "FILE.toml")]
     config: Option<PathBuf>,
-    /// Also run `currents check` on this policy (e.g. currents-v1) and show its invariant
-    /// report on the page
-    #[arg(long, value_name = "POLICY", value_parser = super::check::policy)]
-    check: Option<&'static str>,
+    /// Also run `check` on this policy (any rule `policies` lists, e.g. currents-v1) and
+    /// show its invariant report on the page
+    #[arg(long, value_name = "POLICY")]
+    check: Option<String>,
     /// Page title [default: currents report]
     #[arg(long, value_name = "TEXT")]
     title: Option<String>,
 }
 
 /// Runs `currents report`.
-pub(crate) fn run(args: ReportArgs, _tool: &super::Tool) -> i32 {
+pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
+    let check = match &args.check {
+        Some(name) => match super::check::find_policy(&tool.registry, "--check", Some(name)) {
+            Ok(entry) => Some(entry),
+            Err(e) => return usage_error(e),
+        },
+        None => None,
+    };
     let loaded = match load(&args.inputs) {
         Ok(l) => l,
         Err(code) => return code,
@@ -52,22 +60,23 @@ pub(crate) fn run(args: ReportArgs, _tool: &super::Tool) -> i32 {
                 Ok(t) => t,
                 Err(e) => return usage_error(format_args!("--config {shown}: cannot read: {e}")),
             };
-            let config = match SimulateSettings::from_toml_str(&text).map(|s| s.resolve()) {
-                Ok(Ok(c)) => c,
-                Ok(Err(e)) => return usage_error(format_args!("--config {shown}: {e}")),
+            let spec = match SimulateFile::from_toml_str(&text)
+                .map_err(|e| super::simulate::with_params_hint(e, &tool.registry))
+                .and_then(|f| f.spec.resolve(&tool.registry, &Limits::default()))
+            {
+                Ok(s) => s,
                 Err(e) => return usage_error(format_args!("--config {shown}: {e}")),
             };
             // The config must at least describe data of the input's shape.
             let n_runs = ds.runs.len() as u64;
             let n_steps = ds.n_steps_max().saturating_sub(1) as u64;
-            if ds.groups.len() == 1 && (config.n_runs(), config.n_steps()) != (n_runs, n_steps) {
+            if ds.groups.len() == 1 && (spec.runs, spec.steps) != (n_runs, n_steps) {
                 return usage_error(format_args!(
                     "--config {shown}: runs = {}, steps = {} but the input holds {n_runs} runs of {n_steps} steps (accepted: the config that made the input)",
-                    config.n_runs(),
-                    config.n_steps()
+                    spec.runs, spec.steps
                 ));
             }
-            config_meta(&config, &format!("--config {}", file_name(path)))
+            config_meta(&spec, &format!("--config {}", file_name(path)))
         }
     };
     meta.title = args
@@ -75,8 +84,8 @@ pub(crate) fn run(args: ReportArgs, _tool: &super::Tool) -> i32 {
         .clone()
         .unwrap_or_else(|| "currents report".to_owned());
     meta.inputs = loaded.inputs.clone();
-    if let Some(policy) = args.check {
-        match super::check::check_policy(policy, 0) {
+    if let Some(entry) = check {
+        match super::check::check_policy(entry, &tool.bin, 0) {
             Ok(report) => meta.invariants = Some(report.to_table()),
             Err(e) => return usage_error(format_args!("--check: {e}")),
         }

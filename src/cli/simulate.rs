@@ -1,16 +1,27 @@
-//! `currents simulate`: seeded Monte Carlo runs of the V1 model, written as cadCAD's CSV.
+//! `currents simulate`: seeded Monte Carlo runs of one spec, written as cadCAD's CSV.
+//!
+//! The spec comes from `--config` (a TOML spec plus `out`) with the flags over it, and is
+//! resolved once against the tool's registry. The notebook's rule at its defaults with the
+//! notebook's user (no growth, no bias) under the rule's own restriction runs on V1's own
+//! path, where `--engine streaming` is available; any other spec runs its plan (V1 with the
+//! exact history) through the same run loop, and `--engine streaming` is refused for it.
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::config::SimulateSettings;
+use crate::config::SimulateFile;
+use crate::model::{EachState, RunError};
 use crate::parallel::{Chunking, ordered_runs};
-use crate::params::{
-    AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, RUNS_MAX, STEPS_MAX, SUM_VOLUME_MAX,
-};
+use crate::registry::Registry;
+use crate::spec::{Limits, RunSpec, SPEC_KEYS, Spec, SpecError, SpecPlan, canonical};
 use crate::summary::{self, RunSummary};
-use crate::{Engine, RngKind, SimConfig, simulate_run_with, trajectory_csv};
+use crate::users::NotebookUser;
+use crate::v1::V1;
+use crate::{
+    Engine, Params, RngKind, SimConfig, State, V1Rule, run_seeded, simulate_run_with,
+    trajectory_csv,
+};
 use clap::Args;
 
 use super::{EXIT_FAILURE, check_out_path, progress_bar, usage_error, write_output};
@@ -41,32 +52,50 @@ pub(crate) fn rng_kind(s: &str) -> Result<RngKind, String> {
 
 #[derive(Args, Debug)]
 pub(crate) struct SimulateArgs {
+    /// Credit rule, as `NAME` or the spec shorthand `NAME:key=value,…` (see `policies`)
+    /// [default: currents-v1]
+    #[arg(long, value_name = "NAME[:key=value,...]")]
+    rule: Option<String>,
+    /// User behaviour or preset (see `policies`) [default: balanced]
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Model (see `policies`) [default: v1]
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
+    /// Spending restriction: none, clamp or reject [default: the rule's own]
+    #[arg(long, value_name = "none|clamp|reject")]
+    restriction: Option<String>,
+    /// A parameter the chosen model, rule or user declares, as KEY=VALUE; repeatable
+    #[arg(long = "param", value_name = "KEY=VALUE", allow_hyphen_values = true)]
+    params: Vec<String>,
     /// Monte Carlo runs [default: 10]
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole(1, RUNS_MAX))]
-    runs: Option<u64>,
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    runs: Option<String>,
     /// Steps per run [default: 365]
-    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = whole(1, STEPS_MAX))]
-    steps: Option<u64>,
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    steps: Option<String>,
     /// Seed; with numpy, run r uses RandomState(seed + r - 1) [default: 0]
-    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
-    seed: Option<u64>,
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
+    seed: Option<String>,
     /// Generator family: chacha or numpy [default: chacha]
-    #[arg(long, value_name = "chacha|numpy", value_parser = rng_kind)]
-    rng: Option<RngKind>,
-    /// Integrity coefficient, |X| <= 100 (1 = balanced) [default: 1]
-    #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = number)]
-    integrity: Option<f64>,
-    /// Average transaction amount, 0 < A <= 1e6 [default: 100]
-    #[arg(long, value_name = "A", allow_hyphen_values = true, value_parser = number)]
-    avg_amount: Option<f64>,
-    /// Send-volume window (sumVolume), K >= 1 [default: 30]
-    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
-    sum_volume: Option<u64>,
-    /// Credit and capacity at genesis [default: 250]
-    #[arg(long, value_name = "C", allow_hyphen_values = true, value_parser = whole(0, INITIAL_CREDIT_MAX as u64))]
-    initial_credit: Option<u64>,
-    /// History engine: exact (numpy's means, bit-exact) or streaming (O(1) per step)
-    /// [default: exact with --rng numpy, streaming otherwise]
+    #[arg(long, value_name = "chacha|numpy", allow_hyphen_values = true)]
+    rng: Option<String>,
+    /// The user's integrity coefficient (`--param integrity=X`) [default: 1]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    integrity: Option<String>,
+    /// The user's average transaction amount (`--param avg-amount=A`) [default: 100]
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    avg_amount: Option<String>,
+    /// The model's send-volume window, sumVolume (`--param sum-volume=K`) [default: 30]
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    sum_volume: Option<String>,
+    /// The model's credit and capacity at genesis (`--param initial-credit=C`)
+    /// [default: 250]
+    #[arg(long, value_name = "C", allow_hyphen_values = true)]
+    initial_credit: Option<String>,
+    /// History engine: exact (numpy's means, bit-exact) or streaming (O(1) per step; only
+    /// for currents-v1 at its defaults with the notebook's user at growth 0 and bias 0)
+    /// [default: streaming for that spec with --rng chacha, exact otherwise]
     #[arg(long, value_name = "exact|streaming", value_parser = engine)]
     engine: Option<Engine>,
     /// Write one summary row per run instead of the trajectories
@@ -78,7 +107,8 @@ pub(crate) struct SimulateArgs {
     /// Output CSV path; `-` is stdout [default: stdout]
     #[arg(long, value_name = "PATH")]
     out: Option<String>,
-    /// TOML file with the same keys as these flags; flags override it
+    /// A spec in TOML (rule, user, rng, seed, runs, steps, `[params]`, …) and `out`; flags
+    /// override it
     #[arg(long, value_name = "FILE.toml")]
     config: Option<PathBuf>,
     /// Also write the charts (SVG, PNG) and report.html into DIR
@@ -86,41 +116,131 @@ pub(crate) struct SimulateArgs {
     plot: Option<String>,
 }
 
-/// Runs `currents simulate`.
-pub(crate) fn run(args: SimulateArgs, _tool: &super::Tool) -> i32 {
-    let file = match &args.config {
-        Some(path) => match fs::read_to_string(path) {
-            Ok(text) => match SimulateSettings::from_toml_str(&text) {
-                Ok(s) => s,
-                Err(e) => return usage_error(format_args!("config {}: {e}", path.display())),
-            },
-            Err(e) => {
-                return usage_error(format_args!("config {}: cannot read: {e}", path.display()));
+impl SimulateArgs {
+    /// The spec the flags give: `--rule`'s shorthand, then every other flag as one key of
+    /// it. A key given twice, in any spelling (`--rule x:seed=1 --seed 2`, `--integrity 1
+    /// --param integrity=2`), is an error.
+    fn spec(&self) -> Result<Spec, SpecError> {
+        let mut spec = match &self.rule {
+            Some(text) => Spec::from_shorthand("--rule", text)?,
+            None => Spec::default(),
+        };
+        let flags = [
+            ("model", "--model", &self.model),
+            ("user", "--user", &self.user),
+            ("restriction", "--restriction", &self.restriction),
+            ("rng", "--rng", &self.rng),
+            ("seed", "--seed", &self.seed),
+            ("runs", "--runs", &self.runs),
+            ("steps", "--steps", &self.steps),
+            ("integrity", "--integrity", &self.integrity),
+            ("avg-amount", "--avg-amount", &self.avg_amount),
+            ("sum-volume", "--sum-volume", &self.sum_volume),
+            ("initial-credit", "--initial-credit", &self.initial_credit),
+        ];
+        for (key, flag, value) in flags {
+            if let Some(v) = value {
+                spec.set_text(key, v, flag)?;
             }
+        }
+        for pair in &self.params {
+            let accepted =
+                "KEY=VALUE, KEY a parameter the model, rule or user declares (see `policies`)";
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(SpecError::value("--param", format!("{pair:?}"), accepted));
+            };
+            let key = key.trim();
+            // Settings have flags of their own; `--param` sets parameters only.
+            if SPEC_KEYS.contains(&canonical(key).as_str()) {
+                return Err(SpecError::value(
+                    "--param",
+                    format!("{pair:?}"),
+                    format!("{accepted}; `{key}` has its own flag, --{}", canonical(key)),
+                ));
+            }
+            spec.set_text(key, value, &format!("--param {key}"))?;
+        }
+        Ok(spec)
+    }
+}
+
+/// Reads `--config`: the spec it holds and its `out`.
+fn read_config(path: &Path, registry: &Registry<V1>) -> Result<SimulateFile, String> {
+    let shown = path.display();
+    let text = fs::read_to_string(path).map_err(|e| format!("config {shown}: cannot read: {e}"))?;
+    SimulateFile::from_toml_str(&text)
+        .map_err(|e| format!("config {shown}: {}", with_params_hint(e, registry)))
+}
+
+/// A parameter written as a top-level key (the layout of configs before the spec) is an
+/// unknown key; the error then says where parameters go.
+pub(crate) fn with_params_hint(e: SpecError, registry: &Registry<V1>) -> SpecError {
+    match e {
+        SpecError::Value {
+            field,
+            value,
+            accepted,
+        } if value == "(unknown key)" && declares(registry, &canonical(&field)) => {
+            SpecError::Value {
+                accepted: format!("{accepted}; a parameter such as `{field}` goes in [params]"),
+                field,
+                value,
+            }
+        }
+        other => other,
+    }
+}
+
+/// True when some model, rule or user of `registry` declares parameter `key`.
+fn declares(registry: &Registry<V1>, key: &str) -> bool {
+    let mut all = registry
+        .models()
+        .iter()
+        .flat_map(|m| m.params)
+        .chain(registry.rules().iter().flat_map(|r| r.params))
+        .chain(registry.users().iter().flat_map(|u| u.params));
+    all.any(|p| p.name == key)
+}
+
+/// Runs `currents simulate`: the file's spec with the flags over it, resolved once.
+pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
+    let file = match &args.config {
+        Some(path) => match read_config(path, &tool.registry) {
+            Ok(f) => f,
+            Err(e) => return usage_error(e),
         },
-        None => SimulateSettings::default(),
+        None => SimulateFile::default(),
     };
-    let flags = SimulateSettings {
-        runs: args.runs,
-        steps: args.steps,
-        seed: args.seed,
-        rng: args.rng,
-        integrity: args.integrity,
-        avg_amount: args.avg_amount,
-        sum_volume: args.sum_volume,
-        initial_credit: args.initial_credit.map(|c| c as i64),
-        out: args.out,
-    };
-    let settings = file.overlay(flags);
-    let config = match settings.resolve() {
-        Ok(c) => c,
+    let flags = match args.spec() {
+        Ok(s) => s,
         Err(e) => return usage_error(e),
     };
-    let engine = args.engine.unwrap_or(Engine::default_for(config.rng()));
+    let spec = match file
+        .spec
+        .overlay(flags)
+        .resolve(&tool.registry, &Limits::default())
+    {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let sim = match Simulation::new(spec, args.engine) {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
     let n_threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
+    let out = args.out.or(file.out);
+    let out = out.as_deref().unwrap_or("-");
+    if let Err(msg) = check_out_path(out) {
+        return usage_error(msg);
+    }
+    if args.plot.is_some()
+        && let Err(code) = super::plot::check_size(sim.spec.runs, sim.spec.steps)
+    {
+        return code;
+    }
     let pool = match crate::parallel::pool(n_threads) {
         Ok(pool) => pool,
         Err(e) => {
@@ -129,28 +249,137 @@ pub(crate) fn run(args: SimulateArgs, _tool: &super::Tool) -> i32 {
         }
     };
     let job = Job {
-        config: &config,
-        engine,
+        sim: &sim,
         summary: args.summary,
         pool: &pool,
         n_threads,
     };
-    let out = settings.out.as_deref().unwrap_or("-");
-    if let Err(msg) = check_out_path(out) {
-        return usage_error(msg);
-    }
-    if args.plot.is_some()
-        && let Err(code) = super::plot::check_size(&config)
-    {
-        return code;
-    }
     match write_output(out, |w| job.write(w)) {
         Ok(()) => match &args.plot {
-            Some(dir) => super::plot::plot_simulation(&config, engine, dir),
+            Some(dir) => super::plot::plot_simulation(&sim, tool, dir),
             None => 0,
         },
         Err(e) => super::io_failure(&e),
     }
+}
+
+/// What the runs of one `simulate` invocation drive.
+enum Runner {
+    /// The notebook's rule at its defaults and its user without growth or bias: V1's own
+    /// path ([`simulate_run_with`]), on either history engine.
+    Notebook { config: SimConfig, engine: Engine },
+    /// Any other spec: its plan (V1 with the exact history) through the run loop.
+    Plan(SpecPlan<V1>),
+}
+
+/// A resolved `simulate` spec and how its runs are driven. Both ways run the one run loop
+/// on the generator `with_run_rng` makes for (rng, seed, subset 0, run), so run r is the
+/// same run whichever way it is driven (with the exact engine).
+pub(crate) struct Simulation {
+    /// The spec, resolved.
+    pub(crate) spec: RunSpec<V1>,
+    runner: Runner,
+}
+
+impl Simulation {
+    /// How `spec` runs: V1's own path when it is the notebook's rule and user under the
+    /// rule's own restriction (the only spec the streaming engine serves), else its plan.
+    /// `engine` is `--engine`; streaming with any other spec is refused, naming `engine`.
+    fn new(spec: RunSpec<V1>, engine: Option<Engine>) -> Result<Self, SpecError> {
+        let runner = match notebook_config(&spec) {
+            Some(config) => Runner::Notebook {
+                engine: engine.unwrap_or(Engine::default_for(config.rng())),
+                config,
+            },
+            None if engine == Some(Engine::Streaming) => {
+                return Err(SpecError::value(
+                    "engine",
+                    "\"streaming\"",
+                    format!(
+                        "exact for {}: the streaming engine runs currents-v1 at its defaults with the notebook's user at growth 0 and bias 0 under the rule's own restriction",
+                        spec.rule
+                    ),
+                ));
+            }
+            None => Runner::Plan(spec.plan()),
+        };
+        Ok(Simulation { spec, runner })
+    }
+
+    /// The history engine the runs use.
+    pub(crate) fn engine(&self) -> Engine {
+        match &self.runner {
+            Runner::Notebook { engine, .. } => *engine,
+            Runner::Plan(_) => Engine::Exact,
+        }
+    }
+
+    /// Runs run `run` (1-based), calling `visit(timestep, state)` for the genesis state
+    /// (timestep 0) and after every step.
+    pub(crate) fn run<E>(
+        &self,
+        run: u64,
+        visit: impl FnMut(u64, &State) -> Result<(), E>,
+    ) -> Result<(), RunError<E>> {
+        match &self.runner {
+            Runner::Notebook { config, engine } => simulate_run_with(config, *engine, run, visit),
+            Runner::Plan(plan) => {
+                let s = &self.spec;
+                run_seeded(
+                    &plan.model,
+                    &plan.policy,
+                    &plan.behaviour,
+                    s.rng,
+                    s.seed,
+                    0,
+                    run,
+                    s.steps,
+                    &mut EachState(visit),
+                )
+            }
+        }
+    }
+
+    /// The values of the summary's `integrity`, `avg_amount`, `sum_volume` and
+    /// `initial_credit` columns (`None` when the user or model does not declare one).
+    fn summary_params(&self) -> [Option<f64>; 4] {
+        let s = &self.spec;
+        [
+            s.user.get("integrity"),
+            s.user.get("avg-amount"),
+            s.model.get("sum-volume"),
+            s.model.get("initial-credit"),
+        ]
+    }
+}
+
+/// The notebook configuration `spec` is, when it is one: the rule is V1's at its defaults,
+/// the user the notebook's without growth or bias, the restriction the rule's own.
+fn notebook_config(spec: &RunSpec<V1>) -> Option<SimConfig> {
+    let (rule, user) = (&spec.rule, &spec.user);
+    let at_defaults = rule
+        .values()
+        .iter()
+        .zip(rule.entry().defaults())
+        .all(|(v, d)| v.to_bits() == d.to_bits());
+    let notebook = rule.entry().is::<V1Rule>()
+        && at_defaults
+        && user.entry().is::<NotebookUser>()
+        && user.get("growth") == Some(0.0)
+        && user.get("bias") == Some(0.0)
+        && spec.restriction == rule.entry().enforcement().mode;
+    if !notebook {
+        return None;
+    }
+    // The spec's values are checked against the same declared ranges as `Params`'.
+    let params = Params::new(
+        user.get("integrity")?,
+        user.get("avg-amount")?,
+        spec.model.get("sum-volume")? as u64,
+        spec.model.get("initial-credit")? as i64,
+    )
+    .ok()?;
+    SimConfig::new(params, spec.steps, spec.runs, spec.seed, spec.rng).ok()
 }
 
 /// The most worker threads `--threads` accepts.
@@ -162,8 +391,7 @@ const STEPS_PER_TASK: u64 = 1 << 15;
 
 /// One `simulate` invocation, validated.
 struct Job<'a> {
-    config: &'a SimConfig,
-    engine: Engine,
+    sim: &'a Simulation,
     summary: bool,
     pool: &'a rayon::ThreadPool,
     n_threads: usize,
@@ -172,9 +400,9 @@ struct Job<'a> {
 impl Job<'_> {
     /// Writes the header, then every run's rows (or summary row) in run order.
     fn write(&self, w: &mut dyn Write) -> io::Result<()> {
-        let config = self.config;
-        let chunking = Chunking::for_steps(config.n_steps(), STEPS_PER_TASK, self.n_threads);
-        let bar = progress_bar(config.n_runs() * config.n_steps(), config.n_runs());
+        let spec = &self.sim.spec;
+        let chunking = Chunking::for_steps(spec.steps, STEPS_PER_TASK, self.n_threads);
+        let bar = progress_bar(spec.runs * spec.steps, spec.runs);
         if self.summary {
             summary::write_header(w)?;
         } else {
@@ -182,7 +410,7 @@ impl Job<'_> {
         }
         ordered_runs(
             self.pool,
-            config.n_runs(),
+            spec.runs,
             chunking,
             |runs, buf| {
                 for run in runs {
@@ -206,24 +434,95 @@ impl Job<'_> {
             crate::RunError::Observe(e) => e,
             other => io::Error::other(other.to_string()),
         };
+        let sim = self.sim;
         if self.summary {
             let mut s = RunSummary::default();
-            simulate_run_with(self.config, self.engine, run, |t, state| {
+            sim.run(run, |t, state| {
                 s.observe(t, state);
                 Ok::<(), io::Error>(())
             })
             .map_err(to_io)?;
-            summary::write_row(buf, self.config, self.engine, run, &s)
+            let spec = &sim.spec;
+            summary::write_row_of(
+                buf,
+                (spec.seed, spec.rng, sim.engine()),
+                sim.summary_params(),
+                run,
+                &s,
+            )
         } else {
-            simulate_run_with(self.config, self.engine, run, |t, s| {
-                trajectory_csv::write_state(buf, run, t, s)
-            })
-            .map_err(to_io)
+            sim.run(run, |t, s| trajectory_csv::write_state(buf, run, t, s))
+                .map_err(to_io)
         }
     }
 }
 
-// Ranges mentioned in the flag help must stay in step with the library's limits.
-const _: () = assert!(
-    INTEGRITY_ABS_MAX == 100.0 && AVG_AMOUNT_MAX == 1_000_000.0 && SUM_VOLUME_MAX == STEPS_MAX
-);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(text: &str) -> RunSpec<V1> {
+        Spec::from_shorthand("", text)
+            .unwrap()
+            .resolve(&Registry::builtin(), &Limits::default())
+            .unwrap()
+    }
+
+    fn states(sim: &Simulation, run: u64) -> Vec<State> {
+        let mut all = Vec::new();
+        sim.run(run, |_, s| {
+            all.push(*s);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        all
+    }
+
+    #[test]
+    fn the_notebooks_plan_through_the_run_loop_is_its_own_path_bit_for_bit() {
+        for text in [
+            "currents-v1:rng=numpy,runs=3,steps=400",
+            "currents-v1:rng=chacha,runs=3,steps=400,integrity=0.5,sum-volume=7",
+        ] {
+            let spec = resolve(text);
+            let fast = Simulation::new(spec.clone(), Some(Engine::Exact)).unwrap();
+            assert!(matches!(fast.runner, Runner::Notebook { .. }), "{text}");
+            let plan = Simulation {
+                runner: Runner::Plan(spec.plan()),
+                spec,
+            };
+            for run in 1..=3 {
+                let (a, b) = (states(&fast, run), states(&plan, run));
+                assert_eq!(a.len(), 401);
+                // State's f64 fields compare bit for bit through their Debug form.
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}, run {run}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_notebooks_spec_takes_its_own_path() {
+        for (text, notebook) in [
+            ("currents-v1", true),
+            (
+                "currents-v1:user=balanced,growth=0,bias=0,restriction=none",
+                true,
+            ),
+            ("currents-v1:quad-coef=-2", false),
+            ("currents-v1:user=spender", false),
+            ("currents-v1:growth=0.1", false),
+            ("currents-v1:restriction=clamp", false),
+            ("v1-strict", false),
+            ("turnover", false),
+        ] {
+            let sim = Simulation::new(resolve(text), None).unwrap();
+            assert_eq!(
+                matches!(sim.runner, Runner::Notebook { .. }),
+                notebook,
+                "{text}"
+            );
+            let streaming = Simulation::new(resolve(text), Some(Engine::Streaming));
+            assert_eq!(streaming.is_ok(), notebook, "{text}");
+        }
+    }
+}

@@ -114,7 +114,7 @@ pub use invariants::{
 };
 pub use laws::{Laws, NoLaws, V1_RULE_LAWS, V1_STEP_LAWS, V1Laws, v1_invariants};
 pub use probe::Probe;
-pub use replay::{Counterexample, ReplayFinding, ReplayInput, join_floats, replay};
+pub use replay::{Counterexample, DEFAULT_BIN, ReplayFinding, ReplayInput, join_floats, replay};
 pub use tape::{
     TapeCase, TapeEntry, Tapes, V1Tape, V1Tapes, amount_abs_max, entry_strategy, params_strategy,
     tape_case_strategy,
@@ -137,6 +137,10 @@ pub const TAPE_LEN_MAX: usize = 10_000;
 pub struct HarnessConfig {
     /// The policy name written into replay commands (`currents replay --policy NAME`).
     pub policy: String,
+    /// The program that replay commands start with: the binary that is running, so that
+    /// a printed command runs as printed (`currents` by default; the CLI sets the name it
+    /// was invoked as, e.g. a user's own binary built with `currents::cli::main_with`).
+    pub bin: String,
     /// The parameter grid for the seeded runs; the first set is the base (its window
     /// `sumVolume` is also used by the rule probes). Must not be empty.
     pub grid: Vec<Params>,
@@ -181,6 +185,7 @@ impl Default for HarnessConfig {
         .collect();
         HarnessConfig {
             policy: "custom".to_owned(),
+            bin: DEFAULT_BIN.to_owned(),
             grid,
             n_runs: 10,
             n_steps: 365,
@@ -439,7 +444,7 @@ impl HarnessReport {
             let mut v = input;
             v["step"] = json!(c.step);
             v["detail"] = json!(c.detail);
-            v["replay"] = json!(c.replay_command(&self.policy));
+            v["replay"] = json!(c.replay_command_in(&self.config.bin, &self.policy));
             v
         };
         json!({
@@ -525,7 +530,7 @@ impl HarnessReport {
                     out,
                     "{:<42}   replay: {}",
                     "",
-                    x.replay_command(&self.policy)
+                    x.replay_command_in(&self.config.bin, &self.policy)
                 );
             }
         }

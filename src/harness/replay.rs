@@ -115,6 +115,20 @@ pub(crate) fn params_flags(p: &Params) -> String {
     )
 }
 
+/// The program name replay commands start with when no other is given.
+pub const DEFAULT_BIN: &str = "currents";
+
+/// `word` as one word of a POSIX shell command: as it is when it holds only characters
+/// no shell treats specially, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./+,:=@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// Joins floats in their shortest round-trip form, comma-separated.
 pub fn join_floats(xs: &[f64]) -> String {
     xs.iter()
@@ -130,8 +144,16 @@ impl Counterexample {
     /// another model than V1 ([`ReplayInput::Cell`], [`ReplayInput::CellRuns`],
     /// [`ReplayInput::Payments`]) is described, not replayable from the command line.
     pub fn replay_command(&self, policy: &str) -> String {
+        self.replay_command_in(DEFAULT_BIN, policy)
+    }
+
+    /// [`Counterexample::replay_command`] for the program `bin` (the binary that is
+    /// running: `target/release/currents`, a user's own binary): the command starts with
+    /// `bin`, quoted for a POSIX shell when it needs to be.
+    pub fn replay_command_in(&self, bin: &str, policy: &str) -> String {
         let head = format!(
-            "currents replay --policy {policy} --invariant {}",
+            "{} replay --policy {policy} --invariant {}",
+            shell_word(bin),
             self.invariant
         );
         match &self.input {
