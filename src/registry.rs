@@ -707,12 +707,6 @@ impl<H: History + 'static> Registry<V1<H>> {
     }
 }
 
-/// The built-in registry for V1 with exact means (the one the CLI's sweeps, compare and
-/// findings use), built once.
-pub fn builtin_v1() -> &'static Registry<V1> {
-    static BUILTIN: std::sync::LazyLock<Registry<V1>> = std::sync::LazyLock::new(Registry::builtin);
-    &BUILTIN
-}
 
 #[cfg(test)]
 mod tests {
