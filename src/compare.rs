@@ -150,6 +150,16 @@ impl From<SpecError> for CompareError {
 
 /// A spec error of side `side`, its field prefixed with the side unless it names it already
 /// (a shorthand's own pairs are written `side.key` when parsed).
+/// An error in side `field`'s file `source`: a bad value is named as in a shorthand
+/// (`baseline.params.integrity`, with the range the declaration enforces); a file that is
+/// not TOML names the file.
+fn in_side_file(field: &str, source: &str, e: SpecError) -> CompareError {
+    match e {
+        SpecError::Value { .. } => in_side(field, e),
+        SpecError::Syntax { .. } => bad(field, source, e.to_string()),
+    }
+}
+
 fn in_side(side: &str, e: SpecError) -> CompareError {
     match e {
         SpecError::Value {
@@ -197,7 +207,7 @@ impl SideInput {
     /// Parses the text of a spec or scenario file (`source`, its path, names it in the
     /// report); a scenario's own keys (`description`, …) are accepted and not used.
     pub fn file(field: &str, source: &str, text: &str) -> Result<Self, CompareError> {
-        let in_file = |e: SpecError| bad(field, source, e.to_string());
+        let in_file = |e: SpecError| in_side_file(field, source, e);
         let table = parse_toml(text).map_err(in_file)?;
         let (spec, _) = Spec::from_table(&table, &SCENARIO_KEYS).map_err(in_file)?;
         Ok(SideInput {
@@ -228,7 +238,7 @@ impl SideInput {
     ) -> Result<RunSpec<V1>, CompareError> {
         spec.resolve(registry, limits).map_err(|e| {
             if self.from_file {
-                bad(&self.field, &self.source, e.to_string())
+                in_side_file(&self.field, &self.source, e)
             } else {
                 in_side(&self.field, e)
             }

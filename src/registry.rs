@@ -707,7 +707,6 @@ impl<H: History + 'static> Registry<V1<H>> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
