@@ -25,7 +25,7 @@ pub use rand_core;
 
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod config;
+mod config;
 pub mod credit;
 pub mod draws;
 pub mod fuzzing;
@@ -57,7 +57,8 @@ pub use sim::{Engine, run_seeded, simulate_run, simulate_run_with};
 pub use state::State;
 #[cfg(feature = "harness")]
 pub mod compare;
-pub mod findings;
+#[cfg(feature = "cli")]
+mod findings;
 pub mod metrics;
 pub mod rules;
 pub mod sweep;
