@@ -5,17 +5,6 @@
 //! value is accepted or refused in a config file exactly as in a scenario, a compare side,
 //! a sweep cell or the flags of `currents simulate` (which overlay the file's spec). Every
 //! error names the key, the value and what is accepted.
-//!
-//! ```
-//! use currents::config::SimulateFile;
-//!
-//! let file = SimulateFile::from_toml_str(
-//!     "rule = \"turnover:window=10\"\nuser = \"spender\"\nout = \"runs.csv\"\n[params]\nintegrity = 0.8\n",
-//! )
-//! .unwrap();
-//! assert_eq!(file.spec.rule.as_deref(), Some("turnover"));
-//! assert_eq!(file.out.as_deref(), Some("runs.csv"));
-//! ```
 
 use crate::spec::{Spec, SpecError, parse_toml};
 use crate::toml_value::describe;
@@ -55,6 +44,16 @@ impl SimulateFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_is_a_spec_plus_out() {
+        let file = SimulateFile::from_toml_str(
+            "rule = \"turnover:window=10\"\nuser = \"spender\"\nout = \"runs.csv\"\n[params]\nintegrity = 0.8\n",
+        )
+        .unwrap();
+        assert_eq!(file.spec.rule.as_deref(), Some("turnover"));
+        assert_eq!(file.out.as_deref(), Some("runs.csv"));
+    }
     use crate::params::RngKind;
 
     #[test]
