@@ -41,6 +41,23 @@ use crate::v1::V1;
 #[derive(Default)]
 pub struct ErasedMemory(Option<Box<dyn Any + Send>>);
 
+impl ErasedMemory {
+    /// Calls `f` on the memory as a `T`. A memory starts empty and is filled by the first
+    /// policy or behaviour that uses it; one run loop gives each one its own memory, and a
+    /// memory handed to one of another type (only possible by calling it by hand) is
+    /// started afresh, not a panic.
+    #[inline]
+    fn with<T: Default + Send + 'static, R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
+        if let Some(m) = self.0.as_mut().and_then(|m| m.downcast_mut::<T>()) {
+            return f(m);
+        }
+        let mut fresh = T::default();
+        let r = f(&mut fresh);
+        self.0 = Some(Box::new(fresh));
+        r
+    }
+}
+
 impl fmt::Debug for ErasedMemory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ErasedMemory")
@@ -70,20 +87,7 @@ where
         cx: &Cx<'_, M>,
         memory: &mut ErasedMemory,
     ) -> Result<Limit, CreditError> {
-        // A memory starts empty and is filled by the first policy that uses it. One run
-        // loop gives one policy one memory; a memory handed to a policy of another type
-        // (only possible by calling `limit` by hand) is started afresh, not a panic.
-        if let Some(m) = memory
-            .0
-            .as_mut()
-            .and_then(|m| m.downcast_mut::<P::Memory>())
-        {
-            return self.limit(cx, m);
-        }
-        let mut fresh = P::Memory::default();
-        let limit = self.limit(cx, &mut fresh);
-        memory.0 = Some(Box::new(fresh));
-        limit
+        memory.with(|m: &mut P::Memory| self.limit(cx, m))
     }
     fn enforcement(&self) -> Enforcement {
         CreditPolicy::enforcement(self)
@@ -364,17 +368,7 @@ where
         rng: &mut dyn Rng,
         memory: &mut ErasedMemory,
     ) -> Draw<M::Payment> {
-        if let Some(m) = memory
-            .0
-            .as_mut()
-            .and_then(|m| m.downcast_mut::<B::Memory>())
-        {
-            return self.draw(cx, rng, m);
-        }
-        let mut fresh = B::Memory::default();
-        let draw = self.draw(cx, rng, &mut fresh);
-        memory.0 = Some(Box::new(fresh));
-        draw
+        memory.with(|m: &mut B::Memory| self.draw(cx, rng, m))
     }
     fn paths(&self) -> &'static [&'static str] {
         Behaviour::paths(self)

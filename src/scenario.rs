@@ -38,7 +38,7 @@ use crate::credit::V1Rule;
 use crate::model::EachState;
 use crate::params::RngKind;
 use crate::registry::Registry;
-use crate::sim::{RunError, run_seeded};
+use crate::sim::RunError;
 use crate::spec::{Limits, RunSpec, SEED_MAX, Spec, SpecError, parse_toml};
 use crate::state::State;
 use crate::toml_value::describe;
@@ -268,15 +268,9 @@ impl Scenario {
         let plan = self.spec.plan();
         let s = &self.spec;
         for run in 1..=s.runs {
-            run_seeded(
-                &plan.model,
-                &plan.policy,
-                &plan.behaviour,
-                s.rng,
-                s.seed,
-                0,
+            s.run_plan(
+                &plan,
                 run,
-                s.steps,
                 &mut EachState(|t, st: &State| visit(run, t, st)),
             )?;
         }

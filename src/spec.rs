@@ -198,7 +198,12 @@ pub fn canonical(key: &str) -> String {
     key.replace('_', "-")
 }
 
-fn whole_value(field: &str, v: &toml::Value, lo: u64, hi: u64) -> Result<u64, SpecError> {
+pub(crate) fn whole_value(
+    field: &str,
+    v: &toml::Value,
+    lo: u64,
+    hi: u64,
+) -> Result<u64, SpecError> {
     match v {
         toml::Value::Integer(i) if *i >= 0 && (lo..=hi).contains(&(*i as u64)) => Ok(*i as u64),
         _ => Err(SpecError::value(
@@ -239,7 +244,11 @@ pub fn number_text(field: &str, s: &str) -> Result<f64, SpecError> {
         .map_err(|_| SpecError::value(field, format!("{s:?}"), "a number"))
 }
 
-fn string_value<'a>(field: &str, v: &'a toml::Value, accepted: &str) -> Result<&'a str, SpecError> {
+pub(crate) fn string_value<'a>(
+    field: &str,
+    v: &'a toml::Value,
+    accepted: &str,
+) -> Result<&'a str, SpecError> {
     match v {
         toml::Value::String(s) => Ok(s),
         _ => Err(SpecError::value(field, describe(v), accepted)),
@@ -925,6 +934,28 @@ impl<M: Model> RunSpec<M> {
             },
             behaviour: user,
         }
+    }
+
+    /// Runs run `run` (1-based) of `plan` (this spec's [`RunSpec::plan`]) through the one
+    /// run loop on the generator of (rng, seed, subset 0, run) — the streams `simulate`
+    /// uses — handing every state to `observer`.
+    pub fn run_plan<O: crate::model::Observer<M> + ?Sized>(
+        &self,
+        plan: &SpecPlan<M>,
+        run: u64,
+        observer: &mut O,
+    ) -> Result<(), crate::model::RunError<O::Error>> {
+        crate::sim::run_seeded(
+            &plan.model,
+            &plan.policy,
+            &plan.behaviour,
+            self.rng,
+            self.seed,
+            0,
+            run,
+            self.steps,
+            observer,
+        )
     }
 
     /// The spec back as the command-line shorthand (parameters that differ from the

@@ -62,7 +62,8 @@ use crate::registry::{
 };
 use crate::sim::run_seeded;
 use crate::spec::{
-    Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml,
+    Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml, string_value,
+    whole_value,
 };
 use crate::toml_value::describe;
 use crate::users::NotebookUser;
@@ -242,24 +243,6 @@ fn nonempty<T>(field: &str, v: Vec<T>) -> Result<Vec<T>, SpecError> {
     }
 }
 
-fn string<'a>(field: &str, v: &'a toml::Value, accepted: &str) -> Result<&'a str, SpecError> {
-    match v {
-        toml::Value::String(s) => Ok(s),
-        _ => Err(SpecError::value(field, describe(v), accepted)),
-    }
-}
-
-fn whole(field: &str, v: &toml::Value, lo: u64, hi: u64) -> Result<u64, SpecError> {
-    match v {
-        toml::Value::Integer(i) if *i >= 0 && (lo..=hi).contains(&(*i as u64)) => Ok(*i as u64),
-        _ => Err(SpecError::value(
-            field,
-            describe(v),
-            format!("a whole number in [{lo}, {hi}]"),
-        )),
-    }
-}
-
 impl SweepConfig {
     /// Parses a sweep config. Names are not looked up yet ([`SweepConfig::resolve`] does);
     /// every error names the field, the value and what is accepted.
@@ -275,10 +258,10 @@ impl SweepConfig {
         };
         for (key, v) in extra {
             match key {
-                "threads" => config.threads = Some(whole(key, v, 1, THREADS_MAX)?),
-                "out" => config.out = Some(string(key, v, "a file path")?.to_owned()),
+                "threads" => config.threads = Some(whole_value(key, v, 1, THREADS_MAX)?),
+                "out" => config.out = Some(string_value(key, v, "a file path")?.to_owned()),
                 "trajectories" => {
-                    config.trajectories = Some(string(key, v, "a file path")?.to_owned())
+                    config.trajectories = Some(string_value(key, v, "a file path")?.to_owned())
                 }
                 _ => {
                     let toml::Value::Array(items) = v else {
@@ -401,14 +384,14 @@ fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
                 &f,
                 list(v)
                     .into_iter()
-                    .map(|x| string(&f, x, accepted).map(|s| s.trim().to_owned()))
+                    .map(|x| string_value(&f, x, accepted).map(|s| s.trim().to_owned()))
                     .collect::<Result<_, _>>()?,
             )
         };
         match slot {
-            "label" => g.label = string(&f, v, "a string")?.to_owned(),
+            "label" => g.label = string_value(&f, v, "a string")?.to_owned(),
             "mode" => {
-                g.mode = match string(&f, v, "\"cartesian\" or \"zip\"")? {
+                g.mode = match string_value(&f, v, "\"cartesian\" or \"zip\"")? {
                     "cartesian" => Mode::Cartesian,
                     "zip" => Mode::Zip,
                     other => {

@@ -18,10 +18,7 @@ use crate::spec::{Limits, RunSpec, SPEC_KEYS, Spec, SpecError, SpecPlan, canonic
 use crate::summary::{self, RunSummary};
 use crate::users::NotebookUser;
 use crate::v1::V1;
-use crate::{
-    Engine, Params, RngKind, SimConfig, State, V1Rule, run_seeded, simulate_run_with,
-    trajectory_csv,
-};
+use crate::{Engine, Params, RngKind, SimConfig, State, V1Rule, simulate_run_with, trajectory_csv};
 use clap::Args;
 
 use super::{EXIT_FAILURE, check_out_path, progress_bar, usage_error, write_output};
@@ -323,20 +320,7 @@ impl Simulation {
     ) -> Result<(), RunError<E>> {
         match &self.runner {
             Runner::Notebook { config, engine } => simulate_run_with(config, *engine, run, visit),
-            Runner::Plan(plan) => {
-                let s = &self.spec;
-                run_seeded(
-                    &plan.model,
-                    &plan.policy,
-                    &plan.behaviour,
-                    s.rng,
-                    s.seed,
-                    0,
-                    run,
-                    s.steps,
-                    &mut EachState(visit),
-                )
-            }
+            Runner::Plan(plan) => self.spec.run_plan(plan, run, &mut EachState(visit)),
         }
     }
 
