@@ -608,3 +608,44 @@ fn the_example_config_runs() {
     ]);
     assert_eq!(turnover, flags);
 }
+
+/// One output path for what `check` and `replay` print: a full device is one `error:` line
+/// and exit 1, never a panic in `print!` (exit 101).
+#[test]
+fn check_and_replay_on_a_full_device_fail_with_one_line() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        return; // not Linux: nothing to write to that always fails
+    }
+    for args in [
+        &["check", "--runs", "1", "--steps", "20", "--cases", "4"][..],
+        &["replay", "--tape=1,2"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args(args)
+            .stdout(std::fs::OpenOptions::new().write(true).open(full).unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    }
+}
+
+/// A closed pipe on stdout (`currents check | head -1`, the reader gone before the report
+/// is written) exits 0 quietly, as `simulate` does.
+#[test]
+fn check_into_a_closed_pipe_exits_0_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_currents"))
+        .args(["check", "--runs", "1", "--steps", "20", "--cases", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before anything is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

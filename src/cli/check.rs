@@ -7,6 +7,7 @@ use crate::harness::{
 };
 use crate::registry::{Registry, RuleEntry};
 use crate::v1::V1;
+
 use clap::Args;
 
 use super::simulate::whole;
@@ -86,9 +87,12 @@ pub(crate) fn run(args: CheckArgs, tool: &super::Tool) -> i32 {
         Ok(r) => r,
         Err(e) => return usage_error(e),
     };
-    match args.format {
-        Format::Table => print!("{}", report.to_table()),
-        Format::Json => println!("{:#}", report.to_json()),
+    let text = match args.format {
+        Format::Table => report.to_table(),
+        Format::Json => format!("{:#}\n", report.to_json()),
+    };
+    if let Err(e) = super::write_output("-", |w| w.write_all(text.as_bytes())) {
+        return super::io_failure(&e);
     }
     if report.passed() { 0 } else { EXIT_FAILURE }
 }

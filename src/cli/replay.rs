@@ -10,6 +10,7 @@ use crate::model::CreditPolicy;
 use crate::params::NUMPY_SEED_MAX;
 use crate::v1::V1;
 use crate::{ExactHistory, ParamError, Params, RngKind};
+
 use clap::Args;
 
 use super::check::find_policy;
@@ -187,23 +188,27 @@ fn report<P: CreditPolicy<V1>>(rule: &P, input: &ReplayInput, only: Option<Invar
         .into_iter()
         .filter(|f| only.is_none_or(|i| i == f.invariant))
         .collect();
+    let mut text = String::new();
     for f in &findings {
         let at = f.step.map_or(String::new(), |t| format!(" at step {t}"));
-        println!(
-            "violated: {} ({}){at}, {} time(s): {}",
+        text.push_str(&format!(
+            "violated: {} ({}){at}, {} time(s): {}\n",
             f.invariant,
             f.invariant.kind_under(observed).name(),
             f.count,
             f.detail
-        );
+        ));
     }
     if findings.is_empty() {
-        match only {
-            Some(i) => println!("holds: {i} on this input"),
-            None => println!("holds: no invariant is violated on this input"),
-        }
-        0
-    } else {
-        EXIT_FAILURE
+        text.push_str(&match only {
+            Some(i) => format!("holds: {i} on this input\n"),
+            None => "holds: no invariant is violated on this input\n".to_owned(),
+        });
     }
+    // One output path: a closed pipe exits 0 quietly, another write failure is one line
+    // and exit 1, never a panic in `print!`.
+    if let Err(e) = super::write_output("-", |w| w.write_all(text.as_bytes())) {
+        return super::io_failure(&e);
+    }
+    if findings.is_empty() { 0 } else { EXIT_FAILURE }
 }
