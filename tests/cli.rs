@@ -649,3 +649,12 @@ fn check_into_a_closed_pipe_exits_0_quietly() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// A subcommand without flags says so instead of listing nothing after "accepted:".
+#[test]
+fn an_unknown_flag_of_a_command_without_flags_says_so() {
+    let out = currents(&["policies", "--bogus"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("(accepted: no flags"), "{stderr}");
+}

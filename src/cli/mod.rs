@@ -150,11 +150,17 @@ fn accepted_flags() -> String {
         .get_subcommands()
         .find(|s| args.iter().any(|a| a == s.get_name()));
     match sub {
-        Some(sub) => sub
-            .get_arguments()
-            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
-            .collect::<Vec<_>>()
-            .join(", "),
+        Some(sub) => {
+            let flags: Vec<String> = sub
+                .get_arguments()
+                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .collect();
+            if flags.is_empty() {
+                format!("no flags; `{} --help` is the only one", sub.get_name())
+            } else {
+                flags.join(", ")
+            }
+        }
         None => cmd
             .get_subcommands()
             .map(|s| s.get_name().to_owned())
