@@ -50,6 +50,17 @@ impl ParamError {
     }
 }
 
+/// A number as an error message shows it: as written by Rust's shortest round-trip form,
+/// switched to exponent form when that is long (`1e308`, not 309 digits).
+pub fn short_number(x: f64) -> String {
+    let plain = x.to_string();
+    if plain.len() > 24 {
+        format!("{x:e}")
+    } else {
+        plain
+    }
+}
+
 /// The notebook's system parameters (one user, one cell of a sweep).
 ///
 /// Construct with [`Params::new`] or [`Params::default`]; fields are read-only so a value
@@ -245,6 +256,17 @@ mod tests {
     fn defaults_are_the_notebooks() {
         let p = Params::default();
         assert_eq!(Params::new(1.0, 100.0, 30, 250), Ok(p));
+    }
+
+    #[test]
+    fn long_numbers_are_shown_in_exponent_form() {
+        assert_eq!(short_number(1e308), "1e308");
+        assert_eq!(short_number(-2.5e-300), "-2.5e-300");
+        assert_eq!(short_number(100.5), "100.5");
+        assert_eq!(short_number(5.0), "5");
+        assert_eq!(short_number(f64::NAN), "NaN");
+        let e = Params::new(1e308, 100.0, 30, 250).unwrap_err();
+        assert_eq!(e.value, "1e308");
     }
 
     #[test]

@@ -658,3 +658,36 @@ fn an_unknown_flag_of_a_command_without_flags_says_so() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("(accepted: no flags"), "{stderr}");
 }
+
+/// Error messages stay short and say what is wrong: a huge value is shown as `1e308`, not
+/// 309 digits; an output path under a regular file names the file as "not a directory".
+#[test]
+fn errors_show_long_numbers_short_and_a_file_as_not_a_directory() {
+    check_rejected(
+        "huge",
+        &["--integrity", "1e308"],
+        &[
+            "--integrity",
+            ": 1e308 (accepted: a finite number in [-100, 100])",
+        ],
+    );
+    let file = scratch("under-a-file").join("plain");
+    std::fs::write(&file, "x").unwrap();
+    let under = file.join("out.csv");
+    let out = currents(&["simulate", "--out", under.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not a directory"), "{stderr}");
+    assert!(!under.exists());
+}
+
+/// `check --help` shows each default once (clap adds it; the doc line does not repeat it).
+#[test]
+fn check_help_shows_each_default_once() {
+    let out = currents(&["check", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in text.lines() {
+        assert!(line.matches("[default:").count() <= 1, "{line}");
+    }
+    assert!(text.contains("[default: 365]"), "{text}");
+}

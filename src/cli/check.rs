@@ -53,19 +53,19 @@ pub(crate) struct CheckArgs {
     /// The policy to check, any rule `policies` lists [default: the first, currents-v1]
     #[arg(long, value_name = "NAME")]
     policy: Option<String>,
-    /// Runs per parameter set and generator [default: 10]
+    /// Runs per parameter set and generator
     #[arg(long, value_name = "N", value_parser = whole(1, CHECK_RUNS_MAX), default_value = "10")]
     runs: u64,
-    /// Steps per run [default: 365]
+    /// Steps per run
     #[arg(long, value_name = "T", value_parser = whole(1, CHECK_STEPS_MAX), default_value = "365")]
     steps: u64,
-    /// Seed of the runs (as `simulate --seed`) and of the tape search [default: 0]
+    /// Seed of the runs (as `simulate --seed`) and of the tape search
     #[arg(long, value_name = "S", value_parser = whole(0, u64::MAX), default_value = "0")]
     seed: u64,
-    /// Tape cases in the shrinking search; 0 skips it [default: 256]
+    /// Tape cases in the shrinking search; 0 skips it
     #[arg(long, value_name = "N", value_parser = whole(0, TAPE_CASES_MAX as u64), default_value = "256")]
     cases: u64,
-    /// Output format: table or json [default: table]
+    /// Output format: table or json
     #[arg(long, value_name = "table|json", value_parser = format, default_value = "table")]
     format: Format,
 }

@@ -201,8 +201,13 @@ pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
         ));
     }
     if !dir.is_dir() {
+        let why = if dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
         return Err(format!(
-            "invalid value for `out`: {path:?} (accepted: a file in an existing directory; {} does not exist)",
+            "invalid value for `out`: {path:?} (accepted: a file in an existing directory; {} {why})",
             dir.display()
         ));
     }

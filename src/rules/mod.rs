@@ -54,7 +54,7 @@ impl ParamSpec {
             };
             Err(ParamError::new(
                 field,
-                value,
+                crate::params::short_number(value),
                 format!("{kind} in [{}, {}]", self.min, self.max),
             ))
         }
