@@ -1196,6 +1196,16 @@ fn num(x: f64) -> String {
     }
 }
 
+/// `text` as one CSV field: quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break, as it is when a grid's label or a user's registered name does.
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
 /// Writes the summary CSV: one row per cell, its parameters and each metric's mean, p5,
 /// p50 and p95 across runs (empty where no run defined the metric). The columns
 /// `integrity` … `bias` are the user's parameters of those names and `sum_volume`,
@@ -1218,11 +1228,11 @@ pub fn write_summary(
             w,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             cell.index,
-            cell.label,
-            spec.rule.entry().name,
-            spec.rule.params_text(),
+            csv_field(&cell.label),
+            csv_field(spec.rule.entry().name),
+            csv_field(&spec.rule.params_text()),
             spec.restriction,
-            spec.user.entry().name,
+            csv_field(spec.user.entry().name),
             user("integrity"),
             user("avg-amount"),
             user("growth"),

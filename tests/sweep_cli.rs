@@ -581,3 +581,31 @@ fn committed_findings_are_what_the_committed_command_produces() {
         "docs/findings.md is stale: run scripts/findings.sh"
     );
 }
+
+/// CSV output quotes what needs quoting: a grid label with a comma and a quote reads back
+/// as one field with the text as written, and every row has the header's number of fields.
+#[test]
+fn a_label_with_a_comma_and_a_quote_is_one_csv_field() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep-label-quoting");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("w.toml");
+    std::fs::write(
+        &config,
+        "runs = 2\nsteps = 10\n[[grid]]\nlabel = 'integrity, \"low\"'\nrules = [\"static\"]\n",
+    )
+    .unwrap();
+    let out = currents(&["sweep", "--config", config.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+    let n_fields = reader.headers().unwrap().len();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].len(), n_fields);
+    assert_eq!(&rows[0][1], "integrity, \"low\"");
+}
