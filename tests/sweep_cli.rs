@@ -609,3 +609,60 @@ fn a_label_with_a_comma_and_a_quote_is_one_csv_field() {
     assert_eq!(rows[0].len(), n_fields);
     assert_eq!(&rows[0][1], "integrity, \"low\"");
 }
+
+/// The summary and the trajectories are compared as files, not as strings: `./a.csv` and
+/// `a.csv` (and a symbolic link to the summary) are the same target and are refused (exit
+/// 2, nothing written); before, one silently overwrote the other (exit 0).
+#[test]
+fn summary_and_trajectories_naming_one_file_are_refused() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep-same-target");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("w.toml"),
+        "runs = 1\nsteps = 5\n[[grid]]\nrules = [\"static\"]\n",
+    )
+    .unwrap();
+    let run = |out: &str, traj: &str| {
+        Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args([
+                "sweep",
+                "--config",
+                "w.toml",
+                "--out",
+                out,
+                "--trajectories",
+                traj,
+            ])
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let o = run("./a.csv", "a.csv");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!dir.join("a.csv").exists());
+    #[cfg(unix)]
+    {
+        std::fs::write(dir.join("b.csv"), "").unwrap();
+        std::os::unix::fs::symlink("b.csv", dir.join("link.csv")).unwrap();
+        let o = run("b.csv", "link.csv");
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = run("s.csv", "t.csv");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

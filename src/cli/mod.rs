@@ -185,6 +185,34 @@ pub(crate) fn usage_error(msg: impl std::fmt::Display) -> i32 {
     EXIT_USAGE
 }
 
+/// True when paths `a` and `b` name the same file: the same text, the same file after
+/// resolving `.`, `..` and symbolic links (existing or not yet), or — on Unix — two hard
+/// links to one file. Output targets are compared by identity, not by string.
+pub(crate) fn same_target(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return (x.dev(), x.ino()) == (y.dev(), y.ino());
+        }
+    }
+    fn resolved(p: &str) -> Option<std::path::PathBuf> {
+        let path = Path::new(p);
+        if let Ok(c) = path.canonicalize() {
+            return Some(c);
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(dir.canonicalize().ok()?.join(path.file_name()?))
+    }
+    matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// Checks before any work that `--out` names a file in an existing directory.
 pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
     if path == "-" {

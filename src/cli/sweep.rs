@@ -83,7 +83,7 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         return usage_error(msg);
     }
     if let Some(t) = &trajectories {
-        if t == "-" || *t == out {
+        if t == "-" || super::same_target(t, &out) {
             return usage_error(format_args!(
                 "invalid value for `trajectories`: {t:?} (accepted: a file path other than stdout and the summary's)"
             ));
