@@ -691,3 +691,60 @@ fn check_help_shows_each_default_once() {
     }
     assert!(text.contains("[default: 365]"), "{text}");
 }
+
+/// A chart directory that is empty or an existing file is bad input for `plot --out`,
+/// `report --out` and `simulate --plot`: exit 2, one line naming the flag, nothing written
+/// (`--out ''` used to write the charts into the current directory, and `simulate --plot
+/// FILE` wrote the CSV, then failed with exit 1 blaming `--out`).
+#[test]
+fn a_chart_directory_that_is_empty_or_a_file_is_refused_before_any_output() {
+    let dir = scratch("chart-dir");
+    let file = dir.join("f");
+    std::fs::write(&file, "x").unwrap();
+    let file = file.to_str().unwrap();
+    let input = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/cadcad/notebook_default.csv"
+    );
+    let csv = dir.join("o.csv");
+    let cases: [(&[&str], &str); 5] = [
+        (&["plot", "--input", input, "--out", ""], "`out`"),
+        (&["report", "--input", input, "--out", ""], "`out`"),
+        (&["plot", "--input", input, "--out", file], "`out`"),
+        (&["report", "--input", input, "--out", file], "`out`"),
+        (
+            &[
+                "simulate",
+                "--runs",
+                "1",
+                "--steps",
+                "5",
+                "--out",
+                csv.to_str().unwrap(),
+                "--plot",
+                file,
+            ],
+            "`plot`",
+        ),
+    ];
+    for (args, field) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(field), "{args:?}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("f")],
+            "{args:?} left files"
+        );
+    }
+}

@@ -213,6 +213,23 @@ pub(crate) fn same_target(a: &str, b: &str) -> bool {
     matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// Checks before any work that `field` (`out`, `plot`) names a directory to write charts
+/// into: not empty (which would write into the current directory), and not an existing
+/// file.
+pub(crate) fn check_out_dir(field: &str, path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err(format!(
+            "invalid value for `{field}`: \"\" (accepted: a directory path; it is created if missing)"
+        ));
+    }
+    if Path::new(path).exists() && !Path::new(path).is_dir() {
+        return Err(format!(
+            "invalid value for `{field}`: {path:?} (accepted: a directory path; {path} is a file)"
+        ));
+    }
+    Ok(())
+}
+
 /// Checks before any work that `--out` names a file in an existing directory.
 pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
     if path == "-" {

@@ -197,6 +197,9 @@ pub(crate) fn create_dir(dir: &str) -> io::Result<()> {
 
 /// Runs `currents plot`.
 pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
+    if let Err(msg) = super::check_out_dir("out", &args.out) {
+        return super::usage_error(msg);
+    }
     let loaded = match load(&args.inputs) {
         Ok(l) => l,
         Err(code) => return code,

@@ -40,6 +40,9 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
         },
         None => None,
     };
+    if let Err(msg) = super::check_out_dir("out", &args.out) {
+        return usage_error(msg);
+    }
     let loaded = match load(&args.inputs) {
         Ok(l) => l,
         Err(code) => return code,

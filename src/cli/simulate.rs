@@ -233,6 +233,11 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     if let Err(msg) = check_out_path(out) {
         return usage_error(msg);
     }
+    if let Some(dir) = &args.plot
+        && let Err(msg) = super::check_out_dir("plot", dir)
+    {
+        return usage_error(msg);
+    }
     if args.plot.is_some()
         && let Err(code) = super::plot::check_size(sim.spec.runs, sim.spec.steps)
     {
