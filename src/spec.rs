@@ -733,12 +733,16 @@ fn pick<'a, E: Declared>(
 
 const RESTRICTIONS: &str = "none, clamp or reject";
 
+/// A restriction a spec may set: `Enforce`'s own names (one list of them), except `model`,
+/// which is a model's default and not a choice a spec makes.
 fn parse_restriction(field: &str, s: &str) -> Result<Enforce, SpecError> {
-    match s.trim() {
-        "none" => Ok(Enforce::None),
-        "clamp" => Ok(Enforce::Clamp),
-        "reject" => Ok(Enforce::Reject),
-        other => Err(SpecError::value(field, format!("{other:?}"), RESTRICTIONS)),
+    match Enforce::parse("restriction", s.trim()) {
+        Ok(e) if e != Enforce::Model => Ok(e),
+        _ => Err(SpecError::value(
+            field,
+            format!("{:?}", s.trim()),
+            RESTRICTIONS,
+        )),
     }
 }
 
