@@ -127,8 +127,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
     report.program = tool.bin.clone();
     let text = report.render(format);
     if let Err(e) = write_output(&args.out, |w| w.write_all(text.as_bytes())) {
-        eprintln!("error: {e}");
-        return EXIT_FAILURE;
+        return super::io_failure(&e);
     }
     if args.out != "-" {
         // The verdict also goes to stderr so a CI log shows it when the report is a file.

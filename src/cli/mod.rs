@@ -1,17 +1,19 @@
 //! Command-line definition and glue: parse, call the library, write files, map errors to
 //! exit codes (0 success, 2 bad input, 1 a failure while running).
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::registry::Registry;
 use crate::v1::V1;
+pub(crate) use output::{Outputs, io_failure, same_target, write_output};
 
 mod check;
 mod compare;
 mod findings;
+mod output;
 mod plot;
 mod policies;
 mod replay;
@@ -88,6 +90,8 @@ pub fn main() -> i32 {
 /// }
 /// ```
 pub fn main_with(registry: Registry<V1>) -> i32 {
+    // First, so that a signal at any later point leaves no temporary file.
+    output::install_signal_handler();
     let bin = std::env::args()
         .next()
         .filter(|a| !a.is_empty())
@@ -115,8 +119,18 @@ fn clap_error(e: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            0
+            // Through the one output path: `--help > /dev/full` is one line and exit 1,
+            // `--help | head -1` exit 0; coloured only on a terminal, as clap does.
+            let rendered = e.render();
+            let text = if io::stdout().is_terminal() {
+                rendered.ansi().to_string()
+            } else {
+                rendered.to_string()
+            };
+            match write_output("-", |w| w.write_all(text.as_bytes())) {
+                Ok(()) => 0,
+                Err(e) => io_failure(&e),
+            }
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
             let _ = e.print();
@@ -169,48 +183,11 @@ fn accepted_flags() -> String {
     }
 }
 
-/// Reports a failure to write output: a closed pipe (`currents … | head`) is not an error
-/// and exits 0 quietly; anything else prints `error: …` and exits 1.
-pub(crate) fn io_failure(e: &io::Error) -> i32 {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        return 0;
-    }
-    eprintln!("error: {e}");
-    EXIT_FAILURE
-}
-
 /// Prints `error: msg` on stderr and returns the bad-input exit code.
 pub(crate) fn usage_error(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {msg}");
+    // Not `eprintln!`, which panics when stderr is full.
+    let _ = writeln!(io::stderr(), "error: {msg}");
     EXIT_USAGE
-}
-
-/// True when paths `a` and `b` name the same file: the same text, the same file after
-/// resolving `.`, `..` and symbolic links (existing or not yet), or — on Unix — two hard
-/// links to one file. Output targets are compared by identity, not by string.
-pub(crate) fn same_target(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return (x.dev(), x.ino()) == (y.dev(), y.ino());
-        }
-    }
-    fn resolved(p: &str) -> Option<std::path::PathBuf> {
-        let path = Path::new(p);
-        if let Ok(c) = path.canonicalize() {
-            return Some(c);
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        Some(dir.canonicalize().ok()?.join(path.file_name()?))
-    }
-    matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Checks before any work that `field` (`out`, `plot`) names a directory to write charts
@@ -256,57 +233,6 @@ pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
             dir.display()
         ));
     }
-    Ok(())
-}
-
-/// Writes to stdout for `-`, else to a temporary file beside `path` renamed into place on
-/// success, so a failed run never leaves a partial file. An existing special file (a
-/// device such as `/dev/null`, a FIFO) is written in place instead.
-pub(crate) fn write_output(
-    path: &str,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    if path == "-" {
-        let stdout = io::stdout();
-        let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
-        body(&mut w)?;
-        return w.flush();
-    }
-    let target = Path::new(path);
-    // A device, FIFO or socket (`--out /dev/null`, a named pipe) is written in place: the
-    // rename below would replace the special file itself with a regular file.
-    if let Ok(meta) = std::fs::metadata(target)
-        && !meta.is_file()
-        && !meta.is_dir()
-    {
-        let file = std::fs::OpenOptions::new().write(true).open(target)?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        body(&mut w)?;
-        return w.flush();
-    }
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".currents-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot write in {}: {e}", dir.display())))?;
-    {
-        let mut w = BufWriter::with_capacity(1 << 16, tmp.as_file());
-        body(&mut w)?;
-        w.flush()?;
-    }
-    // tempfile creates 0600 files; an output file is an ordinary document (0644).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(target)
-        .map_err(|e| io::Error::new(e.error.kind(), format!("cannot write {path}: {}", e.error)))?;
     Ok(())
 }
 

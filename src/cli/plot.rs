@@ -1,7 +1,7 @@
 //! `currents plot`: charts (SVG and PNG) of trajectory CSVs and of a sweep table; also the
 //! `--plot DIR` hook of `simulate`.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::Path;
 
@@ -16,7 +16,7 @@ use crate::v1::V1;
 use clap::Args;
 
 use super::simulate::Simulation;
-use super::{EXIT_FAILURE, usage_error, write_output};
+use super::{EXIT_FAILURE, Outputs, io_failure, usage_error};
 
 /// One `--input`: an optional label (`name=value`) and a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,28 +177,87 @@ fn failure(e: impl std::fmt::Display) -> i32 {
     EXIT_FAILURE
 }
 
-/// Writes each chart as `DIR/NAME.svg` and `DIR/NAME.png`, each file atomically.
-pub(crate) fn write_charts(dir: &str, charts: &[Chart]) -> io::Result<()> {
-    create_dir(dir)?;
-    for c in charts {
-        let base = Path::new(dir).join(c.name);
-        let svg = base.with_extension("svg");
-        write_output(&svg.to_string_lossy(), |w| w.write_all(c.svg.as_bytes()))?;
-        let png = base.with_extension("png");
-        write_output(&png.to_string_lossy(), |w| w.write_all(&c.png))?;
-    }
-    Ok(())
+/// The file stems of the charts [`plot::render_all`] draws, in its order (a test checks
+/// them): the files are reserved, and `simulate --out` compared with them, before any work.
+pub(crate) const TRAJECTORY_CHARTS: [&str; 5] = [
+    "trajectory",
+    "facets",
+    "balance_trend",
+    "balance_vs_credit",
+    "fan",
+];
+
+/// The file stem of the heatmap of `--sweep`.
+const HEATMAP_CHART: &str = "heatmap";
+
+/// The page `report` and `simulate --plot` write into their directory.
+pub(crate) const REPORT_PAGE: &str = "report.html";
+
+/// The files (`DIR/NAME.svg`, `DIR/NAME.png`) of the charts named `names`.
+pub(crate) fn chart_files(dir: &str, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .flat_map(|name| ["svg", "png"].map(|ext| path_in(dir, &format!("{name}.{ext}"))))
+        .collect()
 }
 
-pub(crate) fn create_dir(dir: &str) -> io::Result<()> {
-    fs::create_dir_all(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("--out {dir}: cannot create: {e}")))
+/// `DIR/NAME` as text.
+pub(crate) fn path_in(dir: &str, name: &str) -> String {
+    Path::new(dir).join(name).to_string_lossy().into_owned()
+}
+
+/// Every file `simulate --plot DIR` writes: the trajectory charts and the report page.
+pub(crate) fn simulation_files(dir: &str) -> Vec<String> {
+    let mut files = chart_files(dir, &TRAJECTORY_CHARTS);
+    files.push(path_in(dir, REPORT_PAGE));
+    files
+}
+
+/// Creates `dir` (the value of `flag`) and reserves `files` in it, before any work: an
+/// unwritable directory fails now, and a signal from here on leaves nothing behind.
+pub(crate) fn reserve_in(
+    outputs: &mut Outputs,
+    flag: &str,
+    dir: &str,
+    files: &[String],
+) -> io::Result<()> {
+    outputs
+        .create_dir(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("{flag} {dir}: cannot create: {e}")))?;
+    files.iter().try_for_each(|f| outputs.reserve(f))
+}
+
+/// Stages each chart as `DIR/NAME.svg` and `DIR/NAME.png`; they are published with the
+/// rest of the command's outputs.
+pub(crate) fn write_charts(outputs: &mut Outputs, dir: &str, charts: &[Chart]) -> io::Result<()> {
+    for c in charts {
+        let [svg, png] = ["svg", "png"].map(|ext| path_in(dir, &format!("{}.{ext}", c.name)));
+        outputs.stage(&svg, |w| w.write_all(c.svg.as_bytes()))?;
+        outputs.stage(&png, |w| w.write_all(&c.png))?;
+    }
+    Ok(())
 }
 
 /// Runs `currents plot`.
 pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
     if let Err(msg) = super::check_out_dir("out", &args.out) {
         return super::usage_error(msg);
+    }
+    let mut names: Vec<&str> = Vec::new();
+    if !args.inputs.input.is_empty() {
+        names.extend(TRAJECTORY_CHARTS);
+    }
+    if args.inputs.sweep.is_some() {
+        names.push(HEATMAP_CHART);
+    }
+    let mut outputs = Outputs::new();
+    if let Err(e) = reserve_in(
+        &mut outputs,
+        "--out",
+        &args.out,
+        &chart_files(&args.out, &names),
+    ) {
+        return io_failure(&e);
     }
     let loaded = match load(&args.inputs) {
         Ok(l) => l,
@@ -208,9 +267,9 @@ pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match write_charts(&args.out, &charts) {
+    match write_charts(&mut outputs, &args.out, &charts).and_then(|()| outputs.commit()) {
         Ok(()) => 0,
-        Err(e) => failure(e),
+        Err(e) => io_failure(&e),
     }
 }
 
@@ -277,15 +336,18 @@ pub(crate) fn check_size(n_runs: u64, n_steps: u64) -> Result<(), i32> {
 }
 
 /// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory the way the
-/// written CSV was made, then writes the charts and `report.html` into `dir`; the page
-/// holds the invariant report of the spec's rule (checked at its defaults, as `check
-/// --policy NAME` does, so that its replay commands run as printed). Returns the exit
-/// code.
-pub(crate) fn plot_simulation(sim: &Simulation, tool: &super::Tool, dir: &str) -> i32 {
+/// written CSV was made, then stages the charts and `report.html` in `dir` (reserved by the
+/// caller with [`simulation_files`]); the page holds the invariant report of the spec's
+/// rule (checked at its defaults, as `check --policy NAME` does, so that its replay
+/// commands run as printed). `Err` holds the exit code.
+pub(crate) fn plot_simulation(
+    sim: &Simulation,
+    tool: &super::Tool,
+    dir: &str,
+    outputs: &mut Outputs,
+) -> Result<(), i32> {
     let spec = &sim.spec;
-    if let Err(code) = check_size(spec.runs, spec.steps) {
-        return code;
-    }
+    check_size(spec.runs, spec.steps)?;
     let mut ds = Dataset::new();
     let input = ds.add_input("");
     for run in 1..=spec.runs {
@@ -304,28 +366,20 @@ pub(crate) fn plot_simulation(sim: &Simulation, tool: &super::Tool, dir: &str) -
             Ok(())
         });
         if let Err(e) = visited {
-            return failure(format_args!("--plot: {e:?}"));
+            return Err(failure(format_args!("--plot: {e:?}")));
         }
     }
     ds.finish();
-    let charts = match plot::render_all(&ds, &PlotOptions::default()) {
-        Ok(c) => c,
-        Err(e) => return failure(e),
-    };
+    let charts = plot::render_all(&ds, &PlotOptions::default()).map_err(failure)?;
     let mut meta = config_meta(spec, "this simulate command");
-    match super::check::check_policy(spec.rule.entry(), &tool.bin, spec.seed) {
-        Ok(report) => meta.invariants = Some(report.to_table()),
-        Err(e) => return failure(e),
-    }
+    let report =
+        super::check::check_policy(spec.rule.entry(), &tool.bin, spec.seed).map_err(failure)?;
+    meta.invariants = Some(report.to_table());
     meta.title = "currents simulate".to_owned();
     let page = html(&meta, &ds, &charts);
-    let report = Path::new(dir).join("report.html");
-    match write_charts(dir, &charts)
-        .and_then(|()| write_output(&report.to_string_lossy(), |w| w.write_all(page.as_bytes())))
-    {
-        Ok(()) => 0,
-        Err(e) => failure(e),
-    }
+    write_charts(outputs, dir, &charts)
+        .and_then(|()| outputs.stage(&path_in(dir, REPORT_PAGE), |w| w.write_all(page.as_bytes())))
+        .map_err(|e| io_failure(&e))
 }
 
 #[cfg(test)]
@@ -345,5 +399,27 @@ mod tests {
         assert_eq!(input_spec("plain.csv").unwrap().label, "");
         assert!(input_spec("=1:x.csv").is_err());
         assert!(input_spec("").is_err());
+    }
+
+    /// The chart files reserved before any work are the files the charts are written to.
+    #[test]
+    fn the_reserved_chart_names_are_the_drawn_ones() {
+        let mut ds = Dataset::new();
+        let input = ds.add_input("");
+        for timestep in 0..3 {
+            let row = Row {
+                state: crate::State::genesis(&crate::Params::default()),
+                simulation: 0,
+                subset: 0,
+                run: 1,
+                substep: u64::from(timestep > 0),
+                timestep,
+            };
+            ds.push(input, &row);
+        }
+        ds.finish();
+        let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
+        let drawn: Vec<&str> = charts.iter().map(|c| c.name).collect();
+        assert_eq!(drawn, TRAJECTORY_CHARTS);
     }
 }

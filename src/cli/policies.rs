@@ -89,9 +89,7 @@ fn write_all(w: &mut dyn Write, registry: &Registry<V1>) -> io::Result<()> {
 
 /// Runs `currents policies`.
 pub(crate) fn run(_: PoliciesArgs, tool: &super::Tool) -> i32 {
-    let stdout = io::stdout();
-    let mut w = stdout.lock();
-    match write_all(&mut w, &tool.registry).and_then(|()| w.flush()) {
+    match super::write_output("-", |w| write_all(w, &tool.registry)) {
         Ok(()) => 0,
         Err(e) => super::io_failure(&e),
     }

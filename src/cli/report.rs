@@ -9,8 +9,8 @@ use crate::plot::report::{ReportMeta, html};
 use crate::spec::Limits;
 use clap::Args;
 
-use super::plot::{InputArgs, config_meta, create_dir, load, render};
-use super::{usage_error, write_output};
+use super::plot::{InputArgs, REPORT_PAGE, config_meta, load, path_in, render, reserve_in};
+use super::{Outputs, io_failure, usage_error};
 
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
@@ -42,6 +42,16 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
     };
     if let Err(msg) = super::check_out_dir("out", &args.out) {
         return usage_error(msg);
+    }
+    let target = path_in(&args.out, REPORT_PAGE);
+    let mut outputs = Outputs::new();
+    if let Err(e) = reserve_in(
+        &mut outputs,
+        "--out",
+        &args.out,
+        std::slice::from_ref(&target),
+    ) {
+        return io_failure(&e);
     }
     let loaded = match load(&args.inputs) {
         Ok(l) => l,
@@ -98,12 +108,12 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
         Err(code) => return code,
     };
     let page = html(&meta, ds, &charts);
-    let target = Path::new(&args.out).join("report.html");
-    match create_dir(&args.out)
-        .and_then(|()| write_output(&target.to_string_lossy(), |w| w.write_all(page.as_bytes())))
+    match outputs
+        .stage(&target, |w| w.write_all(page.as_bytes()))
+        .and_then(|()| outputs.commit())
     {
         Ok(()) => 0,
-        Err(e) => super::io_failure(&e),
+        Err(e) => io_failure(&e),
     }
 }
 

@@ -21,7 +21,9 @@ use crate::v1::V1;
 use crate::{Engine, Params, RngKind, SimConfig, State, V1Rule, simulate_run_with, trajectory_csv};
 use clap::Args;
 
-use super::{EXIT_FAILURE, check_out_path, progress_bar, usage_error, write_output};
+use super::{
+    EXIT_FAILURE, Outputs, check_out_path, io_failure, progress_bar, same_target, usage_error,
+};
 
 pub(crate) fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
     move |s: &str| {
@@ -238,10 +240,22 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     {
         return usage_error(msg);
     }
-    if args.plot.is_some()
-        && let Err(code) = super::plot::check_size(sim.spec.runs, sim.spec.steps)
-    {
-        return code;
+    if let Some(dir) = &args.plot {
+        if let Err(code) = super::plot::check_size(sim.spec.runs, sim.spec.steps) {
+            return code;
+        }
+        // The CSV must not be the directory or one of the files written into it (compared
+        // as files: `./d/fan.svg`, a link to it, a hard link).
+        if out != "-"
+            && (same_target(out, dir)
+                || super::plot::simulation_files(dir)
+                    .iter()
+                    .any(|f| same_target(out, f)))
+        {
+            return usage_error(format_args!(
+                "invalid value for `out`: {out:?} (accepted: a file path other than {dir} and the files --plot writes in it)"
+            ));
+        }
     }
     let pool = match crate::parallel::pool(n_threads) {
         Ok(pool) => pool,
@@ -256,12 +270,31 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         pool: &pool,
         n_threads,
     };
-    match write_output(out, |w| job.write(w)) {
-        Ok(()) => match &args.plot {
-            Some(dir) => super::plot::plot_simulation(&sim, tool, dir),
-            None => 0,
-        },
-        Err(e) => super::io_failure(&e),
+    // One transaction: the CSV and, with --plot, the charts and the page are reserved now,
+    // staged (the charts first, so that a CSV on stdout comes after them) and published
+    // together, or not at all.
+    let mut outputs = Outputs::new();
+    let mut reserved = outputs.reserve(out);
+    if let Some(dir) = &args.plot {
+        reserved = reserved.and_then(|()| {
+            let files = super::plot::simulation_files(dir);
+            super::plot::reserve_in(&mut outputs, "--plot", dir, &files)
+        });
+    }
+    if let Err(e) = reserved {
+        return io_failure(&e);
+    }
+    if let Some(dir) = &args.plot
+        && let Err(code) = super::plot::plot_simulation(&sim, tool, dir, &mut outputs)
+    {
+        return code;
+    }
+    match outputs
+        .stage(out, |w| job.write(w))
+        .and_then(|()| outputs.commit())
+    {
+        Ok(()) => 0,
+        Err(e) => io_failure(&e),
     }
 }
 

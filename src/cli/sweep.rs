@@ -7,13 +7,11 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::spec::Spec;
-use crate::sweep::{
-    CellSummary, RUNS_MAX, Sweep, SweepConfig, THREADS_MAX, run_sweep, write_summary,
-};
+use crate::sweep::{RUNS_MAX, Sweep, SweepConfig, THREADS_MAX, run_sweep, write_summary};
 use clap::Args;
 
 use super::simulate::whole;
-use super::{check_out_path, usage_error, write_output};
+use super::{Outputs, check_out_path, usage_error};
 
 #[derive(Args, Debug)]
 pub(crate) struct SweepArgs {
@@ -97,30 +95,38 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         .or(config.threads())
         .map(|t| t as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Every target is a temporary file until all are written (the summary last, so that
+    // on stdout it comes after the trajectories are safely staged).
+    let mut outputs = Outputs::new();
+    let reserved = outputs.reserve(&out).and_then(|()| match &trajectories {
+        Some(t) => outputs.reserve(t),
+        None => Ok(()),
+    });
+    if let Err(e) = reserved {
+        return super::io_failure(&e);
+    }
     let bar = progress(&sweep);
     let on_cell = || bar.inc(1);
-    // A run whose step fails is a finding, not an error: its cell's metrics leave it out,
-    // and a note on stderr names the cell, the count and the first failure.
-    let mut notes = Vec::new();
-    let mut write = |summaries: &[CellSummary]| {
-        notes.extend(
-            summaries
-                .iter()
-                .filter_map(|s| s.failure_note(sweep.n_runs())),
-        );
-        write_output(&out, |w| write_summary(w, &sweep, summaries))
-    };
-    let result = match &trajectories {
-        None => run_sweep(&sweep, threads, None, &on_cell).and_then(|s| write(&s)),
-        Some(t) => write_output(t, |tw| {
-            let summaries = run_sweep(&sweep, threads, Some(tw), &on_cell)?;
-            write(&summaries)
+    let mut summaries = Vec::new();
+    let ran = match &trajectories {
+        None => run_sweep(&sweep, threads, None, &on_cell).map(|s| summaries = s),
+        Some(t) => outputs.stage(t, |tw| {
+            summaries = run_sweep(&sweep, threads, Some(tw), &on_cell)?;
+            Ok(())
         }),
     };
     bar.finish_and_clear();
-    for note in notes {
+    // A run whose step fails is a finding, not an error: its cell's metrics leave it out,
+    // and a note on stderr names the cell, the count and the first failure.
+    for note in summaries
+        .iter()
+        .filter_map(|s| s.failure_note(sweep.n_runs()))
+    {
         eprintln!("note: {note}");
     }
+    let result = ran
+        .and_then(|()| outputs.stage(&out, |w| write_summary(w, &sweep, &summaries)))
+        .and_then(|()| outputs.commit());
     match result {
         Ok(()) => 0,
         Err(e) => super::io_failure(&e),

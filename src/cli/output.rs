@@ -1,0 +1,440 @@
+//! The one output path of the binary: everything a command writes — stdout, a file, a
+//! directory of charts — goes through here, so that every command fails the same way and
+//! leaves nothing behind.
+//!
+//! - A command's targets form one transaction, [`Outputs`]: each file is written to a
+//!   temporary file beside its target (`.currents-XXXXXX.partial`) and all are renamed into
+//!   place by [`Outputs::commit`] only when every one was written. A transaction dropped
+//!   without a commit (an error, a bad input found late, a panic) removes its temporary
+//!   files and the directories it created, so nothing that existed before is changed.
+//! - Stdout, and special files such as `/dev/null` or a FIFO, cannot be staged: they are
+//!   written in place when their turn comes, so a command writes them after its files are
+//!   staged.
+//! - Every live temporary file and created directory is also listed in one registry,
+//!   guarded by a mutex that is held while staging and publishing; the signal handler
+//!   ([`install_signal_handler`]) takes it, removes everything listed and exits with
+//!   128 + the signal's number. A signal therefore never leaves a temporary file, nor a
+//!   half-published set of outputs.
+//! - A write failure is one `error:` line naming the target and exit code 1; a closed pipe
+//!   exits 0 quietly ([`io_failure`]); nothing here panics.
+//!
+//! An existing target keeps its permission bits (a new one gets 0666 minus the umask, as
+//! any file the user's shell would create); a target that is a symbolic link is resolved,
+//! and the file it points to is replaced, so the link stays a link.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::EXIT_FAILURE;
+
+/// A path the binary created and removes unless it is published.
+#[derive(Debug, Clone, PartialEq)]
+enum Staged {
+    /// A temporary file beside a target.
+    File(PathBuf),
+    /// A directory created for a target (removed only when empty).
+    Dir(PathBuf),
+}
+
+/// Every staged path of every live transaction, for the signal handler. Held while a
+/// temporary file is created and registered, while a transaction publishes and while one
+/// is discarded, so the handler sees each path either staged or published, never between.
+static LIVE: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
+
+fn live() -> MutexGuard<'static, Vec<Staged>> {
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes staged paths: files first, then directories, newest first (a directory goes only
+/// when it is empty, so nothing someone else put there is lost).
+fn remove_staged(items: &[Staged]) {
+    for item in items.iter().rev() {
+        if let Staged::File(p) = item {
+            let _ = fs::remove_file(p);
+        }
+    }
+    for item in items.iter().rev() {
+        if let Staged::Dir(p) = item {
+            let _ = fs::remove_dir(p);
+        }
+    }
+}
+
+/// Installs the handler of SIGINT, SIGTERM and SIGHUP: a thread that, on the first of
+/// them, removes every staged path and exits with 130, 143 or 129. Called once, at the
+/// start of `main_with`; if the handler cannot be installed the default action (end the
+/// process) stays, and a signal may leave a temporary file.
+pub(crate) fn install_signal_handler() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("currents-signals".to_owned())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                // Held until the process ends: no transaction stages or publishes after this.
+                let staged = live();
+                remove_staged(&staged);
+                std::process::exit(128 + signal);
+            }
+        });
+    drop(spawned);
+}
+
+/// Reports a failure to write output: a closed pipe (`currents … | head`) is not an error
+/// and exits 0 quietly; anything else prints `error: …` and exits 1.
+pub(crate) fn io_failure(e: &io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return 0;
+    }
+    let _ = writeln!(io::stderr(), "error: {e}");
+    EXIT_FAILURE
+}
+
+/// True when paths `a` and `b` name the same file: the same text, the same file after
+/// resolving `.`, `..` and symbolic links (existing or not yet), or — on Unix — two hard
+/// links to one file. Output targets are compared by identity, not by string.
+pub(crate) fn same_target(a: impl AsRef<Path>, b: impl AsRef<Path>) -> bool {
+    let (a, b) = (a.as_ref(), b.as_ref());
+    if a == b {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) {
+            return (x.dev(), x.ino()) == (y.dev(), y.ino());
+        }
+    }
+    fn resolved(path: &Path) -> Option<PathBuf> {
+        if let Ok(c) = path.canonicalize() {
+            return Some(c);
+        }
+        let path = resolve_links(path);
+        Some(
+            parent_dir(&path)
+                .canonicalize()
+                .ok()?
+                .join(path.file_name()?),
+        )
+    }
+    matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The directory a path is in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// `path` with its last component's symbolic links followed (a dangling link gives the path
+/// it points to): the file an output replaces, so that the link itself stays a link.
+fn resolve_links(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    // The kernel's own limit on a chain of links (ELOOP beyond it).
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => match fs::read_link(&p) {
+                Ok(next) if next.is_absolute() => p = next,
+                Ok(next) => p = parent_dir(&p).join(next),
+                Err(_) => break,
+            },
+            _ => break,
+        }
+    }
+    p
+}
+
+/// Writes to stdout for `-`, else to `path` through a one-target [`Outputs`]: a failed run
+/// never leaves a partial file.
+pub(crate) fn write_output(
+    path: &str,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut outputs = Outputs::new();
+    outputs.stage(path, body)?;
+    outputs.commit()
+}
+
+/// Where one target's bytes go.
+#[derive(Debug)]
+enum Sink {
+    /// `-`: written when staged, not undone.
+    Stdout,
+    /// An existing device, FIFO or socket: written in place when staged (renaming over it
+    /// would replace the special file with a regular file).
+    InPlace(PathBuf),
+    /// A regular file: a temporary file beside `target`, renamed onto it at commit.
+    Temp {
+        temp: PathBuf,
+        target: PathBuf,
+        file: Option<File>,
+    },
+}
+
+/// One target of a transaction.
+#[derive(Debug)]
+struct Slot {
+    /// The path as the user gave it, for messages and to find the slot again.
+    shown: String,
+    sink: Sink,
+    written: bool,
+}
+
+/// The targets of one command, published all together or not at all (see the module
+/// docs). Reserve targets early ([`Outputs::reserve`]) to find an unwritable one before the
+/// work; write each with [`Outputs::stage`]; publish with [`Outputs::commit`]. Dropping it
+/// without a commit removes every temporary file and created directory.
+#[derive(Debug, Default)]
+pub(crate) struct Outputs {
+    slots: Vec<Slot>,
+    /// Directories this transaction created, in creation order.
+    dirs: Vec<PathBuf>,
+}
+
+impl Outputs {
+    /// An empty transaction.
+    pub(crate) fn new() -> Self {
+        Outputs::default()
+    }
+
+    /// Creates directory `dir` and its missing parents, each removed again (when empty) if
+    /// the transaction is not committed. The error is the system's, naming no path.
+    pub(crate) fn create_dir(&mut self, dir: &str) -> io::Result<()> {
+        let mut missing = Vec::new();
+        let mut p = Path::new(dir);
+        while !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err() {
+            missing.push(p.to_path_buf());
+            p = match p.parent() {
+                Some(parent) => parent,
+                None => break,
+            };
+        }
+        for d in missing.into_iter().rev() {
+            let mut staged = live();
+            match fs::create_dir(&d) {
+                Ok(()) => {
+                    staged.push(Staged::Dir(d.clone()));
+                    self.dirs.push(d);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !Path::new(dir).is_dir() {
+            return Err(io::Error::other("not a directory"));
+        }
+        Ok(())
+    }
+
+    /// Makes `path` a target of this transaction: for a regular file (existing or not),
+    /// creates its temporary file now, so that a directory that cannot be written in is
+    /// found before the work. Reserving a path twice does nothing; two paths naming the
+    /// same file are an error (commands refuse them as bad input first).
+    pub(crate) fn reserve(&mut self, path: &str) -> io::Result<()> {
+        if self.slots.iter().any(|s| s.shown == path) {
+            return Ok(());
+        }
+        let sink = if path == "-" {
+            Sink::Stdout
+        } else {
+            let target = resolve_links(Path::new(path));
+            if let Some(other) = self.slots.iter().find(|s| match &s.sink {
+                Sink::Stdout => false,
+                Sink::InPlace(t) | Sink::Temp { target: t, .. } => same_target(t, &target),
+            }) {
+                return Err(io::Error::other(format!(
+                    "cannot write {path}: it is the same file as {}",
+                    other.shown
+                )));
+            }
+            match fs::metadata(&target) {
+                Ok(m) if m.is_dir() => {
+                    return Err(io::Error::other(format!(
+                        "cannot write {path}: it is a directory"
+                    )));
+                }
+                Ok(m) if !m.is_file() => Sink::InPlace(target),
+                existing => {
+                    let (file, temp) =
+                        create_temp(&target, existing.ok().as_ref()).map_err(|e| {
+                            io::Error::new(e.kind(), format!("cannot write {path}: {e}"))
+                        })?;
+                    Sink::Temp {
+                        temp,
+                        target,
+                        file: Some(file),
+                    }
+                }
+            }
+        };
+        self.slots.push(Slot {
+            shown: path.to_owned(),
+            sink,
+            written: false,
+        });
+        Ok(())
+    }
+
+    /// Writes target `path` (reserving it if it is not yet): `body` gets a buffered writer
+    /// whose write errors name the target. A regular file stays a temporary file until
+    /// [`Outputs::commit`]; stdout and special files are written now.
+    pub(crate) fn stage(
+        &mut self,
+        path: &str,
+        body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.reserve(path)?;
+        let Some(slot) = self.slots.iter_mut().find(|s| s.shown == path) else {
+            return Err(io::Error::other(format!("cannot write {path}")));
+        };
+        if slot.written {
+            return Err(io::Error::other(format!("cannot write {path} twice")));
+        }
+        slot.written = true;
+        let shown = if path == "-" { "stdout" } else { path };
+        match &mut slot.sink {
+            Sink::Stdout => {
+                let stdout = io::stdout();
+                write_through(shown, stdout.lock(), body)
+            }
+            Sink::InPlace(target) => {
+                let file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(&*target)
+                    .map_err(|e| io::Error::new(e.kind(), format!("cannot write {shown}: {e}")))?;
+                write_through(shown, file, body)
+            }
+            Sink::Temp { file, .. } => match file.take() {
+                Some(f) => write_through(shown, f, body),
+                None => Err(io::Error::other(format!("cannot write {shown}"))),
+            },
+        }
+    }
+
+    /// Publishes every written target: each temporary file is renamed onto its target,
+    /// under the registry's lock so that a signal comes before or after the whole set.
+    /// A reserved target that was never written is removed, not published.
+    pub(crate) fn commit(mut self) -> io::Result<()> {
+        let slots = std::mem::take(&mut self.slots);
+        let dirs = std::mem::take(&mut self.dirs);
+        let mut staged = live();
+        let mut result = Ok(());
+        let mut done = Vec::new();
+        for slot in slots {
+            if let Sink::Temp { temp, target, .. } = slot.sink {
+                if slot.written && result.is_ok() {
+                    result = fs::rename(&temp, &target).map_err(|e| {
+                        io::Error::new(e.kind(), format!("cannot write {}: {e}", slot.shown))
+                    });
+                }
+                if result.is_err() || !slot.written {
+                    let _ = fs::remove_file(&temp);
+                }
+                done.push(Staged::File(temp));
+            }
+        }
+        if result.is_err() {
+            // Directories that hold nothing published go too.
+            let created: Vec<Staged> = dirs.iter().cloned().map(Staged::Dir).collect();
+            remove_staged(&created);
+        }
+        done.extend(dirs.into_iter().map(Staged::Dir));
+        staged.retain(|s| !done.contains(s));
+        result
+    }
+
+    /// Removes every temporary file and created directory of this transaction.
+    fn discard(&mut self) {
+        if self.slots.is_empty() && self.dirs.is_empty() {
+            return;
+        }
+        let mut mine = Vec::new();
+        for slot in self.slots.drain(..) {
+            if let Sink::Temp { temp, file, .. } = slot.sink {
+                drop(file);
+                mine.push(Staged::File(temp));
+            }
+        }
+        mine.extend(self.dirs.drain(..).map(Staged::Dir));
+        let mut staged = live();
+        remove_staged(&mine);
+        staged.retain(|s| !mine.contains(s));
+    }
+}
+
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+/// Creates and registers the temporary file for `target` in its directory, with the
+/// existing file's permission bits, or 0666 minus the umask for a new file.
+fn create_temp(target: &Path, existing: Option<&fs::Metadata>) -> io::Result<(File, PathBuf)> {
+    let dir = parent_dir(target);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".currents-").suffix(".partial");
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = existing.map(|m| m.permissions().mode() & 0o7777);
+        // open(2) applies the umask to this mode, as for any new file.
+        builder.permissions(fs::Permissions::from_mode(mode.unwrap_or(0o666)));
+        mode
+    };
+    #[cfg(not(unix))]
+    let _ = existing;
+    let mut staged = live();
+    let (file, temp) = builder
+        .tempfile_in(dir)
+        .and_then(|t| t.keep().map_err(|e| e.error))?;
+    staged.push(Staged::File(temp.clone()));
+    drop(staged);
+    // An existing file's mode is kept exactly, whatever the umask.
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    Ok((file, temp))
+}
+
+/// Runs `body` on a buffered writer over `sink` and flushes it; a write error names
+/// `shown`.
+fn write_through(
+    shown: &str,
+    sink: impl Write,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, Named { shown, inner: sink });
+    body(&mut w)?;
+    w.flush()
+}
+
+/// A writer whose errors say which target failed.
+struct Named<'a, W> {
+    shown: &'a str,
+    inner: W,
+}
+
+impl<W: Write> Named<'_, W> {
+    fn named(&self, e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), format!("cannot write {}: {e}", self.shown))
+    }
+}
+
+impl<W: Write> Write for Named<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|e| self.named(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|e| self.named(e))
+    }
+}
