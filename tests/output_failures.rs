@@ -203,6 +203,34 @@ fn a_closed_pipe_on_stdout_exits_0_quietly_for_every_subcommand() {
     assert_eq!(leftovers(&dir), Vec::<String>::new());
 }
 
+/// A closed pipe stops the command: exit 0, quietly, and the files staged before the
+/// output to stdout are not published.
+#[test]
+fn a_closed_pipe_publishes_none_of_the_other_files() {
+    let dir = scratch("closed-pipe-files");
+    let sweep = sweep_config(&dir, 2, 10);
+    let (traj, charts) = (s(&dir.join("t.csv")), s(&dir.join("charts")));
+    for args in [
+        vec!["sweep", "--config", &sweep, "--trajectories", &traj],
+        vec![
+            "simulate", "--runs", "2", "--steps", "10", "--plot", &charts,
+        ],
+    ] {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert_eq!(listing(&dir), ["sweep.toml"], "{args:?}");
+    }
+}
+
 #[test]
 fn a_full_device_as_an_output_file_fails_with_one_line_and_leaves_nothing() {
     let dir = scratch("full-out");
