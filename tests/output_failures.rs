@@ -93,7 +93,7 @@ fn trajectories_csv(runs: u64) -> String {
     s(&path)
 }
 
-fn run(args: &[&str], stdout: Stdio) -> Output {
+fn run(args: &[impl AsRef<std::ffi::OsStr>], stdout: Stdio) -> Output {
     Command::new(BIN)
         .args(args)
         .stdout(stdout)
@@ -104,6 +104,14 @@ fn run(args: &[&str], stdout: Stdio) -> Output {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A pipe whose reader is gone before the command starts: every write to it fails with
+/// EPIPE, whatever the timing.
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Stdio::from(writer)
 }
 
 fn full_device() -> Stdio {
@@ -188,19 +196,57 @@ fn a_closed_pipe_on_stdout_exits_0_quietly_for_every_subcommand() {
         all.push(extra.into_iter().map(str::to_owned).collect());
     }
     for args in all {
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take()); // the reader is gone before anything is written
-        let o = child.wait_with_output().unwrap();
+        let o = run(&args, closed_pipe());
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: {err}");
     }
     assert_eq!(leftovers(&dir), Vec::<String>::new());
+}
+
+/// Diagnostics on a full stderr are lost, not a panic: the exit code still tells.
+#[test]
+fn a_full_device_as_stderr_is_not_a_panic() {
+    let cases: [(&[&str], i32); 5] = [
+        (&["policies", "--bogus"], 2),
+        (&["simulate", "--runs", "0"], 2),
+        (
+            &[
+                "simulate",
+                "--runs",
+                "2",
+                "--steps",
+                "10",
+                "--out",
+                "/dev/full",
+            ],
+            1,
+        ),
+        (&["sweep", "--config", "missing.toml"], 2),
+        (
+            &[
+                "compare",
+                "--baseline",
+                "currents-v1",
+                "--candidate",
+                "static",
+                "--steps",
+                "50",
+                "--out",
+                "/dev/null",
+            ],
+            1,
+        ),
+    ];
+    for (args, code) in cases {
+        let o = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(full_device())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+    }
 }
 
 /// A closed pipe stops the command: exit 0, quietly, and the files staged before the
@@ -216,14 +262,7 @@ fn a_closed_pipe_publishes_none_of_the_other_files() {
             "simulate", "--runs", "2", "--steps", "10", "--plot", &charts,
         ],
     ] {
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let o = child.wait_with_output().unwrap();
+        let o = run(&args, closed_pipe());
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: {err}");

@@ -120,7 +120,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
     let mut report = match compare(&baseline, &candidate, &config) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::stderr_line(format_args!("error: {e}"));
             return EXIT_FAILURE;
         }
     };
@@ -131,7 +131,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
     }
     if args.out != "-" {
         // The verdict also goes to stderr so a CI log shows it when the report is a file.
-        eprintln!("{}", report.verdict());
+        super::stderr_line(report.verdict());
     }
     i32::from(report.changed())
 }

@@ -1,14 +1,14 @@
 //! Command-line definition and glue: parse, call the library, write files, map errors to
 //! exit codes (0 success, 2 bad input, 1 a failure while running).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::registry::Registry;
 use crate::v1::V1;
-pub(crate) use output::{Outputs, io_failure, same_target, write_output};
+pub(crate) use output::{Outputs, io_failure, same_target, stderr_line, write_output};
 
 mod check;
 mod compare;
@@ -147,9 +147,9 @@ fn clap_error(e: clap::Error) -> i32 {
                 kind,
                 ErrorKind::UnknownArgument | ErrorKind::InvalidSubcommand
             ) {
-                eprintln!("{first} (accepted: {})", accepted_flags());
+                stderr_line(format_args!("{first} (accepted: {})", accepted_flags()));
             } else {
-                eprintln!("{first}");
+                stderr_line(first);
             }
             EXIT_USAGE
         }
@@ -185,8 +185,7 @@ fn accepted_flags() -> String {
 
 /// Prints `error: msg` on stderr and returns the bad-input exit code.
 pub(crate) fn usage_error(msg: impl std::fmt::Display) -> i32 {
-    // Not `eprintln!`, which panics when stderr is full.
-    let _ = writeln!(io::stderr(), "error: {msg}");
+    stderr_line(format_args!("error: {msg}"));
     EXIT_USAGE
 }
 

@@ -84,13 +84,19 @@ pub(crate) fn install_signal_handler() {
     drop(spawned);
 }
 
+/// Prints one line on stderr. Unlike `eprintln!`, a stderr that cannot be written (a full
+/// device) does not panic: the line is lost and the exit code still tells what happened.
+pub(crate) fn stderr_line(line: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "{line}");
+}
+
 /// Reports a failure to write output: a closed pipe (`currents … | head`) is not an error
 /// and exits 0 quietly; anything else prints `error: …` and exits 1.
 pub(crate) fn io_failure(e: &io::Error) -> i32 {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return 0;
     }
-    let _ = writeln!(io::stderr(), "error: {e}");
+    stderr_line(format_args!("error: {e}"));
     EXIT_FAILURE
 }
 

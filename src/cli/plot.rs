@@ -173,7 +173,7 @@ pub(crate) fn render(loaded: &Loaded) -> Result<Vec<Chart>, i32> {
 }
 
 fn failure(e: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {e}");
+    super::stderr_line(format_args!("error: {e}"));
     EXIT_FAILURE
 }
 

@@ -260,7 +260,7 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     let pool = match crate::parallel::pool(n_threads) {
         Ok(pool) => pool,
         Err(e) => {
-            eprintln!("error: cannot start {n_threads} threads: {e}");
+            super::stderr_line(format_args!("error: cannot start {n_threads} threads: {e}"));
             return EXIT_FAILURE;
         }
     };

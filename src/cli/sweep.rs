@@ -122,7 +122,7 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         .iter()
         .filter_map(|s| s.failure_note(sweep.n_runs()))
     {
-        eprintln!("note: {note}");
+        super::stderr_line(format_args!("note: {note}"));
     }
     let result = ran
         .and_then(|()| outputs.stage(&out, |w| write_summary(w, &sweep, &summaries)))
