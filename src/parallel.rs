@@ -11,6 +11,16 @@ use std::ops::RangeInclusive;
 
 use rayon::prelude::*;
 
+/// The most worker threads any command accepts (`--threads`, a sweep's `threads`).
+///
+/// Every in-flight cost of the CLI is per thread — a window of four task buffers
+/// (`simulate`: at most 2 MiB each in memory) and one run's history (the exact engine: at
+/// most 25 bytes a step, 25 MB at [`crate::params::STEPS_MAX`]) — so the thread count is
+/// what the memory budget multiplies (ARCHITECTURE.md, "Memory budgets"). 64 covers the
+/// core counts of common servers; at 64 threads the worst case (`simulate --rng numpy
+/// --steps 1000000`) stays near 2.2 GB, where 1,024 threads would allow 34 GB.
+pub const THREADS_MAX: u64 = 64;
+
 /// A pool of `n_threads` workers (at least one) for [`ordered_tasks`] and [`ordered_runs`].
 pub fn pool(n_threads: usize) -> std::io::Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
