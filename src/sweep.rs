@@ -922,7 +922,7 @@ where
     O: Observer<M>,
 {
     let mut both = WithMetrics {
-        metrics: Metrics::new(&plan.model),
+        metrics: Metrics::for_run(&plan.model, n_steps),
         other: observer,
     };
     let result = run_seeded(
