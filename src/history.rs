@@ -2,9 +2,9 @@
 //!
 //! The notebook rescans the whole history every step: the send volume, and two means over
 //! every state so far. [`History`] hides how that summary is kept. [`ExactHistory`] keeps
-//! the history and computes the means exactly as numpy does (pairwise summation, memoised
-//! over the immutable past), so it is bit-exact with cadCAD at O(log t + 128) work per step
-//! and O(t) memory. [`StreamingHistory`] keeps running sums and a ring of the last K
+//! the history and computes the means exactly as numpy does (pairwise summation, with the
+//! sums of the immutable past kept along the tree's right edge), so it is bit-exact with
+//! cadCAD at O(t) memory: at most 25 bytes a step. [`StreamingHistory`] keeps running sums and a ring of the last K
 //! positive transactions: O(1) work and O(K) memory per step, integer columns identical,
 //! the balance mean equal to within a stated tolerance.
 

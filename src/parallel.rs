@@ -5,7 +5,9 @@
 //! buffers are handed on in task order. Each run's output depends on its seed alone
 //! (see [`crate::draws`]), and the buffers are concatenated in run order, so the bytes are
 //! the same for 1 thread and for N. Memory is bounded by one window of buffers — set by the
-//! task and window sizes, never by the number of runs.
+//! task and window sizes, never by the number of runs; `simulate` caps each buffer's
+//! in-memory part too (a task's output beyond 2 MiB goes to an unnamed temporary file), so
+//! the window does not grow with the steps either. [`THREADS_MAX`] bounds the threads.
 
 use std::ops::RangeInclusive;
 
