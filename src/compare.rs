@@ -741,6 +741,8 @@ impl InvariantStatus {
 /// One side's per-run record while it runs: the observer of a compared run.
 struct RunRecord<'a, M> {
     model: &'a M,
+    /// The steps of a run: the metrics fold in O(1) memory ([`MetricsAcc::for_run`]).
+    n_steps: u64,
     words: &'a Counter<u64>,
     acc: Option<MetricsAcc>,
     /// (balance, limit, payment) of member 0's ledger as IEEE-754 bits, per step 1 … T.
@@ -754,7 +756,10 @@ struct RunRecord<'a, M> {
 impl<M: Metered> Observer<M> for RunRecord<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
-        self.acc = Some(MetricsAcc::new(&self.model.ledger(state, 0)));
+        self.acc = Some(MetricsAcc::for_run(
+            &self.model.ledger(state, 0),
+            self.n_steps,
+        ));
         Ok(())
     }
     fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
@@ -804,6 +809,7 @@ where
     let cap = usize::try_from(config.n_steps).unwrap_or(0);
     let mut rec = RunRecord {
         model: &plan.model,
+        n_steps: config.n_steps,
         words: &words,
         acc: None,
         states: Vec::with_capacity(cap),

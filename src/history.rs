@@ -2,9 +2,9 @@
 //!
 //! The notebook rescans the whole history every step: the send volume, and two means over
 //! every state so far. [`History`] hides how that summary is kept. [`ExactHistory`] keeps
-//! the history and computes the means exactly as numpy does (pairwise summation, memoised
-//! over the immutable past), so it is bit-exact with cadCAD at O(log t + 128) work per step
-//! and O(t) memory. [`StreamingHistory`] keeps running sums and a ring of the last K
+//! the history and computes the means exactly as numpy does (pairwise summation, with the
+//! sums of the immutable past kept along the tree's right edge), so it is bit-exact with
+//! cadCAD at O(t) memory: at most 25 bytes a step. [`StreamingHistory`] keeps running sums and a ring of the last K
 //! positive transactions: O(1) work and O(K) memory per step, integer columns identical,
 //! the balance mean equal to within a stated tolerance.
 
@@ -58,68 +58,41 @@ pub trait History: Clone + Send {
 /// pairwise too, but every partial sum is an integer below 2^53 under validated parameters,
 /// so any order gives the exact sum and the same double.
 ///
-/// The pairwise sum is memoised: the past never changes, so the sum of any block of it
-/// is computed once. numpy's recursion over `n` values splits at `m = n/2 − (n/2) mod 8`;
-/// as `n` grows, only the rightmost path of that tree changes. Each push therefore costs a
-/// lookup per level for the left blocks (cached) plus at most one leaf of ≤ 128 values:
-/// O(log t + 128) instead of O(t), with exactly numpy's additions in exactly numpy's order,
-/// so the result is bit-identical to [`pairwise_sum`] over the whole history.
+/// numpy's pairwise sum of `n > 128` values splits at `m = n/2 − (n/2) mod 8` and recurses
+/// into both halves; as `n` grows, only the rightmost path of that tree (the *spine*)
+/// changes. The sum is kept with exactly numpy's additions in numpy's order, so it is
+/// bit-identical to [`pairwise_sum`] over the whole history, from three things:
+/// - the left half of the root, `[0, m)`, is a prefix whose sum was this history's own sum
+///   when it held `m` states: kept for every multiple of 8 (`prefix_sums`);
+/// - the left child of every deeper spine node is cached, one per level (`spine`), and
+///   summed afresh only when its start or length changes (about every 16 pushes);
+/// - the rightmost leaf (at most 128 values) is summed at every push.
+///
+/// Memory is what a run holds, and nothing else: 8 bytes per state (the balances), 1 byte
+/// per state (a prefix sum every 8), 16 bytes per positive transaction (their prefix sums)
+/// and O(log t) for the spine — at most 25 bytes a step, 25 MB for a run of
+/// [`crate::params::STEPS_MAX`] steps. Work is O(log t + 128) a push plus the fresh left
+/// children: about t/16 additions a push on average, whose total over a run of T steps,
+/// about T²/32, dominates only for runs of hundreds of thousands of steps.
 #[derive(Debug, Clone, Default)]
 pub struct ExactHistory {
     balances: Vec<f64>,
     balance_sum: f64,
-    block_sums: BlockSums,
+    /// `prefix_sums[j]` is the pairwise sum of the first `8·j` balances.
+    prefix_sums: Vec<f64>,
+    /// The left child of spine node `d + 1` (the root is node 0): (start, length, sum).
+    spine: Vec<(usize, usize, f64)>,
     send_volume_sum: i128,
     /// Prefix sums of the positive transactions, oldest first (`[0]` is the empty sum
     /// once anything was pushed), so any window's sum is one subtraction.
     positive_prefix: Vec<i128>,
 }
 
-/// Pairwise sums of blocks `(start, len)` of the (immutable) past, keyed `start << 32 | len`.
-type BlockSums = std::collections::HashMap<u64, f64, std::hash::BuildHasherDefault<KeyHasher>>;
-
-/// A multiplicative hasher for the block keys (the std hasher costs more than the sums).
-#[derive(Debug, Clone, Copy, Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        // Fold the start (high half) into the low bits before multiplying, and the product's
-        // high bits back down: the table indexes by the low bits, and a plain multiply
-        // would leave them depending on the length alone (every block of a length in one
-        // bucket chain, which made long runs quadratic).
-        let h = (self.0 ^ x ^ (x >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = h ^ (h >> 29);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// numpy's pairwise sum of `a[start..start + len]`, caching every left block.
-fn memo_pairwise(a: &[f64], start: usize, len: usize, memo: &mut BlockSums) -> f64 {
-    if len <= 128 {
-        return pairwise_sum(&a[start..start + len]);
-    }
+/// Where numpy's pairwise sum splits a block of `len > 128` values.
+#[inline]
+fn pairwise_split(len: usize) -> usize {
     let half = len / 2;
-    let split = half - half % 8;
-    let key = ((start as u64) << 32) | split as u64;
-    let left = match memo.get(&key) {
-        Some(&v) => v,
-        None => {
-            let v = memo_pairwise(a, start, split, memo);
-            memo.insert(key, v);
-            v
-        }
-    };
-    left + memo_pairwise(a, start + split, len - split, memo)
+    half - half % 8
 }
 
 impl ExactHistory {
@@ -127,6 +100,7 @@ impl ExactHistory {
     pub fn with_capacity(capacity: usize) -> Self {
         ExactHistory {
             balances: Vec::with_capacity(capacity),
+            prefix_sums: Vec::with_capacity(capacity / 8 + 1),
             ..ExactHistory::default()
         }
     }
@@ -135,9 +109,47 @@ impl ExactHistory {
     pub fn clear(&mut self) {
         self.balances.clear();
         self.balance_sum = 0.0;
-        self.block_sums.clear();
+        self.prefix_sums.clear();
+        self.spine.clear();
         self.send_volume_sum = 0;
         self.positive_prefix.clear();
+    }
+
+    /// numpy's pairwise sum of every balance, from the kept prefix sums and spine.
+    fn pairwise_of_all(&mut self) -> f64 {
+        let a = &self.balances;
+        let n = a.len();
+        if n <= 128 {
+            return pairwise_sum(a);
+        }
+        let m = pairwise_split(n);
+        let left = self.prefix_sums[m / 8];
+        // Down the spine: node d + 1 starts at `start` and holds `len` values.
+        let (mut start, mut len, mut level) = (m, n - m, 0);
+        // A spine is at most log2(usize::MAX / 128) < 64 nodes deep.
+        let mut lefts = [0.0f64; 64];
+        while len > 128 {
+            let split = pairwise_split(len);
+            let sum = match self.spine.get(level) {
+                Some(&(s, l, sum)) if s == start && l == split => sum,
+                _ => {
+                    let sum = pairwise_sum(&a[start..start + split]);
+                    self.spine.truncate(level);
+                    self.spine.push((start, split, sum));
+                    sum
+                }
+            };
+            lefts[level] = sum;
+            start += split;
+            len -= split;
+            level += 1;
+        }
+        // numpy adds each left child to the sum of its right sibling, deepest first.
+        let mut right = pairwise_sum(&a[start..start + len]);
+        for d in (0..level).rev() {
+            right += lefts[d]; // IEEE addition commutes: lefts[d] + right, bit for bit
+        }
+        left + right
     }
 }
 
@@ -150,10 +162,13 @@ impl History for ExactHistory {
 
     fn push(&mut self, state: &State) {
         self.balances.push(state.balance);
-        // Keys hold start and length in 32 bits each; STEPS_MAX is far below 2^32.
-        debug_assert!(self.balances.len() < 1 << 32);
-        self.balance_sum =
-            memo_pairwise(&self.balances, 0, self.balances.len(), &mut self.block_sums);
+        self.balance_sum = self.pairwise_of_all();
+        if self.balances.len().is_multiple_of(8) {
+            if self.prefix_sums.is_empty() {
+                self.prefix_sums.push(0.0);
+            }
+            self.prefix_sums.push(self.balance_sum);
+        }
         self.send_volume_sum += i128::from(state.send_volume);
         if self.positive_prefix.is_empty() {
             self.positive_prefix.push(0);
@@ -393,6 +408,33 @@ mod tests {
                 all.len()
             );
         }
+    }
+
+    #[test]
+    fn long_histories_keep_numpys_pairwise_sum_and_a_bounded_spine() {
+        // Past every spine depth a run of STEPS_MAX steps reaches (13 levels below the
+        // root), checked against the plain recursion at steps spread over the run.
+        let mut e = ExactHistory::default();
+        let mut all = Vec::new();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 1..=300_000usize {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = ((x >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 1e9 / 7.0;
+            all.push(b);
+            e.push(&state(b, 0, 0));
+            if i % 4099 == 0 || i % 65_536 < 3 || i == 300_000 {
+                let expected = pairwise_sum(&all) / all.len() as f64;
+                assert_eq!(
+                    e.view(30).balance_mean.to_bits(),
+                    expected.to_bits(),
+                    "n = {i}"
+                );
+            }
+        }
+        assert!(e.spine.len() <= 12, "spine of {} levels", e.spine.len());
+        assert_eq!(e.prefix_sums.len(), 300_000 / 8 + 1);
     }
 
     #[test]

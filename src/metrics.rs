@@ -214,8 +214,31 @@ pub struct MetricsAcc {
     credit_change_sum: f64,
     credit_change_sq_sum: f64,
     restricted: u64,
-    credits: Vec<f64>,
-    volumes: Vec<f64>,
+    /// Σ |amount|, left to right from −0.0 (as `Iterator::sum` of f64 adds).
+    volume_sum: f64,
+    /// What the credit elasticity reads: every step's credit and volume, or, when the
+    /// run's length is known ([`MetricsAcc::for_run`]), only the sums over its second and
+    /// fourth quarters.
+    elasticity: ElasticityInput,
+}
+
+/// The input of [`elasticity`] while a run is folded.
+#[derive(Debug, Clone)]
+enum ElasticityInput {
+    /// Every step's credit and |amount| (the run's length is not known in advance).
+    Kept {
+        credits: Vec<f64>,
+        volumes: Vec<f64>,
+    },
+    /// Sums over steps `[q, 2q)` and `[n − q, n)` (0-based, q = n/4) of a run of `n` steps,
+    /// added in step order from −0.0, so they equal the slices' sums in [`elasticity`].
+    Quarters {
+        n: u64,
+        credit_2: f64,
+        credit_4: f64,
+        volume_2: f64,
+        volume_4: f64,
+    },
 }
 
 impl MetricsAcc {
@@ -237,8 +260,29 @@ impl MetricsAcc {
             credit_change_sum: 0.0,
             credit_change_sq_sum: 0.0,
             restricted: 0,
-            credits: Vec::new(),
-            volumes: Vec::new(),
+            volume_sum: -0.0,
+            elasticity: ElasticityInput::Kept {
+                credits: Vec::new(),
+                volumes: Vec::new(),
+            },
+        }
+    }
+
+    /// A fresh accumulator for a run of `n_steps` steps from the `genesis` ledger that
+    /// keeps O(1) memory: the credit elasticity is folded as it goes, from the quarters of
+    /// a run of `n_steps` steps. [`MetricsAcc::finish`] gives the same metrics as
+    /// [`MetricsAcc::new`]'s, bit for bit, once exactly `n_steps` steps were pushed; before
+    /// that (a run that ended early) the elasticity is undefined (NaN).
+    pub fn for_run(genesis: &Ledger, n_steps: u64) -> Self {
+        MetricsAcc {
+            elasticity: ElasticityInput::Quarters {
+                n: n_steps,
+                credit_2: -0.0,
+                credit_4: -0.0,
+                volume_2: -0.0,
+                volume_4: -0.0,
+            },
+            ..MetricsAcc::new(genesis)
         }
     }
 
@@ -275,8 +319,32 @@ impl MetricsAcc {
         self.credit_change_sq_sum += change * change;
         self.credit_sum += credit;
         self.restricted += u64::from(step.restricted);
-        self.credits.push(credit);
-        self.volumes.push(step.applied.abs());
+        let volume = step.applied.abs();
+        self.volume_sum += volume;
+        // The step just folded in, 0-based.
+        let i = self.tally.n_steps - 1;
+        match &mut self.elasticity {
+            ElasticityInput::Kept { credits, volumes } => {
+                credits.push(credit);
+                volumes.push(volume);
+            }
+            ElasticityInput::Quarters {
+                n,
+                credit_2,
+                credit_4,
+                volume_2,
+                volume_4,
+            } => {
+                let q = *n / 4;
+                if (q..2 * q).contains(&i) {
+                    *credit_2 += credit;
+                    *volume_2 += volume;
+                } else if (*n - q..*n).contains(&i) {
+                    *credit_4 += credit;
+                    *volume_4 += volume;
+                }
+            }
+        }
     }
 
     /// The metrics of the run so far (NaN where undefined, for example with no steps).
@@ -300,9 +368,25 @@ impl MetricsAcc {
                 t.final_limit,
                 credit_mean,
                 ratio(change_var.sqrt(), credit_mean),
-                elasticity(&self.credits, &self.volumes),
+                match &self.elasticity {
+                    ElasticityInput::Kept { credits, volumes } => elasticity(credits, volumes),
+                    ElasticityInput::Quarters {
+                        n: n_run,
+                        credit_2,
+                        credit_4,
+                        volume_2,
+                        volume_4,
+                    } if *n_run == t.n_steps && *n_run >= 4 => {
+                        let q = (n_run / 4) as f64;
+                        elasticity_of_means(
+                            (credit_2 / q, credit_4 / q),
+                            (volume_2 / q, volume_4 / q),
+                        )
+                    }
+                    ElasticityInput::Quarters { .. } => f64::NAN,
+                },
                 self.restricted as f64 / n,
-                self.volumes.iter().sum::<f64>() / n,
+                self.volume_sum / n,
                 t.final_balance,
             ],
         }
@@ -312,13 +396,28 @@ impl MetricsAcc {
 /// The observer that folds a run of any [`Metered`] model into its [`RunMetrics`].
 pub struct Metrics<'a, M> {
     model: &'a M,
+    n_steps: Option<u64>,
     acc: Option<MetricsAcc>,
 }
 
 impl<'a, M: Metered> Metrics<'a, M> {
     /// An observer for a run of `model`.
     pub fn new(model: &'a M) -> Self {
-        Metrics { model, acc: None }
+        Metrics {
+            model,
+            n_steps: None,
+            acc: None,
+        }
+    }
+
+    /// An observer for a run of `model` of `n_steps` steps, in O(1) memory
+    /// ([`MetricsAcc::for_run`]).
+    pub fn for_run(model: &'a M, n_steps: u64) -> Self {
+        Metrics {
+            model,
+            n_steps: Some(n_steps),
+            acc: None,
+        }
     }
 
     /// The accumulated metrics (every metric NaN before the genesis state was seen).
@@ -332,7 +431,11 @@ impl<'a, M: Metered> Metrics<'a, M> {
 impl<M: Metered> Observer<M> for Metrics<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
-        self.acc = Some(MetricsAcc::new(&self.model.ledger(state, 0)));
+        let genesis = self.model.ledger(state, 0);
+        self.acc = Some(match self.n_steps {
+            Some(n) => MetricsAcc::for_run(&genesis, n),
+            None => MetricsAcc::new(&genesis),
+        });
         Ok(())
     }
     #[inline]
@@ -383,8 +486,14 @@ pub fn elasticity(credits: &[f64], volumes: &[f64]) -> f64 {
     }
     let q = n / 4;
     let mean = |a: &[f64]| a.iter().sum::<f64>() / a.len() as f64;
-    let (c2, c4) = (mean(&credits[q..2 * q]), mean(&credits[n - q..n]));
-    let (v2, v4) = (mean(&volumes[q..2 * q]), mean(&volumes[n - q..n]));
+    elasticity_of_means(
+        (mean(&credits[q..2 * q]), mean(&credits[n - q..n])),
+        (mean(&volumes[q..2 * q]), mean(&volumes[n - q..n])),
+    )
+}
+
+/// [`elasticity`] from the means of the second and fourth quarters: (credit, volume).
+fn elasticity_of_means((c2, c4): (f64, f64), (v2, v4): (f64, f64)) -> f64 {
     if !(c2 > 0.0 && c4 > 0.0 && v2 > 0.0 && v4 > 0.0) {
         return f64::NAN;
     }
@@ -473,6 +582,60 @@ mod tests {
         );
         assert_eq!((t.min(), t.max()), (Some(0.0), Some(400.0)));
         assert_eq!((t.final_balance, t.final_limit), (10.0, 400.0));
+    }
+
+    #[test]
+    fn folded_quarters_give_the_kept_steps_metrics_bit_for_bit() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let genesis = Ledger {
+            balance: 0.0,
+            limit: 250.0,
+            capacity: 250.0,
+            payment: 0.0,
+        };
+        for n in [1u64, 3, 4, 5, 7, 8, 365, 1001, 4099] {
+            let mut kept = MetricsAcc::new(&genesis);
+            let mut folded = MetricsAcc::for_run(&genesis, n);
+            // A credit drifting upwards with the volume, so the elasticity is defined.
+            for i in 0..n {
+                let growth = 1.0 + i as f64 / n as f64;
+                let step = MeteredStep {
+                    now: Ledger {
+                        balance: (next() - 0.5) * 1e3,
+                        limit: (200.0 + 100.0 * next()) * growth,
+                        capacity: 0.0,
+                        payment: 0.0,
+                    },
+                    applied: (next() - 0.5) * 300.0 * growth,
+                    restricted: next() < 0.1,
+                    send_volume: Some(next() * 1e3),
+                };
+                kept.push(&step);
+                folded.push(&step);
+            }
+            let (a, b) = (kept.finish().values, folded.finish().values);
+            for (m, (a, b)) in a.iter().zip(&b).enumerate() {
+                assert_eq!(a.to_bits(), b.to_bits(), "n = {n}, {}", NAMES[m]);
+            }
+            if n >= 365 {
+                assert!(a[11].is_finite(), "n = {n}: elasticity undefined");
+            }
+        }
+        // A run that ends before its announced length defines no elasticity.
+        let mut short = MetricsAcc::for_run(&genesis, 100);
+        short.push(&MeteredStep {
+            now: genesis,
+            applied: 1.0,
+            restricted: false,
+            send_volume: None,
+        });
+        assert!(short.finish().values[11].is_nan());
     }
 
     #[test]

@@ -5,11 +5,23 @@
 //! buffers are handed on in task order. Each run's output depends on its seed alone
 //! (see [`crate::draws`]), and the buffers are concatenated in run order, so the bytes are
 //! the same for 1 thread and for N. Memory is bounded by one window of buffers — set by the
-//! task and window sizes, never by the number of runs.
+//! task and window sizes, never by the number of runs; `simulate` caps each buffer's
+//! in-memory part too (a task's output beyond 2 MiB goes to an unnamed temporary file), so
+//! the window does not grow with the steps either. [`THREADS_MAX`] bounds the threads.
 
 use std::ops::RangeInclusive;
 
 use rayon::prelude::*;
+
+/// The most worker threads any command accepts (`--threads`, a sweep's `threads`).
+///
+/// Every in-flight cost of the CLI is per thread — a window of four task buffers
+/// (`simulate`: at most 2 MiB each in memory) and one run's history (the exact engine: at
+/// most 25 bytes a step, 25 MB at [`crate::params::STEPS_MAX`]) — so the thread count is
+/// what the memory budget multiplies (ARCHITECTURE.md, "Memory budgets"). 64 covers the
+/// core counts of common servers; at 64 threads the worst case (`simulate --rng numpy
+/// --steps 1000000`) stays near 2.2 GB, where 1,024 threads would allow 34 GB.
+pub const THREADS_MAX: u64 = 64;
 
 /// A pool of `n_threads` workers (at least one) for [`ordered_tasks`] and [`ordered_runs`].
 pub fn pool(n_threads: usize) -> std::io::Result<rayon::ThreadPool> {

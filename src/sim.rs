@@ -23,8 +23,8 @@ pub use crate::model::RunError;
 /// Which history a run keeps: how the means and the send volume are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Engine {
-    /// [`ExactHistory`]: numpy's pairwise means, bit-identical to cadCAD; O(log t + 128)
-    /// work and O(t) memory per step.
+    /// [`ExactHistory`]: numpy's pairwise means, bit-identical to cadCAD; O(t) memory per
+    /// run, at most 25 bytes a step.
     Exact,
     /// [`StreamingHistory`]: running sums and a ring of K positives; O(1) work and O(K)
     /// memory per step. Integer columns and balances equal the exact engine's except after a

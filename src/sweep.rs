@@ -74,8 +74,8 @@ use crate::v1::V1;
 pub const RUNS_MAX: u64 = 100_000;
 /// The most cells one sweep may hold.
 pub const CELLS_MAX: usize = 100_000;
-/// The most worker threads.
-pub const THREADS_MAX: u64 = 256;
+/// The most worker threads: the one bound of every command ([`crate::parallel::THREADS_MAX`]).
+pub const THREADS_MAX: u64 = crate::parallel::THREADS_MAX;
 
 /// A sweep's defaults and bounds for the settings: 20 runs of 365 steps, seed 0, ChaCha; at
 /// most [`RUNS_MAX`] runs of [`STEPS_MAX`] steps per cell.
@@ -922,7 +922,7 @@ where
     O: Observer<M>,
 {
     let mut both = WithMetrics {
-        metrics: Metrics::new(&plan.model),
+        metrics: Metrics::for_run(&plan.model, n_steps),
         other: observer,
     };
     let result = run_seeded(

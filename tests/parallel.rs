@@ -229,7 +229,7 @@ fn an_unknown_engine_or_zero_threads_is_one_line_and_exit_2() {
         (
             &["--threads", "0"],
             "--threads",
-            "accepted: a whole number in [1, 1024]",
+            "accepted: a whole number in [1, 64]",
         ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_currents"))
@@ -277,4 +277,71 @@ fn ordered_tasks_hands_typed_outputs_on_in_item_order() {
     )
     .unwrap();
     assert_eq!(seen, (1..=30).collect::<Vec<_>>());
+}
+
+#[test]
+fn threads_above_the_bound_are_refused_with_exit_2_and_nothing_written() {
+    // The bound is 64 (README "At scale", ARCHITECTURE.md "Memory budgets"): one value for
+    // simulate's flag, sweep's flag and a sweep config's `threads`.
+    let dir = std::env::temp_dir().join(format!("currents-threads-bound-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("sweep.toml");
+    std::fs::write(
+        &config,
+        "runs = 2\nsteps = 5\nthreads = 65\n[[grid]]\nrules = [\"static\"]\n",
+    )
+    .unwrap();
+    let out = dir.join("out.csv");
+    let (config, out) = (config.to_str().unwrap(), out.to_str().unwrap());
+    for (args, field, value) in [
+        (
+            vec!["simulate", "--threads", "65", "--out", out],
+            "--threads",
+            "65",
+        ),
+        (
+            vec!["simulate", "--threads", "1024", "--out", out],
+            "--threads",
+            "1024",
+        ),
+        (
+            vec!["sweep", "--config", config, "--threads", "65", "--out", out],
+            "--threads",
+            "65",
+        ),
+        (
+            vec!["sweep", "--config", config, "--out", out],
+            "threads",
+            "65",
+        ),
+    ] {
+        let got = Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args(&args)
+            .output()
+            .expect("run currents");
+        let err = String::from_utf8_lossy(&got.stderr);
+        assert_eq!(got.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ")
+                && err.contains(field)
+                && err.contains(value)
+                && err.contains("[1, 64]"),
+            "{args:?}: {err}"
+        );
+        assert!(got.stdout.is_empty(), "{args:?} wrote to stdout");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != "sweep.toml")
+            .collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    // The bound itself is accepted.
+    let got = Command::new(env!("CARGO_BIN_EXE_currents"))
+        .args(["simulate", "--runs", "2", "--steps", "3", "--threads", "64"])
+        .output()
+        .expect("run currents");
+    assert_eq!(got.status.code(), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

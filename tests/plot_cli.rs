@@ -313,4 +313,22 @@ fn bad_inputs_are_rejected_with_one_line_and_no_output() {
         &dir,
     );
     assert!(!csv.exists(), "nothing written when --plot is refused");
+    // Within the row bound but past the run bound (1,000,000 runs: each costs about 560
+    // bytes beyond its rows).
+    check_rejected(
+        &currents(&[
+            "simulate",
+            "--runs",
+            "1000001",
+            "--steps",
+            "1",
+            "--out",
+            csv.to_str().unwrap(),
+            "--plot",
+            d,
+        ]),
+        "--plot: 1000001 runs (accepted: at most 1000000;",
+        &dir,
+    );
+    assert!(!csv.exists(), "nothing written when --plot is refused");
 }

@@ -19,6 +19,7 @@ mod policies;
 mod replay;
 mod report;
 mod simulate;
+mod spill;
 mod sweep;
 
 /// Exit code for bad input (flags, config, parameters).

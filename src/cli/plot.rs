@@ -6,7 +6,7 @@ use std::io::{self, BufReader};
 use std::path::Path;
 
 use crate::RngKind;
-use crate::plot::data::ROWS_MAX;
+use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
 use crate::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
@@ -330,6 +330,11 @@ pub(crate) fn check_size(n_runs: u64, n_steps: u64) -> Result<(), i32> {
     if rows > ROWS_MAX as u64 {
         return Err(usage_error(format_args!(
             "--plot: runs × (steps + 1) = {rows} rows (accepted: at most {ROWS_MAX}; write the CSV without --plot and plot a subset of its runs)"
+        )));
+    }
+    if n_runs > RUNS_MAX as u64 {
+        return Err(usage_error(format_args!(
+            "--plot: {n_runs} runs (accepted: at most {RUNS_MAX}; write the CSV without --plot and plot a subset of its runs)"
         )));
     }
     Ok(())

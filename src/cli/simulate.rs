@@ -9,10 +9,11 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::SimulateFile;
 use crate::model::{EachState, RunError};
-use crate::parallel::{Chunking, ordered_runs};
+use crate::parallel::{Chunking, THREADS_MAX, ordered_tasks};
 use crate::registry::Registry;
 use crate::spec::{Limits, RunSpec, SPEC_KEYS, Spec, SpecError, SpecPlan, canonical};
 use crate::summary::{self, RunSummary};
@@ -21,6 +22,7 @@ use crate::v1::V1;
 use crate::{Engine, Params, RngKind, SimConfig, State, V1Rule, simulate_run_with, trajectory_csv};
 use clap::Args;
 
+use super::spill::{SPILL_CAP, SpillBuffer};
 use super::{
     EXIT_FAILURE, Outputs, check_out_path, io_failure, progress_bar, same_target, usage_error,
 };
@@ -269,6 +271,8 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         summary: args.summary,
         pool: &pool,
         n_threads,
+        spill_cap: SPILL_CAP,
+        n_spilled: AtomicU64::new(0),
     };
     // One transaction: the CSV and, with --plot, the charts and the page are reserved now,
     // staged (the charts first, so that a CSV on stdout comes after them) and published
@@ -404,12 +408,10 @@ fn notebook_config(spec: &RunSpec<V1>) -> Option<SimConfig> {
     SimConfig::new(params, spec.steps, spec.runs, spec.seed, spec.rng).ok()
 }
 
-/// The most worker threads `--threads` accepts.
-const THREADS_MAX: u64 = 1024;
-
 /// Steps of work per parallel task: large enough to amortise scheduling, small enough
-/// that a window of CSV buffers (about 100 bytes per step) stays in the tens of MB.
-const STEPS_PER_TASK: u64 = 1 << 15;
+/// that a task's CSV rows (about 100 bytes a step, 1.6 MB) fit its in-memory budget
+/// ([`SPILL_CAP`]) unless one run alone is longer.
+pub(crate) const STEPS_PER_TASK: u64 = 1 << 14;
 
 /// One `simulate` invocation, validated.
 struct Job<'a> {
@@ -417,10 +419,18 @@ struct Job<'a> {
     summary: bool,
     pool: &'a rayon::ThreadPool,
     n_threads: usize,
+    /// The bytes a task keeps in memory before its output spills to an unnamed file.
+    spill_cap: usize,
+    /// Tasks whose output spilled (what the tests look at).
+    n_spilled: AtomicU64,
 }
 
 impl Job<'_> {
     /// Writes the header, then every run's rows (or summary row) in run order.
+    ///
+    /// A window of `4 × threads` tasks is in flight; each holds at most `spill_cap` bytes
+    /// of output in memory (the rest in an unnamed temporary file), so the output buffers
+    /// take at most `4 × threads × spill_cap` bytes whatever `--runs` and `--steps` are.
     fn write(&self, w: &mut dyn Write) -> io::Result<()> {
         let spec = &self.sim.spec;
         let chunking = Chunking::for_steps(spec.steps, STEPS_PER_TASK, self.n_threads);
@@ -430,19 +440,23 @@ impl Job<'_> {
         } else {
             trajectory_csv::write_header(w)?;
         }
-        ordered_runs(
+        ordered_tasks(
             self.pool,
             spec.runs,
             chunking,
-            |runs, buf| {
+            |runs| {
+                let mut buf = SpillBuffer::new(self.spill_cap);
                 for run in runs {
-                    self.write_run(run, buf)?;
+                    self.write_run(run, &mut buf)?;
                 }
-                Ok::<(), io::Error>(())
+                if buf.spilled() {
+                    self.n_spilled.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<_, io::Error>(buf)
             },
-            |bytes, n_runs| {
-                w.write_all(bytes)?;
-                bar.inc(n_runs);
+            |buf, runs| {
+                buf.copy_to(w)?;
+                bar.inc(runs.end() - runs.start() + 1);
                 Ok(())
             },
         )?;
@@ -451,7 +465,7 @@ impl Job<'_> {
     }
 
     /// Appends run `run`'s output to `buf`.
-    fn write_run(&self, run: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    fn write_run(&self, run: u64, buf: &mut SpillBuffer) -> io::Result<()> {
         let to_io = |e: crate::RunError<io::Error>| match e {
             crate::RunError::Observe(e) => e,
             other => io::Error::other(other.to_string()),
@@ -520,6 +534,53 @@ mod tests {
                 assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}, run {run}");
             }
         }
+    }
+
+    /// The bytes `simulate` writes for `text` on `n_threads` threads with tasks that keep
+    /// `spill_cap` bytes in memory, and how many tasks spilled.
+    fn written(text: &str, summary: bool, n_threads: usize, spill_cap: usize) -> (Vec<u8>, u64) {
+        let sim = Simulation::new(resolve(text), None).unwrap();
+        let pool = crate::parallel::pool(n_threads).unwrap();
+        let job = Job {
+            sim: &sim,
+            summary,
+            pool: &pool,
+            n_threads,
+            spill_cap,
+            n_spilled: AtomicU64::new(0),
+        };
+        let mut out = Vec::new();
+        job.write(&mut out).unwrap();
+        (out, job.n_spilled.into_inner())
+    }
+
+    #[test]
+    fn spilled_output_is_the_same_bytes_for_any_thread_count() {
+        // Runs of 3,000 steps (about 300 kB of rows each) against a 64 kB budget: every
+        // task spills; one task of several runs (short runs) too.
+        for text in [
+            "currents-v1:rng=numpy,runs=7,steps=3000",
+            "currents-v1:runs=40,steps=200,integrity=0.5",
+            "turnover:runs=5,steps=2500",
+        ] {
+            let (reference, kept) = written(text, false, 1, usize::MAX);
+            assert_eq!(kept, 0, "{text}");
+            let header_and_rows = reference.iter().filter(|&&b| b == b'\n').count();
+            let spec = resolve(text);
+            assert_eq!(header_and_rows as u64, 1 + spec.runs * (spec.steps + 1));
+            for n_threads in [1, 3, 4] {
+                let (out, spilled) = written(text, false, n_threads, 64 << 10);
+                assert!(spilled > 0, "{text}: no task spilled");
+                assert!(
+                    out == reference,
+                    "{text}: {n_threads} threads, spilled, differ"
+                );
+            }
+        }
+        let (summary, _) = written("currents-v1:runs=30,steps=50", true, 1, usize::MAX);
+        let (spilled, n) = written("currents-v1:runs=30,steps=50", true, 3, 0);
+        assert!(n > 0);
+        assert!(summary == spilled);
     }
 
     #[test]

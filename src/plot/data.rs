@@ -10,6 +10,17 @@ use crate::trajectory_csv::{self, ReadError, Row};
 /// exhausting memory; plot a subset of its runs instead.
 pub const ROWS_MAX: usize = 40_000_000;
 
+/// Most runs a dataset holds. A run costs about 560 bytes beyond its rows (its six column
+/// vectors, their first allocations, its index entry), so without this bound 40 million
+/// one-row runs would take 22 GB; with it the runs' own cost stays under 0.6 GB.
+pub const RUNS_MAX: usize = 1_000_000;
+
+/// The bytes a dataset holds per row (six doubles) and, beyond its rows, per run: what
+/// [`ROWS_MAX`] and [`RUNS_MAX`] bound (ARCHITECTURE.md, "Memory budgets").
+pub const BYTES_PER_ROW: usize = 48;
+/// See [`BYTES_PER_ROW`].
+pub const BYTES_PER_RUN: usize = 560;
+
 /// One run's trajectory, column by column, in timestep order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunSeries {
@@ -100,9 +111,19 @@ impl Dataset {
                 let msg = format!("more than {ROWS_MAX} rows (accepted: at most {ROWS_MAX})");
                 return Err(ReadError::Csv(io::Error::other(msg).into()));
             }
+            if self.runs.len() >= RUNS_MAX && !self.holds_run(input, &row) {
+                let msg = format!("more than {RUNS_MAX} runs (accepted: at most {RUNS_MAX})");
+                return Err(ReadError::Csv(io::Error::other(msg).into()));
+            }
             self.push(input, &row);
             Ok(())
         })
+    }
+
+    /// True when the run of `row` (in input `input`) already has rows here.
+    fn holds_run(&self, input: usize, row: &Row) -> bool {
+        let key = (input, row.simulation, row.subset, row.run);
+        self.last.is_some_and(|(k, _)| k == key) || self.index.contains_key(&key)
     }
 
     /// Rows held.
