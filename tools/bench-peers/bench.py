@@ -15,7 +15,12 @@ Usage (the `run` script beside this file sets everything up):
    exact engine) is held to the same test, as a control. The check must also have power:
    the numpy rewrite with integrity POWER_INTEGRITY (the integrity path on 2% of the
    steps) must be rejected (some |z| > Z_MAX). numba `prange` must give exactly the
-   numbers of numba `@njit` (same chunks, same streams).
+   numbers of numba `@njit` (same chunks, same streams). And run by run: numba's MT19937
+   seeded with s draws exactly what numpy's RandomState(s) draws, so the numba kernel run
+   on numpy's streams (run r on seed r - 1) must give, in every run, the same final
+   balance (bit for bit), final, smallest and largest credit, steps over the limit and
+   steps with zero credit as `currents --rng numpy`, and the ratio of means within
+   RATIO_RTOL (the balance mean is a running sum here, numpy's pairwise sum there).
 
 2. Timing, pair by pair, each pair REPEAT times in a row (peer, then currents), median:
    - numba `@njit`, one thread  vs  currents `--rng chacha` (streaming) `--threads 1`
@@ -49,6 +54,7 @@ SEED = 0
 CHECK_RUNS = 10_000
 Z_MAX = 4.0
 POWER_INTEGRITY = 0.98
+RATIO_RTOL = 1e-12
 COLUMNS = (
     "final_balance",
     "final_credit",
@@ -179,6 +185,8 @@ def check(exe, runs):
     if not all(np.array_equal(sims["njit"][c], sims["prange"][c]) for c in COLUMNS):
         raise SystemExit("check: numba prange differs from numba @njit")
     wrong = simulate("numpy", runs, STEPS, SEED + 1, integrity=POWER_INTEGRITY)
+    import numba_model
+    same_streams = numba_model.simulate_numpy_streams(runs, STEPS, SEED)
     rows = [
         ("currents --rng numpy (exact)", exact, True),
         ("numpy vectorised", sims["numpy"], True),
@@ -204,6 +212,22 @@ def check(exe, runs):
     print()
     if failed:
         raise SystemExit("check failed: " + ", ".join(failed))
+
+    # On numpy's streams the numba rewrite draws what currents --rng numpy draws: every
+    # ledger column must be equal run by run; the ratio of means differs only by the
+    # summation order of the balance mean (running sum against numpy's pairwise sum).
+    ratio = "abs_balance_mean_per_send_volume"
+    for c in COLUMNS:
+        if c != ratio and not np.array_equal(same_streams[c], exact[c]):
+            raise SystemExit("check: numba on numpy's streams differs from currents --rng numpy "
+                             "in %s (%d runs)" % (c, np.sum(same_streams[c] != exact[c])))
+    rel = np.max(np.abs(same_streams[ratio] / exact[ratio] - 1.0))
+    if not rel <= RATIO_RTOL:
+        raise SystemExit("check: numba on numpy's streams differs from currents --rng numpy in "
+                         "%s by %.3g (relative) > %g" % (ratio, rel, RATIO_RTOL))
+    print("numba on numpy's streams (run r on RandomState(r - 1)) against currents --rng numpy,"
+          " run by run over %d runs: %s equal; %s within %.1e relative (bound %g)\n"
+          % (runs, ", ".join(c for c in COLUMNS if c != ratio), ratio, rel, RATIO_RTOL))
 
 
 # ---------------------------------------------------------------------------------------

@@ -11,6 +11,11 @@ on one thread; `simulate_prange` runs them with `prange` on numba's thread pool 
 generator state is per thread, and a chunk runs on one thread, so each chunk sees the
 same stream). The two therefore give identical numbers for any thread count, which
 `bench.py` checks.
+
+`simulate_numpy_streams` runs the same kernel with run r seeded `seed + r - 1`: numba's
+MT19937 then draws exactly what numpy's `RandomState(seed + r - 1)` draws (the same
+`randint(0, 2)` and `random()`), the streams of cadCAD and `currents --rng numpy`, which
+lets `bench.py` compare the rewrite with currents run by run, not only in distribution.
 """
 
 import numpy as np
@@ -156,3 +161,20 @@ def simulate_prange(n_runs, n_steps, seed, integrity=1.0, avg_amount=100.0, sum_
     """The chunks of runs with `prange` on numba's threads (`NUMBA_NUM_THREADS`)."""
     return _simulate(_prange, n_runs, n_steps, seed, integrity, avg_amount, sum_volume,
                      initial_credit)
+
+
+@njit
+def _numpy_streams(n_runs, n_steps, seed, integrity, avg_amount, sum_volume, initial_credit,
+                   out):
+    for r in range(n_runs):
+        _run_chunk(r, 1, seed + r, n_steps, integrity, avg_amount, sum_volume,
+                   initial_credit, out)
+
+
+def simulate_numpy_streams(n_runs, n_steps, seed, integrity=1.0, avg_amount=100.0,
+                           sum_volume=30, initial_credit=250):
+    """Run r (1-based) on numba's MT19937 seeded with `seed + r - 1`, which draws exactly
+    what numpy's `RandomState(seed + r - 1)` draws: cadCAD's and `currents --rng numpy`'s
+    streams."""
+    return _simulate(_numpy_streams, n_runs, n_steps, seed, integrity, avg_amount,
+                     sum_volume, initial_credit)
