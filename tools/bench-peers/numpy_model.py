@@ -31,13 +31,28 @@ SUMMARY_COLUMNS = (
 )
 
 WARMUP = 7
+# Runs stepped together: a block's arrays stay in cache. At 100,000 runs, blocks of 8,192
+# took 84-91 ns of CPU per run-step against 103-154 ns for one block of every run
+# (measured on the project's shared machine, under load).
+BLOCK_RUNS = 8192
 
 
 def simulate(n_runs, n_steps, seed, integrity=1.0, avg_amount=100.0, sum_volume=30,
              initial_credit=250):
-    """Runs `n_runs` runs of `n_steps` steps; returns the per-run summary columns."""
+    """Runs `n_runs` runs of `n_steps` steps; returns the per-run summary columns.
+
+    The runs go in blocks of `BLOCK_RUNS`, one after the other, all drawing from one
+    generator seeded with `seed`.
+    """
     rng = np.random.default_rng(seed)
-    n, k = n_runs, sum_volume
+    blocks = [_simulate_block(rng, min(BLOCK_RUNS, n_runs - first), n_steps, integrity,
+                              avg_amount, sum_volume, initial_credit)
+              for first in range(0, n_runs, BLOCK_RUNS)]
+    return {c: np.concatenate([b[c] for b in blocks]) for c in SUMMARY_COLUMNS}
+
+
+def _simulate_block(rng, n, n_steps, integrity, avg_amount, sum_volume, initial_credit):
+    k = sum_volume
     lanes = np.arange(n)
 
     # The previous state, one lane per run (integers held as exact doubles).
