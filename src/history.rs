@@ -24,12 +24,22 @@ pub struct HistoryView {
 
 /// `x as f64`, through an i64 when it fits (the usual case): the i128 conversion is a
 /// software routine several times slower, and both give the same double.
+///
+/// The wide case is a separate function kept out of line: inlined, the compiler saw that
+/// both arms give `x as f64` and merged them into the software routine for every value.
 #[inline]
 fn i128_to_f64(x: i128) -> f64 {
     match i64::try_from(x) {
         Ok(v) => v as f64,
-        Err(_) => x as f64,
+        Err(_) => wide_to_f64(x),
     }
+}
+
+/// `x as f64` for an `x` beyond `i64` (see [`i128_to_f64`]).
+#[cold]
+#[inline(never)]
+fn wide_to_f64(x: i128) -> f64 {
+    x as f64
 }
 
 /// A record of the states so far that can summarise itself for the next step.
