@@ -261,6 +261,30 @@ impl PositiveWindow {
         }
     }
 
+    /// Pushes `value` when it is positive. Once the ring is full (a run's steady state) this
+    /// is branch-free: whether a step's transaction is positive is a coin flip, which as a
+    /// branch would be mispredicted every other step.
+    #[inline]
+    fn push_if_positive(&mut self, value: i64) {
+        let positive = value > 0;
+        if self.ring.len() < self.capacity || self.capacity == 0 {
+            if positive {
+                self.push(value);
+            }
+            return;
+        }
+        let old = self.ring[self.head];
+        let new = if positive { value } else { old };
+        self.ring[self.head] = new;
+        self.sum += new - old;
+        let next = if self.head + 1 == self.capacity {
+            0
+        } else {
+            self.head + 1
+        };
+        self.head = if positive { next } else { self.head };
+    }
+
     /// The sum of the newest `k` values (all of them when `k` is at least the count).
     fn newest_sum(&self, k: usize) -> i64 {
         if k >= self.ring.len() {
@@ -314,18 +338,19 @@ impl History for StreamingHistory {
     fn push(&mut self, state: &State) {
         self.n_states += 1;
         // Neumaier's variant of Kahan summation: exact error term whichever addend is larger.
-        let x = state.balance;
-        let t = self.balance_sum + x;
-        if self.balance_sum.abs() >= x.abs() {
-            self.balance_comp += (self.balance_sum - t) + x;
+        // The larger and smaller addend are selected, not branched on: which is larger
+        // changes at random as balances cross zero.
+        let (sum, x) = (self.balance_sum, state.balance);
+        let t = sum + x;
+        let (big, small) = if sum.abs() >= x.abs() {
+            (sum, x)
         } else {
-            self.balance_comp += (x - t) + self.balance_sum;
-        }
+            (x, sum)
+        };
+        self.balance_comp += (big - t) + small;
         self.balance_sum = t;
         self.send_volume_sum += i128::from(state.send_volume);
-        if state.transaction > 0 {
-            self.window.push(state.transaction);
-        }
+        self.window.push_if_positive(state.transaction);
     }
 
     #[inline]
