@@ -6,6 +6,9 @@
 //! - `notebook_10x365`: the notebook's workload (numpy, exact), summary rows and full CSV;
 //! - `sweep_27x10x365`: 27 parameter cells × 10 runs × 365 steps, streaming, summaries;
 //! - `scaling_t/*`: one run of T = 365, 3,650, 36,500 steps per engine (linear for streaming);
+//! - `batched_89x365/*`: the summaries of 89 runs (one `simulate` task) × 365 steps,
+//!   streaming on ChaCha, run by run through the scalar loop and in lanes
+//!   (`currents::batch`), per run-step in BENCHMARKS.md ("Batched engine");
 //! - `rng_floor/*`: only the generator draws a step needs (7 u32 outputs: the sign, then
 //!   two per uniform; the integrity path's fifth draw never fires at integrity 1).
 
@@ -188,7 +191,37 @@ fn rng_floor(c: &mut Criterion) {
     g.finish();
 }
 
+/// One `simulate --summary` task's runs (89 runs of 365 steps fill its 2^15 steps), the
+/// scalar loop against the batched engine; both give the same summaries.
+fn batched(c: &mut Criterion) {
+    const RUNS: u64 = 89;
+    let cfg = config(365, RUNS, RngKind::Chacha);
+    let mut g = c.benchmark_group("batched_89x365");
+    g.throughput(criterion::Throughput::Elements(RUNS * 365));
+    g.bench_function("scalar", |b| {
+        b.iter(|| {
+            let mut acc = 0i64;
+            for run in 1..=RUNS {
+                acc += run_summary(&cfg, Engine::Streaming, run).final_credit;
+            }
+            black_box(acc)
+        })
+    });
+    g.bench_function("lanes", |b| {
+        b.iter(|| {
+            let summaries = currents::batch::streaming_summaries(&cfg, 1..=RUNS).expect("chacha");
+            black_box(
+                summaries
+                    .iter()
+                    .map(|s| s.as_ref().expect("run").final_credit)
+                    .sum::<i64>(),
+            )
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
-    benches, step, run_365, notebook, sweep, scaling_t, rng_floor
+    benches, step, run_365, notebook, sweep, scaling_t, rng_floor, batched
 );
 criterion_main!(benches);

@@ -83,6 +83,21 @@ fn run_365(engine: Engine) -> i64 {
     black_box(summary.final_credit)
 }
 
+// One block of lanes of the batched engine: 8 runs × 365 steps (ChaCha, notebook
+// parameters), summarised; an eighth of it is one run, comparable with run_365/streaming.
+#[library_benchmark]
+#[bench::lanes8()]
+fn batched_8x365() -> i64 {
+    let config = SimConfig::new(Params::default(), 365, 8, 0, RngKind::Chacha).expect("valid");
+    let summaries = currents::batch::streaming_summaries(&config, 1..=8).expect("chacha");
+    black_box(
+        summaries
+            .iter()
+            .map(|s| s.as_ref().expect("run").final_credit)
+            .sum(),
+    )
+}
+
 // The generator draws of 365 steps alone (ChaCha, integrity 1: 7 outputs a step): the floor.
 #[library_benchmark]
 #[bench::chacha()]
@@ -98,6 +113,6 @@ fn rng_floor_365() -> f64 {
 
 library_benchmark_group!(
     name = step;
-    benchmarks = step_streaming, step_exact, run_365, rng_floor_365
+    benchmarks = step_streaming, step_exact, run_365, batched_8x365, rng_floor_365
 );
 main!(library_benchmark_groups = step);

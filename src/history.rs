@@ -24,12 +24,22 @@ pub struct HistoryView {
 
 /// `x as f64`, through an i64 when it fits (the usual case): the i128 conversion is a
 /// software routine several times slower, and both give the same double.
+///
+/// The wide case is a separate function kept out of line: inlined, the compiler saw that
+/// both arms give `x as f64` and merged them into the software routine for every value.
 #[inline]
 fn i128_to_f64(x: i128) -> f64 {
     match i64::try_from(x) {
         Ok(v) => v as f64,
-        Err(_) => x as f64,
+        Err(_) => wide_to_f64(x),
     }
+}
+
+/// `x as f64` for an `x` beyond `i64` (see [`i128_to_f64`]).
+#[cold]
+#[inline(never)]
+fn wide_to_f64(x: i128) -> f64 {
+    x as f64
 }
 
 /// A record of the states so far that can summarise itself for the next step.
@@ -266,6 +276,30 @@ impl PositiveWindow {
         }
     }
 
+    /// Pushes `value` when it is positive. Once the ring is full (a run's steady state) this
+    /// is branch-free: whether a step's transaction is positive is a coin flip, which as a
+    /// branch would be mispredicted every other step.
+    #[inline]
+    fn push_if_positive(&mut self, value: i64) {
+        let positive = value > 0;
+        if self.ring.len() < self.capacity || self.capacity == 0 {
+            if positive {
+                self.push(value);
+            }
+            return;
+        }
+        let old = self.ring[self.head];
+        let new = if positive { value } else { old };
+        self.ring[self.head] = new;
+        self.sum += new - old;
+        let next = if self.head + 1 == self.capacity {
+            0
+        } else {
+            self.head + 1
+        };
+        self.head = if positive { next } else { self.head };
+    }
+
     /// The sum of the newest `k` values (all of them when `k` is at least the count).
     fn newest_sum(&self, k: usize) -> i64 {
         if k >= self.ring.len() {
@@ -319,18 +353,19 @@ impl History for StreamingHistory {
     fn push(&mut self, state: &State) {
         self.n_states += 1;
         // Neumaier's variant of Kahan summation: exact error term whichever addend is larger.
-        let x = state.balance;
-        let t = self.balance_sum + x;
-        if self.balance_sum.abs() >= x.abs() {
-            self.balance_comp += (self.balance_sum - t) + x;
+        // The larger and smaller addend are selected, not branched on: which is larger
+        // changes at random as balances cross zero.
+        let (sum, x) = (self.balance_sum, state.balance);
+        let t = sum + x;
+        let (big, small) = if sum.abs() >= x.abs() {
+            (sum, x)
         } else {
-            self.balance_comp += (x - t) + self.balance_sum;
-        }
+            (x, sum)
+        };
+        self.balance_comp += (big - t) + small;
         self.balance_sum = t;
         self.send_volume_sum += i128::from(state.send_volume);
-        if state.transaction > 0 {
-            self.window.push(state.transaction);
-        }
+        self.window.push_if_positive(state.transaction);
     }
 
     #[inline]

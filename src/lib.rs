@@ -23,6 +23,7 @@
 /// so that a user's behaviour needs no dependency of its own.
 pub use rand_core;
 
+pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;

@@ -446,6 +446,10 @@ impl Job<'_> {
             chunking,
             |runs| {
                 let mut buf = SpillBuffer::new(self.spill_cap);
+                if let Some(summaries) = self.batched_summaries(runs.clone()) {
+                    self.write_summaries(runs, summaries, &mut buf)?;
+                    return Ok(buf);
+                }
                 for run in runs {
                     self.write_run(run, &mut buf)?;
                 }
@@ -461,6 +465,45 @@ impl Job<'_> {
             },
         )?;
         bar.finish_and_clear();
+        Ok(())
+    }
+
+    /// The summaries of `runs` from the batched engine, when it serves this job: summaries
+    /// of the notebook's spec on the streaming engine with ChaCha streams
+    /// ([`crate::batch::applies`]); `None` otherwise (the runs go through the scalar loop).
+    fn batched_summaries(
+        &self,
+        runs: std::ops::RangeInclusive<u64>,
+    ) -> Option<Vec<Result<RunSummary, crate::RunError<std::convert::Infallible>>>> {
+        match &self.sim.runner {
+            Runner::Notebook { config, engine }
+                if self.summary && crate::batch::applies(config, *engine) =>
+            {
+                crate::batch::streaming_summaries(config, runs)
+            }
+            _ => None,
+        }
+    }
+
+    /// Appends the summary rows of `runs` (their batched `summaries`, in run order) to
+    /// `buf`, as [`Job::write_run`] writes each; a failed run fails as it does there.
+    fn write_summaries(
+        &self,
+        runs: std::ops::RangeInclusive<u64>,
+        summaries: Vec<Result<RunSummary, crate::RunError<std::convert::Infallible>>>,
+        buf: &mut SpillBuffer,
+    ) -> io::Result<()> {
+        let (sim, spec) = (self.sim, &self.sim.spec);
+        for (run, s) in runs.zip(summaries) {
+            let s = s.map_err(|e| io::Error::other(e.to_string()))?;
+            summary::write_row_of(
+                buf,
+                (spec.seed, spec.rng, sim.engine()),
+                sim.summary_params(),
+                run,
+                &s,
+            )?;
+        }
         Ok(())
     }
 

@@ -294,7 +294,11 @@ pub const NOTEBOOK_PATHS: [&str; 3] = ["large-incoming", "large-outgoing", "inte
 /// `x < n` with Python's exact float/int comparison (no rounding of `n` to a double).
 #[inline]
 pub fn f64_lt_i64(x: f64, n: i64) -> bool {
-    if x.is_nan() {
+    // Up to 2^53 in magnitude `n` is an exact double, so the float comparison is exact (and
+    // false for NaN); the usual case, without the `floor` call below.
+    if n.unsigned_abs() <= 1 << 53 {
+        x < n as f64
+    } else if x.is_nan() {
         false
     } else if x < -9_223_372_036_854_775_808.0 {
         true
@@ -326,15 +330,12 @@ impl NotebookUser {
         let sign = if received { 1.0 } else { -1.0 };
         let mut amount = self.avg_amount_at(t) * (uniform01(rng) + 0.5);
         amount *= sign;
-        let mut large = false;
         let y = uniform01(rng);
-        if y > 0.9 {
-            let big = amount * 2.0 * y;
-            if f64_lt_i64(big, capacity_prev) {
-                amount = big;
-                large = true;
-            }
-        }
+        // Both tests evaluated (`&`, not `&&`) and the amount selected: one step in ten takes
+        // the large path at random, which as a branch would be mispredicted that often.
+        let big = amount * 2.0 * y;
+        let large = (y > 0.9) & f64_lt_i64(big, capacity_prev);
+        amount = if large { big } else { amount };
         let mut paths = 0;
         let y = uniform01(rng);
         if y > self.integrity {

@@ -1,0 +1,218 @@
+//! The batched engine: many runs stepped together, one step of every run at a time.
+//!
+//! A single run is a long chain of dependent arithmetic — the credit reads the means, the
+//! means read the balance, the balance reads the payment, whose capacity test reads the
+//! previous state — with a division, the C library's `pow` and several roundings on it.
+//! One run therefore leaves most of the processor idle, waiting for the chain. Runs are
+//! independent of one another, so [`run_lanes`] steps a block of runs ("lanes") side by
+//! side: step t of lane 0, of lane 1, …, then step t + 1. The processor overlaps the
+//! chains of different lanes, and every lane's state, history and generator stay in the
+//! first-level cache.
+//!
+//! It is one more way to drive the same model, not a second model: each lane is a
+//! [`Stepper`] (the body of the one run loop) on its own generator, so every lane runs
+//! exactly the arithmetic of [`crate::model::run`], in the same order, and its observer sees
+//! exactly the events the scalar loop hands on. The output of a lane is therefore
+//! bit-identical to the scalar run of the same (seed, subset, run) — `tests/batch.rs`
+//! checks it byte for byte on summaries — and a change to the model changes both.
+//!
+//! Each lane draws from its own generator, made from its own (seed, subset, run), so
+//! nothing depends on which runs share a block, on the block's size or on the thread
+//! count. The ChaCha generator produces its stream four 64-byte blocks at a time (with
+//! SIMD where the processor has it); each lane consumes its buffer between refills.
+
+use std::convert::Infallible;
+use std::ops::RangeInclusive;
+
+use rand_core::Rng;
+
+use crate::credit::V1Rule;
+use crate::draws::chacha_rng;
+use crate::history::StreamingHistory;
+use crate::model::{Behaviour, CreditPolicy, EachState, Flow, Model, Observer, RunError, Stepper};
+use crate::params::{RngKind, SimConfig};
+use crate::sim::Engine;
+use crate::state::State;
+use crate::summary::RunSummary;
+use crate::users::NotebookUser;
+use crate::v1::V1;
+
+/// Runs stepped side by side by [`run_lanes`]: enough independent chains to keep the
+/// processor busy, few enough that every lane's state stays in the first-level cache.
+pub const LANES: usize = 8;
+
+/// Runs one run per lane — `n_steps` steps of `policy` and `behaviour` on `model`, lane `i`
+/// drawing from `rngs[i]` and handing its genesis state and steps to `observers[i]` — and
+/// returns each lane's outcome, in lane order.
+///
+/// Lane `i`'s observer sees exactly what
+/// `run(model, policy, behaviour, &mut rngs[i], n_steps, &mut observers[i])` would show it,
+/// and its result is that call's: a lane whose step or observer fails, or whose observer
+/// stops, ends there while the other lanes go on. The lanes are stepped [`LANES`] at a
+/// time; any number of lanes is accepted (the last block may be partly filled).
+///
+/// # Panics
+///
+/// When `rngs` and `observers` differ in length (a caller's bug).
+pub fn run_lanes<M, P, B, R, O>(
+    model: &M,
+    policy: &P,
+    behaviour: &B,
+    rngs: &mut [R],
+    n_steps: u64,
+    observers: &mut [O],
+) -> Vec<Result<(), RunError<O::Error>>>
+where
+    M: Model,
+    P: CreditPolicy<M>,
+    B: Behaviour<M>,
+    R: Rng,
+    O: Observer<M>,
+{
+    assert_eq!(
+        rngs.len(),
+        observers.len(),
+        "run_lanes: one generator per observer"
+    );
+    let mut results = Vec::with_capacity(rngs.len());
+    for (rngs, observers) in rngs.chunks_mut(LANES).zip(observers.chunks_mut(LANES)) {
+        let block = Block::new(model, policy, behaviour, n_steps, rngs, observers);
+        results.extend(block.run(n_steps, rngs, observers));
+    }
+    results
+}
+
+/// Up to [`LANES`] runs in progress, each a [`Stepper`], with whether it is still going.
+struct Block<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>, E> {
+    steppers: Vec<Stepper<'a, M, P, B>>,
+    outcomes: Vec<Option<Result<(), RunError<E>>>>,
+}
+
+impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>, E> Block<'a, M, P, B, E> {
+    /// The block's runs at their genesis states, which every observer has seen (a lane
+    /// whose observer refuses it is over).
+    fn new<R: Rng, O: Observer<M, Error = E>>(
+        model: &'a M,
+        policy: &'a P,
+        behaviour: &'a B,
+        n_steps: u64,
+        rngs: &mut [R],
+        observers: &mut [O],
+    ) -> Self {
+        let mut steppers = Vec::with_capacity(rngs.len());
+        let mut outcomes = Vec::with_capacity(rngs.len());
+        for (rng, observer) in rngs.iter_mut().zip(observers.iter_mut()) {
+            let mut stepper = Stepper::new(model, policy, behaviour, n_steps);
+            // Zero steps: the stepper hands its genesis state on and takes no step.
+            let genesis = stepper.run(rng, 0, observer);
+            outcomes.push(genesis.err().map(Err));
+            steppers.push(stepper);
+        }
+        Block { steppers, outcomes }
+    }
+
+    /// Steps every lane still going `n_steps` times, step by step across the lanes.
+    fn run<R: Rng, O: Observer<M, Error = E>>(
+        mut self,
+        n_steps: u64,
+        rngs: &mut [R],
+        observers: &mut [O],
+    ) -> impl Iterator<Item = Result<(), RunError<E>>> {
+        let mut n_live = self.outcomes.iter().filter(|o| o.is_none()).count();
+        for _ in 0..n_steps {
+            if n_live == 0 {
+                break;
+            }
+            let lanes = self
+                .steppers
+                .iter_mut()
+                .zip(rngs.iter_mut())
+                .zip(observers.iter_mut())
+                .zip(self.outcomes.iter_mut());
+            for (((stepper, rng), observer), outcome) in lanes {
+                if outcome.is_some() {
+                    continue;
+                }
+                match stepper.step(rng, observer) {
+                    Ok(Flow::Continue) => {}
+                    Ok(Flow::Stop) => {
+                        *outcome = Some(Ok(()));
+                        n_live -= 1;
+                    }
+                    Err(e) => {
+                        *outcome = Some(Err(e));
+                        n_live -= 1;
+                    }
+                }
+            }
+        }
+        self.outcomes.into_iter().map(|o| o.unwrap_or(Ok(())))
+    }
+}
+
+/// True when [`streaming_summaries`] serves runs of `config` on `engine`: the streaming
+/// history on ChaCha streams (the default engine for ChaCha). With numpy's generator, or
+/// the exact history, runs go through the scalar loop.
+pub fn applies(config: &SimConfig, engine: Engine) -> bool {
+    engine == Engine::Streaming && config.rng() == RngKind::Chacha
+}
+
+/// The [`RunSummary`] of every run in `runs` (1-based) of `config` with the V1 rule and
+/// the notebook's user on the streaming history, in run order: what
+/// [`crate::sim::simulate_run_with`] with [`Engine::Streaming`] folds into a summary, run by
+/// run, stepped [`LANES`] runs at a time. Run r draws from `chacha_rng(seed, 0, r)`, the
+/// stream [`crate::sim::with_run_rng`] makes for it.
+///
+/// Only for a ChaCha `config` ([`applies`]); a numpy one is refused with `None`.
+pub fn streaming_summaries(
+    config: &SimConfig,
+    runs: RangeInclusive<u64>,
+) -> Option<Vec<Result<RunSummary, RunError<Infallible>>>> {
+    if config.rng() != RngKind::Chacha {
+        return None;
+    }
+    let params = config.params();
+    let model = V1::<StreamingHistory>::new(params);
+    let user = NotebookUser::from_params(params);
+    let rule = V1Rule::default();
+    let mut out = Vec::new();
+    // One block of lanes at a time: the generators and summaries of a block, no more.
+    let (first, last) = (*runs.start(), *runs.end());
+    let mut start = first;
+    while start <= last {
+        let end = start.saturating_add(LANES as u64 - 1).min(last);
+        let mut rngs: Vec<_> = (start..=end)
+            .map(|run| chacha_rng(config.seed(), 0, run))
+            .collect();
+        let mut summaries = vec![RunSummary::default(); rngs.len()];
+        let mut observers: Vec<_> = summaries
+            .iter_mut()
+            .map(|s| {
+                EachState(move |t, state: &State| {
+                    s.observe(t, state);
+                    Ok::<(), Infallible>(())
+                })
+            })
+            .collect();
+        let results = run_lanes(
+            &model,
+            &rule,
+            &user,
+            &mut rngs,
+            config.n_steps(),
+            &mut observers,
+        );
+        drop(observers);
+        out.extend(
+            results
+                .into_iter()
+                .zip(summaries)
+                .map(|(r, s)| r.map(|()| s)),
+        );
+        if end == u64::MAX {
+            break;
+        }
+        start = end + 1;
+    }
+    Some(out)
+}

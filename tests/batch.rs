@@ -1,0 +1,251 @@
+//! Differential tests: the batched engine (`currents::batch`) against the scalar run loop.
+//!
+//! The batched engine steps runs in lanes; each lane must be exactly the scalar run of the
+//! same (seed, subset, run). The expected side is always the scalar loop
+//! (`simulate_run_with`, `RunSpec::run_plan`), never the batched code, and summaries are
+//! compared as the bytes `simulate --summary` writes (every float in shortest round-trip
+//! form, so equal bytes mean bit-identical doubles).
+
+use std::convert::Infallible;
+use std::process::Command;
+
+use currents::batch::{LANES, run_lanes, streaming_summaries};
+use currents::draws::chacha_rng;
+use currents::model::EachState;
+use currents::registry::Registry;
+use currents::spec::{Limits, Spec};
+use currents::summary::{self, RunSummary};
+use currents::v1::V1;
+use currents::{Engine, Params, RngKind, SimConfig, State, simulate_run_with};
+
+/// The summary rows of `runs` of `config` as `simulate --summary` writes them.
+fn rows(config: &SimConfig, runs: &[(u64, RunSummary)]) -> String {
+    let mut out = Vec::new();
+    for (run, s) in runs {
+        summary::write_row(&mut out, config, Engine::Streaming, *run, s).unwrap();
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The scalar loop's summary of run `run`.
+fn scalar(config: &SimConfig, run: u64) -> RunSummary {
+    let mut s = RunSummary::default();
+    simulate_run_with(config, Engine::Streaming, run, |t, state| {
+        s.observe(t, state);
+        Ok::<(), Infallible>(())
+    })
+    .unwrap();
+    s
+}
+
+/// The one helper: runs `first..=last` of `config`, batched and scalar, compared as bytes.
+#[track_caller]
+fn check(config: &SimConfig, first: u64, last: u64) {
+    let batched = streaming_summaries(config, first..=last).expect("a ChaCha config");
+    assert_eq!(batched.len() as u64, last - first + 1);
+    let batched: Vec<_> = (first..=last)
+        .zip(batched)
+        .map(|(run, s)| (run, s.expect("run")))
+        .collect();
+    let expected: Vec<_> = (first..=last)
+        .map(|run| (run, scalar(config, run)))
+        .collect();
+    assert_eq!(
+        rows(config, &batched),
+        rows(config, &expected),
+        "{config:?}, runs {first}..={last}"
+    );
+}
+
+fn config(params: Params, steps: u64, runs: u64, seed: u64) -> SimConfig {
+    SimConfig::new(params, steps, runs, seed, RngKind::Chacha).unwrap()
+}
+
+#[test]
+fn batched_summaries_are_the_scalar_loops_byte_for_byte_over_200_seeds() {
+    // Run counts that fill no lane block, one, one and a bit, and several; first runs
+    // other than 1 (a parallel task starts anywhere).
+    let spans = [
+        (1, 1),
+        (1, 3),
+        (1, LANES as u64),
+        (5, 21),
+        (2, 2 * LANES as u64 + 2),
+    ];
+    for seed in 0..200u64 {
+        let (first, last) = spans[seed as usize % spans.len()];
+        check(&config(Params::default(), 120, last, seed), first, last);
+    }
+}
+
+#[test]
+fn batched_summaries_are_the_scalar_loops_for_other_parameters_and_lengths() {
+    let cases = [
+        (Params::new(0.5, 250.0, 10, 250).unwrap(), 365),
+        (Params::new(0.8, 100.0, 30, 250).unwrap(), 400),
+        (Params::new(0.95, 1000.0, 1, 0).unwrap(), 200),
+        (Params::new(-2.0, 10.0, 60, 1000).unwrap(), 97),
+        (Params::new(1.0, 100.0, 30, 250).unwrap(), 1),
+    ];
+    for (seed, (params, steps)) in cases.into_iter().enumerate() {
+        check(&config(params, steps, 13, seed as u64 + 7), 1, 13);
+    }
+}
+
+#[test]
+fn numpy_configs_are_refused_not_batched() {
+    let numpy = SimConfig::new(Params::default(), 10, 3, 0, RngKind::Numpy).unwrap();
+    assert!(streaming_summaries(&numpy, 1..=3).is_none());
+    assert!(!currents::batch::applies(&numpy, Engine::Streaming));
+    let chacha = config(Params::default(), 10, 3, 0);
+    assert!(!currents::batch::applies(&chacha, Engine::Exact));
+    assert!(currents::batch::applies(&chacha, Engine::Streaming));
+}
+
+#[test]
+fn lanes_of_every_builtin_rule_and_user_step_as_the_scalar_loop() {
+    // run_lanes drives any plan: every built-in rule under its own restriction and under
+    // clamp, with every built-in user, 11 runs (a full block and a partial one) each.
+    let registry = Registry::builtin();
+    let users: Vec<&str> = registry.users().iter().map(|u| u.name).collect();
+    for (i, rule) in registry.rules().iter().enumerate() {
+        for (j, user) in users.iter().enumerate() {
+            for restriction in ["", ",restriction=clamp"] {
+                let text = format!(
+                    "{}:user={user},runs=11,steps=150,seed={}{restriction}",
+                    rule.name,
+                    i * 10 + j
+                );
+                let spec = Spec::from_shorthand("", &text)
+                    .unwrap()
+                    .resolve(&registry, &Limits::default())
+                    .unwrap();
+                let plan = spec.plan();
+                let mut expected = Vec::new();
+                for run in 1..=11 {
+                    let mut states = Vec::new();
+                    let outcome = spec.run_plan(
+                        &plan,
+                        run,
+                        &mut EachState(|t, s: &State| {
+                            states.push((t, *s));
+                            Ok::<(), Infallible>(())
+                        }),
+                    );
+                    expected.push((outcome.map_err(|e| e.to_string()), states));
+                }
+                let mut rngs: Vec<_> = (1..=11).map(|run| chacha_rng(spec.seed, 0, run)).collect();
+                let mut got: Vec<Vec<(u64, State)>> = vec![Vec::new(); 11];
+                let mut observers: Vec<_> = got
+                    .iter_mut()
+                    .map(|states| {
+                        EachState(move |t, s: &State| {
+                            states.push((t, *s));
+                            Ok::<(), Infallible>(())
+                        })
+                    })
+                    .collect();
+                let outcomes = run_lanes::<V1, _, _, _, _>(
+                    &plan.model,
+                    &plan.policy,
+                    &plan.behaviour,
+                    &mut rngs,
+                    spec.steps,
+                    &mut observers,
+                );
+                drop(observers);
+                for (run, ((outcome, states), (want, want_states))) in
+                    outcomes.into_iter().zip(got).zip(expected).enumerate()
+                {
+                    assert_eq!(
+                        outcome.map_err(|e| e.to_string()),
+                        want,
+                        "{text}, run {}",
+                        run + 1
+                    );
+                    // State's f64 fields compare bit for bit through their Debug form.
+                    assert_eq!(
+                        format!("{states:?}"),
+                        format!("{want_states:?}"),
+                        "{text}, run {}",
+                        run + 1
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_lane_that_stops_ends_alone() {
+    // Lane observers that stop at different steps: each lane's states end where its own
+    // observer stopped, as the scalar loop's would, and the other lanes run to the end.
+    use currents::model::{Flow, Observer, StepEvent};
+    struct StopAt(u64, Vec<u64>);
+    impl Observer<V1<currents::StreamingHistory>> for StopAt {
+        type Error = Infallible;
+        fn step(
+            &mut self,
+            e: &StepEvent<'_, V1<currents::StreamingHistory>>,
+        ) -> Result<Flow, Infallible> {
+            self.1.push(e.t);
+            Ok(if e.t == self.0 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        }
+    }
+    let params = Params::default();
+    let model = V1::<currents::StreamingHistory>::new(&params);
+    let user = currents::users::NotebookUser::from_params(&params);
+    let rule = currents::V1Rule::default();
+    let stops = [3u64, 50, 0, 7, 50, 1, 0, 20, 2, 0];
+    let mut rngs: Vec<_> = (1..=stops.len() as u64)
+        .map(|r| chacha_rng(0, 0, r))
+        .collect();
+    let mut observers: Vec<_> = stops.iter().map(|&s| StopAt(s, Vec::new())).collect();
+    let outcomes = run_lanes(&model, &rule, &user, &mut rngs, 30, &mut observers);
+    assert!(outcomes.iter().all(Result::is_ok));
+    for (stop, observer) in stops.iter().zip(&observers) {
+        let last = if (1..=30).contains(stop) { *stop } else { 30 };
+        assert_eq!(observer.1, (1..=last).collect::<Vec<_>>(), "stop at {stop}");
+    }
+}
+
+#[test]
+fn simulate_summary_is_the_scalar_loops_for_any_thread_count() {
+    // The CLI picks the batched engine for this spec; its bytes must be the scalar loop's
+    // rows in run order, whatever the number of threads (runs 1..=301 span several tasks
+    // of 89 runs, the last one partial).
+    let cfg = config(Params::default(), 365, 301, 11);
+    let mut expected = summary::HEADER.to_owned() + "\n";
+    let all: Vec<_> = (1..=301).map(|run| (run, scalar(&cfg, run))).collect();
+    expected += &rows(&cfg, &all);
+    for threads in ["1", "2", "3", "8"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args([
+                "simulate",
+                "--summary",
+                "--runs",
+                "301",
+                "--steps",
+                "365",
+                "--seed",
+                "11",
+            ])
+            .args(["--threads", threads])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            expected,
+            "--threads {threads}"
+        );
+    }
+}
