@@ -446,12 +446,13 @@ impl Job<'_> {
             chunking,
             |runs| {
                 let mut buf = SpillBuffer::new(self.spill_cap);
-                if let Some(summaries) = self.batched_summaries(runs.clone()) {
-                    self.write_summaries(runs, summaries, &mut buf)?;
-                    return Ok(buf);
-                }
-                for run in runs {
-                    self.write_run(run, &mut buf)?;
+                match self.batched_summaries(runs.clone()) {
+                    Some(summaries) => self.write_summaries(runs, summaries, &mut buf)?,
+                    None => {
+                        for run in runs {
+                            self.write_run(run, &mut buf)?;
+                        }
+                    }
                 }
                 if buf.spilled() {
                     self.n_spilled.fetch_add(1, Ordering::Relaxed);
