@@ -738,6 +738,9 @@ impl InvariantStatus {
     }
 }
 
+/// Member 0's ledger (balance, limit, payment) as IEEE-754 bits: one step of a record.
+type LedgerBits = (u64, u64, u64);
+
 /// One side's per-run record while it runs: the observer of a compared run.
 struct RunRecord<'a, M> {
     model: &'a M,
@@ -745,10 +748,19 @@ struct RunRecord<'a, M> {
     n_steps: u64,
     words: &'a Counter<u64>,
     acc: Option<MetricsAcc>,
-    /// (balance, limit, payment) of member 0's ledger as IEEE-754 bits, per step 1 … T.
+    /// (balance, limit, payment) of member 0's ledger as IEEE-754 bits, per step 1 … T
+    /// (kept for the baseline only: the candidate is compared with it as it runs).
     states: Vec<(u64, u64, u64)>,
-    /// Cumulative generator words consumed after each step.
+    /// Cumulative generator words consumed after each step (the baseline's only).
     words_after: Vec<u64>,
+    /// The baseline's record to compare with, step by step (the candidate's run).
+    reference: Option<(&'a [LedgerBits], &'a [u64])>,
+    /// Steps taken so far.
+    n_steps_taken: u64,
+    /// The first step (1-based) whose ledger differs from the reference's.
+    first_state_diff: Option<u64>,
+    /// The first step (1-based) after which the generator words differ from the reference's.
+    first_word_diff: Option<u64>,
     /// Per invariant, the first step where it broke.
     broken: [Option<u64>; INVARIANTS.len()],
 }
@@ -768,9 +780,26 @@ impl<M: Metered> Observer<M> for RunRecord<'_, M> {
             acc.push(&m);
         }
         let l = &m.now;
-        self.states
-            .push((l.balance.to_bits(), l.limit.to_bits(), l.payment.to_bits()));
-        self.words_after.push(self.words.get());
+        let state = (l.balance.to_bits(), l.limit.to_bits(), l.payment.to_bits());
+        let words = self.words.get();
+        let i = self.n_steps_taken as usize;
+        self.n_steps_taken += 1;
+        match self.reference {
+            None => {
+                self.states.push(state);
+                self.words_after.push(words);
+            }
+            Some((states, words_after)) => {
+                if let Some((&other, &other_words)) = states.get(i).zip(words_after.get(i)) {
+                    if other != state && self.first_state_diff.is_none() {
+                        self.first_state_diff = Some(self.n_steps_taken);
+                    }
+                    if other_words != words && self.first_word_diff.is_none() {
+                        self.first_word_diff = Some(self.n_steps_taken);
+                    }
+                }
+            }
+        }
         let checks = [
             l.balance.is_finite() && m.applied.is_finite(),
             l.limit >= 0.0,
@@ -790,8 +819,16 @@ impl<M: Metered> Observer<M> for RunRecord<'_, M> {
 /// generator words after each step and the invariants it broke.
 struct RunResult {
     metrics: [f64; NAMES.len()],
+    /// The ledger trajectory (empty when the run was compared with a reference).
     states: Vec<(u64, u64, u64)>,
+    /// The words after each step (empty when the run was compared with a reference).
     words: Vec<u64>,
+    /// Steps taken.
+    n_steps: u64,
+    /// Against the reference: the first step whose ledger differs, and the first after
+    /// which the generator words differ (within the steps both runs took).
+    first_state_diff: Option<u64>,
+    first_word_diff: Option<u64>,
     broken: [Option<u64>; INVARIANTS.len()],
 }
 
@@ -799,14 +836,25 @@ struct RunResult {
 ///
 /// A failed step is a finding: the run ends there, `run-completes` (and, for a negative
 /// limit, `credit-non-negative`) breaks at that step and the run defines no metric.
-fn run_side<M, P, B>(plan: &Plan<M, P, B>, config: &CompareConfig, run: u64) -> RunResult
+///
+/// With `reference` (the baseline's result of the same run), the run's ledger and words are
+/// compared with it step by step instead of being kept: one side's record in memory, not two.
+fn run_side<M, P, B>(
+    plan: &Plan<M, P, B>,
+    config: &CompareConfig,
+    run: u64,
+    reference: Option<&RunResult>,
+) -> RunResult
 where
     M: Metered,
     P: CreditPolicy<M>,
     B: Behaviour<M>,
 {
     let words = Counter::new(0u64);
-    let cap = usize::try_from(config.n_steps).unwrap_or(0);
+    let cap = match reference {
+        None => usize::try_from(config.n_steps).unwrap_or(0),
+        Some(_) => 0,
+    };
     let mut rec = RunRecord {
         model: &plan.model,
         n_steps: config.n_steps,
@@ -814,6 +862,10 @@ where
         acc: None,
         states: Vec::with_capacity(cap),
         words_after: Vec::with_capacity(cap),
+        reference: reference.map(|r| (r.states.as_slice(), r.words.as_slice())),
+        n_steps_taken: 0,
+        first_state_diff: None,
+        first_word_diff: None,
         broken: [None; INVARIANTS.len()],
     };
     // Run r's generator as `simulate` makes it, wrapped so that its words are counted.
@@ -864,6 +916,9 @@ where
         metrics,
         states: rec.states,
         words: rec.words_after,
+        n_steps: rec.n_steps_taken,
+        first_state_diff: rec.first_state_diff,
+        first_word_diff: rec.first_word_diff,
         broken: rec.broken,
     }
 }
@@ -1157,18 +1212,17 @@ where
     let mut inv = [(InvariantStatus::default(), InvariantStatus::default()); INVARIANTS.len()];
     let mut runs = Vec::new();
     for run in 1..=n_runs {
-        let a = run_side(baseline_plan, config, run);
-        let b = run_side(candidate_plan, config, run);
-        let both = a.states.len().min(b.states.len());
-        let first_diff =
-            |x: &dyn Fn(usize) -> bool| (0..both).find(|&i| x(i)).map(|i| i as u64 + 1);
+        let a = run_side(baseline_plan, config, run, None);
+        let b = run_side(candidate_plan, config, run, Some(&a));
+        let both = a.n_steps.min(b.n_steps);
         // A run that stopped early parts from the other at its first missing step.
-        let diverge_step = first_diff(&|i| a.states[i] != b.states[i])
-            .or_else(|| (a.states.len() != b.states.len()).then_some(both as u64 + 1));
+        let diverge_step = b
+            .first_state_diff
+            .or_else(|| (a.n_steps != b.n_steps).then_some(both + 1));
         runs.push(RunDivergence {
             run,
             diverge_step,
-            crn_lost_step: first_diff(&|i| a.words[i] != b.words[i]),
+            crn_lost_step: b.first_word_diff,
             failed: a.broken[RUN_COMPLETES].is_some() || b.broken[RUN_COMPLETES].is_some(),
         });
         for (k, (sa, sb)) in inv.iter_mut().enumerate() {

@@ -469,3 +469,50 @@ fn lowess_matches_statsmodels() {
         }
     }
 }
+
+/// A reader of `n_runs` one-row runs (timestep 0 of runs 1 …), generated as it is read.
+struct OneRowRuns {
+    next_run: u64,
+    n_runs: u64,
+    pending: Vec<u8>,
+}
+
+impl std::io::Read for OneRowRuns {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pending.len() < buf.len() && self.next_run <= self.n_runs {
+            let r = self.next_run;
+            self.pending
+                .extend_from_slice(format!("0,0.0,0,250,250,0,0.0,0,0,0,{r},0,0\n").as_bytes());
+            self.next_run += 1;
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_dataset_refuses_the_run_past_its_run_bound() {
+    use currents::plot::data::RUNS_MAX;
+    let reader = |n_runs: u64| OneRowRuns {
+        next_run: 1,
+        n_runs,
+        pending: format!("{}\n", trajectory_csv::HEADER).into_bytes(),
+    };
+    let mut ds = Dataset::new();
+    let input = ds.add_input("");
+    ds.read_csv(input, reader(RUNS_MAX as u64))
+        .expect("exactly RUNS_MAX runs are accepted");
+    assert_eq!(ds.runs.len(), RUNS_MAX);
+    let mut ds = Dataset::new();
+    let input = ds.add_input("");
+    let err = ds
+        .read_csv(input, reader(RUNS_MAX as u64 + 1))
+        .expect_err("one run more is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("more than 1000000 runs (accepted: at most 1000000)"),
+        "{text}"
+    );
+}
