@@ -61,6 +61,21 @@ pub fn short_number(x: f64) -> String {
     }
 }
 
+/// The most characters of a rejected text an error message shows.
+pub const SHOWN_TEXT_MAX: usize = 60;
+
+/// A rejected text as an error message shows it: as given when short, else its first
+/// characters, `…` and how many characters it has in all (a 10,000-character value does
+/// not fill the terminal).
+pub fn short_text(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= SHOWN_TEXT_MAX {
+        return s.to_owned();
+    }
+    let head: String = s.chars().take(SHOWN_TEXT_MAX - 20).collect();
+    format!("{head}… ({n} characters)")
+}
+
 /// The notebook's system parameters (one user, one cell of a sweep).
 ///
 /// Construct with [`Params::new`] or [`Params::default`]; fields are read-only so a value

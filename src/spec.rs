@@ -293,8 +293,22 @@ impl Spec {
     }
 
     /// Sets one setting or parameter from its text form (a shorthand pair, a flag):
-    /// `key` is a spec key or a parameter name. `field` names it in errors.
+    /// `key` is a spec key or a parameter name. `field` names it in errors. Seeds, runs
+    /// and steps are checked against [`Limits::default`] (`simulate`'s);
+    /// [`Spec::set_text_within`] checks them against a workflow's own.
     pub fn set_text(&mut self, key: &str, value: &str, field: &str) -> Result<(), SpecError> {
+        self.set_text_within(key, value, field, &Limits::default())
+    }
+
+    /// [`Spec::set_text`] with the settings checked against `limits`, so that a value
+    /// outside a workflow's range is refused with that range (compare's `--runs`).
+    pub fn set_text_within(
+        &mut self,
+        key: &str,
+        value: &str,
+        field: &str,
+        limits: &Limits,
+    ) -> Result<(), SpecError> {
         let key = canonical(key);
         let twice = |f: &str| {
             SpecError::value(
@@ -328,11 +342,7 @@ impl Spec {
                 self.rng = Some(parse_rng(field, value)?);
             }
             "seed" | "runs" | "steps" => {
-                let (lo, hi) = match key.as_str() {
-                    "seed" => (0, SEED_MAX),
-                    "runs" => (1, crate::params::RUNS_MAX),
-                    _ => (1, STEPS_MAX),
-                };
+                let (lo, hi) = limits.range(&key);
                 let v = whole_text(field, value, lo, hi)?;
                 let slot = match key.as_str() {
                     "seed" => &mut self.seed,
@@ -362,7 +372,17 @@ impl Spec {
     /// Parses the shorthand `NAME[:key=value,…]`: NAME is the rule, each key a spec key
     /// (`model`, `user`, `restriction`, `rng`, `seed`, `runs`, `steps`) or a parameter of
     /// the model, rule or user. `field` (a flag or a compare side) prefixes error fields.
+    /// Settings are checked against [`Limits::default`]; see [`Spec::from_shorthand_within`].
     pub fn from_shorthand(field: &str, text: &str) -> Result<Spec, SpecError> {
+        Spec::from_shorthand_within(field, text, &Limits::default())
+    }
+
+    /// [`Spec::from_shorthand`] with the settings checked against a workflow's `limits`.
+    pub fn from_shorthand_within(
+        field: &str,
+        text: &str,
+        limits: &Limits,
+    ) -> Result<Spec, SpecError> {
         let (name, rest) = match text.split_once(':') {
             Some((n, r)) => (n.trim(), Some(r)),
             None => (text.trim(), None),
@@ -389,17 +409,27 @@ impl Spec {
             } else {
                 format!("{field}.{key}")
             };
-            spec.set_text(key, value, &f)?;
+            spec.set_text_within(key, value, &f, limits)?;
         }
         Ok(spec)
     }
 
     /// Reads a spec from a TOML table. Keys in `extra` belong to the caller (a scenario's
     /// `description`, a sweep's `grid`) and are returned with their values, canonical;
-    /// any other unknown key is an error listing the accepted ones.
+    /// any other unknown key is an error listing the accepted ones. Settings are checked
+    /// against [`Limits::default`]; see [`Spec::from_table_within`].
     pub fn from_table<'a>(
         table: &'a toml::Table,
         extra: &[&'static str],
+    ) -> Result<(Spec, Extra<'a>), SpecError> {
+        Spec::from_table_within(table, extra, &Limits::default())
+    }
+
+    /// [`Spec::from_table`] with the settings checked against a workflow's `limits`.
+    pub fn from_table_within<'a>(
+        table: &'a toml::Table,
+        extra: &[&'static str],
+        limits: &Limits,
     ) -> Result<(Spec, Extra<'a>), SpecError> {
         let mut spec = Spec::default();
         let mut rest = Vec::new();
@@ -427,15 +457,21 @@ impl Spec {
                 ));
             }
             match k.as_str() {
-                "model" | "rule" | "user" => spec.named_value(&k, v)?,
+                "model" | "rule" | "user" => spec.named_value(&k, v, limits)?,
                 "restriction" => {
                     let s = string_value(&k, v, RESTRICTIONS)?;
                     spec.restriction = Some(parse_restriction(&k, s)?);
                 }
                 "rng" => spec.rng = Some(parse_rng(&k, string_value(&k, v, "chacha or numpy")?)?),
-                "seed" => spec.seed = Some(whole_value(&k, v, 0, SEED_MAX)?),
-                "runs" => spec.runs = Some(whole_value(&k, v, 1, crate::params::RUNS_MAX)?),
-                "steps" => spec.steps = Some(whole_value(&k, v, 1, STEPS_MAX)?),
+                "seed" | "runs" | "steps" => {
+                    let (lo, hi) = limits.range(&k);
+                    let x = Some(whole_value(key, v, lo, hi)?);
+                    match k.as_str() {
+                        "seed" => spec.seed = x,
+                        "runs" => spec.runs = x,
+                        _ => spec.steps = x,
+                    }
+                }
                 "params" => {
                     let toml::Value::Table(t) = v else {
                         return Err(SpecError::value(
@@ -476,7 +512,12 @@ impl Spec {
 
     /// `model`, `rule` or `user` given as a name, a shorthand string or a table with `name`
     /// and that entry's parameters.
-    fn named_value(&mut self, kind: &str, v: &toml::Value) -> Result<(), SpecError> {
+    fn named_value(
+        &mut self,
+        kind: &str,
+        v: &toml::Value,
+        limits: &Limits,
+    ) -> Result<(), SpecError> {
         let owner: &'static str = match kind {
             "model" => "model",
             "rule" => "rule",
@@ -484,7 +525,7 @@ impl Spec {
         };
         let name = match v {
             toml::Value::String(s) if kind == "rule" && s.contains(':') => {
-                let short = Spec::from_shorthand(kind, s)?;
+                let short = Spec::from_shorthand_within(kind, s, limits)?;
                 let name = short.rule.clone();
                 self.absorb(short)?;
                 name.unwrap_or_default()
@@ -544,7 +585,7 @@ impl Spec {
     }
 
     /// True when the setting `key` (a spec key other than `params`) is set.
-    fn is_set(&self, key: &str) -> bool {
+    pub fn is_set(&self, key: &str) -> bool {
         match key {
             "model" => self.model.is_some(),
             "rule" => self.rule.is_some(),
@@ -665,22 +706,15 @@ impl Spec {
         let seed = self.seed.unwrap_or(limits.seed);
         let runs = self.runs.unwrap_or(limits.runs);
         let steps = self.steps.unwrap_or(limits.steps);
-        if !(limits.runs_min..=limits.runs_max).contains(&runs) {
-            return Err(SpecError::value(
-                "runs",
-                runs.to_string(),
-                format!(
-                    "a whole number in [{}, {}]",
-                    limits.runs_min, limits.runs_max
-                ),
-            ));
-        }
-        if !(1..=limits.steps_max).contains(&steps) {
-            return Err(SpecError::value(
-                "steps",
-                steps.to_string(),
-                format!("a whole number in [1, {}]", limits.steps_max),
-            ));
+        for (key, x) in [("seed", seed), ("runs", runs), ("steps", steps)] {
+            let (lo, hi) = limits.range(key);
+            if !(lo..=hi).contains(&x) {
+                return Err(SpecError::value(
+                    key,
+                    x.to_string(),
+                    format!("a whole number in [{lo}, {hi}]"),
+                ));
+            }
         }
         if rng == RngKind::Numpy && seed > NUMPY_SEED_MAX - (runs - 1) {
             return Err(SpecError::value(
@@ -748,6 +782,19 @@ fn parse_restriction(field: &str, s: &str) -> Result<Enforce, SpecError> {
 
 fn parse_rng(field: &str, s: &str) -> Result<RngKind, SpecError> {
     RngKind::parse(s.trim()).map_err(|e| SpecError::value(field, e.value, e.accepted))
+}
+
+impl Limits {
+    /// The accepted range of the setting `key` (`seed`, `runs` or `steps`) under these
+    /// limits: the one declaration the parsers ([`Spec::set_text_within`],
+    /// [`Spec::from_table_within`]) and [`Spec::resolve`] check, and their messages name.
+    pub fn range(&self, key: &str) -> (u64, u64) {
+        match key {
+            "seed" => (0, SEED_MAX),
+            "runs" => (self.runs_min, self.runs_max),
+            _ => (1, self.steps_max),
+        }
+    }
 }
 
 /// A workflow's defaults and bounds for the settings (parameters have theirs declared).

@@ -73,16 +73,18 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
         let baseline = load_side("baseline", &args.baseline)?;
         let candidate = load_side("candidate", &args.candidate)?;
         // The settings flags, read as the spec reads them.
+        // Checked against compare's own limits, so an error names the range it enforces.
+        let limits = CompareConfig::default().limits();
         let mut flags = Spec::default();
-        for (key, value) in [
-            ("runs", &args.runs),
-            ("steps", &args.steps),
-            ("seed", &args.seed),
-            ("rng", &args.rng),
+        for (key, flag, value) in [
+            ("runs", "--runs", &args.runs),
+            ("steps", "--steps", &args.steps),
+            ("seed", "--seed", &args.seed),
+            ("rng", "--rng", &args.rng),
         ] {
             if let Some(v) = value {
                 flags
-                    .set_text(key, v, key)
+                    .set_text_within(key, v, flag, &limits)
                     .map_err(|e| CompareError::from(e).to_string())?;
             }
         }

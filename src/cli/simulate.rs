@@ -33,12 +33,6 @@ pub(crate) fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + 
     }
 }
 
-pub(crate) fn number(s: &str) -> Result<f64, String> {
-    s.trim()
-        .parse::<f64>()
-        .map_err(|_| "accepted: a decimal number".to_owned())
-}
-
 pub(crate) fn engine(s: &str) -> Result<Engine, String> {
     Engine::parse(s).map_err(|_| "accepted: exact or streaming".to_owned())
 }
