@@ -285,6 +285,17 @@ pub(crate) fn check_out_dir(field: &str, path: &str) -> Result<(), String> {
             "invalid value for `{field}`: {path:?} (accepted: a directory path; {path} is a file)"
         ));
     }
+    // A directory cannot be created under a file (`--out notes.txt/charts`).
+    if let Some(file) = Path::new(path)
+        .ancestors()
+        .skip(1)
+        .find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir())
+    {
+        return Err(format!(
+            "invalid value for `{field}`: {path:?} (accepted: a directory path; {} is not a directory)",
+            file.display()
+        ));
+    }
     Ok(())
 }
 

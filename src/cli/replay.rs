@@ -136,7 +136,7 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
         if let Some(a) = amounts.iter().find(|a| a.abs() > bound) {
             return Err(ParamError::new(
                 "tape",
-                a,
+                crate::params::short_number(*a),
                 format!(
                     "amounts with |amount| <= {bound:?} (30 x avg-amount x max(1, |integrity|))"
                 ),
