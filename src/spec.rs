@@ -167,6 +167,10 @@ pub struct Param {
     /// `Some("rule")` etc. when it was written in that entry's table, so that only that
     /// entry may declare it; `None` when any one of the three may.
     pub owner: Option<&'static str>,
+    /// The value as written when it is not a number (`"high"`, `""`), with `value` NaN:
+    /// [`Spec::resolve`] refuses it with the range the parameter's owner declares, which
+    /// is only known once the names are looked up.
+    pub written: Option<String>,
 }
 
 /// A run as data, before its names are looked up: every part optional, so that a file,
@@ -275,20 +279,48 @@ impl Spec {
         field: &str,
         owner: Option<&'static str>,
     ) -> Result<(), SpecError> {
-        let key = canonical(key);
-        if let Some(first) = self.params.iter().find(|p| p.key == key) {
-            return Err(SpecError::value(
-                field,
-                value.to_string(),
-                format!("each key once; `{key}` is already set at `{}`", first.field),
-            ));
-        }
-        self.params.push(Param {
-            key,
+        self.push(Param {
+            key: canonical(key),
             value,
             field: field.to_owned(),
             owner,
-        });
+            written: None,
+        })
+    }
+
+    /// Adds parameter `key` written as `shown`, which is not a number: kept so that
+    /// [`Spec::resolve`] refuses it naming the declared range.
+    fn push_unparsed(
+        &mut self,
+        key: &str,
+        shown: String,
+        field: &str,
+        owner: Option<&'static str>,
+    ) -> Result<(), SpecError> {
+        self.push(Param {
+            key: canonical(key),
+            value: f64::NAN,
+            field: field.to_owned(),
+            owner,
+            written: Some(shown),
+        })
+    }
+
+    /// Adds `p`, refusing a key given before.
+    fn push(&mut self, p: Param) -> Result<(), SpecError> {
+        if let Some(first) = self.params.iter().find(|q| q.key == p.key) {
+            return Err(SpecError::value(
+                &p.field,
+                p.written
+                    .clone()
+                    .unwrap_or_else(|| crate::params::short_number(p.value)),
+                format!(
+                    "each key once; `{}` is already set at `{}`",
+                    p.key, first.field
+                ),
+            ));
+        }
+        self.params.push(p);
         Ok(())
     }
 
@@ -361,10 +393,10 @@ impl Spec {
                     "parameters as their own key=value pairs",
                 ));
             }
-            _ => {
-                let x = number_text(field, value)?;
-                self.push_param(&key, x, field, None)?;
-            }
+            _ => match value.trim().parse::<f64>() {
+                Ok(x) => self.push_param(&key, x, field, None)?,
+                Err(_) => self.push_unparsed(&key, format!("{value:?}"), field, None)?,
+            },
         }
         Ok(())
     }
@@ -482,8 +514,10 @@ impl Spec {
                     };
                     for (pk, pv) in t {
                         let f = format!("params.{pk}");
-                        let x = number_value(&f, pv)?;
-                        spec.push_param(pk, x, &f, None)?;
+                        match number_value(&f, pv) {
+                            Ok(x) => spec.push_param(pk, x, &f, None)?,
+                            Err(_) => spec.push_unparsed(pk, describe(pv), &f, None)?,
+                        }
                     }
                 }
                 _ => {
@@ -542,8 +576,10 @@ impl Spec {
                 let name = string_value(&format!("{kind}.name"), name, "a name")?.to_owned();
                 for (pk, pv) in t.iter().filter(|(k, _)| k.as_str() != "name") {
                     let f = format!("{kind}.{pk}");
-                    let x = number_value(&f, pv)?;
-                    self.push_param(pk, x, &f, Some(owner))?;
+                    match number_value(&f, pv) {
+                        Ok(x) => self.push_param(pk, x, &f, Some(owner))?,
+                        Err(_) => self.push_unparsed(pk, describe(pv), &f, Some(owner))?,
+                    }
                 }
                 name
             }
@@ -574,7 +610,7 @@ impl Spec {
             ));
         }
         for p in other.params {
-            self.push_param(&p.key, p.value, &p.field, p.owner)?;
+            self.push(p)?;
         }
         let merged = std::mem::take(self).overlay(Spec {
             params: Vec::new(),
@@ -656,7 +692,16 @@ impl Spec {
                         "rule" => &rule.entry.params()[*i],
                         _ => &user.entry.params()[*i],
                     };
-                    let x = check_param(spec, &p.field, p.value)?;
+                    let x = check_param(spec, &p.field, p.value).map_err(|e| match &p.written {
+                        // Not a number: shown as written, with the declared range.
+                        Some(text) => match e {
+                            SpecError::Value {
+                                field, accepted, ..
+                            } => SpecError::value(field, text.clone(), accepted),
+                            other => other,
+                        },
+                        None => e,
+                    })?;
                     match *kind {
                         "model" => model.values[*i] = x,
                         "rule" => rule.values[*i] = x,
