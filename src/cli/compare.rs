@@ -88,10 +88,19 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
                     .map_err(|e| CompareError::from(e).to_string())?;
             }
         }
+        // A gate flag's error names the flag as typed (`--min-change`, not `min-change`).
+        let as_flag = |e: CompareError| {
+            let field = if e.field.starts_with("--") {
+                e.field.clone()
+            } else {
+                format!("--{}", e.field)
+            };
+            CompareError { field, ..e }.to_string()
+        };
         let defaults = CompareConfig::default();
         let gate = CompareConfig {
             min_change: match &args.min_change {
-                Some(s) => parse_change("min-change", s).map_err(|e| e.to_string())?,
+                Some(s) => parse_change("min-change", s).map_err(as_flag)?,
                 None => defaults.min_change,
             },
             fail_on: args
@@ -99,19 +108,19 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
                 .iter()
                 .map(|s| parse_fail_on(s))
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?,
+                .map_err(as_flag)?,
             allow: args
                 .allow
                 .iter()
                 .map(|s| parse_metric("allow", s))
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?,
+                .map_err(as_flag)?,
             ..defaults
         };
         let (baseline, candidate, config) =
             resolve_sides(&baseline, &candidate, &flags, &gate, &tool.registry)
                 .map_err(|e| e.to_string())?;
-        let format = Format::parse(&args.format).map_err(|e| e.to_string())?;
+        let format = Format::parse(&args.format).map_err(as_flag)?;
         check_out_path(&args.out)?;
         Ok((baseline, candidate, config, format))
     })();

@@ -212,6 +212,19 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         .resolve(&tool.registry, &Limits::default())
     {
         Ok(s) => s,
+        // A setting refused on resolve (a numpy seed that does not fit with the runs) is
+        // named as the flag when a flag gave it.
+        Err(SpecError::Value {
+            field,
+            value,
+            accepted,
+        }) if matches!(
+            (field.as_str(), &args.seed, &args.runs, &args.steps),
+            ("seed", Some(_), _, _) | ("runs", _, Some(_), _) | ("steps", _, _, Some(_))
+        ) =>
+        {
+            return usage_error(SpecError::value(format!("--{field}"), value, accepted));
+        }
         Err(e) => return usage_error(e),
     };
     let sim = match Simulation::new(spec, args.engine) {
