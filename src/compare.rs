@@ -102,7 +102,7 @@ pub const PROGRAM_DEFAULT: &str = "currents";
 #[error(
     "invalid value for `{}`: {} (accepted: {})",
     one_line(field),
-    one_line(value),
+    one_line(&crate::params::short_text(value)),
     one_line(accepted)
 )]
 pub struct CompareError {

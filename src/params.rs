@@ -29,7 +29,10 @@ pub const NUMPY_SEED_MAX: u64 = u32::MAX as u64;
 
 /// A parameter outside its accepted range: names the field, the value and what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid value for `{field}`: {value} (accepted: {accepted})")]
+#[error(
+    "invalid value for `{field}`: {} (accepted: {accepted})",
+    short_text(value)
+)]
 pub struct ParamError {
     /// The parameter's name as the command line and config files spell it.
     pub field: &'static str,

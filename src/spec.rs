@@ -74,7 +74,7 @@ pub enum SpecError {
     #[error(
         "invalid value for `{}`: {} (accepted: {})",
         one_line(field),
-        one_line(value),
+        one_line(&crate::params::short_text(value)),
         one_line(accepted)
     )]
     Value {

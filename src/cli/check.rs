@@ -22,7 +22,10 @@ pub(crate) fn find_policy<'a>(
     name: Option<&str>,
 ) -> Result<&'a RuleEntry<V1>, String> {
     let unknown = |name: &str, known: String| {
-        format!("invalid value for `{field}`: {name:?} (accepted: {known})")
+        format!(
+            "invalid value for `{field}`: {:?} (accepted: {known})",
+            crate::params::short_text(name)
+        )
     };
     match name {
         Some(n) => registry

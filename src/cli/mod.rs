@@ -146,10 +146,16 @@ fn clap_error(e: clap::Error) -> i32 {
         }
         kind => {
             let mut line = fold_lines(&e.render().to_string());
-            if let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue) {
-                let short = crate::params::short_text(value);
-                if short != *value {
-                    line = line.replacen(value.as_str(), &short, 1);
+            for kind in [
+                ContextKind::InvalidValue,
+                ContextKind::InvalidArg,
+                ContextKind::InvalidSubcommand,
+            ] {
+                if let Some(ContextValue::String(value)) = e.get(kind) {
+                    let short = crate::params::short_text(value);
+                    if short != *value {
+                        line = line.replacen(value.as_str(), &short, 1);
+                    }
                 }
             }
             if matches!(
