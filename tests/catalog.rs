@@ -13,8 +13,9 @@
 //! substrings of stderr (separated by ` ;; `, may be empty) and the files the case leaves
 //! in its directory (separated by commas, may be empty). In the arguments, words are
 //! separated by spaces; `''` is an empty argument; `{files}` is `tests/catalog/files`
-//! (read-only fixtures) and `{dir}` is the case's own directory. Lines starting with `#`
-//! are comments.
+//! (read-only fixtures) and `{dir}` is the case's own directory; a last word `>FILE`
+//! sends stdout to FILE (`>/dev/full`) instead of a pipe. Lines starting with `#` are
+//! comments.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -115,11 +116,27 @@ fn run(case: &Case, scratch: &Path, files: &Path) -> Result<(), String> {
     let dir = scratch.join(format!("line{}", case.line));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let argv = words(&case.args, files, &dir);
+    let mut argv = words(&case.args, files, &dir);
+    // A last word `>FILE` sends stdout to FILE (`>/dev/full`) instead of a pipe.
+    let stdout_to = match argv.last() {
+        Some(w) if w.starts_with('>') => argv.pop().map(|w| w[1..].to_owned()),
+        _ => None,
+    };
+    let stdout = match &stdout_to {
+        Some(path) => Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| format!("cannot open {path}: {e}"))?,
+        ),
+        None => Stdio::piped(),
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_currents"))
         .args(&argv)
         .current_dir(&dir)
         .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
         .output()
         .map_err(|e| format!("cannot run: {e}"))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

@@ -133,10 +133,11 @@ fn parse_args() -> Result<Cli, clap::Error> {
 fn clap_error(e: clap::Error) -> i32 {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            0
-        }
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => match e.print() {
+            Ok(()) => 0,
+            // Help on a full disk or a closed pipe: as any other output.
+            Err(err) => io_failure(&err),
+        },
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
             eprintln!(
                 "error: a subcommand is required (accepted: {})",
