@@ -515,7 +515,24 @@ pub fn resolve_sides(
         rng: shared.rng,
         ..defaults.clone()
     };
-    config.validate()?;
+    // A bound on the settings together (runs x steps) names the flag that set runs.
+    config.validate().map_err(|e| {
+        let from = match e.field.as_str() {
+            "rng" => rng_from,
+            "seed" => seed_from,
+            "runs" => runs_from,
+            "steps" => steps_from,
+            _ => "",
+        };
+        let field = if flags.is_set(&e.field) {
+            format!("--{}", e.field)
+        } else if !from.is_empty() {
+            format!("{from}.{}", e.field)
+        } else {
+            e.field.clone()
+        };
+        CompareError { field, ..e }
+    })?;
     Ok((
         Side::new(&baseline.source, a, registry),
         Side::new(&candidate.source, b, registry),
