@@ -102,7 +102,7 @@ pub const PROGRAM_DEFAULT: &str = "currents";
 #[error(
     "invalid value for `{}`: {} (accepted: {})",
     one_line(field),
-    one_line(value),
+    one_line(&crate::params::short_text(value)),
     one_line(accepted)
 )]
 pub struct CompareError {
@@ -195,7 +195,9 @@ impl SideInput {
     /// `restriction`, `rng`, `seed`, `runs`, `steps`) or a parameter of the rule, the user
     /// or the model. Each key once.
     pub fn shorthand(field: &str, text: &str) -> Result<Self, CompareError> {
-        let spec = Spec::from_shorthand(field, text).map_err(|e| in_side(field, e))?;
+        let limits = CompareConfig::default().limits();
+        let spec =
+            Spec::from_shorthand_within(field, text, &limits).map_err(|e| in_side(field, e))?;
         Ok(SideInput {
             field: field.to_owned(),
             source: text.to_owned(),
@@ -209,7 +211,9 @@ impl SideInput {
     pub fn file(field: &str, source: &str, text: &str) -> Result<Self, CompareError> {
         let in_file = |e: SpecError| in_side_file(field, source, e);
         let table = parse_toml(text).map_err(in_file)?;
-        let (spec, _) = Spec::from_table(&table, &SCENARIO_KEYS).map_err(in_file)?;
+        let limits = CompareConfig::default().limits();
+        let (spec, _) =
+            Spec::from_table_within(&table, &SCENARIO_KEYS, &limits).map_err(in_file)?;
         Ok(SideInput {
             field: field.to_owned(),
             source: source.to_owned(),
@@ -462,10 +466,18 @@ pub fn resolve_sides(
             },
             SpecError::Syntax { .. } => "",
         };
-        if from.is_empty() {
-            CompareError::from(e)
-        } else {
-            in_side(from, e)
+        match (e, from) {
+            // A setting the flags gave is named as the flag (`--seed`).
+            (
+                SpecError::Value {
+                    field,
+                    value,
+                    accepted,
+                },
+                "",
+            ) if flags.is_set(&field) => bad(format!("--{field}"), value, accepted),
+            (e, "") => CompareError::from(e),
+            (e, side) => in_side(side, e),
         }
     })?;
     let with_settings = |s: &Spec| {
@@ -503,7 +515,24 @@ pub fn resolve_sides(
         rng: shared.rng,
         ..defaults.clone()
     };
-    config.validate()?;
+    // A bound on the settings together (runs x steps) names the flag that set runs.
+    config.validate().map_err(|e| {
+        let from = match e.field.as_str() {
+            "rng" => rng_from,
+            "seed" => seed_from,
+            "runs" => runs_from,
+            "steps" => steps_from,
+            _ => "",
+        };
+        let field = if flags.is_set(&e.field) {
+            format!("--{}", e.field)
+        } else if !from.is_empty() {
+            format!("{from}.{}", e.field)
+        } else {
+            e.field.clone()
+        };
+        CompareError { field, ..e }
+    })?;
     Ok((
         Side::new(&baseline.source, a, registry),
         Side::new(&candidate.source, b, registry),
@@ -591,10 +620,14 @@ impl CompareConfig {
             ));
         }
         if self.n_runs.saturating_mul(self.n_steps) > COMPARE_STATES_MAX {
+            let most = (COMPARE_STATES_MAX / self.n_steps).min(COMPARE_RUNS_MAX);
             return Err(bad(
                 "runs",
                 self.n_runs.to_string(),
-                format!("runs x steps <= {COMPARE_STATES_MAX}"),
+                format!(
+                    "with {} steps, a whole number in [2, {most}] (runs x steps <= {COMPARE_STATES_MAX})",
+                    self.n_steps
+                ),
             ));
         }
         let ok = |x: f64| x.is_finite() && x >= 0.0;
@@ -1799,10 +1832,11 @@ mod tests {
         );
         let e = parse_spec("candidate", "static:restriction=maybe", &r).unwrap_err();
         assert_eq!(e.field, "candidate.restriction");
+        // Refused when read, with compare's own range (as text, the value is quoted).
         let e = parse_spec("candidate", "static:runs=1", &r).unwrap_err();
         assert_eq!(
-            (e.field.as_str(), e.value.as_str()),
-            ("candidate.runs", "1")
+            (e.field.as_str(), e.value.as_str(), e.accepted.as_str()),
+            ("candidate.runs", "\"1\"", "a whole number in [2, 100000]")
         );
     }
 

@@ -65,25 +65,73 @@ impl SummaryRow {
     }
 }
 
-/// Reads a summary CSV written by `currents sweep`.
+/// The columns of a summary that hold a number whenever they are not empty: the user's and
+/// the model's parameters (empty when a cell's user or model does not declare one).
+const NUMBER_COLUMNS: [&str; 6] = [
+    "integrity",
+    "avg_amount",
+    "growth",
+    "bias",
+    "sum_volume",
+    "initial_credit",
+];
+
+/// The columns every row must hold as whole numbers: the run settings the report states.
+const WHOLE_COLUMNS: [&str; 3] = ["runs", "steps", "seed"];
+
+/// Reads a summary CSV written by `currents sweep`. Refused, naming the line and column:
+/// a file without a cell row; a run setting (`runs`, `steps`, `seed`) that is not a whole
+/// number; a parameter or a metric (`*_mean`, `*_p5`, `*_p50`, `*_p95`) that is neither
+/// empty (how the sweep writes an undefined metric) nor a finite number.
 pub fn read_summary<R: io::Read>(reader: R) -> io::Result<Vec<SummaryRow>> {
+    let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
     let mut rdr = csv::Reader::from_reader(reader);
     let headers = rdr.headers().map_err(io::Error::other)?.clone();
-    if !headers.iter().any(|h| h == "label") || !headers.iter().any(|h| h == "rule_params") {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a sweep summary (accepted: the CSV written by `currents sweep`)",
-        ));
+    let missing = ["label", "rule_params"]
+        .into_iter()
+        .chain(WHOLE_COLUMNS)
+        .find(|c| !headers.iter().any(|h| h == *c));
+    if let Some(column) = missing {
+        return Err(invalid(format!(
+            "not a sweep summary: no column `{column}` (accepted: the CSV written by `currents sweep`)"
+        )));
     }
+    let is_metric = |h: &str| {
+        ["_mean", "_p5", "_p50", "_p95"]
+            .iter()
+            .any(|suffix| h.ends_with(suffix))
+    };
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(io::Error::other)?;
+        let line = rec.position().map_or(0, |p| p.line());
+        for (h, v) in headers.iter().zip(rec.iter()) {
+            let t = v.trim();
+            let shown = crate::params::short_text(v);
+            if WHOLE_COLUMNS.contains(&h) && t.parse::<u64>().is_err() {
+                return Err(invalid(format!(
+                    "line {line}, column `{h}`: {shown:?} (accepted: a whole number in [0, {}])",
+                    u64::MAX
+                )));
+            }
+            let numeric = NUMBER_COLUMNS.contains(&h) || is_metric(h);
+            if numeric && !t.is_empty() && !t.parse::<f64>().is_ok_and(f64::is_finite) {
+                return Err(invalid(format!(
+                    "line {line}, column `{h}`: {shown:?} (accepted: a finite number, or empty where undefined)"
+                )));
+            }
+        }
         let cols = headers
             .iter()
             .zip(rec.iter())
             .map(|(h, v)| (h.to_owned(), v.to_owned()))
             .collect();
         rows.push(SummaryRow { cols });
+    }
+    if rows.is_empty() {
+        return Err(invalid(
+            "no cell row, only a header (accepted: a summary with at least one cell)".to_owned(),
+        ));
     }
     Ok(rows)
 }

@@ -595,7 +595,15 @@ fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
         let given = match v {
             toml::Value::Integer(i) => *i as f64,
             toml::Value::Float(f) => *f,
-            _ => return false,
+            // Not a number: held as written, for resolve to refuse with the declared range.
+            other => {
+                let shown = crate::toml_value::describe(other);
+                return s.params.iter().any(|p| {
+                    p.key == k.replace('_', "-")
+                        && p.owner.is_none()
+                        && p.written.as_deref() == Some(shown.as_str())
+                });
+            }
         };
         s.params
             .iter()

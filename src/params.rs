@@ -29,7 +29,10 @@ pub const NUMPY_SEED_MAX: u64 = u32::MAX as u64;
 
 /// A parameter outside its accepted range: names the field, the value and what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid value for `{field}`: {value} (accepted: {accepted})")]
+#[error(
+    "invalid value for `{field}`: {} (accepted: {accepted})",
+    short_text(value)
+)]
 pub struct ParamError {
     /// The parameter's name as the command line and config files spell it.
     pub field: &'static str,
@@ -59,6 +62,21 @@ pub fn short_number(x: f64) -> String {
     } else {
         plain
     }
+}
+
+/// The most characters of a rejected text an error message shows.
+pub const SHOWN_TEXT_MAX: usize = 60;
+
+/// A rejected text as an error message shows it: as given when short, else its first
+/// characters, `…` and how many characters it has in all (a 10,000-character value does
+/// not fill the terminal).
+pub fn short_text(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= SHOWN_TEXT_MAX {
+        return s.to_owned();
+    }
+    let head: String = s.chars().take(SHOWN_TEXT_MAX - 20).collect();
+    format!("{head}… ({n} characters)")
 }
 
 /// The notebook's system parameters (one user, one cell of a sweep).

@@ -74,7 +74,7 @@ pub enum SpecError {
     #[error(
         "invalid value for `{}`: {} (accepted: {})",
         one_line(field),
-        one_line(value),
+        one_line(&crate::params::short_text(value)),
         one_line(accepted)
     )]
     Value {
@@ -167,6 +167,10 @@ pub struct Param {
     /// `Some("rule")` etc. when it was written in that entry's table, so that only that
     /// entry may declare it; `None` when any one of the three may.
     pub owner: Option<&'static str>,
+    /// The value as written when it is not a number (`"high"`, `""`), with `value` NaN:
+    /// [`Spec::resolve`] refuses it with the range the parameter's owner declares, which
+    /// is only known once the names are looked up.
+    pub written: Option<String>,
 }
 
 /// A run as data, before its names are looked up: every part optional, so that a file,
@@ -275,26 +279,68 @@ impl Spec {
         field: &str,
         owner: Option<&'static str>,
     ) -> Result<(), SpecError> {
-        let key = canonical(key);
-        if let Some(first) = self.params.iter().find(|p| p.key == key) {
-            return Err(SpecError::value(
-                field,
-                value.to_string(),
-                format!("each key once; `{key}` is already set at `{}`", first.field),
-            ));
-        }
-        self.params.push(Param {
-            key,
+        self.push(Param {
+            key: canonical(key),
             value,
             field: field.to_owned(),
             owner,
-        });
+            written: None,
+        })
+    }
+
+    /// Adds parameter `key` written as `shown`, which is not a number: kept so that
+    /// [`Spec::resolve`] refuses it naming the declared range.
+    fn push_unparsed(
+        &mut self,
+        key: &str,
+        shown: String,
+        field: &str,
+        owner: Option<&'static str>,
+    ) -> Result<(), SpecError> {
+        self.push(Param {
+            key: canonical(key),
+            value: f64::NAN,
+            field: field.to_owned(),
+            owner,
+            written: Some(shown),
+        })
+    }
+
+    /// Adds `p`, refusing a key given before.
+    fn push(&mut self, p: Param) -> Result<(), SpecError> {
+        if let Some(first) = self.params.iter().find(|q| q.key == p.key) {
+            return Err(SpecError::value(
+                &p.field,
+                p.written
+                    .clone()
+                    .unwrap_or_else(|| crate::params::short_number(p.value)),
+                format!(
+                    "each key once; `{}` is already set at `{}`",
+                    p.key, first.field
+                ),
+            ));
+        }
+        self.params.push(p);
         Ok(())
     }
 
     /// Sets one setting or parameter from its text form (a shorthand pair, a flag):
-    /// `key` is a spec key or a parameter name. `field` names it in errors.
+    /// `key` is a spec key or a parameter name. `field` names it in errors. Seeds, runs
+    /// and steps are checked against [`Limits::default`] (`simulate`'s);
+    /// [`Spec::set_text_within`] checks them against a workflow's own.
     pub fn set_text(&mut self, key: &str, value: &str, field: &str) -> Result<(), SpecError> {
+        self.set_text_within(key, value, field, &Limits::default())
+    }
+
+    /// [`Spec::set_text`] with the settings checked against `limits`, so that a value
+    /// outside a workflow's range is refused with that range (compare's `--runs`).
+    pub fn set_text_within(
+        &mut self,
+        key: &str,
+        value: &str,
+        field: &str,
+        limits: &Limits,
+    ) -> Result<(), SpecError> {
         let key = canonical(key);
         let twice = |f: &str| {
             SpecError::value(
@@ -328,11 +374,7 @@ impl Spec {
                 self.rng = Some(parse_rng(field, value)?);
             }
             "seed" | "runs" | "steps" => {
-                let (lo, hi) = match key.as_str() {
-                    "seed" => (0, SEED_MAX),
-                    "runs" => (1, crate::params::RUNS_MAX),
-                    _ => (1, STEPS_MAX),
-                };
+                let (lo, hi) = limits.range(&key);
                 let v = whole_text(field, value, lo, hi)?;
                 let slot = match key.as_str() {
                     "seed" => &mut self.seed,
@@ -351,10 +393,10 @@ impl Spec {
                     "parameters as their own key=value pairs",
                 ));
             }
-            _ => {
-                let x = number_text(field, value)?;
-                self.push_param(&key, x, field, None)?;
-            }
+            _ => match value.trim().parse::<f64>() {
+                Ok(x) => self.push_param(&key, x, field, None)?,
+                Err(_) => self.push_unparsed(&key, format!("{value:?}"), field, None)?,
+            },
         }
         Ok(())
     }
@@ -362,7 +404,17 @@ impl Spec {
     /// Parses the shorthand `NAME[:key=value,…]`: NAME is the rule, each key a spec key
     /// (`model`, `user`, `restriction`, `rng`, `seed`, `runs`, `steps`) or a parameter of
     /// the model, rule or user. `field` (a flag or a compare side) prefixes error fields.
+    /// Settings are checked against [`Limits::default`]; see [`Spec::from_shorthand_within`].
     pub fn from_shorthand(field: &str, text: &str) -> Result<Spec, SpecError> {
+        Spec::from_shorthand_within(field, text, &Limits::default())
+    }
+
+    /// [`Spec::from_shorthand`] with the settings checked against a workflow's `limits`.
+    pub fn from_shorthand_within(
+        field: &str,
+        text: &str,
+        limits: &Limits,
+    ) -> Result<Spec, SpecError> {
         let (name, rest) = match text.split_once(':') {
             Some((n, r)) => (n.trim(), Some(r)),
             None => (text.trim(), None),
@@ -389,17 +441,27 @@ impl Spec {
             } else {
                 format!("{field}.{key}")
             };
-            spec.set_text(key, value, &f)?;
+            spec.set_text_within(key, value, &f, limits)?;
         }
         Ok(spec)
     }
 
     /// Reads a spec from a TOML table. Keys in `extra` belong to the caller (a scenario's
     /// `description`, a sweep's `grid`) and are returned with their values, canonical;
-    /// any other unknown key is an error listing the accepted ones.
+    /// any other unknown key is an error listing the accepted ones. Settings are checked
+    /// against [`Limits::default`]; see [`Spec::from_table_within`].
     pub fn from_table<'a>(
         table: &'a toml::Table,
         extra: &[&'static str],
+    ) -> Result<(Spec, Extra<'a>), SpecError> {
+        Spec::from_table_within(table, extra, &Limits::default())
+    }
+
+    /// [`Spec::from_table`] with the settings checked against a workflow's `limits`.
+    pub fn from_table_within<'a>(
+        table: &'a toml::Table,
+        extra: &[&'static str],
+        limits: &Limits,
     ) -> Result<(Spec, Extra<'a>), SpecError> {
         let mut spec = Spec::default();
         let mut rest = Vec::new();
@@ -427,15 +489,21 @@ impl Spec {
                 ));
             }
             match k.as_str() {
-                "model" | "rule" | "user" => spec.named_value(&k, v)?,
+                "model" | "rule" | "user" => spec.named_value(&k, v, limits)?,
                 "restriction" => {
                     let s = string_value(&k, v, RESTRICTIONS)?;
                     spec.restriction = Some(parse_restriction(&k, s)?);
                 }
                 "rng" => spec.rng = Some(parse_rng(&k, string_value(&k, v, "chacha or numpy")?)?),
-                "seed" => spec.seed = Some(whole_value(&k, v, 0, SEED_MAX)?),
-                "runs" => spec.runs = Some(whole_value(&k, v, 1, crate::params::RUNS_MAX)?),
-                "steps" => spec.steps = Some(whole_value(&k, v, 1, STEPS_MAX)?),
+                "seed" | "runs" | "steps" => {
+                    let (lo, hi) = limits.range(&k);
+                    let x = Some(whole_value(key, v, lo, hi)?);
+                    match k.as_str() {
+                        "seed" => spec.seed = x,
+                        "runs" => spec.runs = x,
+                        _ => spec.steps = x,
+                    }
+                }
                 "params" => {
                     let toml::Value::Table(t) = v else {
                         return Err(SpecError::value(
@@ -446,8 +514,10 @@ impl Spec {
                     };
                     for (pk, pv) in t {
                         let f = format!("params.{pk}");
-                        let x = number_value(&f, pv)?;
-                        spec.push_param(pk, x, &f, None)?;
+                        match number_value(&f, pv) {
+                            Ok(x) => spec.push_param(pk, x, &f, None)?,
+                            Err(_) => spec.push_unparsed(pk, describe(pv), &f, None)?,
+                        }
                     }
                 }
                 _ => {
@@ -476,7 +546,12 @@ impl Spec {
 
     /// `model`, `rule` or `user` given as a name, a shorthand string or a table with `name`
     /// and that entry's parameters.
-    fn named_value(&mut self, kind: &str, v: &toml::Value) -> Result<(), SpecError> {
+    fn named_value(
+        &mut self,
+        kind: &str,
+        v: &toml::Value,
+        limits: &Limits,
+    ) -> Result<(), SpecError> {
         let owner: &'static str = match kind {
             "model" => "model",
             "rule" => "rule",
@@ -484,7 +559,7 @@ impl Spec {
         };
         let name = match v {
             toml::Value::String(s) if kind == "rule" && s.contains(':') => {
-                let short = Spec::from_shorthand(kind, s)?;
+                let short = Spec::from_shorthand_within(kind, s, limits)?;
                 let name = short.rule.clone();
                 self.absorb(short)?;
                 name.unwrap_or_default()
@@ -501,8 +576,10 @@ impl Spec {
                 let name = string_value(&format!("{kind}.name"), name, "a name")?.to_owned();
                 for (pk, pv) in t.iter().filter(|(k, _)| k.as_str() != "name") {
                     let f = format!("{kind}.{pk}");
-                    let x = number_value(&f, pv)?;
-                    self.push_param(pk, x, &f, Some(owner))?;
+                    match number_value(&f, pv) {
+                        Ok(x) => self.push_param(pk, x, &f, Some(owner))?,
+                        Err(_) => self.push_unparsed(pk, describe(pv), &f, Some(owner))?,
+                    }
                 }
                 name
             }
@@ -533,7 +610,7 @@ impl Spec {
             ));
         }
         for p in other.params {
-            self.push_param(&p.key, p.value, &p.field, p.owner)?;
+            self.push(p)?;
         }
         let merged = std::mem::take(self).overlay(Spec {
             params: Vec::new(),
@@ -544,7 +621,7 @@ impl Spec {
     }
 
     /// True when the setting `key` (a spec key other than `params`) is set.
-    fn is_set(&self, key: &str) -> bool {
+    pub fn is_set(&self, key: &str) -> bool {
         match key {
             "model" => self.model.is_some(),
             "rule" => self.rule.is_some(),
@@ -615,7 +692,16 @@ impl Spec {
                         "rule" => &rule.entry.params()[*i],
                         _ => &user.entry.params()[*i],
                     };
-                    let x = check_param(spec, &p.field, p.value)?;
+                    let x = check_param(spec, &p.field, p.value).map_err(|e| match &p.written {
+                        // Not a number: shown as written, with the declared range.
+                        Some(text) => match e {
+                            SpecError::Value {
+                                field, accepted, ..
+                            } => SpecError::value(field, text.clone(), accepted),
+                            other => other,
+                        },
+                        None => e,
+                    })?;
                     match *kind {
                         "model" => model.values[*i] = x,
                         "rule" => rule.values[*i] = x,
@@ -665,22 +751,15 @@ impl Spec {
         let seed = self.seed.unwrap_or(limits.seed);
         let runs = self.runs.unwrap_or(limits.runs);
         let steps = self.steps.unwrap_or(limits.steps);
-        if !(limits.runs_min..=limits.runs_max).contains(&runs) {
-            return Err(SpecError::value(
-                "runs",
-                runs.to_string(),
-                format!(
-                    "a whole number in [{}, {}]",
-                    limits.runs_min, limits.runs_max
-                ),
-            ));
-        }
-        if !(1..=limits.steps_max).contains(&steps) {
-            return Err(SpecError::value(
-                "steps",
-                steps.to_string(),
-                format!("a whole number in [1, {}]", limits.steps_max),
-            ));
+        for (key, x) in [("seed", seed), ("runs", runs), ("steps", steps)] {
+            let (lo, hi) = limits.range(key);
+            if !(lo..=hi).contains(&x) {
+                return Err(SpecError::value(
+                    key,
+                    x.to_string(),
+                    format!("a whole number in [{lo}, {hi}]"),
+                ));
+            }
         }
         if rng == RngKind::Numpy && seed > NUMPY_SEED_MAX - (runs - 1) {
             return Err(SpecError::value(
@@ -748,6 +827,19 @@ fn parse_restriction(field: &str, s: &str) -> Result<Enforce, SpecError> {
 
 fn parse_rng(field: &str, s: &str) -> Result<RngKind, SpecError> {
     RngKind::parse(s.trim()).map_err(|e| SpecError::value(field, e.value, e.accepted))
+}
+
+impl Limits {
+    /// The accepted range of the setting `key` (`seed`, `runs` or `steps`) under these
+    /// limits: the one declaration the parsers ([`Spec::set_text_within`],
+    /// [`Spec::from_table_within`]) and [`Spec::resolve`] check, and their messages name.
+    pub fn range(&self, key: &str) -> (u64, u64) {
+        match key {
+            "seed" => (0, SEED_MAX),
+            "runs" => (self.runs_min, self.runs_max),
+            _ => (1, self.steps_max),
+        }
+    }
 }
 
 /// A workflow's defaults and bounds for the settings (parameters have theirs declared).

@@ -248,7 +248,8 @@ impl SweepConfig {
     /// every error names the field, the value and what is accepted.
     pub fn from_toml_str(text: &str) -> Result<SweepConfig, SpecError> {
         let table = parse_toml(text)?;
-        let (spec, extra) = Spec::from_table(&table, &["threads", "out", "trajectories", "grid"])?;
+        let (spec, extra) =
+            Spec::from_table_within(&table, &["threads", "out", "trajectories", "grid"], &LIMITS)?;
         let mut config = SweepConfig {
             spec,
             threads: None,

@@ -144,13 +144,19 @@ pub enum ReadError {
     #[error("{0}")]
     Csv(#[from] csv::Error),
     /// The header is not the trajectory header.
-    #[error("header is {found:?}, expected {HEADER:?}")]
+    #[error(
+        "header is {:?}, expected {HEADER:?}",
+        crate::params::short_text(found)
+    )]
     Header {
         /// The header found.
         found: String,
     },
     /// A cell does not hold a value of its column's type.
-    #[error("line {line}, column `{column}`: {value:?} is not {expected}")]
+    #[error(
+        "line {line}, column `{column}`: {:?} is not {expected}",
+        crate::params::short_text(value)
+    )]
     Cell {
         /// 1-based line in the file.
         line: u64,
@@ -159,7 +165,7 @@ pub enum ReadError {
         /// The cell's text.
         value: String,
         /// What the column holds.
-        expected: &'static str,
+        expected: String,
     },
 }
 
@@ -201,6 +207,15 @@ pub fn for_each_row<R: io::Read>(
     reader: R,
     mut visit: impl FnMut(Row) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
+    for_each_row_at(reader, |_, row| visit(row))
+}
+
+/// [`for_each_row`], handing `visit` each row's 1-based line in the file too (so that a
+/// caller's own check of a value can name where it is).
+pub fn for_each_row_at<R: io::Read>(
+    reader: R,
+    mut visit: impl FnMut(u64, Row) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(reader);
@@ -219,7 +234,7 @@ pub fn for_each_row<R: io::Read>(
                 line,
                 column: COLUMNS[i],
                 value: v.to_owned(),
-                expected: "a number",
+                expected: "a number".to_owned(),
             })
         };
         let int = |i: usize| -> Result<i64, ReadError> {
@@ -237,7 +252,7 @@ pub fn for_each_row<R: io::Read>(
                     line,
                     column: COLUMNS[i],
                     value: v.to_owned(),
-                    expected: "an integer",
+                    expected: "an integer".to_owned(),
                 })
         };
         let uint = |i: usize| -> Result<u64, ReadError> {
@@ -250,26 +265,29 @@ pub fn for_each_row<R: io::Read>(
                 line,
                 column: COLUMNS[i],
                 value: x.to_string(),
-                expected: "a non-negative integer",
+                expected: "a non-negative integer".to_owned(),
             })
         };
-        visit(Row {
-            state: State {
-                balance: f(0)?,
-                balance_mean: f(1)?,
-                n_transactions: uint(2)?,
-                credit: int(3)?,
-                capacity: int(4)?,
-                send_volume: int(5)?,
-                send_volume_mean: f(6)?,
-                transaction: int(7)?,
+        visit(
+            line,
+            Row {
+                state: State {
+                    balance: f(0)?,
+                    balance_mean: f(1)?,
+                    n_transactions: uint(2)?,
+                    credit: int(3)?,
+                    capacity: int(4)?,
+                    send_volume: int(5)?,
+                    send_volume_mean: f(6)?,
+                    transaction: int(7)?,
+                },
+                simulation: uint(8)?,
+                subset: uint(9)?,
+                run: uint(10)?,
+                substep: uint(11)?,
+                timestep: uint(12)?,
             },
-            simulation: uint(8)?,
-            subset: uint(9)?,
-            run: uint(10)?,
-            substep: uint(11)?,
-            timestep: uint(12)?,
-        })?;
+        )?;
     }
     Ok(())
 }

@@ -194,7 +194,11 @@ fn bad_config_files_are_rejected() {
     check_rejected(
         "cfg-type",
         &["--config", &wrong_type],
-        &["params.integrity", "\"high\"", "a number"],
+        &[
+            "params.integrity",
+            "\"high\"",
+            "a finite number in [-100, 100]",
+        ],
     );
     let nan = write_config("nan", "[params]\nintegrity = nan\n");
     check_rejected(

@@ -5,6 +5,7 @@
 use crate::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX, check_rule,
 };
+use crate::params::NUMPY_SEED_MAX;
 use crate::registry::{Registry, RuleEntry};
 use crate::v1::V1;
 
@@ -21,7 +22,10 @@ pub(crate) fn find_policy<'a>(
     name: Option<&str>,
 ) -> Result<&'a RuleEntry<V1>, String> {
     let unknown = |name: &str, known: String| {
-        format!("invalid value for `{field}`: {name:?} (accepted: {known})")
+        format!(
+            "invalid value for `{field}`: {:?} (accepted: {known})",
+            crate::params::short_text(name)
+        )
     };
     match name {
         Some(n) => registry
@@ -59,8 +63,9 @@ pub(crate) struct CheckArgs {
     /// Steps per run
     #[arg(long, value_name = "T", value_parser = whole(1, CHECK_STEPS_MAX), default_value = "365")]
     steps: u64,
-    /// Seed of the runs (as `simulate --seed`) and of the tape search
-    #[arg(long, value_name = "S", value_parser = whole(0, u64::MAX), default_value = "0")]
+    /// Seed of the runs (as `simulate --seed`) and of the tape search; the runs include
+    /// numpy's, so seed + runs - 1 must fit its 32-bit seed
+    #[arg(long, value_name = "S", value_parser = whole(0, NUMPY_SEED_MAX), default_value = "0")]
     seed: u64,
     /// Tape cases in the shrinking search; 0 skips it
     #[arg(long, value_name = "N", value_parser = whole(0, TAPE_CASES_MAX as u64), default_value = "256")]

@@ -73,23 +73,34 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
         let baseline = load_side("baseline", &args.baseline)?;
         let candidate = load_side("candidate", &args.candidate)?;
         // The settings flags, read as the spec reads them.
+        // Checked against compare's own limits, so an error names the range it enforces.
+        let limits = CompareConfig::default().limits();
         let mut flags = Spec::default();
-        for (key, value) in [
-            ("runs", &args.runs),
-            ("steps", &args.steps),
-            ("seed", &args.seed),
-            ("rng", &args.rng),
+        for (key, flag, value) in [
+            ("runs", "--runs", &args.runs),
+            ("steps", "--steps", &args.steps),
+            ("seed", "--seed", &args.seed),
+            ("rng", "--rng", &args.rng),
         ] {
             if let Some(v) = value {
                 flags
-                    .set_text(key, v, key)
+                    .set_text_within(key, v, flag, &limits)
                     .map_err(|e| CompareError::from(e).to_string())?;
             }
         }
+        // A gate flag's error names the flag as typed (`--min-change`, not `min-change`).
+        let as_flag = |e: CompareError| {
+            let field = if e.field.starts_with("--") {
+                e.field.clone()
+            } else {
+                format!("--{}", e.field)
+            };
+            CompareError { field, ..e }.to_string()
+        };
         let defaults = CompareConfig::default();
         let gate = CompareConfig {
             min_change: match &args.min_change {
-                Some(s) => parse_change("min-change", s).map_err(|e| e.to_string())?,
+                Some(s) => parse_change("min-change", s).map_err(as_flag)?,
                 None => defaults.min_change,
             },
             fail_on: args
@@ -97,19 +108,19 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
                 .iter()
                 .map(|s| parse_fail_on(s))
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?,
+                .map_err(as_flag)?,
             allow: args
                 .allow
                 .iter()
                 .map(|s| parse_metric("allow", s))
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?,
+                .map_err(as_flag)?,
             ..defaults
         };
         let (baseline, candidate, config) =
             resolve_sides(&baseline, &candidate, &flags, &gate, &tool.registry)
                 .map_err(|e| e.to_string())?;
-        let format = Format::parse(&args.format).map_err(|e| e.to_string())?;
+        let format = Format::parse(&args.format).map_err(as_flag)?;
         check_out_path(&args.out)?;
         Ok((baseline, candidate, config, format))
     })();

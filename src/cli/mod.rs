@@ -98,7 +98,7 @@ pub fn main_with(registry: Registry<V1>) -> i32 {
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| "currents".to_owned());
     let tool = Tool { registry, bin };
-    let cli = match Cli::try_parse() {
+    let cli = match parse_args() {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
@@ -115,9 +115,28 @@ pub fn main_with(registry: Registry<V1>) -> i32 {
     }
 }
 
-/// Prints a clap error as one line (help and version are printed in full).
+/// Parses the process arguments. A negative number after a flag of any subcommand is its
+/// value (`check --cases -1`, `replay --integrity -0.5`), so that the flag's own check
+/// names it and its range, not "unexpected argument '-1'".
+fn parse_args() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let mut cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |s| s.allow_negative_numbers(true));
+    }
+    Cli::from_arg_matches(&cmd.try_get_matches()?)
+}
+
+/// Prints a clap error as one line (help and version are printed in full): clap's
+/// multi-line messages (the missing required arguments, one per line) are folded into
+/// their first line, its usage and "For more information" lines left out, a tip kept in
+/// brackets, and a long rejected value shortened.
 fn clap_error(e: clap::Error) -> i32 {
-    use clap::error::ErrorKind;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             // Through the one output path: `--help > /dev/full` is one line and exit 1,
@@ -134,27 +153,72 @@ fn clap_error(e: clap::Error) -> i32 {
             }
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
-            let _ = e.print();
+            stderr_line(format_args!(
+                "error: a subcommand is required (accepted: {})",
+                accepted_flags()
+            ));
             EXIT_USAGE
         }
         kind => {
-            let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("error: invalid arguments")
-                .trim_end();
+            let mut line = fold_lines(&e.render().to_string());
+            for kind in [
+                ContextKind::InvalidValue,
+                ContextKind::InvalidArg,
+                ContextKind::InvalidSubcommand,
+            ] {
+                if let Some(ContextValue::String(value)) = e.get(kind) {
+                    let short = crate::params::short_text(value);
+                    if short != *value {
+                        line = line.replacen(value.as_str(), &short, 1);
+                    }
+                }
+            }
             if matches!(
                 kind,
                 ErrorKind::UnknownArgument | ErrorKind::InvalidSubcommand
             ) {
-                stderr_line(format_args!("{first} (accepted: {})", accepted_flags()));
+                stderr_line(format_args!("{line} (accepted: {})", accepted_flags()));
             } else {
-                stderr_line(first);
+                stderr_line(line);
             }
             EXIT_USAGE
         }
     }
+}
+
+/// A clap message as one line: its first line, then the lines under it (the names of the
+/// missing arguments) joined by commas, and a `tip:` in brackets; the usage and the
+/// "For more information" line are left out.
+fn fold_lines(rendered: &str) -> String {
+    let mut head = String::new();
+    let mut items = Vec::new();
+    let mut tips = Vec::new();
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        if head.is_empty() {
+            head = line.to_owned();
+        } else if let Some(tip) = line.strip_prefix("tip:") {
+            tips.push(tip.trim().to_owned());
+        } else {
+            items.push(line.to_owned());
+        }
+    }
+    if head.is_empty() {
+        head = "error: invalid arguments".to_owned();
+    }
+    if !items.is_empty() {
+        head = format!("{} {}", head.trim_end(), items.join(", "));
+    }
+    for tip in tips {
+        head = format!("{head} (tip: {tip})");
+    }
+    head
 }
 
 /// The flags of the subcommand named in the arguments, or the subcommands.
@@ -202,6 +266,17 @@ pub(crate) fn check_out_dir(field: &str, path: &str) -> Result<(), String> {
     if Path::new(path).exists() && !Path::new(path).is_dir() {
         return Err(format!(
             "invalid value for `{field}`: {path:?} (accepted: a directory path; {path} is a file)"
+        ));
+    }
+    // A directory cannot be created under a file (`--out notes.txt/charts`).
+    if let Some(file) = Path::new(path)
+        .ancestors()
+        .skip(1)
+        .find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir())
+    {
+        return Err(format!(
+            "invalid value for `{field}`: {path:?} (accepted: a directory path; {} is not a directory)",
+            file.display()
         ));
     }
     Ok(())

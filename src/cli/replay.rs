@@ -14,8 +14,12 @@ use crate::{ExactHistory, ParamError, Params, RngKind};
 use clap::Args;
 
 use super::check::find_policy;
-use super::simulate::{number, rng_kind, whole};
+use super::simulate::{rng_kind, whole};
 use super::{EXIT_FAILURE, usage_error};
+use crate::rules::ParamSpec;
+use crate::users::{NotebookUser, UserType as _};
+use crate::v1::V1_PARAMS;
+use clap::ArgGroup;
 
 /// Any invariant a report of `currents check` lists ([`v1_invariants`]).
 fn invariant(s: &str) -> Result<Invariant, String> {
@@ -29,7 +33,29 @@ fn invariant(s: &str) -> Result<Invariant, String> {
         })
 }
 
+/// A value parser for the `--FLAG` of the parameter `name` that `params` declares: the
+/// number is checked against that declaration, and a refusal states its range (one
+/// declaration for the check and its message).
+fn declared(
+    params: &'static [ParamSpec],
+    name: &'static str,
+) -> impl Fn(&str) -> Result<f64, String> + Clone {
+    move |s: &str| {
+        let Some(spec) = params.iter().find(|p| p.name == name) else {
+            return Err(format!("accepted: a parameter named {name}"));
+        };
+        let x = s.trim().parse::<f64>().unwrap_or(f64::NAN);
+        spec.check(spec.name, x)
+            .map_err(|e| format!("accepted: {}", e.accepted))
+    }
+}
+
 #[derive(Args, Debug)]
+#[command(group(
+    ArgGroup::new("input")
+        .required(true)
+        .args(["tape", "probe", "run", "runs"])
+))]
 pub(crate) struct ReplayArgs {
     /// The policy, any rule `policies` lists [default: the first, currents-v1]
     #[arg(long, value_name = "NAME")]
@@ -38,17 +64,17 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_name = "NAME", value_parser = invariant)]
     invariant: Option<Invariant>,
     /// Integrity coefficient [default: 1]
-    #[arg(long, value_name = "X", value_parser = number, default_value = "1")]
+    #[arg(long, value_name = "X", value_parser = declared(NotebookUser::PARAMS, "integrity"), default_value = "1")]
     integrity: f64,
     /// Average transaction amount [default: 100]
-    #[arg(long, value_name = "A", value_parser = number, default_value = "100")]
+    #[arg(long, value_name = "A", value_parser = declared(NotebookUser::PARAMS, "avg-amount"), default_value = "100")]
     avg_amount: f64,
     /// Send-volume window (sumVolume) [default: 30]
-    #[arg(long, value_name = "K", value_parser = whole(0, u64::MAX), default_value = "30")]
-    sum_volume: u64,
+    #[arg(long, value_name = "K", value_parser = declared(V1_PARAMS, "sum-volume"), default_value = "30")]
+    sum_volume: f64,
     /// Credit and capacity at genesis [default: 250]
-    #[arg(long, value_name = "C", value_parser = whole(0, i64::MAX as u64), default_value = "250")]
-    initial_credit: u64,
+    #[arg(long, value_name = "C", value_parser = declared(V1_PARAMS, "initial-credit"), default_value = "250")]
+    initial_credit: f64,
     /// A tape of amounts, comma-separated (write `--tape=-5,3` when it starts with a minus)
     #[arg(long, value_name = "A1,A2,...", conflicts_with_all = ["probe", "run", "runs"])]
     tape: Option<String>,
@@ -91,12 +117,12 @@ fn parse_list(field: &'static str, text: &str, accepted: &str) -> Result<Vec<f64
 }
 
 fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
-    let initial_credit = i64::try_from(args.initial_credit).unwrap_or(i64::MAX);
+    // Both are whole numbers within their declared ranges (checked when parsed).
     let params = Params::new(
         args.integrity,
         args.avg_amount,
-        args.sum_volume,
-        initial_credit,
+        args.sum_volume as u64,
+        args.initial_credit as i64,
     )?;
     if let Some(tape) = &args.tape {
         let bound = amount_abs_max(&params);
@@ -110,7 +136,7 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
         if let Some(a) = amounts.iter().find(|a| a.abs() > bound) {
             return Err(ParamError::new(
                 "tape",
-                a,
+                crate::params::short_number(*a),
                 format!(
                     "amounts with |amount| <= {bound:?} (30 x avg-amount x max(1, |integrity|))"
                 ),
@@ -136,18 +162,30 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
             send_volume_mean: v[0],
             credit_prev: v[1] as i64,
             n_transactions: v[2] as u64,
-            sum_volume: args.sum_volume,
+            sum_volume: args.sum_volume as u64,
             balance_mean_lo: v[3],
             balance_mean_hi: v[4],
         }));
     }
     let last_run = args.runs.unwrap_or(1).max(args.run.unwrap_or(1));
-    if args.rng == RngKind::Numpy && args.seed > NUMPY_SEED_MAX - (last_run - 1).min(NUMPY_SEED_MAX)
-    {
+    if args.rng == RngKind::Numpy && last_run - 1 > NUMPY_SEED_MAX {
+        return Err(ParamError::new(
+            "run",
+            last_run,
+            format!(
+                "with --rng numpy, a whole number in [1, {}] so that seed + run - 1 fits numpy's 32-bit seed",
+                NUMPY_SEED_MAX + 1
+            ),
+        ));
+    }
+    if args.rng == RngKind::Numpy && args.seed > NUMPY_SEED_MAX - (last_run - 1) {
         return Err(ParamError::new(
             "seed",
             args.seed,
-            "with --rng numpy, seed + run - 1 must fit numpy's 32-bit seed",
+            format!(
+                "with --rng numpy and run {last_run}, a whole number in [0, {}] so that seed + run - 1 fits numpy's 32-bit seed",
+                NUMPY_SEED_MAX - (last_run - 1)
+            ),
         ));
     }
     Ok(match args.runs {

@@ -37,12 +37,6 @@ pub(crate) fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + 
     }
 }
 
-pub(crate) fn number(s: &str) -> Result<f64, String> {
-    s.trim()
-        .parse::<f64>()
-        .map_err(|_| "accepted: a decimal number".to_owned())
-}
-
 pub(crate) fn engine(s: &str) -> Result<Engine, String> {
     Engine::parse(s).map_err(|_| "accepted: exact or streaming".to_owned())
 }
@@ -222,6 +216,19 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         .resolve(&tool.registry, &Limits::default())
     {
         Ok(s) => s,
+        // A setting refused on resolve (a numpy seed that does not fit with the runs) is
+        // named as the flag when a flag gave it.
+        Err(SpecError::Value {
+            field,
+            value,
+            accepted,
+        }) if matches!(
+            (field.as_str(), &args.seed, &args.runs, &args.steps),
+            ("seed", Some(_), _, _) | ("runs", _, Some(_), _) | ("steps", _, _, Some(_))
+        ) =>
+        {
+            return usage_error(SpecError::value(format!("--{field}"), value, accepted));
+        }
         Err(e) => return usage_error(e),
     };
     let sim = match Simulation::new(spec, args.engine) {

@@ -21,6 +21,12 @@ pub const BYTES_PER_ROW: usize = 48;
 /// See [`BYTES_PER_ROW`].
 pub const BYTES_PER_RUN: usize = 560;
 
+/// The largest magnitude a plotted value may have: 2^53, where doubles stop holding every
+/// integer. Every trajectory the model writes stays below it (ARCHITECTURE.md), and inside
+/// it the charts' sums, squares and spreads cannot overflow; a larger value (`1e308`) is
+/// refused when read, as NaN and infinities are, naming its line and column.
+pub const VALUE_ABS_MAX: f64 = 9_007_199_254_740_992.0;
+
 /// One run's trajectory, column by column, in timestep order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunSeries {
@@ -104,9 +110,10 @@ impl Dataset {
     }
 
     /// Reads a trajectory CSV into input `input`, row by row; stops with an error once the
-    /// dataset would hold more than [`ROWS_MAX`] rows.
+    /// dataset would hold more than [`ROWS_MAX`] rows, or at a value the charts cannot
+    /// draw (NaN, an infinity, a magnitude above [`VALUE_ABS_MAX`]).
     pub fn read_csv<R: io::Read>(&mut self, input: usize, reader: R) -> Result<(), ReadError> {
-        trajectory_csv::for_each_row(reader, |row| {
+        trajectory_csv::for_each_row_at(reader, |line, row| {
             if self.n_rows() >= ROWS_MAX {
                 let msg = format!("more than {ROWS_MAX} rows (accepted: at most {ROWS_MAX})");
                 return Err(ReadError::Csv(io::Error::other(msg).into()));
@@ -115,6 +122,7 @@ impl Dataset {
                 let msg = format!("more than {RUNS_MAX} runs (accepted: at most {RUNS_MAX})");
                 return Err(ReadError::Csv(io::Error::other(msg).into()));
             }
+            check_plottable(line, &row)?;
             self.push(input, &row);
             Ok(())
         })
@@ -209,4 +217,31 @@ impl Dataset {
     pub fn runs_of(&self, g: usize) -> impl Iterator<Item = &RunSeries> {
         self.runs.iter().filter(move |r| r.group == g)
     }
+}
+
+/// Checks that every value of `row` (at `line`) that a chart draws is a finite number of
+/// magnitude at most [`VALUE_ABS_MAX`].
+fn check_plottable(line: u64, row: &Row) -> Result<(), ReadError> {
+    let s = &row.state;
+    let values = [
+        ("userBalance", s.balance),
+        ("avgUserBalance", s.balance_mean),
+        ("userCredit", s.credit as f64),
+        ("userCapacity", s.capacity as f64),
+        ("avgSendVolume", s.send_volume_mean),
+        ("transaction", s.transaction as f64),
+    ];
+    for (column, x) in values {
+        if !(x.is_finite() && x.abs() <= VALUE_ABS_MAX) {
+            return Err(ReadError::Cell {
+                line,
+                column,
+                value: crate::params::short_number(x),
+                expected: format!(
+                    "a finite number in [-{VALUE_ABS_MAX}, {VALUE_ABS_MAX}] (what a chart can draw)"
+                ),
+            });
+        }
+    }
+    Ok(())
 }

@@ -36,7 +36,10 @@ pub enum SweepError {
         available: String,
     },
     /// A cell of a chosen column is not a finite number.
-    #[error("line {line}, column `{column}`: {value:?} is not a finite number")]
+    #[error(
+        "line {line}, column `{column}`: {:?} is not a finite number",
+        crate::params::short_text(value)
+    )]
     Cell {
         /// 1-based line.
         line: u64,
@@ -44,6 +47,21 @@ pub enum SweepError {
         column: String,
         /// The cell's text.
         value: String,
+    },
+    /// The metric's cell means span more than a double holds (max − min overflows), so no
+    /// colour scale can be drawn.
+    #[error(
+        "--metric {column:?}: cell means from {} to {} (accepted: a spread max - min that is a finite number)",
+        crate::params::short_number(*lo),
+        crate::params::short_number(*hi)
+    )]
+    Spread {
+        /// The metric's column.
+        column: String,
+        /// The smallest cell mean.
+        lo: f64,
+        /// The largest cell mean.
+        hi: f64,
     },
     /// No data row.
     #[error("the sweep table has no data row")]
@@ -127,8 +145,11 @@ impl SweepTable {
             let e = sums
                 .entry((key(v[0]), key(v[1])))
                 .or_insert((v[0], v[1], 0.0, 0));
-            e.2 += v[2];
+            // A running mean, m + v/n - m/n: no sum that overflows (two cells of 1e308
+            // average to 1e308, not to inf).
             e.3 += 1;
+            let n = e.3 as f64;
+            e.2 = e.2 + (v[2] / n - e.2 / n);
         }
         if sums.is_empty() {
             return Err(SweepError::Empty);
@@ -150,16 +171,26 @@ impl SweepTable {
         for e in sums.values() {
             let i = xs.iter().position(|&v| key(v) == key(e.0)).unwrap_or(0);
             let j = ys.iter().position(|&v| key(v) == key(e.1)).unwrap_or(0);
-            cells[j][i] = Some((e.2 / e.3 as f64, e.3));
+            cells[j][i] = Some((e.2, e.3));
         }
-        Ok(Self {
+        let table = Self {
             x_name: x.to_owned(),
             y_name: y.to_owned(),
             metric_name: metric.to_owned(),
             xs,
             ys,
             cells,
-        })
+        };
+        // The colour scale divides by the metric's spread: it must be a finite number.
+        let (lo, hi) = table.range();
+        if !(hi - lo).is_finite() {
+            return Err(SweepError::Spread {
+                column: metric.to_owned(),
+                lo,
+                hi,
+            });
+        }
+        Ok(table)
     }
 
     fn range(&self) -> (f64, f64) {
