@@ -97,7 +97,7 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_name = "T", value_parser = whole(1, CHECK_STEPS_MAX), default_value = "365")]
     steps: u64,
     /// Threads compared with one thread (with --runs) [default: 2]
-    #[arg(long, value_name = "N", value_parser = whole(1, 256), default_value = "2")]
+    #[arg(long, value_name = "N", value_parser = whole(1, crate::parallel::THREADS_MAX), default_value = "2")]
     threads: u64,
 }
 

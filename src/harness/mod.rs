@@ -256,8 +256,17 @@ impl HarnessConfig {
                 "a finite number >= 0",
             ));
         }
-        if let Some(&t) = self.threads.iter().find(|&&t| !(1..=256).contains(&t)) {
-            return Err(ParamError::new("threads", t, "whole numbers in [1, 256]"));
+        let max = crate::parallel::THREADS_MAX;
+        if let Some(&t) = self
+            .threads
+            .iter()
+            .find(|&&t| !(1..=max).contains(&(t as u64)))
+        {
+            return Err(ParamError::new(
+                "threads",
+                t,
+                format!("whole numbers in [1, {max}]"),
+            ));
         }
         Ok(())
     }
