@@ -290,7 +290,7 @@ impl Spec {
 
     /// Adds parameter `key` written as `shown`, which is not a number: kept so that
     /// [`Spec::resolve`] refuses it naming the declared range.
-    fn push_unparsed(
+    pub(crate) fn push_unparsed(
         &mut self,
         key: &str,
         shown: String,

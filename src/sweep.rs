@@ -197,7 +197,9 @@ struct Axis<T> {
 struct GridParam {
     key: String,
     field: String,
-    values: Vec<f64>,
+    /// Each value: a number, or the text as written when it is not one (refused on
+    /// resolve with the range its owner declares, as a spec refuses it).
+    values: Vec<Result<f64, String>>,
 }
 
 /// One `[[grid]]` table as written, before its names are looked up.
@@ -449,8 +451,8 @@ fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
                         &pf,
                         list(vals)
                             .into_iter()
-                            .map(|x| number_value(&pf, x))
-                            .collect::<Result<_, _>>()?,
+                            .map(|x| number_value(&pf, x).map_err(|_| describe(x)))
+                            .collect(),
                     )?;
                     g.params.push(GridParam {
                         key,
@@ -746,7 +748,10 @@ fn expand(
         }
         for (p, v) in point.params {
             let gp = &g.params[p];
-            over.push_param(&gp.key, gp.values[v], &gp.field, None)?;
+            match &gp.values[v] {
+                Ok(x) => over.push_param(&gp.key, *x, &gp.field, None)?,
+                Err(shown) => over.push_unparsed(&gp.key, shown.clone(), &gp.field, None)?,
+            }
         }
         let spec = base.overlay(over).resolve(registry, &LIMITS)?;
         cells.push(Cell {
