@@ -501,18 +501,23 @@ impl Job<'_> {
         summaries: Vec<Result<RunSummary, crate::RunError<std::convert::Infallible>>>,
         buf: &mut SpillBuffer,
     ) -> io::Result<()> {
-        let (sim, spec) = (self.sim, &self.sim.spec);
         for (run, s) in runs.zip(summaries) {
             let s = s.map_err(|e| io::Error::other(e.to_string()))?;
-            summary::write_row_of(
-                buf,
-                (spec.seed, spec.rng, sim.engine()),
-                sim.summary_params(),
-                run,
-                &s,
-            )?;
+            self.write_summary(buf, run, &s)?;
         }
         Ok(())
+    }
+
+    /// Appends run `run`'s summary row to `buf`.
+    fn write_summary(&self, buf: &mut SpillBuffer, run: u64, s: &RunSummary) -> io::Result<()> {
+        let (sim, spec) = (self.sim, &self.sim.spec);
+        summary::write_row_of(
+            buf,
+            (spec.seed, spec.rng, sim.engine()),
+            sim.summary_params(),
+            run,
+            s,
+        )
     }
 
     /// Appends run `run`'s output to `buf`.
@@ -529,14 +534,7 @@ impl Job<'_> {
                 Ok::<(), io::Error>(())
             })
             .map_err(to_io)?;
-            let spec = &sim.spec;
-            summary::write_row_of(
-                buf,
-                (spec.seed, spec.rng, sim.engine()),
-                sim.summary_params(),
-                run,
-                &s,
-            )
+            self.write_summary(buf, run, &s)
         } else {
             sim.run(run, |t, s| trajectory_csv::write_state(buf, run, t, s))
                 .map_err(to_io)

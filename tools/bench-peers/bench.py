@@ -55,15 +55,8 @@ CHECK_RUNS = 10_000
 Z_MAX = 4.0
 POWER_INTEGRITY = 0.98
 RATIO_RTOL = 1e-12
-COLUMNS = (
-    "final_balance",
-    "final_credit",
-    "min_credit",
-    "max_credit",
-    "steps_over_limit",
-    "steps_zero_credit",
-    "abs_balance_mean_per_send_volume",
-)
+# The summary columns compared: the numpy rewrite's, which are currents' `--summary` ones.
+from numpy_model import SUMMARY_COLUMNS as COLUMNS  # noqa: E402
 PEERS = {
     "numpy": "numpy vectorised",
     "njit": "numba @njit, 1 thread",

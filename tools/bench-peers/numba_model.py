@@ -130,15 +130,8 @@ def _prange(n_runs, n_steps, seed, integrity, avg_amount, sum_volume, initial_cr
                    sum_volume, initial_credit, out)
 
 
-COLUMNS = (
-    "final_balance",
-    "final_credit",
-    "min_credit",
-    "max_credit",
-    "steps_over_limit",
-    "steps_zero_credit",
-    "abs_balance_mean_per_send_volume",
-)
+# The summary columns compared: the numpy rewrite's, which are currents' `--summary` ones.
+from numpy_model import SUMMARY_COLUMNS as COLUMNS  # noqa: E402
 
 
 def _simulate(kernel, n_runs, n_steps, seed, integrity, avg_amount, sum_volume,
