@@ -69,11 +69,17 @@ pub const SHOWN_TEXT_MAX: usize = 60;
 
 /// A rejected text as an error message shows it: as given when short, else its first
 /// characters, `…` and how many characters it has in all (a 10,000-character value does
-/// not fill the terminal).
+/// not fill the terminal). A path (a text with a `/`) keeps its last characters too, where
+/// its file name is.
 pub fn short_text(s: &str) -> String {
     let n = s.chars().count();
     if n <= SHOWN_TEXT_MAX {
         return s.to_owned();
+    }
+    if s.contains('/') {
+        let head: String = s.chars().take(SHOWN_TEXT_MAX / 2 - 10).collect();
+        let tail: String = s.chars().skip(n - SHOWN_TEXT_MAX / 2).collect();
+        return format!("{head}…{tail} ({n} characters)");
     }
     let head: String = s.chars().take(SHOWN_TEXT_MAX - 20).collect();
     format!("{head}… ({n} characters)")
@@ -274,6 +280,17 @@ mod tests {
     fn defaults_are_the_notebooks() {
         let p = Params::default();
         assert_eq!(Params::new(1.0, 100.0, 30, 250), Ok(p));
+    }
+
+    #[test]
+    fn a_long_path_is_shortened_keeping_its_file_name() {
+        let path = format!("/{}/scenarios/side_broken.toml", "d".repeat(70));
+        let shown = short_text(&path);
+        assert!(shown.starts_with("/ddd"), "{shown}");
+        assert!(shown.ends_with("side_broken.toml (98 characters)"), "{shown}");
+        assert!(shown.chars().count() < path.chars().count());
+        let word = "x".repeat(98);
+        assert_eq!(short_text(&word), format!("{}… (98 characters)", "x".repeat(40)));
     }
 
     #[test]
