@@ -287,10 +287,16 @@ mod tests {
         let path = format!("/{}/scenarios/side_broken.toml", "d".repeat(70));
         let shown = short_text(&path);
         assert!(shown.starts_with("/ddd"), "{shown}");
-        assert!(shown.ends_with("side_broken.toml (98 characters)"), "{shown}");
+        assert!(
+            shown.ends_with("side_broken.toml (98 characters)"),
+            "{shown}"
+        );
         assert!(shown.chars().count() < path.chars().count());
         let word = "x".repeat(98);
-        assert_eq!(short_text(&word), format!("{}… (98 characters)", "x".repeat(40)));
+        assert_eq!(
+            short_text(&word),
+            format!("{}… (98 characters)", "x".repeat(40))
+        );
     }
 
     #[test]
