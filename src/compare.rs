@@ -612,20 +612,21 @@ impl CompareConfig {
             self.seed,
             self.rng,
         )?;
-        if self.n_runs < 2 || self.n_runs > COMPARE_RUNS_MAX {
+        let (runs_min, runs_max) = self.limits().range("runs");
+        if !(runs_min..=runs_max).contains(&self.n_runs) {
             return Err(bad(
                 "runs",
                 self.n_runs.to_string(),
-                format!("a whole number in [2, {COMPARE_RUNS_MAX}] (an interval needs 2 runs)"),
+                format!("a whole number in [{runs_min}, {runs_max}] (an interval needs 2 runs)"),
             ));
         }
         if self.n_runs.saturating_mul(self.n_steps) > COMPARE_STATES_MAX {
-            let most = (COMPARE_STATES_MAX / self.n_steps).min(COMPARE_RUNS_MAX);
+            let most = (COMPARE_STATES_MAX / self.n_steps).min(runs_max);
             return Err(bad(
                 "runs",
                 self.n_runs.to_string(),
                 format!(
-                    "with {} steps, a whole number in [2, {most}] (runs x steps <= {COMPARE_STATES_MAX})",
+                    "with {} steps, a whole number in [{runs_min}, {most}] (runs x steps <= {COMPARE_STATES_MAX})",
                     self.n_steps
                 ),
             ));

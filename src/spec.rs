@@ -393,7 +393,7 @@ impl Spec {
                     "parameters as their own key=value pairs",
                 ));
             }
-            _ => match value.trim().parse::<f64>() {
+            _ => match number_text(field, value) {
                 Ok(x) => self.push_param(&key, x, field, None)?,
                 Err(_) => self.push_unparsed(&key, format!("{value:?}"), field, None)?,
             },

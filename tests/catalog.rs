@@ -175,10 +175,15 @@ fn run(case: &Case, scratch: &Path, files: &Path) -> Result<(), String> {
         .iter()
         .all(|d| wanted_dirs.contains(d) || wanted_files.iter().any(|f| f.starts_with(d.as_str())))
         && wanted_dirs.iter().all(|d| left_dirs.contains(&d));
-    // A kept directory (`charts/`) may hold any files; other files must be listed.
-    let files_ok = left_files
+    // A kept directory (`charts/`) may hold any files but the output layer's temporary
+    // files (`.currents-*`); other files must be listed.
+    let no_temporaries = left
         .iter()
-        .all(|f| wanted_files.contains(f) || wanted_dirs.iter().any(|d| f.starts_with(d.as_str())))
+        .all(|p| !p.split('/').any(|c| c.starts_with(".currents-")));
+    let files_ok = no_temporaries
+        && left_files.iter().all(|f| {
+            wanted_files.contains(f) || wanted_dirs.iter().any(|d| f.starts_with(d.as_str()))
+        })
         && wanted_files.iter().all(|f| left_files.contains(f));
     if !(dirs_ok && files_ok) {
         errors.push(format!("left {left:?}, expected {expected:?}"));

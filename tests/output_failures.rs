@@ -678,3 +678,90 @@ fn an_out_that_is_a_symbolic_link_writes_the_file_it_points_to() {
         ["dangling.csv", "link.csv", "made.csv", "real.csv"]
     );
 }
+
+/// `--out /dev/stdout` writes to whatever stdout is, in place: a pipe (it failed: the
+/// link /proc/self/fd/1 → `pipe:[…]` was resolved as a path), and a file opened for
+/// appending keeps what it held (it was replaced by a rename onto the file stdout
+/// pointed to).
+#[test]
+fn out_dev_stdout_writes_in_place_to_a_pipe_and_to_an_appended_file() {
+    let piped = Command::new(BIN)
+        .args([
+            "simulate",
+            "--runs",
+            "1",
+            "--steps",
+            "2",
+            "--out",
+            "/dev/stdout",
+        ])
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0), "{piped:?}");
+    let text = String::from_utf8(piped.stdout).unwrap();
+    assert_eq!(text.lines().count(), 4, "header and 3 states: {text}");
+
+    let dir = scratch("dev_stdout");
+    let log = dir.join("log.txt");
+    fs::write(&log, "previous line\n").unwrap();
+    let file = fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = Command::new(BIN)
+        .args([
+            "simulate",
+            "--runs",
+            "1",
+            "--steps",
+            "2",
+            "--out",
+            "/dev/stdout",
+        ])
+        .stdout(file)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("previous line\n"), "{text}");
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert_eq!(listing(&dir), ["log.txt"]);
+}
+
+/// A signal the process started with ignored stays ignored: under `nohup`, SIGHUP does
+/// not end a run (it ended it with 129 once the handler took every signal), and SIGTERM
+/// still ends it cleanly.
+#[test]
+fn a_signal_ignored_at_start_stays_ignored() {
+    let dir = scratch("signal-nohup");
+    let mut child: Child = Command::new("nohup")
+        .arg(BIN)
+        .args(["simulate", "--runs", "200000", "--out", "X.csv"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while leftovers(&dir).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no temporary file"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    let kill = |signal: &str| {
+        let sent = Command::new("kill")
+            .args([signal, pid.as_str()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    kill("-HUP");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "SIGHUP ended the run");
+    kill("-TERM");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(listing(&dir), Vec::<String>::new());
+}

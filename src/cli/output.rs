@@ -65,23 +65,62 @@ fn remove_staged(items: &[Staged]) {
 /// Installs the handler of SIGINT, SIGTERM and SIGHUP: a thread that, on the first of
 /// them, removes every staged path and exits with 130, 143 or 129. Called once, at the
 /// start of `main_with`; if the handler cannot be installed the default action (end the
-/// process) stays, and a signal may leave a temporary file.
+/// process) stays, and a signal may leave a temporary file. A signal the process started
+/// with ignored (`nohup` ignores SIGHUP; a shell's background job SIGINT) stays ignored.
 pub(crate) fn install_signal_handler() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+    let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+        .into_iter()
+        .filter(|&s| !ignored(s))
+        .collect();
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(wanted) else {
         return;
     };
     let spawned = std::thread::Builder::new()
         .name("currents-signals".to_owned())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                // Held until the process ends: no transaction stages or publishes after this.
-                let staged = live();
-                remove_staged(&staged);
-                std::process::exit(128 + signal);
+                remove_all_and_exit(128 + signal);
             }
         });
     drop(spawned);
+}
+
+/// True when signal `signal` is ignored (SIG_IGN) in this process.
+fn ignored(signal: i32) -> bool {
+    // SAFETY: sigaction with a null new action only reads the current disposition into
+    // `old`, a zeroed plain-data struct owned here; it changes nothing.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// Removes every staged path and exits with `code`. The registry's lock is held until the
+/// process ends, so no transaction stages or publishes after this; if a transaction holds
+/// it for more than two seconds (a file system that does not answer), the process exits
+/// without waiting, as the default action would.
+fn remove_all_and_exit(code: i32) -> ! {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match LIVE.try_lock() {
+            Ok(staged) => {
+                remove_staged(&staged);
+                std::process::exit(code);
+            }
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                remove_staged(&p.into_inner());
+                std::process::exit(code);
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                if std::time::Instant::now() >= deadline {
+                    std::process::exit(code);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+    }
 }
 
 /// Prints one line on stderr. Unlike `eprintln!`, a stderr that cannot be written (a full
@@ -246,8 +285,18 @@ impl Outputs {
         if self.slots.iter().any(|s| s.shown == path) {
             return Ok(());
         }
+        // A descriptor the process already has (`/dev/stdout`, `/dev/fd/3`, `>(cmd)`) or
+        // a device, FIFO or socket: written in place.
+        let special = ["/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+            || fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let sink = if path == "-" {
             Sink::Stdout
+        } else if special {
+            // The links of /proc/self/fd are not paths to resolve: renaming onto the file
+            // stdout points to would replace it, and a pipe is no file to rename onto.
+            Sink::InPlace(PathBuf::from(path))
         } else {
             let target = resolve_links(Path::new(path));
             if let Some(other) = self.slots.iter().find(|s| match &s.sink {
@@ -310,14 +359,21 @@ impl Outputs {
                 write_through(shown, stdout.lock(), body)
             }
             Sink::InPlace(target) => {
+                // Appending: a descriptor that is a file (`>> log`) keeps what it holds.
                 let file = fs::OpenOptions::new()
-                    .write(true)
+                    .append(true)
                     .open(&*target)
                     .map_err(|e| io::Error::new(e.kind(), format!("cannot write {shown}: {e}")))?;
                 write_through(shown, file, body)
             }
             Sink::Temp { file, .. } => match file.take() {
-                Some(f) => write_through(shown, f, body),
+                // Synced before it can be published: an error that shows only when the
+                // bytes reach the disk (a quota, a network file system) fails the write
+                // instead of publishing a short file.
+                Some(f) => write_through(shown, &f, body).and_then(|()| {
+                    f.sync_all()
+                        .map_err(|e| io::Error::new(e.kind(), format!("cannot write {shown}: {e}")))
+                }),
                 None => Err(io::Error::other(format!("cannot write {shown}"))),
             },
         }
@@ -325,24 +381,53 @@ impl Outputs {
 
     /// Publishes every written target: each temporary file is renamed onto its target,
     /// under the registry's lock so that a signal comes before or after the whole set.
-    /// A reserved target that was never written is removed, not published.
+    /// A reserved target that was never written is removed, not published. If a rename
+    /// fails, the targets already renamed are put back as they were (an existing target
+    /// is kept as a hard link beside it until the set is published), so a failed commit
+    /// changes no file either.
     pub(crate) fn commit(mut self) -> io::Result<()> {
         let slots = std::mem::take(&mut self.slots);
         let dirs = std::mem::take(&mut self.dirs);
         let mut staged = live();
         let mut result = Ok(());
         let mut done = Vec::new();
+        // (target, the previous file's backup if it had one) of each published target.
+        let mut published: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
         for slot in slots {
             if let Sink::Temp { temp, target, .. } = slot.sink {
                 if slot.written && result.is_ok() {
-                    result = fs::rename(&temp, &target).map_err(|e| {
-                        io::Error::new(e.kind(), format!("cannot write {}: {e}", slot.shown))
-                    });
+                    let backup = backup_of(&temp, &target);
+                    match fs::rename(&temp, &target) {
+                        Ok(()) => published.push((target, backup)),
+                        Err(e) => {
+                            if let Some(b) = backup {
+                                let _ = fs::remove_file(b);
+                            }
+                            result = Err(io::Error::new(
+                                e.kind(),
+                                format!("cannot write {}: {e}", slot.shown),
+                            ));
+                        }
+                    }
                 }
                 if result.is_err() || !slot.written {
                     let _ = fs::remove_file(&temp);
                 }
                 done.push(Staged::File(temp));
+            }
+        }
+        for (target, backup) in published {
+            match backup {
+                Some(b) if result.is_err() => {
+                    let _ = fs::rename(b, &target);
+                }
+                Some(b) => {
+                    let _ = fs::remove_file(b);
+                }
+                None if result.is_err() => {
+                    let _ = fs::remove_file(&target);
+                }
+                None => {}
             }
         }
         if result.is_err() {
@@ -401,14 +486,29 @@ fn create_temp(target: &Path, existing: Option<&fs::Metadata>) -> io::Result<(Fi
         .tempfile_in(dir)
         .and_then(|t| t.keep().map_err(|e| e.error))?;
     staged.push(Staged::File(temp.clone()));
-    drop(staged);
     // An existing file's mode is kept exactly, whatever the umask.
     #[cfg(unix)]
     if let Some(mode) = mode {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        if let Err(e) = file.set_permissions(fs::Permissions::from_mode(mode)) {
+            // No slot owns the file yet: it goes now.
+            let _ = fs::remove_file(&temp);
+            staged.retain(|s| *s != Staged::File(temp.clone()));
+            return Err(e);
+        }
     }
     Ok((file, temp))
+}
+
+/// Keeps the file at `target`, if there is one, as a hard link beside it (named after its
+/// temporary file `temp`, `.currents-XXXXXX.previous`), so that a failed commit can put it
+/// back; `None` when there is no file or the file system cannot link it.
+fn backup_of(temp: &Path, target: &Path) -> Option<PathBuf> {
+    if !fs::symlink_metadata(target).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let backup = temp.with_extension("previous");
+    fs::hard_link(target, &backup).ok().map(|()| backup)
 }
 
 /// Runs `body` on a buffered writer over `sink` and flushes it; a write error names
@@ -442,5 +542,58 @@ impl<W: Write> Write for Named<'_, W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush().map_err(|e| self.named(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// All or nothing, at the last moment too: when the second rename of a commit fails
+    /// (its target became a directory after it was reserved), the first target, already
+    /// renamed, gets its previous contents back and no temporary file or backup is left.
+    #[test]
+    fn a_failed_rename_puts_back_the_targets_already_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        let b = dir.path().join("b.csv");
+        let c = dir.path().join("c.csv");
+        fs::write(&a, "old a").unwrap();
+        let mut outputs = Outputs::new();
+        for (p, text) in [(&a, "new a"), (&c, "new c"), (&b, "new b")] {
+            outputs
+                .stage(p.to_str().unwrap(), |w| w.write_all(text.as_bytes()))
+                .unwrap();
+        }
+        fs::create_dir(&b).unwrap();
+        fs::write(b.join("inside"), "x").unwrap();
+        let err = outputs.commit().unwrap_err();
+        assert!(err.to_string().contains("b.csv"), "{err}");
+        assert_eq!(fs::read_to_string(&a).unwrap(), "old a");
+        assert_eq!(names(dir.path()), ["a.csv", "b.csv"]);
+    }
+
+    /// A published set leaves no backup beside its targets.
+    #[test]
+    fn a_commit_leaves_only_the_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        fs::write(&a, "old").unwrap();
+        let mut outputs = Outputs::new();
+        outputs
+            .stage(a.to_str().unwrap(), |w| w.write_all(b"new"))
+            .unwrap();
+        outputs.commit().unwrap();
+        assert_eq!(fs::read_to_string(&a).unwrap(), "new");
+        assert_eq!(names(dir.path()), ["a.csv"]);
     }
 }

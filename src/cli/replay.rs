@@ -44,7 +44,7 @@ fn declared(
         let Some(spec) = params.iter().find(|p| p.name == name) else {
             return Err(format!("accepted: a parameter named {name}"));
         };
-        let x = s.trim().parse::<f64>().unwrap_or(f64::NAN);
+        let x = crate::spec::number_text(name, s).unwrap_or(f64::NAN);
         spec.check(spec.name, x)
             .map_err(|e| format!("accepted: {}", e.accepted))
     }

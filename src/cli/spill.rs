@@ -69,9 +69,8 @@ impl Write for SpillBuffer {
         let mut file = BufWriter::with_capacity(SPILL_WRITE_BUFFER, tempfile::tempfile()?);
         file.write_all(&self.memory)?;
         self.memory = Vec::new();
-        let n = file.write(buf)?;
-        self.file = Some(file);
-        Ok(n)
+        // The file holds what memory held from now on, whatever this write does.
+        self.file.insert(file).write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
