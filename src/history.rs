@@ -422,6 +422,14 @@ mod tests {
         assert_eq!(h.view(3).send_volume_window, 22);
     }
 
+    /// The next of xorshift64's numbers from `x`, as a double in [0, 1).
+    fn unit(x: &mut u64) -> f64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        (*x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     #[test]
     fn memoised_pairwise_sum_is_numpys_bit_for_bit() {
         // Values of mixed sign and magnitude, where summation order shows in the last bits.
@@ -429,10 +437,7 @@ mod tests {
         let mut all = Vec::new();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..3000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let b = ((x >> 11) as f64 / (1u64 << 53) as f64 - 0.45) * 1e4 / 3.0;
+            let b = (unit(&mut x) - 0.45) * 1e4 / 3.0;
             all.push(b);
             e.push(&state(b, 0, 0));
             let expected = pairwise_sum(&all) / all.len() as f64;
@@ -453,10 +458,7 @@ mod tests {
         let mut all = Vec::new();
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for i in 1..=300_000usize {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let b = ((x >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 1e9 / 7.0;
+            let b = (unit(&mut x) - 0.5) * 1e9 / 7.0;
             all.push(b);
             e.push(&state(b, 0, 0));
             if i % 4099 == 0 || i % 65_536 < 3 || i == 300_000 {
