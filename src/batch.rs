@@ -21,6 +21,10 @@
 //! count. The ChaCha generator produces its stream four 64-byte blocks at a time (with
 //! SIMD where the processor has it); each lane consumes its buffer between refills.
 
+mod notebook;
+
+pub use notebook::run_notebook_lanes;
+
 use std::convert::Infallible;
 use std::ops::RangeInclusive;
 
@@ -181,7 +185,7 @@ pub fn streaming_summaries(
     let mut start = first;
     while start <= last {
         let end = start.saturating_add(LANES as u64 - 1).min(last);
-        let mut rngs: Vec<_> = (start..=end)
+        let rngs: Vec<_> = (start..=end)
             .map(|run| chacha_rng(config.seed(), 0, run))
             .collect();
         let mut summaries = vec![RunSummary::default(); rngs.len()];
@@ -194,14 +198,8 @@ pub fn streaming_summaries(
                 })
             })
             .collect();
-        let results = run_lanes(
-            &model,
-            &rule,
-            &user,
-            &mut rngs,
-            config.n_steps(),
-            &mut observers,
-        );
+        let results =
+            run_notebook_lanes(&model, &rule, &user, rngs, config.n_steps(), &mut observers);
         drop(observers);
         out.extend(
             results

@@ -128,6 +128,26 @@ impl Default for V1Rule {
     }
 }
 
+impl V1Rule {
+    /// The quadratic branch's credit before its sign test and rounding:
+    /// `numpy_round(quad_coef · square + intercept, round_digits) · avg`, where `square` is
+    /// Python's `s**2` ([`py_square`]) of `s = avgUserBalance / avg` and `avg` the previous
+    /// `avgSendVolume` (not 0).
+    ///
+    /// The one definition of the formula: [`credit_v1`] and the batched engine
+    /// ([`crate::batch`]) both compute it here.
+    #[inline]
+    pub fn quadratic_credit(&self, square: f64, avg: f64) -> f64 {
+        // Python's `-3*(s**2) + 1`: the square, then the product, then the sum; no fused
+        // multiply-add.
+        let quadratic = self.quad_coef * square + self.intercept;
+        // `t` is a numpy.float64 in the notebook, so `round(t, 2)` is numpy's rounding
+        // (scale, round half to even, unscale), not Python's exact decimal rounding.
+        let factor = numpy_round(quadratic, self.round_digits.min(ROUND_DIGITS_MAX));
+        factor * avg
+    }
+}
+
 /// The V1 rule as a free function (see [`V1Rule`]).
 ///
 /// Bit-exact with the notebook wherever the notebook's value is an integer that fits an
@@ -187,13 +207,10 @@ pub fn credit_v1(rule: &V1Rule, input: &CreditInput) -> Result<CreditOutcome, Cr
     } else if input.send_volume_mean_prev != 0.0 {
         let avg = input.send_volume_mean_prev;
         let s = input.balance_mean_prev / avg;
-        // Python's `-3*(s**2) + 1`: `pow` for the square, then the product, then the sum;
-        // no fused multiply-add.
-        let quadratic = rule.quad_coef * py_square(s) + rule.intercept;
-        // `t` is a numpy.float64 in the notebook, so `round(t, 2)` is numpy's rounding
-        // (scale, round half to even, unscale), not Python's exact decimal rounding.
-        let factor = numpy_round(quadratic, rule.round_digits.min(ROUND_DIGITS_MAX));
-        (factor * avg, CreditBranch::Quadratic)
+        (
+            rule.quadratic_credit(py_square(s), avg),
+            CreditBranch::Quadratic,
+        )
     } else {
         // The notebook's `t = 0` (an int) times an average of 0.0.
         (0.0, CreditBranch::ZeroSendVolume)

@@ -13,9 +13,17 @@ use rand_mt::Mt;
 /// numpy's `rand()` (`random_sample`): 53 random bits from two 32-bit outputs, in [0, 1).
 #[inline]
 pub fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let a = rng.next_u32() >> 5;
-    let b = rng.next_u32() >> 6;
-    (f64::from(a) * 67_108_864.0 + f64::from(b)) / 9_007_199_254_740_992.0
+    let a = rng.next_u32();
+    let b = rng.next_u32();
+    uniform01_of(a, b)
+}
+
+/// [`uniform01`] of the two 32-bit outputs `a` (drawn first) and `b`: numpy's
+/// `((a >> 5) · 2^26 + (b >> 6)) / 2^53`. The batched engine applies it to words it took
+/// from a generator's buffer.
+#[inline]
+pub fn uniform01_of(a: u32, b: u32) -> f64 {
+    (f64::from(a >> 5) * 67_108_864.0 + f64::from(b >> 6)) / 9_007_199_254_740_992.0
 }
 
 /// numpy's `randint(0, 2)`: one 32-bit output, its lowest bit (masked rejection with mask 1
@@ -28,7 +36,13 @@ pub fn randint01<R: Rng + ?Sized>(rng: &mut R) -> u32 {
 /// numpy's `uniform(lo, hi)`: `lo + (hi − lo) · rand()`.
 #[inline]
 pub fn uniform<R: Rng + ?Sized>(rng: &mut R, lo: f64, hi: f64) -> f64 {
-    lo + (hi - lo) * uniform01(rng)
+    uniform_of(lo, hi, uniform01(rng))
+}
+
+/// [`uniform`] of the `rand()` draw `u`: `lo + (hi − lo) · u`.
+#[inline]
+pub fn uniform_of(lo: f64, hi: f64, u: f64) -> f64 {
+    lo + (hi - lo) * u
 }
 
 /// The generator numpy's `RandomState(seed)` holds: MT19937 seeded with `init_genrand`.

@@ -237,9 +237,26 @@ pub struct StreamingHistory {
     window: PositiveWindow,
 }
 
+/// `sum + x` as a Neumaier (compensated) sum: the new sum and compensation from the old.
+///
+/// Neumaier's variant of Kahan summation: the exact error term whichever addend is larger.
+/// The larger and smaller addend are selected, not branched on: which is larger changes at
+/// random as balances cross zero. The one definition [`StreamingHistory`] and the batched
+/// engine ([`crate::batch`]) both use.
+#[inline]
+pub(crate) fn neumaier_add(sum: f64, comp: f64, x: f64) -> (f64, f64) {
+    let t = sum + x;
+    let (big, small) = if sum.abs() >= x.abs() {
+        (sum, x)
+    } else {
+        (x, sum)
+    };
+    (t, comp + ((big - t) + small))
+}
+
 /// The last `capacity` positive transactions in a ring, with their sum.
 #[derive(Debug, Clone)]
-struct PositiveWindow {
+pub(crate) struct PositiveWindow {
     capacity: usize,
     ring: Vec<i64>,
     head: usize,
@@ -247,7 +264,7 @@ struct PositiveWindow {
 }
 
 impl PositiveWindow {
-    fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         PositiveWindow {
             capacity,
             // Grows as positives arrive, up to `capacity`; never reallocates past it.
@@ -280,7 +297,7 @@ impl PositiveWindow {
     /// is branch-free: whether a step's transaction is positive is a coin flip, which as a
     /// branch would be mispredicted every other step.
     #[inline]
-    fn push_if_positive(&mut self, value: i64) {
+    pub(crate) fn push_if_positive(&mut self, value: i64) {
         let positive = value > 0;
         if self.ring.len() < self.capacity || self.capacity == 0 {
             if positive {
@@ -301,7 +318,7 @@ impl PositiveWindow {
     }
 
     /// The sum of the newest `k` values (all of them when `k` is at least the count).
-    fn newest_sum(&self, k: usize) -> i64 {
+    pub(crate) fn newest_sum(&self, k: usize) -> i64 {
         if k >= self.ring.len() {
             return self.sum;
         }
@@ -352,18 +369,8 @@ impl History for StreamingHistory {
     #[inline]
     fn push(&mut self, state: &State) {
         self.n_states += 1;
-        // Neumaier's variant of Kahan summation: exact error term whichever addend is larger.
-        // The larger and smaller addend are selected, not branched on: which is larger
-        // changes at random as balances cross zero.
-        let (sum, x) = (self.balance_sum, state.balance);
-        let t = sum + x;
-        let (big, small) = if sum.abs() >= x.abs() {
-            (sum, x)
-        } else {
-            (x, sum)
-        };
-        self.balance_comp += (big - t) + small;
-        self.balance_sum = t;
+        (self.balance_sum, self.balance_comp) =
+            neumaier_add(self.balance_sum, self.balance_comp, state.balance);
         self.send_volume_sum += i128::from(state.send_volume);
         self.window.push_if_positive(state.transaction);
     }

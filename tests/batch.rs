@@ -9,14 +9,15 @@
 use std::convert::Infallible;
 use std::process::Command;
 
-use currents::batch::{LANES, run_lanes, streaming_summaries};
+use currents::batch::{LANES, run_lanes, run_notebook_lanes, streaming_summaries};
 use currents::draws::chacha_rng;
-use currents::model::EachState;
+use currents::model::{EachState, Flow, Observer, StepEvent, run};
 use currents::registry::Registry;
 use currents::spec::{Limits, Spec};
 use currents::summary::{self, RunSummary};
+use currents::users::NotebookUser;
 use currents::v1::V1;
-use currents::{Engine, Params, RngKind, SimConfig, State, simulate_run_with};
+use currents::{Engine, Params, RngKind, SimConfig, State, V1Rule, simulate_run_with};
 
 /// The summary rows of `runs` of `config` as `simulate --summary` writes them.
 fn rows(config: &SimConfig, runs: &[(u64, RunSummary)]) -> String {
@@ -180,7 +181,6 @@ fn lanes_of_every_builtin_rule_and_user_step_as_the_scalar_loop() {
 fn a_lane_that_stops_ends_alone() {
     // Lane observers that stop at different steps: each lane's states end where its own
     // observer stopped, as the scalar loop's would, and the other lanes run to the end.
-    use currents::model::{Flow, Observer, StepEvent};
     struct StopAt(u64, Vec<u64>);
     impl Observer<V1<currents::StreamingHistory>> for StopAt {
         type Error = Infallible;
@@ -248,4 +248,198 @@ fn simulate_summary_is_the_scalar_loops_for_any_thread_count() {
             "--threads {threads}"
         );
     }
+}
+
+/// The notebook's plan on the streaming history, the model `run_notebook_lanes` runs.
+type Notebook = V1<currents::StreamingHistory>;
+
+/// Records a run's genesis state and every event as text equal exactly when the events are
+/// bit-identical (`{:?}` of a double is its shortest round-trip form), and stops or fails
+/// at a chosen step.
+struct Record {
+    events: Vec<String>,
+    stop_at: u64,
+    fail_at: u64,
+}
+
+impl Record {
+    fn new(stop_at: u64, fail_at: u64) -> Self {
+        Record {
+            events: Vec::new(),
+            stop_at,
+            fail_at,
+        }
+    }
+}
+
+impl Observer<Notebook> for Record {
+    type Error = String;
+    fn genesis(&mut self, state: &State) -> Result<(), String> {
+        self.events.push(format!("genesis {state:?}"));
+        Ok(())
+    }
+    fn step(&mut self, e: &StepEvent<'_, Notebook>) -> Result<Flow, String> {
+        self.events.push(format!(
+            "{} {:?} -> {:?} limit {:?} {} drawn {:?} paths {} applied {:?}",
+            e.t,
+            e.prev,
+            e.next,
+            e.limit.value,
+            e.limit.branch,
+            e.drawn.payment,
+            e.drawn.paths,
+            e.applied
+        ));
+        if e.t == self.fail_at {
+            return Err(format!("observer failed at {}", e.t));
+        }
+        Ok(if e.t == self.stop_at {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        })
+    }
+}
+
+/// Runs `runs` of (model, rule, user) on ChaCha streams of `seed` in notebook lanes and in
+/// the scalar loop, lane `i` stopping at `stops[i % len]` and failing at `fails[i % len]`
+/// (0: never), and asserts every lane's outcome and events are the scalar run's.
+#[track_caller]
+fn check_notebook_lanes(
+    (model, rule, user): (&Notebook, &V1Rule, &NotebookUser),
+    seed: u64,
+    runs: std::ops::RangeInclusive<u64>,
+    steps: u64,
+    (stops, fails): (&[u64], &[u64]),
+) {
+    let observer = |k: usize| Record::new(stops[k % stops.len()], fails[k % fails.len()]);
+    let expected: Vec<_> = runs
+        .clone()
+        .enumerate()
+        .map(|(k, r)| {
+            let mut rec = observer(k);
+            let outcome = run(
+                model,
+                rule,
+                user,
+                &mut chacha_rng(seed, 0, r),
+                steps,
+                &mut rec,
+            );
+            (outcome.map_err(|e| e.to_string()), rec.events)
+        })
+        .collect();
+    let rngs: Vec<_> = runs.clone().map(|r| chacha_rng(seed, 0, r)).collect();
+    let mut observers: Vec<_> = (0..rngs.len()).map(observer).collect();
+    let outcomes = run_notebook_lanes(model, rule, user, rngs, steps, &mut observers);
+    assert_eq!(outcomes.len(), expected.len());
+    for (k, ((outcome, rec), (want, want_events))) in outcomes
+        .into_iter()
+        .zip(observers)
+        .zip(expected)
+        .enumerate()
+    {
+        let what = format!(
+            "{user:?} {rule:?} window {}, seed {seed}, lane {k}",
+            model.sum_volume()
+        );
+        assert_eq!(outcome.map_err(|e| e.to_string()), want, "{what}");
+        assert_eq!(rec.events.len(), want_events.len(), "{what}");
+        for (got, want) in rec.events.iter().zip(&want_events) {
+            assert_eq!(got, want, "{what}");
+        }
+    }
+}
+
+#[test]
+fn notebook_lanes_show_every_observer_the_scalar_loops_events_over_200_seeds() {
+    let params = Params::default();
+    let model = Notebook::new(&params);
+    let user = NotebookUser::from_params(&params);
+    let rule = V1Rule::default();
+    for seed in 0..200u64 {
+        // Partial blocks, one block, several; first runs other than 1.
+        let runs = [1..=1, 1..=8, 3..=13, 1..=17][seed as usize % 4].clone();
+        check_notebook_lanes((&model, &rule, &user), seed, runs, 200, (&[0], &[0]));
+    }
+}
+
+#[test]
+fn notebook_lanes_are_the_scalar_loop_for_every_parameter_shape() {
+    // Windows from 1 to past the run's length, every integrity regime (never, sometimes,
+    // mostly, beyond the uniform's range), amounts, initial credits, biased and growing
+    // users, and rules with other constants, digits and warm-ups.
+    let mut case = 0u64;
+    for (sum_volume, credit) in [(1, 250), (10, 0), (30, 250), (60, 1000), (400, 5)] {
+        let model = Notebook::with_window(sum_volume, credit);
+        for (integrity, avg) in [(1.0, 100.0), (0.8, 250.0), (0.3, 1000.0), (-2.0, 10.0)] {
+            for (growth, bias) in [(0.0, 0.0), (0.5, 0.0), (0.0, 0.2), (0.1, -0.3)] {
+                let user = NotebookUser {
+                    integrity,
+                    avg_amount: avg,
+                    growth,
+                    bias,
+                };
+                let rules = [
+                    V1Rule::default(),
+                    V1Rule {
+                        round_digits: 0,
+                        warmup: 0,
+                        ..V1Rule::default()
+                    },
+                    V1Rule {
+                        quad_coef: -1.5,
+                        intercept: 2.0,
+                        round_digits: 3,
+                        warmup: 40,
+                    },
+                ];
+                for rule in &rules {
+                    case += 1;
+                    check_notebook_lanes((&model, rule, &user), case, 1..=9, 150, (&[0], &[0]));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn notebook_lanes_that_stop_or_fail_end_alone() {
+    let params = Params::default();
+    let (model, rule) = (Notebook::new(&params), V1Rule::default());
+    let user = NotebookUser::from_params(&params);
+    let stops = [3, 0, 50, 1, 0, 7, 120, 2, 0, 60, 0];
+    let fails = [0, 5, 0, 0, 1, 0, 0, 90, 30, 0];
+    check_notebook_lanes((&model, &rule, &user), 4, 1..=11, 100, (&stops, &fails));
+    check_notebook_lanes((&model, &rule, &user), 4, 1..=11, 0, (&stops, &fails));
+}
+
+#[test]
+fn notebook_lanes_hand_unusual_runs_to_the_scalar_loop() {
+    // Values the lanes do not take (integers at 2^51 and beyond), reached at the first
+    // step, in the middle of a run (send-volume sums of amounts near 10^13 pass 2^51 after
+    // a few steps, while the scalar loop goes on), at genesis (a vast initial credit), and
+    // where the scalar loop fails (an amount beyond i64). Every lane must still be the
+    // scalar run, failures included.
+    let huge = |avg_amount: f64| NotebookUser {
+        integrity: 0.7,
+        avg_amount,
+        growth: 0.0,
+        bias: 0.0,
+    };
+    let rule = V1Rule::default();
+    let model = Notebook::with_window(30, 250);
+    for (k, avg) in [1e13, 3e12, 1e15, 1e19, 1e300].into_iter().enumerate() {
+        check_notebook_lanes(
+            (&model, &rule, &huge(avg)),
+            k as u64,
+            1..=9,
+            120,
+            (&[0], &[0]),
+        );
+    }
+    let vast = Notebook::with_window(30, 1 << 52);
+    let user = NotebookUser::from_params(&Params::default());
+    check_notebook_lanes((&vast, &rule, &user), 9, 1..=9, 60, (&[0, 4], &[0, 0, 9]));
+    check_notebook_lanes((&vast, &rule, &user), 9, 1..=3, 0, (&[0], &[0]));
 }

@@ -345,19 +345,21 @@ impl NotebookUser {
                 paths |= 4;
             }
         }
-        // The large path keeps the sign of the drawn amount; the integrity path multiplies
-        // by a uniform draw and so can change it, hence one path regardless of sign.
-        if large && amount > 0.0 {
-            paths |= 1;
-        }
-        if large && amount < 0.0 {
-            paths |= 2;
-        }
         Draw {
             payment: amount,
-            paths,
+            paths: paths | large_paths(large, amount),
         }
     }
+}
+
+/// The [`NOTEBOOK_PATHS`] bits of a draw that took the large path (`large`) and ended at
+/// `amount`: large-incoming (bit 0) or large-outgoing (bit 1) by the sign of the amount.
+///
+/// The large path keeps the sign of the drawn amount; the integrity path (bit 2) multiplies
+/// by a uniform draw and so can change it, hence one integrity path regardless of sign.
+#[inline]
+pub(crate) fn large_paths(large: bool, amount: f64) -> u32 {
+    u32::from(large & (amount > 0.0)) | (u32::from(large & (amount < 0.0)) << 1)
 }
 
 impl<H: History> Behaviour<V1<H>> for NotebookUser {

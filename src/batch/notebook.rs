@@ -1,0 +1,542 @@
+//! The notebook's plan in structure-of-arrays lanes: V1 on the streaming history, its rule
+//! ([`V1Rule`]) and its user ([`NotebookUser`]), [`LANES`] runs per block, each field of
+//! the state one array with a slot per lane, so that the arithmetic of a step is a loop
+//! over the lanes the compiler turns into vector instructions.
+//!
+//! Every lane computes exactly what the scalar loop computes for its run, in the same
+//! order, from the same pieces: the word-to-draw formulas ([`uniform01_of`],
+//! [`uniform_of`]), the rule's formula ([`V1Rule::quadratic_credit`], [`py_square`]'s test
+//! [`square_is_pow`]), the roundings ([`rint`]), the compensated sum ([`neumaier_add`]),
+//! the window of positives ([`PositiveWindow`]), and every step's [`StepEvent`] goes to the
+//! lane's [`Observer`]. What is written here a second time is the order in which the step
+//! applies them; `tests/batch.rs` holds it to the scalar loop event by event.
+//!
+//! The lanes take the usual path only. A lane whose step leaves it — a value the scalar
+//! step refuses (a non-finite mean, a credit or capacity beyond `i64`), or one where the
+//! lanes' arithmetic would no longer be the scalar's (a capacity beyond 2^53, where the
+//! scalar compares amount and capacity as an integer; a send-volume sum beyond 2^53) — is
+//! handed to a [`Stepper`], which replays its run from a copy of its generator taken at the
+//! start (seen by no observer) and takes that step and the rest itself. Under validated
+//! parameters no run reaches such a value; the hand-over exists so that every input still
+//! gets the scalar loop's answer.
+//!
+//! Draws come from a buffer of words per lane, refilled from the lane's generator in blocks
+//! (the same words in the same order), so a step reads its words at an offset instead of
+//! calling the generator for each.
+
+// Lane loops index several arrays by the lane `i` at once: that is the structure of arrays.
+#![allow(clippy::needless_range_loop)]
+
+use rand_core::Rng;
+
+use super::LANES;
+use crate::credit::{CreditBranch, V1Rule};
+use crate::draws::{uniform_of, uniform01_of};
+use crate::history::{PositiveWindow, StreamingHistory, neumaier_add};
+use crate::model::{Draw, Flow, Limit, Observer, RunError, StepEvent, Stepper};
+use crate::numeric::{py_square, rint, square_is_pow};
+use crate::state::State;
+use crate::users::NotebookUser;
+use crate::v1::{V1, large_paths};
+
+type Model = V1<StreamingHistory>;
+
+/// Words buffered per lane.
+const WORDS: usize = 128;
+/// The most words one step takes: a biased sign (2), the amount, the two tests and the
+/// integrity draw (2 each).
+const STEP_WORDS_MAX: usize = 10;
+/// 2^51: the lanes keep every integer column below it in magnitude, where integer
+/// arithmetic on doubles is exact and [`exact_int`] converts; a value beyond it leaves the
+/// usual path (the scalar step refuses only values beyond 2^63, and compares a capacity
+/// beyond 2^53 as an integer).
+const INT_MAX: f64 = 2_251_799_813_685_248.0;
+
+/// The integer `x` (an integer-valued double below [`INT_MAX`] in magnitude) as an `i64`:
+/// `x + 1.5·2^52` lies in [2^52, 2^53), where the low bits of a double's mantissa are its
+/// integer part, in two's complement around 1.5·2^52. Exact, and unlike `as` no saturating
+/// compare.
+#[inline]
+fn exact_int(x: f64) -> i64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    debug_assert!(x.abs() < INT_MAX && x.fract() == 0.0, "{x}");
+    (x + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
+}
+
+/// A lane's generator and the words taken from it but not yet used.
+struct Words<R> {
+    rng: R,
+    buf: [u32; WORDS],
+    /// The next unused word.
+    pos: usize,
+}
+
+impl<R: Rng> Words<R> {
+    fn new(rng: R) -> Self {
+        Words {
+            rng,
+            buf: [0; WORDS],
+            pos: WORDS,
+        }
+    }
+
+    /// The next [`STEP_WORDS_MAX`] words (taking more from the generator when fewer are
+    /// left), without using them up.
+    #[inline]
+    fn step_words(&mut self) -> [u32; STEP_WORDS_MAX] {
+        if WORDS - self.pos < STEP_WORDS_MAX {
+            self.refill();
+        }
+        self.buf[self.pos..self.pos + STEP_WORDS_MAX]
+            .try_into()
+            .expect("STEP_WORDS_MAX words")
+    }
+
+    /// Moves the unused words to the front and fills the rest from the generator
+    /// ([`Rng::fill_bytes`] gives the words `next_u32` would, in order, little-endian).
+    #[cold]
+    fn refill(&mut self) {
+        let kept = WORDS - self.pos;
+        self.buf.copy_within(self.pos.., 0);
+        let mut bytes = [0u8; 4 * WORDS];
+        let fresh = &mut bytes[..4 * (WORDS - kept)];
+        self.rng.fill_bytes(fresh);
+        for (w, b) in self.buf[kept..].iter_mut().zip(fresh.chunks_exact(4)) {
+            *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        self.pos = 0;
+    }
+}
+
+/// One block's runs: the state at t − 1 and the history, field by field, a slot per lane.
+#[derive(Clone, Copy)]
+struct Soa {
+    balance: [f64; LANES],
+    balance_mean: [f64; LANES],
+    /// `userCredit`, an integer below 2^63 (as a double: exact).
+    credit: [f64; LANES],
+    /// `userCapacity`, likewise.
+    capacity: [f64; LANES],
+    send_volume: [f64; LANES],
+    send_volume_mean: [f64; LANES],
+    transaction: [f64; LANES],
+    /// The history's compensated balance sum, its compensation and the send-volume sum.
+    sum: [f64; LANES],
+    comp: [f64; LANES],
+    send_volume_sum: [f64; LANES],
+}
+
+impl Soa {
+    /// Lane `i`'s state at timestep `t`, as the model stores it.
+    #[inline]
+    fn state(&self, i: usize, t: u64) -> State {
+        State {
+            balance: self.balance[i],
+            balance_mean: self.balance_mean[i],
+            n_transactions: t,
+            credit: exact_int(self.credit[i]),
+            capacity: exact_int(self.capacity[i]),
+            send_volume: exact_int(self.send_volume[i]),
+            send_volume_mean: self.send_volume_mean[i],
+            transaction: exact_int(self.transaction[i]),
+        }
+    }
+}
+
+/// A step of the block, computed for every lane: the limit and its branch, the draw, the
+/// next state, and which lanes left the usual path.
+struct StepOut {
+    limit: [f64; LANES],
+    branch: [u64; LANES],
+    payment: [f64; LANES],
+    paths: [u32; LANES],
+    unusual: [u64; LANES],
+}
+
+/// What [`super::run_lanes`] does, for the notebook's plan, in structure-of-arrays lanes:
+/// lane `i` runs `n_steps` steps drawing from `rngs[i]`, its observer `observers[i]` sees
+/// exactly the events the scalar loop would show it, and its result is the scalar run's.
+/// The generators are consumed (each lane's is read ahead, in blocks).
+///
+/// # Panics
+///
+/// When `rngs` and `observers` differ in length (a caller's bug).
+pub fn run_notebook_lanes<R, O>(
+    model: &Model,
+    rule: &V1Rule,
+    user: &NotebookUser,
+    rngs: Vec<R>,
+    n_steps: u64,
+    observers: &mut [O],
+) -> Vec<Result<(), RunError<O::Error>>>
+where
+    R: Rng + Clone,
+    O: Observer<Model>,
+{
+    assert_eq!(
+        rngs.len(),
+        observers.len(),
+        "run_notebook_lanes: one generator per observer"
+    );
+    let plan = Plan { model, rule, user };
+    let mut results = Vec::with_capacity(rngs.len());
+    let mut rngs = rngs.into_iter();
+    for observers in observers.chunks_mut(LANES) {
+        let block: Vec<R> = rngs.by_ref().take(observers.len()).collect();
+        results.extend(plan.run_block(block, n_steps, observers));
+    }
+    results
+}
+
+/// The model, rule and user every lane runs.
+struct Plan<'a> {
+    model: &'a Model,
+    rule: &'a V1Rule,
+    user: &'a NotebookUser,
+}
+
+impl Plan<'_> {
+    /// Runs one block of up to [`LANES`] runs.
+    fn run_block<R, O>(
+        &self,
+        rngs: Vec<R>,
+        n_steps: u64,
+        observers: &mut [O],
+    ) -> Vec<Result<(), RunError<O::Error>>>
+    where
+        R: Rng + Clone,
+        O: Observer<Model>,
+    {
+        let n = rngs.len();
+        let starts = rngs.clone();
+        let mut words: Vec<Words<R>> = rngs.into_iter().map(Words::new).collect();
+        let genesis = crate::model::Model::genesis(self.model);
+        let mut outcomes: Vec<Option<Result<(), RunError<O::Error>>>> = (0..n)
+            .map(|i| {
+                observers[i]
+                    .genesis(&genesis)
+                    .err()
+                    .map(RunError::Observe)
+                    .map(Err)
+            })
+            .collect();
+        let k = usize::try_from(self.model.sum_volume()).unwrap_or(usize::MAX);
+        let mut windows: Vec<PositiveWindow> = (0..n).map(|_| PositiveWindow::new(k)).collect();
+        let at = |x: f64| [x; LANES];
+        // The genesis state, which the history holds already.
+        let mut soa = Soa {
+            balance: at(genesis.balance),
+            balance_mean: at(genesis.balance_mean),
+            credit: at(genesis.credit as f64),
+            capacity: at(genesis.capacity as f64),
+            send_volume: at(genesis.send_volume as f64),
+            send_volume_mean: at(genesis.send_volume_mean),
+            transaction: at(genesis.transaction as f64),
+            sum: at(0.0),
+            comp: at(0.0),
+            send_volume_sum: at(genesis.send_volume as f64),
+        };
+        for i in 0..LANES {
+            (soa.sum[i], soa.comp[i]) = neumaier_add(0.0, 0.0, genesis.balance);
+        }
+        for w in &mut windows {
+            w.push_if_positive(genesis.transaction);
+        }
+        let mut states = [soa; 2];
+        let mut cur = 0;
+        let mut out = StepOut {
+            limit: [0.0; LANES],
+            branch: [0; LANES],
+            payment: [0.0; LANES],
+            paths: [0; LANES],
+            unusual: [0; LANES],
+        };
+        // Each lane's state at t − 1 as the model stores it (what its observer saw last).
+        let mut prev_states = vec![genesis; n];
+        // A genesis beyond the lanes' integers (a vast initial credit) needs no check of its
+        // own: the first step's capacity is the initial credit, so that step leaves the
+        // usual path.
+        let mut live = outcomes.iter().filter(|o| o.is_none()).count();
+        let mut t = 0u64;
+        while t < n_steps && live > 0 {
+            t += 1;
+            // The step's words, word k of lane i at [k][i].
+            let mut step_words = [[0u32; LANES]; STEP_WORDS_MAX];
+            for (i, w) in words.iter_mut().enumerate() {
+                for (k, word) in w.step_words().into_iter().enumerate() {
+                    step_words[k][i] = word;
+                }
+            }
+            // The state at t − 1 is `states[cur]`; step t writes the other.
+            let (first, second) = states.split_at_mut(1);
+            let (soa, next) = if cur == 0 {
+                (&first[0], &mut second[0])
+            } else {
+                (&second[0], &mut first[0])
+            };
+            self.step(t, soa, next, &windows, &step_words, &mut out);
+            let sign_taken = if self.user.bias == 0.0 { 1 } else { 2 };
+            for i in 0..n {
+                if outcomes[i].is_some() {
+                    continue;
+                }
+                if out.unusual[i] != 0 {
+                    outcomes[i] =
+                        Some(self.hand_over(starts[i].clone(), t, n_steps, &mut observers[i]));
+                    live -= 1;
+                    continue;
+                }
+                let integrity = out.paths[i] & 4 != 0;
+                words[i].pos += sign_taken + 6 + 2 * usize::from(integrity);
+                let next = next.state(i, t);
+                let event = StepEvent {
+                    t,
+                    prev: &prev_states[i],
+                    next: &next,
+                    limit: Limit {
+                        value: out.limit[i],
+                        branch: CreditBranch::ALL[out.branch[i] as usize].name(),
+                    },
+                    drawn: Draw {
+                        payment: out.payment[i],
+                        paths: out.paths[i],
+                    },
+                    applied: out.payment[i],
+                };
+                let flow = observers[i].step(&event);
+                prev_states[i] = next;
+                match flow {
+                    Ok(Flow::Continue) => {}
+                    Ok(Flow::Stop) => {
+                        outcomes[i] = Some(Ok(()));
+                        live -= 1;
+                    }
+                    Err(e) => {
+                        outcomes[i] = Some(Err(RunError::Observe(e)));
+                        live -= 1;
+                    }
+                }
+            }
+            // Recorded: the history takes the new state, which becomes the previous one.
+            for i in 0..n {
+                windows[i].push_if_positive(exact_int(next.transaction[i]));
+            }
+            cur = 1 - cur;
+        }
+        outcomes.into_iter().map(|o| o.unwrap_or(Ok(()))).collect()
+    }
+
+    /// The lane whose step `t` left the usual path, run by the scalar loop: replayed from
+    /// its generator's start to t − 1 with no observer, then stepped with its observer to
+    /// the end. Its outcome is the scalar run's.
+    #[cold]
+    fn hand_over<R: Rng, O: Observer<Model>>(
+        &self,
+        mut rng: R,
+        t: u64,
+        n_steps: u64,
+        observer: &mut O,
+    ) -> Result<(), RunError<O::Error>> {
+        let mut stepper = Stepper::new(self.model, self.rule, self.user, n_steps);
+        for _ in 1..t {
+            // The lanes took these steps without a failure, so the scalar loop does too.
+            stepper.step(&mut rng, &mut ()).map_err(|e| match e {
+                RunError::Step { timestep, source } => RunError::Step { timestep, source },
+                RunError::Observe(never) => match never {},
+            })?;
+        }
+        for _ in t..=n_steps {
+            if stepper.step(&mut rng, observer)? == Flow::Stop {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Step `t` of every lane from the states `prev` and their histories, with the
+    /// processor's vector instructions where it has them (the same operations on the same
+    /// values, so the same bits: no fused multiply-add is ever formed).
+    #[inline]
+    fn step(
+        &self,
+        t: u64,
+        prev: &Soa,
+        next: &mut Soa,
+        windows: &[PositiveWindow],
+        words: &[[u32; LANES]; STEP_WORDS_MAX],
+        out: &mut StepOut,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2 (checked on the line above), the one
+            // requirement of `step_avx2`.
+            return unsafe { self.step_avx2(t, prev, next, windows, words, out) };
+        }
+        self.step_lanes(t, prev, next, windows, words, out)
+    }
+
+    /// [`Plan::step_lanes`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn step_avx2(
+        &self,
+        t: u64,
+        prev: &Soa,
+        next: &mut Soa,
+        windows: &[PositiveWindow],
+        words: &[[u32; LANES]; STEP_WORDS_MAX],
+        out: &mut StepOut,
+    ) {
+        self.step_lanes(t, prev, next, windows, words, out)
+    }
+
+    /// The body of [`Plan::step`].
+    #[inline(always)]
+    fn step_lanes(
+        &self,
+        t: u64,
+        prev: &Soa,
+        next: &mut Soa,
+        windows: &[PositiveWindow],
+        words: &[[u32; LANES]; STEP_WORDS_MAX],
+        out: &mut StepOut,
+    ) {
+        let (rule, user) = (self.rule, self.user);
+        // Masks are kept as one u64 a lane (0 or 1), the width of a lane's double, so that
+        // the loops stay vector code.
+        let mut unusual = [0u64; LANES];
+
+        // The limit (V1Rule): reads the previous means and credit; `n` is t − 1 in every lane.
+        let n_prev = t - 1;
+        let mut limit = prev.credit;
+        let mut branch = [0u64; LANES];
+        for i in 0..LANES {
+            let finite = prev.balance_mean[i].is_finite() & prev.send_volume_mean[i].is_finite();
+            unusual[i] = u64::from(!finite);
+        }
+        if n_prev < rule.warmup {
+            branch = [CreditBranch::WarmUp as u64; LANES];
+        } else if n_prev < self.model.sum_volume() {
+            branch = [CreditBranch::Window as u64; LANES];
+        } else {
+            let mut s = [0.0; LANES];
+            let mut square = [0.0; LANES];
+            let mut needs_pow = 0u32;
+            for i in 0..LANES {
+                let avg = prev.send_volume_mean[i];
+                s[i] = prev.balance_mean[i] / avg;
+                square[i] = s[i] * s[i];
+                // With no send volume the square is not used.
+                let is_pow = square_is_pow(s[i], square[i]) | (avg == 0.0);
+                needs_pow |= u32::from(!is_pow) << i;
+            }
+            // About one lane in eight: the C library's `pow`, as py_square takes it.
+            while needs_pow != 0 {
+                let i = needs_pow.trailing_zeros() as usize;
+                square[i] = py_square(s[i]);
+                needs_pow &= needs_pow - 1;
+            }
+            // A copy, so that the loop reads the constants from registers.
+            let rule = *rule;
+            for i in 0..LANES {
+                let avg = prev.send_volume_mean[i];
+                let zero = avg == 0.0;
+                // Computed in every lane and then selected: no branch in the loop.
+                let quadratic = rule.quadratic_credit(square[i], avg);
+                let x = if zero { 0.0 } else { quadratic };
+                let negative = x < 0.0;
+                let r = rint(x);
+                // NaN, or beyond the lanes' integers (and perhaps the scalar rule's error).
+                let fits = r < INT_MAX;
+                unusual[i] |= u64::from(!negative & !fits);
+                // + 0.0: a credit of −0.0 is the integer 0, stored as +0.0.
+                limit[i] = if negative { prev.credit[i] } else { r + 0.0 };
+                let kept = if zero {
+                    CreditBranch::ZeroSendVolume as u64
+                } else {
+                    CreditBranch::Quadratic as u64
+                };
+                branch[i] = if negative {
+                    CreditBranch::NegativeFallback as u64
+                } else {
+                    kept
+                };
+            }
+        }
+
+        // The draw (NotebookUser::draw_at), against the stored capacity of t − 1.
+        let avg_amount = user.avg_amount_at(t);
+        let mut sign = [0.0; LANES];
+        // Unbiased, the sign is one word and the draws start at the second.
+        let d: &[[u32; LANES]] = if user.bias == 0.0 {
+            for i in 0..LANES {
+                sign[i] = if words[0][i] & 1 == 1 { 1.0 } else { -1.0 };
+            }
+            &words[1..]
+        } else {
+            for i in 0..LANES {
+                let received = uniform01_of(words[0][i], words[1][i]) < 0.5 + user.bias;
+                sign[i] = if received { 1.0 } else { -1.0 };
+            }
+            &words[2..]
+        };
+        let mut payment = [0.0; LANES];
+        let mut large = [0u64; LANES];
+        let mut integrity = [0u64; LANES];
+        for i in 0..LANES {
+            let capacity = prev.capacity[i];
+            let mut amount = avg_amount * (uniform01_of(d[0][i], d[1][i]) + 0.5);
+            amount *= sign[i];
+            let y = uniform01_of(d[2][i], d[3][i]);
+            let big = amount * 2.0 * y;
+            let is_large = (y > 0.9) & (big < capacity);
+            amount = if is_large { big } else { amount };
+            let y = uniform01_of(d[4][i], d[5][i]);
+            let big = amount * 10.0;
+            let is_integrity = (y > user.integrity) & (big < capacity);
+            let u = uniform01_of(d[6][i], d[7][i]);
+            let scaled = big * uniform_of(-1.0, user.integrity, u);
+            payment[i] = if is_integrity { scaled } else { amount };
+            large[i] = u64::from(is_large);
+            integrity[i] = u64::from(is_integrity);
+        }
+        let mut paths = [0u32; LANES];
+        for i in 0..LANES {
+            paths[i] = ((integrity[i] as u32) << 2) | large_paths(large[i] != 0, payment[i]);
+        }
+
+        // The step (V1::step): the means of the history (which ends with the state at
+        // t − 1), the window, the new balance, credit, capacity and transaction.
+        let count = t as f64;
+        for i in 0..LANES {
+            next.balance_mean[i] = (prev.sum[i] + prev.comp[i]) / count;
+            next.send_volume_mean[i] = prev.send_volume_sum[i] / count;
+            next.balance[i] = prev.balance[i] + payment[i];
+            next.credit[i] = limit[i];
+            let capacity = rint(prev.balance[i] + prev.credit[i]);
+            let transaction = rint(payment[i]);
+            // NaN, or beyond the lanes' integers (and perhaps the scalar step's error).
+            unusual[i] |= u64::from(!((capacity.abs() < INT_MAX) & (transaction.abs() < INT_MAX)));
+            next.capacity[i] = capacity + 0.0;
+            next.transaction[i] = transaction + 0.0;
+        }
+        for (i, window) in windows.iter().enumerate() {
+            next.send_volume[i] = window.newest_sum(usize::MAX) as f64;
+        }
+        // Recorded in the history.
+        for i in 0..LANES {
+            (next.sum[i], next.comp[i]) = neumaier_add(prev.sum[i], prev.comp[i], next.balance[i]);
+            next.send_volume_sum[i] = prev.send_volume_sum[i] + next.send_volume[i];
+            // Beyond the lanes' integers (the scalar's sum is an i128).
+            let fits = next.send_volume_sum[i] < INT_MAX;
+            unusual[i] |= u64::from(!fits);
+        }
+        *out = StepOut {
+            limit,
+            branch,
+            payment,
+            paths,
+            unusual,
+        };
+    }
+}
