@@ -209,7 +209,7 @@ fn batched(c: &mut Criterion) {
     });
     g.bench_function("lanes", |b| {
         b.iter(|| {
-            let summaries = currents::batch::streaming_summaries(&cfg, 1..=RUNS).expect("chacha");
+            let summaries = currents::batch::summaries(&cfg, currents::Engine::Streaming, 1..=RUNS);
             black_box(
                 summaries
                     .iter()

@@ -89,7 +89,7 @@ fn run_365(engine: Engine) -> i64 {
 #[bench::lanes8()]
 fn batched_8x365() -> i64 {
     let config = SimConfig::new(Params::default(), 365, 8, 0, RngKind::Chacha).expect("valid");
-    let summaries = currents::batch::streaming_summaries(&config, 1..=8).expect("chacha");
+    let summaries = currents::batch::summaries(&config, currents::Engine::Streaming, 1..=8);
     black_box(
         summaries
             .iter()

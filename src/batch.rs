@@ -31,11 +31,11 @@ use std::ops::RangeInclusive;
 use rand_core::Rng;
 
 use crate::credit::V1Rule;
-use crate::draws::chacha_rng;
-use crate::history::StreamingHistory;
-use crate::model::{Behaviour, CreditPolicy, EachState, Flow, Model, Observer, RunError, Stepper};
+use crate::draws::{chacha_rng, numpy_rng};
+use crate::history::{History, StreamingHistory};
+use crate::model::{Behaviour, CreditPolicy, Flow, Model, Observer, RunError, StepEvent, Stepper};
 use crate::params::{RngKind, SimConfig};
-use crate::sim::Engine;
+use crate::sim::{Engine, numpy_run_seed};
 use crate::state::State;
 use crate::summary::RunSummary;
 use crate::users::NotebookUser;
@@ -154,52 +154,112 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>, E> Block<'a, M, P, B, E>
     }
 }
 
-/// True when [`streaming_summaries`] serves runs of `config` on `engine`: the streaming
-/// history on ChaCha streams (the default engine for ChaCha). With numpy's generator, or
-/// the exact history, runs go through the scalar loop.
-pub fn applies(config: &SimConfig, engine: Engine) -> bool {
-    engine == Engine::Streaming && config.rng() == RngKind::Chacha
+/// Which way [`summaries`] steps the runs of `config` on `engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lanes {
+    /// [`run_notebook_lanes`]: structure-of-arrays lanes (ChaCha streams on the streaming
+    /// history).
+    Arrays,
+    /// [`run_lanes`]: a [`Stepper`] a lane (numpy's generator on the streaming history).
+    Steppers,
+    /// One run after another through the scalar loop: the exact history, whose lanes were
+    /// no faster (`BENCHMARKS.md`, "Batched engine") and would hold [`LANES`] histories of
+    /// O(steps) each.
+    Scalar,
 }
 
-/// The [`RunSummary`] of every run in `runs` (1-based) of `config` with the V1 rule and
-/// the notebook's user on the streaming history, in run order: what
-/// [`crate::sim::simulate_run_with`] with [`Engine::Streaming`] folds into a summary, run by
-/// run, stepped [`LANES`] runs at a time. Run r draws from `chacha_rng(seed, 0, r)`, the
-/// stream [`crate::sim::with_run_rng`] makes for it.
-///
-/// Only for a ChaCha `config` ([`applies`]); a numpy one is refused with `None`.
-pub fn streaming_summaries(
-    config: &SimConfig,
-    runs: RangeInclusive<u64>,
-) -> Option<Vec<Result<RunSummary, RunError<Infallible>>>> {
-    if config.rng() != RngKind::Chacha {
-        return None;
+impl Lanes {
+    /// The way runs of `config` on `engine` are stepped.
+    pub fn of(config: &SimConfig, engine: Engine) -> Self {
+        match (engine, config.rng()) {
+            (Engine::Streaming, RngKind::Chacha) => Lanes::Arrays,
+            (Engine::Streaming, RngKind::Numpy) => Lanes::Steppers,
+            (Engine::Exact, _) => Lanes::Scalar,
+        }
     }
-    let params = config.params();
-    let model = V1::<StreamingHistory>::new(params);
-    let user = NotebookUser::from_params(params);
-    let rule = V1Rule::default();
+}
+
+/// The [`RunSummary`] of every run in `runs` (1-based) of `config` (the V1 rule and the
+/// notebook's user) on `engine`, in run order: what [`crate::sim::simulate_run_with`] folds
+/// into a summary run by run, stepped in lanes of [`LANES`] runs ([`Lanes::of`] says how).
+/// Run r draws from the generator [`crate::sim::with_run_rng`] makes for it.
+pub fn summaries(
+    config: &SimConfig,
+    engine: Engine,
+    runs: RangeInclusive<u64>,
+) -> Vec<Result<RunSummary, RunError<Infallible>>> {
+    let seed = config.seed();
+    let numpy = |run| numpy_rng(numpy_run_seed(seed, run));
+    let chacha = |run| chacha_rng(seed, 0, run);
+    match Lanes::of(config, engine) {
+        Lanes::Arrays => {
+            let params = config.params();
+            let model = V1::<StreamingHistory>::new(params);
+            let user = NotebookUser::from_params(params);
+            let rule = V1Rule::default();
+            by_blocks(runs, |block, observers| {
+                let rngs = block.map(chacha).collect();
+                run_notebook_lanes(&model, &rule, &user, rngs, config.n_steps(), observers)
+            })
+        }
+        Lanes::Steppers => {
+            let params = config.params();
+            let model = V1::<StreamingHistory>::new(params);
+            let user = NotebookUser::from_params(params);
+            let rule = V1Rule::default();
+            by_blocks(runs, |block, observers| {
+                let mut rngs: Vec<_> = block.map(numpy).collect();
+                run_lanes(&model, &rule, &user, &mut rngs, config.n_steps(), observers)
+            })
+        }
+        Lanes::Scalar => runs
+            .map(|run| {
+                let mut s = RunSummary::default();
+                crate::sim::simulate_run_with(config, engine, run, |t, state| {
+                    s.observe(t, state);
+                    Ok::<(), Infallible>(())
+                })
+                .map(|()| s)
+            })
+            .collect(),
+    }
+}
+
+/// Folds a run's genesis state and steps into its [`RunSummary`].
+struct Summarise<'a>(&'a mut RunSummary);
+
+impl<H: History> Observer<V1<H>> for Summarise<'_> {
+    type Error = Infallible;
+    #[inline]
+    fn genesis(&mut self, state: &State) -> Result<(), Infallible> {
+        self.0.observe(0, state);
+        Ok(())
+    }
+    #[inline]
+    fn step(&mut self, e: &StepEvent<'_, V1<H>>) -> Result<Flow, Infallible> {
+        self.0.observe(e.t, e.next);
+        Ok(Flow::Continue)
+    }
+}
+
+/// The summaries of `runs`, one block of [`LANES`] runs at a time (the generators and
+/// summaries of a block, no more): `drive(block, observers)` runs the block's runs with one
+/// observer each and returns their outcomes.
+fn by_blocks(
+    runs: RangeInclusive<u64>,
+    mut drive: impl FnMut(
+        RangeInclusive<u64>,
+        &mut [Summarise<'_>],
+    ) -> Vec<Result<(), RunError<Infallible>>>,
+) -> Vec<Result<RunSummary, RunError<Infallible>>> {
     let mut out = Vec::new();
-    // One block of lanes at a time: the generators and summaries of a block, no more.
     let (first, last) = (*runs.start(), *runs.end());
     let mut start = first;
     while start <= last {
         let end = start.saturating_add(LANES as u64 - 1).min(last);
-        let rngs: Vec<_> = (start..=end)
-            .map(|run| chacha_rng(config.seed(), 0, run))
-            .collect();
-        let mut summaries = vec![RunSummary::default(); rngs.len()];
-        let mut observers: Vec<_> = summaries
-            .iter_mut()
-            .map(|s| {
-                EachState(move |t, state: &State| {
-                    s.observe(t, state);
-                    Ok::<(), Infallible>(())
-                })
-            })
-            .collect();
-        let results =
-            run_notebook_lanes(&model, &rule, &user, rngs, config.n_steps(), &mut observers);
+        let mut summaries = vec![RunSummary::default(); (end - start + 1) as usize];
+        let mut observers: Vec<_> = summaries.iter_mut().map(Summarise).collect();
+        let results = drive(start..=end, &mut observers);
         drop(observers);
         out.extend(
             results
@@ -212,5 +272,5 @@ pub fn streaming_summaries(
         }
         start = end + 1;
     }
-    Some(out)
+    out
 }

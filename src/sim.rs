@@ -130,15 +130,17 @@ pub fn with_run_rng<W: WithRng>(
     f: W,
 ) -> W::Output {
     match kind {
-        RngKind::Numpy => {
-            // SimConfig guarantees seed + n_runs − 1 fits a u32.
-            // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
-            let seed =
-                u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX);
-            f.with(&mut numpy_rng(seed))
-        }
+        RngKind::Numpy => f.with(&mut numpy_rng(numpy_run_seed(seed, run))),
         RngKind::Chacha => f.with(&mut chacha_rng(seed, subset, run)),
     }
+}
+
+/// numpy's seed of run `run` (1-based) of a simulation seeded with `seed`: `seed + run − 1`,
+/// as the notebook's list of `RandomState(i)` has it ([`with_run_rng`]).
+pub fn numpy_run_seed(seed: u64, run: u64) -> u32 {
+    // SimConfig guarantees seed + n_runs − 1 fits a u32.
+    // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
+    u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX)
 }
 
 /// Runs run `run` (1-based) of a seeded plan through the one run loop ([`crate::model::run`])

@@ -9,7 +9,7 @@
 use std::convert::Infallible;
 use std::process::Command;
 
-use currents::batch::{LANES, run_lanes, run_notebook_lanes, streaming_summaries};
+use currents::batch::{LANES, Lanes, run_lanes, run_notebook_lanes, summaries};
 use currents::draws::chacha_rng;
 use currents::model::{EachState, Flow, Observer, StepEvent, run};
 use currents::registry::Registry;
@@ -19,19 +19,24 @@ use currents::users::NotebookUser;
 use currents::v1::V1;
 use currents::{Engine, Params, RngKind, SimConfig, State, V1Rule, simulate_run_with};
 
-/// The summary rows of `runs` of `config` as `simulate --summary` writes them.
-fn rows(config: &SimConfig, runs: &[(u64, RunSummary)]) -> String {
+/// The summary rows of `runs` of `config` on `engine` as `simulate --summary` writes them.
+fn rows_on(config: &SimConfig, engine: Engine, runs: &[(u64, RunSummary)]) -> String {
     let mut out = Vec::new();
     for (run, s) in runs {
-        summary::write_row(&mut out, config, Engine::Streaming, *run, s).unwrap();
+        summary::write_row(&mut out, config, engine, *run, s).unwrap();
     }
     String::from_utf8(out).unwrap()
 }
 
-/// The scalar loop's summary of run `run`.
-fn scalar(config: &SimConfig, run: u64) -> RunSummary {
+/// The rows of `runs` on the streaming engine.
+fn rows(config: &SimConfig, runs: &[(u64, RunSummary)]) -> String {
+    rows_on(config, Engine::Streaming, runs)
+}
+
+/// The scalar loop's summary of run `run` on `engine`.
+fn scalar_on(config: &SimConfig, engine: Engine, run: u64) -> RunSummary {
     let mut s = RunSummary::default();
-    simulate_run_with(config, Engine::Streaming, run, |t, state| {
+    simulate_run_with(config, engine, run, |t, state| {
         s.observe(t, state);
         Ok::<(), Infallible>(())
     })
@@ -39,23 +44,34 @@ fn scalar(config: &SimConfig, run: u64) -> RunSummary {
     s
 }
 
-/// The one helper: runs `first..=last` of `config`, batched and scalar, compared as bytes.
+/// The scalar loop's summary of run `run` on the streaming engine.
+fn scalar(config: &SimConfig, run: u64) -> RunSummary {
+    scalar_on(config, Engine::Streaming, run)
+}
+
+/// Runs `first..=last` of `config` on `engine`, batched and scalar, compared as bytes.
 #[track_caller]
-fn check(config: &SimConfig, first: u64, last: u64) {
-    let batched = streaming_summaries(config, first..=last).expect("a ChaCha config");
+fn check_on(config: &SimConfig, engine: Engine, first: u64, last: u64) {
+    let batched = summaries(config, engine, first..=last);
     assert_eq!(batched.len() as u64, last - first + 1);
     let batched: Vec<_> = (first..=last)
         .zip(batched)
         .map(|(run, s)| (run, s.expect("run")))
         .collect();
     let expected: Vec<_> = (first..=last)
-        .map(|run| (run, scalar(config, run)))
+        .map(|run| (run, scalar_on(config, engine, run)))
         .collect();
     assert_eq!(
-        rows(config, &batched),
-        rows(config, &expected),
-        "{config:?}, runs {first}..={last}"
+        rows_on(config, engine, &batched),
+        rows_on(config, engine, &expected),
+        "{config:?} on {engine:?}, runs {first}..={last}"
     );
+}
+
+/// The one helper of the streaming engine's checks.
+#[track_caller]
+fn check(config: &SimConfig, first: u64, last: u64) {
+    check_on(config, Engine::Streaming, first, last);
 }
 
 fn config(params: Params, steps: u64, runs: u64, seed: u64) -> SimConfig {
@@ -94,13 +110,29 @@ fn batched_summaries_are_the_scalar_loops_for_other_parameters_and_lengths() {
 }
 
 #[test]
-fn numpy_configs_are_refused_not_batched() {
-    let numpy = SimConfig::new(Params::default(), 10, 3, 0, RngKind::Numpy).unwrap();
-    assert!(streaming_summaries(&numpy, 1..=3).is_none());
-    assert!(!currents::batch::applies(&numpy, Engine::Streaming));
-    let chacha = config(Params::default(), 10, 3, 0);
-    assert!(!currents::batch::applies(&chacha, Engine::Exact));
-    assert!(currents::batch::applies(&chacha, Engine::Streaming));
+fn every_generator_and_engine_is_summarised_as_the_scalar_loop() {
+    // Structure-of-arrays lanes for ChaCha on the streaming history, a stepper a lane for
+    // numpy's generator on it, one run at a time on the exact history: each must give the
+    // scalar loop's bytes (for numpy, cadCAD's own streams).
+    let lanes = |rng, engine, steps| {
+        let cfg = SimConfig::new(Params::default(), steps, 20, 3, rng).unwrap();
+        Lanes::of(&cfg, engine)
+    };
+    use {Engine::*, RngKind::*};
+    assert_eq!(lanes(Chacha, Streaming, 365), Lanes::Arrays);
+    assert_eq!(lanes(Numpy, Streaming, 365), Lanes::Steppers);
+    assert_eq!(lanes(Numpy, Exact, 365), Lanes::Scalar);
+    assert_eq!(lanes(Chacha, Exact, 365), Lanes::Scalar);
+    let params = [Params::default(), Params::new(0.7, 250.0, 10, 100).unwrap()];
+    for (k, params) in params.into_iter().enumerate() {
+        for rng in [Numpy, Chacha] {
+            for engine in [Streaming, Exact] {
+                let cfg = SimConfig::new(params, 300, 19, 5 + k as u64, rng).unwrap();
+                check_on(&cfg, engine, 1, 19);
+                check_on(&cfg, engine, 4, 12);
+            }
+        }
+    }
 }
 
 #[test]

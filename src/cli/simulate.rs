@@ -477,17 +477,15 @@ impl Job<'_> {
     }
 
     /// The summaries of `runs` from the batched engine, when it serves this job: summaries
-    /// of the notebook's spec on the streaming engine with ChaCha streams
-    /// ([`crate::batch::applies`]); `None` otherwise (the runs go through the scalar loop).
+    /// of the notebook's spec ([`crate::batch::summaries`]); `None` otherwise (the runs go
+    /// through the scalar loop).
     fn batched_summaries(
         &self,
         runs: std::ops::RangeInclusive<u64>,
     ) -> Option<Vec<Result<RunSummary, crate::RunError<std::convert::Infallible>>>> {
         match &self.sim.runner {
-            Runner::Notebook { config, engine }
-                if self.summary && crate::batch::applies(config, *engine) =>
-            {
-                crate::batch::streaming_summaries(config, runs)
+            Runner::Notebook { config, engine } if self.summary => {
+                Some(crate::batch::summaries(config, *engine, runs))
             }
             _ => None,
         }
