@@ -42,7 +42,7 @@ use crate::v1::{V1, large_paths};
 type Model = V1<StreamingHistory>;
 
 /// Words buffered per lane.
-const WORDS: usize = 128;
+const WORDS: usize = 256;
 /// The most words one step takes: a biased sign (2), the amount, the two tests and the
 /// integrity draw (2 each).
 const STEP_WORDS_MAX: usize = 10;
@@ -63,10 +63,11 @@ fn exact_int(x: f64) -> i64 {
     (x + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
 }
 
-/// A lane's generator and the words taken from it but not yet used.
+/// A lane's generator and the words taken from it but not yet used, as the generator's
+/// little-endian bytes ([`Rng::fill_bytes`] gives the words `next_u32` would, in order).
 struct Words<R> {
     rng: R,
-    buf: [u32; WORDS],
+    bytes: [u8; 4 * WORDS],
     /// The next unused word.
     pos: usize,
 }
@@ -75,7 +76,7 @@ impl<R: Rng> Words<R> {
     fn new(rng: R) -> Self {
         Words {
             rng,
-            buf: [0; WORDS],
+            bytes: [0; 4 * WORDS],
             pos: WORDS,
         }
     }
@@ -87,23 +88,26 @@ impl<R: Rng> Words<R> {
         if WORDS - self.pos < STEP_WORDS_MAX {
             self.refill();
         }
-        self.buf[self.pos..self.pos + STEP_WORDS_MAX]
+        let at = 4 * self.pos;
+        let bytes: &[u8; 4 * STEP_WORDS_MAX] = self.bytes[at..at + 4 * STEP_WORDS_MAX]
             .try_into()
-            .expect("STEP_WORDS_MAX words")
+            .expect("STEP_WORDS_MAX words");
+        std::array::from_fn(|k| {
+            u32::from_le_bytes([
+                bytes[4 * k],
+                bytes[4 * k + 1],
+                bytes[4 * k + 2],
+                bytes[4 * k + 3],
+            ])
+        })
     }
 
-    /// Moves the unused words to the front and fills the rest from the generator
-    /// ([`Rng::fill_bytes`] gives the words `next_u32` would, in order, little-endian).
+    /// Moves the unused words to the front and fills the rest from the generator.
     #[cold]
     fn refill(&mut self) {
-        let kept = WORDS - self.pos;
-        self.buf.copy_within(self.pos.., 0);
-        let mut bytes = [0u8; 4 * WORDS];
-        let fresh = &mut bytes[..4 * (WORDS - kept)];
-        self.rng.fill_bytes(fresh);
-        for (w, b) in self.buf[kept..].iter_mut().zip(fresh.chunks_exact(4)) {
-            *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        }
+        let kept = 4 * (WORDS - self.pos);
+        self.bytes.copy_within(4 * self.pos.., 0);
+        self.rng.fill_bytes(&mut self.bytes[kept..]);
         self.pos = 0;
     }
 }
@@ -276,11 +280,15 @@ impl Plan<'_> {
             };
             self.step(t, soa, next, &windows, &step_words, &mut out);
             let sign_taken = if self.user.bias == 0.0 { 1 } else { 2 };
+            // Usually every lane is live and on the usual path: no lane needs a look of its
+            // own before its event goes out.
+            let any_unusual = out.unusual[..n].iter().any(|&u| u != 0);
+            let all_usual = live == n && !any_unusual;
             for i in 0..n {
-                if outcomes[i].is_some() {
+                if !all_usual && outcomes[i].is_some() {
                     continue;
                 }
-                if out.unusual[i] != 0 {
+                if !all_usual && out.unusual[i] != 0 {
                     outcomes[i] =
                         Some(self.hand_over(starts[i].clone(), t, n_steps, &mut observers[i]));
                     live -= 1;
