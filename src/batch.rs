@@ -2,24 +2,27 @@
 //!
 //! A single run is a long chain of dependent arithmetic — the credit reads the means, the
 //! means read the balance, the balance reads the payment, whose capacity test reads the
-//! previous state — with a division, the C library's `pow` and several roundings on it.
+//! previous state — with divisions, the C library's `pow` and several roundings on it.
 //! One run therefore leaves most of the processor idle, waiting for the chain. Runs are
-//! independent of one another, so [`run_lanes`] steps a block of runs ("lanes") side by
-//! side: step t of lane 0, of lane 1, …, then step t + 1. The processor overlaps the
-//! chains of different lanes, and every lane's state, history and generator stay in the
-//! first-level cache.
+//! independent of one another, so a block of runs ("lanes") is stepped side by side: step
+//! t of every lane, then step t + 1.
 //!
-//! It is one more way to drive the same model, not a second model: each lane is a
-//! [`Stepper`] (the body of the one run loop) on its own generator, so every lane runs
-//! exactly the arithmetic of [`crate::model::run`], in the same order, and its observer sees
-//! exactly the events the scalar loop hands on. The output of a lane is therefore
-//! bit-identical to the scalar run of the same (seed, subset, run) — `tests/batch.rs`
-//! checks it byte for byte on summaries — and a change to the model changes both.
+//! Two ways, one contract:
+//! - [`run_notebook_lanes`]: the notebook's plan (V1 on the streaming history, its rule,
+//!   its user) in structure-of-arrays lanes — each state field one array with a slot per
+//!   lane, so the step's arithmetic is vector code — built from the same functions the
+//!   scalar step uses (see its module, `notebook.rs`);
+//! - [`run_lanes`]: any plan, each lane a [`Stepper`] (the body of the one run loop), so
+//!   the processor overlaps the lanes' chains.
+//!
+//! Either way every lane's observer sees exactly the events [`crate::model::run`] would
+//! show it for the same (seed, subset, run), bit for bit, and its outcome is that run's:
+//! `tests/batch.rs` holds both to the scalar loop event by event. [`summaries`] is
+//! `simulate --summary`'s entry, choosing the way by [`Lanes::of`].
 //!
 //! Each lane draws from its own generator, made from its own (seed, subset, run), so
 //! nothing depends on which runs share a block, on the block's size or on the thread
-//! count. The ChaCha generator produces its stream four 64-byte blocks at a time (with
-//! SIMD where the processor has it); each lane consumes its buffer between refills.
+//! count.
 
 mod notebook;
 
