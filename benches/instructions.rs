@@ -83,13 +83,13 @@ fn run_365(engine: Engine) -> i64 {
     black_box(summary.final_credit)
 }
 
-// One block of lanes of the batched engine: 8 runs × 365 steps (ChaCha, notebook
-// parameters), summarised; an eighth of it is one run, comparable with run_365/streaming.
+// One block of lanes of the batched engine: 16 runs × 365 steps (ChaCha, notebook
+// parameters), summarised; a sixteenth of it is one run, comparable with run_365/streaming.
 #[library_benchmark]
-#[bench::lanes8()]
-fn batched_8x365() -> i64 {
-    let config = SimConfig::new(Params::default(), 365, 8, 0, RngKind::Chacha).expect("valid");
-    let summaries = currents::batch::summaries(&config, currents::Engine::Streaming, 1..=8);
+#[bench::lanes16()]
+fn batched_16x365() -> i64 {
+    let config = SimConfig::new(Params::default(), 365, 16, 0, RngKind::Chacha).expect("valid");
+    let summaries = currents::batch::summaries(&config, currents::Engine::Streaming, 1..=16);
     black_box(
         summaries
             .iter()
@@ -113,6 +113,6 @@ fn rng_floor_365() -> f64 {
 
 library_benchmark_group!(
     name = step;
-    benchmarks = step_streaming, step_exact, run_365, batched_8x365, rng_floor_365
+    benchmarks = step_streaming, step_exact, run_365, batched_16x365, rng_floor_365
 );
 main!(library_benchmark_groups = step);

@@ -26,7 +26,7 @@
 
 mod notebook;
 
-pub use notebook::run_notebook_lanes;
+pub use notebook::{ARRAY_LANES, run_notebook_lanes};
 
 use std::convert::Infallible;
 use std::ops::RangeInclusive;
@@ -184,7 +184,7 @@ impl Lanes {
 
 /// The [`RunSummary`] of every run in `runs` (1-based) of `config` (the V1 rule and the
 /// notebook's user) on `engine`, in run order: what [`crate::sim::simulate_run_with`] folds
-/// into a summary run by run, stepped in lanes of [`LANES`] runs ([`Lanes::of`] says how).
+/// into a summary run by run, stepped in lanes ([`Lanes::of`] says how).
 /// Run r draws from the generator [`crate::sim::with_run_rng`] makes for it.
 pub fn summaries(
     config: &SimConfig,
@@ -245,7 +245,7 @@ impl<H: History> Observer<V1<H>> for Summarise<'_> {
     }
 }
 
-/// The summaries of `runs`, one block of [`LANES`] runs at a time (the generators and
+/// The summaries of `runs`, one block of [`ARRAY_LANES`] runs at a time (the generators and
 /// summaries of a block, no more): `drive(block, observers)` runs the block's runs with one
 /// observer each and returns their outcomes.
 fn by_blocks(
@@ -259,7 +259,7 @@ fn by_blocks(
     let (first, last) = (*runs.start(), *runs.end());
     let mut start = first;
     while start <= last {
-        let end = start.saturating_add(LANES as u64 - 1).min(last);
+        let end = start.saturating_add(ARRAY_LANES as u64 - 1).min(last);
         let mut summaries = vec![RunSummary::default(); (end - start + 1) as usize];
         let mut observers: Vec<_> = summaries.iter_mut().map(Summarise).collect();
         let results = drive(start..=end, &mut observers);

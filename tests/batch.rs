@@ -9,7 +9,7 @@
 use std::convert::Infallible;
 use std::process::Command;
 
-use currents::batch::{LANES, Lanes, run_lanes, run_notebook_lanes, summaries};
+use currents::batch::{ARRAY_LANES, Lanes, run_lanes, run_notebook_lanes, summaries};
 use currents::draws::chacha_rng;
 use currents::model::{EachState, Flow, Observer, StepEvent, run};
 use currents::registry::Registry;
@@ -85,9 +85,9 @@ fn batched_summaries_are_the_scalar_loops_byte_for_byte_over_200_seeds() {
     let spans = [
         (1, 1),
         (1, 3),
-        (1, LANES as u64),
+        (1, ARRAY_LANES as u64),
         (5, 21),
-        (2, 2 * LANES as u64 + 2),
+        (2, 2 * ARRAY_LANES as u64 + 2),
     ];
     for seed in 0..200u64 {
         let (first, last) = spans[seed as usize % spans.len()];
@@ -391,7 +391,7 @@ fn notebook_lanes_show_every_observer_the_scalar_loops_events_over_200_seeds() {
     let rule = V1Rule::default();
     for seed in 0..200u64 {
         // Partial blocks, one block, several; first runs other than 1.
-        let runs = [1..=1, 1..=8, 3..=13, 1..=17][seed as usize % 4].clone();
+        let runs = [1..=1, 1..=16, 3..=13, 1..=35][seed as usize % 4].clone();
         check_notebook_lanes((&model, &rule, &user), seed, runs, 200, (&[0], &[0]));
     }
 }

@@ -1,5 +1,5 @@
 //! The notebook's plan in structure-of-arrays lanes: V1 on the streaming history, its rule
-//! ([`V1Rule`]) and its user ([`NotebookUser`]), [`LANES`] runs per block, each field of
+//! ([`V1Rule`]) and its user ([`NotebookUser`]), [`ARRAY_LANES`] runs per block, each field of
 //! the state one array with a slot per lane, so that the arithmetic of a step is a loop
 //! over the lanes the compiler turns into vector instructions.
 //!
@@ -29,7 +29,6 @@
 
 use rand_core::Rng;
 
-use super::LANES;
 use crate::credit::{CreditBranch, V1Rule};
 use crate::draws::{uniform_of, uniform01_of};
 use crate::history::{PositiveWindow, StreamingHistory, neumaier_add};
@@ -40,6 +39,12 @@ use crate::users::NotebookUser;
 use crate::v1::{V1, large_paths};
 
 type Model = V1<StreamingHistory>;
+
+/// Runs stepped side by side in structure-of-arrays lanes: four AVX2 vectors of doubles per
+/// field. Measured against 8 and 32 (BENCHMARKS.md, "Batched engine"): 8 leaves the
+/// processor waiting on the chains, and at 32 the lanes' buffers no longer fit the
+/// first-level cache.
+pub const ARRAY_LANES: usize = 16;
 
 /// Words buffered per lane.
 const WORDS: usize = 256;
@@ -115,19 +120,19 @@ impl<R: Rng> Words<R> {
 /// One block's runs: the state at t − 1 and the history, field by field, a slot per lane.
 #[derive(Clone, Copy)]
 struct Soa {
-    balance: [f64; LANES],
-    balance_mean: [f64; LANES],
+    balance: [f64; ARRAY_LANES],
+    balance_mean: [f64; ARRAY_LANES],
     /// `userCredit`, an integer below 2^63 (as a double: exact).
-    credit: [f64; LANES],
+    credit: [f64; ARRAY_LANES],
     /// `userCapacity`, likewise.
-    capacity: [f64; LANES],
-    send_volume: [f64; LANES],
-    send_volume_mean: [f64; LANES],
-    transaction: [f64; LANES],
+    capacity: [f64; ARRAY_LANES],
+    send_volume: [f64; ARRAY_LANES],
+    send_volume_mean: [f64; ARRAY_LANES],
+    transaction: [f64; ARRAY_LANES],
     /// The history's compensated balance sum, its compensation and the send-volume sum.
-    sum: [f64; LANES],
-    comp: [f64; LANES],
-    send_volume_sum: [f64; LANES],
+    sum: [f64; ARRAY_LANES],
+    comp: [f64; ARRAY_LANES],
+    send_volume_sum: [f64; ARRAY_LANES],
 }
 
 impl Soa {
@@ -150,11 +155,11 @@ impl Soa {
 /// A step of the block, computed for every lane: the limit and its branch, the draw, the
 /// next state, and which lanes left the usual path.
 struct StepOut {
-    limit: [f64; LANES],
-    branch: [u64; LANES],
-    payment: [f64; LANES],
-    paths: [u32; LANES],
-    unusual: [u64; LANES],
+    limit: [f64; ARRAY_LANES],
+    branch: [u64; ARRAY_LANES],
+    payment: [f64; ARRAY_LANES],
+    paths: [u32; ARRAY_LANES],
+    unusual: [u64; ARRAY_LANES],
 }
 
 /// What [`super::run_lanes`] does, for the notebook's plan, in structure-of-arrays lanes:
@@ -185,7 +190,7 @@ where
     let plan = Plan { model, rule, user };
     let mut results = Vec::with_capacity(rngs.len());
     let mut rngs = rngs.into_iter();
-    for observers in observers.chunks_mut(LANES) {
+    for observers in observers.chunks_mut(ARRAY_LANES) {
         let block: Vec<R> = rngs.by_ref().take(observers.len()).collect();
         results.extend(plan.run_block(block, n_steps, observers));
     }
@@ -200,7 +205,7 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// Runs one block of up to [`LANES`] runs.
+    /// Runs one block of up to [`ARRAY_LANES`] runs.
     fn run_block<R, O>(
         &self,
         rngs: Vec<R>,
@@ -226,7 +231,7 @@ impl Plan<'_> {
             .collect();
         let k = usize::try_from(self.model.sum_volume()).unwrap_or(usize::MAX);
         let mut windows: Vec<PositiveWindow> = (0..n).map(|_| PositiveWindow::new(k)).collect();
-        let at = |x: f64| [x; LANES];
+        let at = |x: f64| [x; ARRAY_LANES];
         // The genesis state, which the history holds already.
         let mut soa = Soa {
             balance: at(genesis.balance),
@@ -240,7 +245,7 @@ impl Plan<'_> {
             comp: at(0.0),
             send_volume_sum: at(genesis.send_volume as f64),
         };
-        for i in 0..LANES {
+        for i in 0..ARRAY_LANES {
             (soa.sum[i], soa.comp[i]) = neumaier_add(0.0, 0.0, genesis.balance);
         }
         for w in &mut windows {
@@ -249,11 +254,11 @@ impl Plan<'_> {
         let mut states = [soa; 2];
         let mut cur = 0;
         let mut out = StepOut {
-            limit: [0.0; LANES],
-            branch: [0; LANES],
-            payment: [0.0; LANES],
-            paths: [0; LANES],
-            unusual: [0; LANES],
+            limit: [0.0; ARRAY_LANES],
+            branch: [0; ARRAY_LANES],
+            payment: [0.0; ARRAY_LANES],
+            paths: [0; ARRAY_LANES],
+            unusual: [0; ARRAY_LANES],
         };
         // Each lane's state at t − 1 as the model stores it (what its observer saw last).
         let mut prev_states = vec![genesis; n];
@@ -265,7 +270,7 @@ impl Plan<'_> {
         while t < n_steps && live > 0 {
             t += 1;
             // The step's words, word k of lane i at [k][i].
-            let mut step_words = [[0u32; LANES]; STEP_WORDS_MAX];
+            let mut step_words = [[0u32; ARRAY_LANES]; STEP_WORDS_MAX];
             for (i, w) in words.iter_mut().enumerate() {
                 for (k, word) in w.step_words().into_iter().enumerate() {
                     step_words[k][i] = word;
@@ -371,7 +376,7 @@ impl Plan<'_> {
         prev: &Soa,
         next: &mut Soa,
         windows: &[PositiveWindow],
-        words: &[[u32; LANES]; STEP_WORDS_MAX],
+        words: &[[u32; ARRAY_LANES]; STEP_WORDS_MAX],
         out: &mut StepOut,
     ) {
         #[cfg(target_arch = "x86_64")]
@@ -392,7 +397,7 @@ impl Plan<'_> {
         prev: &Soa,
         next: &mut Soa,
         windows: &[PositiveWindow],
-        words: &[[u32; LANES]; STEP_WORDS_MAX],
+        words: &[[u32; ARRAY_LANES]; STEP_WORDS_MAX],
         out: &mut StepOut,
     ) {
         self.step_lanes(t, prev, next, windows, words, out)
@@ -406,31 +411,31 @@ impl Plan<'_> {
         prev: &Soa,
         next: &mut Soa,
         windows: &[PositiveWindow],
-        words: &[[u32; LANES]; STEP_WORDS_MAX],
+        words: &[[u32; ARRAY_LANES]; STEP_WORDS_MAX],
         out: &mut StepOut,
     ) {
         let (rule, user) = (self.rule, self.user);
         // Masks are kept as one u64 a lane (0 or 1), the width of a lane's double, so that
         // the loops stay vector code.
-        let mut unusual = [0u64; LANES];
+        let mut unusual = [0u64; ARRAY_LANES];
 
         // The limit (V1Rule): reads the previous means and credit; `n` is t − 1 in every lane.
         let n_prev = t - 1;
         let mut limit = prev.credit;
-        let mut branch = [0u64; LANES];
-        for i in 0..LANES {
+        let mut branch = [0u64; ARRAY_LANES];
+        for i in 0..ARRAY_LANES {
             let finite = prev.balance_mean[i].is_finite() & prev.send_volume_mean[i].is_finite();
             unusual[i] = u64::from(!finite);
         }
         if n_prev < rule.warmup {
-            branch = [CreditBranch::WarmUp as u64; LANES];
+            branch = [CreditBranch::WarmUp as u64; ARRAY_LANES];
         } else if n_prev < self.model.sum_volume() {
-            branch = [CreditBranch::Window as u64; LANES];
+            branch = [CreditBranch::Window as u64; ARRAY_LANES];
         } else {
-            let mut s = [0.0; LANES];
-            let mut square = [0.0; LANES];
+            let mut s = [0.0; ARRAY_LANES];
+            let mut square = [0.0; ARRAY_LANES];
             let mut needs_pow = 0u32;
-            for i in 0..LANES {
+            for i in 0..ARRAY_LANES {
                 let avg = prev.send_volume_mean[i];
                 s[i] = prev.balance_mean[i] / avg;
                 square[i] = s[i] * s[i];
@@ -446,7 +451,7 @@ impl Plan<'_> {
             }
             // A copy, so that the loop reads the constants from registers.
             let rule = *rule;
-            for i in 0..LANES {
+            for i in 0..ARRAY_LANES {
                 let avg = prev.send_volume_mean[i];
                 let zero = avg == 0.0;
                 // Computed in every lane and then selected: no branch in the loop.
@@ -474,24 +479,24 @@ impl Plan<'_> {
 
         // The draw (NotebookUser::draw_at), against the stored capacity of t − 1.
         let avg_amount = user.avg_amount_at(t);
-        let mut sign = [0.0; LANES];
+        let mut sign = [0.0; ARRAY_LANES];
         // Unbiased, the sign is one word and the draws start at the second.
-        let d: &[[u32; LANES]] = if user.bias == 0.0 {
-            for i in 0..LANES {
+        let d: &[[u32; ARRAY_LANES]] = if user.bias == 0.0 {
+            for i in 0..ARRAY_LANES {
                 sign[i] = if words[0][i] & 1 == 1 { 1.0 } else { -1.0 };
             }
             &words[1..]
         } else {
-            for i in 0..LANES {
+            for i in 0..ARRAY_LANES {
                 let received = uniform01_of(words[0][i], words[1][i]) < 0.5 + user.bias;
                 sign[i] = if received { 1.0 } else { -1.0 };
             }
             &words[2..]
         };
-        let mut payment = [0.0; LANES];
-        let mut large = [0u64; LANES];
-        let mut integrity = [0u64; LANES];
-        for i in 0..LANES {
+        let mut payment = [0.0; ARRAY_LANES];
+        let mut large = [0u64; ARRAY_LANES];
+        let mut integrity = [0u64; ARRAY_LANES];
+        for i in 0..ARRAY_LANES {
             let capacity = prev.capacity[i];
             let mut amount = avg_amount * (uniform01_of(d[0][i], d[1][i]) + 0.5);
             amount *= sign[i];
@@ -508,15 +513,15 @@ impl Plan<'_> {
             large[i] = u64::from(is_large);
             integrity[i] = u64::from(is_integrity);
         }
-        let mut paths = [0u32; LANES];
-        for i in 0..LANES {
+        let mut paths = [0u32; ARRAY_LANES];
+        for i in 0..ARRAY_LANES {
             paths[i] = ((integrity[i] as u32) << 2) | large_paths(large[i] != 0, payment[i]);
         }
 
         // The step (V1::step): the means of the history (which ends with the state at
         // t − 1), the window, the new balance, credit, capacity and transaction.
         let count = t as f64;
-        for i in 0..LANES {
+        for i in 0..ARRAY_LANES {
             next.balance_mean[i] = (prev.sum[i] + prev.comp[i]) / count;
             next.send_volume_mean[i] = prev.send_volume_sum[i] / count;
             next.balance[i] = prev.balance[i] + payment[i];
@@ -532,7 +537,7 @@ impl Plan<'_> {
             next.send_volume[i] = window.newest_sum(usize::MAX) as f64;
         }
         // Recorded in the history.
-        for i in 0..LANES {
+        for i in 0..ARRAY_LANES {
             (next.sum[i], next.comp[i]) = neumaier_add(prev.sum[i], prev.comp[i], next.balance[i]);
             next.send_volume_sum[i] = prev.send_volume_sum[i] + next.send_volume[i];
             // Beyond the lanes' integers (the scalar's sum is an i128).
