@@ -24,6 +24,7 @@
 //! nothing depends on which runs share a block, on the block's size or on the thread
 //! count.
 
+mod chacha;
 mod notebook;
 
 pub use notebook::{ARRAY_LANES, run_notebook_lanes};
@@ -34,7 +35,7 @@ use std::ops::RangeInclusive;
 use rand_core::Rng;
 
 use crate::credit::V1Rule;
-use crate::draws::{chacha_rng, numpy_rng};
+use crate::draws::numpy_rng;
 use crate::history::{History, StreamingHistory};
 use crate::model::{Behaviour, CreditPolicy, Flow, Model, Observer, RunError, StepEvent, Stepper};
 use crate::params::{RngKind, SimConfig};
@@ -193,7 +194,6 @@ pub fn summaries(
 ) -> Vec<Result<RunSummary, RunError<Infallible>>> {
     let seed = config.seed();
     let numpy = |run| numpy_rng(numpy_run_seed(seed, run));
-    let chacha = |run| chacha_rng(seed, 0, run);
     match Lanes::of(config, engine) {
         Lanes::Arrays => {
             let params = config.params();
@@ -201,8 +201,16 @@ pub fn summaries(
             let user = NotebookUser::from_params(params);
             let rule = V1Rule::default();
             by_blocks(runs, |block, observers| {
-                let rngs = block.map(chacha).collect();
-                run_notebook_lanes(&model, &rule, &user, rngs, config.n_steps(), observers)
+                let streams = (seed, 0);
+                run_notebook_lanes(
+                    &model,
+                    &rule,
+                    &user,
+                    streams,
+                    block,
+                    config.n_steps(),
+                    observers,
+                )
             })
         }
         Lanes::Steppers => {

@@ -361,9 +361,16 @@ fn check_notebook_lanes(
             (outcome.map_err(|e| e.to_string()), rec.events)
         })
         .collect();
-    let rngs: Vec<_> = runs.clone().map(|r| chacha_rng(seed, 0, r)).collect();
-    let mut observers: Vec<_> = (0..rngs.len()).map(observer).collect();
-    let outcomes = run_notebook_lanes(model, rule, user, rngs, steps, &mut observers);
+    let mut observers: Vec<_> = (0..expected.len()).map(observer).collect();
+    let outcomes = run_notebook_lanes(
+        model,
+        rule,
+        user,
+        (seed, 0),
+        runs.clone(),
+        steps,
+        &mut observers,
+    );
     assert_eq!(outcomes.len(), expected.len());
     for (k, ((outcome, rec), (want, want_events))) in outcomes
         .into_iter()
@@ -470,8 +477,23 @@ fn notebook_lanes_hand_unusual_runs_to_the_scalar_loop() {
             (&[0], &[0]),
         );
     }
-    let vast = Notebook::with_window(30, 1 << 52);
+    // A negative initial credit: the rule refuses it at the first step (found by review).
+    let negative = Notebook::with_window(30, -1);
     let user = NotebookUser::from_params(&Params::default());
+    check_notebook_lanes((&negative, &rule, &user), 3, 1..=5, 20, (&[0], &[0]));
+    let zero_warmup = V1Rule {
+        warmup: 0,
+        ..V1Rule::default()
+    };
+    let no_window = Notebook::with_window(0, -7);
+    check_notebook_lanes(
+        (&no_window, &zero_warmup, &user),
+        3,
+        1..=5,
+        20,
+        (&[0], &[0]),
+    );
+    let vast = Notebook::with_window(30, 1 << 52);
     check_notebook_lanes((&vast, &rule, &user), 9, 1..=9, 60, (&[0, 4], &[0, 0, 9]));
     check_notebook_lanes((&vast, &rule, &user), 9, 1..=3, 0, (&[0], &[0]));
 }

@@ -27,16 +27,17 @@
 // Lane loops index several arrays by the lane `i` at once: that is the structure of arrays.
 #![allow(clippy::needless_range_loop)]
 
-use rand_core::Rng;
+use super::chacha::{BLOCK_WORDS, ChaChaLanes};
 
 use crate::credit::{CreditBranch, V1Rule};
-use crate::draws::{uniform_of, uniform01_of};
+use crate::draws::{chacha_rng, uniform_of, uniform01_of};
 use crate::history::{PositiveWindow, StreamingHistory, neumaier_add};
 use crate::model::{Draw, Flow, Limit, Observer, RunError, StepEvent, Stepper};
 use crate::numeric::{py_square, rint, square_is_pow};
 use crate::state::State;
 use crate::users::NotebookUser;
 use crate::v1::{V1, large_paths};
+use std::ops::RangeInclusive;
 
 type Model = V1<StreamingHistory>;
 
@@ -46,8 +47,8 @@ type Model = V1<StreamingHistory>;
 /// first-level cache.
 pub const ARRAY_LANES: usize = 16;
 
-/// Words buffered per lane.
-const WORDS: usize = 256;
+/// Words buffered per lane: room for the words of a few steps and a block.
+const WORDS: usize = 64;
 /// The most words one step takes: a biased sign (2), the amount, the two tests and the
 /// integrity draw (2 each).
 const STEP_WORDS_MAX: usize = 10;
@@ -68,52 +69,74 @@ fn exact_int(x: f64) -> i64 {
     (x + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
 }
 
-/// A lane's generator and the words taken from it but not yet used, as the generator's
-/// little-endian bytes ([`Rng::fill_bytes`] gives the words `next_u32` would, in order).
-struct Words<R> {
-    rng: R,
-    bytes: [u8; 4 * WORDS],
-    /// The next unused word.
-    pos: usize,
+/// The lanes' generators and the words taken from them but not yet used: lane `i`'s
+/// unused words are `buf[i][pos[i]..end[i]]`, in stream order.
+struct LaneWords {
+    chacha: ChaChaLanes<ARRAY_LANES>,
+    buf: [[u32; WORDS]; ARRAY_LANES],
+    pos: [usize; ARRAY_LANES],
+    end: [usize; ARRAY_LANES],
 }
 
-impl<R: Rng> Words<R> {
-    fn new(rng: R) -> Self {
-        Words {
-            rng,
-            bytes: [0; 4 * WORDS],
-            pos: WORDS,
+impl LaneWords {
+    fn new(seed: u64, subset: u64, runs: &[u64]) -> Self {
+        LaneWords {
+            chacha: ChaChaLanes::new(seed, subset, runs),
+            buf: [[0; WORDS]; ARRAY_LANES],
+            pos: [0; ARRAY_LANES],
+            end: [0; ARRAY_LANES],
         }
     }
 
-    /// The next [`STEP_WORDS_MAX`] words (taking more from the generator when fewer are
-    /// left), without using them up.
-    #[inline]
-    fn step_words(&mut self) -> [u32; STEP_WORDS_MAX] {
-        if WORDS - self.pos < STEP_WORDS_MAX {
-            self.refill();
+    /// Makes sure every lane has at least [`STEP_WORDS_MAX`] unused words: when one has
+    /// fewer, the next block of every lane with room is appended (so lanes that use their
+    /// words alike stay alike, and none holds more than [`WORDS`]).
+    #[inline(always)]
+    fn ensure(&mut self) {
+        let mut short = false;
+        for i in 0..ARRAY_LANES {
+            short |= self.end[i] - self.pos[i] < STEP_WORDS_MAX;
         }
-        let at = 4 * self.pos;
-        let bytes: &[u8; 4 * STEP_WORDS_MAX] = self.bytes[at..at + 4 * STEP_WORDS_MAX]
-            .try_into()
-            .expect("STEP_WORDS_MAX words");
-        std::array::from_fn(|k| {
-            u32::from_le_bytes([
-                bytes[4 * k],
-                bytes[4 * k + 1],
-                bytes[4 * k + 2],
-                bytes[4 * k + 3],
-            ])
-        })
+        if !short {
+            return;
+        }
+        let mut advance = [false; ARRAY_LANES];
+        for i in 0..ARRAY_LANES {
+            let (pos, end) = (self.pos[i], self.end[i]);
+            if end + BLOCK_WORDS > WORDS {
+                self.buf[i].copy_within(pos..end, 0);
+                (self.pos[i], self.end[i]) = (0, end - pos);
+            }
+            advance[i] = self.end[i] + BLOCK_WORDS <= WORDS;
+        }
+        let mut block = [[0u32; ARRAY_LANES]; BLOCK_WORDS];
+        self.chacha.blocks(&advance, &mut block);
+        for i in 0..ARRAY_LANES {
+            if advance[i] {
+                let end = self.end[i];
+                for (w, words) in block.iter().enumerate() {
+                    self.buf[i][end + w] = words[i];
+                }
+                self.end[i] = end + BLOCK_WORDS;
+            }
+        }
     }
 
-    /// Moves the unused words to the front and fills the rest from the generator.
-    #[cold]
-    fn refill(&mut self) {
-        let kept = 4 * (WORDS - self.pos);
-        self.bytes.copy_within(4 * self.pos.., 0);
-        self.rng.fill_bytes(&mut self.bytes[kept..]);
-        self.pos = 0;
+    /// The next [`STEP_WORDS_MAX`] words of every lane, word k of lane i at `[k][i]`
+    /// (after [`LaneWords::ensure`]), without using them up.
+    #[inline(always)]
+    fn step_words(&self) -> [[u32; ARRAY_LANES]; STEP_WORDS_MAX] {
+        let mut words = [[0u32; ARRAY_LANES]; STEP_WORDS_MAX];
+        for i in 0..ARRAY_LANES {
+            let pos = self.pos[i];
+            let lane: &[u32; STEP_WORDS_MAX] = self.buf[i][pos..pos + STEP_WORDS_MAX]
+                .try_into()
+                .expect("STEP_WORDS_MAX words");
+            for (k, word) in lane.iter().enumerate() {
+                words[k][i] = *word;
+            }
+        }
+        words
     }
 }
 
@@ -162,37 +185,37 @@ struct StepOut {
     unusual: [u64; ARRAY_LANES],
 }
 
-/// What [`super::run_lanes`] does, for the notebook's plan, in structure-of-arrays lanes:
-/// lane `i` runs `n_steps` steps drawing from `rngs[i]`, its observer `observers[i]` sees
-/// exactly the events the scalar loop would show it, and its result is the scalar run's.
-/// The generators are consumed (each lane's is read ahead, in blocks).
+/// What [`super::run_lanes`] does, for the notebook's plan, in structure-of-arrays lanes,
+/// on ChaCha streams: the runs `runs` of (seed, subset) = `streams`, run r drawing from
+/// [`chacha_rng`]`(seed, subset, r)` (generated here a block of every lane at a time), each
+/// run `n_steps` steps; the observer of the `k`th run, `observers[k]`, sees exactly the
+/// events the scalar loop would show it, and its result is the scalar run's.
 ///
 /// # Panics
 ///
-/// When `rngs` and `observers` differ in length (a caller's bug).
-pub fn run_notebook_lanes<R, O>(
+/// When `runs` and `observers` differ in length (a caller's bug).
+pub fn run_notebook_lanes<O: Observer<Model>>(
     model: &Model,
     rule: &V1Rule,
     user: &NotebookUser,
-    rngs: Vec<R>,
+    streams: (u64, u64),
+    runs: RangeInclusive<u64>,
     n_steps: u64,
     observers: &mut [O],
-) -> Vec<Result<(), RunError<O::Error>>>
-where
-    R: Rng + Clone,
-    O: Observer<Model>,
-{
+) -> Vec<Result<(), RunError<O::Error>>> {
+    let runs: Vec<u64> = runs.collect();
     assert_eq!(
-        rngs.len(),
+        runs.len(),
         observers.len(),
-        "run_notebook_lanes: one generator per observer"
+        "run_notebook_lanes: one run per observer"
     );
     let plan = Plan { model, rule, user };
-    let mut results = Vec::with_capacity(rngs.len());
-    let mut rngs = rngs.into_iter();
-    for observers in observers.chunks_mut(ARRAY_LANES) {
-        let block: Vec<R> = rngs.by_ref().take(observers.len()).collect();
-        results.extend(plan.run_block(block, n_steps, observers));
+    let mut results = Vec::with_capacity(runs.len());
+    for (runs, observers) in runs
+        .chunks(ARRAY_LANES)
+        .zip(observers.chunks_mut(ARRAY_LANES))
+    {
+        results.extend(plan.run_block(streams, runs, n_steps, observers));
     }
     results
 }
@@ -206,19 +229,15 @@ struct Plan<'a> {
 
 impl Plan<'_> {
     /// Runs one block of up to [`ARRAY_LANES`] runs.
-    fn run_block<R, O>(
+    fn run_block<O: Observer<Model>>(
         &self,
-        rngs: Vec<R>,
+        streams: (u64, u64),
+        runs: &[u64],
         n_steps: u64,
         observers: &mut [O],
-    ) -> Vec<Result<(), RunError<O::Error>>>
-    where
-        R: Rng + Clone,
-        O: Observer<Model>,
-    {
-        let n = rngs.len();
-        let starts = rngs.clone();
-        let mut words: Vec<Words<R>> = rngs.into_iter().map(Words::new).collect();
+    ) -> Vec<Result<(), RunError<O::Error>>> {
+        let n = runs.len();
+        let mut words = LaneWords::new(streams.0, streams.1, runs);
         let genesis = crate::model::Model::genesis(self.model);
         let mut outcomes: Vec<Option<Result<(), RunError<O::Error>>>> = (0..n)
             .map(|i| {
@@ -269,13 +288,8 @@ impl Plan<'_> {
         let mut t = 0u64;
         while t < n_steps && live > 0 {
             t += 1;
-            // The step's words, word k of lane i at [k][i].
-            let mut step_words = [[0u32; ARRAY_LANES]; STEP_WORDS_MAX];
-            for (i, w) in words.iter_mut().enumerate() {
-                for (k, word) in w.step_words().into_iter().enumerate() {
-                    step_words[k][i] = word;
-                }
-            }
+            words.ensure();
+            let step_words = words.step_words();
             // The state at t − 1 is `states[cur]`; step t writes the other.
             let (first, second) = states.split_at_mut(1);
             let (soa, next) = if cur == 0 {
@@ -294,13 +308,13 @@ impl Plan<'_> {
                     continue;
                 }
                 if !all_usual && out.unusual[i] != 0 {
-                    outcomes[i] =
-                        Some(self.hand_over(starts[i].clone(), t, n_steps, &mut observers[i]));
+                    let rng = chacha_rng(streams.0, streams.1, runs[i]);
+                    outcomes[i] = Some(self.hand_over(rng, t, n_steps, &mut observers[i]));
                     live -= 1;
                     continue;
                 }
                 let integrity = out.paths[i] & 4 != 0;
-                words[i].pos += sign_taken + 6 + 2 * usize::from(integrity);
+                words.pos[i] += sign_taken + 6 + 2 * usize::from(integrity);
                 let next = next.state(i, t);
                 let event = StepEvent {
                     t,
@@ -332,7 +346,10 @@ impl Plan<'_> {
             }
             // Recorded: the history takes the new state, which becomes the previous one.
             for i in 0..n {
-                windows[i].push_if_positive(exact_int(next.transaction[i]));
+                // A lane that is over (stopped, failed or handed over) keeps no history.
+                if outcomes[i].is_none() {
+                    windows[i].push_if_positive(exact_int(next.transaction[i]));
+                }
             }
             cur = 1 - cur;
         }
@@ -343,7 +360,7 @@ impl Plan<'_> {
     /// its generator's start to t − 1 with no observer, then stepped with its observer to
     /// the end. Its outcome is the scalar run's.
     #[cold]
-    fn hand_over<R: Rng, O: Observer<Model>>(
+    fn hand_over<R: rand_core::Rng, O: Observer<Model>>(
         &self,
         mut rng: R,
         t: u64,
@@ -424,8 +441,11 @@ impl Plan<'_> {
         let mut limit = prev.credit;
         let mut branch = [0u64; ARRAY_LANES];
         for i in 0..ARRAY_LANES {
+            // The rule refuses non-finite means and a negative previous credit (which
+            // only a model made with a negative initial credit has).
             let finite = prev.balance_mean[i].is_finite() & prev.send_volume_mean[i].is_finite();
-            unusual[i] = u64::from(!finite);
+            let negative_credit = prev.credit[i] < 0.0;
+            unusual[i] = u64::from(!finite | negative_credit);
         }
         if n_prev < rule.warmup {
             branch = [CreditBranch::WarmUp as u64; ARRAY_LANES];
