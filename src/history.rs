@@ -95,6 +95,10 @@ pub struct ExactHistory {
     prefix_sums: Vec<f64>,
     /// The left child of spine node `d + 1` (the root is node 0): (start, length, sum).
     spine: Vec<(usize, usize, f64)>,
+    /// How many spine levels the tree of the current count has (`spine[..levels]`).
+    levels: usize,
+    /// The sum of the root's left half (`prefix_sums[m / 8]`) for the current count.
+    root_left: f64,
     /// Where the rightmost leaf of the sum tree starts; it ends at the newest balance.
     leaf_start: usize,
     /// numpy's sum of the rightmost leaf, `balances[leaf_start..]`.
@@ -130,6 +134,8 @@ impl ExactHistory {
         self.balance_sum = 0.0;
         self.prefix_sums.clear();
         self.spine.clear();
+        self.levels = 0;
+        self.root_left = 0.0;
         self.leaf_start = 0;
         self.leaf = PairwiseLeaf::default();
         self.send_volume_sum = 0;
@@ -138,6 +144,11 @@ impl ExactHistory {
 
     /// numpy's pairwise sum of every balance, from the kept prefix sums, spine and leaf,
     /// once `newest` has been appended to the balances.
+    ///
+    /// The tree's shape (every split point, so the spine and the leaf's start) changes only
+    /// when the count `n` reaches a multiple of 8 (split points are multiples of 8 and move
+    /// when a length crosses a multiple of 16) or one past it (a leaf of 128 values becomes
+    /// a split node at 129). Between those, `newest` only extends the leaf.
     #[inline]
     fn pairwise_of_all(&mut self, newest: f64) -> f64 {
         let n = self.balances.len();
@@ -147,9 +158,29 @@ impl ExactHistory {
             self.leaf.push(newest);
             return self.leaf.sum();
         }
+        if n % 8 >= 2 {
+            debug_assert_eq!(self.leaf.len(), n - 1 - self.leaf_start);
+            self.leaf.push(newest);
+        } else {
+            self.reshape(n);
+        }
+        // numpy adds each left child to the sum of its right sibling, deepest first.
+        let mut right = self.leaf.sum();
+        for &(_, _, sum) in self.spine[..self.levels].iter().rev() {
+            right += sum; // IEEE addition commutes: sum + right, bit for bit
+        }
+        self.root_left + right
+    }
+
+    /// Walks the tree of `n > 128` values down its spine, summing afresh the left children
+    /// and the leaf whose place changed, and extending the leaf by the newest value when
+    /// its start stayed.
+    #[cold]
+    #[inline(never)]
+    fn reshape(&mut self, n: usize) {
         let a = &self.balances;
         let m = pairwise_split(n);
-        let left = self.prefix_sums[m / 8];
+        self.root_left = self.prefix_sums[m / 8];
         // Down the spine: node d + 1 starts at `start` and holds `len` values.
         let (mut start, mut len, mut level) = (m, n - m, 0);
         while len > 128 {
@@ -166,20 +197,16 @@ impl ExactHistory {
             len -= split;
             level += 1;
         }
-        // The leaf [start, n): the previous leaf plus `newest` when the spine kept its start.
+        self.levels = level;
+        // The leaf [start, n): the previous leaf plus the newest value when the spine kept
+        // its start.
         if start == self.leaf_start {
             debug_assert_eq!(self.leaf.len(), len - 1);
-            self.leaf.push(newest);
+            self.leaf.push(a[n - 1]);
         } else {
             self.leaf_start = start;
             self.leaf = PairwiseLeaf::of(&a[start..]);
         }
-        // numpy adds each left child to the sum of its right sibling, deepest first.
-        let mut right = self.leaf.sum();
-        for &(_, _, sum) in self.spine[..level].iter().rev() {
-            right += sum; // IEEE addition commutes: sum + right, bit for bit
-        }
-        left + right
     }
 }
 
@@ -190,6 +217,7 @@ impl History for ExactHistory {
         ExactHistory::with_capacity(usize::try_from(n_states).unwrap_or(0))
     }
 
+    #[inline]
     fn push(&mut self, state: &State) {
         self.balances.push(state.balance);
         self.balance_sum = self.pairwise_of_all(state.balance);

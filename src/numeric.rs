@@ -86,12 +86,27 @@ pub const ROUND_DIGITS_MAX: u32 = 15;
 ///
 /// Returns `None` when `x` is NaN or the rounded value does not fit an `i64` (Python would
 /// raise `ValueError` or produce a big integer there).
+///
+/// Below 2^52 in magnitude (every value a run produces) the integer is read off the bits
+/// of `|x| + 2^52`, the sum [`rint`] makes: doubles in [2^52, 2^53] are the integers, one
+/// bit pattern apart, so `bits(|x| + 2^52) − bits(2^52)` is `|x|` rounded half to even,
+/// 2^52 included; the sign is put back with a mask. That spends an integer subtraction
+/// where [`rint`] and a conversion to `i64` spend a floating subtraction, a select and a
+/// saturating conversion, on the path from a mean to the next credit.
 #[inline]
 pub fn round_half_even(x: f64) -> Option<i64> {
-    let r = rint(x);
-    // 2^63 is exactly representable; every double below it (and >= -2^63) fits an i64.
-    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) {
-        Some(r as i64)
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let a = x.abs();
+    if a < TWO_52 {
+        // Both bit patterns are below 2^63: the casts and the subtraction are exact.
+        let k = (a + TWO_52).to_bits() as i64 - TWO_52.to_bits() as i64;
+        let sign = (x.to_bits() as i64) >> 63; // 0 or −1
+        return Some((k ^ sign) - sign);
+    }
+    // From 2^52 up (and NaN) `x` is its own rint. 2^63 is exactly representable; every
+    // double below it (and >= -2^63) fits an i64.
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x) {
+        Some(x as i64)
     } else {
         None
     }
@@ -310,6 +325,56 @@ mod tests {
         assert_eq!(round_half_even(-0.5), Some(0));
         assert_eq!(round_half_even(f64::NAN), None);
         assert_eq!(round_half_even(9.3e18), None);
+    }
+
+    #[test]
+    fn round_half_even_reads_the_same_integer_as_rounding_and_converting() {
+        // The reference: the library's ties-to-even rounding, then a checked conversion.
+        fn reference(x: f64) -> Option<i64> {
+            let r = x.round_ties_even();
+            (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0)
+                .contains(&r)
+                .then_some(r as i64)
+        }
+        let two_52 = 4_503_599_627_370_496.0f64;
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            two_52 - 0.5,
+            two_52 - 1.5,
+            two_52 - 1.0,
+            two_52,
+            two_52 + 1.0,
+            2.0 * two_52,
+            9_223_372_036_854_775_808.0,
+            9.3e18,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        // Every exponent from 2^-4 to 2^64, with neighbours of ties.
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for e in -4..=64 {
+            for _ in 0..200 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let v = f64::from_bits((1023 + e as u64) << 52 | (x >> 12));
+                let tie = (v.floor() + 0.5).max(0.5);
+                cases.extend([v, tie, tie.next_up(), tie.next_down()]);
+            }
+        }
+        for &c in &cases {
+            for v in [c, -c] {
+                assert_eq!(round_half_even(v), reference(v), "x = {v:e}");
+            }
+        }
     }
 
     #[test]
