@@ -470,6 +470,36 @@ mod tests {
         assert_eq!(h.view(3).send_volume_window, 22);
     }
 
+    #[test]
+    fn window_is_the_sum_of_the_newest_positives_at_every_step() {
+        // Transactions of random sign (zeros included), against a direct sum over the
+        // list, for windows narrower and wider than the positives seen; again after
+        // `clear`.
+        let mut e = ExactHistory::with_capacity(4);
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        for _ in 0..2 {
+            let mut txs: Vec<i64> = Vec::new();
+            for _ in 0..600 {
+                let tx =
+                    (unit(&mut x) * 2000.0) as i64 - 1000 + i64::from(txs.len().is_multiple_of(5));
+                let tx = if txs.len() % 7 == 3 { 0 } else { tx };
+                txs.push(tx);
+                e.push(&state(0.0, 0, tx));
+                for k in [1u64, 2, 7, 30, 1000] {
+                    let expected: i64 = txs.iter().rev().filter(|&&t| t > 0).take(k as usize).sum();
+                    assert_eq!(
+                        e.view(k).send_volume_window,
+                        expected,
+                        "k = {k}, t = {}",
+                        txs.len()
+                    );
+                }
+            }
+            e.clear();
+            assert_eq!(e.view(30).send_volume_window, 0);
+        }
+    }
+
     /// The next of xorshift64's numbers from `x`, as a double in [0, 1).
     fn unit(x: &mut u64) -> f64 {
         *x ^= *x << 13;
