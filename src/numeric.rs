@@ -365,7 +365,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                let v = f64::from_bits((1023 + e as u64) << 52 | (x >> 12));
+                let v = f64::from_bits(((1023 + e) as u64) << 52 | (x >> 12));
                 let tie = (v.floor() + 0.5).max(0.5);
                 cases.extend([v, tie, tie.next_up(), tie.next_down()]);
             }
