@@ -8,7 +8,7 @@
 //! positive transactions: O(1) work and O(K) memory per step, integer columns identical,
 //! the balance mean equal to within a stated tolerance.
 
-use crate::numeric::pairwise_sum;
+use crate::numeric::{PairwiseLeaf, pairwise_sum};
 use crate::state::State;
 
 /// What a step needs of the history `H` (the states at times 0 … t − 1, genesis included).
@@ -71,19 +71,22 @@ pub trait History: Clone + Send {
 /// numpy's pairwise sum of `n > 128` values splits at `m = n/2 − (n/2) mod 8` and recurses
 /// into both halves; as `n` grows, only the rightmost path of that tree (the *spine*)
 /// changes. The sum is kept with exactly numpy's additions in numpy's order, so it is
-/// bit-identical to [`pairwise_sum`] over the whole history, from three things:
+/// bit-identical to [`pairwise_sum`] over the whole history, from four things:
 /// - the left half of the root, `[0, m)`, is a prefix whose sum was this history's own sum
 ///   when it held `m` states: kept for every multiple of 8 (`prefix_sums`);
 /// - the left child of every deeper spine node is cached, one per level (`spine`), and
 ///   summed afresh only when its start or length changes (about every 16 pushes);
-/// - the rightmost leaf (at most 128 values) is summed at every push.
+/// - the rightmost leaf (at most 128 values) is kept as values arrive (`leaf`, a
+///   `PairwiseLeaf`: numpy's eight accumulators and the leftovers' running sum, O(1) a
+///   push), and summed afresh only when the spine moves its start;
+/// - the spine's sums are added up from the leaf upwards, as numpy's recursion returns.
 ///
 /// Memory is what a run holds, and nothing else: 8 bytes per state (the balances), 1 byte
 /// per state (a prefix sum every 8), 16 bytes per positive transaction (their prefix sums)
 /// and O(log t) for the spine — at most 25 bytes a step, 25 MB for a run of
-/// [`crate::params::STEPS_MAX`] steps. Work is O(log t + 128) a push plus the fresh left
-/// children: about t/16 additions a push on average, whose total over a run of T steps,
-/// about T²/32, dominates only for runs of hundreds of thousands of steps.
+/// [`crate::params::STEPS_MAX`] steps. Work is O(log t) a push plus the fresh left
+/// children and leaves: about t/16 additions a push on average, whose total over a run of
+/// T steps, about T²/32, dominates only for runs of hundreds of thousands of steps.
 #[derive(Debug, Clone, Default)]
 pub struct ExactHistory {
     balances: Vec<f64>,
@@ -92,6 +95,14 @@ pub struct ExactHistory {
     prefix_sums: Vec<f64>,
     /// The left child of spine node `d + 1` (the root is node 0): (start, length, sum).
     spine: Vec<(usize, usize, f64)>,
+    /// How many spine levels the tree of the current count has (`spine[..levels]`).
+    levels: usize,
+    /// The sum of the root's left half (`prefix_sums[m / 8]`) for the current count.
+    root_left: f64,
+    /// Where the rightmost leaf of the sum tree starts; it ends at the newest balance.
+    leaf_start: usize,
+    /// numpy's sum of the rightmost leaf, `balances[leaf_start..]`.
+    leaf: PairwiseLeaf,
     send_volume_sum: i128,
     /// Prefix sums of the positive transactions, oldest first (`[0]` is the empty sum
     /// once anything was pushed), so any window's sum is one subtraction.
@@ -111,6 +122,8 @@ impl ExactHistory {
         ExactHistory {
             balances: Vec::with_capacity(capacity),
             prefix_sums: Vec::with_capacity(capacity / 8 + 1),
+            // At most one positive transaction a state, and the empty sum.
+            positive_prefix: Vec::with_capacity(capacity.saturating_add(1)),
             ..ExactHistory::default()
         }
     }
@@ -121,45 +134,79 @@ impl ExactHistory {
         self.balance_sum = 0.0;
         self.prefix_sums.clear();
         self.spine.clear();
+        self.levels = 0;
+        self.root_left = 0.0;
+        self.leaf_start = 0;
+        self.leaf = PairwiseLeaf::default();
         self.send_volume_sum = 0;
         self.positive_prefix.clear();
     }
 
-    /// numpy's pairwise sum of every balance, from the kept prefix sums and spine.
-    fn pairwise_of_all(&mut self) -> f64 {
-        let a = &self.balances;
-        let n = a.len();
+    /// numpy's pairwise sum of every balance, from the kept prefix sums, spine and leaf,
+    /// once `newest` has been appended to the balances.
+    ///
+    /// The tree's shape (every split point, so the spine and the leaf's start) changes only
+    /// when the count `n` reaches a multiple of 8 (split points are multiples of 8 and move
+    /// when a length crosses a multiple of 16) or one past it (a leaf of 128 values becomes
+    /// a split node at 129). Between those, `newest` only extends the leaf.
+    #[inline]
+    fn pairwise_of_all(&mut self, newest: f64) -> f64 {
+        let n = self.balances.len();
         if n <= 128 {
-            return pairwise_sum(a);
+            // One leaf, the whole history.
+            debug_assert_eq!((self.leaf_start, self.leaf.len()), (0, n - 1));
+            self.leaf.push(newest);
+            return self.leaf.sum();
         }
+        if n % 8 >= 2 {
+            debug_assert_eq!(self.leaf.len(), n - 1 - self.leaf_start);
+            self.leaf.push(newest);
+        } else {
+            self.reshape(n);
+        }
+        // numpy adds each left child to the sum of its right sibling, deepest first.
+        let mut right = self.leaf.sum();
+        for &(_, _, sum) in self.spine[..self.levels].iter().rev() {
+            right += sum; // IEEE addition commutes: sum + right, bit for bit
+        }
+        self.root_left + right
+    }
+
+    /// Walks the tree of `n > 128` values down its spine, summing afresh the left children
+    /// and the leaf whose place changed, and extending the leaf by the newest value when
+    /// its start stayed.
+    #[cold]
+    #[inline(never)]
+    fn reshape(&mut self, n: usize) {
+        let a = &self.balances;
         let m = pairwise_split(n);
-        let left = self.prefix_sums[m / 8];
+        self.root_left = self.prefix_sums[m / 8];
         // Down the spine: node d + 1 starts at `start` and holds `len` values.
         let (mut start, mut len, mut level) = (m, n - m, 0);
-        // A spine is at most log2(usize::MAX / 128) < 64 nodes deep.
-        let mut lefts = [0.0f64; 64];
         while len > 128 {
             let split = pairwise_split(len);
-            let sum = match self.spine.get(level) {
-                Some(&(s, l, sum)) if s == start && l == split => sum,
+            match self.spine.get(level) {
+                Some(&(s, l, _)) if s == start && l == split => {}
                 _ => {
                     let sum = pairwise_sum(&a[start..start + split]);
                     self.spine.truncate(level);
                     self.spine.push((start, split, sum));
-                    sum
                 }
-            };
-            lefts[level] = sum;
+            }
             start += split;
             len -= split;
             level += 1;
         }
-        // numpy adds each left child to the sum of its right sibling, deepest first.
-        let mut right = pairwise_sum(&a[start..start + len]);
-        for d in (0..level).rev() {
-            right += lefts[d]; // IEEE addition commutes: lefts[d] + right, bit for bit
+        self.levels = level;
+        // The leaf [start, n): the previous leaf plus the newest value when the spine kept
+        // its start.
+        if start == self.leaf_start {
+            debug_assert_eq!(self.leaf.len(), len - 1);
+            self.leaf.push(a[n - 1]);
+        } else {
+            self.leaf_start = start;
+            self.leaf = PairwiseLeaf::of(&a[start..]);
         }
-        left + right
     }
 }
 
@@ -170,9 +217,10 @@ impl History for ExactHistory {
         ExactHistory::with_capacity(usize::try_from(n_states).unwrap_or(0))
     }
 
+    #[inline]
     fn push(&mut self, state: &State) {
         self.balances.push(state.balance);
-        self.balance_sum = self.pairwise_of_all();
+        self.balance_sum = self.pairwise_of_all(state.balance);
         if self.balances.len().is_multiple_of(8) {
             if self.prefix_sums.is_empty() {
                 self.prefix_sums.push(0.0);
@@ -429,6 +477,36 @@ mod tests {
         assert_eq!(h.view(3).send_volume_window, 22);
     }
 
+    #[test]
+    fn window_is_the_sum_of_the_newest_positives_at_every_step() {
+        // Transactions of random sign (zeros included), against a direct sum over the
+        // list, for windows narrower and wider than the positives seen; again after
+        // `clear`.
+        let mut e = ExactHistory::with_capacity(4);
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        for _ in 0..2 {
+            let mut txs: Vec<i64> = Vec::new();
+            for _ in 0..600 {
+                let tx =
+                    (unit(&mut x) * 2000.0) as i64 - 1000 + i64::from(txs.len().is_multiple_of(5));
+                let tx = if txs.len() % 7 == 3 { 0 } else { tx };
+                txs.push(tx);
+                e.push(&state(0.0, 0, tx));
+                for k in [1u64, 2, 7, 30, 1000] {
+                    let expected: i64 = txs.iter().rev().filter(|&&t| t > 0).take(k as usize).sum();
+                    assert_eq!(
+                        e.view(k).send_volume_window,
+                        expected,
+                        "k = {k}, t = {}",
+                        txs.len()
+                    );
+                }
+            }
+            e.clear();
+            assert_eq!(e.view(30).send_volume_window, 0);
+        }
+    }
+
     /// The next of xorshift64's numbers from `x`, as a double in [0, 1).
     fn unit(x: &mut u64) -> f64 {
         *x ^= *x << 13;
@@ -454,6 +532,40 @@ mod tests {
                 "n = {}",
                 all.len()
             );
+        }
+    }
+
+    #[test]
+    fn incremental_leaf_and_spine_are_numpys_sum_at_every_length() {
+        // Every length up to 2,100 (the 128/129 step from one leaf to a split, every split
+        // boundary, spines of up to four levels) on values where the order of additions
+        // shows: signed zeros, magnitudes from 1e-3 to 1e16. Run twice on one history, the
+        // second time after `clear`, which must forget the leaf and the spine.
+        let mut e = ExactHistory::with_capacity(16);
+        for pass in 0..2 {
+            let mut all = Vec::new();
+            let mut x: u64 = 0xdead_beef_cafe_f00d + pass;
+            for _ in 0..2100 {
+                let u = unit(&mut x);
+                let b = match x % 7 {
+                    0 => -0.0,
+                    1 => 0.0,
+                    2 => (u - 0.5) * 1e16,
+                    3 => (u - 0.5) * 1e-3,
+                    _ => (u - 0.45) * 1e4 / 3.0,
+                };
+                all.push(b);
+                e.push(&state(b, 0, 0));
+                let expected = pairwise_sum(&all) / all.len() as f64;
+                assert_eq!(
+                    e.view(30).balance_mean.to_bits(),
+                    expected.to_bits(),
+                    "pass {pass}, n = {}",
+                    all.len()
+                );
+            }
+            e.clear();
+            assert!(e.is_empty());
         }
     }
 
