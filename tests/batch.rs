@@ -497,3 +497,64 @@ fn notebook_lanes_hand_unusual_runs_to_the_scalar_loop() {
     check_notebook_lanes((&vast, &rule, &user), 9, 1..=9, 60, (&[0, 4], &[0, 0, 9]));
     check_notebook_lanes((&vast, &rule, &user), 9, 1..=3, 0, (&[0], &[0]));
 }
+
+#[test]
+fn notebook_lanes_are_the_scalar_loop_on_random_out_of_model_inputs() {
+    // Every field of the model, rule and user drawn from values a library user can
+    // construct, most of them outside the validated ranges (NaN, infinities, signed zeros,
+    // integers at and beyond 2^51 and 2^53, negative credits, vast windows and digits):
+    // the lanes must still be the scalar loop, failures and hand-overs included.
+    // (Values from the review of the lanes, which found the negative credit.)
+    const INF: f64 = f64::INFINITY;
+    const NAN: f64 = f64::NAN;
+    const P51: i64 = 1 << 51;
+    const P53: i64 = 1 << 53;
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut pick = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let integrity = [0.8, 1.0, NAN, INF, -INF, -1.0, 0.0, -0.0, 2.0, 0.95];
+    let avg = [
+        100.0, NAN, INF, 0.0, -0.0, -50.0, 1e14, 4e15, 1e300, 1e-300, 7.5,
+    ];
+    let growth = [0.0, -0.0, NAN, 1e6, -1.0, -3.0, 0.5, INF];
+    let bias = [0.0, -0.0, NAN, 0.5, -0.5, 0.1, -0.1, 1e-300, INF, -INF];
+    let windows = [0, 1, 2, 30, u64::MAX];
+    let credits = [
+        0,
+        1,
+        250,
+        P51 - 1,
+        P51,
+        P53,
+        i64::MAX,
+        -1,
+        -(P51 + 1),
+        i64::MIN,
+    ];
+    let quad = [-3.0, 0.0, -0.0, 3.0, NAN, -1e300, 1e-300];
+    let intercept = [1.0, 0.0, -0.0, -1.0, NAN, INF, 1e15];
+    let warmup = [0, 1, 7, u64::MAX];
+    let digits = [0, 2, 15, 16, 400];
+    for case in 0..4_000u64 {
+        let model = Notebook::with_window(windows[pick(5)], credits[pick(10)]);
+        let user = NotebookUser {
+            integrity: integrity[pick(10)],
+            avg_amount: avg[pick(11)],
+            growth: growth[pick(8)],
+            bias: bias[pick(10)],
+        };
+        let rule = V1Rule {
+            quad_coef: quad[pick(7)],
+            intercept: intercept[pick(7)],
+            warmup: warmup[pick(4)],
+            round_digits: digits[pick(5)],
+        };
+        let steps = [0, 1, 2, 3, 10, 40][pick(6)];
+        let plan = (&model, &rule, &user);
+        check_notebook_lanes(plan, case, 1..=3, steps, (&[0, 2], &[0, 0, 1]));
+    }
+}
