@@ -70,10 +70,12 @@ fn exact_int(x: f64) -> i64 {
 }
 
 /// The lanes' generators and the words taken from them but not yet used: lane `i`'s
-/// unused words are `buf[i][pos[i]..end[i]]`, in stream order.
+/// unused words are `buf[pos[i]..end[i]]` at `[i]`, in stream order, a row of every lane's
+/// words per slot. Lanes that use their words alike (every lane, unless the integrity path
+/// is taken) stay at the same slots, and then words move a row at a time.
 struct LaneWords {
     chacha: ChaChaLanes<ARRAY_LANES>,
-    buf: [[u32; WORDS]; ARRAY_LANES],
+    buf: [[u32; ARRAY_LANES]; WORDS],
     pos: [usize; ARRAY_LANES],
     end: [usize; ARRAY_LANES],
 }
@@ -82,10 +84,17 @@ impl LaneWords {
     fn new(seed: u64, subset: u64, runs: &[u64]) -> Self {
         LaneWords {
             chacha: ChaChaLanes::new(seed, subset, runs),
-            buf: [[0; WORDS]; ARRAY_LANES],
+            buf: [[0; ARRAY_LANES]; WORDS],
             pos: [0; ARRAY_LANES],
             end: [0; ARRAY_LANES],
         }
+    }
+
+    /// True when every lane's unused words are at the same slots.
+    #[inline(always)]
+    fn aligned(&self) -> bool {
+        let (pos, end) = (self.pos[0], self.end[0]);
+        self.pos.iter().all(|&p| p == pos) & self.end.iter().all(|&e| e == end)
     }
 
     /// Makes sure every lane has at least [`STEP_WORDS_MAX`] unused words: when one has
@@ -100,22 +109,38 @@ impl LaneWords {
         if !short {
             return;
         }
+        let mut block = [[0u32; ARRAY_LANES]; BLOCK_WORDS];
+        if self.aligned() {
+            let (pos, end) = (self.pos[0], self.end[0]);
+            let kept = if end + BLOCK_WORDS > WORDS {
+                self.buf.copy_within(pos..end, 0);
+                0..end - pos
+            } else {
+                pos..end
+            };
+            self.chacha.blocks(&[true; ARRAY_LANES], &mut block);
+            self.buf[kept.end..kept.end + BLOCK_WORDS].copy_from_slice(&block);
+            self.pos = [kept.start; ARRAY_LANES];
+            self.end = [kept.end + BLOCK_WORDS; ARRAY_LANES];
+            return;
+        }
         let mut advance = [false; ARRAY_LANES];
         for i in 0..ARRAY_LANES {
             let (pos, end) = (self.pos[i], self.end[i]);
             if end + BLOCK_WORDS > WORDS {
-                self.buf[i].copy_within(pos..end, 0);
+                for k in 0..end - pos {
+                    self.buf[k][i] = self.buf[pos + k][i];
+                }
                 (self.pos[i], self.end[i]) = (0, end - pos);
             }
             advance[i] = self.end[i] + BLOCK_WORDS <= WORDS;
         }
-        let mut block = [[0u32; ARRAY_LANES]; BLOCK_WORDS];
         self.chacha.blocks(&advance, &mut block);
         for i in 0..ARRAY_LANES {
             if advance[i] {
                 let end = self.end[i];
                 for (w, words) in block.iter().enumerate() {
-                    self.buf[i][end + w] = words[i];
+                    self.buf[end + w][i] = words[i];
                 }
                 self.end[i] = end + BLOCK_WORDS;
             }
@@ -126,17 +151,27 @@ impl LaneWords {
     /// (after [`LaneWords::ensure`]), without using them up.
     #[inline(always)]
     fn step_words(&self) -> [[u32; ARRAY_LANES]; STEP_WORDS_MAX] {
-        let mut words = [[0u32; ARRAY_LANES]; STEP_WORDS_MAX];
-        for i in 0..ARRAY_LANES {
-            let pos = self.pos[i];
-            let lane: &[u32; STEP_WORDS_MAX] = self.buf[i][pos..pos + STEP_WORDS_MAX]
+        if self.aligned() {
+            let pos = self.pos[0];
+            return self.buf[pos..pos + STEP_WORDS_MAX]
                 .try_into()
                 .expect("STEP_WORDS_MAX words");
-            for (k, word) in lane.iter().enumerate() {
-                words[k][i] = *word;
+        }
+        let mut words = [[0u32; ARRAY_LANES]; STEP_WORDS_MAX];
+        for i in 0..ARRAY_LANES {
+            for (k, word) in words.iter_mut().enumerate() {
+                word[i] = self.buf[self.pos[i] + k][i];
             }
         }
         words
+    }
+
+    /// Uses up the words of a step in every lane: `taken[i]` in lane `i`.
+    #[inline(always)]
+    fn take(&mut self, taken: &[usize; ARRAY_LANES]) {
+        for i in 0..ARRAY_LANES {
+            self.pos[i] += taken[i];
+        }
     }
 }
 
@@ -298,7 +333,13 @@ impl Plan<'_> {
                 (&second[0], &mut first[0])
             };
             self.step(t, soa, next, &windows, &step_words, &mut out);
+            // Every lane uses up its words, those over too, so that lanes stay aligned.
             let sign_taken = if self.user.bias == 0.0 { 1 } else { 2 };
+            let taken: [usize; ARRAY_LANES] = std::array::from_fn(|i| {
+                let integrity = out.paths[i] & 4 != 0;
+                sign_taken + 6 + 2 * usize::from(integrity)
+            });
+            words.take(&taken);
             // Usually every lane is live and on the usual path: no lane needs a look of its
             // own before its event goes out.
             let any_unusual = out.unusual[..n].iter().any(|&u| u != 0);
@@ -313,8 +354,6 @@ impl Plan<'_> {
                     live -= 1;
                     continue;
                 }
-                let integrity = out.paths[i] & 4 != 0;
-                words.pos[i] += sign_taken + 6 + 2 * usize::from(integrity);
                 let next = next.state(i, t);
                 let event = StepEvent {
                     t,
