@@ -49,6 +49,15 @@ impl Chunking {
             tasks_per_window: 4 * n_threads.max(1),
         }
     }
+
+    /// The same, with tasks of whole blocks of `lanes` runs (the last task may be short):
+    /// for work stepped in lanes, where a task of fewer runs than lanes leaves lanes idle.
+    pub fn in_blocks_of(self, lanes: u64) -> Self {
+        Chunking {
+            runs_per_task: self.runs_per_task.next_multiple_of(lanes.max(1)),
+            ..self
+        }
+    }
 }
 
 /// Runs `produce` on every task of runs `1..=n_runs` in parallel on `pool` and hands each
@@ -106,4 +115,31 @@ pub fn ordered_tasks<T: Send, E: Send>(
         first = last + 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_in_blocks_hold_whole_blocks_of_lanes() {
+        // 16,384 steps a task: 44 runs of 365 steps (48 in blocks of 16), one run of a
+        // long run (16 in blocks, never an idle lane), and 16 stays 16.
+        let cases = [
+            (365, 44, 48),
+            (100_000, 1, 16),
+            (1_023, 16, 16),
+            (0, 16_384, 16_384),
+        ];
+        for (steps, plain, blocks) in cases {
+            let c = Chunking::for_steps(steps, 1 << 14, 2);
+            assert_eq!(c.runs_per_task, plain, "{steps} steps");
+            let b = c.in_blocks_of(16);
+            assert_eq!(
+                (b.runs_per_task, b.tasks_per_window),
+                (blocks, 8),
+                "{steps} steps"
+            );
+        }
+    }
 }

@@ -440,7 +440,11 @@ impl Job<'_> {
     /// take at most `4 × threads × spill_cap` bytes whatever `--runs` and `--steps` are.
     fn write(&self, w: &mut dyn Write) -> io::Result<()> {
         let spec = &self.sim.spec;
-        let chunking = Chunking::for_steps(spec.steps, STEPS_PER_TASK, self.n_threads);
+        let mut chunking = Chunking::for_steps(spec.steps, STEPS_PER_TASK, self.n_threads);
+        if self.summary && matches!(self.sim.runner, Runner::Notebook { .. }) {
+            // Summaries are batched (one row a run in memory): whole blocks of lanes.
+            chunking = chunking.in_blocks_of(crate::batch::ARRAY_LANES as u64);
+        }
         let bar = progress_bar(spec.runs * spec.steps, spec.runs);
         if self.summary {
             summary::write_header(w)?;
