@@ -12,17 +12,18 @@
 //! applies them; `tests/batch.rs` holds it to the scalar loop event by event.
 //!
 //! The lanes take the usual path only. A lane whose step leaves it — a value the scalar
-//! step refuses (a non-finite mean, a credit or capacity beyond `i64`), or one where the
-//! lanes' arithmetic would no longer be the scalar's (a capacity beyond 2^53, where the
-//! scalar compares amount and capacity as an integer; a send-volume sum beyond 2^53) — is
-//! handed to a [`Stepper`], which replays its run from a copy of its generator taken at the
-//! start (seen by no observer) and takes that step and the rest itself. Under validated
+//! step refuses (a non-finite mean, a negative previous credit, a credit, capacity or
+//! transaction beyond `i64`), or one where the lanes' arithmetic would no longer be the
+//! scalar's (an integer column at 2^51 or beyond, where the lanes' doubles stop being exact
+//! integers) — is handed to a [`Stepper`], which replays its run from the start of its
+//! stream (seen by no observer) and takes that step and the rest itself. Under validated
 //! parameters no run reaches such a value; the hand-over exists so that every input still
 //! gets the scalar loop's answer.
 //!
-//! Draws come from a buffer of words per lane, refilled from the lane's generator in blocks
-//! (the same words in the same order), so a step reads its words at an offset instead of
-//! calling the generator for each.
+//! Draws come from ChaCha8 generated a block of every lane at a time
+//! ([`ChaChaLanes`], the words [`chacha_rng`] gives), buffered a row of every lane per slot,
+//! so a step reads its words at an offset instead of calling a generator for each, and
+//! lanes that use their words alike read and receive them a row at a time.
 
 // Lane loops index several arrays by the lane `i` at once: that is the structure of arrays.
 #![allow(clippy::needless_range_loop)]
