@@ -194,35 +194,27 @@ pub fn summaries(
 ) -> Vec<Result<RunSummary, RunError<Infallible>>> {
     let seed = config.seed();
     let numpy = |run| numpy_rng(numpy_run_seed(seed, run));
+    let params = config.params();
+    let model = V1::<StreamingHistory>::new(params);
+    let user = NotebookUser::from_params(params);
+    let rule = V1Rule::default();
     match Lanes::of(config, engine) {
-        Lanes::Arrays => {
-            let params = config.params();
-            let model = V1::<StreamingHistory>::new(params);
-            let user = NotebookUser::from_params(params);
-            let rule = V1Rule::default();
-            by_blocks(runs, |block, observers| {
-                let streams = (seed, 0);
-                run_notebook_lanes(
-                    &model,
-                    &rule,
-                    &user,
-                    streams,
-                    block,
-                    config.n_steps(),
-                    observers,
-                )
-            })
-        }
-        Lanes::Steppers => {
-            let params = config.params();
-            let model = V1::<StreamingHistory>::new(params);
-            let user = NotebookUser::from_params(params);
-            let rule = V1Rule::default();
-            by_blocks(runs, |block, observers| {
-                let mut rngs: Vec<_> = block.map(numpy).collect();
-                run_lanes(&model, &rule, &user, &mut rngs, config.n_steps(), observers)
-            })
-        }
+        Lanes::Arrays => by_blocks(runs, |block, observers| {
+            let streams = (seed, 0);
+            run_notebook_lanes(
+                &model,
+                &rule,
+                &user,
+                streams,
+                block,
+                config.n_steps(),
+                observers,
+            )
+        }),
+        Lanes::Steppers => by_blocks(runs, |block, observers| {
+            let mut rngs: Vec<_> = block.map(numpy).collect();
+            run_lanes(&model, &rule, &user, &mut rngs, config.n_steps(), observers)
+        }),
         Lanes::Scalar => runs
             .map(|run| {
                 let mut s = RunSummary::default();

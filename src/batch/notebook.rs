@@ -181,7 +181,7 @@ impl LaneWords {
 struct Soa {
     balance: [f64; ARRAY_LANES],
     balance_mean: [f64; ARRAY_LANES],
-    /// `userCredit`, an integer below 2^63 (as a double: exact).
+    /// `userCredit`, an integer below 2^51 in magnitude (as a double: exact).
     credit: [f64; ARRAY_LANES],
     /// `userCapacity`, likewise.
     capacity: [f64; ARRAY_LANES],
