@@ -36,11 +36,10 @@ use rand_core::Rng;
 
 use crate::credit::V1Rule;
 use crate::draws::numpy_rng;
-use crate::history::{History, StreamingHistory};
-use crate::model::{Behaviour, CreditPolicy, Flow, Model, Observer, RunError, StepEvent, Stepper};
+use crate::history::StreamingHistory;
+use crate::model::{Behaviour, CreditPolicy, Flow, Model, Observer, RunError, Stepper};
 use crate::params::{RngKind, SimConfig};
 use crate::sim::{Engine, numpy_run_seed};
-use crate::state::State;
 use crate::summary::RunSummary;
 use crate::users::NotebookUser;
 use crate::v1::V1;
@@ -228,31 +227,14 @@ pub fn summaries(
     }
 }
 
-/// Folds a run's genesis state and steps into its [`RunSummary`].
-struct Summarise<'a>(&'a mut RunSummary);
-
-impl<H: History> Observer<V1<H>> for Summarise<'_> {
-    type Error = Infallible;
-    #[inline]
-    fn genesis(&mut self, state: &State) -> Result<(), Infallible> {
-        self.0.observe(0, state);
-        Ok(())
-    }
-    #[inline]
-    fn step(&mut self, e: &StepEvent<'_, V1<H>>) -> Result<Flow, Infallible> {
-        self.0.observe(e.t, e.next);
-        Ok(Flow::Continue)
-    }
-}
-
 /// The summaries of `runs`, one block of [`ARRAY_LANES`] runs at a time (the generators and
-/// summaries of a block, no more): `drive(block, observers)` runs the block's runs with one
-/// observer each and returns their outcomes.
+/// summaries of a block, no more): `drive(block, summaries)` runs the block's runs, each
+/// observed by its summary, and returns their outcomes.
 fn by_blocks(
     runs: RangeInclusive<u64>,
     mut drive: impl FnMut(
         RangeInclusive<u64>,
-        &mut [Summarise<'_>],
+        &mut [RunSummary],
     ) -> Vec<Result<(), RunError<Infallible>>>,
 ) -> Vec<Result<RunSummary, RunError<Infallible>>> {
     let mut out = Vec::new();
@@ -261,9 +243,7 @@ fn by_blocks(
     while start <= last {
         let end = start.saturating_add(ARRAY_LANES as u64 - 1).min(last);
         let mut summaries = vec![RunSummary::default(); (end - start + 1) as usize];
-        let mut observers: Vec<_> = summaries.iter_mut().map(Summarise).collect();
-        let results = drive(start..=end, &mut observers);
-        drop(observers);
+        let results = drive(start..=end, &mut summaries);
         out.extend(
             results
                 .into_iter()

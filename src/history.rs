@@ -508,6 +508,21 @@ mod tests {
     }
 
     /// The next of xorshift64's numbers from `x`, as a double in [0, 1).
+    /// Pushes the balance `b` to `e` and to `all`, and checks that `e`'s mean is numpy's
+    /// over `all`, bit for bit.
+    #[track_caller]
+    fn push_and_check(e: &mut ExactHistory, all: &mut Vec<f64>, b: f64, what: &str) {
+        all.push(b);
+        e.push(&state(b, 0, 0));
+        let expected = pairwise_sum(all) / all.len() as f64;
+        assert_eq!(
+            e.view(30).balance_mean.to_bits(),
+            expected.to_bits(),
+            "{what} n = {}",
+            all.len()
+        );
+    }
+
     fn unit(x: &mut u64) -> f64 {
         *x ^= *x << 13;
         *x ^= *x >> 7;
@@ -523,15 +538,7 @@ mod tests {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..3000 {
             let b = (unit(&mut x) - 0.45) * 1e4 / 3.0;
-            all.push(b);
-            e.push(&state(b, 0, 0));
-            let expected = pairwise_sum(&all) / all.len() as f64;
-            assert_eq!(
-                e.view(30).balance_mean.to_bits(),
-                expected.to_bits(),
-                "n = {}",
-                all.len()
-            );
+            push_and_check(&mut e, &mut all, b, "");
         }
     }
 
@@ -554,15 +561,7 @@ mod tests {
                     3 => (u - 0.5) * 1e-3,
                     _ => (u - 0.45) * 1e4 / 3.0,
                 };
-                all.push(b);
-                e.push(&state(b, 0, 0));
-                let expected = pairwise_sum(&all) / all.len() as f64;
-                assert_eq!(
-                    e.view(30).balance_mean.to_bits(),
-                    expected.to_bits(),
-                    "pass {pass}, n = {}",
-                    all.len()
-                );
+                push_and_check(&mut e, &mut all, b, &format!("pass {pass}"));
             }
             e.clear();
             assert!(e.is_empty());

@@ -1,13 +1,15 @@
 //! One row per run instead of the trajectory: the figures a sweep compares.
 //!
 //! [`RunSummary`] folds the states of a run as they are produced (a visitor for
-//! [`crate::sim::simulate_run_with`]), so summarising a run needs O(1) memory whatever its
-//! length. [`write_header`] and [`write_row`] give the `simulate --summary` CSV format.
+//! [`crate::sim::simulate_run_with`], an [`Observer`] of a V1 run), so summarising a run
+//! needs O(1) memory whatever its length. [`write_header`] and [`write_row`] give the `simulate --summary` CSV format.
 
+use std::convert::Infallible;
 use std::io::{self, Write};
 
+use crate::history::History;
 use crate::metrics::{LedgerTally, v1_ledger};
-use crate::model::Ledger;
+use crate::model::{Flow, Ledger, Observer, StepEvent};
 use crate::params::{RngKind, SimConfig};
 use crate::sim::Engine;
 use crate::state::State;
@@ -74,6 +76,22 @@ impl RunSummary {
         } else {
             self.abs_balance_mean_sum / self.send_volume_mean_sum
         }
+    }
+}
+
+/// A summary observes a V1 run: the genesis state starts it, each step's new state is
+/// folded in ([`RunSummary::observe`]).
+impl<H: History> Observer<crate::v1::V1<H>> for RunSummary {
+    type Error = Infallible;
+    #[inline]
+    fn genesis(&mut self, state: &State) -> Result<(), Infallible> {
+        self.observe(0, state);
+        Ok(())
+    }
+    #[inline]
+    fn step(&mut self, e: &StepEvent<'_, crate::v1::V1<H>>) -> Result<Flow, Infallible> {
+        self.observe(e.t, e.next);
+        Ok(Flow::Continue)
     }
 }
 
