@@ -591,6 +591,8 @@ fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
     let s = &file.spec;
     let int = |x: Option<u64>| matches!(v, toml::Value::Integer(i) if x.map(i128::from) == Some(i128::from(*i)));
     let string = |x: Option<&str>| matches!(v, toml::Value::String(t) if x == Some(t.as_str()));
+    // A generator or restriction is a name, read with the whitespace around it trimmed.
+    let name = |x: Option<&str>| matches!(v, toml::Value::String(t) if x == Some(t.trim()));
     let param = |k: &str, v: &toml::Value| {
         let given = match v {
             toml::Value::Integer(i) => *i as f64,
@@ -613,8 +615,8 @@ fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
         "seed" => int(s.seed),
         "runs" => int(s.runs),
         "steps" => int(s.steps),
-        "rng" => string(s.rng.map(RngKind::name)),
-        "restriction" => string(s.restriction.map(|r| r.name())),
+        "rng" => name(s.rng.map(RngKind::name)),
+        "restriction" => name(s.restriction.map(|r| r.name())),
         "out" => string(file.out.as_deref()),
         "model" | "rule" | "user" => {
             let name = match key {
@@ -657,8 +659,9 @@ fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
 ///
 /// Laws: parsing never panics; an error is one non-empty line (it is printed as the
 /// binary's single error line), and a value error names a field, the value and what is
-/// accepted; every key of an accepted file sets exactly the value written (so no value is
-/// silently dropped or overridden); a parsed file survives being written back and parsed
+/// accepted; every key of an accepted file sets exactly the value written (a generator's or
+/// restriction's name with the whitespace around it trimmed, as the spec reads names), so
+/// no value is silently dropped or overridden; a parsed file survives being written back and parsed
 /// again; resolving its spec against the built-in registry either gives a run holding
 /// exactly the given values (the workflow's defaults for the rest) or a one-line error
 /// naming field and accepted values, never a panic.
