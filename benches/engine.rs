@@ -8,21 +8,22 @@
 //! - `scaling_t/*`: one run of T = 365, 3,650, 36,500 steps per engine (linear for streaming);
 //! - `batched_89x365/*`: the summaries of 89 runs (one `simulate` task) × 365 steps,
 //!   streaming on ChaCha, run by run through the scalar loop and in lanes
-//!   (`currents::batch`), per run-step in BENCHMARKS.md ("Batched engine");
+//!   (`currents::v1::batch`), per run-step in BENCHMARKS.md ("Batched engine");
 //! - `rng_floor/*`: only the generator draws a step needs (7 u32 outputs: the sign, then
 //!   two per uniform; the integrity path's fifth draw never fires at integrity 1).
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use currents::draws::RngKind;
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform01};
 use currents::model::Stepper;
-use currents::summary::{self, RunSummary};
-use currents::users::NotebookUser;
+use currents::v1::NotebookUser;
 use currents::v1::V1;
-use currents::{
-    Engine, ExactHistory, Params, RngKind, SimConfig, State, StreamingHistory, V1Rule,
-    simulate_run_with, trajectory_csv,
+use currents::v1::csv;
+use currents::v1::summary::{self, RunSummary};
+use currents::v1::{
+    Engine, ExactHistory, Params, SimConfig, State, StreamingHistory, V1Rule, simulate_run_with,
 };
 use rand_core::Rng;
 
@@ -118,10 +119,10 @@ fn notebook(c: &mut Criterion) {
         let mut out = Vec::with_capacity(1 << 20);
         b.iter(|| {
             out.clear();
-            trajectory_csv::write_header(&mut out).expect("write");
+            csv::write_header(&mut out).expect("write");
             for run in 1..=10 {
                 simulate_run_with(&cfg, Engine::Exact, run, |t, s| {
-                    trajectory_csv::write_state(&mut out, run, t, s)
+                    csv::write_state(&mut out, run, t, s)
                 })
                 .expect("run");
             }
@@ -209,7 +210,8 @@ fn batched(c: &mut Criterion) {
     });
     g.bench_function("lanes", |b| {
         b.iter(|| {
-            let summaries = currents::batch::summaries(&cfg, currents::Engine::Streaming, 1..=RUNS);
+            let summaries =
+                currents::v1::batch::summaries(&cfg, currents::v1::Engine::Streaming, 1..=RUNS);
             black_box(
                 summaries
                     .iter()

@@ -4,14 +4,15 @@
 
 use std::hint::black_box;
 
+use currents::draws::RngKind;
 use currents::draws::{chacha_rng, randint01, uniform01};
-use currents::history::History;
 use currents::model::Stepper;
-use currents::summary::RunSummary;
-use currents::users::NotebookUser;
+use currents::v1::History;
+use currents::v1::NotebookUser;
 use currents::v1::V1;
-use currents::{
-    Engine, ExactHistory, Params, RngKind, SimConfig, StreamingHistory, V1Rule, simulate_run_with,
+use currents::v1::summary::RunSummary;
+use currents::v1::{
+    Engine, ExactHistory, Params, SimConfig, StreamingHistory, V1Rule, simulate_run_with,
 };
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use rand_chacha::ChaCha8Rng;
@@ -89,7 +90,8 @@ fn run_365(engine: Engine) -> i64 {
 #[bench::lanes16()]
 fn batched_16x365() -> i64 {
     let config = SimConfig::new(Params::default(), 365, 16, 0, RngKind::Chacha).expect("valid");
-    let summaries = currents::batch::summaries(&config, currents::Engine::Streaming, 1..=16);
+    let summaries =
+        currents::v1::batch::summaries(&config, currents::v1::Engine::Streaming, 1..=16);
     black_box(
         summaries
             .iter()

@@ -10,9 +10,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::time::{Duration, Instant};
 
-use currents::State;
 use currents::plot::{self, Dataset, PlotOptions};
-use currents::trajectory_csv::Row;
+use currents::v1::State;
+use currents::v1::csv::Row;
 
 fn synthetic(n_runs: u64, n_steps: u64) -> Dataset {
     let mut ds = Dataset::new();

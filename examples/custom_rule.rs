@@ -3,12 +3,12 @@
 //! `cargo run --release --example custom_rule` prints the report; `cargo test` runs the
 //! same check as a test (this example is built with `test = true`).
 
-use currents::History;
 use currents::harness::{HarnessConfig, HarnessReport, check_rule};
 #[cfg(test)]
 use currents::harness::{Invariant, V1Laws};
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::round_half_even;
+use currents::v1::History;
 use currents::v1::V1;
 
 /// A linear rule: after a warm-up, credit is the average send volume scaled by

@@ -39,17 +39,19 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 
-use currents::RngKind;
+use currents::draws;
+use currents::draws::RngKind;
 use currents::harness::{Invariant, Laws, ReplayInput, Tapes};
 use currents::metrics::Metered;
+use currents::model::run_seeded;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
     Observer, StepError, StepEvent, Value, balance_below_previous_limit, to_int,
 };
 use currents::numeric::round_half_even;
-use currents::rules::{ParamSpec, Rule};
+use currents::params::ParamSpec;
+use currents::rules::Rule;
 use currents::sweep::Plan;
-use currents::{draws, run_seeded};
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use rand_core::Rng;
@@ -303,7 +305,7 @@ impl Rule for VariantRule {
 
 impl Default for VariantRule {
     fn default() -> Self {
-        VariantRule::from_values(&currents::rules::defaults(Self::PARAMS))
+        VariantRule::from_values(&currents::params::defaults(Self::PARAMS))
     }
 }
 
@@ -592,7 +594,7 @@ mod tests {
     use currents::metrics::NAMES;
     use currents::registry::{Registry, generic_rules};
     use currents::sweep::sweep_plans;
-    use currents::users::NotebookUser;
+    use currents::v1::NotebookUser;
     use currents::v1::V1;
 
     fn user(clamp: bool) -> VariantUser {
@@ -700,10 +702,10 @@ mod tests {
         let same = compare_plans(&label, &plan, &label, &plan, &cfg);
         assert!(!same.changed(), "{}", same.verdict());
         // V1 with the notebook's rule and user on the same streams (common random numbers).
-        let params = currents::Params::default();
+        let params = currents::v1::Params::default();
         let v1 = Plan {
-            model: V1::<currents::ExactHistory>::new(&params),
-            policy: currents::V1Rule::default(),
+            model: V1::<currents::v1::ExactHistory>::new(&params),
+            policy: currents::v1::V1Rule::default(),
             behaviour: NotebookUser::from_params(&params),
         };
         let v1_label = SideLabel::of_policy::<V1, _>("v1", "currents-v1", &v1.policy);

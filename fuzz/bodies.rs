@@ -11,16 +11,17 @@
 #![allow(dead_code)]
 
 use arbitrary::{Result, Unstructured};
-use currents::HistoryView;
 use currents::fuzzing::{
     TAPE_LEN_MAX, TapeEntry, amount_bound, check_config, check_credit_formula, check_csv_roundtrip,
     check_rounding, check_step_any, check_step_tape,
 };
-use currents::params::{
-    AVG_AMOUNT_MAX, AVG_AMOUNT_MIN, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, Params, SUM_VOLUME_MAX,
+use currents::v1::HistoryView;
+use currents::v1::Params;
+use currents::v1::csv::Row;
+use currents::v1::params::{
+    AVG_AMOUNT_MAX, AVG_AMOUNT_MIN, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, SUM_VOLUME_MAX,
 };
-use currents::trajectory_csv::Row;
-use currents::{CreditInput, State, V1Rule};
+use currents::v1::{CreditInput, State, V1Rule};
 
 /// A target's body: runs the property check on one input, panicking on a violation.
 pub type Body = fn(&[u8]);

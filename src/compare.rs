@@ -36,7 +36,7 @@
 //! - **Rule and restriction** are each side's own: never carried from the other side.
 //!
 //! The draws stay aligned as long as both sides consume the same number of generator
-//! outputs per step. The built-in user draw ([`crate::users::NotebookUser`]) takes a fixed
+//! outputs per step. The built-in user draw ([`crate::v1::NotebookUser`]) takes a fixed
 //! seven 32-bit outputs per step, plus two more on the integrity path, which is only taken
 //! when a uniform draw exceeds the integrity coefficient *and* ten times the amount is below
 //! the previous capacity. With integrity ≥ 1 the path is never taken and the alignment is
@@ -64,7 +64,7 @@ use std::fmt::{self, Write as _};
 
 use rand_core::{Rng, TryRng};
 
-use crate::credit::V1Rule;
+use crate::draws::RngKind;
 use crate::draws::chacha_rng;
 use crate::harness::{HarnessConfig, check_rule};
 use crate::metrics::{Metered, MeteredStep, MetricsAcc, NAMES, RunFailure, percentile};
@@ -72,15 +72,18 @@ use crate::model::{
     Behaviour, CreditPolicy, Enforce, Enforced, Flow, Observer, StepError, StepEvent,
     payment_exceeds_capacity,
 };
-use crate::params::{ParamError, Params, RngKind, STEPS_MAX, SimConfig};
+use crate::model::{WithRng, with_run_rng};
+use crate::params::{ParamError, STEPS_MAX};
+use crate::registry::UserType as _;
 use crate::registry::{Declared, PolicyBox, Registry};
 use crate::rules::Rule as _;
 use crate::scenario::SCENARIO_KEYS;
-use crate::sim::{WithRng, with_run_rng};
 use crate::spec::{Chosen, Limits, RunSpec, Spec, SpecError, one_line, parse_toml};
 use crate::sweep::Plan;
-use crate::users::{NotebookUser, UserType as _};
+use crate::v1::NotebookUser;
 use crate::v1::V1;
+use crate::v1::V1Rule;
+use crate::v1::{Params, SimConfig};
 
 /// The ChaCha subset the bootstrap draws from (runs use subset 0, as `simulate` does).
 pub const BOOTSTRAP_SUBSET: u64 = 0xB007;
@@ -1043,7 +1046,7 @@ pub struct CompareReport {
     pub invariants: Vec<InvariantDiff>,
     /// One row per run.
     pub runs: Vec<RunDivergence>,
-    /// When both sides are `currents-v1` (a [`crate::V1Rule`]), the harness catalog's
+    /// When both sides are `currents-v1` (a [`crate::v1::V1Rule`]), the harness catalog's
     /// status on each side ([`harness_diff`]); `None` otherwise.
     pub harness: Option<Vec<HarnessDiff>>,
     /// The program [`CompareReport::command`] starts with: [`PROGRAM_DEFAULT`] unless the
@@ -1096,7 +1099,7 @@ fn v1_of(side: &Side) -> Result<Option<(V1Rule, Params)>, CompareError> {
 
 /// Runs the harness catalog on both sides when both are `currents-v1` with no spending
 /// restriction on the notebook's user without growth or bias (the harness drives a
-/// [`crate::V1Rule`] through the V1 model with that user, and V1 holds no one to the
+/// [`crate::v1::V1Rule`] through the V1 model with that user, and V1 holds no one to the
 /// limit): 3 runs × 200 steps on each side's parameters with the comparison's seed and
 /// generator, 64 generated tapes. `None` for any other pair.
 pub fn harness_diff(

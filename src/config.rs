@@ -54,7 +54,7 @@ mod tests {
         assert_eq!(file.spec.rule.as_deref(), Some("turnover"));
         assert_eq!(file.out.as_deref(), Some("runs.csv"));
     }
-    use crate::params::RngKind;
+    use crate::draws::RngKind;
 
     #[test]
     fn out_is_simulates_own_key_and_the_rest_is_the_spec() {

@@ -6,9 +6,55 @@
 //! Every function takes the generator as an explicit `&mut R`: nothing here owns or hides a
 //! generator.
 
+use std::fmt;
+
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use rand_mt::Mt;
+
+use crate::params::ParamError;
+
+/// The largest seed accepted with the numpy generator (numpy's `RandomState` takes a u32).
+pub const NUMPY_SEED_MAX: u64 = u32::MAX as u64;
+
+/// Which generator family drives the runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RngKind {
+    /// ChaCha8 streams derived from (seed, subset, run): portable and order-independent.
+    #[default]
+    Chacha,
+    /// numpy's legacy `RandomState` (MT19937): run r uses `RandomState(seed + r − 1)`.
+    Numpy,
+}
+
+impl RngKind {
+    /// The name used on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            RngKind::Chacha => "chacha",
+            RngKind::Numpy => "numpy",
+        }
+    }
+
+    /// Parses `chacha` or `numpy`.
+    pub fn parse(s: &str) -> Result<Self, ParamError> {
+        match s {
+            "chacha" => Ok(RngKind::Chacha),
+            "numpy" => Ok(RngKind::Numpy),
+            other => Err(ParamError::new(
+                "rng",
+                format!("{other:?}"),
+                "chacha or numpy",
+            )),
+        }
+    }
+}
+
+impl fmt::Display for RngKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// numpy's `rand()` (`random_sample`): 53 random bits from two 32-bit outputs, in [0, 1).
 #[inline]

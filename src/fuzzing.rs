@@ -15,21 +15,24 @@ use std::fmt;
 use rand_core::Rng;
 
 use crate::config::SimulateFile;
-use crate::credit::{CreditBranch, CreditError, CreditInput, V1Rule, credit_v1};
+use crate::draws::RngKind;
 use crate::draws::chacha_rng;
-use crate::history::HistoryView;
-use crate::history::{ExactHistory, History};
+use crate::model::CreditError;
 use crate::model::{
     Behaviour, CreditPolicy, Cx, Draw, Flow, Limit, Model, Observer, RunError, StepError, StepEvent,
 };
 use crate::numeric::{numpy_mean, py_round, round_half_even};
-use crate::params::{Params, RngKind, STEPS_MAX};
+use crate::params::STEPS_MAX;
 use crate::registry::Registry;
 use crate::spec::{Limits, SPEC_KEYS, Spec, SpecError};
-use crate::state::State;
-use crate::trajectory_csv::{Row, read_rows, write_header, write_row};
-use crate::users::NotebookUser;
+use crate::v1::HistoryView;
+use crate::v1::NotebookUser;
+use crate::v1::Params;
+use crate::v1::State;
 use crate::v1::V1;
+use crate::v1::csv::{Row, read_rows, write_header, write_row};
+use crate::v1::{CreditBranch, CreditInput, V1Rule, credit_v1};
+use crate::v1::{ExactHistory, History};
 
 /// A law that did not hold on some input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +124,7 @@ pub fn check_rounding(x: f64, digits: u32) -> Result<(), Violation> {
 /// The V1 credit rule on one input.
 ///
 /// Laws (see the table in [`credit_v1`]'s documentation):
-/// - a negative previous credit is `NegativePrevious`; a non-finite mean is `NonFinite`
+/// - a negative previous credit is `Negative`; a non-finite mean is `NonFinite`
 ///   naming that mean (the balance mean is checked first);
 /// - otherwise the answer is a credit ≥ 0, or `OutOfRange(x)` only when `x` really is NaN,
 ///   infinite or rounds outside `i64`;
@@ -140,7 +143,10 @@ pub fn check_credit_formula(rule: &V1Rule, input: &CreditInput) -> Result<(), Vi
     let what = || format!("{rule:?} on {input:?} gave {got:?}");
     if input.credit_prev < 0 {
         return ensure(
-            got == Err(CreditError::NegativePrevious(input.credit_prev)),
+            got == Err(CreditError::Negative {
+                field: "credit_prev",
+                value: input.credit_prev as f64,
+            }),
             "negative_previous_credit_is_an_error",
             what,
         );
@@ -794,8 +800,8 @@ pub fn check_csv_roundtrip(rows: &[Row]) -> Result<(), Violation> {
 // a user's policy
 
 use crate::model::{Against, EachStep, Enforce, balance_below_previous_limit};
-use crate::rules::ParamSpec;
-use crate::users::UserType as _;
+use crate::params::ParamSpec;
+use crate::registry::UserType as _;
 
 /// Any bytes read as numbers, little-endian; past the end every read gives zero (the
 /// convention of `arbitrary::Unstructured`), so every byte string is an input.
@@ -1072,7 +1078,7 @@ mod policy_tests {
         let specs = <crate::rules::Turnover as crate::rules::Rule>::PARAMS;
         assert_eq!(
             PolicyCase::from_bytes(specs, &[]).values,
-            crate::rules::defaults(specs)
+            crate::params::defaults(specs)
         );
         let mut rng = chacha_rng(1, 2, 3);
         for _ in 0..200 {

@@ -7,7 +7,8 @@
 //! taken from a generator passed in explicitly.
 //!
 //! ```
-//! use currents::{Params, RngKind, SimConfig, simulate_run};
+//! use currents::draws::RngKind;
+//! use currents::v1::{Params, SimConfig, simulate_run};
 //!
 //! let config = SimConfig::new(Params::default(), 365, 1, 0, RngKind::Numpy).unwrap();
 //! let mut last = None;
@@ -23,16 +24,16 @@
 /// so that a user's behaviour needs no dependency of its own.
 pub use rand_core;
 
-pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "harness")]
+pub mod compare;
 mod config;
-pub mod credit;
 pub mod draws;
 pub mod fuzzing;
 #[cfg(feature = "harness")]
 pub mod harness;
-pub mod history;
+pub mod metrics;
 pub mod model;
 pub mod numeric;
 pub mod parallel;
@@ -41,26 +42,10 @@ pub mod params;
 pub mod plot;
 pub mod registry;
 pub mod report;
+pub mod rules;
 pub mod scenario;
-pub mod sim;
 pub mod spec;
-pub mod state;
-pub mod summary;
+pub mod sweep;
 mod toml_value;
 pub mod trajectory_csv;
 pub mod v1;
-
-pub use credit::{CreditBranch, CreditError, CreditInput, CreditOutcome, V1Rule};
-pub use history::{ExactHistory, History, HistoryView, StreamingHistory};
-pub use model::{RunError, StepError};
-pub use params::{ParamError, Params, RngKind, SimConfig};
-pub use sim::{Engine, run_seeded, simulate_run, simulate_run_with};
-pub use state::State;
-#[cfg(feature = "harness")]
-pub mod compare;
-#[cfg(feature = "cli")]
-mod findings;
-pub mod metrics;
-pub mod rules;
-pub mod sweep;
-pub mod users;

@@ -16,12 +16,9 @@
 
 use std::convert::Infallible;
 
-use crate::history::History;
 use crate::model::{
     Flow, Ledger, Model, Observer, RunError, StepError, StepEvent, balance_below_limit,
 };
-use crate::state::State;
-use crate::v1::V1;
 
 /// What the per-run metrics read of a model beyond its [`Ledger`].
 ///
@@ -33,7 +30,7 @@ use crate::v1::V1;
 /// // V1 already implements it: the amount is the unrounded payment, the send volume is
 /// // `sendVolume` (the sum of the last `sumVolume` positive transactions).
 /// fn amount_of<M: Metered>(model: &M, p: &M::Payment) -> f64 { model.amount(p) }
-/// assert_eq!(amount_of(&V1::<currents::ExactHistory>::default(), &-12.5), -12.5);
+/// assert_eq!(amount_of(&V1::<currents::v1::ExactHistory>::default(), &-12.5), -12.5);
 /// ```
 pub trait Metered: Model {
     /// The signed amount of `payment` for member 0, unrounded (positive = received).
@@ -45,26 +42,6 @@ pub trait Metered: Model {
     fn send_volume(&self, _state: &Self::State) -> Option<f64> {
         None
     }
-}
-
-impl<H: History> Metered for V1<H> {
-    #[inline]
-    fn amount(&self, payment: &f64) -> f64 {
-        *payment
-    }
-
-    #[inline]
-    fn send_volume(&self, state: &State) -> Option<f64> {
-        Some(state.send_volume as f64)
-    }
-}
-
-/// A V1 state's ledger. The view does not depend on the model's parameters or history, so
-/// a caller holding only states (a scenario's visitor) reads the same ledger the run loop's
-/// observers do.
-#[inline]
-pub fn v1_ledger(s: &State) -> Ledger {
-    V1::<crate::ExactHistory>::default().ledger(s, 0)
 }
 
 /// The ledger figures every per-run summary shares, counted over steps 1 … T: the one

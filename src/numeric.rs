@@ -185,7 +185,7 @@ const POW10: [f64; ROUND_DIGITS_MAX as usize + 1] = [
 /// halves' sums. The result differs from a left-to-right sum in the last bits.
 ///
 /// This is the plain transcription of numpy's `pairwise_sum` (`loops_utils.h.src`), the
-/// reference [`crate::ExactHistory`]'s incremental sum is tested against.
+/// reference [`crate::v1::ExactHistory`]'s incremental sum is tested against.
 pub fn pairwise_sum(a: &[f64]) -> f64 {
     let n = a.len();
     if n < 8 {

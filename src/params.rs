@@ -1,12 +1,13 @@
-//! Model parameters and run settings, validated once at construction.
+//! Declarations of parameters, and the one "invalid value" error: a leaf every layer may
+//! use (it imports nothing of the crate's).
 //!
-//! Every number the core accepts has a named range. The ranges are chosen so that no
-//! quantity the model computes can leave the range where doubles hold integers exactly
-//! (|x| < 2^53): one step moves the balance by at most `30 · avg_amount · max(1, |integrity|)`,
-//! so with the maximums below a run of `STEPS_MAX` steps stays below `3·10^15`. Inside that
-//! range `int(round(x))`, Python's float/int comparisons and numpy's integer means all have
-//! exact Rust counterparts, which is what lets the core promise bit-exact output and never
-//! panic on validated input.
+//! A model, a credit rule and a user behaviour each declare their parameters as
+//! [`ParamSpec`]s — name, default, accepted range, whether only whole numbers are
+//! accepted — and every value a spec, a flag, a scenario, a sweep or a compare side gives
+//! is checked against that declaration, once, with the same message whichever way it came
+//! in: [`ParamError`] names the field, the value and the range that is enforced. The
+//! settings every workflow shares have named limits here too ([`STEPS_MAX`],
+//! [`RUNS_MAX`]).
 
 use std::fmt;
 
@@ -14,20 +15,8 @@ use std::fmt;
 pub const STEPS_MAX: u64 = 1_000_000;
 /// The most Monte Carlo runs one simulation may hold.
 pub const RUNS_MAX: u64 = 10_000_000;
-/// The smallest accepted average transaction amount (the user's declared minimum).
-pub const AVG_AMOUNT_MIN: f64 = 0.001;
-/// The largest accepted average transaction amount.
-pub const AVG_AMOUNT_MAX: f64 = 1_000_000.0;
-/// The largest accepted magnitude of the integrity coefficient.
-pub const INTEGRITY_ABS_MAX: f64 = 100.0;
-/// The largest accepted send-volume window (`sumVolume`).
-pub const SUM_VOLUME_MAX: u64 = STEPS_MAX;
-/// The largest accepted initial credit.
-pub const INITIAL_CREDIT_MAX: i64 = 1_000_000_000;
-/// The largest seed accepted with the numpy generator (numpy's `RandomState` takes a u32).
-pub const NUMPY_SEED_MAX: u64 = u32::MAX as u64;
 
-/// A parameter outside its accepted range: names the field, the value and what is accepted.
+/// A value outside its accepted range: names the field, the value and what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid value for `{field}`: {} (accepted: {accepted})",
@@ -85,202 +74,69 @@ pub fn short_text(s: &str) -> String {
     format!("{head}… ({n} characters)")
 }
 
-/// The notebook's system parameters (one user, one cell of a sweep).
-///
-/// Construct with [`Params::new`] or [`Params::default`]; fields are read-only so a value
-/// of this type is always valid.
+/// One declared parameter of a model, a rule or a user type: its name, default and
+/// accepted range.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Params {
-    integrity: f64,
-    avg_amount: f64,
-    sum_volume: u64,
-    initial_credit: i64,
+pub struct ParamSpec {
+    /// The name configs use (kebab-case).
+    pub name: &'static str,
+    /// The default value.
+    pub default: f64,
+    /// The smallest accepted value.
+    pub min: f64,
+    /// The largest accepted value.
+    pub max: f64,
+    /// True when only whole numbers are accepted.
+    pub integer: bool,
+    /// One line on what it does.
+    pub doc: &'static str,
 }
 
-impl Default for Params {
-    /// The notebook's defaults: integrity 1, average amount 100, window 30, credit 250.
-    fn default() -> Self {
-        Params {
-            integrity: 1.0,
-            avg_amount: 100.0,
-            sum_volume: 30,
-            initial_credit: 250,
+impl ParamSpec {
+    /// Checks `value` against the declared range, naming `field` in the error.
+    pub fn check(&self, field: &'static str, value: f64) -> Result<f64, ParamError> {
+        let whole_ok = !self.integer || value.fract() == 0.0;
+        if value.is_finite() && value >= self.min && value <= self.max && whole_ok {
+            Ok(value)
+        } else {
+            let kind = if self.integer {
+                "a whole number"
+            } else {
+                "a finite number"
+            };
+            Err(ParamError::new(
+                field,
+                short_number(value),
+                format!("{kind} in [{}, {}]", self.min, self.max),
+            ))
         }
     }
 }
 
-impl Params {
-    /// Validates and builds the parameters.
-    ///
-    /// - `integrity`: finite, within ±`INTEGRITY_ABS_MAX` (the notebook's `integrity_coefficient`);
-    /// - `avg_amount`: finite, in [0.001, `AVG_AMOUNT_MAX`] (`AVG_ammount`);
-    /// - `sum_volume`: the send-volume window, 1 ≤ K ≤ `SUM_VOLUME_MAX` (`sumVolume`);
-    /// - `initial_credit`: the genesis credit and capacity, 0 ≤ C ≤ `INITIAL_CREDIT_MAX`.
-    pub fn new(
-        integrity: f64,
-        avg_amount: f64,
-        sum_volume: u64,
-        initial_credit: i64,
-    ) -> Result<Self, ParamError> {
-        // The bounds are the declared ones (the user's and the model's parameters), so a
-        // value is accepted or refused identically here, in a spec, a sweep and a compare side.
-        use crate::users::UserType as _;
-        let user = crate::users::NotebookUser::PARAMS;
-        let model = crate::v1::V1_PARAMS;
-        user[0].check(user[0].name, integrity)?;
-        user[1].check(user[1].name, avg_amount)?;
-        model[0].check(model[0].name, sum_volume as f64)?;
-        model[1].check(model[1].name, initial_credit as f64)?;
-        Ok(Params {
-            integrity,
-            avg_amount,
-            sum_volume,
-            initial_credit,
-        })
-    }
-
-    /// The integrity coefficient: 1 is balanced; below 1, large outgoing payments appear.
-    pub fn integrity(&self) -> f64 {
-        self.integrity
-    }
-    /// The average transaction amount (`AVG_ammount`).
-    pub fn avg_amount(&self) -> f64 {
-        self.avg_amount
-    }
-    /// The send-volume window: how many past positive transactions are summed.
-    pub fn sum_volume(&self) -> u64 {
-        self.sum_volume
-    }
-    /// The credit limit (and capacity) at genesis.
-    pub fn initial_credit(&self) -> i64 {
-        self.initial_credit
-    }
+/// The defaults of a list of declared parameters, in declaration order.
+pub fn defaults(specs: &[ParamSpec]) -> Vec<f64> {
+    specs.iter().map(|s| s.default).collect()
 }
 
-/// Which generator family drives the runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RngKind {
-    /// ChaCha8 streams derived from (seed, subset, run): portable and order-independent.
-    #[default]
-    Chacha,
-    /// numpy's legacy `RandomState` (MT19937): run r uses `RandomState(seed + r − 1)`.
-    Numpy,
-}
-
-impl RngKind {
-    /// The name used on the command line and in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            RngKind::Chacha => "chacha",
-            RngKind::Numpy => "numpy",
-        }
+/// Checks `values` (declaration order) against `params`: their number, then each value
+/// against its declared range; the error names the parameter.
+pub fn check_values(owner: &str, params: &[ParamSpec], values: &[f64]) -> Result<(), ParamError> {
+    if values.len() != params.len() {
+        return Err(ParamError::new(
+            "parameters",
+            values.len(),
+            format!("{} values for {owner}", params.len()),
+        ));
     }
-
-    /// Parses `chacha` or `numpy`.
-    pub fn parse(s: &str) -> Result<Self, ParamError> {
-        match s {
-            "chacha" => Ok(RngKind::Chacha),
-            "numpy" => Ok(RngKind::Numpy),
-            other => Err(ParamError::new(
-                "rng",
-                format!("{other:?}"),
-                "chacha or numpy",
-            )),
-        }
+    for (spec, &v) in params.iter().zip(values) {
+        spec.check(spec.name, v)?;
     }
-}
-
-impl fmt::Display for RngKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A whole simulation: the model parameters plus how many runs of how many steps, the seed
-/// and the generator family. Always valid once built.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SimConfig {
-    params: Params,
-    n_steps: u64,
-    n_runs: u64,
-    seed: u64,
-    rng: RngKind,
-}
-
-impl SimConfig {
-    /// Validates and builds: `1 ≤ n_steps ≤ STEPS_MAX`, `1 ≤ n_runs ≤ RUNS_MAX`, and with
-    /// the numpy generator every run's seed `seed + n_runs − 1` must fit numpy's u32 seed.
-    pub fn new(
-        params: Params,
-        n_steps: u64,
-        n_runs: u64,
-        seed: u64,
-        rng: RngKind,
-    ) -> Result<Self, ParamError> {
-        if !(1..=STEPS_MAX).contains(&n_steps) {
-            return Err(ParamError::new(
-                "steps",
-                n_steps,
-                format!("a whole number in [1, {STEPS_MAX}]"),
-            ));
-        }
-        if !(1..=RUNS_MAX).contains(&n_runs) {
-            return Err(ParamError::new(
-                "runs",
-                n_runs,
-                format!("a whole number in [1, {RUNS_MAX}]"),
-            ));
-        }
-        if rng == RngKind::Numpy && seed > NUMPY_SEED_MAX - (n_runs - 1) {
-            return Err(ParamError::new(
-                "seed",
-                seed,
-                format!(
-                    "with --rng numpy, a whole number in [0, {}] so that seed + runs - 1 fits numpy's 32-bit seed",
-                    NUMPY_SEED_MAX - (n_runs - 1)
-                ),
-            ));
-        }
-        Ok(SimConfig {
-            params,
-            n_steps,
-            n_runs,
-            seed,
-            rng,
-        })
-    }
-
-    /// The model parameters.
-    pub fn params(&self) -> &Params {
-        &self.params
-    }
-    /// Steps per run (timesteps 1..=n_steps follow the genesis row).
-    pub fn n_steps(&self) -> u64 {
-        self.n_steps
-    }
-    /// Number of Monte Carlo runs.
-    pub fn n_runs(&self) -> u64 {
-        self.n_runs
-    }
-    /// The simulation's seed.
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-    /// The generator family.
-    pub fn rng(&self) -> RngKind {
-        self.rng
-    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn defaults_are_the_notebooks() {
-        let p = Params::default();
-        assert_eq!(Params::new(1.0, 100.0, 30, 250), Ok(p));
-    }
 
     #[test]
     fn a_long_path_is_shortened_keeping_its_file_name() {
@@ -306,21 +162,26 @@ mod tests {
         assert_eq!(short_number(100.5), "100.5");
         assert_eq!(short_number(5.0), "5");
         assert_eq!(short_number(f64::NAN), "NaN");
-        let e = Params::new(1e308, 100.0, 30, 250).unwrap_err();
-        assert_eq!(e.value, "1e308");
     }
 
     #[test]
-    fn errors_name_field_value_and_range() {
-        let e = Params::new(f64::NAN, 100.0, 30, 250).unwrap_err();
-        assert_eq!(e.field, "integrity");
-        assert_eq!(e.value, "NaN");
-        assert!(
-            e.to_string()
-                .contains("accepted: a finite number in [-100, 100]"),
-            "{e}"
+    fn a_value_outside_its_declaration_names_field_value_and_range() {
+        let spec = ParamSpec {
+            name: "window",
+            default: 3.0,
+            min: 1.0,
+            max: 10.0,
+            integer: true,
+            doc: "",
+        };
+        assert_eq!(spec.check("window", 4.0), Ok(4.0));
+        let e = spec.check("window", 2.5).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid value for `window`: 2.5 (accepted: a whole number in [1, 10])"
         );
-        let e = Params::new(1.0, 100.0, 0, 250).unwrap_err();
-        assert_eq!((e.field, e.value.as_str()), ("sum-volume", "0"));
+        let e = spec.check("window", f64::NAN).unwrap_err();
+        assert_eq!(e.value, "NaN");
+        assert!(check_values("rule", &[spec], &[]).is_err());
     }
 }

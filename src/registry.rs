@@ -26,16 +26,10 @@
 use std::any::{Any, TypeId};
 use std::fmt;
 
-use crate::V1Rule;
-use crate::history::History;
 use crate::model::{Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Limit, Model};
-use crate::params::ParamError;
+use crate::params::{ParamError, ParamSpec, check_values};
 use crate::rand_core::Rng;
-use crate::rules::{
-    CreditPeriod, FixedBand, ParamSpec, Rule, Static, Turnover, V1NoFallback, V1Strict,
-};
-use crate::users::{NotebookUser, PRESETS, UserType};
-use crate::v1::V1;
+use crate::rules::{CreditPeriod, FixedBand, Rule, Static, Turnover};
 
 /// A policy's memory with its type erased (created on the first step).
 #[derive(Default)]
@@ -185,7 +179,7 @@ impl<M: Model> fmt::Debug for RuleEntry<M> {
 impl<M: Model> RuleEntry<M> {
     /// The default value of every parameter, in declaration order.
     pub fn defaults(&self) -> Vec<f64> {
-        crate::rules::defaults(self.params)
+        crate::params::defaults(self.params)
     }
 
     /// Builds the rule from `values` (declaration order), each checked against its
@@ -230,22 +224,6 @@ where
     PolicyBox::new(R::NAME, R::from_values(values))
 }
 
-/// Checks `values` (declaration order) against `params`: their number, then each value
-/// against its declared range; the error names the parameter.
-pub fn check_values(owner: &str, params: &[ParamSpec], values: &[f64]) -> Result<(), ParamError> {
-    if values.len() != params.len() {
-        return Err(ParamError::new(
-            "parameters",
-            values.len(),
-            format!("{} values for {owner}", params.len()),
-        ));
-    }
-    for (spec, &v) in params.iter().zip(values) {
-        spec.check(spec.name, v)?;
-    }
-    Ok(())
-}
-
 /// What a spec resolves against: a registered name with declared parameters and their
 /// defaults. Implemented by [`ModelEntry`], [`RuleEntry`] and [`UserEntry`].
 pub trait Declared {
@@ -275,6 +253,20 @@ impl<M: Model> Declared for RuleEntry<M> {
     fn defaults(&self) -> Vec<f64> {
         RuleEntry::defaults(self)
     }
+}
+
+/// A user type's declaration: its parameters and how to build it from their values (the
+/// shape of [`Rule`]). How it draws is its [`crate::model::Behaviour`]
+/// implementation.
+pub trait UserType: Sized {
+    /// The name specs use (`user = "…"`).
+    const NAME: &'static str;
+    /// One line on what the user does.
+    const SUMMARY: &'static str;
+    /// The declared parameters, in the order [`UserType::from_values`] receives them.
+    const PARAMS: &'static [ParamSpec];
+    /// Builds the behaviour from checked values (same order as [`UserType::PARAMS`]).
+    fn from_values(values: &[f64]) -> Self;
 }
 
 /// A model's declaration: the parameters that build it (for V1: the send-volume window and
@@ -340,7 +332,7 @@ impl<M: Model> Declared for ModelEntry<M> {
         self.params
     }
     fn defaults(&self) -> Vec<f64> {
-        crate::rules::defaults(self.params)
+        crate::params::defaults(self.params)
     }
 }
 
@@ -588,7 +580,7 @@ impl<M: Model> Registry<M> {
     where
         U::Memory: 'static,
     {
-        let values = crate::rules::defaults(U::PARAMS);
+        let values = crate::params::defaults(U::PARAMS);
         self.preset::<U>(U::NAME, U::SUMMARY, &values)
     }
 
@@ -679,78 +671,4 @@ pub fn generic_rules<M: Model>(registry: Registry<M>) -> Registry<M> {
         .rule::<FixedBand>()
         .rule::<Turnover>()
         .rule::<CreditPeriod>()
-}
-
-impl<H: History + 'static> Registry<V1<H>> {
-    /// The built-ins for V1: the model `v1`; the rules `currents-v1` and the four generic
-    /// rules, in the order `currents policies` lists them, then the two harness variants
-    /// `v1-strict` and `v1-no-fallback`; the notebook's user (`balanced`) and its presets
-    /// ([`PRESETS`]).
-    pub fn builtin() -> Self {
-        let registry = generic_rules(Registry::new().model().rule::<V1Rule>())
-            .rule::<V1Strict>()
-            .rule::<V1NoFallback>();
-        PRESETS.iter().fold(registry, |r, p| {
-            let b = p.behaviour;
-            r.preset::<NotebookUser>(
-                p.name,
-                p.doc,
-                &[b.integrity, b.avg_amount, b.growth, b.bias],
-            )
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_builtin_default_is_in_its_range_and_builds() {
-        let registry = Registry::<V1>::builtin();
-        for r in registry.rules() {
-            assert!(r.build(&r.defaults()).is_ok(), "{}", r.name);
-        }
-    }
-
-    #[test]
-    fn a_memory_handed_to_another_rule_starts_afresh_instead_of_panicking() {
-        use crate::model::Model;
-        let r = Registry::<V1>::builtin();
-        let turnover = r.find("turnover").unwrap().build_default();
-        let period = r.find("credit-period").unwrap().build_default();
-        let model = V1::default();
-        let genesis = model.genesis();
-        let history = model.history(&genesis, 1);
-        let cx = Cx {
-            model: &model,
-            t: 1,
-            prev: &genesis,
-            history: &history,
-        };
-        let mut memory = ErasedMemory::default();
-        let a = turnover.limit(&cx, &mut memory).unwrap();
-        let b = period.limit(&cx, &mut memory).unwrap();
-        // Both are in warm-up at step 1: the genesis credit, kept.
-        assert_eq!((a.value, b.value), (250.0, 250.0));
-        assert_eq!((a.branch, b.branch), ("warm-up", "warm-up"));
-    }
-
-    #[test]
-    fn an_unknown_name_lists_the_known_ones() {
-        let e = Registry::<V1>::builtin().find("v2").unwrap_err();
-        assert_eq!(e.name, "v2");
-        assert!(e.known.starts_with("currents-v1, static, fixed-band"));
-    }
-
-    #[test]
-    fn out_of_range_values_are_refused_by_name() {
-        let r = Registry::<V1>::builtin();
-        let e = r
-            .find("currents-v1")
-            .unwrap()
-            .build(&[5.0, 1.0, 7.0, 2.0])
-            .unwrap_err();
-        assert_eq!(e.field, "quad-coef");
-    }
 }

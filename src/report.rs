@@ -30,12 +30,13 @@
 use std::convert::Infallible;
 use std::fmt::{self, Write as _};
 
-use crate::metrics::{LedgerTally, v1_ledger};
-use crate::params::RngKind;
+use crate::draws::RngKind;
+use crate::metrics::LedgerTally;
+use crate::model::RunError;
 use crate::registry::Declared as _;
 use crate::scenario::Scenario;
-use crate::sim::RunError;
-use crate::state::State;
+use crate::v1::State;
+use crate::v1::v1_ledger;
 
 /// Scenarios with at most this many steps show every step in their tables.
 pub const TABLE_FULL_STEPS_MAX: u64 = 400;

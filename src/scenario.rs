@@ -34,16 +34,16 @@
 //! same bounds as a flag, a compare side or a sweep cell. Parsing does no I/O: the caller
 //! reads the file and hands over the text.
 
-use crate::credit::V1Rule;
+use crate::draws::RngKind;
 use crate::model::EachState;
-use crate::params::RngKind;
+use crate::model::RunError;
 use crate::registry::Registry;
-use crate::sim::RunError;
 use crate::spec::{Limits, RunSpec, SEED_MAX, Spec, SpecError, parse_toml};
-use crate::state::State;
 use crate::toml_value::describe;
-use crate::users::NotebookUser;
+use crate::v1::NotebookUser;
+use crate::v1::State;
 use crate::v1::V1;
+use crate::v1::V1Rule;
 
 /// The name of the notebook's rule ([`V1Rule`]).
 pub const V1_NAME: &str = <V1Rule as crate::rules::Rule>::NAME;
@@ -260,7 +260,7 @@ impl Scenario {
     /// from `numpy_rng(seed + r − 1)` or `chacha_rng(seed, 0, r)`, exactly as
     /// `currents simulate` does, so a scenario with the default rule gives the numbers
     /// `currents simulate --engine exact` gives. The means are computed exactly
-    /// ([`crate::ExactHistory`]).
+    /// ([`crate::v1::ExactHistory`]).
     pub fn for_each_state<E>(
         &self,
         mut visit: impl FnMut(u64, u64, &State) -> Result<(), E>,

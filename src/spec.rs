@@ -30,12 +30,13 @@
 
 use std::fmt;
 
+use crate::draws::{NUMPY_SEED_MAX, RngKind};
 use crate::model::{Enforce, Enforced, Enforcement, Model};
-use crate::params::{NUMPY_SEED_MAX, ParamError, RngKind, STEPS_MAX};
+use crate::params::ParamSpec;
+use crate::params::{ParamError, STEPS_MAX};
 use crate::registry::{
     BehaviourBox, Declared, ModelEntry, PolicyBox, Registry, RuleEntry, UserEntry,
 };
-use crate::rules::ParamSpec;
 use crate::sweep::Plan;
 use crate::toml_value::{describe, line_col};
 
@@ -896,7 +897,7 @@ impl<E: Declared + Clone> Chosen<E> {
 
     /// `entry` with `values` (declaration order), each checked.
     pub fn new(entry: &E, values: Vec<f64>) -> Result<Self, ParamError> {
-        crate::registry::check_values(entry.name(), entry.params(), &values)?;
+        crate::params::check_values(entry.name(), entry.params(), &values)?;
         Ok(Chosen {
             entry: entry.clone(),
             values,
@@ -1041,7 +1042,7 @@ impl<M: Model> RunSpec<M> {
         run: u64,
         observer: &mut O,
     ) -> Result<(), crate::model::RunError<O::Error>> {
-        crate::sim::run_seeded(
+        crate::model::run_seeded(
             &plan.model,
             &plan.policy,
             &plan.behaviour,

@@ -32,7 +32,7 @@
 //! error names the field it was written at (`grid[1].params.quad-coef`).
 //!
 //! Cells are numbered 0, 1, … across the grids in order. Run r (1-based) of cell c draws
-//! from the generator [`crate::sim::with_run_rng`] makes for (seed, c, r): with ChaCha the
+//! from the generator [`crate::model::with_run_rng`] makes for (seed, c, r): with ChaCha the
 //! stream `chacha_rng(seed, c, r)`, so every cell has its own streams; with numpy
 //! `RandomState(seed + r − 1)`, the same for every cell (numpy streams have no subsets), so
 //! run r of every cell sees the same draws — common random numbers, which make two cells'
@@ -49,25 +49,27 @@
 use std::convert::Infallible;
 use std::io::{self, Write};
 
+use crate::draws::RngKind;
 use crate::metrics::{Metered, Metrics, NAMES, RunFailure, RunMetrics, Spread, spread};
+use crate::model::run_seeded;
 use crate::model::{
     Behaviour, CreditPolicy, Cx, Draw, Enforce, Enforced, Enforcement, Flow, Observer, RunError,
     StepEvent,
 };
 use crate::parallel::{Chunking, ordered_tasks};
-use crate::params::{Params, RngKind, STEPS_MAX};
+use crate::params::STEPS_MAX;
 use crate::rand_core::Rng;
+use crate::registry::UserType;
 use crate::registry::{
     BehaviourBox, Declared, ErasedMemory, PolicyBox, Registry, RuleEntry, UnknownName,
 };
-use crate::sim::run_seeded;
 use crate::spec::{
     Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml, string_value,
     whole_value,
 };
 use crate::toml_value::describe;
-use crate::users::NotebookUser;
-use crate::users::UserType;
+use crate::v1::NotebookUser;
+use crate::v1::Params;
 use crate::v1::V1;
 
 /// The most runs per cell.
@@ -516,7 +518,7 @@ impl<E1: Declared, E2: Declared, E3: Declared> Entries<'_, E1, E2, E3> {
 
     /// What each entry declares, for an error message.
     fn known(&self) -> String {
-        let names = |ps: &[crate::rules::ParamSpec]| {
+        let names = |ps: &[crate::params::ParamSpec]| {
             if ps.is_empty() {
                 "none".to_owned()
             } else {
@@ -904,12 +906,12 @@ impl<M: Metered, O: Observer<M>> Observer<M> for WithMetrics<'_, M, O> {
 }
 
 /// Runs run `run` (1-based) of `plan` on the generator of (`rng`, seed, subset, run)
-/// ([`crate::sim::run_seeded`]: `chacha_rng(seed, subset, run)` or numpy's
+/// ([`crate::model::run_seeded`]: `chacha_rng(seed, subset, run)` or numpy's
 /// `RandomState(seed + run − 1)`), handing every state to `observer` as well, and returns
 /// its metrics.
 ///
 /// A step that fails (a policy returning a negative limit, say: the run loop refuses it
-/// with [`crate::StepError::BadLimit`]) ends the run there; it is not an error but a
+/// with [`crate::model::StepError::BadLimit`]) ends the run there; it is not an error but a
 /// finding: the outcome names the step and the metrics are undefined. Only `observer`'s
 /// own errors are returned.
 pub fn plan_run<M, P, B, O>(

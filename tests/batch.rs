@@ -1,4 +1,4 @@
-//! Differential tests: the batched engine (`currents::batch`) against the scalar run loop.
+//! Differential tests: the batched engine (`currents::v1::batch`) against the scalar run loop.
 //!
 //! The batched engine steps runs in lanes; each lane must be exactly the scalar run of the
 //! same (seed, subset, run). The expected side is always the scalar loop
@@ -9,15 +9,16 @@
 use std::convert::Infallible;
 use std::process::Command;
 
-use currents::batch::{ARRAY_LANES, Lanes, run_lanes, run_notebook_lanes, summaries};
+use currents::draws::RngKind;
 use currents::draws::chacha_rng;
 use currents::model::{EachState, Flow, Observer, StepEvent, run};
 use currents::registry::Registry;
 use currents::spec::{Limits, Spec};
-use currents::summary::{self, RunSummary};
-use currents::users::NotebookUser;
+use currents::v1::NotebookUser;
 use currents::v1::V1;
-use currents::{Engine, Params, RngKind, SimConfig, State, V1Rule, simulate_run_with};
+use currents::v1::batch::{ARRAY_LANES, Lanes, run_lanes, run_notebook_lanes, summaries};
+use currents::v1::summary::{self, RunSummary};
+use currents::v1::{Engine, Params, SimConfig, State, V1Rule, simulate_run_with};
 
 /// The summary rows of `runs` of `config` on `engine` as `simulate --summary` writes them.
 fn rows_on(config: &SimConfig, engine: Engine, runs: &[(u64, RunSummary)]) -> String {
@@ -214,11 +215,11 @@ fn a_lane_that_stops_ends_alone() {
     // Lane observers that stop at different steps: each lane's states end where its own
     // observer stopped, as the scalar loop's would, and the other lanes run to the end.
     struct StopAt(u64, Vec<u64>);
-    impl Observer<V1<currents::StreamingHistory>> for StopAt {
+    impl Observer<V1<currents::v1::StreamingHistory>> for StopAt {
         type Error = Infallible;
         fn step(
             &mut self,
-            e: &StepEvent<'_, V1<currents::StreamingHistory>>,
+            e: &StepEvent<'_, V1<currents::v1::StreamingHistory>>,
         ) -> Result<Flow, Infallible> {
             self.1.push(e.t);
             Ok(if e.t == self.0 {
@@ -229,9 +230,9 @@ fn a_lane_that_stops_ends_alone() {
         }
     }
     let params = Params::default();
-    let model = V1::<currents::StreamingHistory>::new(&params);
-    let user = currents::users::NotebookUser::from_params(&params);
-    let rule = currents::V1Rule::default();
+    let model = V1::<currents::v1::StreamingHistory>::new(&params);
+    let user = currents::v1::NotebookUser::from_params(&params);
+    let rule = currents::v1::V1Rule::default();
     let stops = [3u64, 50, 0, 7, 50, 1, 0, 20, 2, 0];
     let mut rngs: Vec<_> = (1..=stops.len() as u64)
         .map(|r| chacha_rng(0, 0, r))
@@ -283,7 +284,7 @@ fn simulate_summary_is_the_scalar_loops_for_any_thread_count() {
 }
 
 /// The notebook's plan on the streaming history, the model `run_notebook_lanes` runs.
-type Notebook = V1<currents::StreamingHistory>;
+type Notebook = V1<currents::v1::StreamingHistory>;
 
 /// Records a run's genesis state and every event as text equal exactly when the events are
 /// bit-identical (`{:?}` of a double is its shortest round-trip form), and stops or fails

@@ -254,7 +254,7 @@ fn writes_header_and_one_row_per_run_and_timestep() {
     );
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(currents::trajectory_csv::HEADER));
+    assert_eq!(lines.next(), Some(currents::v1::csv::HEADER));
     assert_eq!(lines.count(), 3 * 21);
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(files.len(), 1, "only the output file remains");
@@ -265,7 +265,7 @@ fn flags_override_the_config_file() {
     let cfg = write_config("override", "runs = 3\nsteps = 5\nrng = \"numpy\"\n");
     let out = currents(&["simulate", "--config", &cfg, "--runs", "1", "--out", "-"]);
     assert!(out.status.success());
-    let rows = currents::trajectory_csv::read_rows(&out.stdout[..]).unwrap();
+    let rows = currents::v1::csv::read_rows(&out.stdout[..]).unwrap();
     assert_eq!(rows.len(), 6, "1 run of 5 steps plus genesis");
     let numpy = currents(&["simulate", "--rng", "numpy", "--runs", "1", "--steps", "5"]);
     assert_eq!(out.stdout, numpy.stdout, "the config's rng = numpy applies");
@@ -323,7 +323,7 @@ fn out_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
         "still a FIFO"
     );
     let text = reader.join().unwrap();
-    assert!(text.starts_with(currents::trajectory_csv::HEADER));
+    assert!(text.starts_with(currents::v1::csv::HEADER));
     assert_eq!(text.lines().count(), 1 + 4);
     let left: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -364,9 +364,9 @@ fn a_named_rule_user_and_parameter_run_in_the_trajectory_format() {
     let named = simulate_ok(&NAMED);
     let text = String::from_utf8(named.clone()).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(currents::trajectory_csv::HEADER));
+    assert_eq!(lines.next(), Some(currents::v1::csv::HEADER));
     assert_eq!(lines.count(), 3 * 41);
-    let rows = currents::trajectory_csv::read_rows(&named[..]).unwrap();
+    let rows = currents::v1::csv::read_rows(&named[..]).unwrap();
     assert_eq!(rows.last().map(|r| (r.run, r.timestep)), Some((3, 40)));
     let default = simulate_ok(&["--runs", "3", "--steps", "40"]);
     assert_ne!(named, default, "the rule and the user are the spec's");
@@ -443,7 +443,7 @@ fn a_spec_run_writes_the_summary_rows() {
     let out = simulate_ok(&[&NAMED[..], &["--summary"]].concat());
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(currents::summary::HEADER));
+    assert_eq!(lines.next(), Some(currents::v1::summary::HEADER));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 3);
     // run, seed, rng, engine, then the user's integrity and average amount (the preset's),

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use currents::RngKind;
 use currents::compare::{
     CompareConfig, CompareError, MIN_CHANGE_DEFAULT, Side, SideInput, compare, resolve_sides,
 };
+use currents::draws::RngKind;
 use currents::metrics::NAMES;
 use currents::registry::Registry;
 use currents::scenario::Scenario;
@@ -686,13 +686,13 @@ fn the_unboxed_notebook_user_draws_as_the_registrys_boxed_one() {
 /// A model variant as a user writes one outside the crate: here V1 under another type,
 /// delegating every step, so its numbers must be V1's exactly.
 mod variant {
-    use currents::ExactHistory;
-    use currents::State;
     use currents::metrics::Metered;
     use currents::model::{
         Behaviour, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError, Value,
     };
-    use currents::users::NotebookUser;
+    use currents::v1::ExactHistory;
+    use currents::v1::NotebookUser;
+    use currents::v1::State;
     use currents::v1::V1;
     use rand_core::Rng;
 
@@ -769,12 +769,12 @@ mod variant {
 
 #[test]
 fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
-    use currents::Params;
     use currents::compare::{SideLabel, compare_plans};
     use currents::model::CreditPolicy;
     use currents::registry::{Registry, generic_rules};
     use currents::sweep::{Plan, sweep_plans};
-    use currents::users::NotebookUser;
+    use currents::v1::NotebookUser;
+    use currents::v1::Params;
     use currents::v1::V1;
     use variant::{User, Variant};
 

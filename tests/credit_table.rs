@@ -7,7 +7,9 @@
 //! (finite means, non-negative previous credit), `credit_v1` must return the same integer;
 //! everywhere else it must return the typed error its documentation promises.
 
-use currents::{CreditError, CreditInput, V1Rule, credit::credit_v1};
+use currents::model::CreditError;
+use currents::v1::credit_v1;
+use currents::v1::{CreditInput, V1Rule};
 
 struct Row {
     case: String,
@@ -74,7 +76,7 @@ fn check(row: &Row) {
             assert!(o.credit >= 0, "{}: negative credit {}", row.case, o.credit);
             Expected::Credit(o.credit)
         }
-        Err(CreditError::NegativePrevious(_)) => Expected::NegativePrevious,
+        Err(CreditError::Negative { .. }) => Expected::NegativePrevious,
         Err(CreditError::NonFinite { .. }) => Expected::NonFinite,
         Err(CreditError::OutOfRange(_)) => Expected::OutOfRange,
     };

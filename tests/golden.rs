@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use currents::trajectory_csv::{Row, read_rows};
+use currents::v1::csv::{Row, read_rows};
 
 fn data(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

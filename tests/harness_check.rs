@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use currents::HistoryView;
+use currents::draws::RngKind;
 use currents::harness::{
     Goal, HarnessConfig, Invariant, InvariantKind, ReplayInput, V1Laws, check_rule,
     check_rule_with, replay,
@@ -12,8 +12,9 @@ use currents::harness::{
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::pairwise_sum;
 use currents::registry::Registry;
+use currents::v1::HistoryView;
 use currents::v1::V1;
-use currents::{ExactHistory, History, RngKind, State, V1Rule};
+use currents::v1::{ExactHistory, History, State, V1Rule};
 
 fn small() -> HarnessConfig {
     HarnessConfig {
@@ -145,7 +146,7 @@ fn a_goal_never_reached_fails_the_suite() {
     // Integrity 1 never takes the integrity path, and without tapes no history is ever
     // free of received payments: two goals stay unreached.
     let config = HarnessConfig {
-        grid: vec![currents::Params::default()],
+        grid: vec![currents::v1::Params::default()],
         rngs: vec![RngKind::Numpy],
         tape_cases: 0,
         ..small()

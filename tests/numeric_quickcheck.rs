@@ -11,11 +11,11 @@ mod common;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use currents::Params;
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform, uniform01};
 use currents::harness::amount_abs_max;
 use currents::numeric::{pairwise_sum, py_round, py_square, round_half_even};
-use currents::users::NotebookUser;
+use currents::v1::NotebookUser;
+use currents::v1::Params;
 use quickcheck::{Arbitrary, Gen, QuickCheck, Testable};
 
 /// The one helper every property goes through: `cases()` passing cases, fixed seed.

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use currents::parallel::{Chunking, ordered_runs, ordered_tasks};
-use currents::trajectory_csv::read_rows;
+use currents::v1::csv::read_rows;
 
 /// Runs `currents simulate` with `args` and returns its stdout.
 #[track_caller]
@@ -170,7 +170,7 @@ fn summary_figures_are_those_of_cadcads_trajectories() {
     }
     let text = String::from_utf8(simulate(&["--rng", "numpy", "--summary"])).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(currents::summary::HEADER));
+    assert_eq!(lines.next(), Some(currents::v1::summary::HEADER));
     let got: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(got.len(), 10);
     for (i, (row, e)) in got.iter().zip(&expected).enumerate() {

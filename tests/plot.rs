@@ -14,14 +14,15 @@ use currents::plot::report::{ReportMeta, html, run_metrics};
 use currents::plot::{
     self, Chart, Dataset, HEIGHT, PlotError, PlotOptions, SweepError, SweepTable, Var, WIDTH,
 };
-use currents::trajectory_csv::Row;
-use currents::{State, trajectory_csv};
+use currents::v1::State;
+use currents::v1::csv;
+use currents::v1::csv::Row;
 
 const CADCAD: &str = "tests/data/cadcad";
 
 fn cadcad(name: &str) -> Dataset {
     let file = File::open(format!("{CADCAD}/{name}")).unwrap();
-    let rows = trajectory_csv::read_rows(BufReader::new(file)).unwrap();
+    let rows = csv::read_rows(BufReader::new(file)).unwrap();
     Dataset::from_rows(&rows)
 }
 
@@ -498,7 +499,7 @@ fn a_dataset_refuses_the_run_past_its_run_bound() {
     let reader = |n_runs: u64| OneRowRuns {
         next_run: 1,
         n_runs,
-        pending: format!("{}\n", trajectory_csv::HEADER).into_bytes(),
+        pending: format!("{}\n", csv::HEADER).into_bytes(),
     };
     let mut ds = Dataset::new();
     let input = ds.add_input("");

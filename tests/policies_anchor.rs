@@ -5,14 +5,14 @@
 
 use std::path::Path;
 
-use currents::V1Rule;
 use currents::draws::numpy_rng;
 use currents::model::EachState;
 use currents::rules::Rule;
-use currents::trajectory_csv::read_rows;
-use currents::users::{NotebookUser, find_preset};
 use currents::v1::V1;
-use currents::{Params, State};
+use currents::v1::V1Rule;
+use currents::v1::csv::read_rows;
+use currents::v1::{NotebookUser, find_preset};
+use currents::v1::{Params, State};
 
 /// Runs `runs` runs of 365 steps with the balanced preset at `integrity`, `avg_amount` and
 /// window `sum_volume`, and compares every state with the cadCAD file `name`.
@@ -26,8 +26,8 @@ fn check(name: &str, integrity: f64, avg_amount: f64, sum_volume: u64) {
     user.integrity = integrity;
     user.avg_amount = avg_amount;
     let params = Params::new(integrity, avg_amount, sum_volume, 250).unwrap();
-    let rule = V1Rule::from_values(&currents::rules::defaults(V1Rule::PARAMS));
-    let model = V1::<currents::ExactHistory>::new(&params);
+    let rule = V1Rule::from_values(&currents::params::defaults(V1Rule::PARAMS));
+    let model = V1::<currents::v1::ExactHistory>::new(&params);
     let mut got: Vec<(u64, u64, State)> = Vec::new();
     for run in 1..=10u64 {
         let mut rng = numpy_rng((run - 1) as u32);

@@ -152,6 +152,6 @@ fn simulate_plot_of_a_named_rule_lists_its_spec_and_checks_that_rule() {
         assert!(page.contains(needle), "page lacks {needle:?}");
     }
     // The charts are those of the CSV that was written.
-    let rows = currents::trajectory_csv::read_rows(std::fs::File::open(&csv).unwrap()).unwrap();
+    let rows = currents::v1::csv::read_rows(std::fs::File::open(&csv).unwrap()).unwrap();
     assert_eq!(rows.len(), 2 * 41);
 }

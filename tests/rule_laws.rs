@@ -4,10 +4,11 @@ use currents::draws::chacha_rng;
 use currents::model::{
     CreditPolicy, Enforce, Enforced, Enforcement, Flow, Observer, StepEvent, run,
 };
-use currents::rules::{CreditPeriod, FixedBand, Rule, Static, Turnover, defaults};
-use currents::users::{NotebookUser, find_preset};
+use currents::params::defaults;
+use currents::rules::{CreditPeriod, FixedBand, Rule, Static, Turnover};
 use currents::v1::V1;
-use currents::{Params, State};
+use currents::v1::{NotebookUser, find_preset};
+use currents::v1::{Params, State};
 
 /// The payment a step drew and the one that happened after enforcement.
 struct StepInfo {
@@ -137,7 +138,7 @@ fn credit_period_freezes_then_decays_out_of_standing() {
         decay: 0.5,
     };
     let model = V1::default();
-    let history = currents::ExactHistory::default();
+    let history = currents::v1::ExactHistory::default();
     let mut st = Default::default();
     let mut t = 0;
     // The rule reads the previous state's ledger at step t: feed it one state per step.

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use currents::history::ExactHistory;
+use currents::draws;
 use currents::model::Stepper;
 use currents::registry::Registry;
 use currents::report::{
@@ -22,10 +22,11 @@ use currents::report::{
 };
 use currents::rules::Rule as _;
 use currents::scenario::Scenario;
-use currents::trajectory_csv::read_rows;
-use currents::users::NotebookUser;
+use currents::v1::ExactHistory;
+use currents::v1::NotebookUser;
 use currents::v1::V1;
-use currents::{State, V1Rule, draws};
+use currents::v1::csv::read_rows;
+use currents::v1::{State, V1Rule};
 
 /// The name of the generator value-stability snapshot (`tests/value_stability.rs`).
 const GENERATORS_SNAPSHOT: &str = "generators.snap";
@@ -202,7 +203,7 @@ fn summary_rows(report: &str) -> Vec<Vec<String>> {
 
 /// The summary figures of a stored report equal those computed here from cadCAD's rows
 /// with the definitions the report states (sums in step order, then run order).
-fn check_summary(at: &str, stored: &str, rows: &[currents::trajectory_csv::Row], n_runs: u64) {
+fn check_summary(at: &str, stored: &str, rows: &[currents::v1::csv::Row], n_runs: u64) {
     let mut expected = Vec::new();
     let (mut balance_sum, mut s_sum, mut s_count) = (0.0, 0.0, 0u64);
     let (mut over_all, mut zero_all) = (0u64, 0u64);
@@ -343,7 +344,10 @@ fn notebook_parts(s: &Scenario) -> (V1<ExactHistory>, NotebookUser) {
 /// differ, found by running them side by side (independently of the report code).
 fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u64, &'static str)> {
     let spec = s.spec();
-    assert!(spec.rng == currents::RngKind::Numpy, "numpy scenarios only");
+    assert!(
+        spec.rng == currents::draws::RngKind::Numpy,
+        "numpy scenarios only"
+    );
     let columns = |x: &State| -> [u64; 7] {
         [
             x.balance.to_bits(),

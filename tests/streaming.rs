@@ -24,13 +24,13 @@
 //! always check full agreement; the tie path itself is exercised by a constructed case
 //! (`a_one_ulp_mean_difference_at_a_half_cent_boundary_is_a_tie`).
 
-use currents::credit::{CreditInput, V1Rule};
 use currents::draws::{chacha_rng, numpy_rng};
 use currents::model::Stepper;
 use currents::numeric::{py_round, py_square};
-use currents::users::NotebookUser;
+use currents::v1::NotebookUser;
 use currents::v1::V1;
-use currents::{ExactHistory, Params, State, StreamingHistory};
+use currents::v1::{CreditInput, V1Rule};
+use currents::v1::{ExactHistory, Params, State, StreamingHistory};
 use proptest::prelude::*;
 use rand_core::Rng;
 
@@ -204,7 +204,7 @@ fn a_one_ulp_mean_difference_at_a_half_cent_boundary_is_a_tie() {
             n_transactions_prev: 100,
             ..CreditInput::from_prev(st, &Params::default())
         };
-        currents::credit::credit_v1(&rule, &input).unwrap().credit
+        currents::v1::credit_v1(&rule, &input).unwrap().credit
     };
     let mut found = false;
     // q moves by less than one of its ulps per ulp of the mean: scan single ulps.

@@ -5,8 +5,8 @@ use std::process::{Command, Output};
 
 use currents::registry::Registry;
 use currents::sweep::Sweep;
-use currents::users::{NotebookUser, PRESETS};
 use currents::v1::V1;
+use currents::v1::{NotebookUser, PRESETS};
 
 fn builtin() -> Registry<V1> {
     Registry::builtin()

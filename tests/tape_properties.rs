@@ -7,13 +7,14 @@
 
 mod common;
 
+use currents::draws::RngKind;
 use currents::harness::{
     Invariant, InvariantKind, ReplayInput, TapeCase, V1Laws, check_tape, params_strategy, replay,
     tape_case_strategy,
 };
 use currents::model::CreditPolicy;
 use currents::v1::V1;
-use currents::{ExactHistory, RngKind, V1Rule};
+use currents::v1::{ExactHistory, V1Rule};
 use proptest::prelude::*;
 
 const REGRESSIONS: &str = "proptest-regressions/tape_properties.txt";
@@ -40,7 +41,7 @@ fn check_seeded(
     rng: RngKind,
     seed: u64,
     run: u64,
-    params: currents::Params,
+    params: currents::v1::Params,
 ) -> Result<(), TestCaseError> {
     let rule = V1Rule::default();
     let input = ReplayInput::Seeded {

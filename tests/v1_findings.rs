@@ -9,14 +9,15 @@ mod common;
 
 use std::path::Path;
 
+use currents::draws::RngKind;
 use currents::harness::{
     HarnessConfig, Invariant, Probe, ReplayInput, TapeCase, V1Laws, check_rule, check_tape, replay,
     tape_case_strategy,
 };
 use currents::model::CreditPolicy;
-use currents::trajectory_csv::read_rows;
 use currents::v1::V1;
-use currents::{ExactHistory, Params, RngKind, V1Rule};
+use currents::v1::csv::read_rows;
+use currents::v1::{ExactHistory, Params, V1Rule};
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
@@ -150,7 +151,7 @@ fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
     };
     assert_eq!(case.tape.len(), 1, "{case:?}");
     let params = case.params;
-    let amount = case.tape[0].resolve(&currents::State::genesis(&params), &params);
+    let amount = case.tape[0].resolve(&currents::v1::State::genesis(&params), &params);
     let limit = params.initial_credit() as f64;
     assert!(
         amount < -limit && amount >= -limit - 1.0,

@@ -7,9 +7,9 @@
 
 use std::fmt::Write as _;
 
-use currents::Params;
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform, uniform01};
-use currents::users::NotebookUser;
+use currents::v1::NotebookUser;
+use currents::v1::Params;
 use rand_core::Rng;
 
 /// Four draws of each kind from fresh copies of the generator `make()` returns.

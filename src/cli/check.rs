@@ -2,10 +2,10 @@
 //! tape search and rule probes; exit 0 when every required invariant holds and every goal
 //! is reached, 1 otherwise, 2 on bad input.
 
+use crate::draws::NUMPY_SEED_MAX;
 use crate::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX, check_rule,
 };
-use crate::params::NUMPY_SEED_MAX;
 use crate::registry::{Registry, RuleEntry};
 use crate::v1::V1;
 
@@ -137,7 +137,8 @@ fn check_entry(
 mod tests {
     use super::*;
     use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
-    use crate::rules::{ParamSpec, Rule};
+    use crate::params::ParamSpec;
+    use crate::rules::Rule;
     use clap::Parser;
 
     /// A user's rule, broken on purpose: after 7 transactions the credit drops by 100 a

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use crate::findings::{read_summary, render};
+use crate::v1::findings::{read_summary, render};
 use clap::Args;
 
 use super::{check_out_path, usage_error, write_output};

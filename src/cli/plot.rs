@@ -5,14 +5,14 @@ use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::Path;
 
-use crate::RngKind;
+use crate::draws::RngKind;
 use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
 use crate::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
 use crate::spec::RunSpec;
-use crate::trajectory_csv::Row;
 use crate::v1::V1;
+use crate::v1::csv::Row;
 use clap::Args;
 
 use super::simulate::Simulation;
@@ -413,7 +413,7 @@ mod tests {
         let input = ds.add_input("");
         for timestep in 0..3 {
             let row = Row {
-                state: crate::State::genesis(&crate::Params::default()),
+                state: crate::v1::State::genesis(&crate::v1::Params::default()),
                 simulation: 0,
                 subset: 0,
                 run: 1,

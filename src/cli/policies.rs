@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
+use crate::params::ParamSpec;
 use crate::registry::{Declared as _, Registry};
-use crate::rules::ParamSpec;
 use crate::v1::V1;
 use clap::Args;
 

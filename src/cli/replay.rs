@@ -2,22 +2,25 @@
 //! every violation it shows; exit 1 when the named invariant (or, without `--invariant`,
 //! any invariant) is violated, 0 when it holds on this input, 2 on bad input.
 
+use crate::draws::NUMPY_SEED_MAX;
+use crate::draws::RngKind;
 use crate::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, Invariant, Probe, ReplayFinding, ReplayInput, amount_abs_max,
     replay, v1_invariants,
 };
 use crate::model::CreditPolicy;
-use crate::params::NUMPY_SEED_MAX;
+use crate::params::ParamError;
 use crate::v1::V1;
-use crate::{ExactHistory, ParamError, Params, RngKind};
+use crate::v1::{ExactHistory, Params};
 
 use clap::Args;
 
 use super::check::find_policy;
 use super::simulate::{rng_kind, whole};
 use super::{EXIT_FAILURE, usage_error};
-use crate::rules::ParamSpec;
-use crate::users::{NotebookUser, UserType as _};
+use crate::params::ParamSpec;
+use crate::registry::UserType as _;
+use crate::v1::NotebookUser;
 use crate::v1::V1_PARAMS;
 use clap::ArgGroup;
 

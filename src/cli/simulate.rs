@@ -12,14 +12,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::SimulateFile;
+use crate::draws::RngKind;
 use crate::model::{EachState, RunError};
 use crate::parallel::{Chunking, THREADS_MAX, ordered_tasks};
 use crate::registry::Registry;
 use crate::spec::{Limits, RunSpec, SPEC_KEYS, Spec, SpecError, SpecPlan, canonical};
-use crate::summary::{self, RunSummary};
-use crate::users::NotebookUser;
+use crate::v1::NotebookUser;
 use crate::v1::V1;
-use crate::{Engine, Params, RngKind, SimConfig, State, V1Rule, simulate_run_with, trajectory_csv};
+use crate::v1::summary::{self, RunSummary};
+use crate::v1::{Engine, Params, SimConfig, State, V1Rule, simulate_run_with};
 use clap::Args;
 
 use super::spill::{SPILL_CAP, SpillBuffer};
@@ -443,13 +444,13 @@ impl Job<'_> {
         let mut chunking = Chunking::for_steps(spec.steps, STEPS_PER_TASK, self.n_threads);
         if self.summary && matches!(self.sim.runner, Runner::Notebook { .. }) {
             // Summaries are batched (one row a run in memory): whole blocks of lanes.
-            chunking = chunking.in_blocks_of(crate::batch::ARRAY_LANES as u64);
+            chunking = chunking.in_blocks_of(crate::v1::batch::ARRAY_LANES as u64);
         }
         let bar = progress_bar(spec.runs * spec.steps, spec.runs);
         if self.summary {
             summary::write_header(w)?;
         } else {
-            trajectory_csv::write_header(w)?;
+            crate::v1::csv::write_header(w)?;
         }
         ordered_tasks(
             self.pool,
@@ -481,15 +482,15 @@ impl Job<'_> {
     }
 
     /// The summaries of `runs` from the batched engine, when it serves this job: summaries
-    /// of the notebook's spec ([`crate::batch::summaries`]); `None` otherwise (the runs go
+    /// of the notebook's spec ([`crate::v1::batch::summaries`]); `None` otherwise (the runs go
     /// through the scalar loop).
     fn batched_summaries(
         &self,
         runs: std::ops::RangeInclusive<u64>,
-    ) -> Option<Vec<Result<RunSummary, crate::RunError<std::convert::Infallible>>>> {
+    ) -> Option<Vec<Result<RunSummary, crate::model::RunError<std::convert::Infallible>>>> {
         match &self.sim.runner {
             Runner::Notebook { config, engine } if self.summary => {
-                Some(crate::batch::summaries(config, *engine, runs))
+                Some(crate::v1::batch::summaries(config, *engine, runs))
             }
             _ => None,
         }
@@ -500,7 +501,7 @@ impl Job<'_> {
     fn write_summaries(
         &self,
         runs: std::ops::RangeInclusive<u64>,
-        summaries: Vec<Result<RunSummary, crate::RunError<std::convert::Infallible>>>,
+        summaries: Vec<Result<RunSummary, crate::model::RunError<std::convert::Infallible>>>,
         buf: &mut SpillBuffer,
     ) -> io::Result<()> {
         for (run, s) in runs.zip(summaries) {
@@ -524,8 +525,8 @@ impl Job<'_> {
 
     /// Appends run `run`'s output to `buf`.
     fn write_run(&self, run: u64, buf: &mut SpillBuffer) -> io::Result<()> {
-        let to_io = |e: crate::RunError<io::Error>| match e {
-            crate::RunError::Observe(e) => e,
+        let to_io = |e: crate::model::RunError<io::Error>| match e {
+            crate::model::RunError::Observe(e) => e,
             other => io::Error::other(other.to_string()),
         };
         let sim = self.sim;
@@ -538,7 +539,7 @@ impl Job<'_> {
             .map_err(to_io)?;
             self.write_summary(buf, run, &s)
         } else {
-            sim.run(run, |t, s| trajectory_csv::write_state(buf, run, t, s))
+            sim.run(run, |t, s| crate::v1::csv::write_state(buf, run, t, s))
                 .map_err(to_io)
         }
     }

@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 use crate::model::{Model, Value, balance_below_previous_limit};
 use crate::numeric::{numpy_mean, round_half_even};
 use crate::params::ParamError;
-use crate::state::State;
+use crate::v1::State;
 
 use super::laws::V1Laws;
 
@@ -462,7 +462,7 @@ pub(crate) fn row_is_finite(
 }
 
 /// An independent record of a trajectory's history, kept from the states themselves (not
-/// from the engine's [`crate::History`]), from which [`Expected`] values are computed.
+/// from the engine's [`crate::v1::History`]), from which [`Expected`] values are computed.
 ///
 /// It stores every state's balance and send volume and recomputes the means with numpy's
 /// pairwise summation, O(t) per step: meant for checking, not for speed.

@@ -8,8 +8,8 @@
 //! (capacity, count, sums, window and means, against an independent [`Record`]); they go
 //! through this same trait. A model with no laws of its own uses [`NoLaws`].
 
-use crate::history::History;
 use crate::model::{Model, StepEvent};
+use crate::v1::History;
 use crate::v1::V1;
 
 use super::invariants::{Invariant, Record, StepContext, check_step};
@@ -157,7 +157,7 @@ impl<H: History> Laws<V1<H>> for V1Laws {
         &V1_STEP_LAWS
     }
 
-    fn record(&self, model: &V1<H>, genesis: &crate::State) -> Record {
+    fn record(&self, model: &V1<H>, genesis: &crate::v1::State) -> Record {
         Record::new(genesis, model.sum_volume())
     }
 

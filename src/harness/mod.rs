@@ -19,9 +19,9 @@
 //!
 //! ```
 //! use currents::harness::{HarnessConfig, ModelCell, V1_STEP_LAWS, V1Laws, check_model, report_order};
-//! use currents::users::NotebookUser;
+//! use currents::v1::NotebookUser;
 //! use currents::v1::V1;
-//! use currents::{ExactHistory, Params, V1Rule};
+//! use currents::v1::{ExactHistory, Params, V1Rule};
 //!
 //! let p = Params::default();
 //! let cell = ModelCell {
@@ -53,7 +53,7 @@
 //! use currents::harness::{HarnessConfig, Invariant, check_rule};
 //! use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 //! use currents::v1::V1;
-//! use currents::History;
+//! use currents::v1::History;
 //!
 //! /// Credit is the average send volume, scaled down linearly as |s| grows to 1.
 //! struct Linear;
@@ -101,11 +101,13 @@ use proptest::test_runner::{
     Config as ProptestConfig, RngAlgorithm, TestError, TestRng, TestRunner,
 };
 
-use crate::history::{ExactHistory, History};
+use crate::draws::{NUMPY_SEED_MAX, RngKind};
 use crate::model::{Behaviour, CreditPolicy, Model};
-use crate::params::{NUMPY_SEED_MAX, ParamError, Params, RngKind};
-use crate::users::NotebookUser;
+use crate::params::ParamError;
+use crate::v1::NotebookUser;
+use crate::v1::Params;
 use crate::v1::V1;
+use crate::v1::{ExactHistory, History};
 
 pub use goals::{Goal, GoalReport};
 pub use invariants::{

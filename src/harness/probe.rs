@@ -10,10 +10,10 @@
 //! credit grows with |s| is a violation; the first one (smallest |s|) is narrowed by
 //! bisection to two adjacent doubles of the balance mean, which is the counterexample.
 
-use crate::history::{ExactHistory, History};
 use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
-use crate::state::State;
+use crate::v1::State;
 use crate::v1::V1;
+use crate::v1::{ExactHistory, History};
 
 use super::invariants::Invariant;
 use super::laws::V1Laws;

@@ -2,10 +2,11 @@
 //! that reproduces it, rendered as a one-line `currents replay …` command, and
 //! [`replay`] re-runs such an input under the catalog.
 
-use crate::history::History;
+use crate::draws::RngKind;
 use crate::model::CreditPolicy;
-use crate::params::{Params, RngKind};
-use crate::users::NotebookUser;
+use crate::v1::History;
+use crate::v1::NotebookUser;
+use crate::v1::Params;
 use crate::v1::V1;
 
 use super::invariants::Invariant;

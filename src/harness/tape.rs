@@ -12,11 +12,12 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use rand_core::Rng;
 
-use crate::history::History;
 use crate::model::{Behaviour, Cx, Draw, Model};
-use crate::params::{AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, Params};
-use crate::state::State;
+use crate::v1::History;
+use crate::v1::Params;
+use crate::v1::State;
 use crate::v1::V1;
+use crate::v1::params::{AVG_AMOUNT_MAX, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX};
 
 use super::replay::ReplayInput;
 

@@ -1,5 +1,5 @@
 //! Walking runs under the catalog, on the one run loop: a walk is [`Stepper::step`] (through
-//! [`crate::sim::run_seeded`] for seeded runs) with a [`Checker`] as its observer, which
+//! [`crate::model::run_seeded`] for seeded runs) with a [`Checker`] as its observer, which
 //! checks every step against the generic laws and the model's own ([`Laws`]) and counts the
 //! branches and paths it sees by name. A run's digest is an observer too ([`Digest`]).
 
@@ -7,11 +7,11 @@ use std::convert::Infallible;
 
 use rand_core::Rng;
 
+use crate::draws::RngKind;
 use crate::model::{
     Behaviour, CreditPolicy, Cx, Flow, Model, Observer, RunError, StepError, StepEvent, Stepper,
     Value,
 };
-use crate::params::RngKind;
 
 use super::invariants::{ByInvariant, Invariant, check_generic, ordered, row_is_finite};
 use super::laws::Laws;
@@ -231,7 +231,7 @@ where
     L: Laws<M>,
 {
     let mut checker = Checker::new(model, laws, policy.branches(), behaviour.paths().len());
-    let result = crate::sim::run_seeded(
+    let result = crate::model::run_seeded(
         model,
         policy,
         behaviour,
@@ -330,7 +330,7 @@ where
     B: Behaviour<M>,
 {
     let mut digest = Digest::new(model);
-    let _ = crate::sim::run_seeded(
+    let _ = crate::model::run_seeded(
         model,
         policy,
         behaviour,

@@ -5,7 +5,7 @@
 //!
 //! - a [`Model`] owns the state (and its named columns), the history summaries it keeps,
 //!   how a payment is applied, how the limit is enforced and its rounding conventions. The
-//!   V1 notebook is one model ([`crate::v1::V1`]); a later version of it, or a network of
+//!   V1 notebook is one model (`crate::v1::V1`); a later version of it, or a network of
 //!   members, is another;
 //! - a [`CreditPolicy`] sets the credit limit from the previous state, the model's history
 //!   and its own memory, and names the branch it took;
@@ -27,12 +27,14 @@ use rand_core::Rng;
 
 mod enforce;
 mod ledger;
+mod plan;
 mod run;
 
 pub use enforce::{Against, Enforce, Enforcement};
 pub use ledger::{
     Ledger, balance_below_limit, balance_below_previous_limit, payment_exceeds_capacity,
 };
+pub use plan::{Plan, WithRng, numpy_run_seed, run_seeded, with_run_rng};
 pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
 /// A credit limit and the named branch of the policy that set it.
@@ -61,9 +63,15 @@ pub enum CreditError {
         /// Its value.
         value: f64,
     },
-    /// The previous credit is negative, which no policy produces.
-    #[error("previous credit is negative: {0}")]
-    NegativePrevious(i64),
+    /// An input that must not be negative is (V1's previous credit, which no policy
+    /// produces).
+    #[error("credit input `{field}` is negative: {value}")]
+    Negative {
+        /// The input's name.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
     /// The computed limit does not fit a 64-bit integer.
     #[error("credit {0} does not fit a 64-bit integer")]
     OutOfRange(f64),

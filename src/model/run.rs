@@ -305,12 +305,12 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
 ///
 /// ```
 /// use currents::model::{EachStep, Model, balance_below_previous_limit, run};
-/// use currents::users::NotebookUser;
+/// use currents::v1::NotebookUser;
 /// use currents::v1::V1;
-/// use currents::{Params, V1Rule};
+/// use currents::v1::{Params, V1Rule};
 ///
 /// let params = Params::default();
-/// let model = V1::<currents::StreamingHistory>::new(&params);
+/// let model = V1::<currents::v1::StreamingHistory>::new(&params);
 /// let (mut over, mut steps) = (0, 0);
 /// let mut count = EachStep(|e: &currents::model::StepEvent<'_, V1<_>>| -> Result<(), ()> {
 ///     let (prev, next) = (model.ledger(e.prev, 0), model.ledger(e.next, 0));

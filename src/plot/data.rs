@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io;
 
-use crate::trajectory_csv::{self, ReadError, Row};
+use crate::v1::csv::{self, ReadError, Row};
 
 /// Most rows a dataset holds (about 2 GB in memory): a larger input is refused rather than
 /// exhausting memory; plot a subset of its runs instead.
@@ -113,7 +113,7 @@ impl Dataset {
     /// dataset would hold more than [`ROWS_MAX`] rows, or at a value the charts cannot
     /// draw (NaN, an infinity, a magnitude above [`VALUE_ABS_MAX`]).
     pub fn read_csv<R: io::Read>(&mut self, input: usize, reader: R) -> Result<(), ReadError> {
-        trajectory_csv::for_each_row_at(reader, |line, row| {
+        csv::for_each_row_at(reader, |line, row| {
             if self.n_rows() >= ROWS_MAX {
                 let msg = format!("more than {ROWS_MAX} rows (accepted: at most {ROWS_MAX})");
                 return Err(ReadError::Csv(io::Error::other(msg).into()));

@@ -6,65 +6,20 @@
 //! and declared parameters. The four rules beside V1's are generic over every model: they
 //! read the [`crate::model::Ledger`] only, and keep what they need of the past (recent
 //! income, the last non-negative balance) in their own memory. V1's rule and its two
-//! harness variants ([`V1Strict`], [`V1NoFallback`]) read V1's state.
+//! harness variants read V1's state and live in its wing (`crate::v1`).
 
 use crate::model::CreditError;
-use crate::params::ParamError;
+use crate::params::ParamSpec;
 
 mod credit_period;
 mod fixed_band;
 mod static_rule;
 mod turnover;
-mod v1;
 
 pub use credit_period::CreditPeriod;
 pub use fixed_band::FixedBand;
 pub use static_rule::Static;
 pub use turnover::Turnover;
-pub use v1::{V1NoFallback, V1Strict};
-
-/// One declared parameter of a rule or a user type: its name, default and accepted range.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ParamSpec {
-    /// The name configs use (kebab-case).
-    pub name: &'static str,
-    /// The default value.
-    pub default: f64,
-    /// The smallest accepted value.
-    pub min: f64,
-    /// The largest accepted value.
-    pub max: f64,
-    /// True when only whole numbers are accepted.
-    pub integer: bool,
-    /// One line on what it does.
-    pub doc: &'static str,
-}
-
-impl ParamSpec {
-    /// Checks `value` against the declared range, naming `field` in the error.
-    pub fn check(&self, field: &'static str, value: f64) -> Result<f64, ParamError> {
-        let whole_ok = !self.integer || value.fract() == 0.0;
-        if value.is_finite() && value >= self.min && value <= self.max && whole_ok {
-            Ok(value)
-        } else {
-            let kind = if self.integer {
-                "a whole number"
-            } else {
-                "a finite number"
-            };
-            Err(ParamError::new(
-                field,
-                crate::params::short_number(value),
-                format!("{kind} in [{}, {}]", self.min, self.max),
-            ))
-        }
-    }
-}
-
-/// The defaults of a list of declared parameters, in declaration order.
-pub fn defaults(specs: &[ParamSpec]) -> Vec<f64> {
-    specs.iter().map(|s| s.default).collect()
-}
 
 /// A rule's declaration: its name, what it does and its parameters, and how to build it
 /// from their values. What it *computes* is its [`crate::model::CreditPolicy`] implementation, for one
@@ -74,7 +29,8 @@ pub fn defaults(specs: &[ParamSpec]) -> Vec<f64> {
 ///
 /// ```
 /// use currents::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
-/// use currents::rules::{ParamSpec, Rule};
+/// use currents::params::ParamSpec;
+/// use currents::rules::Rule;
 ///
 /// struct Share(f64);
 /// impl Rule for Share {

@@ -10,7 +10,8 @@
 
 use currents::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 use currents::registry::Registry;
-use currents::rules::{IncomeWindow, ParamSpec, Rule};
+use currents::params::ParamSpec;
+use currents::rules::{IncomeWindow, Rule};
 use currents::v1::V1;
 
 /// `my-rule`: the limit rises to `share` × the income of the last `window` steps (at most

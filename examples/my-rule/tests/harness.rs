@@ -56,7 +56,7 @@ impl<M: Model> CreditPolicy<M> for DebtPenalty {
 
 #[test]
 fn a_broken_version_is_caught_with_a_short_shrunk_tape() {
-    let broken = DebtPenalty(MyRule::from_values(&currents::rules::defaults(
+    let broken = DebtPenalty(MyRule::from_values(&currents::params::defaults(
         MyRule::PARAMS,
     )));
     let report = check("debt-penalty", &broken);

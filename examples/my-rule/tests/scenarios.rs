@@ -2,7 +2,7 @@
 //! committed snapshot (tests/snapshots/). A change to the numbers fails here; review it
 //! with `cargo insta review`, and never accept one in CI (`INSTA_UPDATE=no`).
 
-use currents::sim::run_seeded;
+use currents::model::run_seeded;
 use currents::spec::{Limits, Spec, parse_toml};
 use currents::trajectory_csv::{CsvRows, write_model_header};
 

@@ -9,22 +9,15 @@
 //! With zero growth and zero bias, [`NotebookUser`] draws exactly as the notebook does (its
 //! draw is in [`crate::v1`]), so the balanced preset reproduces the notebook.
 
-use crate::params::{AVG_AMOUNT_MAX, AVG_AMOUNT_MIN};
-use crate::rules::ParamSpec;
+use rand_core::Rng;
 
-/// A user type's declaration: its parameters and how to build it from their values (the
-/// shape of [`crate::rules::Rule`]). How it draws is its [`crate::model::Behaviour`]
-/// implementation.
-pub trait UserType: Sized {
-    /// The name specs use (`user = "…"`).
-    const NAME: &'static str;
-    /// One line on what the user does.
-    const SUMMARY: &'static str;
-    /// The declared parameters, in the order [`UserType::from_values`] receives them.
-    const PARAMS: &'static [ParamSpec];
-    /// Builds the behaviour from checked values (same order as [`UserType::PARAMS`]).
-    fn from_values(values: &[f64]) -> Self;
-}
+use crate::draws::{randint01, uniform, uniform01};
+use crate::model::{Behaviour, Cx, Draw};
+use crate::params::ParamSpec;
+use crate::registry::UserType;
+
+use super::params::{AVG_AMOUNT_MAX, AVG_AMOUNT_MIN};
+use super::{History, V1};
 
 /// The built-in behaviour: the notebook's draw with growth and a spending bias.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +38,7 @@ pub const STEPS_PER_YEAR: f64 = 365.0;
 impl NotebookUser {
     /// The notebook's user of validated `params`: their integrity and average amount, no
     /// growth, no bias.
-    pub fn from_params(params: &crate::params::Params) -> Self {
+    pub fn from_params(params: &super::Params) -> Self {
         NotebookUser {
             integrity: params.integrity(),
             avg_amount: params.avg_amount(),
@@ -73,7 +66,7 @@ impl NotebookUser {
 
 impl Default for NotebookUser {
     fn default() -> Self {
-        NotebookUser::from_values(&crate::rules::defaults(NotebookUser::PARAMS))
+        NotebookUser::from_values(&crate::params::defaults(NotebookUser::PARAMS))
     }
 }
 
@@ -192,6 +185,93 @@ pub const PRESETS: [Preset; 6] = [
 /// Looks a preset up by name.
 pub fn find_preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
+}
+
+/// The path names of [`NotebookUser`]'s draws (bit `i` of [`Draw::paths`] = name `i`).
+pub const NOTEBOOK_PATHS: [&str; 3] = ["large-incoming", "large-outgoing", "integrity"];
+
+/// `x < n` with Python's exact float/int comparison (no rounding of `n` to a double).
+#[inline]
+pub fn f64_lt_i64(x: f64, n: i64) -> bool {
+    // Up to 2^53 in magnitude `n` is an exact double, so the float comparison is exact (and
+    // false for NaN); the usual case, without the `floor` call below.
+    if n.unsigned_abs() <= 1 << 53 {
+        x < n as f64
+    } else if x.is_nan() {
+        false
+    } else if x < -9_223_372_036_854_775_808.0 {
+        true
+    } else if x >= 9_223_372_036_854_775_808.0 {
+        false
+    } else {
+        // For an integer n, x < n exactly when floor(x) < n; floor(x) fits an i64 here.
+        (x.floor() as i64) < n
+    }
+}
+
+impl NotebookUser {
+    /// The notebook's draw, consuming the generator exactly as the notebook does, against
+    /// the capacity stored in the previous state.
+    ///
+    /// Four draws, or five on the integrity path: the sign (`randint(0, 2)`, 0 → sent; with
+    /// a bias, `U < 0.5 + bias` → received), the amount `avg · (U + 0.5)`, the
+    /// large-transaction test, the integrity test and, on that path,
+    /// `uniform(−1, integrity)`. The capacity checks compare the *signed* amount with the
+    /// previous capacity, exactly as in the notebook, so they cap large incoming amounts
+    /// but let large outgoing ones through.
+    #[inline]
+    pub fn draw_at<R: Rng + ?Sized>(&self, rng: &mut R, t: u64, capacity_prev: i64) -> Draw<f64> {
+        let received = if self.bias == 0.0 {
+            randint01(rng) == 1
+        } else {
+            uniform01(rng) < 0.5 + self.bias
+        };
+        let sign = if received { 1.0 } else { -1.0 };
+        let mut amount = self.avg_amount_at(t) * (uniform01(rng) + 0.5);
+        amount *= sign;
+        let y = uniform01(rng);
+        // Both tests evaluated (`&`, not `&&`) and the amount selected: one step in ten takes
+        // the large path at random, which as a branch would be mispredicted that often.
+        let big = amount * 2.0 * y;
+        let large = (y > 0.9) & f64_lt_i64(big, capacity_prev);
+        amount = if large { big } else { amount };
+        let mut paths = 0;
+        let y = uniform01(rng);
+        if y > self.integrity {
+            let big = amount * 10.0;
+            if f64_lt_i64(big, capacity_prev) {
+                amount = big * uniform(rng, -1.0, self.integrity);
+                paths |= 4;
+            }
+        }
+        Draw {
+            payment: amount,
+            paths: paths | large_paths(large, amount),
+        }
+    }
+}
+
+/// The [`NOTEBOOK_PATHS`] bits of a draw that took the large path (`large`) and ended at
+/// `amount`: large-incoming (bit 0) or large-outgoing (bit 1) by the sign of the amount.
+///
+/// The large path keeps the sign of the drawn amount; the integrity path (bit 2) multiplies
+/// by a uniform draw and so can change it, hence one integrity path regardless of sign.
+#[inline]
+pub(crate) fn large_paths(large: bool, amount: f64) -> u32 {
+    u32::from(large & (amount > 0.0)) | (u32::from(large & (amount < 0.0)) << 1)
+}
+
+impl<H: History> Behaviour<V1<H>> for NotebookUser {
+    type Memory = ();
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, V1<H>>, rng: &mut R, _: &mut ()) -> Draw<f64> {
+        self.draw_at(rng, cx.t, cx.prev.capacity)
+    }
+
+    fn paths(&self) -> &'static [&'static str] {
+        &NOTEBOOK_PATHS
+    }
 }
 
 #[cfg(test)]

@@ -1,18 +1,20 @@
 //! One row per run instead of the trajectory: the figures a sweep compares.
 //!
 //! [`RunSummary`] folds the states of a run as they are produced (a visitor for
-//! [`crate::sim::simulate_run_with`], an [`Observer`] of a V1 run), so summarising a run
+//! [`crate::v1::simulate_run_with`], an [`Observer`] of a V1 run), so summarising a run
 //! needs O(1) memory whatever its length. [`write_header`] and [`write_row`] give the `simulate --summary` CSV format.
 
 use std::convert::Infallible;
 use std::io::{self, Write};
 
-use crate::history::History;
-use crate::metrics::{LedgerTally, v1_ledger};
+use crate::draws::RngKind;
+use crate::metrics::LedgerTally;
 use crate::model::{Flow, Ledger, Observer, StepEvent};
-use crate::params::{RngKind, SimConfig};
-use crate::sim::Engine;
-use crate::state::State;
+use crate::v1::Engine;
+use crate::v1::History;
+use crate::v1::SimConfig;
+use crate::v1::State;
+use crate::v1::v1_ledger;
 
 /// The header of the summary CSV.
 pub const HEADER: &str = "run,seed,rng,engine,integrity,avg_amount,sum_volume,initial_credit,steps,final_balance,final_credit,min_credit,max_credit,steps_over_limit,steps_zero_credit,abs_balance_mean_per_send_volume";

@@ -9,7 +9,7 @@
 //! the balance mean equal to within a stated tolerance.
 
 use crate::numeric::{PairwiseLeaf, pairwise_sum};
-use crate::state::State;
+use crate::v1::State;
 
 /// What a step needs of the history `H` (the states at times 0 … t − 1, genesis included).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -405,7 +405,7 @@ impl StreamingHistory {
 impl Default for StreamingHistory {
     /// A history for the notebook's window (`sumVolume = 30`, `Params::default()`).
     fn default() -> Self {
-        StreamingHistory::new(crate::params::Params::default().sum_volume())
+        StreamingHistory::new(crate::v1::Params::default().sum_volume())
     }
 }
 

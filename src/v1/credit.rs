@@ -5,8 +5,8 @@
 //! with its constants as fields so that they can be varied.
 
 use crate::numeric::{ROUND_DIGITS_MAX, numpy_round, py_square, round_half_even};
-use crate::params::Params;
-use crate::state::State;
+use crate::v1::Params;
+use crate::v1::State;
 
 /// What a credit rule reads: the previous state's credit, means and step count, and the
 /// send-volume window. V1 reads the *previous* averages (cadCAD runs every policy on the
@@ -28,9 +28,7 @@ pub struct CreditInput {
 impl CreditInput {
     /// The input V1's rule sees at step `cx.t` of a [`crate::v1::V1`] model.
     #[inline]
-    pub fn from_model<H: crate::history::History>(
-        cx: &crate::model::Cx<'_, crate::v1::V1<H>>,
-    ) -> Self {
+    pub fn from_model<H: crate::v1::History>(cx: &crate::model::Cx<'_, crate::v1::V1<H>>) -> Self {
         CreditInput {
             credit_prev: cx.prev.credit,
             balance_mean_prev: cx.prev.balance_mean,
@@ -135,7 +133,7 @@ impl V1Rule {
     /// `avgSendVolume` (not 0).
     ///
     /// The one definition of the formula: [`credit_v1`] and the batched engine
-    /// ([`crate::batch`]) both compute it here.
+    /// ([`crate::v1::batch`]) both compute it here.
     #[inline]
     pub fn quadratic_credit(&self, square: f64, avg: f64) -> f64 {
         // Python's `-3*(s**2) + 1`: the square, then the product, then the sum; no fused
@@ -160,7 +158,7 @@ impl V1Rule {
 ///
 /// | input | notebook | `credit_v1` |
 /// |-------|----------|-------------|
-/// | previous credit < 0 (no rule produces one) | keeps it | [`CreditError::NegativePrevious`] |
+/// | previous credit < 0 (no rule produces one) | keeps it | [`CreditError::Negative`] |
 /// | a mean is NaN or ±∞, any branch | warm-up and window keep the credit; the quadratic raises or returns a value | [`CreditError::NonFinite`] |
 /// | `s` or `s²` overflows to ∞, `avgSendVolume > 0` | `t = −∞`, `x = −∞ < 0`: keeps the credit | the same: [`CreditBranch::NegativeFallback`] |
 /// | `s²` overflows, `avgSendVolume < 0` | `x = +∞`: `OverflowError` | [`CreditError::OutOfRange`] (∞) |
@@ -178,7 +176,10 @@ impl V1Rule {
 /// `ROUND_DIGITS_MAX` is taken as `ROUND_DIGITS_MAX`.
 pub fn credit_v1(rule: &V1Rule, input: &CreditInput) -> Result<CreditOutcome, CreditError> {
     if input.credit_prev < 0 {
-        return Err(CreditError::NegativePrevious(input.credit_prev));
+        return Err(CreditError::Negative {
+            field: "credit_prev",
+            value: input.credit_prev as f64,
+        });
     }
     if !input.balance_mean_prev.is_finite() {
         return Err(CreditError::NonFinite {

@@ -1,6 +1,6 @@
 //! The state of one user, as the notebook's eight cadCAD variables.
 
-use crate::params::Params;
+use crate::v1::Params;
 
 /// One row of the notebook's state: the user's balance and the quantities the credit rule
 /// reads. Types follow the notebook: balance and the two means are floats; counts, credit,

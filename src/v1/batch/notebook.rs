@@ -30,13 +30,14 @@
 
 use super::chacha::{BLOCK_WORDS, ChaChaLanes};
 
-use crate::credit::{CreditBranch, V1Rule};
 use crate::draws::{chacha_rng, uniform_of, uniform01_of};
-use crate::history::{PositiveWindow, StreamingHistory, neumaier_add};
 use crate::model::{Draw, Flow, Limit, Observer, RunError, StepEvent, Stepper};
 use crate::numeric::{py_square, rint, square_is_pow};
-use crate::state::State;
-use crate::users::NotebookUser;
+use crate::v1::NotebookUser;
+use crate::v1::State;
+use crate::v1::StreamingHistory;
+use crate::v1::history::{PositiveWindow, neumaier_add};
+use crate::v1::{CreditBranch, V1Rule};
 use crate::v1::{V1, large_paths};
 use std::ops::RangeInclusive;
 

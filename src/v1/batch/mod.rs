@@ -34,15 +34,17 @@ use std::ops::RangeInclusive;
 
 use rand_core::Rng;
 
-use crate::credit::V1Rule;
+use crate::draws::RngKind;
 use crate::draws::numpy_rng;
-use crate::history::StreamingHistory;
+use crate::model::numpy_run_seed;
 use crate::model::{Behaviour, CreditPolicy, Flow, Model, Observer, RunError, Stepper};
-use crate::params::{RngKind, SimConfig};
-use crate::sim::{Engine, numpy_run_seed};
-use crate::summary::RunSummary;
-use crate::users::NotebookUser;
+use crate::v1::Engine;
+use crate::v1::NotebookUser;
+use crate::v1::SimConfig;
+use crate::v1::StreamingHistory;
 use crate::v1::V1;
+use crate::v1::V1Rule;
+use crate::v1::summary::RunSummary;
 
 /// Runs stepped side by side by [`run_lanes`]: enough independent chains to keep the
 /// processor busy, few enough that every lane's state stays in the first-level cache.
@@ -183,9 +185,9 @@ impl Lanes {
 }
 
 /// The [`RunSummary`] of every run in `runs` (1-based) of `config` (the V1 rule and the
-/// notebook's user) on `engine`, in run order: what [`crate::sim::simulate_run_with`] folds
+/// notebook's user) on `engine`, in run order: what [`crate::v1::simulate_run_with`] folds
 /// into a summary run by run, stepped in lanes ([`Lanes::of`] says how).
-/// Run r draws from the generator [`crate::sim::with_run_rng`] makes for it.
+/// Run r draws from the generator [`crate::model::with_run_rng`] makes for it.
 pub fn summaries(
     config: &SimConfig,
     engine: Engine,
@@ -217,7 +219,7 @@ pub fn summaries(
         Lanes::Scalar => runs
             .map(|run| {
                 let mut s = RunSummary::default();
-                crate::sim::simulate_run_with(config, engine, run, |t, state| {
+                crate::v1::simulate_run_with(config, engine, run, |t, state| {
                     s.observe(t, state);
                     Ok::<(), Infallible>(())
                 })

@@ -1,12 +1,49 @@
 //! `currents-v1`: the notebook's rule with its constants as parameters, and the two
 //! variants `currents check` uses to show the harness failing.
 
-use super::{ParamSpec, Rule};
-use crate::credit::{CreditBranch, CreditInput, V1Rule, credit_v1};
-use crate::history::History;
 use crate::model::{CreditError, CreditPolicy, Cx, Limit};
 use crate::numeric::{ROUND_DIGITS_MAX, py_round, py_square, round_half_even};
-use crate::v1::{V1, V1_BRANCHES};
+use crate::params::ParamSpec;
+use crate::rules::Rule;
+
+use super::credit::{CreditBranch, CreditInput, V1Rule, credit_v1};
+use super::{History, V1};
+
+/// The branch names of [`V1Rule`], in [`crate::v1::CreditBranch::ALL`] order.
+pub const V1_BRANCHES: [&str; 5] = {
+    let mut names = [""; 5];
+    let mut i = 0;
+    while i < 5 {
+        names[i] = CreditBranch::ALL[i].name();
+        i += 1;
+    }
+    names
+};
+
+/// Invariants V1 is known to break (MODEL.md): users are not held to the limit, and the
+/// credit is not monotone in the imbalance near |s| = 1/√3.
+pub const V1_OBSERVED: [&str; 2] = ["within_credit_limit", "credit_monotone_in_imbalance"];
+
+impl<H: History> CreditPolicy<V1<H>> for V1Rule {
+    type Memory = ();
+
+    #[inline]
+    fn limit(&self, cx: &Cx<'_, V1<H>>, _: &mut ()) -> Result<Limit, CreditError> {
+        let outcome = credit_v1(self, &CreditInput::from_model(cx))?;
+        Ok(Limit {
+            value: outcome.credit as f64,
+            branch: outcome.branch.name(),
+        })
+    }
+
+    fn branches(&self) -> &'static [&'static str] {
+        &V1_BRANCHES
+    }
+
+    fn observed_invariants(&self) -> &'static [&'static str] {
+        &V1_OBSERVED
+    }
+}
 
 impl Rule for V1Rule {
     const NAME: &'static str = "currents-v1";
