@@ -43,15 +43,13 @@ use currents::draws;
 use currents::draws::RngKind;
 use currents::harness::{Invariant, Laws, ReplayInput, Tapes};
 use currents::metrics::Metered;
-use currents::model::run_seeded;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
-    Observer, StepError, StepEvent, Value, balance_below_previous_limit, to_int,
+    Observer, Plan, StepError, StepEvent, Streams, Value, balance_below_previous_limit, to_int,
 };
 use currents::numeric::round_half_even;
 use currents::params::ParamSpec;
 use currents::rules::Rule;
-use currents::sweep::Plan;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use rand_core::Rng;
@@ -422,17 +420,7 @@ pub fn trajectory<P: CreditPolicy<VariantModel>>(
 ) -> Vec<(VariantState, f64)> {
     let mut out = Collect::default();
     let model = variant_model(10, -500);
-    match run_seeded(
-        &model,
-        policy,
-        user,
-        RngKind::Chacha,
-        seed,
-        0,
-        run,
-        n_steps,
-        &mut out,
-    ) {
+    match Streams::new(RngKind::Chacha, seed).run(run, &model, policy, user, n_steps, &mut out) {
         Ok(()) => out.0,
         Err(e) => panic!("seed {seed} run {run}: {e}"),
     }
@@ -721,18 +709,9 @@ mod tests {
         write_model_header(&mut csv, &model).unwrap();
         let mut rows = CsvRows::new(&model, &mut csv, 0, 1);
         let rule = VariantRule::default();
-        run_seeded(
-            &model,
-            &rule,
-            &user(true),
-            RngKind::Chacha,
-            42,
-            0,
-            1,
-            24,
-            &mut rows,
-        )
-        .unwrap();
+        Streams::new(RngKind::Chacha, 42)
+            .run(1, &model, &rule, &user(true), 24, &mut rows)
+            .unwrap();
         let table = String::from_utf8(csv).unwrap();
         insta::with_settings!({
             snapshot_path => "snapshots",

@@ -72,14 +72,13 @@ use crate::model::{
     Behaviour, CreditPolicy, Enforce, Enforced, Flow, Observer, StepError, StepEvent,
     payment_exceeds_capacity,
 };
-use crate::model::{WithRng, with_run_rng};
+use crate::model::{Plan, Streams, WithRng};
 use crate::params::{ParamError, STEPS_MAX};
 use crate::registry::UserType as _;
 use crate::registry::{Declared, PolicyBox, Registry};
 use crate::rules::Rule as _;
 use crate::scenario::SCENARIO_KEYS;
 use crate::spec::{Chosen, Limits, RunSpec, Spec, SpecError, one_line, parse_toml};
-use crate::sweep::Plan;
 use crate::v1::NotebookUser;
 use crate::v1::V1;
 use crate::v1::V1Rule;
@@ -936,7 +935,7 @@ where
         words: &words,
         rec: &mut rec,
     };
-    let result = with_run_rng(config.rng, config.seed, 0, run, counted);
+    let result = Streams::new(config.rng, config.seed).with_rng(run, counted);
     let metrics = match (&result, &rec.acc) {
         (Ok(()), Some(acc)) => acc.finish().values,
         _ => [f64::NAN; NAMES.len()],

@@ -189,17 +189,6 @@ impl<M: Model> RuleEntry<M> {
         Ok((self.build)(values))
     }
 
-    /// Builds the rule from values already checked against its declaration (a sweep
-    /// cell's, a compare side's).
-    pub(crate) fn build_checked(&self, values: &[f64]) -> PolicyBox<M> {
-        debug_assert!(
-            self.build(values).is_ok(),
-            "{}: unchecked values",
-            self.name
-        );
-        (self.build)(values)
-    }
-
     /// Builds the rule at its defaults.
     pub fn build_default(&self) -> PolicyBox<M> {
         (self.build)(&self.defaults())

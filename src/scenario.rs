@@ -268,9 +268,10 @@ impl Scenario {
         let plan = self.spec.plan();
         let s = &self.spec;
         for run in 1..=s.runs {
-            s.run_plan(
-                &plan,
+            plan.run(
+                &s.streams(),
                 run,
+                s.steps,
                 &mut EachState(|t, st: &State| visit(run, t, st)),
             )?;
         }

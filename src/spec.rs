@@ -31,13 +31,13 @@
 use std::fmt;
 
 use crate::draws::{NUMPY_SEED_MAX, RngKind};
+use crate::model::Plan;
 use crate::model::{Enforce, Enforced, Enforcement, Model};
 use crate::params::ParamSpec;
 use crate::params::{ParamError, STEPS_MAX};
 use crate::registry::{
     BehaviourBox, Declared, ModelEntry, PolicyBox, Registry, RuleEntry, UserEntry,
 };
-use crate::sweep::Plan;
 use crate::toml_value::{describe, line_col};
 
 /// The caller's own keys of a table (see [`Spec::from_table`]), canonical, with their values.
@@ -972,7 +972,7 @@ impl<E: Declared> fmt::Display for Chosen<E> {
 }
 
 /// A resolved spec: every name found, every value checked. What one run of it drives is
-/// [`RunSpec::plan`]; run r draws from `sim::with_run_rng(rng, seed, subset, r)`.
+/// [`RunSpec::plan`]; run r draws from [`RunSpec::streams`].
 #[derive(Debug, Clone)]
 pub struct RunSpec<M: Model> {
     /// The model and its parameter values.
@@ -1033,26 +1033,10 @@ impl<M: Model> RunSpec<M> {
         }
     }
 
-    /// Runs run `run` (1-based) of `plan` (this spec's [`RunSpec::plan`]) through the one
-    /// run loop on the generator of (rng, seed, subset 0, run) — the streams `simulate`
-    /// uses — handing every state to `observer`.
-    pub fn run_plan<O: crate::model::Observer<M> + ?Sized>(
-        &self,
-        plan: &SpecPlan<M>,
-        run: u64,
-        observer: &mut O,
-    ) -> Result<(), crate::model::RunError<O::Error>> {
-        crate::model::run_seeded(
-            &plan.model,
-            &plan.policy,
-            &plan.behaviour,
-            self.rng,
-            self.seed,
-            0,
-            run,
-            self.steps,
-            observer,
-        )
+    /// The streams its runs draw from: (rng, seed), subset 0 — the streams `simulate`
+    /// uses. Run r of [`RunSpec::plan`] is `plan.run(&spec.streams(), r, spec.steps, …)`.
+    pub fn streams(&self) -> crate::model::Streams {
+        crate::model::Streams::new(self.rng, self.seed)
     }
 
     /// The spec back as the command-line shorthand (parameters that differ from the

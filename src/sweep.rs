@@ -32,7 +32,7 @@
 //! error names the field it was written at (`grid[1].params.quad-coef`).
 //!
 //! Cells are numbered 0, 1, … across the grids in order. Run r (1-based) of cell c draws
-//! from the generator [`crate::model::with_run_rng`] makes for (seed, c, r): with ChaCha the
+//! from the generator [`crate::model::Streams::with_rng`] makes for (seed, c, r): with ChaCha the
 //! stream `chacha_rng(seed, c, r)`, so every cell has its own streams; with numpy
 //! `RandomState(seed + r − 1)`, the same for every cell (numpy streams have no subsets), so
 //! run r of every cell sees the same draws — common random numbers, which make two cells'
@@ -51,25 +51,21 @@ use std::io::{self, Write};
 
 use crate::draws::RngKind;
 use crate::metrics::{Metered, Metrics, NAMES, RunFailure, RunMetrics, Spread, spread};
-use crate::model::run_seeded;
 use crate::model::{
-    Behaviour, CreditPolicy, Cx, Draw, Enforce, Enforced, Enforcement, Flow, Observer, RunError,
-    StepEvent,
+    Behaviour, CreditPolicy, Cx, Draw, Enforce, Enforced, Flow, Observer, Plan, RunError,
+    StepEvent, Streams,
 };
 use crate::parallel::{Chunking, ordered_tasks};
 use crate::params::STEPS_MAX;
 use crate::rand_core::Rng;
 use crate::registry::UserType;
-use crate::registry::{
-    BehaviourBox, Declared, ErasedMemory, PolicyBox, Registry, RuleEntry, UnknownName,
-};
+use crate::registry::{BehaviourBox, Declared, ErasedMemory, PolicyBox, Registry, UnknownName};
 use crate::spec::{
     Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml, string_value,
     whole_value,
 };
 use crate::toml_value::describe;
 use crate::v1::NotebookUser;
-use crate::v1::Params;
 use crate::v1::V1;
 
 /// The most runs per cell.
@@ -808,75 +804,6 @@ impl Sweep {
     }
 }
 
-/// A V1 run as explicit values — rule, restriction, user behaviour, model parameters —
-/// that `compare`'s sides still hold (sweeps hold a [`Cell`]'s resolved spec). Its fields
-/// are the caller's to keep valid: [`V1Cell::plan`] builds the rule from values checked
-/// only in debug builds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct V1Cell {
-    /// Its index: the ChaCha subset of its runs.
-    pub index: usize,
-    /// A label.
-    pub label: String,
-    /// The rule.
-    pub rule: &'static RuleEntry<V1>,
-    /// The rule's parameter values, in declaration order.
-    pub rule_values: Vec<f64>,
-    /// The spending restriction.
-    pub restriction: Enforce,
-    /// The user type's name.
-    pub user: &'static str,
-    /// The behaviour.
-    pub behaviour: NotebookUser,
-    /// The model parameters (send-volume window, initial credit).
-    pub params: Params,
-}
-
-impl V1Cell {
-    /// The rule's parameters as `name=value` pairs separated by spaces.
-    pub fn rule_params(&self) -> String {
-        self.rule
-            .params
-            .iter()
-            .zip(&self.rule_values)
-            .map(|(p, v)| format!("{}={v}", p.name))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    /// The model, policy and behaviour this cell's runs drive.
-    pub fn plan(&self) -> V1Plan {
-        let rule = self.rule.build_checked(&self.rule_values);
-        let enforcement = Enforcement {
-            mode: self.restriction,
-            ..CreditPolicy::<V1>::enforcement(&rule)
-        };
-        Plan {
-            model: V1::new(&self.params),
-            policy: Enforced {
-                policy: rule,
-                enforcement,
-            },
-            behaviour: self.behaviour,
-        }
-    }
-}
-
-/// What the runs of a cell drive, for any model: the model, the credit policy and the
-/// behaviour (a sweep cell's is [`Cell::plan`]; a model variant builds its own).
-#[derive(Debug, Clone)]
-pub struct Plan<M, P, B> {
-    /// The model (with its parameters).
-    pub model: M,
-    /// The credit policy (a [`crate::registry::PolicyBox`] for a rule named at run time).
-    pub policy: P,
-    /// The behaviour drawing the payments.
-    pub behaviour: B,
-}
-
-/// The plan of a [`V1Cell`]: its rule at its parameter values under its restriction.
-pub type V1Plan = Plan<V1, Enforced<PolicyBox<V1>>, NotebookUser>;
-
 /// One run's outcome: its metrics and, when a step failed, where and why.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunOutcome {
@@ -905,10 +832,8 @@ impl<M: Metered, O: Observer<M>> Observer<M> for WithMetrics<'_, M, O> {
     }
 }
 
-/// Runs run `run` (1-based) of `plan` on the generator of (`rng`, seed, subset, run)
-/// ([`crate::model::run_seeded`]: `chacha_rng(seed, subset, run)` or numpy's
-/// `RandomState(seed + run − 1)`), handing every state to `observer` as well, and returns
-/// its metrics.
+/// Runs run `run` (1-based) of `plan` on its stream of `streams` ([`Plan::run`]),
+/// handing every state to `observer` as well, and returns its metrics.
 ///
 /// A step that fails (a policy returning a negative limit, say: the run loop refuses it
 /// with [`crate::model::StepError::BadLimit`]) ends the run there; it is not an error but a
@@ -916,9 +841,7 @@ impl<M: Metered, O: Observer<M>> Observer<M> for WithMetrics<'_, M, O> {
 /// own errors are returned.
 pub fn plan_run<M, P, B, O>(
     plan: &Plan<M, P, B>,
-    rng: RngKind,
-    seed: u64,
-    subset: u64,
+    streams: &Streams,
     run: u64,
     n_steps: u64,
     observer: O,
@@ -933,17 +856,7 @@ where
         metrics: Metrics::for_run(&plan.model, n_steps),
         other: observer,
     };
-    let result = run_seeded(
-        &plan.model,
-        &plan.policy,
-        &plan.behaviour,
-        rng,
-        seed,
-        subset,
-        run,
-        n_steps,
-        &mut both,
-    );
+    let result = plan.run(streams, run, n_steps, &mut both);
     match result {
         Err(RunError::Observe(e)) => Err(e),
         Err(RunError::Step { timestep, source }) => Ok(RunOutcome {
@@ -958,21 +871,6 @@ where
             failure: None,
         }),
     }
-}
-
-/// The outcome of run `run` (1-based) of `cell`, from its own ChaCha stream
-/// `chacha_rng(sweep_seed, cell.index, run)`.
-pub fn cell_run_metrics(cell: &V1Cell, sweep_seed: u64, n_steps: u64, run: u64) -> RunOutcome {
-    let Ok(outcome) = plan_run(
-        &cell.plan(),
-        RngKind::Chacha,
-        sweep_seed,
-        cell.index as u64,
-        run,
-        n_steps,
-        (),
-    );
-    outcome
 }
 
 /// The summary of one cell: each metric's spread across the runs that completed, and the
@@ -1108,6 +1006,7 @@ where
     P: CreditPolicy<M> + Sync,
     B: Behaviour<M> + Sync,
 {
+    let streams = Streams::new(rng, seed);
     if let Some(w) = trajectories {
         writeln!(w, "{TRAJECTORY_HEADER}")?;
         let mut out = Vec::with_capacity(plans.len());
@@ -1120,7 +1019,13 @@ where
                     cell: c,
                     run,
                 };
-                runs.push(plan_run(plan, rng, seed, c as u64, run, n_steps, rows)?);
+                runs.push(plan_run(
+                    plan,
+                    &streams.subset(c as u64),
+                    run,
+                    n_steps,
+                    rows,
+                )?);
             }
             out.push(CellSummary::of_runs(c, &runs));
             on_cell();
@@ -1143,7 +1048,8 @@ where
                     let c = (c - 1) as usize;
                     let runs: Vec<RunOutcome> = (1..=n_runs)
                         .map(|run| {
-                            let Ok(o) = plan_run(&plans[c], rng, seed, c as u64, run, n_steps, ());
+                            let Ok(o) =
+                                plan_run(&plans[c], &streams.subset(c as u64), run, n_steps, ());
                             o
                         })
                         .collect();

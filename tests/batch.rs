@@ -2,7 +2,7 @@
 //!
 //! The batched engine steps runs in lanes; each lane must be exactly the scalar run of the
 //! same (seed, subset, run). The expected side is always the scalar loop
-//! (`simulate_run_with`, `RunSpec::run_plan`), never the batched code, and summaries are
+//! (`simulate_run_with`, `Plan::run`), never the batched code, and summaries are
 //! compared as the bytes `simulate --summary` writes (every float in shortest round-trip
 //! form, so equal bytes mean bit-identical doubles).
 
@@ -158,9 +158,10 @@ fn lanes_of_every_builtin_rule_and_user_step_as_the_scalar_loop() {
                 let mut expected = Vec::new();
                 for run in 1..=11 {
                     let mut states = Vec::new();
-                    let outcome = spec.run_plan(
-                        &plan,
+                    let outcome = plan.run(
+                        &spec.streams(),
                         run,
+                        spec.steps,
                         &mut EachState(|t, s: &State| {
                             states.push((t, *s));
                             Ok::<(), Infallible>(())

@@ -341,7 +341,8 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
         let plan = side.spec().plan();
         let runs: Vec<_> = (1..=cfg.n_runs)
             .map(|r| {
-                let Ok(outcome) = plan_run(&plan, cfg.rng, cfg.seed, 0, r, cfg.n_steps, ());
+                let streams = currents::model::Streams::new(cfg.rng, cfg.seed);
+                let Ok(outcome) = plan_run(&plan, &streams, r, cfg.n_steps, ());
                 outcome.metrics
             })
             .collect();
@@ -771,8 +772,9 @@ mod variant {
 fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
     use currents::compare::{SideLabel, compare_plans};
     use currents::model::CreditPolicy;
+    use currents::model::Plan;
     use currents::registry::{Registry, generic_rules};
-    use currents::sweep::{Plan, sweep_plans};
+    use currents::sweep::sweep_plans;
     use currents::v1::NotebookUser;
     use currents::v1::Params;
     use currents::v1::V1;

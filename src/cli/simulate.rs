@@ -320,7 +320,7 @@ enum Runner {
 }
 
 /// A resolved `simulate` spec and how its runs are driven. Both ways run the one run loop
-/// on the generator `with_run_rng` makes for (rng, seed, subset 0, run), so run r is the
+/// on the generator `Streams::with_rng` makes for (rng, seed, subset 0, run), so run r is the
 /// same run whichever way it is driven (with the exact engine).
 pub(crate) struct Simulation {
     /// The spec, resolved.
@@ -370,7 +370,12 @@ impl Simulation {
     ) -> Result<(), RunError<E>> {
         match &self.runner {
             Runner::Notebook { config, engine } => simulate_run_with(config, *engine, run, visit),
-            Runner::Plan(plan) => self.spec.run_plan(plan, run, &mut EachState(visit)),
+            Runner::Plan(plan) => plan.run(
+                &self.spec.streams(),
+                run,
+                self.spec.steps,
+                &mut EachState(visit),
+            ),
         }
     }
 

@@ -102,7 +102,7 @@ use proptest::test_runner::{
 };
 
 use crate::draws::{NUMPY_SEED_MAX, RngKind};
-use crate::model::{Behaviour, CreditPolicy, Model};
+use crate::model::{Behaviour, CreditPolicy, Model, Streams};
 use crate::params::ParamError;
 use crate::v1::NotebookUser;
 use crate::v1::Params;
@@ -722,8 +722,7 @@ where
                     policy,
                     &cell.behaviour,
                     laws,
-                    rng,
-                    seed,
+                    &Streams::new(rng, seed),
                     run,
                     config.n_steps,
                 );
@@ -754,8 +753,7 @@ where
                     &cell.model,
                     policy,
                     &cell.behaviour,
-                    rng,
-                    seed,
+                    &Streams::new(rng, seed),
                     config.n_runs,
                     config.n_steps,
                     threads,
@@ -1048,8 +1046,7 @@ where
             policy,
             &cell.behaviour,
             laws,
-            rng,
-            seed,
+            &Streams::new(rng, seed),
             run,
             n_steps,
         )),
@@ -1066,8 +1063,7 @@ where
                     &cell.model,
                     policy,
                     &cell.behaviour,
-                    rng,
-                    seed,
+                    &Streams::new(rng, seed),
                     n_runs,
                     n_steps,
                     t,

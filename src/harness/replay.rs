@@ -3,7 +3,7 @@
 //! [`replay`] re-runs such an input under the catalog.
 
 use crate::draws::RngKind;
-use crate::model::CreditPolicy;
+use crate::model::{CreditPolicy, Streams};
 use crate::v1::History;
 use crate::v1::NotebookUser;
 use crate::v1::Params;
@@ -309,7 +309,15 @@ where
         } => {
             let model = V1::<H>::new(params);
             let user = NotebookUser::from_params(params);
-            let tally = walk_seeded(&model, policy, &user, &laws, *rng, *seed, *run, *n_steps);
+            let tally = walk_seeded(
+                &model,
+                policy,
+                &user,
+                &laws,
+                &Streams::new(*rng, *seed),
+                *run,
+                *n_steps,
+            );
             tally_findings(&tally)
         }
         ReplayInput::Runs {
@@ -322,7 +330,17 @@ where
         } => {
             let model = V1::<H>::new(params);
             let user = NotebookUser::from_params(params);
-            let digests = |t| run_digests(&model, policy, &user, *rng, *seed, *n_runs, *n_steps, t);
+            let digests = |t| {
+                run_digests(
+                    &model,
+                    policy,
+                    &user,
+                    &Streams::new(*rng, *seed),
+                    *n_runs,
+                    *n_steps,
+                    t,
+                )
+            };
             let (a, b, c) = (digests(1), digests(1), digests(*threads));
             runs_findings(&a, &b, &c, *threads)
         }

@@ -1,5 +1,5 @@
 //! Walking runs under the catalog, on the one run loop: a walk is [`Stepper::step`] (through
-//! [`crate::model::run_seeded`] for seeded runs) with a [`Checker`] as its observer, which
+//! [`crate::model::Streams::run`] for seeded runs) with a [`Checker`] as its observer, which
 //! checks every step against the generic laws and the model's own ([`Laws`]) and counts the
 //! branches and paths it sees by name. A run's digest is an observer too ([`Digest`]).
 
@@ -7,10 +7,9 @@ use std::convert::Infallible;
 
 use rand_core::Rng;
 
-use crate::draws::RngKind;
 use crate::model::{
     Behaviour, CreditPolicy, Cx, Flow, Model, Observer, RunError, StepError, StepEvent, Stepper,
-    Value,
+    Streams, Value,
 };
 
 use super::invariants::{ByInvariant, Invariant, check_generic, ordered, row_is_finite};
@@ -219,8 +218,7 @@ pub(crate) fn walk_seeded<M, P, B, L>(
     policy: &P,
     behaviour: &B,
     laws: &L,
-    rng: RngKind,
-    seed: u64,
+    streams: &Streams,
     run: u64,
     n_steps: u64,
 ) -> Tally<M::Payment>
@@ -231,17 +229,7 @@ where
     L: Laws<M>,
 {
     let mut checker = Checker::new(model, laws, policy.branches(), behaviour.paths().len());
-    let result = crate::model::run_seeded(
-        model,
-        policy,
-        behaviour,
-        rng,
-        seed,
-        0,
-        run,
-        n_steps,
-        &mut checker,
-    );
+    let result = streams.run(run, model, policy, behaviour, n_steps, &mut checker);
     if let Err(RunError::Step { timestep, source }) = result {
         checker.failed(timestep, source);
     }
@@ -319,8 +307,7 @@ pub(crate) fn run_digest<M, P, B>(
     model: &M,
     policy: &P,
     behaviour: &B,
-    rng: RngKind,
-    seed: u64,
+    streams: &Streams,
     run: u64,
     n_steps: u64,
 ) -> u64
@@ -330,17 +317,7 @@ where
     B: Behaviour<M>,
 {
     let mut digest = Digest::new(model);
-    let _ = crate::model::run_seeded(
-        model,
-        policy,
-        behaviour,
-        rng,
-        seed,
-        0,
-        run,
-        n_steps,
-        &mut digest,
-    );
+    let _ = streams.run(run, model, policy, behaviour, n_steps, &mut digest);
     digest.hash
 }
 
@@ -351,8 +328,7 @@ pub(crate) fn run_digests<M, P, B>(
     model: &M,
     policy: &P,
     behaviour: &B,
-    rng: RngKind,
-    seed: u64,
+    streams: &Streams,
     n_runs: u64,
     n_steps: u64,
     threads: usize,
@@ -362,7 +338,7 @@ where
     P: CreditPolicy<M>,
     B: Behaviour<M>,
 {
-    let one = |run: u64| run_digest(model, policy, behaviour, rng, seed, run, n_steps);
+    let one = |run: u64| run_digest(model, policy, behaviour, streams, run, n_steps);
     let pool = match threads {
         0 | 1 => None,
         t => crate::parallel::pool(t).ok(),

@@ -34,7 +34,7 @@ pub use enforce::{Against, Enforce, Enforcement};
 pub use ledger::{
     Ledger, balance_below_limit, balance_below_previous_limit, payment_exceeds_capacity,
 };
-pub use plan::{Plan, WithRng, numpy_run_seed, run_seeded, with_run_rng};
+pub use plan::{Plan, Streams, WithRng, numpy_run_seed};
 pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
 /// A credit limit and the named branch of the policy that set it.

@@ -1,6 +1,9 @@
-//! Seeded runs: what one run drives ([`Plan`]: a model, a credit policy, a behaviour) and
-//! the generator of run r made from (generator, seed, subset, r) in one place
-//! ([`with_run_rng`]); [`run_seeded`] drives one run through the one run loop on it.
+//! Seeded runs: what one run drives ([`Plan`]: a model, a credit policy, a behaviour),
+//! where its draws come from ([`Streams`]: generator, seed, subset), and the one entry that
+//! joins them — [`Streams::run`], which [`Plan::run`] calls — on the one run loop.
+//!
+//! Run r's generator is made in one place, [`Streams::with_rng`], from (generator, seed,
+//! subset, r) alone: never from run order or thread count.
 
 use rand_core::Rng;
 
@@ -8,7 +11,7 @@ use crate::draws::{RngKind, chacha_rng, numpy_rng};
 
 use super::{Behaviour, CreditPolicy, Model, Observer, RunError};
 
-/// What the runs of a cell drive, for any model: the model, the credit policy and the
+/// What the runs of a spec drive, for any model: the model, the credit policy and the
 /// behaviour (a resolved spec's is [`crate::spec::RunSpec::plan`]; a model variant builds
 /// its own).
 #[derive(Debug, Clone)]
@@ -21,8 +24,45 @@ pub struct Plan<M, P, B> {
     pub behaviour: B,
 }
 
+impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Plan<M, P, B> {
+    /// Runs run `run` (1-based) of this plan on its stream of `streams`, for `n_steps`
+    /// steps, handing the genesis state and every step to `observer` ([`Streams::run`]).
+    pub fn run<O: Observer<M> + ?Sized>(
+        &self,
+        streams: &Streams,
+        run: u64,
+        n_steps: u64,
+        observer: &mut O,
+    ) -> Result<(), RunError<O::Error>> {
+        streams.run(
+            run,
+            &self.model,
+            &self.policy,
+            &self.behaviour,
+            n_steps,
+            observer,
+        )
+    }
+}
+
+/// Where the runs of a spec draw from: the generator family, the seed and the subset (a
+/// sweep cell's index; 0 for `simulate`, `compare` and scenarios).
+///
+/// Run r (1-based) draws from numpy's `RandomState(seed + r − 1)` (numpy streams have no
+/// subsets: `subset` is not used) or from `chacha_rng(seed, subset, r)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streams {
+    /// The generator family.
+    pub rng: RngKind,
+    /// The seed.
+    pub seed: u64,
+    /// The subset (ChaCha only).
+    pub subset: u64,
+}
+
 /// A computation that needs a run's generator, whatever its type: the argument of
-/// [`with_run_rng`] (a closure generic over the generator, which Rust closures cannot be).
+/// [`Streams::with_rng`] (a closure generic over the generator, which Rust closures
+/// cannot be).
 pub trait WithRng {
     /// What the computation returns.
     type Output;
@@ -30,80 +70,87 @@ pub trait WithRng {
     fn with<R: Rng>(self, rng: &mut R) -> Self::Output;
 }
 
-/// Calls `f` with the generator of run `run` (1-based) of (seed, subset): numpy's
-/// `RandomState(seed + run − 1)` (numpy streams have no subsets: `subset` is not used) or
-/// `chacha_rng(seed, subset, run)`.
-///
-/// This is the one place a run's generator is made from its seed.
-pub fn with_run_rng<W: WithRng>(
-    kind: RngKind,
-    seed: u64,
-    subset: u64,
-    run: u64,
-    f: W,
-) -> W::Output {
-    match kind {
-        RngKind::Numpy => f.with(&mut numpy_rng(numpy_run_seed(seed, run))),
-        RngKind::Chacha => f.with(&mut chacha_rng(seed, subset, run)),
+impl Streams {
+    /// The streams of (`rng`, `seed`), subset 0.
+    pub fn new(rng: RngKind, seed: u64) -> Self {
+        Streams {
+            rng,
+            seed,
+            subset: 0,
+        }
     }
-}
 
-/// numpy's seed of run `run` (1-based) of a simulation seeded with `seed`: `seed + run − 1`,
-/// as the notebook's list of `RandomState(i)` has it ([`with_run_rng`]).
-pub fn numpy_run_seed(seed: u64, run: u64) -> u32 {
-    // SimConfig guarantees seed + n_runs − 1 fits a u32.
-    // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
-    u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX)
-}
+    /// The same streams in subset `subset` (a sweep cell's).
+    pub fn subset(self, subset: u64) -> Self {
+        Streams { subset, ..self }
+    }
 
-/// Runs run `run` (1-based) of a seeded plan through the one run loop ([`super::run`])
-/// on the generator [`with_run_rng`] makes for (seed, subset, run).
-#[allow(clippy::too_many_arguments)]
-pub fn run_seeded<M, P, B, O>(
-    model: &M,
-    policy: &P,
-    behaviour: &B,
-    rng: RngKind,
-    seed: u64,
-    subset: u64,
-    run: u64,
-    n_steps: u64,
-    observer: &mut O,
-) -> Result<(), RunError<O::Error>>
-where
-    M: Model,
-    P: CreditPolicy<M>,
-    B: Behaviour<M>,
-    O: Observer<M> + ?Sized,
-{
-    struct Run<'a, M, P, B, O: ?Sized> {
-        model: &'a M,
-        policy: &'a P,
-        behaviour: &'a B,
+    /// Calls `f` with the generator of run `run` (1-based): the one place a run's
+    /// generator is made from its seed.
+    pub fn with_rng<W: WithRng>(&self, run: u64, f: W) -> W::Output {
+        match self.rng {
+            RngKind::Numpy => f.with(&mut numpy_rng(numpy_run_seed(self.seed, run))),
+            RngKind::Chacha => f.with(&mut chacha_rng(self.seed, self.subset, run)),
+        }
+    }
+
+    /// Runs run `run` (1-based) of (`model`, `policy`, `behaviour`) through the one run
+    /// loop ([`super::run`]) on its generator ([`Streams::with_rng`]) for `n_steps` steps:
+    /// the one seeded-run entry.
+    pub fn run<M, P, B, O>(
+        &self,
+        run: u64,
+        model: &M,
+        policy: &P,
+        behaviour: &B,
         n_steps: u64,
-        observer: &'a mut O,
-    }
-    impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>, O: Observer<M> + ?Sized> WithRng
-        for Run<'_, M, P, B, O>
+        observer: &mut O,
+    ) -> Result<(), RunError<O::Error>>
+    where
+        M: Model,
+        P: CreditPolicy<M>,
+        B: Behaviour<M>,
+        O: Observer<M> + ?Sized,
     {
-        type Output = Result<(), RunError<O::Error>>;
-        fn with<R: Rng>(self, rng: &mut R) -> Self::Output {
-            let Run {
+        struct Run<'a, M, P, B, O: ?Sized> {
+            model: &'a M,
+            policy: &'a P,
+            behaviour: &'a B,
+            n_steps: u64,
+            observer: &'a mut O,
+        }
+        impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>, O: Observer<M> + ?Sized> WithRng
+            for Run<'_, M, P, B, O>
+        {
+            type Output = Result<(), RunError<O::Error>>;
+            fn with<R: Rng>(self, rng: &mut R) -> Self::Output {
+                let Run {
+                    model,
+                    policy,
+                    behaviour,
+                    n_steps,
+                    observer,
+                } = self;
+                super::run(model, policy, behaviour, rng, n_steps, observer)
+            }
+        }
+        self.with_rng(
+            run,
+            Run {
                 model,
                 policy,
                 behaviour,
                 n_steps,
                 observer,
-            } = self;
-            super::run(model, policy, behaviour, rng, n_steps, observer)
-        }
+            },
+        )
     }
-    let f = Run {
-        model,
-        policy,
-        behaviour,
-        n_steps,
-        observer,
-    };
-    with_run_rng(rng, seed, subset, run, f)
+}
+
+/// numpy's seed of run `run` (1-based) of a simulation seeded with `seed`: `seed + run − 1`,
+/// as the notebook's list of `RandomState(i)` has it ([`Streams::with_rng`]).
+pub fn numpy_run_seed(seed: u64, run: u64) -> u32 {
+    // A resolved spec guarantees seed + n_runs − 1 fits a u32.
+    // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
+    u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX)
 }

@@ -5,7 +5,7 @@
 //! summarise or keep the states: nothing here holds a whole trajectory.
 
 use crate::draws::RngKind;
-use crate::model::{EachState, RunError, run_seeded};
+use crate::model::{EachState, RunError, Streams};
 use crate::params::ParamError;
 
 use super::{ExactHistory, History, NotebookUser, SimConfig, State, StreamingHistory, V1, V1Rule};
@@ -80,14 +80,11 @@ pub fn simulate_run_with<E>(
         let params = config.params();
         let model = V1::<H>::new(params);
         let user = NotebookUser::from_params(params);
-        run_seeded(
+        Streams::new(config.rng(), config.seed()).run(
+            run,
             &model,
             &V1Rule::default(),
             &user,
-            config.rng(),
-            config.seed(),
-            0,
-            run,
             config.n_steps(),
             &mut EachState(visit),
         )

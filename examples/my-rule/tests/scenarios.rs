@@ -2,7 +2,6 @@
 //! committed snapshot (tests/snapshots/). A change to the numbers fails here; review it
 //! with `cargo insta review`, and never accept one in CI (`INSTA_UPDATE=no`).
 
-use currents::model::run_seeded;
 use currents::spec::{Limits, Spec, parse_toml};
 use currents::trajectory_csv::{CsvRows, write_model_header};
 
@@ -19,11 +18,7 @@ fn render(text: &str) -> String {
     write_model_header(&mut out, &plan.model).unwrap();
     for r in 1..=run.runs {
         let mut rows = CsvRows::new(&plan.model, &mut out, 0, r);
-        let (model, policy, user) = (&plan.model, &plan.policy, &plan.behaviour);
-        run_seeded(
-            model, policy, user, run.rng, run.seed, 0, r, run.steps, &mut rows,
-        )
-        .unwrap();
+        plan.run(&run.streams(), r, run.steps, &mut rows).unwrap();
     }
     String::from_utf8(out).unwrap()
 }

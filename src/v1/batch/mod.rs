@@ -187,7 +187,7 @@ impl Lanes {
 /// The [`RunSummary`] of every run in `runs` (1-based) of `config` (the V1 rule and the
 /// notebook's user) on `engine`, in run order: what [`crate::v1::simulate_run_with`] folds
 /// into a summary run by run, stepped in lanes ([`Lanes::of`] says how).
-/// Run r draws from the generator [`crate::model::with_run_rng`] makes for it.
+/// Run r draws from the generator [`crate::model::Streams::with_rng`] makes for it.
 pub fn summaries(
     config: &SimConfig,
     engine: Engine,
