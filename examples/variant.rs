@@ -45,7 +45,8 @@ use currents::harness::{Invariant, Laws, ReplayInput, Tapes};
 use currents::metrics::Metered;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
-    Observer, Plan, StepError, StepEvent, Streams, Value, balance_below_previous_limit, to_int,
+    Observer, Plan, StepError, StepEvent, StepLimits, Streams, Value, balance_below_previous_limit,
+    to_int,
 };
 use currents::numeric::round_half_even;
 use currents::params::ParamSpec;
@@ -116,8 +117,8 @@ impl Model for VariantModel {
         "variant"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
-        &[
+    fn columns(&self) -> Vec<String> {
+        [
             "balance",
             "avgBalance",
             "creditLimit",
@@ -127,6 +128,8 @@ impl Model for VariantModel {
             "payment",
             "nTransactions",
         ]
+        .map(String::from)
+        .to_vec()
     }
 
     fn genesis(&self) -> VariantState {
@@ -171,11 +174,11 @@ impl Model for VariantModel {
         &self,
         prev: &VariantState,
         h: &VariantHistory,
-        limit: &Limit,
+        limits: &StepLimits,
         amount: f64,
     ) -> Result<VariantState, StepError> {
         let balance = to_int("balance", prev.balance as f64 + amount)?;
-        let credit_limit = -to_int("creditLimit", limit.value)?;
+        let credit_limit = -to_int("creditLimit", limits.first().value)?;
         let payment = balance - prev.balance;
         let out = (-payment).max(0);
         // This payment, if outgoing, pushes the oldest of the last K out of the window.

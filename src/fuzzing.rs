@@ -429,10 +429,18 @@ pub fn check_step_any(
         t: prev.n_transactions.saturating_add(1),
         prev,
         history: &history,
+        member: 0,
     };
     let got = CreditPolicy::<V1<GivenView>>::limit(&rule, &cx, &mut ())
         .map_err(StepError::from)
-        .and_then(|limit: Limit| model.step(prev, &history, &limit, amount));
+        .and_then(|limit: Limit| {
+            model.step(
+                prev,
+                &history,
+                &crate::model::StepLimits::one(0, limit),
+                amount,
+            )
+        });
     let what = || format!("{prev:?}, {view:?}, amount {amount:e} gave {got:?}");
     let capacity = round_half_even(prev.balance + prev.credit as f64);
     let credit = credit_v1(&rule, &CreditInput::from_prev(prev, params));
@@ -928,7 +936,7 @@ pub fn check_policy_on_tape<P: CreditPolicy<V1>>(
     let walk = || -> Result<Vec<(u64, &'static str)>, Violation> {
         let mut limits = Vec::with_capacity(entries.len());
         let mut laws = EachStep(|e: &StepEvent<'_, V1>| {
-            let (t, limit) = (e.t, e.limit);
+            let (t, limit) = (e.t, *e.limits.first());
             ensure(
                 policy.branches().contains(&limit.branch),
                 "branch_is_declared",

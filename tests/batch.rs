@@ -318,8 +318,8 @@ impl Observer<Notebook> for Record {
             e.t,
             e.prev,
             e.next,
-            e.limit.value,
-            e.limit.branch,
+            e.limits.first().value,
+            e.limits.first().branch,
             e.drawn.payment,
             e.drawn.paths,
             e.applied

@@ -689,7 +689,7 @@ fn the_unboxed_notebook_user_draws_as_the_registrys_boxed_one() {
 mod variant {
     use currents::metrics::Metered;
     use currents::model::{
-        Behaviour, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError, Value,
+        Behaviour, Cx, Draw, Enforcement, Ledger, Model, StepError, StepLimits, Value,
     };
     use currents::v1::ExactHistory;
     use currents::v1::NotebookUser;
@@ -706,7 +706,7 @@ mod variant {
         fn name(&self) -> &'static str {
             "variant"
         }
-        fn columns(&self) -> &'static [&'static str] {
+        fn columns(&self) -> Vec<String> {
             self.0.columns()
         }
         fn genesis(&self) -> State {
@@ -731,10 +731,10 @@ mod variant {
             &self,
             prev: &State,
             h: &ExactHistory,
-            limit: &Limit,
+            limits: &StepLimits,
             p: f64,
         ) -> Result<State, StepError> {
-            self.0.step(prev, h, limit, p)
+            self.0.step(prev, h, limits, p)
         }
         fn ledger(&self, s: &State, member: usize) -> Ledger {
             self.0.ledger(s, member)

@@ -9,7 +9,7 @@ use currents::harness::{
 };
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError,
-    StepEvent, Value,
+    StepEvent, StepLimits, Value,
 };
 use currents::registry::{Registry, generic_rules};
 use proptest::prelude::*;
@@ -37,8 +37,8 @@ impl Model for Account {
     fn name(&self) -> &'static str {
         "account"
     }
-    fn columns(&self) -> &'static [&'static str] {
-        &["balance", "limit", "payment"]
+    fn columns(&self) -> Vec<String> {
+        ["balance", "limit", "payment"].map(String::from).to_vec()
     }
     fn genesis(&self) -> AccountState {
         AccountState {
@@ -62,12 +62,12 @@ impl Model for Account {
         &self,
         prev: &AccountState,
         _: &(),
-        limit: &Limit,
+        limits: &StepLimits,
         payment: f64,
     ) -> Result<AccountState, StepError> {
         Ok(AccountState {
             balance: prev.balance + payment,
-            limit: limit.value,
+            limit: limits.first().value,
             payment,
         })
     }

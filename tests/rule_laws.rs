@@ -151,6 +151,7 @@ fn credit_period_freezes_then_decays_out_of_standing() {
             t,
             prev: &prev,
             history: &history,
+            member: 0,
         };
         CreditPolicy::<V1>::limit(&rule, &cx, st).unwrap().value as i64
     };

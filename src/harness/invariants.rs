@@ -409,9 +409,9 @@ pub fn check_generic<M: Model + ?Sized>(
     prev: &M::State,
     next: &M::State,
 ) -> Result<(), String> {
-    let members = 0..model.n_members(next).min(model.n_members(prev));
+    let members = 0..model.n_members();
     let who = |m: usize| {
-        if model.n_members(next) == 1 {
+        if model.n_members() == 1 {
             String::new()
         } else {
             format!(" of member {m}")

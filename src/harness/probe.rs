@@ -60,6 +60,7 @@ fn limit_at<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
         t: p.n_transactions.saturating_add(1),
         prev: &prev,
         history: &history,
+        member: 0,
     };
     policy.limit(&cx, &mut P::Memory::default())
 }

@@ -176,7 +176,9 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
     fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
         let t = event.t;
         let tally = &mut self.tally;
-        tally.count_branch(event.limit.branch);
+        for (_, limit) in event.limits.iter() {
+            tally.count_branch(limit.branch);
+        }
         for (k, hits) in tally.paths.iter_mut().enumerate() {
             *hits += u64::from(k < 32 && event.drawn.paths & (1 << k) != 0);
         }
@@ -200,7 +202,7 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
                 });
         }
         tally.steps += 1;
-        let n = self.model.n_members(event.next);
+        let n = self.model.n_members();
         tally.credit_zero_steps +=
             u64::from((0..n).any(|m| self.model.ledger(event.next, m).limit == 0.0));
         tally.fingerprint = digest_values(tally.fingerprint, &self.row);
@@ -264,6 +266,7 @@ where
             t: timestep,
             prev: stepper.state(),
             history: stepper.history(),
+            member: 0,
         };
         let pending = tape.draw(&cx, &mut rng, &mut B::Memory::default());
         checker.tally.drawn.push(pending.payment);

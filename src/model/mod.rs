@@ -27,6 +27,7 @@ use rand_core::Rng;
 
 mod enforce;
 mod ledger;
+mod members;
 mod plan;
 mod run;
 
@@ -34,6 +35,7 @@ pub use enforce::{Against, Enforce, Enforcement};
 pub use ledger::{
     Ledger, balance_below_limit, balance_below_previous_limit, payment_exceeds_capacity,
 };
+pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
 pub use plan::{Plan, Streams, WithRng, numpy_run_seed};
 pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
@@ -92,6 +94,14 @@ pub enum StepError {
         /// The branch that returned it.
         branch: &'static str,
     },
+    /// A payment names a member the state does not hold.
+    #[error("member {member} does not exist (the state holds {n_members} members)")]
+    NoSuchMember {
+        /// The member named.
+        member: usize,
+        /// How many members the state holds.
+        n_members: usize,
+    },
     /// A value that the model stores as an integer is NaN or does not fit an `i64`.
     #[error("`{field}` cannot be stored as an integer: {value}")]
     NotAnInteger {
@@ -122,11 +132,13 @@ pub enum Value {
 
 /// A model: its state, the history it keeps, how a payment is applied and enforced.
 ///
-/// The run loop calls, for each step t = 1…T, [`CreditPolicy::limit`], then
-/// [`Behaviour::draw`], then [`Model::enforce`], then [`Model::step`], then
+/// The run loop calls, for each step t = 1…T, [`Behaviour::draw`], then
+/// [`CreditPolicy::limit`] for each member the drawn payment involves
+/// ([`Model::members`]), then [`Model::enforce`], then [`Model::step`], then
 /// [`Model::record`]: every one of them reads the state at t − 1 and the history of the
 /// states 0…t − 1, never the state being built (cadCAD's semantics: every policy sees the
-/// previous state).
+/// previous state). A state holds [`Model::n_members`] members' ledgers; a step touches
+/// only the members its payment involves.
 pub trait Model: Sync {
     /// The state of one step (for V1, one user's eight columns).
     type State: Clone + fmt::Debug + Send;
@@ -139,8 +151,9 @@ pub trait Model: Sync {
     /// The model's name (as a registry and output headers spell it).
     fn name(&self) -> &'static str;
 
-    /// The names of the state's columns, in [`Model::row`] order.
-    fn columns(&self) -> &'static [&'static str];
+    /// The names of the state's columns, in [`Model::row`] order (they may depend on the
+    /// model's parameters: a member's columns for each member, say).
+    fn columns(&self) -> Vec<String>;
 
     /// The state at timestep 0.
     fn genesis(&self) -> Self::State;
@@ -161,18 +174,26 @@ pub trait Model: Sync {
         payment: Self::Payment,
     ) -> Result<Self::Payment, StepError>;
 
-    /// Applies `payment` under the new `limit` and returns the state at t.
+    /// Applies `payment` under the new `limits` (one for each member the payment involves,
+    /// [`Model::members`]) and returns the state at t.
     fn step(
         &self,
         prev: &Self::State,
         history: &Self::History,
-        limit: &Limit,
+        limits: &StepLimits,
         payment: Self::Payment,
     ) -> Result<Self::State, StepError>;
 
-    /// How many members' ledgers a state holds (one for V1).
-    fn n_members(&self, _state: &Self::State) -> usize {
+    /// How many members' ledgers a state holds (one for V1), fixed for a run.
+    fn n_members(&self) -> usize {
         1
+    }
+
+    /// The members `payment` involves: whose limits the step sets and whose ledgers it
+    /// changes (default: member 0, a one-member model's only member).
+    #[inline]
+    fn members(&self, _payment: &Self::Payment) -> Members {
+        Members::one(0)
     }
 
     /// Member `member`'s ledger in `state`: what generic invariants and metrics read.
@@ -192,6 +213,9 @@ pub struct Cx<'a, M: Model + ?Sized> {
     pub prev: &'a M::State,
     /// The history of the states `0 … t − 1`.
     pub history: &'a M::History,
+    /// The member whose view this is: the member a policy sets the limit of (0 when a
+    /// behaviour draws the step's payment, which it does for the whole state).
+    pub member: usize,
 }
 
 impl<M: Model + ?Sized> Clone for Cx<'_, M> {
@@ -202,9 +226,11 @@ impl<M: Model + ?Sized> Clone for Cx<'_, M> {
 impl<M: Model + ?Sized> Copy for Cx<'_, M> {}
 
 impl<M: Model + ?Sized> Cx<'_, M> {
-    /// The previous state's ledger of member 0 (a one-member model's only ledger).
+    /// The previous state's ledger of [`Cx::member`]: what a policy reads of the member
+    /// whose limit it sets (a one-member model's only ledger).
+    #[inline]
     pub fn ledger(&self) -> Ledger {
-        self.model.ledger(self.prev, 0)
+        self.model.ledger(self.prev, self.member)
     }
 }
 
@@ -212,13 +238,16 @@ impl<M: Model + ?Sized> Cx<'_, M> {
 ///
 /// A policy is an immutable value (`&self`), shared by every run and thread; what it
 /// remembers from step to step lives in its [`CreditPolicy::Memory`], which the run loop
-/// owns (it starts at `Default`). It never sees a generator, a clock or the state being
-/// built.
+/// owns, one per member (each starts at `Default`). It never sees a generator, a clock or
+/// the state being built. It sets one member's limit at a time — the member of
+/// [`Cx::member`], whose ledger [`Cx::ledger`] reads — when a payment involves that
+/// member, so a rule written against [`Cx::ledger`] sets each member's limit from that
+/// member's own history.
 pub trait CreditPolicy<M: Model + ?Sized>: Sync {
     /// What the policy carries between steps (`()` when nothing).
     type Memory: Default + fmt::Debug + Send;
 
-    /// The limit for step `cx.t` and the branch that set it.
+    /// The limit of member `cx.member` for step `cx.t` and the branch that set it.
     fn limit(&self, cx: &Cx<'_, M>, memory: &mut Self::Memory) -> Result<Limit, CreditError>;
 
     /// How payments meet the limit (default: not at all, as in V1).

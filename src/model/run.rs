@@ -3,7 +3,7 @@
 
 use rand_core::Rng;
 
-use super::{Behaviour, CreditPolicy, Cx, Draw, Limit, Model, StepError};
+use super::{Behaviour, CreditPolicy, Cx, Draw, Model, StepError, StepLimits};
 
 /// Whether the run goes on after an observer has seen a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +22,9 @@ pub struct StepEvent<'a, M: Model + ?Sized> {
     pub prev: &'a M::State,
     /// The state at `t`.
     pub next: &'a M::State,
-    /// The limit the policy set for this step, and its branch.
-    pub limit: Limit,
+    /// The limits the policy set for this step, with their branches: one for each member
+    /// the payment involves ([`Model::members`]).
+    pub limits: StepLimits,
     /// The payment the behaviour drew, and its paths.
     pub drawn: Draw<M::Payment>,
     /// The payment that happened after enforcement.
@@ -150,7 +151,8 @@ pub struct Stepper<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> {
     enforcement: super::Enforcement,
     state: M::State,
     history: M::History,
-    policy_memory: P::Memory,
+    /// The policy's memory of each member (its limit is set from its own history).
+    policy_memory: Vec<P::Memory>,
     behaviour_memory: B::Memory,
     t: u64,
 }
@@ -185,7 +187,9 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
             enforcement: policy.enforcement(),
             state,
             history,
-            policy_memory: P::Memory::default(),
+            policy_memory: std::iter::repeat_with(P::Memory::default)
+                .take(model.n_members())
+                .collect(),
             behaviour_memory: B::Memory::default(),
             t: 0,
         }
@@ -251,19 +255,29 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
             t,
             prev: &self.state,
             history: &self.history,
+            member: 0,
         };
-        let limit = self
-            .policy
-            .limit(&cx, &mut self.policy_memory)
-            .map_err(|e| at(e.into()))?;
-        // NaN is neither finite nor >= 0.
-        if !(limit.value.is_finite() && limit.value >= 0.0) {
-            return Err(at(StepError::BadLimit {
-                value: limit.value,
-                branch: limit.branch,
-            }));
-        }
+        // The draw and the limits both read the previous state only, so their order does
+        // not change a number; the draw comes first because it names the members whose
+        // limits the step sets.
         let drawn = self.behaviour.draw(&cx, rng, &mut self.behaviour_memory);
+        let (policy, memories) = (self.policy, &mut self.policy_memory);
+        let limits = StepLimits::try_from_fn(self.model.members(&drawn.payment), |member| {
+            let memory = memories.get_mut(member).ok_or(StepError::NoSuchMember {
+                member,
+                n_members: self.model.n_members(),
+            })?;
+            let limit = policy.limit(&Cx { member, ..cx }, memory)?;
+            // NaN is neither finite nor >= 0.
+            if !(limit.value.is_finite() && limit.value >= 0.0) {
+                return Err(StepError::BadLimit {
+                    value: limit.value,
+                    branch: limit.branch,
+                });
+            }
+            Ok(limit)
+        })
+        .map_err(at)?;
         let applied = if self.enforcement.is_none() {
             drawn.payment
         } else {
@@ -273,14 +287,14 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
         };
         let next = self
             .model
-            .step(&self.state, &self.history, &limit, applied)
+            .step(&self.state, &self.history, &limits, applied)
             .map_err(at)?;
         let flow = observer
             .step(&StepEvent {
                 t,
                 prev: &self.state,
                 next: &next,
-                limit,
+                limits,
                 drawn,
                 applied,
             })

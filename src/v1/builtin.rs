@@ -53,6 +53,7 @@ mod tests {
             t: 1,
             prev: &genesis,
             history: &history,
+            member: 0,
         };
         let mut memory = ErasedMemory::default();
         let a = turnover.limit(&cx, &mut memory).unwrap();

@@ -5,7 +5,7 @@
 
 use std::marker::PhantomData;
 
-use crate::model::{Against, Enforcement, Ledger, Limit, Model, StepError, Value, to_int};
+use crate::model::{Against, Enforcement, Ledger, Model, StepError, StepLimits, Value, to_int};
 use crate::params::ParamSpec;
 
 use super::{History, Params, State};
@@ -126,8 +126,8 @@ impl<H: History> Model for V1<H> {
         "v1"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
-        &COLUMNS
+    fn columns(&self) -> Vec<String> {
+        COLUMNS.map(String::from).to_vec()
     }
 
     fn genesis(&self) -> State {
@@ -194,7 +194,7 @@ impl<H: History> Model for V1<H> {
         &self,
         prev: &State,
         history: &H,
-        limit: &Limit,
+        limits: &StepLimits,
         amount: f64,
     ) -> Result<State, StepError> {
         let view = history.view(self.sum_volume);
@@ -202,7 +202,7 @@ impl<H: History> Model for V1<H> {
             balance: prev.balance + amount,
             balance_mean: view.balance_mean,
             n_transactions: prev.n_transactions.saturating_add(1),
-            credit: to_int("userCredit", limit.value)?,
+            credit: to_int("userCredit", limits.first().value)?,
             capacity: step_capacity(prev)?,
             send_volume: view.send_volume_window,
             send_volume_mean: view.send_volume_mean,

@@ -31,7 +31,7 @@
 use super::chacha::{BLOCK_WORDS, ChaChaLanes};
 
 use crate::draws::{chacha_rng, uniform_of, uniform01_of};
-use crate::model::{Draw, Flow, Limit, Observer, RunError, StepEvent, Stepper};
+use crate::model::{Draw, Flow, Limit, Observer, RunError, StepEvent, StepLimits, Stepper};
 use crate::numeric::{py_square, rint, square_is_pow};
 use crate::v1::NotebookUser;
 use crate::v1::State;
@@ -361,10 +361,13 @@ impl Plan<'_> {
                     t,
                     prev: &prev_states[i],
                     next: &next,
-                    limit: Limit {
-                        value: out.limit[i],
-                        branch: CreditBranch::ALL[out.branch[i] as usize].name(),
-                    },
+                    limits: StepLimits::one(
+                        0,
+                        Limit {
+                            value: out.limit[i],
+                            branch: CreditBranch::ALL[out.branch[i] as usize].name(),
+                        },
+                    ),
                     drawn: Draw {
                         payment: out.payment[i],
                         paths: out.paths[i],

@@ -1,0 +1,159 @@
+//! Members of a state: which ones a payment involves ([`Members`]) and the limits a step
+//! sets for them ([`StepLimits`]).
+//!
+//! A state holds one or more members' ledgers ([`super::Model::n_members`]). A payment
+//! involves at most two of them — a payer and a payee; one member when the other side is
+//! outside the model, as V1's endless market is — and a step touches only those: the
+//! policy sets their limits (each from that member's own view, [`super::Cx::member`]) and
+//! the model changes their ledgers. Every other member is left as it was, so a step costs
+//! the same whatever the number of members.
+
+use super::Limit;
+
+/// The most members one payment involves: a payer and a payee.
+pub const MEMBERS_PER_PAYMENT_MAX: usize = 2;
+
+/// The members one payment involves, in order (for a transfer: the payer, then the payee).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Members {
+    ids: [usize; MEMBERS_PER_PAYMENT_MAX],
+    len: u8,
+}
+
+impl Members {
+    /// One member (a one-member model's payment, or a payment with the world outside).
+    #[inline]
+    pub const fn one(member: usize) -> Self {
+        Members {
+            ids: [member, 0],
+            len: 1,
+        }
+    }
+
+    /// Two members: `first` (the payer of a transfer), then `second` (the payee). The same
+    /// member twice is one member.
+    #[inline]
+    pub const fn pair(first: usize, second: usize) -> Self {
+        if first == second {
+            Members::one(first)
+        } else {
+            Members {
+                ids: [first, second],
+                len: 2,
+            }
+        }
+    }
+
+    /// The members, in order.
+    #[inline]
+    pub fn as_slice(&self) -> &[usize] {
+        &self.ids[..usize::from(self.len)]
+    }
+
+    /// How many members (1 or 2).
+    #[inline]
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Always false: a payment involves at least one member.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// The limits one step set: one for each member its payment involves, in the order of its
+/// [`Members`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepLimits {
+    members: Members,
+    limits: [Limit; MEMBERS_PER_PAYMENT_MAX],
+}
+
+impl StepLimits {
+    /// The limit `limit` of a one-member step.
+    #[inline]
+    pub const fn one(member: usize, limit: Limit) -> Self {
+        StepLimits {
+            members: Members::one(member),
+            limits: [limit, limit],
+        }
+    }
+
+    /// StepLimits of `members`, the k-th set by `limit(k, member)`; the first error stops.
+    #[inline]
+    pub fn try_from_fn<E>(
+        members: Members,
+        mut limit: impl FnMut(usize) -> Result<Limit, E>,
+    ) -> Result<Self, E> {
+        let ids = members.as_slice();
+        let first = limit(ids[0])?;
+        let second = match ids.get(1) {
+            Some(&m) => limit(m)?,
+            None => first,
+        };
+        Ok(StepLimits {
+            members,
+            limits: [first, second],
+        })
+    }
+
+    /// The members, in order.
+    #[inline]
+    pub fn members(&self) -> &Members {
+        &self.members
+    }
+
+    /// The first member's limit (a one-member model's only limit; a transfer's payer's).
+    #[inline]
+    pub fn first(&self) -> &Limit {
+        &self.limits[0]
+    }
+
+    /// The limit set for `member`, if the step set one.
+    #[inline]
+    pub fn of(&self, member: usize) -> Option<&Limit> {
+        self.members
+            .as_slice()
+            .iter()
+            .position(|&m| m == member)
+            .map(|k| &self.limits[k])
+    }
+
+    /// Every (member, limit) the step set, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Limit)> {
+        self.members.as_slice().iter().copied().zip(&self.limits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pair_of_the_same_member_is_one_member() {
+        assert_eq!(Members::pair(3, 3), Members::one(3));
+        assert_eq!(Members::pair(1, 4).as_slice(), &[1, 4]);
+        assert_eq!(Members::one(7).len(), 1);
+    }
+
+    #[test]
+    fn limits_are_found_by_member_in_payment_order() {
+        let l = |value| Limit { value, branch: "b" };
+        let both =
+            StepLimits::try_from_fn(Members::pair(5, 2), |m| Ok::<_, ()>(l(m as f64 * 10.0)))
+                .unwrap();
+        assert_eq!(both.first().value, 50.0);
+        assert_eq!(both.of(2).map(|x| x.value), Some(20.0));
+        assert_eq!(both.of(0), None);
+        let order: Vec<usize> = both.iter().map(|(m, _)| m).collect();
+        assert_eq!(order, [5, 2]);
+        let one = StepLimits::one(0, l(1.0));
+        assert_eq!(one.iter().count(), 1);
+        let failed = StepLimits::try_from_fn(Members::pair(0, 1), |m| {
+            if m == 1 { Err(m) } else { Ok(l(0.0)) }
+        });
+        assert_eq!(failed, Err(1));
+    }
+}
