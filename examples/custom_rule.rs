@@ -3,9 +3,11 @@
 //! `cargo run --release --example custom_rule` prints the report; `cargo test` runs the
 //! same check as a test (this example is built with `test = true`).
 
-use currents::harness::{HarnessConfig, HarnessReport, check_rule};
 #[cfg(test)]
-use currents::harness::{Invariant, V1Laws};
+use currents::catalog::Invariant;
+#[cfg(test)]
+use currents::harness::V1Laws;
+use currents::harness::{HarnessConfig, HarnessReport, check_rule};
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::round_half_even;
 use currents::v1::History;
@@ -59,7 +61,7 @@ impl<H: History> CreditPolicy<V1<H>> for LinearRule {
 
     /// The model lets users overspend whatever the rule says, so the limit is observed.
     fn observed_invariants(&self) -> &'static [&'static str] {
-        &["within_credit_limit"]
+        &["payment_within_limit"]
     }
 }
 
@@ -87,5 +89,5 @@ fn linear_rule_keeps_every_required_invariant() {
             .violated()
     );
     // Its one finding: users still overspend their limit.
-    assert!(report.invariant(Invariant::WITHIN_CREDIT_LIMIT).violated());
+    assert!(report.invariant(Invariant::PAYMENT_WITHIN_LIMIT).violated());
 }

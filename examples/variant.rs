@@ -39,14 +39,14 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 
+use currents::catalog::Invariant;
 use currents::draws;
 use currents::draws::RngKind;
-use currents::harness::{Invariant, Laws, ReplayInput, Tapes};
+use currents::harness::{Laws, ReplayInput, Tapes};
 use currents::metrics::Metered;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
-    Observer, Plan, StepError, StepEvent, StepLimits, Streams, Value, balance_below_previous_limit,
-    to_int,
+    Observer, Plan, StepError, StepEvent, StepLimits, Streams, Value, payment_breaks_limit, to_int,
 };
 use currents::numeric::round_half_even;
 use currents::params::ParamSpec;
@@ -561,14 +561,14 @@ fn main() {
             balance += ledgers[ledgers.len() - 1].balance / 10.0;
             over += ledgers
                 .windows(2)
-                .filter(|w| balance_below_previous_limit(&w[0], &w[1]))
+                .filter(|w| payment_breaks_limit(&w[0], &w[1]))
                 .count();
             steps += ledgers.len() - 1;
         }
         let share = over as f64 / steps as f64;
         println!(
             "clamp {clamp:5}: 10 runs x 365 steps, seed 42: final balance mean {balance:.1}, \
-             steps below the previous limit {:.1}%",
+             payments past the previous limit {:.1}%",
             100.0 * share
         );
     }
@@ -642,9 +642,9 @@ mod tests {
         }
         // Without the clamp, payments cross the previous limit; the tape search shrinks
         // that to a tape ending one unit past the genesis limit (500), and it replays.
-        let within = free.invariant(Invariant::WITHIN_CREDIT_LIMIT);
+        let within = free.invariant(Invariant::PAYMENT_WITHIN_LIMIT);
         let violated_at = |found: Vec<ReplayFinding>, step| {
-            let within = |f: &ReplayFinding| f.invariant == Invariant::WITHIN_CREDIT_LIMIT;
+            let within = |f: &ReplayFinding| f.invariant == Invariant::PAYMENT_WITHIN_LIMIT;
             assert!(
                 found.iter().any(|f| within(f) && f.step == step),
                 "{found:?}"

@@ -64,14 +64,12 @@ use std::fmt::{self, Write as _};
 
 use rand_core::{Rng, TryRng};
 
+use crate::catalog::{self, Invariant};
 use crate::draws::RngKind;
 use crate::draws::chacha_rng;
 use crate::harness::{HarnessConfig, check_rule};
 use crate::metrics::{Metered, MeteredStep, MetricsAcc, NAMES, RunFailure, percentile};
-use crate::model::{
-    Behaviour, CreditPolicy, Enforce, Enforced, Flow, Observer, StepError, StepEvent,
-    payment_exceeds_capacity,
-};
+use crate::model::{Behaviour, CreditPolicy, Enforce, Enforced, Flow, Observer, StepEvent, Value};
 use crate::model::{Plan, Streams, WithRng};
 use crate::params::{ParamError, STEPS_MAX};
 use crate::registry::UserType as _;
@@ -718,35 +716,25 @@ impl<G: Rng> TryRng for Counting<'_, G> {
     }
 }
 
-/// The trajectory invariants reported on each side. They read member 0's
-/// [`crate::model::Ledger`] and the applied payment ([`Metered::amount`]), so they apply to
-/// every rule and every model; each is exact (no tolerance): credits and capacities are
-/// integers, and a restricted payment is set to exactly minus the capacity.
-///
-/// `within-limit` is [`payment_exceeds_capacity`] (the law a spending restriction keeps),
-/// not the balance laws of [`crate::model::balance_below_limit`]. A run the run loop cannot
-/// finish breaks `run-completes` at the failed step; when the failure is a negative limit
-/// ([`StepError::BadLimit`]) it breaks `credit-non-negative` there too.
-pub const INVARIANTS: [(&str, &str); 4] = [
-    (
-        "values-finite",
-        "every balance and payment is a finite number",
-    ),
-    ("credit-non-negative", "every credit limit is >= 0"),
-    (
-        "within-limit",
-        "no outgoing payment exceeds the spending capacity round(balance + credit) of the step before",
-    ),
-    (
-        "run-completes",
-        "every run takes all its steps (the run loop refuses a negative or non-finite limit and a value it cannot store)",
-    ),
+/// The laws reported on each side, as the catalog ([`crate::catalog`]) names and
+/// defines them: a run the run loop cannot finish breaks `step_is_defined` at the failed
+/// step (a negative or non-finite limit breaks `credit_non_negative` instead), and every
+/// step is checked for the generic step laws ([`catalog::check_step`]) — the payment law
+/// `payment_within_limit` and the state law `balance_within_limit` among them. They read
+/// the members' ledgers and rows every model gives, so they apply to every rule and every
+/// model; each is exact (no tolerance).
+pub const INVARIANTS: [Invariant; 5] = [
+    Invariant::STEP_IS_DEFINED,
+    Invariant::CREDIT_NON_NEGATIVE,
+    Invariant::ALL_VALUES_FINITE,
+    Invariant::PAYMENT_WITHIN_LIMIT,
+    Invariant::BALANCE_WITHIN_LIMIT,
 ];
 
-/// Index of `credit-non-negative` in [`INVARIANTS`].
-const CREDIT_NON_NEGATIVE: usize = 1;
-/// Index of `run-completes` in [`INVARIANTS`].
-const RUN_COMPLETES: usize = 3;
+/// The index of `law` in [`INVARIANTS`].
+fn index_of(law: Invariant) -> Option<usize> {
+    INVARIANTS.iter().position(|&i| i == law)
+}
 
 /// Where an invariant first broke on one side, and in how many runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -774,8 +762,34 @@ impl InvariantStatus {
     }
 }
 
-/// Member 0's ledger (balance, limit, payment) as IEEE-754 bits: one step of a record.
-type LedgerBits = (u64, u64, u64);
+/// One step of a record: the first member the payment involves (a one-member model's
+/// member; a transfer's payer) as its index and its ledger's balance, limit and payment as
+/// IEEE-754 bits — exact — with the index and ledger of a second member (a transfer's
+/// payee) folded into the index word by FNV-1a.
+type LedgerBits = [u64; 4];
+
+/// The record of step `e`: see [`LedgerBits`].
+fn step_bits<M: crate::model::Model>(model: &M, e: &StepEvent<'_, M>) -> LedgerBits {
+    let members = e.limits.members().as_slice();
+    let bits = |m: usize| {
+        let l = model.ledger(e.next, m);
+        [l.balance.to_bits(), l.limit.to_bits(), l.payment.to_bits()]
+    };
+    let [balance, limit, payment] = bits(members[0]);
+    let mut who = members[0] as u64;
+    if let Some(&other) = members.get(1) {
+        let fnv = |h: u64, w: u64| {
+            w.to_le_bytes().iter().fold(h, |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            })
+        };
+        let [b, l, p] = bits(other);
+        who = [other as u64, b, l, p]
+            .into_iter()
+            .fold(fnv(0xcbf2_9ce4_8422_2325, who), fnv);
+    }
+    [who, balance, limit, payment]
+}
 
 /// One side's per-run record while it runs: the observer of a compared run.
 struct RunRecord<'a, M> {
@@ -784,9 +798,11 @@ struct RunRecord<'a, M> {
     n_steps: u64,
     words: &'a Counter<u64>,
     acc: Option<MetricsAcc>,
-    /// (balance, limit, payment) of member 0's ledger as IEEE-754 bits, per step 1 … T
-    /// (kept for the baseline only: the candidate is compared with it as it runs).
-    states: Vec<(u64, u64, u64)>,
+    /// The ledgers of each step's members ([`LedgerBits`]), per step 1 … T (kept for the
+    /// baseline only: the candidate is compared with it as it runs).
+    states: Vec<LedgerBits>,
+    /// The step's row, made once a step for the finiteness law.
+    row: Vec<Value>,
     /// Cumulative generator words consumed after each step (the baseline's only).
     words_after: Vec<u64>,
     /// The baseline's record to compare with, step by step (the candidate's run).
@@ -815,8 +831,7 @@ impl<M: Metered> Observer<M> for RunRecord<'_, M> {
         if let Some(acc) = &mut self.acc {
             acc.push(&m);
         }
-        let l = &m.now;
-        let state = (l.balance.to_bits(), l.limit.to_bits(), l.payment.to_bits());
+        let state = step_bits(self.model, e);
         let words = self.words.get();
         let i = self.n_steps_taken as usize;
         self.n_steps_taken += 1;
@@ -836,17 +851,14 @@ impl<M: Metered> Observer<M> for RunRecord<'_, M> {
                 }
             }
         }
-        let checks = [
-            l.balance.is_finite() && m.applied.is_finite(),
-            l.limit >= 0.0,
-            !payment_exceeds_capacity(l, m.applied),
-            true,
-        ];
-        for (b, ok) in self.broken.iter_mut().zip(checks) {
-            if !ok && b.is_none() {
-                *b = Some(e.t);
+        self.row.clear();
+        self.model.row(e.next, &mut self.row);
+        let broken = &mut self.broken;
+        catalog::check_step(self.model, e, &self.row, &mut |law, _| {
+            if let Some(k) = index_of(law) {
+                broken[k].get_or_insert(e.t);
             }
-        }
+        });
         Ok(Flow::Continue)
     }
 }
@@ -856,7 +868,7 @@ impl<M: Metered> Observer<M> for RunRecord<'_, M> {
 struct RunResult {
     metrics: [f64; NAMES.len()],
     /// The ledger trajectory (empty when the run was compared with a reference).
-    states: Vec<(u64, u64, u64)>,
+    states: Vec<LedgerBits>,
     /// The words after each step (empty when the run was compared with a reference).
     words: Vec<u64>,
     /// Steps taken.
@@ -897,6 +909,7 @@ where
         words: &words,
         acc: None,
         states: Vec::with_capacity(cap),
+        row: Vec::new(),
         words_after: Vec::with_capacity(cap),
         reference: reference.map(|r| (r.states.as_slice(), r.words.as_slice())),
         n_steps_taken: 0,
@@ -940,13 +953,10 @@ where
         (Ok(()), Some(acc)) => acc.finish().values,
         _ => [f64::NAN; NAMES.len()],
     };
-    if let Some(RunFailure { timestep, error }) = RunFailure::of(&result) {
-        rec.broken[RUN_COMPLETES].get_or_insert(timestep);
-        if let StepError::BadLimit { value, .. } = error
-            && value < 0.0
-        {
-            rec.broken[CREDIT_NON_NEGATIVE].get_or_insert(timestep);
-        }
+    if let Some(RunFailure { timestep, error }) = RunFailure::of(&result)
+        && let Some(k) = index_of(catalog::law_of_failure(&error))
+    {
+        rec.broken[k].get_or_insert(timestep);
     }
     RunResult {
         metrics,
@@ -1259,7 +1269,7 @@ where
             run,
             diverge_step,
             crn_lost_step: b.first_word_diff,
-            failed: a.broken[RUN_COMPLETES].is_some() || b.broken[RUN_COMPLETES].is_some(),
+            failed: a.n_steps < config.n_steps || b.n_steps < config.n_steps,
         });
         for (k, (sa, sb)) in inv.iter_mut().enumerate() {
             for (status, broken) in [(sa, a.broken[k]), (sb, b.broken[k])] {
@@ -1316,8 +1326,8 @@ where
     let invariants = INVARIANTS
         .iter()
         .zip(inv)
-        .map(|((name, _), (b, c))| InvariantDiff {
-            name,
+        .map(|(law, (b, c))| InvariantDiff {
+            name: law.name(),
             baseline: b,
             candidate: c,
         })

@@ -290,8 +290,8 @@ impl<H: History> Observer<V1<H>> for StepLaws<'_> {
         let credit = credit_v1(&self.rule, &CreditInput::from_prev(&prev, params))
             .map(|o| o.credit)
             .map_err(|e| Violation {
-                law: "credit_never_fails_on_a_reached_state",
-                detail: format!("step {t}: {e}"),
+                law: crate::catalog::Invariant::STEP_IS_DEFINED.name(),
+                detail: format!("step {t}: the credit rule failed: {e}"),
             })?;
         let expected = State {
             balance: prev.balance + amount,
@@ -343,8 +343,8 @@ impl<H: History> Observer<V1<H>> for StepLaws<'_> {
 /// ([`crate::model::run`]) with the V1 model, the V1 rule and the notebook's user.
 ///
 /// Laws, at every step: a draw stays within [`amount_bound`]; the step succeeds (the core
-/// never fails on validated input; a failure of the rule is
-/// `credit_never_fails_on_a_reached_state`); the state follows MODEL.md exactly — the
+/// never fails on validated input: the catalog's `step_is_defined`, whether the rule or the
+/// step failed); the state follows MODEL.md exactly — the
 /// count goes up by one, capacity is the previous balance plus credit rounded, the credit
 /// is the V1 rule on the previous state and ≥ 0, the balance is the previous balance plus
 /// the unrounded amount, the transaction is the amount rounded, and the send volume and
@@ -370,15 +370,8 @@ pub fn check_step_tape(params: &Params, seed: u64, tape: &[TapeEntry]) -> Result
     match crate::model::run(&model, &rule, &behaviour, &mut rng, n_steps, &mut laws) {
         Ok(()) => Ok(()),
         Err(RunError::Observe(v)) => Err(v),
-        Err(RunError::Step {
-            timestep,
-            source: StepError::Credit(e),
-        }) => Err(Violation {
-            law: "credit_never_fails_on_a_reached_state",
-            detail: format!("step {timestep}: {e}"),
-        }),
         Err(RunError::Step { timestep, source }) => Err(Violation {
-            law: "step_never_fails_on_validated_input",
+            law: crate::catalog::law_of_failure(&source).name(),
             detail: format!("step {timestep}, {params:?}: {source}"),
         }),
     }
@@ -807,7 +800,8 @@ pub fn check_csv_roundtrip(rows: &[Row]) -> Result<(), Violation> {
 // ---------------------------------------------------------------------------------------
 // a user's policy
 
-use crate::model::{Against, EachStep, Enforce, balance_below_previous_limit};
+use crate::catalog::{Invariant, law_of_failure};
+use crate::model::{Against, EachStep, Enforce, payment_breaks_limit};
 use crate::params::ParamSpec;
 use crate::registry::UserType as _;
 
@@ -903,18 +897,18 @@ impl PolicyCase {
 /// a tape of the notebook user's draws (from the ChaCha stream `seed`) and given amounts,
 /// on the one run loop ([`crate::model::run`]); then the same run again.
 ///
-/// Laws, at every step:
-/// - `limit_is_finite_and_non_negative`: the run loop never refuses the policy's limit;
-/// - `policy_never_fails`: the policy never returns an error on a reached state;
-/// - `step_never_fails_on_validated_input`: the model can store every value (a limit
-///   beyond what V1 stores as an integer fails here);
+/// Laws, at every step, named as the catalog ([`crate::catalog`]) names them:
+/// - `credit_non_negative`: the run loop never refuses the policy's limit (negative or
+///   not finite);
+/// - `step_is_defined`: the policy never returns an error on a reached state, and the
+///   model can store every value (a limit beyond what V1 stores as an integer fails here);
 /// - `branch_is_declared`: every limit names one of [`CreditPolicy::branches`];
-/// - `within_credit_limit`: when the policy clamps or rejects payments against the step's
+/// - `payment_within_limit`: when the policy clamps or rejects payments against the step's
 ///   capacity and does not declare the law observed
-///   ([`CreditPolicy::observed_invariants`]), no balance ends a step below the previous
-///   limit ([`crate::model::balance_below_previous_limit`]);
-/// - `policy_is_deterministic`: the second run sets the same limits, bit for bit, with the
-///   same branches.
+///   ([`CreditPolicy::observed_invariants`]), no payment takes a balance below the
+///   previous limit ([`crate::model::payment_breaks_limit`]);
+/// - `same_seed_same_trajectory`: the second run sets the same limits, bit for bit, with
+///   the same branches.
 pub fn check_policy_on_tape<P: CreditPolicy<V1>>(
     policy: &P,
     params: &Params,
@@ -932,7 +926,7 @@ pub fn check_policy_on_tape<P: CreditPolicy<V1>>(
         && e.against == Against::Step
         && !policy
             .observed_invariants()
-            .contains(&"within_credit_limit");
+            .contains(&Invariant::PAYMENT_WITHIN_LIMIT.name());
     let walk = || -> Result<Vec<(u64, &'static str)>, Violation> {
         let mut limits = Vec::with_capacity(entries.len());
         let mut laws = EachStep(|e: &StepEvent<'_, V1>| {
@@ -950,8 +944,8 @@ pub fn check_policy_on_tape<P: CreditPolicy<V1>>(
             )?;
             let (before, after) = (model.ledger(e.prev, 0), model.ledger(e.next, 0));
             ensure(
-                !(held && balance_below_previous_limit(&before, &after)),
-                "within_credit_limit",
+                !(held && payment_breaks_limit(&before, &after)),
+                Invariant::PAYMENT_WITHIN_LIMIT.name(),
                 || {
                     format!(
                         "step {t}: balance {} < -limit {} ({params:?})",
@@ -968,15 +962,9 @@ pub fn check_policy_on_tape<P: CreditPolicy<V1>>(
             |e| {
                 let (law, detail) = match e {
                     RunError::Observe(v) => return v,
-                    RunError::Step {
-                        source: StepError::BadLimit { .. },
-                        ..
-                    } => ("limit_is_finite_and_non_negative", e.to_string()),
-                    RunError::Step {
-                        source: StepError::Credit(_),
-                        ..
-                    } => ("policy_never_fails", e.to_string()),
-                    RunError::Step { .. } => ("step_never_fails_on_validated_input", e.to_string()),
+                    RunError::Step { source, .. } => {
+                        (law_of_failure(&source).name(), e.to_string())
+                    }
                 };
                 Violation {
                     law,
@@ -988,14 +976,18 @@ pub fn check_policy_on_tape<P: CreditPolicy<V1>>(
     };
     let first = walk()?;
     let again = walk()?;
-    ensure(first == again, "policy_is_deterministic", || {
-        let t = first
-            .iter()
-            .zip(&again)
-            .position(|(a, b)| a != b)
-            .map_or(0, |i| i + 1);
-        format!("the same tape set other limits from step {t} ({params:?}, seed {seed})")
-    })
+    ensure(
+        first == again,
+        Invariant::SAME_SEED_SAME_TRAJECTORY.name(),
+        || {
+            let t = first
+                .iter()
+                .zip(&again)
+                .position(|(a, b)| a != b)
+                .map_or(0, |i| i + 1);
+            format!("the same tape set other limits from step {t} ({params:?}, seed {seed})")
+        },
+    )
 }
 
 #[cfg(test)]
@@ -1038,30 +1030,24 @@ mod policy_tests {
         let none = Enforcement::NONE;
         assert_eq!(law(|_| limit(250.0, "a"), none, &draws), "holds");
         let negative = |t| limit(if t < 5 { 250.0 } else { -1.0 }, "a");
-        assert_eq!(
-            law(negative, none, &draws),
-            "limit_is_finite_and_non_negative"
-        );
+        assert_eq!(law(negative, none, &draws), "credit_non_negative");
         assert_eq!(
             law(|_| limit(250.0, "b"), none, &draws),
             "branch_is_declared"
         );
-        assert_eq!(
-            law(|_| limit(1e300, "a"), none, &draws),
-            "step_never_fails_on_validated_input"
-        );
-        // The limit falls below a debt made under the previous, larger one.
+        assert_eq!(law(|_| limit(1e300, "a"), none, &draws), "step_is_defined");
+        // The limit falls below a debt made under the previous, larger one: the clamped
+        // payments never take a balance past the limit they were made under (the state
+        // law, a finding, is not this target's), and unclamped ones do, which only a
+        // policy that holds payments to its limit is checked for.
         let falling = |t| limit(if t < 3 { 250.0 } else { 0.0 }, "a");
         let spend = [TapeEntry::Amount(-200.0); 4];
         assert_eq!(law(falling, none, &spend), "holds");
-        assert_eq!(
-            law(falling, Enforcement::CLAMP, &spend),
-            "within_credit_limit"
-        );
+        assert_eq!(law(falling, Enforcement::CLAMP, &spend), "holds");
         // A limit that depends on something outside the run.
         static CALLS: AtomicU64 = AtomicU64::new(0);
         let counter = |_| limit(CALLS.fetch_add(1, Ordering::Relaxed) as f64, "a");
-        assert_eq!(law(counter, none, &draws), "policy_is_deterministic");
+        assert_eq!(law(counter, none, &draws), "same_seed_same_trajectory");
     }
 
     #[test]
@@ -1074,7 +1060,7 @@ mod policy_tests {
             let got = check_policy_on_tape(&rule, &case.params, case.seed, &case.tape);
             // The harness's broken variant: its quadratic branch goes negative.
             if r.name == "v1-no-fallback" {
-                assert_eq!(got.unwrap_err().law, "limit_is_finite_and_non_negative");
+                assert_eq!(got.unwrap_err().law, "credit_non_negative");
             } else {
                 assert_eq!(got, Ok(()), "{}", r.name);
             }

@@ -24,6 +24,7 @@
 /// so that a user's behaviour needs no dependency of its own.
 pub use rand_core;
 
+pub mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "harness")]

@@ -497,7 +497,7 @@ fn every_rule_against_currents_v1_reports_instead_of_failing() {
 }
 
 #[test]
-fn a_candidate_whose_runs_fail_breaks_run_completes_and_fails_the_gate() {
+fn a_candidate_whose_runs_fail_breaks_credit_non_negative_and_fails_the_gate() {
     let out = check_exit(
         &[
             "--baseline",
@@ -510,10 +510,10 @@ fn a_candidate_whose_runs_fail_breaks_run_completes_and_fails_the_gate() {
         1,
     );
     for line in [
-        "invariant credit-non-negative: baseline holds; candidate violated",
-        "invariant run-completes: baseline holds; candidate violated",
+        "invariant credit_non_negative: baseline holds; candidate violated",
+        "invariant step_is_defined: baseline holds; candidate holds",
         "runs failed on a side and are left out of the metrics",
-        "verdict: CHANGED: invariant status changed: credit-non-negative, run-completes",
+        "verdict: CHANGED: invariant status changed: credit_non_negative",
     ] {
         assert!(out.contains(line), "{line}\n{out}");
     }
@@ -532,8 +532,11 @@ fn a_candidate_whose_runs_fail_breaks_run_completes_and_fails_the_gate() {
     for m in &report.metrics {
         assert!(m.n <= 20 - failed.len(), "{} {}", m.name, m.n);
     }
-    // The failed run parts from the baseline at its failed step at the latest.
-    let inv = &report.invariants[3];
+    // The failed run parts from the baseline at its failed step at the latest: the run
+    // loop refused the negative limit there (`credit_non_negative`, the catalog's law of
+    // that failure).
+    let inv = &report.invariants[1];
+    assert_eq!(inv.name, "credit_non_negative");
     let (run, step) = inv.candidate.first.unwrap();
     let r = &report.runs[(run - 1) as usize];
     assert!(r.failed && r.diverge_step.unwrap() <= step, "{r:?} {step}");

@@ -4,10 +4,10 @@
 
 use std::process::{Command, Output};
 
+use currents::catalog::{Invariant, InvariantKind};
 use currents::draws::RngKind;
 use currents::harness::{
-    Goal, HarnessConfig, Invariant, InvariantKind, ReplayInput, V1Laws, check_rule,
-    check_rule_with, replay,
+    Goal, HarnessConfig, ReplayInput, V1Laws, check_rule, check_rule_with, replay,
 };
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::pairwise_sum;
@@ -63,7 +63,8 @@ fn v1_keeps_every_required_invariant_and_reaches_every_goal() {
         findings,
         [
             V1Laws::CAPACITY_IS_BALANCE_PLUS_CREDIT,
-            Invariant::WITHIN_CREDIT_LIMIT,
+            Invariant::PAYMENT_WITHIN_LIMIT,
+            Invariant::BALANCE_WITHIN_LIMIT,
             V1Laws::CREDIT_MONOTONE_IN_IMBALANCE
         ]
     );
@@ -275,7 +276,7 @@ fn check_on_v1_exits_0_and_its_findings_replay() {
     let (code, json) = check_json(&[]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["policy"], "currents-v1");
-    for name in ["within_credit_limit", "credit_monotone_in_imbalance"] {
+    for name in ["payment_within_limit", "credit_monotone_in_imbalance"] {
         let inv = invariant(&json, name);
         assert_eq!(inv["kind"], "observed");
         assert_eq!(inv["status"], "violated");
@@ -319,11 +320,11 @@ fn replay_exits_0_when_the_invariant_holds_on_the_input() {
     let out = currents(&[
         "replay",
         "--invariant",
-        "within_credit_limit",
+        "payment_within_limit",
         "--tape=-250,10",
     ]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stdout(&out), "holds: within_credit_limit on this input\n");
+    assert_eq!(stdout(&out), "holds: payment_within_limit on this input\n");
 }
 
 #[test]
@@ -339,7 +340,7 @@ fn bad_input_exits_2_with_one_line_naming_the_field() {
         (&["replay", "--tape=1e9"], "`tape`"),
         (
             &["replay", "--invariant", "nope", "--tape=1"],
-            "within_credit_limit",
+            "payment_within_limit",
         ),
     ];
     for (args, needle) in cases {

@@ -2,10 +2,11 @@
 //! the generic laws, its own law, a generic built-in rule from a registry and a tape search.
 //! This is the API a user's model variant calls.
 
+use currents::catalog::{Invariant, InvariantKind};
 use currents::draws::uniform01;
 use currents::harness::{
-    Goal, HarnessConfig, Invariant, InvariantKind, Laws, ModelCell, NoLaws, ReplayInput, Tapes,
-    check_model, check_model_tape, check_model_tapes, replay_cell,
+    Goal, HarnessConfig, Laws, ModelCell, NoLaws, ReplayInput, Tapes, check_model,
+    check_model_tape, check_model_tapes, replay_cell,
 };
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError,
@@ -238,14 +239,15 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
             "credit_non_negative",
             "balance_is_sum_of_amounts",
             "all_values_finite",
-            "within_credit_limit",
+            "payment_within_limit",
+            "balance_within_limit",
             "same_seed_same_trajectory",
             "thread_count_does_not_change_output",
         ]
     );
     // Nothing holds the member to the limit: a random walk of ±30 leaves −100 soon. `static`
     // declares that law observed (it enforces nothing), so it is a finding, not a failure.
-    let within = report.invariant(Invariant::WITHIN_CREDIT_LIMIT);
+    let within = report.invariant(Invariant::PAYMENT_WITHIN_LIMIT);
     assert_eq!(within.kind, InvariantKind::Observed);
     assert!(within.violated());
     let cx = within.counterexample.as_ref().unwrap();
@@ -259,7 +261,7 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     assert!(
         again
             .iter()
-            .any(|f| f.invariant == Invariant::WITHIN_CREDIT_LIMIT && f.step == Some(*n_steps)),
+            .any(|f| f.invariant == Invariant::PAYMENT_WITHIN_LIMIT && f.step == Some(*n_steps)),
         "{again:?}"
     );
     assert_eq!(cx.step, Some(*n_steps));
@@ -349,8 +351,8 @@ fn a_models_invariants_need_snake_case_names_of_their_own() {
     for (declared, refused) in [
         (Invariant::required("Not-Snake", "x"), "Not-Snake"),
         (
-            Invariant::required("within_credit_limit", "x"),
-            "within_credit_limit",
+            Invariant::required("payment_within_limit", "x"),
+            "payment_within_limit",
         ),
     ] {
         let laws = Declares {

@@ -256,7 +256,9 @@ fn report_is_one_offline_page_with_charts_and_tables() {
         params: vec![("integrity".into(), "1".into())],
         seeds: Some("numpy RandomState(0) … RandomState(9)".into()),
         params_note: String::new(),
-        invariants: Some("within_credit_limit  observed  violated  balance(1) < -credit(0)".into()),
+        invariants: Some(
+            "payment_within_limit  observed  violated  balance(1) < -credit(0)".into(),
+        ),
     };
     let page = html(&meta, &ds, &charts);
     assert!(page.starts_with("<!DOCTYPE html>"));

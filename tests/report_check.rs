@@ -44,7 +44,7 @@ fn report_with_check_shows_v1_findings_and_without_it_does_not() {
     assert!(page.contains("<h2>Invariant report</h2>"));
     // V1's known findings (docs/v1-findings.md) appear with their replay commands.
     for needle in [
-        "within_credit_limit",
+        "payment_within_limit",
         "observed",
         "violated",
         // The replay commands start with the binary that printed them.

@@ -7,10 +7,10 @@
 
 mod common;
 
+use currents::catalog::{Invariant, InvariantKind};
 use currents::draws::RngKind;
 use currents::harness::{
-    Invariant, InvariantKind, ReplayInput, TapeCase, V1Laws, check_tape, params_strategy, replay,
-    tape_case_strategy,
+    ReplayInput, TapeCase, V1Laws, check_tape, params_strategy, replay, tape_case_strategy,
 };
 use currents::model::CreditPolicy;
 use currents::v1::V1;

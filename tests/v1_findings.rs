@@ -2,16 +2,17 @@
 //!
 //! Counts over the notebook's workload are compared with the same counts taken directly
 //! from cadCAD's own trajectories (`tests/data/cadcad/notebook_default.csv`), an
-//! independent source. The shrinking search for `within_credit_limit` persists its failing
+//! independent source. The shrinking search for `payment_within_limit` persists its failing
 //! seed in `proptest-regressions/v1_findings.txt`, replayed first on every run.
 
 mod common;
 
 use std::path::Path;
 
+use currents::catalog::Invariant;
 use currents::draws::RngKind;
 use currents::harness::{
-    HarnessConfig, Invariant, Probe, ReplayInput, TapeCase, V1Laws, check_rule, check_tape, replay,
+    HarnessConfig, Probe, ReplayInput, TapeCase, V1Laws, check_rule, check_tape, replay,
     tape_case_strategy,
 };
 use currents::model::CreditPolicy;
@@ -34,25 +35,28 @@ fn tape_findings(amounts: &[f64]) -> Vec<Invariant> {
         .collect()
 }
 
-/// (steps, steps with balance(t) < −credit(t−1), steps with credit 0) in cadCAD's file.
-fn cadcad_counts() -> (u64, u64, u64) {
+/// In cadCAD's file: (steps, steps whose payment took the balance down to below
+/// −credit(t−1) — the payment law broken —, steps with balance(t) < −credit(t) — the state
+/// law broken —, steps with credit 0).
+fn cadcad_counts() -> (u64, u64, u64, u64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cadcad/notebook_default.csv");
     let rows = read_rows(std::fs::File::open(path).unwrap()).unwrap();
-    let (mut steps, mut below, mut zero) = (0, 0, 0);
+    let (mut steps, mut paid_past, mut below, mut zero) = (0, 0, 0, 0);
     for pair in rows.windows(2) {
-        let (a, b) = (&pair[0], &pair[1]);
-        if a.run != b.run {
+        let (a, b) = (&pair[0].state, &pair[1].state);
+        if pair[0].run != pair[1].run {
             continue;
         }
         steps += 1;
-        below += u64::from(b.state.balance < -(a.state.credit as f64));
-        zero += u64::from(b.state.credit == 0);
+        paid_past += u64::from(b.balance < a.balance && b.balance < -(a.credit as f64));
+        below += u64::from(b.balance < -(b.credit as f64));
+        zero += u64::from(b.credit == 0);
     }
-    (steps, below, zero)
+    (steps, paid_past, below, zero)
 }
 
 #[test]
-fn within_credit_limit_broken_in_18_percent_of_notebook_steps() {
+fn the_limit_laws_broken_in_the_notebooks_steps_as_often_as_in_cadcads_file() {
     let config = HarnessConfig {
         grid: vec![Params::default()],
         rngs: vec![RngKind::Numpy],
@@ -61,19 +65,27 @@ fn within_credit_limit_broken_in_18_percent_of_notebook_steps() {
     };
     let report = check_rule(&V1Rule::default(), &config).unwrap();
     let cell = &report.cells[0];
-    let (steps, below, zero) = cadcad_counts();
+    let (steps, paid_past, below, zero) = cadcad_counts();
     assert_eq!(cell.steps, steps);
-    assert_eq!(cell.violations_of(Invariant::WITHIN_CREDIT_LIMIT), below);
+    assert_eq!(
+        cell.violations_of(Invariant::PAYMENT_WITHIN_LIMIT),
+        paid_past
+    );
+    assert_eq!(cell.violations_of(Invariant::BALANCE_WITHIN_LIMIT), below);
     assert_eq!(cell.credit_zero_steps, zero);
-    // MODEL.md's figures: 18% of 3,650 steps; credit 0 in 94.
-    assert_eq!((steps, below, zero), (3650, 662, 94));
+    // cadCAD's file: of 3,650 steps, 361 payments past the limit (9.9%), 659 steps below
+    // the state's own limit; credit 0 in 94 (MODEL.md).
+    assert_eq!((steps, paid_past, below, zero), (3650, 361, 659, 94));
 }
 
 #[test]
-fn within_credit_limit_broken_by_the_one_step_tape_minus_251() {
-    assert!(tape_findings(&[-251.0]).contains(&Invariant::WITHIN_CREDIT_LIMIT));
+fn payment_within_limit_broken_by_the_one_step_tape_minus_251() {
+    assert!(tape_findings(&[-251.0]).contains(&Invariant::PAYMENT_WITHIN_LIMIT));
     // Spending exactly the capacity lands on the limit, which the law allows.
-    assert!(!tape_findings(&[-250.0]).contains(&Invariant::WITHIN_CREDIT_LIMIT));
+    assert!(!tape_findings(&[-250.0]).contains(&Invariant::PAYMENT_WITHIN_LIMIT));
+    // Past the limit, a payment in breaks no payment law; the state law sees the debt.
+    let found = tape_findings(&[-300.0, 10.0]);
+    assert!(found.contains(&Invariant::BALANCE_WITHIN_LIMIT));
 }
 
 #[test]
@@ -122,7 +134,7 @@ fn credit_monotone_in_imbalance_broken_just_past_inverse_sqrt_3() {
 }
 
 #[test]
-fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
+fn payment_within_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
     let rule = V1Rule::default();
     let config = Config {
         cases: common::cases(),
@@ -139,15 +151,15 @@ fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
         let found = check_tape::<_, ExactHistory>(&rule, &case, 0.0);
         if found
             .iter()
-            .any(|f| f.invariant == Invariant::WITHIN_CREDIT_LIMIT)
+            .any(|f| f.invariant == Invariant::PAYMENT_WITHIN_LIMIT)
         {
-            Err(TestCaseError::fail("within_credit_limit"))
+            Err(TestCaseError::fail("payment_within_limit"))
         } else {
             Ok(())
         }
     });
     let Err(TestError::Fail(_, case)) = result else {
-        panic!("V1 should break within_credit_limit: {result:?}");
+        panic!("V1 should break payment_within_limit: {result:?}");
     };
     assert_eq!(case.tape.len(), 1, "{case:?}");
     let params = case.params;
@@ -158,7 +170,7 @@ fn within_credit_limit_search_shrinks_to_a_single_step_just_past_the_limit() {
         "{case:?}: {amount}"
     );
     assert!(
-        Invariant::WITHIN_CREDIT_LIMIT.kind_under(CreditPolicy::<V1>::observed_invariants(&rule))
-            == currents::harness::InvariantKind::Observed
+        Invariant::PAYMENT_WITHIN_LIMIT.kind_under(CreditPolicy::<V1>::observed_invariants(&rule))
+            == currents::catalog::InvariantKind::Observed
     );
 }

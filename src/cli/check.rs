@@ -198,7 +198,7 @@ mod tests {
         let report = check_entry(entry, &tool.bin, config).unwrap();
         assert!(!report.passed());
         let cx = report
-            .invariant(crate::harness::Invariant::CREDIT_NON_NEGATIVE)
+            .invariant(crate::catalog::Invariant::CREDIT_NON_NEGATIVE)
             .counterexample
             .clone()
             .expect("a counterexample");

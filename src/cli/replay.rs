@@ -2,11 +2,12 @@
 //! every violation it shows; exit 1 when the named invariant (or, without `--invariant`,
 //! any invariant) is violated, 0 when it holds on this input, 2 on bad input.
 
+use crate::catalog::Invariant;
 use crate::draws::NUMPY_SEED_MAX;
 use crate::draws::RngKind;
 use crate::harness::{
-    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Invariant, Probe, ReplayFinding, ReplayInput, amount_abs_max,
-    replay, v1_invariants,
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Probe, ReplayFinding, ReplayInput, amount_abs_max, replay,
+    v1_invariants,
 };
 use crate::model::CreditPolicy;
 use crate::params::ParamError;

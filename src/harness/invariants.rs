@@ -1,237 +1,12 @@
-//! The invariant catalog: named laws over a step, a credit rule, or whole runs.
-//!
-//! An [`Invariant`] is a declaration — a stable snake_case name, a one-sentence statement
-//! and a default kind — and the catalog is open: the harness declares the generic ones
-//! ([`Invariant::GENERIC`], checked by [`check_generic`] and the run comparisons), which
-//! read only a model's ledgers and rows and so hold for any [`Model`]; a model declares its
-//! own beside them through its [`super::Laws`] (V1's are [`super::V1Laws`], checked by
-//! [`check_step`] against an independent [`Record`]). A report lists the invariants in
-//! [`report_order`]. Which invariants a policy only observes is its own declaration, by
-//! name ([`crate::model::CreditPolicy::observed_invariants`]).
+//! The harness's bookkeeping per invariant of the catalog ([`crate::catalog`]), and V1's
+//! own step laws ([`super::V1Laws`], checked by [`check_step`] against an independent
+//! [`Record`]).
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
-
-use crate::model::{Model, Value, balance_below_previous_limit};
+use crate::catalog::Invariant;
 use crate::numeric::{numpy_mean, round_half_even};
-use crate::params::ParamError;
 use crate::v1::State;
 
 use super::laws::V1Laws;
-
-/// Whether a violation of an invariant fails the suite or is reported as a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum InvariantKind {
-    /// A violation fails the suite (`currents check` exits 1).
-    Required,
-    /// A violation is a finding: reported with its counterexample, but the suite passes.
-    Observed,
-}
-
-impl InvariantKind {
-    /// `required` or `observed`.
-    pub fn name(self) -> &'static str {
-        match self {
-            InvariantKind::Required => "required",
-            InvariantKind::Observed => "observed",
-        }
-    }
-}
-
-/// A named law: what a report lists and what a violation names.
-///
-/// Two invariants are the same invariant when their names are equal: the name is the key
-/// reports, `--invariant` and [`crate::model::CreditPolicy::observed_invariants`] use.
-/// Declare a model's own with [`Invariant::required`] or [`Invariant::observed`]:
-///
-/// ```
-/// use currents::harness::{Invariant, InvariantKind};
-///
-/// const BALANCE_IS_ROUNDED_SUM: Invariant = Invariant::required(
-///     "balance_is_rounded_sum",
-///     "balance(t) = round_half_even(balance(t-1) + payment(t))",
-/// );
-/// assert_eq!(BALANCE_IS_ROUNDED_SUM.name(), "balance_is_rounded_sum");
-/// assert_eq!(BALANCE_IS_ROUNDED_SUM.kind_under(&[]), InvariantKind::Required);
-/// assert_eq!(
-///     BALANCE_IS_ROUNDED_SUM.kind_under(&["balance_is_rounded_sum"]),
-///     InvariantKind::Observed
-/// );
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct Invariant {
-    name: &'static str,
-    description: &'static str,
-    kind: InvariantKind,
-}
-
-impl Invariant {
-    /// An invariant a policy must keep unless it declares it observed. `name` is stable
-    /// snake_case (`[a-z][a-z0-9_]*`), `description` the law in one sentence.
-    pub const fn required(name: &'static str, description: &'static str) -> Self {
-        Invariant {
-            name,
-            description,
-            kind: InvariantKind::Required,
-        }
-    }
-
-    /// An invariant that is a finding by default: reported with its counterexample, never
-    /// failing the suite (a law no policy can make hold, kept to show what breaks it).
-    pub const fn observed(name: &'static str, description: &'static str) -> Self {
-        Invariant {
-            name,
-            description,
-            kind: InvariantKind::Observed,
-        }
-    }
-
-    /// The rule and the step return a value for every reachable input (no error).
-    pub const STEP_IS_DEFINED: Invariant = Invariant::required(
-        "step_is_defined",
-        "the credit rule and the step return a value for every reachable input",
-    );
-    /// credit(t) ≥ 0: every member's limit.
-    pub const CREDIT_NON_NEGATIVE: Invariant =
-        Invariant::required("credit_non_negative", "credit(t) >= 0");
-    /// Every float of every state's row is finite.
-    pub const ALL_VALUES_FINITE: Invariant =
-        Invariant::required("all_values_finite", "every float of every state is finite");
-    /// balance(t) ≥ −credit(t−1): no member ends a step below the previous limit.
-    pub const WITHIN_CREDIT_LIMIT: Invariant =
-        Invariant::required("within_credit_limit", "balance(t) >= -credit(t-1)");
-    /// Running the same (seed, run) twice gives the same trajectory, bit for bit.
-    pub const SAME_SEED_SAME_TRAJECTORY: Invariant = Invariant::required(
-        "same_seed_same_trajectory",
-        "the same (seed, run) gives the same trajectory, bit for bit",
-    );
-    /// Running the runs on several threads gives the same trajectories as on one.
-    pub const THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT: Invariant = Invariant::required(
-        "thread_count_does_not_change_output",
-        "running the runs on N threads gives the same trajectories as on one",
-    );
-
-    /// The invariants every model is checked for, in report order: they read only the
-    /// ledgers and rows a [`Model`] gives, the step's errors, and whole runs.
-    pub const GENERIC: [Invariant; 6] = [
-        Invariant::STEP_IS_DEFINED,
-        Invariant::CREDIT_NON_NEGATIVE,
-        Invariant::ALL_VALUES_FINITE,
-        Invariant::WITHIN_CREDIT_LIMIT,
-        Invariant::SAME_SEED_SAME_TRAJECTORY,
-        Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
-    ];
-
-    /// The generic invariants [`check_generic`] checks on every step.
-    pub const GENERIC_STEP: [Invariant; 3] = [
-        Invariant::CREDIT_NON_NEGATIVE,
-        Invariant::ALL_VALUES_FINITE,
-        Invariant::WITHIN_CREDIT_LIMIT,
-    ];
-
-    /// The invariant's stable snake_case name (used in reports and `--invariant`).
-    pub fn name(self) -> &'static str {
-        self.name
-    }
-
-    /// The law, in one sentence.
-    pub fn description(self) -> &'static str {
-        self.description
-    }
-
-    /// The kind a policy gets unless it declares otherwise (as declared:
-    /// [`Invariant::required`] or [`Invariant::observed`]).
-    pub fn default_kind(self) -> InvariantKind {
-        self.kind
-    }
-
-    /// The kind under a policy that observes the invariants named in `observed`
-    /// ([`crate::model::CreditPolicy::observed_invariants`]): observed when named there,
-    /// else [`Invariant::default_kind`].
-    pub fn kind_under(self, observed: &[&str]) -> InvariantKind {
-        if observed.contains(&self.name) {
-            InvariantKind::Observed
-        } else {
-            self.kind
-        }
-    }
-
-    /// True when `name` is stable snake_case: `[a-z][a-z0-9_]*`.
-    fn is_snake_case(name: &str) -> bool {
-        name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    }
-}
-
-impl PartialEq for Invariant {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for Invariant {}
-
-impl Hash for Invariant {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
-
-impl AsRef<str> for Invariant {
-    fn as_ref(&self) -> &str {
-        self.name
-    }
-}
-
-impl fmt::Display for Invariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name)
-    }
-}
-
-/// The list a report gives, in its order: the definedness laws (`step_is_defined`,
-/// `credit_non_negative`: every other law assumes them), then the model's own laws
-/// (`own`, as its [`super::Laws`] declare them), the generic ledger laws
-/// (`all_values_finite`, `within_credit_limit`), the laws of the rule on its own (`rule`:
-/// V1's probes), and the run laws (`same_seed_same_trajectory`,
-/// `thread_count_does_not_change_output`).
-///
-/// An error names a declared name that is not snake_case or is declared twice.
-pub fn report_order(own: &[Invariant], rule: &[Invariant]) -> Result<Vec<Invariant>, ParamError> {
-    let list = ordered(own, rule);
-    for (k, inv) in list.iter().enumerate() {
-        if !Invariant::is_snake_case(inv.name) {
-            return Err(ParamError::new(
-                "invariant",
-                inv.name,
-                "a snake_case name: [a-z][a-z0-9_]*",
-            ));
-        }
-        if list[..k].contains(inv) {
-            return Err(ParamError::new(
-                "invariant",
-                inv.name,
-                "a name no other invariant of the report has",
-            ));
-        }
-    }
-    Ok(list)
-}
-
-/// [`report_order`] without the checks of the names.
-pub(crate) fn ordered(own: &[Invariant], rule: &[Invariant]) -> Vec<Invariant> {
-    let [defined, non_negative, finite, within, same_seed, threads] = Invariant::GENERIC;
-    [defined, non_negative]
-        .iter()
-        .chain(own)
-        .chain(&[finite, within])
-        .chain(rule)
-        .chain(&[same_seed, threads])
-        .copied()
-        .collect()
-}
 
 /// Values per invariant, keyed by name, in the order of the list they were made from
 /// (then any other invariant in the order first seen).
@@ -266,7 +41,7 @@ impl<T> ByInvariant<T> {
     pub fn get(&self, name: &str) -> Option<&T> {
         self.entries
             .iter()
-            .find(|(i, _)| i.name == name)
+            .find(|(i, _)| i.name() == name)
             .map(|(_, v)| v)
     }
 
@@ -319,7 +94,7 @@ pub struct StepContext<'a> {
 }
 
 /// Checks one of V1's step invariants; `Err` carries a one-line description of the
-/// violation. The generic invariants ([`check_generic`]), rule and run invariants always
+/// violation. The generic invariants ([`crate::catalog::check_step`]), rule and run invariants always
 /// pass here.
 ///
 /// Comparisons are exact (integers, or doubles computed by the same operations in the same
@@ -392,73 +167,6 @@ pub fn check_step(invariant: Invariant, ctx: &StepContext<'_>) -> Result<(), Str
     } else {
         Ok(())
     }
-}
-
-/// Checks one generic invariant on step `t` of any model, from `prev` to `next`; `Err`
-/// carries a one-line description of the violation. Other invariants pass here.
-///
-/// - [`Invariant::CREDIT_NON_NEGATIVE`]: every member's limit at `t` is ≥ 0 (the run loop
-///   also refuses a negative limit before the step: the walk reports that as this law);
-/// - [`Invariant::ALL_VALUES_FINITE`]: every float of the state's row is finite;
-/// - [`Invariant::WITHIN_CREDIT_LIMIT`]: no member's balance(t) is below −limit(t−1)
-///   ([`balance_below_previous_limit`]).
-pub fn check_generic<M: Model + ?Sized>(
-    invariant: Invariant,
-    model: &M,
-    t: u64,
-    prev: &M::State,
-    next: &M::State,
-) -> Result<(), String> {
-    let members = 0..model.n_members();
-    let who = |m: usize| {
-        if model.n_members() == 1 {
-            String::new()
-        } else {
-            format!(" of member {m}")
-        }
-    };
-    if invariant == Invariant::CREDIT_NON_NEGATIVE {
-        for m in members {
-            let now = model.ledger(next, m);
-            // A NaN limit is a violation too.
-            if now.limit < 0.0 || now.limit.is_nan() {
-                return Err(format!("credit({t}){} = {} < 0", who(m), now.limit));
-            }
-        }
-    } else if invariant == Invariant::ALL_VALUES_FINITE {
-        let mut row = Vec::new();
-        model.row(next, &mut row);
-        row_is_finite(&row, t, next)?;
-    } else if invariant == Invariant::WITHIN_CREDIT_LIMIT {
-        for m in members {
-            let (before, now) = (model.ledger(prev, m), model.ledger(next, m));
-            if balance_below_previous_limit(&before, &now) {
-                return Err(format!(
-                    "balance({t}){} = {:?} < -credit({}) = -{}",
-                    who(m),
-                    now.balance,
-                    t - 1,
-                    before.limit
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// [`Invariant::ALL_VALUES_FINITE`] on the row `row` of state `t`, `next`.
-pub(crate) fn row_is_finite(
-    row: &[Value],
-    t: u64,
-    next: &impl std::fmt::Debug,
-) -> Result<(), String> {
-    if row
-        .iter()
-        .any(|v| matches!(v, Value::Float(x) if !x.is_finite()))
-    {
-        return Err(format!("state {t} has a non-finite value: {next:?}"));
-    }
-    Ok(())
 }
 
 /// An independent record of a trajectory's history, kept from the states themselves (not

@@ -12,12 +12,14 @@ use crate::model::{Model, StepEvent};
 use crate::v1::History;
 use crate::v1::V1;
 
-use super::invariants::{Invariant, Record, StepContext, check_step};
+use super::invariants::{Record, StepContext, check_step};
+use crate::catalog::Invariant;
 
 /// The invariants a model adds to the generic ones, and how each step is checked for them.
 ///
 /// ```
-/// use currents::harness::{Invariant, Laws};
+/// use currents::catalog::Invariant;
+/// use currents::harness::Laws;
 /// use currents::model::{Model, StepEvent};
 ///
 /// /// A law over any model's ledger: no payment is NaN.
@@ -147,7 +149,7 @@ pub const V1_RULE_LAWS: [Invariant; 1] = [V1Laws::CREDIT_MONOTONE_IN_IMBALANCE];
 /// Every invariant a report of [`super::check_rule`] can list, in report order (the rule
 /// probes' included): the names `currents replay --invariant` accepts.
 pub fn v1_invariants() -> Vec<Invariant> {
-    super::invariants::report_order(&V1_STEP_LAWS, &V1_RULE_LAWS).unwrap_or_default()
+    crate::catalog::report_order(&V1_STEP_LAWS, &V1_RULE_LAWS).unwrap_or_default()
 }
 
 impl<H: History> Laws<V1<H>> for V1Laws {

@@ -18,7 +18,8 @@
 //! same trait ([`V1Laws`]), so a user's model reports its laws exactly as V1 does:
 //!
 //! ```
-//! use currents::harness::{HarnessConfig, ModelCell, V1_STEP_LAWS, V1Laws, check_model, report_order};
+//! use currents::catalog::report_order;
+//! use currents::harness::{HarnessConfig, ModelCell, V1_STEP_LAWS, V1Laws, check_model};
 //! use currents::v1::NotebookUser;
 //! use currents::v1::V1;
 //! use currents::v1::{ExactHistory, Params, V1Rule};
@@ -35,7 +36,7 @@
 //! // The generic laws and V1's own, each under its name.
 //! let names: Vec<_> = report.invariants.iter().map(|r| r.invariant).collect();
 //! assert_eq!(names, report_order(&V1_STEP_LAWS, &[]).unwrap());
-//! assert_eq!(report.invariant("within_credit_limit").kind.name(), "observed");
+//! assert_eq!(report.invariant("payment_within_limit").kind.name(), "observed");
 //! assert!(!report.invariant("balance_is_sum_of_amounts").violated());
 //! ```
 //!
@@ -50,7 +51,8 @@
 //! branches and the behaviour's paths, by name) must be reached.
 //!
 //! ```
-//! use currents::harness::{HarnessConfig, Invariant, check_rule};
+//! use currents::catalog::Invariant;
+//! use currents::harness::{HarnessConfig, check_rule};
 //! use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 //! use currents::v1::V1;
 //! use currents::v1::History;
@@ -77,14 +79,14 @@
 //!     }
 //!     // The model does not hold users to their limit, whatever the rule.
 //!     fn observed_invariants(&self) -> &'static [&'static str] {
-//!         &["within_credit_limit"]
+//!         &["payment_within_limit"]
 //!     }
 //! }
 //!
 //! let config = HarnessConfig { n_runs: 2, n_steps: 120, tape_cases: 32, ..HarnessConfig::default() };
 //! let report = check_rule(&Linear, &config).unwrap();
 //! assert!(report.passed(), "{}", report.to_table());
-//! assert!(report.invariant(Invariant::WITHIN_CREDIT_LIMIT).violated());
+//! assert!(report.invariant(Invariant::PAYMENT_WITHIN_LIMIT).violated());
 //! ```
 
 mod goals;
@@ -110,10 +112,7 @@ use crate::v1::V1;
 use crate::v1::{ExactHistory, History};
 
 pub use goals::{Goal, GoalReport};
-pub use invariants::{
-    Expected, Invariant, InvariantKind, Record, StepContext, check_generic, check_step,
-    report_order,
-};
+pub use invariants::{Expected, Record, StepContext, check_step};
 pub use laws::{Laws, NoLaws, V1_RULE_LAWS, V1_STEP_LAWS, V1Laws, v1_invariants};
 pub use probe::Probe;
 pub use replay::{Counterexample, DEFAULT_BIN, ReplayFinding, ReplayInput, join_floats, replay};
@@ -122,6 +121,7 @@ pub use tape::{
     tape_case_strategy,
 };
 
+use crate::catalog::{Invariant, InvariantKind, report_order};
 use invariants::ByInvariant;
 use walk::{Tally, run_digests, walk_seeded, walk_tape};
 

@@ -15,8 +15,8 @@ use crate::v1::State;
 use crate::v1::V1;
 use crate::v1::{ExactHistory, History};
 
-use super::invariants::Invariant;
 use super::laws::V1Laws;
+use crate::catalog::Invariant;
 
 /// One probe of the monotonicity law: the rule at two balance means with the same average
 /// send volume, `|balance_mean_lo| < |balance_mean_hi|`.

@@ -9,11 +9,11 @@ use crate::v1::NotebookUser;
 use crate::v1::Params;
 use crate::v1::V1;
 
-use super::invariants::Invariant;
 use super::laws::V1Laws;
 use super::probe::Probe;
 use super::tape::V1Tape;
 use super::walk::{Tally, run_digests, walk_seeded, walk_tape};
+use crate::catalog::Invariant;
 
 /// An input that reproduces a violation.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,9 @@ use crate::model::{
     Streams, Value,
 };
 
-use super::invariants::{ByInvariant, Invariant, check_generic, ordered, row_is_finite};
+use super::invariants::ByInvariant;
 use super::laws::Laws;
+use crate::catalog::{Invariant, check_step, law_of_failure, ordered};
 
 /// What one walk saw of one invariant.
 #[derive(Debug, Clone, Default)]
@@ -146,20 +147,16 @@ impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
             .last
             .as_ref()
             .map_or(String::new(), |s| format!(", from {s:?}"));
-        match error {
-            StepError::BadLimit { value, branch } => self.tally.violate(
-                Invariant::CREDIT_NON_NEGATIVE,
-                t,
-                if value < 0.0 {
-                    format!("credit({t}) = {value} < 0 ({branch} branch{from})")
-                } else {
-                    format!("credit({t}) = {value} is not finite ({branch} branch{from})")
-                },
-            ),
-            e => self
-                .tally
-                .violate(Invariant::STEP_IS_DEFINED, t, format!("step {t}: {e}")),
-        }
+        let detail = match error {
+            StepError::BadLimit { value, branch } if value < 0.0 => {
+                format!("credit({t}) = {value} < 0 ({branch} branch{from})")
+            }
+            StepError::BadLimit { value, branch } => {
+                format!("credit({t}) = {value} is not finite ({branch} branch{from})")
+            }
+            e => format!("step {t}: {e}"),
+        };
+        self.tally.violate(law_of_failure(&error), t, detail);
     }
 }
 
@@ -185,16 +182,9 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
         // The row is made once a step: for the finiteness law and for the digest.
         self.row.clear();
         self.model.row(event.next, &mut self.row);
-        for inv in Invariant::GENERIC_STEP {
-            let checked = if inv == Invariant::ALL_VALUES_FINITE {
-                row_is_finite(&self.row, t, event.next)
-            } else {
-                check_generic(inv, self.model, t, event.prev, event.next)
-            };
-            if let Err(detail) = checked {
-                tally.violate(inv, t, detail);
-            }
-        }
+        check_step(self.model, event, &self.row, &mut |inv, detail| {
+            tally.violate(inv, t, detail)
+        });
         if let Some(record) = &mut self.record {
             self.laws
                 .check(self.model, record, event, &mut |inv, detail| {

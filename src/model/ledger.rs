@@ -1,5 +1,5 @@
 //! The ledger view every model gives of a member's account, and the one definition of each
-//! limit law that generic invariants and metrics share.
+//! limit law that the catalog ([`crate::catalog`]), metrics and summaries share.
 
 /// One member's account as generic invariants and metrics see it.
 ///
@@ -25,20 +25,17 @@ pub fn balance_below_limit(now: &Ledger) -> bool {
     now.balance < -now.limit
 }
 
-/// `balance(t) < −limit(t−1)`: the step took the member past the limit that held when the
-/// payment was made (the limit of the previous state).
+/// The payment law broken: the step took the member's balance *down* (`now.balance <
+/// before.balance`: a payment out) to below the limit that held when the payment was made
+/// (`−before.limit`, the limit of the previous state). What enforcement promises never
+/// happens; a balance already below a lowered limit that is paid nothing, or is paid in,
+/// does not break it (that is [`balance_below_limit`], the state law).
+///
+/// Exact comparison: every side is a value the model stores. NaN never breaks it (the
+/// finiteness law reports NaN).
 #[inline]
-pub fn balance_below_previous_limit(prev: &Ledger, now: &Ledger) -> bool {
-    now.balance < -prev.limit
-}
-
-/// The payment `amount` (unrounded; negative = sent) took more than the spending capacity
-/// `now.capacity` the model stored for the step (V1: `round(balance(t−1) + limit(t−1))`),
-/// a negative capacity counting as 0: the law a spending restriction keeps. NaN counts as a
-/// violation.
-#[inline]
-pub fn payment_exceeds_capacity(now: &Ledger, amount: f64) -> bool {
-    !(amount >= 0.0 || -amount <= now.capacity.max(0.0))
+pub fn payment_breaks_limit(before: &Ledger, now: &Ledger) -> bool {
+    now.balance < before.balance && now.balance < -before.limit
 }
 
 #[cfg(test)]
@@ -55,32 +52,24 @@ mod tests {
     }
 
     #[test]
-    fn the_two_limit_laws_differ_only_in_which_limit() {
-        // Balance −300: over a limit of 250, within one of 400.
+    fn the_state_law_reads_the_states_own_limit() {
+        // Balance −300: over a limit of 250, within one of 400; at the limit is within it.
         assert!(balance_below_limit(&l(-300.0, 250.0)));
         assert!(!balance_below_limit(&l(-300.0, 400.0)));
-        assert!(balance_below_previous_limit(
-            &l(0.0, 250.0),
-            &l(-300.0, 400.0)
-        ));
-        assert!(!balance_below_previous_limit(
-            &l(0.0, 400.0),
-            &l(-300.0, 250.0)
-        ));
-        // At the limit exactly is within it.
         assert!(!balance_below_limit(&l(-250.0, 250.0)));
     }
 
     #[test]
-    fn only_outgoing_payments_can_exceed_the_capacity() {
-        let cap = |capacity| Ledger {
-            capacity,
-            ..l(0.0, 0.0)
-        };
-        assert!(!payment_exceeds_capacity(&cap(100.0), -100.0));
-        assert!(payment_exceeds_capacity(&cap(100.0), -100.5));
-        assert!(!payment_exceeds_capacity(&cap(-50.0), 1e9));
-        assert!(payment_exceeds_capacity(&cap(-50.0), -1.0));
-        assert!(payment_exceeds_capacity(&cap(100.0), f64::NAN));
+    fn only_a_payment_out_past_the_previous_limit_breaks_the_payment_law() {
+        // Paid out from 0 to −300 under a previous limit of 250: broken (whatever the new
+        // limit is); to −250 exactly: kept.
+        assert!(payment_breaks_limit(&l(0.0, 250.0), &l(-300.0, 400.0)));
+        assert!(!payment_breaks_limit(&l(0.0, 250.0), &l(-250.0, 0.0)));
+        // Already at −300 under a lowered limit of 100: paid nothing, or paid in, is not a
+        // broken payment (the state law reports it); paid out further is.
+        assert!(!payment_breaks_limit(&l(-300.0, 100.0), &l(-300.0, 100.0)));
+        assert!(!payment_breaks_limit(&l(-300.0, 100.0), &l(-200.0, 100.0)));
+        assert!(payment_breaks_limit(&l(-300.0, 100.0), &l(-301.0, 100.0)));
+        assert!(!payment_breaks_limit(&l(0.0, 250.0), &l(f64::NAN, 250.0)));
     }
 }

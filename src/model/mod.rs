@@ -32,9 +32,7 @@ mod plan;
 mod run;
 
 pub use enforce::{Against, Enforce, Enforcement};
-pub use ledger::{
-    Ledger, balance_below_limit, balance_below_previous_limit, payment_exceeds_capacity,
-};
+pub use ledger::{Ledger, balance_below_limit, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
 pub use plan::{Plan, Streams, WithRng, numpy_run_seed};
 pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};

@@ -315,20 +315,18 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
 /// laws all run through it.
 ///
 /// A year of the notebook (V1, its rule and its user) on a ChaCha stream, counting the
-/// steps that end below the limit of the previous state:
+/// payments that take the balance past the limit they were made under:
 ///
 /// ```
-/// use currents::model::{EachStep, Model, balance_below_previous_limit, run};
-/// use currents::v1::NotebookUser;
-/// use currents::v1::V1;
-/// use currents::v1::{Params, V1Rule};
+/// use currents::model::{EachStep, Model, payment_breaks_limit, run};
+/// use currents::v1::{NotebookUser, Params, V1, V1Rule};
 ///
 /// let params = Params::default();
 /// let model = V1::<currents::v1::StreamingHistory>::new(&params);
 /// let (mut over, mut steps) = (0, 0);
 /// let mut count = EachStep(|e: &currents::model::StepEvent<'_, V1<_>>| -> Result<(), ()> {
 ///     let (prev, next) = (model.ledger(e.prev, 0), model.ledger(e.next, 0));
-///     over += u32::from(balance_below_previous_limit(&prev, &next));
+///     over += u32::from(payment_breaks_limit(&prev, &next));
 ///     steps += 1;
 ///     Ok(())
 /// });

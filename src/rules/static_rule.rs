@@ -34,6 +34,6 @@ impl<M: Model> CreditPolicy<M> for Static {
     /// Like V1, `static` enforces nothing: users are not held to the limit, which the
     /// harness reports as a finding, not a failure.
     fn observed_invariants(&self) -> &'static [&'static str] {
-        &["within_credit_limit"]
+        &["payment_within_limit"]
     }
 }

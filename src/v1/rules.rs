@@ -22,7 +22,7 @@ pub const V1_BRANCHES: [&str; 5] = {
 
 /// Invariants V1 is known to break (MODEL.md): users are not held to the limit, and the
 /// credit is not monotone in the imbalance near |s| = 1/√3.
-pub const V1_OBSERVED: [&str; 2] = ["within_credit_limit", "credit_monotone_in_imbalance"];
+pub const V1_OBSERVED: [&str; 2] = ["payment_within_limit", "credit_monotone_in_imbalance"];
 
 impl<H: History> CreditPolicy<V1<H>> for V1Rule {
     type Memory = ();

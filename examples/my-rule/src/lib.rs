@@ -19,7 +19,7 @@ use currents::v1::V1;
 ///
 /// Why it never falls: the run loop sets the limit from the previous state, so a member
 /// may spend down to the old limit in the same step the new one is set; a limit lowered
-/// under that debt leaves them over it (the harness's `within_credit_limit` would fail).
+/// under that debt leaves them over it (the state law `balance_within_limit` reports that as a finding of the rule).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MyRule {
     /// Limit per unit of income over the window.

@@ -1,7 +1,8 @@
 //! The invariant harness on the rule: seeded runs over a parameter grid, a shrinking search
 //! over payment tapes, and every law of the catalog (`currents check` runs the same).
 
-use currents::harness::{HarnessConfig, HarnessReport, Invariant, ReplayInput, check_rule};
+use currents::catalog::Invariant;
+use currents::harness::{HarnessConfig, HarnessReport, ReplayInput, check_rule};
 use currents::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 use currents::rules::{IncomeWindow, Rule};
 use my_rule::{MyRule, MyRuleV2, registry};
@@ -27,7 +28,7 @@ fn both_versions_keep_every_required_invariant_and_take_every_branch() {
         let report = check(name, &rule);
         assert!(report.passed(), "{}", report.to_table());
         // Payments are clamped and the limit never falls: no member is ever over it.
-        assert!(!report.invariant(Invariant::WITHIN_CREDIT_LIMIT).violated());
+        assert!(!report.invariant(Invariant::PAYMENT_WITHIN_LIMIT).violated());
     }
 }
 

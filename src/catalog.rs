@@ -1,0 +1,397 @@
+//! The catalog of laws: every law a run is checked for, by one name and one definition,
+//! read alike by the invariant harness, `compare`, scenario reports and the fuzz targets.
+//!
+//! An [`Invariant`] is a declaration — a stable snake_case name, the law in one sentence
+//! and a default kind — and the catalog is open: the generic laws here read only what every
+//! [`Model`] gives (its ledgers, its rows, the step's errors, whole runs), and a model
+//! declares its own beside them (the harness's `Laws`). Which laws a credit policy only
+//! observes is its own declaration, by name
+//! ([`crate::model::CreditPolicy::observed_invariants`]).
+//!
+//! "Over the limit" is two laws, not one:
+//!
+//! - [`Invariant::PAYMENT_WITHIN_LIMIT`], the **payment law**: no payment takes a member's
+//!   balance down to below the limit that held when it was made
+//!   ([`crate::model::payment_breaks_limit`]). It is what enforcement promises; a model
+//!   that does not hold members to their limit (V1) breaks it.
+//! - [`Invariant::BALANCE_WITHIN_LIMIT`], the **state law**: no member's balance is below
+//!   its own state's limit ([`crate::model::balance_below_limit`]). A rule that lowers a
+//!   limit under an existing debt breaks it with no payment involved; that is a property of
+//!   the rule, so the law is observed by default: a finding, never a failure.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use crate::model::{Model, StepError, StepEvent, Value, balance_below_limit, payment_breaks_limit};
+use crate::params::ParamError;
+
+/// Whether a violation of an invariant fails the suite or is reported as a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvariantKind {
+    /// A violation fails the suite (`currents check` exits 1).
+    Required,
+    /// A violation is a finding: reported with its counterexample, but the suite passes.
+    Observed,
+}
+
+impl InvariantKind {
+    /// `required` or `observed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            InvariantKind::Required => "required",
+            InvariantKind::Observed => "observed",
+        }
+    }
+}
+
+/// A named law: what a report lists and what a violation names.
+///
+/// Two invariants are the same invariant when their names are equal: the name is the key
+/// reports, `--invariant` and [`crate::model::CreditPolicy::observed_invariants`] use.
+/// Declare a model's own with [`Invariant::required`] or [`Invariant::observed`]:
+///
+/// ```
+/// use currents::catalog::{Invariant, InvariantKind};
+///
+/// const BALANCE_IS_ROUNDED_SUM: Invariant = Invariant::required(
+///     "balance_is_rounded_sum",
+///     "balance(t) = round_half_even(balance(t-1) + payment(t))",
+/// );
+/// assert_eq!(BALANCE_IS_ROUNDED_SUM.name(), "balance_is_rounded_sum");
+/// assert_eq!(BALANCE_IS_ROUNDED_SUM.kind_under(&[]), InvariantKind::Required);
+/// assert_eq!(
+///     BALANCE_IS_ROUNDED_SUM.kind_under(&["balance_is_rounded_sum"]),
+///     InvariantKind::Observed
+/// );
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Invariant {
+    name: &'static str,
+    description: &'static str,
+    kind: InvariantKind,
+}
+
+impl Invariant {
+    /// An invariant a policy must keep unless it declares it observed. `name` is stable
+    /// snake_case (`[a-z][a-z0-9_]*`), `description` the law in one sentence.
+    pub const fn required(name: &'static str, description: &'static str) -> Self {
+        Invariant {
+            name,
+            description,
+            kind: InvariantKind::Required,
+        }
+    }
+
+    /// An invariant that is a finding by default: reported with its counterexample, never
+    /// failing the suite (a law no policy can make hold, or a property of a rule rather
+    /// than a bug, kept to show what breaks it).
+    pub const fn observed(name: &'static str, description: &'static str) -> Self {
+        Invariant {
+            name,
+            description,
+            kind: InvariantKind::Observed,
+        }
+    }
+
+    /// The rule and the step return a value for every reachable input (no error): every
+    /// run takes all its steps.
+    pub const STEP_IS_DEFINED: Invariant = Invariant::required(
+        "step_is_defined",
+        "the credit rule and the step return a value for every reachable input",
+    );
+    /// credit(t) ≥ 0: every member's limit.
+    pub const CREDIT_NON_NEGATIVE: Invariant =
+        Invariant::required("credit_non_negative", "credit(t) >= 0");
+    /// Every float of every state's row is finite.
+    pub const ALL_VALUES_FINITE: Invariant =
+        Invariant::required("all_values_finite", "every float of every state is finite");
+    /// The payment law: no payment takes a balance below the limit that held when it was
+    /// made ([`crate::model::payment_breaks_limit`]).
+    pub const PAYMENT_WITHIN_LIMIT: Invariant = Invariant::required(
+        "payment_within_limit",
+        "no payment takes a balance down to below -credit(t-1), the limit that held when it was made",
+    );
+    /// The state law: no balance is below its own state's limit
+    /// ([`crate::model::balance_below_limit`]); observed by default (a rule that lowers a
+    /// limit under a debt breaks it with no payment).
+    pub const BALANCE_WITHIN_LIMIT: Invariant = Invariant::observed(
+        "balance_within_limit",
+        "balance(t) >= -credit(t): no balance is below its own state's limit",
+    );
+    /// Balances sum to zero after every step: every unit one member owes, another holds
+    /// (a law of models whose members pay each other; [`transfer_conserves`]).
+    pub const BALANCES_SUM_TO_ZERO: Invariant = Invariant::required(
+        "balances_sum_to_zero",
+        "the members' balances sum to zero after every step",
+    );
+    /// Running the same (seed, run) twice gives the same trajectory, bit for bit.
+    pub const SAME_SEED_SAME_TRAJECTORY: Invariant = Invariant::required(
+        "same_seed_same_trajectory",
+        "the same (seed, run) gives the same trajectory, bit for bit",
+    );
+    /// Running the runs on several threads gives the same trajectories as on one.
+    pub const THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT: Invariant = Invariant::required(
+        "thread_count_does_not_change_output",
+        "running the runs on N threads gives the same trajectories as on one",
+    );
+
+    /// The invariants every model is checked for, in report order: they read only the
+    /// ledgers and rows a [`Model`] gives, the step's errors, and whole runs.
+    pub const GENERIC: [Invariant; 7] = [
+        Invariant::STEP_IS_DEFINED,
+        Invariant::CREDIT_NON_NEGATIVE,
+        Invariant::ALL_VALUES_FINITE,
+        Invariant::PAYMENT_WITHIN_LIMIT,
+        Invariant::BALANCE_WITHIN_LIMIT,
+        Invariant::SAME_SEED_SAME_TRAJECTORY,
+        Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
+    ];
+
+    /// The generic invariants [`check_step`] checks on every step.
+    pub const GENERIC_STEP: [Invariant; 4] = [
+        Invariant::CREDIT_NON_NEGATIVE,
+        Invariant::ALL_VALUES_FINITE,
+        Invariant::PAYMENT_WITHIN_LIMIT,
+        Invariant::BALANCE_WITHIN_LIMIT,
+    ];
+
+    /// The invariant's stable snake_case name (used in reports and `--invariant`).
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    /// The law, in one sentence.
+    pub fn description(self) -> &'static str {
+        self.description
+    }
+
+    /// The kind a policy gets unless it declares otherwise (as declared:
+    /// [`Invariant::required`] or [`Invariant::observed`]).
+    pub fn default_kind(self) -> InvariantKind {
+        self.kind
+    }
+
+    /// The kind under a policy that observes the invariants named in `observed`
+    /// ([`crate::model::CreditPolicy::observed_invariants`]): observed when named there,
+    /// else [`Invariant::default_kind`].
+    pub fn kind_under(self, observed: &[&str]) -> InvariantKind {
+        if observed.contains(&self.name) {
+            InvariantKind::Observed
+        } else {
+            self.kind
+        }
+    }
+
+    /// True when `name` is stable snake_case: `[a-z][a-z0-9_]*`.
+    pub fn is_snake_case(name: &str) -> bool {
+        name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    }
+}
+
+impl PartialEq for Invariant {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Invariant {}
+
+impl Hash for Invariant {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl AsRef<str> for Invariant {
+    fn as_ref(&self) -> &str {
+        self.name
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// The list a report gives, in its order: the definedness laws (`step_is_defined`,
+/// `credit_non_negative`: every other law assumes them), then the model's own laws
+/// (`own`, as the model declares them), the generic ledger laws (`all_values_finite`,
+/// `payment_within_limit`, `balance_within_limit`), the laws of the rule on its own
+/// (`rule`: V1's probes), and the run laws (`same_seed_same_trajectory`,
+/// `thread_count_does_not_change_output`).
+///
+/// An error names a declared name that is not snake_case or is declared twice.
+pub fn report_order(own: &[Invariant], rule: &[Invariant]) -> Result<Vec<Invariant>, ParamError> {
+    let list = ordered(own, rule);
+    for (k, inv) in list.iter().enumerate() {
+        if !Invariant::is_snake_case(inv.name) {
+            return Err(ParamError::new(
+                "invariant",
+                inv.name,
+                "a snake_case name: [a-z][a-z0-9_]*",
+            ));
+        }
+        if list[..k].contains(inv) {
+            return Err(ParamError::new(
+                "invariant",
+                inv.name,
+                "a name no other invariant of the report has",
+            ));
+        }
+    }
+    Ok(list)
+}
+
+/// [`report_order`] without the checks of the names.
+pub fn ordered(own: &[Invariant], rule: &[Invariant]) -> Vec<Invariant> {
+    let [
+        defined,
+        non_negative,
+        finite,
+        payment,
+        balance,
+        same_seed,
+        threads,
+    ] = Invariant::GENERIC;
+    [defined, non_negative]
+        .iter()
+        .chain(own)
+        .chain(&[finite, payment, balance])
+        .chain(rule)
+        .chain(&[same_seed, threads])
+        .copied()
+        .collect()
+}
+
+/// The law a failed step breaks: a negative or non-finite limit (which the run loop
+/// refuses) breaks [`Invariant::CREDIT_NON_NEGATIVE`], any other error
+/// [`Invariant::STEP_IS_DEFINED`].
+pub fn law_of_failure(error: &StepError) -> Invariant {
+    match error {
+        StepError::BadLimit { .. } => Invariant::CREDIT_NON_NEGATIVE,
+        _ => Invariant::STEP_IS_DEFINED,
+    }
+}
+
+/// Checks the generic step laws ([`Invariant::GENERIC_STEP`]) on one step of any model,
+/// calling `violate(law, detail)` with a one-line description for each law it breaks.
+/// `row` is the new state's row ([`Model::row`]). The ledger laws read the members the
+/// step's payment involves (the members whose limits it set): every other member's
+/// ledger is as it was.
+///
+/// - [`Invariant::CREDIT_NON_NEGATIVE`]: every such member's stored limit at `t` is ≥ 0
+///   (the run loop also refuses a negative limit before the step: see
+///   [`law_of_failure`]);
+/// - [`Invariant::ALL_VALUES_FINITE`]: every float of the state's row is finite;
+/// - [`Invariant::PAYMENT_WITHIN_LIMIT`]: no such member's balance went down to below
+///   −limit(t−1);
+/// - [`Invariant::BALANCE_WITHIN_LIMIT`]: no such member's balance(t) is below −limit(t).
+///
+/// Every comparison is exact: both sides are values the model stores.
+pub fn check_step<M: Model + ?Sized>(
+    model: &M,
+    e: &StepEvent<'_, M>,
+    row: &[Value],
+    violate: &mut dyn FnMut(Invariant, String),
+) {
+    let t = e.t;
+    let who = |m: usize| {
+        if model.n_members() == 1 {
+            String::new()
+        } else {
+            format!(" of member {m}")
+        }
+    };
+    let members = e.limits.members().as_slice();
+    if let Some(&m) = members.iter().find(|&&m| {
+        let limit = model.ledger(e.next, m).limit;
+        // A NaN limit is a violation too.
+        limit < 0.0 || limit.is_nan()
+    }) {
+        let limit = model.ledger(e.next, m).limit;
+        violate(
+            Invariant::CREDIT_NON_NEGATIVE,
+            format!("credit({t}){} = {limit} < 0", who(m)),
+        );
+    }
+    if row
+        .iter()
+        .any(|v| matches!(v, Value::Float(x) if !x.is_finite()))
+    {
+        violate(
+            Invariant::ALL_VALUES_FINITE,
+            format!("state {t} has a non-finite value: {:?}", e.next),
+        );
+    }
+    let ledgers = |m: usize| (m, model.ledger(e.prev, m), model.ledger(e.next, m));
+    if let Some((m, before, now)) = members
+        .iter()
+        .map(|&m| ledgers(m))
+        .find(|(_, before, now)| payment_breaks_limit(before, now))
+    {
+        violate(
+            Invariant::PAYMENT_WITHIN_LIMIT,
+            format!(
+                "balance({t}){} = {:?} < -credit({}) = -{} (from {:?})",
+                who(m),
+                now.balance,
+                t - 1,
+                before.limit,
+                before.balance
+            ),
+        );
+    }
+    if let Some((m, _, now)) = members
+        .iter()
+        .map(|&m| ledgers(m))
+        .find(|(_, _, now)| balance_below_limit(now))
+    {
+        violate(
+            Invariant::BALANCE_WITHIN_LIMIT,
+            format!(
+                "balance({t}){} = {:?} < -credit({t}) = -{}",
+                who(m),
+                now.balance,
+                now.limit
+            ),
+        );
+    }
+}
+
+/// [`Invariant::BALANCES_SUM_TO_ZERO`] on one step: the step changed the members'
+/// balances by amounts that sum to zero exactly (what one member pays, the other
+/// receives; the members a payment does not involve keep their balances). With balances
+/// summing to zero at genesis ([`balances_sum`]), they sum to zero after every step.
+/// Exact: balances are whole units.
+pub fn transfer_conserves<M: Model + ?Sized>(
+    model: &M,
+    e: &StepEvent<'_, M>,
+) -> Result<(), String> {
+    let change: f64 = e
+        .limits
+        .members()
+        .as_slice()
+        .iter()
+        .map(|&m| model.ledger(e.next, m).balance - model.ledger(e.prev, m).balance)
+        .sum();
+    if change == 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "step {}: the balances changed by {change} in all (payment {:?})",
+            e.t, e.applied
+        ))
+    }
+}
+
+/// The sum of every member's balance in `state` (O(members): for the genesis state and
+/// reports, not per step).
+pub fn balances_sum<M: Model + ?Sized>(model: &M, state: &M::State) -> f64 {
+    (0..model.n_members())
+        .map(|m| model.ledger(state, m).balance)
+        .sum()
+}
