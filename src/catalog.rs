@@ -306,7 +306,8 @@ pub fn check_step<M: Model + ?Sized>(
             format!(" of member {m}")
         }
     };
-    let members = e.limits.members().as_slice();
+    let members = e.limits.members();
+    let members = members.as_slice();
     if let Some(&m) = members.iter().find(|&&m| {
         let limit = model.ledger(e.next, m).limit;
         // A NaN limit is a violation too.

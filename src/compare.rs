@@ -770,7 +770,8 @@ type LedgerBits = [u64; 4];
 
 /// The record of step `e`: see [`LedgerBits`].
 fn step_bits<M: crate::model::Model>(model: &M, e: &StepEvent<'_, M>) -> LedgerBits {
-    let members = e.limits.members().as_slice();
+    let members = e.limits.members();
+    let members = members.as_slice();
     let bits = |m: usize| {
         let l = model.ledger(e.next, m);
         [l.balance.to_bits(), l.limit.to_bits(), l.payment.to_bits()]

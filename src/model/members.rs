@@ -65,10 +65,14 @@ impl Members {
 
 /// The limits one step set: one for each member its payment involves, in the order of its
 /// [`Members`].
+///
+/// Laid out for the one-member step, the run loop's hot case: the first member's limit
+/// inline, a second one only for a pair.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepLimits {
-    members: Members,
-    limits: [Limit; MEMBERS_PER_PAYMENT_MAX],
+    first: Limit,
+    first_member: usize,
+    second: Option<(usize, Limit)>,
 }
 
 impl StepLimits {
@@ -76,12 +80,13 @@ impl StepLimits {
     #[inline]
     pub const fn one(member: usize, limit: Limit) -> Self {
         StepLimits {
-            members: Members::one(member),
-            limits: [limit, limit],
+            first: limit,
+            first_member: member,
+            second: None,
         }
     }
 
-    /// StepLimits of `members`, the k-th set by `limit(k, member)`; the first error stops.
+    /// Limits of `members`, the k-th set by `limit(member)`; the first error stops.
     #[inline]
     pub fn try_from_fn<E>(
         members: Members,
@@ -90,40 +95,47 @@ impl StepLimits {
         let ids = members.as_slice();
         let first = limit(ids[0])?;
         let second = match ids.get(1) {
-            Some(&m) => limit(m)?,
-            None => first,
+            Some(&m) => Some((m, limit(m)?)),
+            None => None,
         };
         Ok(StepLimits {
-            members,
-            limits: [first, second],
+            first,
+            first_member: ids[0],
+            second,
         })
     }
 
     /// The members, in order.
     #[inline]
-    pub fn members(&self) -> &Members {
-        &self.members
+    pub fn members(&self) -> Members {
+        match self.second {
+            Some((m, _)) => Members::pair(self.first_member, m),
+            None => Members::one(self.first_member),
+        }
     }
 
     /// The first member's limit (a one-member model's only limit; a transfer's payer's).
     #[inline]
     pub fn first(&self) -> &Limit {
-        &self.limits[0]
+        &self.first
     }
 
     /// The limit set for `member`, if the step set one.
     #[inline]
     pub fn of(&self, member: usize) -> Option<&Limit> {
-        self.members
-            .as_slice()
-            .iter()
-            .position(|&m| m == member)
-            .map(|k| &self.limits[k])
+        if member == self.first_member {
+            return Some(&self.first);
+        }
+        match &self.second {
+            Some((m, limit)) if *m == member => Some(limit),
+            _ => None,
+        }
     }
 
     /// Every (member, limit) the step set, in order.
     pub fn iter(&self) -> impl Iterator<Item = (usize, &Limit)> {
-        self.members.as_slice().iter().copied().zip(&self.limits)
+        std::iter::once((self.first_member, &self.first))
+            .chain(self.second.iter().map(|(m, l)| (*m, l)))
     }
 }
 

@@ -366,6 +366,7 @@ impl PositiveWindow {
     }
 
     /// The sum of the newest `k` values (all of them when `k` is at least the count).
+    #[inline]
     pub(crate) fn newest_sum(&self, k: usize) -> i64 {
         if k >= self.ring.len() {
             return self.sum;

@@ -48,6 +48,7 @@ impl NotebookUser {
     }
 
     /// The average amount at step `t`.
+    #[inline]
     pub fn avg_amount_at(&self, t: u64) -> f64 {
         if self.growth == 0.0 {
             self.avg_amount
