@@ -17,11 +17,11 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use currents::draws::RngKind;
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform01};
+use currents::metrics::RunFold;
 use currents::model::Stepper;
 use currents::v1::NotebookUser;
 use currents::v1::V1;
 use currents::v1::csv;
-use currents::v1::summary::{self, RunSummary};
 use currents::v1::{
     Engine, ExactHistory, Params, SimConfig, State, StreamingHistory, V1Rule, simulate_run_with,
 };
@@ -42,14 +42,8 @@ fn run_noop(config: &SimConfig, engine: Engine, run: u64) -> f64 {
     acc
 }
 
-fn run_summary(config: &SimConfig, engine: Engine, run: u64) -> RunSummary {
-    let mut s = RunSummary::default();
-    simulate_run_with(config, engine, run, |t, st: &State| {
-        s.observe(t, st);
-        Ok::<(), ()>(())
-    })
-    .expect("run");
-    s
+fn run_summary(config: &SimConfig, engine: Engine, run: u64) -> RunFold {
+    currents::v1::fold_run(config, engine, run).expect("run")
 }
 
 fn step(c: &mut Criterion) {
@@ -107,10 +101,11 @@ fn notebook(c: &mut Criterion) {
         let mut out = Vec::with_capacity(4096);
         b.iter(|| {
             out.clear();
-            summary::write_header(&mut out).expect("write");
+            currents::v1::write_summary_header(&mut out).expect("write");
             for run in 1..=10 {
                 let s = run_summary(&cfg, Engine::Exact, run);
-                summary::write_row(&mut out, &cfg, Engine::Exact, run, &s).expect("write");
+                currents::v1::write_summary_row(&mut out, &cfg, Engine::Exact, run, &s)
+                    .expect("write");
             }
             black_box(out.len())
         })
@@ -144,10 +139,10 @@ fn sweep(c: &mut Criterion) {
     }
     c.bench_function("sweep_27x10x365/streaming_chacha_summary", |b| {
         b.iter(|| {
-            let mut acc = 0i64;
+            let mut acc = 0.0;
             for cfg in &cells {
                 for run in 1..=10 {
-                    acc += run_summary(cfg, Engine::Streaming, run).final_credit;
+                    acc += run_summary(cfg, Engine::Streaming, run).tally().final_limit;
                 }
             }
             black_box(acc)
@@ -201,9 +196,11 @@ fn batched(c: &mut Criterion) {
     g.throughput(criterion::Throughput::Elements(RUNS * 365));
     g.bench_function("scalar", |b| {
         b.iter(|| {
-            let mut acc = 0i64;
+            let mut acc = 0.0;
             for run in 1..=RUNS {
-                acc += run_summary(&cfg, Engine::Streaming, run).final_credit;
+                acc += run_summary(&cfg, Engine::Streaming, run)
+                    .tally()
+                    .final_limit;
             }
             black_box(acc)
         })
@@ -215,8 +212,8 @@ fn batched(c: &mut Criterion) {
             black_box(
                 summaries
                     .iter()
-                    .map(|s| s.as_ref().expect("run").final_credit)
-                    .sum::<i64>(),
+                    .map(|s| s.as_ref().expect("run").tally().final_limit)
+                    .sum::<f64>(),
             )
         })
     });

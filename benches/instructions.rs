@@ -10,10 +10,7 @@ use currents::model::Stepper;
 use currents::v1::History;
 use currents::v1::NotebookUser;
 use currents::v1::V1;
-use currents::v1::summary::RunSummary;
-use currents::v1::{
-    Engine, ExactHistory, Params, SimConfig, StreamingHistory, V1Rule, simulate_run_with,
-};
+use currents::v1::{Engine, ExactHistory, Params, SimConfig, StreamingHistory, V1Rule};
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use rand_chacha::ChaCha8Rng;
 
@@ -73,29 +70,24 @@ fn step_exact(input: (Run<ExactHistory>, ChaCha8Rng)) -> (Run<ExactHistory>, Cha
 #[library_benchmark]
 #[bench::streaming(Engine::Streaming)]
 #[bench::exact(Engine::Exact)]
-fn run_365(engine: Engine) -> i64 {
+fn run_365(engine: Engine) -> f64 {
     let config = SimConfig::new(Params::default(), 365, 1, 0, RngKind::Chacha).expect("valid");
-    let mut summary = RunSummary::default();
-    simulate_run_with(&config, engine, 1, |t, s| {
-        summary.observe(t, s);
-        Ok::<(), ()>(())
-    })
-    .expect("run");
-    black_box(summary.final_credit)
+    let fold = currents::v1::fold_run(&config, engine, 1).expect("run");
+    black_box(fold.tally().final_limit)
 }
 
 // One block of lanes of the batched engine: 16 runs × 365 steps (ChaCha, notebook
 // parameters), summarised; a sixteenth of it is one run, comparable with run_365/streaming.
 #[library_benchmark]
 #[bench::lanes16()]
-fn batched_16x365() -> i64 {
+fn batched_16x365() -> f64 {
     let config = SimConfig::new(Params::default(), 365, 16, 0, RngKind::Chacha).expect("valid");
     let summaries =
         currents::v1::batch::summaries(&config, currents::v1::Engine::Streaming, 1..=16);
     black_box(
         summaries
             .iter()
-            .map(|s| s.as_ref().expect("run").final_credit)
+            .map(|s| s.as_ref().expect("run").tally().final_limit)
             .sum(),
     )
 }

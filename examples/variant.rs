@@ -533,7 +533,7 @@ impl Metered for VariantModel {
     fn amount(&self, payment: &f64) -> f64 {
         *payment
     }
-    fn send_volume(&self, s: &VariantState) -> Option<f64> {
+    fn send_volume(&self, s: &VariantState, _member: usize) -> Option<f64> {
         Some(s.send_volume_out as f64)
     }
 }

@@ -44,11 +44,12 @@
 //! report names, per run, the first step where the draw counts differ
 //! ([`RunDivergence::crn_lost_step`]).
 //!
-//! A side runs as a [`Plan`] — a model, a credit policy and a behaviour — so
-//! [`compare_plans`] compares plans of two different models (a model variant against [`V1`])
-//! from member 0's [`crate::model::Ledger`] alone; [`compare`] compares two resolved V1
-//! specs ([`RunSpec::plan`]) and, when both are `currents-v1` on the notebook's user, adds
-//! the V1-only harness catalog ([`harness_diff`]).
+//! A side runs as the runs of a plan ([`crate::registry::Runs`]: a model, a credit policy
+//! and a behaviour on an engine), so [`compare_plans`] compares plans of two different
+//! models (a model variant against V1) from the members' [`crate::model::Ledger`]s alone;
+//! [`compare`] compares two resolved V1 specs on the runs the registry chooses for them
+//! ([`Registry::runs`]) and, when both are `currents-v1` on the notebook's user, adds the
+//! V1-only harness catalog ([`harness_diff`]).
 //!
 //! A run whose step fails (the run loop refuses a negative limit, as `v1-no-fallback`
 //! returns) is a finding: the side breaks the `run-completes` invariant, the run is left
@@ -59,21 +60,17 @@
 //! so the same inputs give the same report and verdict on any machine.
 
 use std::cell::Cell as Counter;
-use std::convert::Infallible;
 use std::fmt::{self, Write as _};
 
-use rand_core::{Rng, TryRng};
+use rand_core::Rng;
 
 use crate::catalog::{self, Invariant};
-use crate::draws::RngKind;
-use crate::draws::chacha_rng;
+use crate::draws::{RngKind, chacha_rng};
 use crate::harness::{HarnessConfig, check_rule};
-use crate::metrics::{Metered, MeteredStep, MetricsAcc, NAMES, RunFailure, percentile};
-use crate::model::{Behaviour, CreditPolicy, Enforce, Enforced, Flow, Observer, StepEvent, Value};
-use crate::model::{Plan, Streams, WithRng};
+use crate::metrics::{Fold, Metered, NAMES, RunFailure, percentile};
+use crate::model::{CreditPolicy, Enforce, Flow, Observer, StepEvent, Streams, Value};
 use crate::params::{ParamError, STEPS_MAX};
-use crate::registry::UserType as _;
-use crate::registry::{Declared, PolicyBox, Registry};
+use crate::registry::{Declared, Registry, Runs};
 use crate::rules::Rule as _;
 use crate::scenario::SCENARIO_KEYS;
 use crate::spec::{Chosen, Limits, RunSpec, Spec, SpecError, one_line, parse_toml};
@@ -691,31 +688,6 @@ pub fn parse_fail_on(s: &str) -> Result<(usize, f64), CompareError> {
     Ok((parse_metric("fail-on", m)?, parse_change("fail-on", t)?))
 }
 
-/// A generator that counts the 32-bit words it hands out, so the run loop can tell where
-/// two sides stop consuming the same draws.
-struct Counting<'a, G> {
-    inner: G,
-    words: &'a Counter<u64>,
-}
-
-impl<G: Rng> TryRng for Counting<'_, G> {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        self.words.set(self.words.get() + 1);
-        Ok(self.inner.next_u32())
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.words.set(self.words.get() + 2);
-        Ok(self.inner.next_u64())
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        self.words
-            .set(self.words.get() + (dst.len() as u64).div_ceil(4));
-        self.inner.fill_bytes(dst);
-        Ok(())
-    }
-}
-
 /// The laws reported on each side, as the catalog ([`crate::catalog`]) names and
 /// defines them: a run the run loop cannot finish breaks `step_is_defined` at the failed
 /// step (a negative or non-finite limit breaks `credit_non_negative` instead), and every
@@ -795,10 +767,9 @@ fn step_bits<M: crate::model::Model>(model: &M, e: &StepEvent<'_, M>) -> LedgerB
 /// One side's per-run record while it runs: the observer of a compared run.
 struct RunRecord<'a, M> {
     model: &'a M,
-    /// The steps of a run: the metrics fold in O(1) memory ([`MetricsAcc::for_run`]).
-    n_steps: u64,
     words: &'a Counter<u64>,
-    acc: Option<MetricsAcc>,
+    /// The run's metrics, folded in O(members) memory ([`Fold::with_metrics`]).
+    fold: Fold<'a, M>,
     /// The ledgers of each step's members ([`LedgerBits`]), per step 1 … T (kept for the
     /// baseline only: the candidate is compared with it as it runs).
     states: Vec<LedgerBits>,
@@ -819,19 +790,14 @@ struct RunRecord<'a, M> {
 }
 
 impl<M: Metered> Observer<M> for RunRecord<'_, M> {
-    type Error = Infallible;
-    fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
-        self.acc = Some(MetricsAcc::for_run(
-            &self.model.ledger(state, 0),
-            self.n_steps,
-        ));
+    // A record never fails; the runs it observes take I/O errors.
+    type Error = std::io::Error;
+    fn genesis(&mut self, state: &M::State) -> std::io::Result<()> {
+        let Ok(()) = self.fold.genesis(state);
         Ok(())
     }
-    fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
-        let m = MeteredStep::of(self.model, e);
-        if let Some(acc) = &mut self.acc {
-            acc.push(&m);
-        }
+    fn step(&mut self, e: &StepEvent<'_, M>) -> std::io::Result<Flow> {
+        let Ok(_) = self.fold.step(e);
         let state = step_bits(self.model, e);
         let words = self.words.get();
         let i = self.n_steps_taken as usize;
@@ -888,27 +854,22 @@ struct RunResult {
 ///
 /// With `reference` (the baseline's result of the same run), the run's ledger and words are
 /// compared with it step by step instead of being kept: one side's record in memory, not two.
-fn run_side<M, P, B>(
-    plan: &Plan<M, P, B>,
+fn run_side<M: Metered, R: Runs<M> + ?Sized>(
+    runs: &R,
     config: &CompareConfig,
     run: u64,
     reference: Option<&RunResult>,
-) -> RunResult
-where
-    M: Metered,
-    P: CreditPolicy<M>,
-    B: Behaviour<M>,
-{
+) -> RunResult {
     let words = Counter::new(0u64);
     let cap = match reference {
         None => usize::try_from(config.n_steps).unwrap_or(0),
         Some(_) => 0,
     };
+    let model = runs.model();
     let mut rec = RunRecord {
-        model: &plan.model,
-        n_steps: config.n_steps,
+        model,
         words: &words,
-        acc: None,
+        fold: Fold::with_metrics(model, Some(config.n_steps)),
         states: Vec::with_capacity(cap),
         row: Vec::new(),
         words_after: Vec::with_capacity(cap),
@@ -918,41 +879,12 @@ where
         first_word_diff: None,
         broken: [None; INVARIANTS.len()],
     };
-    // Run r's generator as `simulate` makes it, wrapped so that its words are counted.
-    struct Counted<'a, 'r, M, P, B> {
-        plan: &'a Plan<M, P, B>,
-        n_steps: u64,
-        words: &'a Counter<u64>,
-        rec: &'a mut RunRecord<'r, M>,
-    }
-    impl<M: Metered, P: CreditPolicy<M>, B: Behaviour<M>> WithRng for Counted<'_, '_, M, P, B> {
-        type Output = Result<(), crate::model::RunError<Infallible>>;
-        fn with<R: Rng>(self, rng: &mut R) -> Self::Output {
-            let p = self.plan;
-            let mut counting = Counting {
-                inner: rng,
-                words: self.words,
-            };
-            crate::model::run(
-                &p.model,
-                &p.policy,
-                &p.behaviour,
-                &mut counting,
-                self.n_steps,
-                self.rec,
-            )
-        }
-    }
-    let counted = Counted {
-        plan,
-        n_steps: config.n_steps,
-        words: &words,
-        rec: &mut rec,
-    };
-    let result = Streams::new(config.rng, config.seed).with_rng(run, counted);
-    let metrics = match (&result, &rec.acc) {
-        (Ok(()), Some(acc)) => acc.finish().values,
-        _ => [f64::NAN; NAMES.len()],
+    // Run r's generator as `simulate` makes it, its words counted.
+    let streams = Streams::new(config.rng, config.seed);
+    let result = runs.run(&streams, run, config.n_steps, &mut rec, Some(&words));
+    let metrics = match &result {
+        Ok(()) => rec.fold.metrics().values,
+        Err(_) => [f64::NAN; NAMES.len()],
     };
     if let Some(RunFailure { timestep, error }) = RunFailure::of(&result)
         && let Some(k) = index_of(catalog::law_of_failure(&error))
@@ -1187,71 +1119,47 @@ pub fn bootstrap_ci<G: Rng + ?Sized>(d: &[f64], rng: &mut G) -> (f64, f64) {
     (percentile(&means, 0.025), percentile(&means, 0.975))
 }
 
-/// Runs both sides on common random numbers and compares them; when both are
-/// `currents-v1`, adds the harness catalog ([`harness_diff`]). `config` must have passed
-/// [`CompareConfig::validate`].
+/// Runs both sides on common random numbers and compares them, each on the runs
+/// `registry` chooses for its spec ([`Registry::runs`], the [`crate::registry::runs::EXACT`]
+/// engine: the numbers a comparison pins); when both are `currents-v1`, adds the harness
+/// catalog ([`harness_diff`]). `config` must have passed [`CompareConfig::validate`].
 ///
 /// A run whose step fails (`v1-no-fallback`'s negative limit, which the run loop refuses)
-/// does not stop the comparison: the side breaks `run-completes` (and
-/// `credit-non-negative`), which fails the gate unless the other side fails alike; the
-/// failed run is left out of the metrics. Errors come from the harness catalog only.
+/// does not stop the comparison: the side breaks `credit_non_negative` (or
+/// `step_is_defined`), which fails the gate unless the other side fails alike; the failed
+/// run is left out of the metrics. Errors come from the harness catalog only.
 pub fn compare(
     baseline: &Side,
     candidate: &Side,
     config: &CompareConfig,
+    registry: &Registry<V1>,
 ) -> Result<CompareReport, CompareError> {
     let (la, lb) = (baseline.describe(), candidate.describe());
-    // A fast path for the common case: with both users the notebook's, its draw runs
-    // unboxed (the erased behaviour makes every generator word a virtual call). The same
-    // entries with the same values: the same draws.
-    let mut report = match (notebook_plan(baseline), notebook_plan(candidate)) {
-        (Some(a), Some(b)) => compare_plans(&la, &a, &lb, &b, config),
-        _ => compare_plans(
-            &la,
-            &baseline.spec.plan(),
-            &lb,
-            &candidate.spec.plan(),
-            config,
-        ),
-    };
+    let runs = |side: &Side| registry.runs(&side.spec, None).map_err(CompareError::from);
+    let (a, b) = (runs(baseline)?, runs(candidate)?);
+    let mut report = compare_plans(&la, &a, &lb, &b, config);
     report.harness = harness_diff(baseline, candidate, config)?;
     Ok(report)
 }
 
-/// The side's plan with its user unboxed, when the user is the notebook's
-/// ([`NotebookUser`], whatever preset or name it is registered under).
-fn notebook_plan(side: &Side) -> Option<Plan<V1, Enforced<PolicyBox<V1>>, NotebookUser>> {
-    let user = &side.spec.user;
-    user.entry().is::<NotebookUser>().then(|| {
-        let plan = side.spec.plan();
-        Plan {
-            model: plan.model,
-            policy: plan.policy,
-            behaviour: NotebookUser::from_values(user.values()),
-        }
-    })
-}
-
-/// Compares two plans of any models — a model variant against [`V1`], say — on common
-/// random numbers: run r of both sides draws from the generator `simulate` uses for run r
-/// (`config.rng`, `config.seed`). Metrics, invariants and divergence read member 0's
-/// [`crate::model::Ledger`] and [`Metered`] alone; the V1-only harness catalog is not run
+/// Compares the runs of two plans of any models — a model variant against V1, say — on
+/// common random numbers: run r of both sides draws from the generator `simulate` uses for
+/// run r (`config.rng`, `config.seed`). Metrics, invariants and divergence read the
+/// members' [`crate::model::Ledger`]s and [`Metered`] alone; the harness catalog is not run
 /// (`harness` is `None`). Failed runs are findings, as in [`compare`]. `config` must have
 /// passed [`CompareConfig::validate`].
-pub fn compare_plans<MA, PA, BA, MB, PB, BB>(
+pub fn compare_plans<MA, RA, MB, RB>(
     baseline: &SideLabel,
-    baseline_plan: &Plan<MA, PA, BA>,
+    baseline_plan: &RA,
     candidate: &SideLabel,
-    candidate_plan: &Plan<MB, PB, BB>,
+    candidate_plan: &RB,
     config: &CompareConfig,
 ) -> CompareReport
 where
     MA: Metered,
-    PA: CreditPolicy<MA>,
-    BA: Behaviour<MA>,
+    RA: Runs<MA> + ?Sized,
     MB: Metered,
-    PB: CreditPolicy<MB>,
-    BB: Behaviour<MB>,
+    RB: Runs<MB> + ?Sized,
 {
     let n_runs = config.n_runs;
     let mut base_m: Vec<[f64; NAMES.len()]> = Vec::new();

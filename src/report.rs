@@ -31,7 +31,7 @@ use std::convert::Infallible;
 use std::fmt::{self, Write as _};
 
 use crate::draws::RngKind;
-use crate::metrics::LedgerTally;
+use crate::metrics::{FoldStep, RunFold};
 use crate::model::RunError;
 use crate::registry::Declared as _;
 use crate::scenario::Scenario;
@@ -264,30 +264,28 @@ fn row<const N: usize, S: AsRef<str>>(
     out.push('\n');
 }
 
-/// The per-run figures of the summary, over steps 1..=T: the ledger figures every run
-/// summary shares ([`LedgerTally`]: overLimit is [`crate::model::balance_below_limit`],
-/// balance(t) < −userCredit(t)) and the report's own meanAbsS.
+/// The per-run figures of the summary, over steps 1..=T: the one per-run fold's
+/// ([`RunFold`]: overLimit is [`crate::model::balance_below_limit`], balance(t) <
+/// −userCredit(t); meanAbsS is [`RunFold::abs_s`]).
 struct RunSummary {
-    tally: LedgerTally,
-    abs_s_sum: f64,
-    abs_s_count: u64,
+    fold: RunFold,
 }
 
 impl RunSummary {
     fn new(genesis: &State) -> Self {
         RunSummary {
-            tally: LedgerTally::new(&v1_ledger(genesis)),
-            abs_s_sum: 0.0,
-            abs_s_count: 0,
+            fold: RunFold::summary(&[v1_ledger(genesis)]),
         }
     }
 
     fn add(&mut self, s: &State) {
-        self.tally.push(&v1_ledger(s));
-        if s.send_volume_mean > 0.0 {
-            self.abs_s_sum += s.balance_mean.abs() / s.send_volume_mean;
-            self.abs_s_count += 1;
-        }
+        self.fold.push(&FoldStep {
+            members: &[v1_ledger(s)],
+            send_volumes: &[],
+            amount: 0.0,
+            restricted: false,
+            equilibrium: &[(s.balance_mean, s.send_volume_mean)],
+        });
     }
 }
 
@@ -324,18 +322,18 @@ fn summary(out: &mut String, runs: &[RunSummary], digest: u64) {
             &SUMMARY_COLUMNS,
             [
                 (i + 1).to_string(),
-                r.tally.final_balance.to_string(),
-                mean_or_dash(r.abs_s_sum, r.abs_s_count),
-                r.tally.steps_over_limit.to_string(),
-                r.tally.steps_zero_limit.to_string(),
-                opt(r.tally.min()),
-                opt(r.tally.max()),
+                r.fold.tally().final_balance.to_string(),
+                mean_or_dash(r.fold.abs_s().0, r.fold.abs_s().1),
+                r.fold.tally().steps_over_limit.to_string(),
+                r.fold.tally().steps_zero_limit.to_string(),
+                opt(r.fold.tally().min()),
+                opt(r.fold.tally().max()),
             ],
         );
     }
-    let balance_sum: f64 = runs.iter().map(|r| r.tally.final_balance).sum();
-    let abs_s_sum: f64 = runs.iter().map(|r| r.abs_s_sum).sum();
-    let abs_s_count: u64 = runs.iter().map(|r| r.abs_s_count).sum();
+    let balance_sum: f64 = runs.iter().map(|r| r.fold.tally().final_balance).sum();
+    let abs_s_sum: f64 = runs.iter().map(|r| r.fold.abs_s().0).sum();
+    let abs_s_count: u64 = runs.iter().map(|r| r.fold.abs_s().1).sum();
     row(
         out,
         &SUMMARY_COLUMNS,
@@ -344,15 +342,21 @@ fn summary(out: &mut String, runs: &[RunSummary], digest: u64) {
             mean_or_dash(balance_sum, runs.len() as u64),
             mean_or_dash(abs_s_sum, abs_s_count),
             runs.iter()
-                .map(|r| r.tally.steps_over_limit)
+                .map(|r| r.fold.tally().steps_over_limit)
                 .sum::<u64>()
                 .to_string(),
             runs.iter()
-                .map(|r| r.tally.steps_zero_limit)
+                .map(|r| r.fold.tally().steps_zero_limit)
                 .sum::<u64>()
                 .to_string(),
-            opt(runs.iter().filter_map(|r| r.tally.min()).reduce(f64::min)),
-            opt(runs.iter().filter_map(|r| r.tally.max()).reduce(f64::max)),
+            opt(runs
+                .iter()
+                .filter_map(|r| r.fold.tally().min())
+                .reduce(f64::min)),
+            opt(runs
+                .iter()
+                .filter_map(|r| r.fold.tally().max())
+                .reduce(f64::max)),
         ],
     );
     let _ = writeln!(

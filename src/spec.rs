@@ -126,6 +126,23 @@ impl SpecError {
         }
     }
 
+    /// The same error naming `to` where it named the field `from` (a key read from a flag:
+    /// `engine` → `--engine`).
+    pub fn renamed(self, from: &str, to: &str) -> Self {
+        match self {
+            SpecError::Value {
+                field,
+                value,
+                accepted,
+            } if field == from => SpecError::Value {
+                field: to.to_owned(),
+                value,
+                accepted,
+            },
+            other => other,
+        }
+    }
+
     /// The same error with `prefix.` before its field (a compare side's, a grid's).
     pub fn within(self, prefix: &str) -> Self {
         match self {

@@ -40,9 +40,10 @@
 //! run's numbers depend on the seed, the cell and the run alone, not on the thread count or
 //! the order of work.
 //!
-//! The machinery under the config is generic: a cell's runs drive a [`Plan`] (model,
-//! policy, behaviour) of any [`crate::metrics::Metered`] model, and [`sweep_plans`] sweeps a
-//! model variant's own plans the same way. A run whose step fails (a rule returning a
+//! The machinery under the config is generic: a cell's runs are the runs the registry
+//! chooses for its spec ([`Registry::runs`]: a plan — model, policy, behaviour — of any
+//! [`crate::metrics::Metered`] model on its engine), and [`sweep_plans`] sweeps a model
+//! variant's own plans the same way. A run whose step fails (a rule returning a
 //! negative limit, which the run loop refuses) is a finding, not an error: it is counted in
 //! [`CellSummary::n_failed`] and left out of the cell's metrics.
 
@@ -50,22 +51,17 @@ use std::convert::Infallible;
 use std::io::{self, Write};
 
 use crate::draws::RngKind;
-use crate::metrics::{Metered, Metrics, NAMES, RunFailure, RunMetrics, Spread, spread};
-use crate::model::{
-    Behaviour, CreditPolicy, Cx, Draw, Enforce, Enforced, Flow, Observer, Plan, RunError,
-    StepEvent, Streams,
-};
+use crate::metrics::{Fold, Metered, NAMES, RunFailure, RunMetrics, Spread, spread};
+use crate::model::{Beside, Enforce, Flow, Observer, RunError, StepEvent, Streams};
 use crate::parallel::{Chunking, ordered_tasks};
 use crate::params::STEPS_MAX;
-use crate::rand_core::Rng;
-use crate::registry::UserType;
-use crate::registry::{BehaviourBox, Declared, ErasedMemory, PolicyBox, Registry, UnknownName};
+use crate::registry::runs::Infallibly;
+use crate::registry::{Declared, Registry, Runs, Sink, UnknownName};
 use crate::spec::{
     Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml, string_value,
     whole_value,
 };
 use crate::toml_value::describe;
-use crate::v1::NotebookUser;
 use crate::v1::V1;
 
 /// The most runs per cell.
@@ -124,62 +120,6 @@ impl Cell {
     /// The model, policy and behaviour this cell's runs drive.
     pub fn plan(&self) -> SpecPlan<V1> {
         self.spec.plan()
-    }
-}
-
-/// A cell's user behaviour as its runs drive it: the built-in [`NotebookUser`] directly
-/// (its draws monomorphised over the generator, as cheap as before the registry boxed
-/// users), any other registered behaviour through its [`BehaviourBox`]. Both draw the same
-/// numbers; the first is only faster.
-#[derive(Debug)]
-enum CellUser {
-    Notebook(NotebookUser),
-    Boxed(BehaviourBox<V1>),
-}
-
-impl Behaviour<V1> for CellUser {
-    type Memory = ErasedMemory;
-
-    #[inline]
-    fn draw<R: Rng + ?Sized>(
-        &self,
-        cx: &Cx<'_, V1>,
-        rng: &mut R,
-        memory: &mut ErasedMemory,
-    ) -> Draw<f64> {
-        match self {
-            CellUser::Notebook(u) => u.draw(cx, rng, &mut ()),
-            CellUser::Boxed(b) => b.draw(cx, rng, memory),
-        }
-    }
-
-    fn paths(&self) -> &'static [&'static str] {
-        match self {
-            CellUser::Notebook(u) => Behaviour::<V1>::paths(u),
-            CellUser::Boxed(b) => b.paths(),
-        }
-    }
-}
-
-impl Cell {
-    /// [`Cell::plan`] with the fast path for the built-in user ([`CellUser`]).
-    fn run_plan(&self) -> Plan<V1, Enforced<PolicyBox<V1>>, CellUser> {
-        let Plan {
-            model,
-            policy,
-            behaviour,
-        } = self.plan();
-        let user = &self.spec.user;
-        let behaviour = if user.entry().is::<NotebookUser>() {
-            CellUser::Notebook(NotebookUser::from_values(user.values()))
-        } else {
-            CellUser::Boxed(behaviour)
-        };
-        Plan {
-            model,
-            policy,
-            behaviour,
-        }
     }
 }
 
@@ -813,51 +753,22 @@ pub struct RunOutcome {
     pub failure: Option<RunFailure>,
 }
 
-/// The metrics observer beside another observer, sharing its error type.
-struct WithMetrics<'a, M, O> {
-    metrics: Metrics<'a, M>,
-    other: O,
-}
-
-impl<M: Metered, O: Observer<M>> Observer<M> for WithMetrics<'_, M, O> {
-    type Error = O::Error;
-    fn genesis(&mut self, state: &M::State) -> Result<(), O::Error> {
-        let Ok(()) = self.metrics.genesis(state);
-        self.other.genesis(state)
-    }
-    #[inline]
-    fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, O::Error> {
-        let Ok(_) = self.metrics.step(e);
-        self.other.step(e)
-    }
-}
-
-/// Runs run `run` (1-based) of `plan` on its stream of `streams` ([`Plan::run`]),
-/// handing every state to `observer` as well, and returns its metrics.
+/// Runs run `run` (1-based) of `runs` on its stream of `streams` ([`Runs::run`]), handing
+/// every state to `observer` as well, and returns its metrics ([`Fold::with_metrics`]).
 ///
 /// A step that fails (a policy returning a negative limit, say: the run loop refuses it
 /// with [`crate::model::StepError::BadLimit`]) ends the run there; it is not an error but a
 /// finding: the outcome names the step and the metrics are undefined. Only `observer`'s
 /// own errors are returned.
-pub fn plan_run<M, P, B, O>(
-    plan: &Plan<M, P, B>,
+pub fn run_outcome<M: Metered, R: Runs<M> + ?Sized>(
+    runs: &R,
     streams: &Streams,
     run: u64,
     n_steps: u64,
-    observer: O,
-) -> Result<RunOutcome, O::Error>
-where
-    M: Metered,
-    P: CreditPolicy<M>,
-    B: Behaviour<M>,
-    O: Observer<M>,
-{
-    let mut both = WithMetrics {
-        metrics: Metrics::for_run(&plan.model, n_steps),
-        other: observer,
-    };
-    let result = plan.run(streams, run, n_steps, &mut both);
-    match result {
+    observer: &mut Sink<'_, M>,
+) -> io::Result<RunOutcome> {
+    let mut both = Beside(Fold::with_metrics(runs.model(), Some(n_steps)), observer);
+    match runs.run(streams, run, n_steps, &mut both, None) {
         Err(RunError::Observe(e)) => Err(e),
         Err(RunError::Step { timestep, source }) => Ok(RunOutcome {
             metrics: RunMetrics::undefined(),
@@ -867,7 +778,7 @@ where
             }),
         }),
         Ok(()) => Ok(RunOutcome {
-            metrics: both.metrics.finish(),
+            metrics: both.0.metrics(),
             failure: None,
         }),
     }
@@ -916,12 +827,22 @@ impl CellSummary {
     }
 }
 
-/// Writes one state of a sweep's trajectory CSV from its ledger.
+/// Writes one state of a sweep's trajectory CSV from its members' ledgers (one row a
+/// member, with its index, when the model has several).
 struct TrajectoryRows<'a, M> {
     w: &'a mut dyn Write,
     model: &'a M,
     cell: usize,
     run: u64,
+}
+
+/// The header of a sweep's trajectory CSV for a model of `n_members` members.
+pub fn trajectory_header(n_members: usize) -> &'static str {
+    if n_members == 1 {
+        TRAJECTORY_HEADER
+    } else {
+        "cell,run,timestep,member,balance,credit,capacity,transaction,drawn"
+    }
 }
 
 impl<M: Metered> Observer<M> for TrajectoryRows<'_, M> {
@@ -940,34 +861,38 @@ impl<M: Metered> TrajectoryRows<'_, M> {
     fn row(&mut self, t: u64, state: &M::State, drawn: f64) -> io::Result<()> {
         // Limits, capacities and payments of V1 are integers below 2^53: `Display` of the
         // double writes the integer's digits.
-        let l = self.model.ledger(state, 0);
-        writeln!(
-            self.w,
-            "{},{},{t},{},{},{},{},{drawn}",
-            self.cell, self.run, l.balance, l.limit, l.capacity, l.payment
-        )
+        let n = self.model.n_members();
+        for m in 0..n {
+            let l = self.model.ledger(state, m);
+            let member = if n == 1 {
+                String::new()
+            } else {
+                format!("{m},")
+            };
+            writeln!(
+                self.w,
+                "{},{},{t},{member}{},{},{},{},{drawn}",
+                self.cell, self.run, l.balance, l.limit, l.capacity, l.payment
+            )?;
+        }
+        Ok(())
     }
 }
 
-/// The header of a sweep's trajectory CSV.
+/// The header of a sweep's trajectory CSV of a one-member model.
 pub const TRAJECTORY_HEADER: &str = "cell,run,timestep,balance,credit,capacity,transaction,drawn";
 
 /// Runs every plan on ChaCha streams ([`sweep_plans_with_rng`] with [`RngKind::Chacha`]:
 /// run r of cell c draws from `chacha_rng(seed, c, r)`).
-pub fn sweep_plans<M, P, B>(
-    plans: &[Plan<M, P, B>],
+pub fn sweep_plans<M: Metered, R: Runs<M>>(
+    plans: &[R],
     seed: u64,
     n_runs: u64,
     n_steps: u64,
     threads: usize,
     trajectories: Option<&mut dyn Write>,
     on_cell: &(dyn Fn() + Sync),
-) -> io::Result<Vec<CellSummary>>
-where
-    M: Metered,
-    P: CreditPolicy<M> + Sync,
-    B: Behaviour<M> + Sync,
-{
+) -> io::Result<Vec<CellSummary>> {
     sweep_plans_with_rng(
         plans,
         RngKind::Chacha,
@@ -991,8 +916,8 @@ where
 /// cell's [`CellSummary::n_failed`] and left out of the spreads; it does not stop the
 /// sweep. `on_cell` is called once per finished cell.
 #[allow(clippy::too_many_arguments)]
-pub fn sweep_plans_with_rng<M, P, B>(
-    plans: &[Plan<M, P, B>],
+pub fn sweep_plans_with_rng<M: Metered, R: Runs<M>>(
+    plans: &[R],
     rng: RngKind,
     seed: u64,
     n_runs: u64,
@@ -1000,32 +925,23 @@ pub fn sweep_plans_with_rng<M, P, B>(
     threads: usize,
     trajectories: Option<&mut dyn Write>,
     on_cell: &(dyn Fn() + Sync),
-) -> io::Result<Vec<CellSummary>>
-where
-    M: Metered,
-    P: CreditPolicy<M> + Sync,
-    B: Behaviour<M> + Sync,
-{
+) -> io::Result<Vec<CellSummary>> {
     let streams = Streams::new(rng, seed);
     if let Some(w) = trajectories {
-        writeln!(w, "{TRAJECTORY_HEADER}")?;
+        let n_members = plans.first().map_or(1, |p| p.model().n_members());
+        writeln!(w, "{}", trajectory_header(n_members))?;
         let mut out = Vec::with_capacity(plans.len());
         for (c, plan) in plans.iter().enumerate() {
             let mut runs = Vec::with_capacity(usize::try_from(n_runs).unwrap_or(0));
             for run in 1..=n_runs {
-                let rows = TrajectoryRows {
+                let mut rows = TrajectoryRows {
                     w: &mut *w,
-                    model: &plan.model,
+                    model: plan.model(),
                     cell: c,
                     run,
                 };
-                runs.push(plan_run(
-                    plan,
-                    &streams.subset(c as u64),
-                    run,
-                    n_steps,
-                    rows,
-                )?);
+                let streams = streams.subset(c as u64);
+                runs.push(run_outcome(plan, &streams, run, n_steps, &mut rows)?);
             }
             out.push(CellSummary::of_runs(c, &runs));
             on_cell();
@@ -1048,9 +964,10 @@ where
                     let c = (c - 1) as usize;
                     let runs: Vec<RunOutcome> = (1..=n_runs)
                         .map(|run| {
-                            let Ok(o) =
-                                plan_run(&plans[c], &streams.subset(c as u64), run, n_steps, ());
-                            o
+                            let streams = streams.subset(c as u64);
+                            let mut none = Infallibly(());
+                            run_outcome(&plans[c], &streams, run, n_steps, &mut none)
+                                .unwrap_or_else(|e| unreachable!("no observer failed: {e}"))
                         })
                         .collect();
                     on_cell();
@@ -1068,15 +985,24 @@ where
     Ok(out)
 }
 
-/// Runs every cell of `sweep` ([`sweep_plans_with_rng`] over the cells' [`Cell::plan`]s,
-/// on the sweep's generator) and returns the summaries in cell order.
+/// Runs every cell of `sweep` ([`sweep_plans_with_rng`] over the runs `registry` chooses
+/// for the cells' specs, on the [`crate::registry::runs::EXACT`] engine: the numbers the
+/// sweep summary pins) and returns the summaries in cell order.
 pub fn run_sweep(
     sweep: &Sweep,
+    registry: &Registry<V1>,
     threads: usize,
     trajectories: Option<&mut dyn Write>,
     on_cell: &(dyn Fn() + Sync),
 ) -> io::Result<Vec<CellSummary>> {
-    let plans: Vec<_> = sweep.cells.iter().map(Cell::run_plan).collect();
+    let mut plans = Vec::with_capacity(sweep.cells.len());
+    for cell in &sweep.cells {
+        plans.push(
+            registry
+                .runs(&cell.spec, None)
+                .map_err(|e| io::Error::other(e.to_string()))?,
+        );
+    }
     sweep_plans_with_rng(
         &plans,
         sweep.rng,

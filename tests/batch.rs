@@ -11,42 +11,36 @@ use std::process::Command;
 
 use currents::draws::RngKind;
 use currents::draws::chacha_rng;
+use currents::metrics::RunFold;
 use currents::model::{EachState, Flow, Observer, StepEvent, run};
 use currents::registry::Registry;
 use currents::spec::{Limits, Spec};
 use currents::v1::NotebookUser;
 use currents::v1::V1;
 use currents::v1::batch::{ARRAY_LANES, Lanes, run_lanes, run_notebook_lanes, summaries};
-use currents::v1::summary::{self, RunSummary};
-use currents::v1::{Engine, Params, SimConfig, State, V1Rule, simulate_run_with};
+use currents::v1::{Engine, Params, SimConfig, State, V1Rule};
 
 /// The summary rows of `runs` of `config` on `engine` as `simulate --summary` writes them.
-fn rows_on(config: &SimConfig, engine: Engine, runs: &[(u64, RunSummary)]) -> String {
+fn rows_on(config: &SimConfig, engine: Engine, runs: &[(u64, RunFold)]) -> String {
     let mut out = Vec::new();
     for (run, s) in runs {
-        summary::write_row(&mut out, config, engine, *run, s).unwrap();
+        currents::v1::write_summary_row(&mut out, config, engine, *run, s).unwrap();
     }
     String::from_utf8(out).unwrap()
 }
 
 /// The rows of `runs` on the streaming engine.
-fn rows(config: &SimConfig, runs: &[(u64, RunSummary)]) -> String {
+fn rows(config: &SimConfig, runs: &[(u64, RunFold)]) -> String {
     rows_on(config, Engine::Streaming, runs)
 }
 
 /// The scalar loop's summary of run `run` on `engine`.
-fn scalar_on(config: &SimConfig, engine: Engine, run: u64) -> RunSummary {
-    let mut s = RunSummary::default();
-    simulate_run_with(config, engine, run, |t, state| {
-        s.observe(t, state);
-        Ok::<(), Infallible>(())
-    })
-    .unwrap();
-    s
+fn scalar_on(config: &SimConfig, engine: Engine, run: u64) -> RunFold {
+    currents::v1::fold_run(config, engine, run).unwrap()
 }
 
 /// The scalar loop's summary of run `run` on the streaming engine.
-fn scalar(config: &SimConfig, run: u64) -> RunSummary {
+fn scalar(config: &SimConfig, run: u64) -> RunFold {
     scalar_on(config, Engine::Streaming, run)
 }
 
@@ -253,7 +247,7 @@ fn simulate_summary_is_the_scalar_loops_for_any_thread_count() {
     // rows in run order, whatever the number of threads (runs 1..=301 span several tasks
     // of 89 runs, the last one partial).
     let cfg = config(Params::default(), 365, 301, 11);
-    let mut expected = summary::HEADER.to_owned() + "\n";
+    let mut expected = currents::metrics::summary::header(&currents::v1::SUMMARY_PARAMS) + "\n";
     let all: Vec<_> = (1..=301).map(|run| (run, scalar(&cfg, run))).collect();
     expected += &rows(&cfg, &all);
     for threads in ["1", "2", "3", "8"] {

@@ -443,13 +443,14 @@ fn a_spec_run_writes_the_summary_rows() {
     let out = simulate_ok(&[&NAMED[..], &["--summary"]].concat());
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(currents::v1::summary::HEADER));
+    let header = currents::metrics::summary::header(&currents::v1::SUMMARY_PARAMS);
+    assert_eq!(lines.next(), Some(header.as_str()));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 3);
-    // run, seed, rng, engine, then the user's integrity and average amount (the preset's),
-    // the model's window and genesis credit, the steps.
+    // run, seed, rng, engine, then the user's parameters (integrity set, the preset's
+    // average amount, growth and bias), the model's window and genesis credit, the steps.
     assert!(
-        rows[0].starts_with("1,0,chacha,exact,0.8,100,30,250,40,"),
+        rows[0].starts_with("1,0,chacha,exact,0.8,100,0,-0.05,30,250,40,"),
         "{}",
         rows[0]
     );
@@ -578,7 +579,7 @@ fn the_streaming_engine_is_refused_for_another_spec() {
     check_rejected(
         "streaming",
         &["--rule", "turnover", "--engine", "streaming"],
-        &["`engine`", "streaming", "exact for turnover"],
+        &["`--engine`", "streaming", "exact for turnover"],
     );
     // Without --engine, such a spec runs on the exact history whatever the generator.
     let out = simulate_ok(&["--rule", "turnover", "--runs", "1", "--steps", "5"]);

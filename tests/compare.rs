@@ -13,7 +13,7 @@ use currents::metrics::NAMES;
 use currents::registry::Registry;
 use currents::scenario::Scenario;
 use currents::spec::Spec;
-use currents::sweep::plan_run;
+use currents::sweep::run_outcome;
 use currents::v1::V1;
 
 fn registry() -> Registry<V1> {
@@ -334,7 +334,7 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
     let cfg = config(4, 150, 3);
     let a = side("baseline", "credit-period:user=spender");
     let b = side("candidate", "fixed-band:integrity=0.7");
-    let report = compare(&a, &b, &cfg).unwrap();
+    let report = compare(&a, &b, &cfg, &registry()).unwrap();
     let mut n_checked = 0;
     for (side, is_baseline) in [(&a, true), (&b, false)] {
         // Subset 0: compare's runs use simulate's streams, chacha_rng(seed, 0, r).
@@ -342,7 +342,8 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
         let runs: Vec<_> = (1..=cfg.n_runs)
             .map(|r| {
                 let streams = currents::model::Streams::new(cfg.rng, cfg.seed);
-                let Ok(outcome) = plan_run(&plan, &streams, r, cfg.n_steps, ());
+                let mut none = currents::registry::runs::Infallibly(());
+                let outcome = run_outcome(&plan, &streams, r, cfg.n_steps, &mut none).unwrap();
                 outcome.metrics
             })
             .collect();
@@ -384,7 +385,7 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
         (cfg.n_runs, cfg.n_steps, cfg.seed, cfg.rng),
         (c.runs, c.steps, c.seed, c.rng)
     );
-    let report = compare(&side, &side, &cfg).unwrap();
+    let report = compare(&side, &side, &cfg, &registry()).unwrap();
     let mut finals = Vec::new();
     scenario
         .for_each_state(|_, t, s| -> Result<(), ()> {
@@ -408,7 +409,7 @@ fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
         for b in registry().rules() {
             let sa = side("baseline", a.name);
             let sb = side("candidate", b.name);
-            let report = compare(&sa, &sb, &cfg).unwrap();
+            let report = compare(&sa, &sb, &cfg, &registry()).unwrap();
             assert!(
                 report.runs.iter().all(|r| r.crn_lost_step.is_none()),
                 "{} vs {}: {:?}",
@@ -428,7 +429,7 @@ fn draw_alignment_loss_is_reported_below_integrity_one() {
     let (base, cand, _) = sides("tests/scenarios/edge_integrity_0.5.toml", "turnover").unwrap();
     assert_eq!(cand.spec().user, base.spec().user);
     assert_eq!(cand.spec().user.get("integrity"), Some(0.5));
-    let report = compare(&base, &cand, &config(10, 365, 0)).unwrap();
+    let report = compare(&base, &cand, &config(10, 365, 0), &registry()).unwrap();
     assert!(report.runs.iter().any(|r| r.crn_lost_step.is_some()));
     for r in &report.runs {
         if let (Some(lost), Some(div)) = (r.crn_lost_step, r.diverge_step) {
@@ -442,7 +443,7 @@ fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
     let cfg = config(3, 150, 0);
     let v1 = side("baseline", "currents-v1");
     let flat = side("candidate", "currents-v1:quad-coef=0");
-    let report = compare(&v1, &flat, &cfg).unwrap();
+    let report = compare(&v1, &flat, &cfg, &registry()).unwrap();
     let harness = report.harness.as_ref().expect("both sides are currents-v1");
     // With quad-coef 0 the factor no longer depends on the imbalance, so V1's observed
     // non-monotonicity (MODEL.md) disappears: a status change, which fails the gate.
@@ -457,10 +458,16 @@ fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
     assert!(report.changed());
     assert!(report.verdict().contains("credit_monotone_in_imbalance"));
     let other = side("candidate", "static");
-    assert_eq!(compare(&v1, &other, &cfg).unwrap().harness, None);
+    assert_eq!(
+        compare(&v1, &other, &cfg, &registry()).unwrap().harness,
+        None
+    );
     // The harness drives the notebook's user: a spender side is not compared by it.
     let spender = side("candidate", "currents-v1:user=spender");
-    assert_eq!(compare(&v1, &spender, &cfg).unwrap().harness, None);
+    assert_eq!(
+        compare(&v1, &spender, &cfg, &registry()).unwrap().harness,
+        None
+    );
 }
 
 #[test]
@@ -520,7 +527,7 @@ fn a_candidate_whose_runs_fail_breaks_credit_non_negative_and_fails_the_gate() {
     let cfg = config(20, 365, 0);
     let a = side("baseline", "currents-v1");
     let b = side("candidate", "v1-no-fallback");
-    let report = compare(&a, &b, &cfg).unwrap();
+    let report = compare(&a, &b, &cfg, &registry()).unwrap();
     let failed: Vec<u64> = report
         .runs
         .iter()
@@ -551,6 +558,7 @@ fn a_user_parameter_in_a_side_moves_the_metrics() {
         &side("baseline", "turnover"),
         &side("candidate", "turnover:integrity=0.8"),
         &cfg,
+        &registry(),
     )
     .unwrap();
     assert!(report.changed(), "{}", report.verdict());
@@ -670,7 +678,7 @@ fn the_unboxed_notebook_user_draws_as_the_registrys_boxed_one() {
             rng,
             ..config(5, 300, 2)
         };
-        let fast = compare(&a, &b, &cfg).unwrap();
+        let fast = compare(&a, &b, &cfg, &registry()).unwrap();
         let boxed = compare_plans(
             &a.describe(),
             &a.spec().plan(),
@@ -751,7 +759,7 @@ mod variant {
         fn amount(&self, p: &f64) -> f64 {
             *p
         }
-        fn send_volume(&self, s: &State) -> Option<f64> {
+        fn send_volume(&self, s: &State, _: usize) -> Option<f64> {
             Some(s.send_volume as f64)
         }
     }
@@ -815,7 +823,7 @@ fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
         );
         // And the same comparison as V1 sides gives the same metrics.
         let v1_side = side("baseline", rule.name);
-        let v1_report = compare(&v1_side, &v1_side, &cfg).unwrap();
+        let v1_report = compare(&v1_side, &v1_side, &cfg, &registry()).unwrap();
         // (Debug text: NaN marks an undefined metric on both.)
         assert_eq!(
             format!("{:?}", report.metrics),

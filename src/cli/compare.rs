@@ -128,7 +128,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
         Ok(x) => x,
         Err(msg) => return usage_error(msg),
     };
-    let mut report = match compare(&baseline, &candidate, &config) {
+    let mut report = match compare(&baseline, &candidate, &config, &tool.registry) {
         Ok(r) => r,
         Err(e) => {
             super::stderr_line(format_args!("error: {e}"));

@@ -6,6 +6,7 @@ use std::io::{self, BufReader};
 use std::path::Path;
 
 use crate::draws::RngKind;
+use crate::model::EachState;
 use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
@@ -356,7 +357,7 @@ pub(crate) fn plot_simulation(
     let mut ds = Dataset::new();
     let input = ds.add_input("");
     for run in 1..=spec.runs {
-        let visited = sim.run(run, |t, s| -> Result<(), ()> {
+        let mut rows = EachState(|t, s: &crate::v1::State| -> io::Result<()> {
             ds.push(
                 input,
                 &Row {
@@ -370,6 +371,7 @@ pub(crate) fn plot_simulation(
             );
             Ok(())
         });
+        let visited = sim.run(run, &mut rows);
         if let Err(e) = visited {
             return Err(failure(format_args!("--plot: {e:?}")));
         }

@@ -1,10 +1,10 @@
-//! `currents simulate`: seeded Monte Carlo runs of one spec, written as cadCAD's CSV.
+//! `currents simulate`: seeded Monte Carlo runs of one spec, written as the trajectory CSV
+//! (cadCAD's layout: the model's columns, then the index columns) or, with `--summary`,
+//! one row per run.
 //!
 //! The spec comes from `--config` (a TOML spec plus `out`) with the flags over it, and is
-//! resolved once against the tool's registry. The notebook's rule at its defaults with the
-//! notebook's user (no growth, no bias) under the rule's own restriction runs on V1's own
-//! path, where `--engine streaming` is available; any other spec runs its plan (V1 with the
-//! exact history) through the same run loop, and `--engine streaming` is refused for it.
+//! resolved once against the tool's registry; the registry chooses how its runs go
+//! ([`crate::registry::Registry::runs`], on `--engine` or the model's fastest engine).
 
 use std::fs;
 use std::io::{self, Write};
@@ -13,14 +13,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::SimulateFile;
 use crate::draws::RngKind;
-use crate::model::{EachState, RunError};
+use crate::metrics::summary;
+use crate::model::{RunError, Streams};
 use crate::parallel::{Chunking, THREADS_MAX, ordered_tasks};
-use crate::registry::Registry;
-use crate::spec::{Limits, RunSpec, SPEC_KEYS, Spec, SpecError, SpecPlan, canonical};
-use crate::v1::NotebookUser;
+use crate::registry::{Declared as _, Registry, Runs, Sink};
+use crate::spec::{Limits, RunSpec, SPEC_KEYS, Spec, SpecError, canonical};
+use crate::trajectory_csv::{CsvRows, write_model_header};
 use crate::v1::V1;
-use crate::v1::summary::{self, RunSummary};
-use crate::v1::{Engine, Params, SimConfig, State, V1Rule, simulate_run_with};
 use clap::Args;
 
 use super::spill::{SPILL_CAP, SpillBuffer};
@@ -36,10 +35,6 @@ pub(crate) fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + 
             .filter(|v| (lo..=hi).contains(v))
             .ok_or_else(|| format!("accepted: a whole number in [{lo}, {hi}]"))
     }
-}
-
-pub(crate) fn engine(s: &str) -> Result<Engine, String> {
-    Engine::parse(s).map_err(|_| "accepted: exact or streaming".to_owned())
 }
 
 pub(crate) fn rng_kind(s: &str) -> Result<RngKind, String> {
@@ -89,11 +84,12 @@ pub(crate) struct SimulateArgs {
     /// [default: 250]
     #[arg(long, value_name = "C", allow_hyphen_values = true)]
     initial_credit: Option<String>,
-    /// History engine: exact (numpy's means, bit-exact) or streaming (O(1) per step; only
-    /// for currents-v1 at its defaults with the notebook's user at growth 0 and bias 0)
-    /// [default: streaming for that spec with --rng chacha, exact otherwise]
-    #[arg(long, value_name = "exact|streaming", value_parser = engine)]
-    engine: Option<Engine>,
+    /// The engine the runs go on: exact (the model's own loop; for V1 numpy's means, bit
+    /// for bit) or one the model adds (V1: streaming, O(1) per step, for currents-v1 at its
+    /// defaults with the notebook's user at growth 0 and bias 0) [default: the model's
+    /// fastest for the spec: for that V1 spec streaming with --rng chacha, else exact]
+    #[arg(long, value_name = "exact|streaming")]
+    engine: Option<String>,
     /// Write one summary row per run instead of the trajectories
     #[arg(long)]
     summary: bool,
@@ -232,7 +228,7 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         }
         Err(e) => return usage_error(e),
     };
-    let sim = match Simulation::new(spec, args.engine) {
+    let sim = match Simulation::new(spec, args.engine.as_deref(), &tool.registry) {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
@@ -310,115 +306,72 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     }
 }
 
-/// What the runs of one `simulate` invocation drive.
-enum Runner {
-    /// The notebook's rule at its defaults and its user without growth or bias: V1's own
-    /// path ([`simulate_run_with`]), on either history engine.
-    Notebook { config: SimConfig, engine: Engine },
-    /// Any other spec: its plan (V1 with the exact history) through the run loop.
-    Plan(SpecPlan<V1>),
-}
-
-/// A resolved `simulate` spec and how its runs are driven. Both ways run the one run loop
-/// on the generator `Streams::with_rng` makes for (rng, seed, subset 0, run), so run r is the
-/// same run whichever way it is driven (with the exact engine).
+/// A resolved `simulate` spec and the runs the registry chose for it (on `--engine`, or
+/// the model's fastest engine for the spec).
 pub(crate) struct Simulation {
     /// The spec, resolved.
     pub(crate) spec: RunSpec<V1>,
-    runner: Runner,
+    runs: Box<dyn Runs<V1>>,
 }
 
 impl Simulation {
-    /// How `spec` runs: V1's own path when it is the notebook's rule and user under the
-    /// rule's own restriction (the only spec the streaming engine serves), else its plan.
-    /// `engine` is `--engine`; streaming with any other spec is refused, naming `engine`.
-    fn new(spec: RunSpec<V1>, engine: Option<Engine>) -> Result<Self, SpecError> {
-        let runner = match notebook_config(&spec) {
-            Some(config) => Runner::Notebook {
-                engine: engine.unwrap_or(Engine::default_for(config.rng())),
-                config,
-            },
-            None if engine == Some(Engine::Streaming) => {
-                return Err(SpecError::value(
-                    "engine",
-                    "\"streaming\"",
-                    format!(
-                        "exact for {}: the streaming engine runs currents-v1 at its defaults with the notebook's user at growth 0 and bias 0 under the rule's own restriction",
-                        spec.rule
-                    ),
-                ));
-            }
-            None => Runner::Plan(spec.plan()),
-        };
-        Ok(Simulation { spec, runner })
+    /// How `spec` runs: the registry's runs on `engine` (`None`: the fastest the model has
+    /// for the spec); an engine the model does not have, or that cannot run the spec, is
+    /// refused naming `--engine`.
+    fn new(
+        spec: RunSpec<V1>,
+        engine: Option<&str>,
+        registry: &Registry<V1>,
+    ) -> Result<Self, SpecError> {
+        let engine = engine.unwrap_or_else(|| registry.fastest_engine(&spec));
+        let runs = registry
+            .runs(&spec, Some(engine))
+            .map_err(|e| e.renamed("engine", "--engine"))?;
+        Ok(Simulation { spec, runs })
     }
 
-    /// The history engine the runs use.
-    pub(crate) fn engine(&self) -> Engine {
-        match &self.runner {
-            Runner::Notebook { engine, .. } => *engine,
-            Runner::Plan(_) => Engine::Exact,
-        }
+    /// The engine the runs use.
+    pub(crate) fn engine(&self) -> &'static str {
+        self.runs.engine()
     }
 
-    /// Runs run `run` (1-based), calling `visit(timestep, state)` for the genesis state
-    /// (timestep 0) and after every step.
-    pub(crate) fn run<E>(
+    /// The model the runs step.
+    pub(crate) fn model(&self) -> &V1 {
+        self.runs.model()
+    }
+
+    /// The streams the runs draw from: the spec's (seed, generator), subset 0.
+    fn streams(&self) -> Streams {
+        self.spec.streams()
+    }
+
+    /// Runs run `run` (1-based), handing the genesis state and every step to `observer`.
+    pub(crate) fn run(
         &self,
         run: u64,
-        visit: impl FnMut(u64, &State) -> Result<(), E>,
-    ) -> Result<(), RunError<E>> {
-        match &self.runner {
-            Runner::Notebook { config, engine } => simulate_run_with(config, *engine, run, visit),
-            Runner::Plan(plan) => plan.run(
-                &self.spec.streams(),
-                run,
-                self.spec.steps,
-                &mut EachState(visit),
-            ),
-        }
+        observer: &mut Sink<'_, V1>,
+    ) -> Result<(), RunError<io::Error>> {
+        self.runs
+            .run(&self.streams(), run, self.spec.steps, observer, None)
     }
 
-    /// The values of the summary's `integrity`, `avg_amount`, `sum_volume` and
-    /// `initial_credit` columns (`None` when the user or model does not declare one).
-    fn summary_params(&self) -> [Option<f64>; 4] {
+    /// The names of the summary's parameter columns (the user's, then the model's) and
+    /// their values.
+    fn summary_params(&self) -> (Vec<&'static str>, Vec<f64>) {
         let s = &self.spec;
-        [
-            s.user.get("integrity"),
-            s.user.get("avg-amount"),
-            s.model.get("sum-volume"),
-            s.model.get("initial-credit"),
-        ]
+        let names = (s.user.entry().params().iter())
+            .chain(s.model.entry().params())
+            .map(|p| p.name)
+            .collect();
+        let values = s
+            .user
+            .values()
+            .iter()
+            .chain(s.model.values())
+            .copied()
+            .collect();
+        (names, values)
     }
-}
-
-/// The notebook configuration `spec` is, when it is one: the rule is V1's at its defaults,
-/// the user the notebook's without growth or bias, the restriction the rule's own.
-fn notebook_config(spec: &RunSpec<V1>) -> Option<SimConfig> {
-    let (rule, user) = (&spec.rule, &spec.user);
-    let at_defaults = rule
-        .values()
-        .iter()
-        .zip(rule.entry().defaults())
-        .all(|(v, d)| v.to_bits() == d.to_bits());
-    let notebook = rule.entry().is::<V1Rule>()
-        && at_defaults
-        && user.entry().is::<NotebookUser>()
-        && user.get("growth") == Some(0.0)
-        && user.get("bias") == Some(0.0)
-        && spec.restriction == rule.entry().enforcement().mode;
-    if !notebook {
-        return None;
-    }
-    // The spec's values are checked against the same declared ranges as `Params`'.
-    let params = Params::new(
-        user.get("integrity")?,
-        user.get("avg-amount")?,
-        spec.model.get("sum-volume")? as u64,
-        spec.model.get("initial-credit")? as i64,
-    )
-    .ok()?;
-    SimConfig::new(params, spec.steps, spec.runs, spec.seed, spec.rng).ok()
 }
 
 /// Steps of work per parallel task: large enough to amortise scheduling, small enough
@@ -447,15 +400,15 @@ impl Job<'_> {
     fn write(&self, w: &mut dyn Write) -> io::Result<()> {
         let spec = &self.sim.spec;
         let mut chunking = Chunking::for_steps(spec.steps, STEPS_PER_TASK, self.n_threads);
-        if self.summary && matches!(self.sim.runner, Runner::Notebook { .. }) {
-            // Summaries are batched (one row a run in memory): whole blocks of lanes.
-            chunking = chunking.in_blocks_of(crate::v1::batch::ARRAY_LANES as u64);
+        if self.summary {
+            // Summaries may be stepped in blocks (one row a run in memory): whole blocks.
+            chunking = chunking.in_blocks_of(self.sim.runs.block_len());
         }
         let bar = progress_bar(spec.runs * spec.steps, spec.runs);
         if self.summary {
-            summary::write_header(w)?;
+            summary::write_header(w, &self.sim.summary_params().0)?;
         } else {
-            crate::v1::csv::write_header(w)?;
+            write_model_header(w, self.sim.model())?;
         }
         ordered_tasks(
             self.pool,
@@ -463,12 +416,11 @@ impl Job<'_> {
             chunking,
             |runs| {
                 let mut buf = SpillBuffer::new(self.spill_cap);
-                match self.batched_summaries(runs.clone()) {
-                    Some(summaries) => self.write_summaries(runs, summaries, &mut buf)?,
-                    None => {
-                        for run in runs {
-                            self.write_run(run, &mut buf)?;
-                        }
+                if self.summary {
+                    self.write_summaries(runs, &mut buf)?;
+                } else {
+                    for run in runs {
+                        self.write_run(run, &mut buf)?;
                     }
                 }
                 if buf.spilled() {
@@ -486,73 +438,46 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// The summaries of `runs` from the batched engine, when it serves this job: summaries
-    /// of the notebook's spec ([`crate::v1::batch::summaries`]); `None` otherwise (the runs go
-    /// through the scalar loop).
-    fn batched_summaries(
-        &self,
-        runs: std::ops::RangeInclusive<u64>,
-    ) -> Option<Vec<Result<RunSummary, crate::model::RunError<std::convert::Infallible>>>> {
-        match &self.sim.runner {
-            Runner::Notebook { config, engine } if self.summary => {
-                Some(crate::v1::batch::summaries(config, *engine, runs))
-            }
-            _ => None,
-        }
-    }
-
-    /// Appends the summary rows of `runs` (their batched `summaries`, in run order) to
-    /// `buf`, as [`Job::write_run`] writes each; a failed run fails as it does there.
+    /// Appends the summary rows of `runs` to `buf`, in run order: each run's fold, as the
+    /// registry's runs fold them (in blocks where the engine steps runs together); a
+    /// failed run fails the job, naming its step.
     fn write_summaries(
         &self,
         runs: std::ops::RangeInclusive<u64>,
-        summaries: Vec<Result<RunSummary, crate::model::RunError<std::convert::Infallible>>>,
         buf: &mut SpillBuffer,
     ) -> io::Result<()> {
-        for (run, s) in runs.zip(summaries) {
-            let s = s.map_err(|e| io::Error::other(e.to_string()))?;
-            self.write_summary(buf, run, &s)?;
+        let sim = self.sim;
+        let spec = &sim.spec;
+        let folds = sim.runs.folds(&sim.streams(), runs.clone(), spec.steps);
+        let (_, params) = sim.summary_params();
+        for (run, fold) in runs.zip(folds) {
+            let fold = fold.map_err(|e| io::Error::other(e.to_string()))?;
+            summary::write_row(
+                buf,
+                (spec.seed, spec.rng, sim.engine()),
+                &params,
+                run,
+                &fold,
+            )?;
         }
         Ok(())
     }
 
-    /// Appends run `run`'s summary row to `buf`.
-    fn write_summary(&self, buf: &mut SpillBuffer, run: u64, s: &RunSummary) -> io::Result<()> {
-        let (sim, spec) = (self.sim, &self.sim.spec);
-        summary::write_row_of(
-            buf,
-            (spec.seed, spec.rng, sim.engine()),
-            sim.summary_params(),
-            run,
-            s,
-        )
-    }
-
-    /// Appends run `run`'s output to `buf`.
+    /// Appends run `run`'s rows to `buf`.
     fn write_run(&self, run: u64, buf: &mut SpillBuffer) -> io::Result<()> {
-        let to_io = |e: crate::model::RunError<io::Error>| match e {
-            crate::model::RunError::Observe(e) => e,
+        let mut rows = CsvRows::new(self.sim.model(), buf, 0, run);
+        self.sim.run(run, &mut rows).map_err(|e| match e {
+            RunError::Observe(e) => e,
             other => io::Error::other(other.to_string()),
-        };
-        let sim = self.sim;
-        if self.summary {
-            let mut s = RunSummary::default();
-            sim.run(run, |t, state| {
-                s.observe(t, state);
-                Ok::<(), io::Error>(())
-            })
-            .map_err(to_io)?;
-            self.write_summary(buf, run, &s)
-        } else {
-            sim.run(run, |t, s| crate::v1::csv::write_state(buf, run, t, s))
-                .map_err(to_io)
-        }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::EachState;
+    use crate::v1::State;
 
     fn resolve(text: &str) -> RunSpec<V1> {
         Spec::from_shorthand("", text)
@@ -563,12 +488,19 @@ mod tests {
 
     fn states(sim: &Simulation, run: u64) -> Vec<State> {
         let mut all = Vec::new();
-        sim.run(run, |_, s| {
-            all.push(*s);
-            Ok::<(), ()>(())
-        })
+        sim.run(
+            run,
+            &mut EachState(|_, s: &State| -> io::Result<()> {
+                all.push(*s);
+                Ok(())
+            }),
+        )
         .unwrap();
         all
+    }
+
+    fn simulation(text: &str, engine: Option<&str>) -> Result<Simulation, SpecError> {
+        Simulation::new(resolve(text), engine, &Registry::builtin())
     }
 
     #[test]
@@ -578,10 +510,10 @@ mod tests {
             "currents-v1:rng=chacha,runs=3,steps=400,integrity=0.5,sum-volume=7",
         ] {
             let spec = resolve(text);
-            let fast = Simulation::new(spec.clone(), Some(Engine::Exact)).unwrap();
-            assert!(matches!(fast.runner, Runner::Notebook { .. }), "{text}");
+            let fast = simulation(text, Some("exact")).unwrap();
+            assert_eq!(fast.engine(), "exact", "{text}");
             let plan = Simulation {
-                runner: Runner::Plan(spec.plan()),
+                runs: Box::new(spec.plan()),
                 spec,
             };
             for run in 1..=3 {
@@ -596,7 +528,7 @@ mod tests {
     /// The bytes `simulate` writes for `text` on `n_threads` threads with tasks that keep
     /// `spill_cap` bytes in memory, and how many tasks spilled.
     fn written(text: &str, summary: bool, n_threads: usize, spill_cap: usize) -> (Vec<u8>, u64) {
-        let sim = Simulation::new(resolve(text), None).unwrap();
+        let sim = simulation(text, None).unwrap();
         let pool = crate::parallel::pool(n_threads).unwrap();
         let job = Job {
             sim: &sim,
@@ -655,14 +587,17 @@ mod tests {
             ("v1-strict", false),
             ("turnover", false),
         ] {
-            let sim = Simulation::new(resolve(text), None).unwrap();
-            assert_eq!(
-                matches!(sim.runner, Runner::Notebook { .. }),
-                notebook,
-                "{text}"
-            );
-            let streaming = Simulation::new(resolve(text), Some(Engine::Streaming));
+            let sim = simulation(text, None).unwrap();
+            let fastest = if notebook { "streaming" } else { "exact" };
+            assert_eq!(sim.engine(), fastest, "{text}");
+            let streaming = simulation(text, Some("streaming"));
             assert_eq!(streaming.is_ok(), notebook, "{text}");
+            if let Err(e) = streaming {
+                assert!(
+                    e.to_string().starts_with("invalid value for `--engine`"),
+                    "{e}"
+                );
+            }
         }
     }
 }

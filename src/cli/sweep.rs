@@ -109,9 +109,9 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
     let on_cell = || bar.inc(1);
     let mut summaries = Vec::new();
     let ran = match &trajectories {
-        None => run_sweep(&sweep, threads, None, &on_cell).map(|s| summaries = s),
+        None => run_sweep(&sweep, &tool.registry, threads, None, &on_cell).map(|s| summaries = s),
         Some(t) => outputs.stage(t, |tw| {
-            summaries = run_sweep(&sweep, threads, Some(tw), &on_cell)?;
+            summaries = run_sweep(&sweep, &tool.registry, threads, Some(tw), &on_cell)?;
             Ok(())
         }),
     };

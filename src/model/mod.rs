@@ -35,7 +35,7 @@ pub use enforce::{Against, Enforce, Enforcement};
 pub use ledger::{Ledger, balance_below_limit, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
 pub use plan::{Plan, Streams, WithRng, numpy_run_seed};
-pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
+pub use run::{Beside, EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
 /// A credit limit and the named branch of the policy that set it.
 ///

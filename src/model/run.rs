@@ -81,6 +81,33 @@ impl<M: Model + ?Sized, A: Observer<M>, B: Observer<M, Error = A::Error>> Observ
     }
 }
 
+/// An observer that cannot fail (`I`, a fold, say) beside any other (`O`): both see every
+/// step; the run stops when either asks, and only `O`'s errors stop it.
+pub struct Beside<I, O>(pub I, pub O);
+
+impl<M, I, O> Observer<M> for Beside<I, O>
+where
+    M: Model + ?Sized,
+    I: Observer<M, Error = std::convert::Infallible>,
+    O: Observer<M>,
+{
+    type Error = O::Error;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Self::Error> {
+        let Ok(()) = self.0.genesis(state);
+        self.1.genesis(state)
+    }
+    #[inline]
+    fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Self::Error> {
+        let Ok(a) = self.0.step(event);
+        let b = self.1.step(event)?;
+        Ok(if a == Flow::Stop || b == Flow::Stop {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        })
+    }
+}
+
 /// The null observer: sees nothing, never stops (for stepping a run by hand).
 impl<M: Model + ?Sized> Observer<M> for () {
     type Error = std::convert::Infallible;

@@ -3,17 +3,18 @@
 
 use crate::registry::{Registry, generic_rules};
 
-use super::{History, NotebookUser, PRESETS, V1, V1NoFallback, V1Rule, V1Strict};
+use super::{NotebookUser, PRESETS, V1, V1Engines, V1NoFallback, V1Rule, V1Strict};
 
-impl<H: History + 'static> Registry<V1<H>> {
-    /// The built-ins for V1: the model `v1`; the rules `currents-v1` and the four generic
-    /// rules, in the order `currents policies` lists them, then the two harness variants
-    /// `v1-strict` and `v1-no-fallback`; the notebook's user (`balanced`) and its presets
-    /// ([`PRESETS`]).
+impl Registry<V1> {
+    /// The built-ins for V1: the model `v1` and its engines ([`V1Engines`]); the rules
+    /// `currents-v1` and the four generic rules, in the order `currents policies` lists
+    /// them, then the two harness variants `v1-strict` and `v1-no-fallback`; the notebook's
+    /// user (`balanced`) and its presets ([`PRESETS`]).
     pub fn builtin() -> Self {
         let registry = generic_rules(Registry::new().model().rule::<V1Rule>())
             .rule::<V1Strict>()
-            .rule::<V1NoFallback>();
+            .rule::<V1NoFallback>()
+            .engines(V1Engines);
         PRESETS.iter().fold(registry, |r, p| {
             let b = p.behaviour;
             r.preset::<NotebookUser>(

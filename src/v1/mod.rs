@@ -6,8 +6,7 @@
 //! [`StreamingHistory`]), its credit formula ([`credit_v1`], [`V1Rule`]) and the two
 //! variants the harness uses ([`V1Strict`], [`V1NoFallback`]), its user
 //! ([`NotebookUser`] and the presets), its parameters ([`Params`], [`SimConfig`]), its
-//! runs ([`simulate_run_with`] on either [`Engine`]), the `--summary` fold
-//! ([`summary::RunSummary`]), the batched lanes ([`batch`]), cadCAD's CSV rows and reader
+//! runs ([`simulate_run_with`] on either [`Engine`]), the batched lanes ([`batch`]), cadCAD's CSV rows and reader
 //! ([`csv`]) and the built-in registry ([`crate::registry::Registry::builtin`]). With
 //! numpy's generator the model, rule and user reproduce cadCAD's trajectories bit for bit
 //! (`tests/golden.rs`).
@@ -16,6 +15,7 @@ pub mod batch;
 mod builtin;
 pub mod credit;
 pub mod csv;
+mod engines;
 #[cfg(feature = "cli")]
 pub(crate) mod findings;
 pub mod history;
@@ -24,15 +24,18 @@ pub mod params;
 mod rules;
 pub mod sim;
 pub mod state;
-pub mod summary;
 mod user;
 
 pub use credit::{CreditBranch, CreditInput, CreditOutcome, V1Rule, credit_v1};
+pub use engines::{V1Engines, notebook_config};
 pub use history::{ExactHistory, History, HistoryView, StreamingHistory};
 pub use model::{COLUMNS, V1, V1_PARAMS, cells, v1_ledger};
 pub use params::{Params, SimConfig};
 pub use rules::{V1_BRANCHES, V1_OBSERVED, V1NoFallback, V1Strict};
-pub use sim::{Engine, simulate_run, simulate_run_with};
+pub use sim::{
+    Engine, SUMMARY_PARAMS, fold_run, simulate_run, simulate_run_with, write_summary_header,
+    write_summary_row,
+};
 pub use state::State;
 pub(crate) use user::large_paths;
 pub use user::{

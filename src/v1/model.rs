@@ -247,8 +247,13 @@ impl<H: History> crate::metrics::Metered for V1<H> {
     }
 
     #[inline]
-    fn send_volume(&self, state: &State) -> Option<f64> {
+    fn send_volume(&self, state: &State, _member: usize) -> Option<f64> {
         Some(state.send_volume as f64)
+    }
+
+    #[inline]
+    fn equilibrium(&self, state: &State, _member: usize) -> Option<(f64, f64)> {
+        Some((state.balance_mean, state.send_volume_mean))
     }
 }
 

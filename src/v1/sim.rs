@@ -4,7 +4,11 @@
 //! and user and hands every state to a visitor, so callers decide whether to write,
 //! summarise or keep the states: nothing here holds a whole trajectory.
 
+use std::convert::Infallible;
+use std::io::{self, Write};
+
 use crate::draws::RngKind;
+use crate::metrics::{Fold, RunFold, summary};
 use crate::model::{EachState, RunError, Streams};
 use crate::params::ParamError;
 
@@ -106,4 +110,75 @@ pub fn simulate_run<E>(
     visit: impl FnMut(u64, &State) -> Result<(), E>,
 ) -> Result<(), RunError<E>> {
     simulate_run_with(config, Engine::Exact, run, visit)
+}
+
+/// The summary fold ([`RunFold::summary`]) of run `run` (1-based) of `config` with the V1
+/// rule and the notebook's user on `engine`, through the scalar loop (what the batched
+/// lanes of [`super::batch::summaries`] are held to).
+pub fn fold_run(
+    config: &SimConfig,
+    engine: Engine,
+    run: u64,
+) -> Result<RunFold, RunError<Infallible>> {
+    fn go<H: History>(config: &SimConfig, run: u64) -> Result<RunFold, RunError<Infallible>> {
+        let params = config.params();
+        let model = V1::<H>::new(params);
+        let mut fold = Fold::summary(&model);
+        Streams::new(config.rng(), config.seed()).run(
+            run,
+            &model,
+            &V1Rule::default(),
+            &NotebookUser::from_params(params),
+            config.n_steps(),
+            &mut fold,
+        )?;
+        Ok(fold.into_fold().unwrap_or_else(|| RunFold::summary(&[])))
+    }
+    match engine {
+        Engine::Exact => go::<ExactHistory>(config, run),
+        Engine::Streaming => go::<StreamingHistory>(config, run),
+    }
+}
+
+/// The parameters of a V1 summary row ([`crate::metrics::summary`]): the notebook's user's,
+/// then the model's, as they declare them.
+pub const SUMMARY_PARAMS: [&str; 6] = [
+    "integrity",
+    "avg-amount",
+    "growth",
+    "bias",
+    "sum-volume",
+    "initial-credit",
+];
+
+/// Writes `simulate --summary`'s header for V1.
+pub fn write_summary_header<W: Write + ?Sized>(w: &mut W) -> io::Result<()> {
+    summary::write_header(w, &SUMMARY_PARAMS)
+}
+
+/// Writes `simulate --summary`'s row of run `run` (1-based) of `config` on `engine`, folded
+/// into `fold` (the notebook's user: no growth, no bias).
+pub fn write_summary_row<W: Write + ?Sized>(
+    w: &mut W,
+    config: &SimConfig,
+    engine: Engine,
+    run: u64,
+    fold: &RunFold,
+) -> io::Result<()> {
+    let p = config.params();
+    let params = [
+        p.integrity(),
+        p.avg_amount(),
+        0.0,
+        0.0,
+        p.sum_volume() as f64,
+        p.initial_credit() as f64,
+    ];
+    summary::write_row(
+        w,
+        (config.seed(), config.rng(), engine.name()),
+        &params,
+        run,
+        fold,
+    )
 }

@@ -34,17 +34,13 @@ use std::ops::RangeInclusive;
 
 use rand_core::Rng;
 
-use crate::draws::RngKind;
-use crate::draws::numpy_rng;
-use crate::model::numpy_run_seed;
-use crate::model::{Behaviour, CreditPolicy, Flow, Model, Observer, RunError, Stepper};
-use crate::v1::Engine;
-use crate::v1::NotebookUser;
-use crate::v1::SimConfig;
-use crate::v1::StreamingHistory;
-use crate::v1::V1;
-use crate::v1::V1Rule;
-use crate::v1::summary::RunSummary;
+use crate::draws::{RngKind, numpy_rng};
+use crate::metrics::{Fold, RunFold};
+use crate::model::{
+    Behaviour, CreditPolicy, Flow, Model, Observer, RunError, Stepper, numpy_run_seed,
+};
+
+use super::{Engine, NotebookUser, SimConfig, StreamingHistory, V1, V1Rule};
 
 /// Runs stepped side by side by [`run_lanes`]: enough independent chains to keep the
 /// processor busy, few enough that every lane's state stays in the first-level cache.
@@ -184,15 +180,16 @@ impl Lanes {
     }
 }
 
-/// The [`RunSummary`] of every run in `runs` (1-based) of `config` (the V1 rule and the
-/// notebook's user) on `engine`, in run order: what [`crate::v1::simulate_run_with`] folds
-/// into a summary run by run, stepped in lanes ([`Lanes::of`] says how).
+/// The summary fold ([`RunFold::summary`]) of every run in `runs` (1-based) of `config`
+/// (the V1 rule and the notebook's user) on `engine`, in run order: what
+/// [`crate::v1::simulate_run_with`] folds run by run, stepped in lanes ([`Lanes::of`] says
+/// how).
 /// Run r draws from the generator [`crate::model::Streams::with_rng`] makes for it.
 pub fn summaries(
     config: &SimConfig,
     engine: Engine,
     runs: RangeInclusive<u64>,
-) -> Vec<Result<RunSummary, RunError<Infallible>>> {
+) -> Vec<Result<RunFold, RunError<Infallible>>> {
     let seed = config.seed();
     let numpy = |run| numpy_rng(numpy_run_seed(seed, run));
     let params = config.params();
@@ -200,7 +197,7 @@ pub fn summaries(
     let user = NotebookUser::from_params(params);
     let rule = V1Rule::default();
     match Lanes::of(config, engine) {
-        Lanes::Arrays => by_blocks(runs, |block, observers| {
+        Lanes::Arrays => by_blocks(&model, runs, |block, observers| {
             let streams = (seed, 0);
             run_notebook_lanes(
                 &model,
@@ -212,45 +209,39 @@ pub fn summaries(
                 observers,
             )
         }),
-        Lanes::Steppers => by_blocks(runs, |block, observers| {
+        Lanes::Steppers => by_blocks(&model, runs, |block, observers| {
             let mut rngs: Vec<_> = block.map(numpy).collect();
             run_lanes(&model, &rule, &user, &mut rngs, config.n_steps(), observers)
         }),
         Lanes::Scalar => runs
-            .map(|run| {
-                let mut s = RunSummary::default();
-                crate::v1::simulate_run_with(config, engine, run, |t, state| {
-                    s.observe(t, state);
-                    Ok::<(), Infallible>(())
-                })
-                .map(|()| s)
-            })
+            .map(|run| super::sim::fold_run(config, engine, run))
             .collect(),
     }
 }
 
 /// The summaries of `runs`, one block of [`ARRAY_LANES`] runs at a time (the generators and
-/// summaries of a block, no more): `drive(block, summaries)` runs the block's runs, each
-/// observed by its summary, and returns their outcomes.
-fn by_blocks(
+/// folds of a block, no more): `drive(block, folds)` runs the block's runs, each observed
+/// by its fold, and returns their outcomes.
+fn by_blocks<'m>(
+    model: &'m V1<StreamingHistory>,
     runs: RangeInclusive<u64>,
     mut drive: impl FnMut(
         RangeInclusive<u64>,
-        &mut [RunSummary],
+        &mut [Fold<'m, V1<StreamingHistory>>],
     ) -> Vec<Result<(), RunError<Infallible>>>,
-) -> Vec<Result<RunSummary, RunError<Infallible>>> {
+) -> Vec<Result<RunFold, RunError<Infallible>>> {
     let mut out = Vec::new();
     let (first, last) = (*runs.start(), *runs.end());
     let mut start = first;
     while start <= last {
         let end = start.saturating_add(ARRAY_LANES as u64 - 1).min(last);
-        let mut summaries = vec![RunSummary::default(); (end - start + 1) as usize];
-        let results = drive(start..=end, &mut summaries);
+        let mut folds: Vec<_> = (start..=end).map(|_| Fold::summary(model)).collect();
+        let results = drive(start..=end, &mut folds);
         out.extend(
             results
                 .into_iter()
-                .zip(summaries)
-                .map(|(r, s)| r.map(|()| s)),
+                .zip(folds)
+                .map(|(r, f)| r.map(|()| f.into_fold().unwrap_or_else(|| RunFold::summary(&[])))),
         );
         if end == u64::MAX {
             break;

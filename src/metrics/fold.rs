@@ -1,0 +1,616 @@
+//! The one per-run fold: every figure a run is summarised by — `simulate --summary`'s row,
+//! a sweep's and a comparison's metrics, a scenario report's summary, the charts' run
+//! table — is folded here, from the members' ledgers after each step.
+//!
+//! A [`RunFold`] reads, after every step, the [`Ledger`] of every member and what a model
+//! adds beyond it through [`Metered`] (the unrounded amount of the payment, a member's send
+//! volume, the means the rule reads). Over several members a figure covers every member:
+//! counts are of member-steps, final and mean figures are means over the members; a
+//! one-member model (V1) is the special case, bit for bit. [`Fold`] is the observer that
+//! feeds a run's events to it. Memory is O(members) whatever the run's length (the credit
+//! elasticity is folded by quarters when the run's length is known).
+
+use std::convert::Infallible;
+
+use crate::model::{Flow, Ledger, Model, Observer, StepEvent, balance_below_limit};
+
+use super::{NAMES, RunMetrics, elasticity, elasticity_of_means};
+
+/// What the per-run figures read of a model beyond its members' [`Ledger`]s.
+///
+/// A model variant implements it to get the sweep's and compare's metrics:
+///
+/// ```
+/// # use currents::metrics::Metered;
+/// # use currents::v1::V1;
+/// // V1 already implements it: the amount is the unrounded payment, the send volume is
+/// // `sendVolume` (the sum of the last `sumVolume` positive transactions).
+/// fn amount_of<M: Metered>(model: &M, p: &M::Payment) -> f64 { model.amount(p) }
+/// assert_eq!(amount_of(&V1::<currents::v1::ExactHistory>::default(), &-12.5), -12.5);
+/// ```
+pub trait Metered: Model {
+    /// The size of `payment`, unrounded and signed as the first member it involves sees it
+    /// (positive = received): what the volume figures add up.
+    fn amount(&self, payment: &Self::Payment) -> f64;
+
+    /// Member `member`'s send volume in `state`, which `balance_norm` and
+    /// `balance_abs_norm` divide by; `None` (the default) when the model keeps none, which
+    /// leaves those two metrics undefined (NaN).
+    fn send_volume(&self, _state: &Self::State, _member: usize) -> Option<f64> {
+        None
+    }
+
+    /// The mean balance and the mean send volume of member `member` that a rule reads in
+    /// `state` (V1: `avgUserBalance`, `avgSendVolume`): their ratio is the notebook's
+    /// equilibrium figure. `None` (the default) when the model keeps no such means.
+    fn equilibrium(&self, _state: &Self::State, _member: usize) -> Option<(f64, f64)> {
+        None
+    }
+}
+
+/// The ledger figures every per-run summary shares, counted over steps 1 … T and every
+/// member: the one place "steps over the limit" (the state law,
+/// [`balance_below_limit`]), "steps with zero credit", the final balance and limit and the
+/// smallest and largest limit are computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LedgerTally {
+    /// Steps folded in.
+    pub n_steps: u64,
+    /// Member-steps with [`balance_below_limit`]: balance(t) < −limit(t).
+    pub steps_over_limit: u64,
+    /// Member-steps whose limit is 0.
+    pub steps_zero_limit: u64,
+    /// The balance after the last step, a mean over the members (the genesis balance
+    /// before any step).
+    pub final_balance: f64,
+    /// The limit after the last step, a mean over the members (the genesis limit before
+    /// any step).
+    pub final_limit: f64,
+    /// The smallest limit of any member over the steps (+∞ before any step).
+    pub min_limit: f64,
+    /// The largest limit of any member over the steps (−∞ before any step).
+    pub max_limit: f64,
+}
+
+/// The mean of `f` over `members`; the value itself for one member (bit for bit: a sum
+/// from 0.0 would turn −0.0 into +0.0).
+#[inline]
+fn mean_of(members: &[Ledger], f: impl Fn(&Ledger) -> f64) -> f64 {
+    match members {
+        [one] => f(one),
+        many => many.iter().map(&f).sum::<f64>() / many.len() as f64,
+    }
+}
+
+impl LedgerTally {
+    /// A tally of no steps, starting from the members' genesis ledgers.
+    pub fn new(genesis: &[Ledger]) -> Self {
+        LedgerTally {
+            n_steps: 0,
+            steps_over_limit: 0,
+            steps_zero_limit: 0,
+            final_balance: mean_of(genesis, |l| l.balance),
+            final_limit: mean_of(genesis, |l| l.limit),
+            min_limit: f64::INFINITY,
+            max_limit: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Folds in the members' ledgers after one step.
+    #[inline]
+    pub fn push(&mut self, members: &[Ledger]) {
+        self.n_steps += 1;
+        for now in members {
+            self.steps_over_limit += u64::from(balance_below_limit(now));
+            self.steps_zero_limit += u64::from(now.limit == 0.0);
+            self.min_limit = self.min_limit.min(now.limit);
+            self.max_limit = self.max_limit.max(now.limit);
+        }
+        self.final_balance = mean_of(members, |l| l.balance);
+        self.final_limit = mean_of(members, |l| l.limit);
+    }
+
+    /// The smallest limit, `None` before any step.
+    pub fn min(&self) -> Option<f64> {
+        (self.n_steps > 0).then_some(self.min_limit)
+    }
+
+    /// The largest limit, `None` before any step.
+    pub fn max(&self) -> Option<f64> {
+        (self.n_steps > 0).then_some(self.max_limit)
+    }
+}
+
+/// One step as the fold reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct FoldStep<'a> {
+    /// Every member's ledger after the step, in member order.
+    pub members: &'a [Ledger],
+    /// Every member's send volume ([`Metered::send_volume`]), in member order (empty when
+    /// the model keeps none).
+    pub send_volumes: &'a [f64],
+    /// The applied payment's amount ([`Metered::amount`]).
+    pub amount: f64,
+    /// True when enforcement changed the payment ([`StepEvent::restricted`]).
+    pub restricted: bool,
+    /// Every member's equilibrium means ([`Metered::equilibrium`]: mean balance, mean send
+    /// volume), in member order (empty when the model keeps none).
+    pub equilibrium: &'a [(f64, f64)],
+}
+
+/// What the sweep's metrics add to the tally while a run is folded.
+#[derive(Debug, Clone)]
+struct MetricSums {
+    balance_sum: f64,
+    balance_abs_sum: f64,
+    send_volume_sum: f64,
+    utilisation_sum: f64,
+    n_credit_positive: u64,
+    /// Per member: steps in debt so far, whether the last balance was ≥ 0.
+    debt_age: Vec<u64>,
+    nonnegative_prev: Vec<bool>,
+    debt_age_max: u64,
+    debt_age_sum: u64,
+    crossings: u64,
+    credit_sum: f64,
+    credit_change_sum: f64,
+    credit_change_sq_sum: f64,
+    restricted: u64,
+    /// Σ |amount|, left to right from −0.0 (as `Iterator::sum` of f64 adds).
+    volume_sum: f64,
+    /// What the credit elasticity reads: every step's credit and volume, or, when the
+    /// run's length is known, only the sums over its second and fourth quarters.
+    elasticity: ElasticityInput,
+}
+
+/// The input of [`elasticity`] while a run is folded.
+#[derive(Debug, Clone)]
+enum ElasticityInput {
+    /// Every step's credit and |amount| (the run's length is not known in advance).
+    Kept {
+        credits: Vec<f64>,
+        volumes: Vec<f64>,
+    },
+    /// Sums over steps `[q, 2q)` and `[n − q, n)` (0-based, q = n/4) of a run of `n` steps,
+    /// added in step order from −0.0, so they equal the slices' sums in [`elasticity`].
+    Quarters {
+        n: u64,
+        credit_2: f64,
+        credit_4: f64,
+        volume_2: f64,
+        volume_4: f64,
+    },
+}
+
+/// The one per-run fold (see the module documentation): the [`LedgerTally`], the
+/// equilibrium sums, and, when asked for ([`RunFold::with_metrics`]), the sweep's metrics.
+#[derive(Debug, Clone)]
+pub struct RunFold {
+    tally: LedgerTally,
+    abs_balance_mean_sum: f64,
+    send_volume_mean_sum: f64,
+    /// Σ |mean balance| / mean send volume over the member-steps with a positive mean send
+    /// volume, and how many there were.
+    abs_s_sum: f64,
+    abs_s_count: u64,
+    sums: Option<Box<MetricSums>>,
+}
+
+impl RunFold {
+    /// A fold of the tally and the equilibrium sums (`simulate --summary`'s figures) of a
+    /// run starting from the members' `genesis` ledgers.
+    pub fn summary(genesis: &[Ledger]) -> Self {
+        RunFold {
+            tally: LedgerTally::new(genesis),
+            abs_balance_mean_sum: 0.0,
+            send_volume_mean_sum: 0.0,
+            abs_s_sum: 0.0,
+            abs_s_count: 0,
+            sums: None,
+        }
+    }
+
+    /// A fold that adds the metrics ([`RunFold::metrics`]) of a run of `n_steps` steps,
+    /// in O(members) memory: the credit elasticity is folded as it goes, from the quarters
+    /// of a run of `n_steps` steps (a run that ends early defines no elasticity). With
+    /// `None` every step's credit and volume are kept instead, for a run of unknown length.
+    pub fn with_metrics(genesis: &[Ledger], n_steps: Option<u64>) -> Self {
+        let elasticity = match n_steps {
+            Some(n) => ElasticityInput::Quarters {
+                n,
+                credit_2: -0.0,
+                credit_4: -0.0,
+                volume_2: -0.0,
+                volume_4: -0.0,
+            },
+            None => ElasticityInput::Kept {
+                credits: Vec::new(),
+                volumes: Vec::new(),
+            },
+        };
+        RunFold {
+            sums: Some(Box::new(MetricSums {
+                balance_sum: 0.0,
+                balance_abs_sum: 0.0,
+                send_volume_sum: 0.0,
+                utilisation_sum: 0.0,
+                n_credit_positive: 0,
+                debt_age: vec![0; genesis.len()],
+                nonnegative_prev: genesis.iter().map(|l| l.balance >= 0.0).collect(),
+                debt_age_max: 0,
+                debt_age_sum: 0,
+                crossings: 0,
+                credit_sum: 0.0,
+                credit_change_sum: 0.0,
+                credit_change_sq_sum: 0.0,
+                restricted: 0,
+                volume_sum: -0.0,
+                elasticity,
+            })),
+            ..RunFold::summary(genesis)
+        }
+    }
+
+    /// The ledger figures of the steps so far.
+    pub fn tally(&self) -> &LedgerTally {
+        &self.tally
+    }
+
+    /// Folds in one step.
+    #[inline]
+    pub fn push(&mut self, step: &FoldStep<'_>) {
+        let credit_prev = self.tally.final_limit;
+        self.tally.push(step.members);
+        for &(balance_mean, send_volume_mean) in step.equilibrium {
+            self.abs_balance_mean_sum += balance_mean.abs();
+            self.send_volume_mean_sum += send_volume_mean;
+            if send_volume_mean > 0.0 {
+                self.abs_s_sum += balance_mean.abs() / send_volume_mean;
+                self.abs_s_count += 1;
+            }
+        }
+        if let Some(sums) = &mut self.sums {
+            sums.push(step, credit_prev, &self.tally);
+        }
+    }
+
+    /// Σ |mean balance| over Σ mean send volume, over the steps and members: how large the
+    /// balances a rule sees are, in units of the send volume (the notebook's equilibrium
+    /// figure). NaN when the send volume stayed 0, or the model keeps no such means.
+    pub fn equilibrium(&self) -> f64 {
+        if self.send_volume_mean_sum == 0.0 {
+            f64::NAN
+        } else {
+            self.abs_balance_mean_sum / self.send_volume_mean_sum
+        }
+    }
+
+    /// The mean of |s| = |mean balance| / mean send volume over the member-steps whose mean
+    /// send volume is positive (a scenario report's `meanAbsS`), with the sum and the count
+    /// it is the ratio of (so that runs can be pooled); `None` when there was no such step.
+    /// Not [`RunFold::equilibrium`], which is a ratio of sums.
+    pub fn abs_s(&self) -> (f64, u64) {
+        (self.abs_s_sum, self.abs_s_count)
+    }
+
+    /// The metrics of the run so far (NaN where undefined: with no steps, or when the fold
+    /// was made without them).
+    pub fn metrics(&self) -> RunMetrics {
+        match &self.sums {
+            Some(sums) => sums.finish(&self.tally),
+            None => RunMetrics::undefined(),
+        }
+    }
+}
+
+impl MetricSums {
+    #[inline]
+    fn push(&mut self, step: &FoldStep<'_>, credit_prev: f64, tally: &LedgerTally) {
+        let n_members = step.members.len();
+        for (m, s) in step.members.iter().enumerate() {
+            self.balance_sum += s.balance;
+            self.balance_abs_sum += s.balance.abs();
+            self.send_volume_sum += step.send_volumes.get(m).copied().unwrap_or(f64::NAN);
+            if s.limit > 0.0 {
+                self.n_credit_positive += 1;
+                self.utilisation_sum += (-s.balance).max(0.0) / s.limit;
+            }
+            let (Some(age), Some(nonnegative_prev)) =
+                (self.debt_age.get_mut(m), self.nonnegative_prev.get_mut(m))
+            else {
+                continue;
+            };
+            if s.balance >= 0.0 {
+                *age = 0;
+            } else {
+                *age += 1;
+            }
+            self.debt_age_max = self.debt_age_max.max(*age);
+            self.debt_age_sum += *age;
+            let nonnegative = s.balance >= 0.0;
+            self.crossings += u64::from(nonnegative != *nonnegative_prev);
+            *nonnegative_prev = nonnegative;
+        }
+        debug_assert_eq!(n_members, self.debt_age.len(), "a member count per run");
+        // The run's credit at this step: the members' mean limit.
+        let credit = tally.final_limit;
+        let change = credit - credit_prev;
+        self.credit_change_sum += change;
+        self.credit_change_sq_sum += change * change;
+        self.credit_sum += credit;
+        self.restricted += u64::from(step.restricted);
+        let volume = step.amount.abs();
+        self.volume_sum += volume;
+        // The step just folded in, 0-based.
+        let i = tally.n_steps - 1;
+        match &mut self.elasticity {
+            ElasticityInput::Kept { credits, volumes } => {
+                credits.push(credit);
+                volumes.push(volume);
+            }
+            ElasticityInput::Quarters {
+                n,
+                credit_2,
+                credit_4,
+                volume_2,
+                volume_4,
+            } => {
+                let q = *n / 4;
+                if (q..2 * q).contains(&i) {
+                    *credit_2 += credit;
+                    *volume_2 += volume;
+                } else if (*n - q..*n).contains(&i) {
+                    *credit_4 += credit;
+                    *volume_4 += volume;
+                }
+            }
+        }
+    }
+
+    fn finish(&self, t: &LedgerTally) -> RunMetrics {
+        let n = t.n_steps as f64;
+        let member_steps = n * self.debt_age.len().max(1) as f64;
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        let credit_mean = self.credit_sum / n;
+        let change_mean = self.credit_change_sum / n;
+        let change_var = (self.credit_change_sq_sum / n - change_mean * change_mean).max(0.0);
+        let crossings = match self.debt_age.len() {
+            0 | 1 => self.crossings as f64,
+            k => self.crossings as f64 / k as f64,
+        };
+        let values: [f64; NAMES.len()] = [
+            ratio(self.balance_sum, self.send_volume_sum),
+            ratio(self.balance_abs_sum, self.send_volume_sum),
+            t.steps_over_limit as f64 / member_steps,
+            ratio(self.utilisation_sum, self.n_credit_positive as f64),
+            t.steps_zero_limit as f64 / member_steps,
+            self.debt_age_max as f64,
+            self.debt_age_sum as f64 / member_steps,
+            crossings,
+            t.final_limit,
+            credit_mean,
+            ratio(change_var.sqrt(), credit_mean),
+            match &self.elasticity {
+                ElasticityInput::Kept { credits, volumes } => elasticity(credits, volumes),
+                ElasticityInput::Quarters {
+                    n: n_run,
+                    credit_2,
+                    credit_4,
+                    volume_2,
+                    volume_4,
+                } if *n_run == t.n_steps && *n_run >= 4 => {
+                    let q = (n_run / 4) as f64;
+                    elasticity_of_means((credit_2 / q, credit_4 / q), (volume_2 / q, volume_4 / q))
+                }
+                ElasticityInput::Quarters { .. } => f64::NAN,
+            },
+            self.restricted as f64 / n,
+            self.volume_sum / n,
+            t.final_balance,
+        ];
+        RunMetrics { values }
+    }
+}
+
+/// The observer that folds a run of any [`Metered`] model into its [`RunFold`].
+pub struct Fold<'a, M> {
+    model: &'a M,
+    metrics: Option<Option<u64>>,
+    fold: Option<RunFold>,
+    members: Vec<Ledger>,
+    send_volumes: Vec<f64>,
+    equilibrium: Vec<(f64, f64)>,
+}
+
+impl<'a, M: Metered> Fold<'a, M> {
+    /// An observer of a run of `model` folding `simulate --summary`'s figures
+    /// ([`RunFold::summary`]).
+    pub fn summary(model: &'a M) -> Self {
+        Fold {
+            model,
+            metrics: None,
+            fold: None,
+            members: Vec::with_capacity(model.n_members()),
+            send_volumes: Vec::with_capacity(model.n_members()),
+            equilibrium: Vec::with_capacity(model.n_members()),
+        }
+    }
+
+    /// An observer of a run of `model` of `n_steps` steps (`None`: of unknown length)
+    /// folding the metrics too ([`RunFold::with_metrics`]).
+    pub fn with_metrics(model: &'a M, n_steps: Option<u64>) -> Self {
+        Fold {
+            metrics: Some(n_steps),
+            ..Fold::summary(model)
+        }
+    }
+
+    /// The fold so far (`None` before the genesis state was seen).
+    pub fn fold(&self) -> Option<&RunFold> {
+        self.fold.as_ref()
+    }
+
+    /// The fold, once the genesis state was seen.
+    pub fn into_fold(self) -> Option<RunFold> {
+        self.fold
+    }
+
+    /// The metrics so far (every metric NaN before the genesis state was seen).
+    pub fn metrics(&self) -> RunMetrics {
+        self.fold
+            .as_ref()
+            .map_or_else(RunMetrics::undefined, RunFold::metrics)
+    }
+
+    /// Reads every member's ledger, send volume and means in `state`.
+    #[inline]
+    fn read(&mut self, state: &M::State) {
+        self.members.clear();
+        self.send_volumes.clear();
+        self.equilibrium.clear();
+        for m in 0..self.model.n_members() {
+            self.members.push(self.model.ledger(state, m));
+            if let Some(v) = self.model.send_volume(state, m) {
+                self.send_volumes.push(v);
+            }
+            if let Some(e) = self.model.equilibrium(state, m) {
+                self.equilibrium.push(e);
+            }
+        }
+    }
+}
+
+impl<M: Metered> Observer<M> for Fold<'_, M> {
+    type Error = Infallible;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
+        self.read(state);
+        self.fold = Some(match self.metrics {
+            Some(n_steps) => RunFold::with_metrics(&self.members, n_steps),
+            None => RunFold::summary(&self.members),
+        });
+        Ok(())
+    }
+
+    #[inline]
+    fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
+        self.read(e.next);
+        if let Some(fold) = &mut self.fold {
+            fold.push(&FoldStep {
+                members: &self.members,
+                send_volumes: &self.send_volumes,
+                amount: self.model.amount(&e.applied),
+                restricted: e.restricted(),
+                equilibrium: &self.equilibrium,
+            });
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(balance: f64, limit: f64) -> Ledger {
+        Ledger {
+            balance,
+            limit,
+            capacity: 0.0,
+            payment: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_tally_counts_the_state_law_over_every_member() {
+        let mut t = LedgerTally::new(&[l(0.0, 250.0)]);
+        assert_eq!((t.min(), t.max(), t.final_limit), (None, None, 250.0));
+        // At the limit is within it; below it is over; a zero limit counts as zero credit.
+        for (b, c) in [(-250.0, 250.0), (-250.5, 250.0), (-1.0, 0.0), (10.0, 400.0)] {
+            t.push(&[l(b, c)]);
+        }
+        assert_eq!(
+            (t.n_steps, t.steps_over_limit, t.steps_zero_limit),
+            (4, 2, 1)
+        );
+        assert_eq!((t.min(), t.max()), (Some(0.0), Some(400.0)));
+        assert_eq!((t.final_balance, t.final_limit), (10.0, 400.0));
+        // Two members: counts are of member-steps, final figures means.
+        let mut two = LedgerTally::new(&[l(0.0, 2.0), l(0.0, 4.0)]);
+        assert_eq!(two.final_limit, 3.0);
+        two.push(&[l(-3.0, 2.0), l(3.0, 0.0)]);
+        assert_eq!((two.steps_over_limit, two.steps_zero_limit), (1, 1));
+        assert_eq!((two.final_balance, two.final_limit), (0.0, 1.0));
+        // One member's −0.0 stays −0.0.
+        let neg = LedgerTally::new(&[l(-0.0, 0.0)]);
+        assert!(neg.final_balance.is_sign_negative());
+    }
+
+    #[test]
+    fn folded_quarters_give_the_kept_steps_metrics_bit_for_bit() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let genesis = [Ledger {
+            balance: 0.0,
+            limit: 250.0,
+            capacity: 250.0,
+            payment: 0.0,
+        }];
+        for n in [1u64, 3, 4, 5, 7, 8, 365, 1001, 4099] {
+            let mut kept = RunFold::with_metrics(&genesis, None);
+            let mut folded = RunFold::with_metrics(&genesis, Some(n));
+            // A credit drifting upwards with the volume, so the elasticity is defined.
+            for i in 0..n {
+                let growth = 1.0 + i as f64 / n as f64;
+                let members = [Ledger {
+                    balance: (next() - 0.5) * 1e3,
+                    limit: (200.0 + 100.0 * next()) * growth,
+                    capacity: 0.0,
+                    payment: 0.0,
+                }];
+                let step = FoldStep {
+                    members: &members,
+                    amount: (next() - 0.5) * 300.0 * growth,
+                    restricted: next() < 0.1,
+                    send_volumes: &[next() * 1e3],
+                    equilibrium: &[],
+                };
+                kept.push(&step);
+                folded.push(&step);
+            }
+            let (a, b) = (kept.metrics().values, folded.metrics().values);
+            for (m, (a, b)) in a.iter().zip(&b).enumerate() {
+                assert_eq!(a.to_bits(), b.to_bits(), "n = {n}, {}", NAMES[m]);
+            }
+            if n >= 365 {
+                assert!(a[11].is_finite(), "n = {n}: elasticity undefined");
+            }
+        }
+        // A run that ends before its announced length defines no elasticity.
+        let mut short = RunFold::with_metrics(&genesis, Some(100));
+        short.push(&FoldStep {
+            members: &genesis,
+            amount: 1.0,
+            restricted: false,
+            send_volumes: &[],
+            equilibrium: &[],
+        });
+        assert!(short.metrics().values[11].is_nan());
+        // A summary fold defines no metric but keeps the tally.
+        let mut summary = RunFold::summary(&genesis);
+        summary.push(&FoldStep {
+            members: &genesis,
+            amount: 1.0,
+            restricted: false,
+            send_volumes: &[],
+            equilibrium: &[(-3.0, 6.0)],
+        });
+        assert!(summary.metrics().values.iter().all(|v| v.is_nan()));
+        assert_eq!((summary.tally().n_steps, summary.equilibrium()), (1, 0.5));
+        assert_eq!(summary.abs_s(), (0.5, 1));
+    }
+}

@@ -1,0 +1,318 @@
+//! The declarations a registry holds: a model type's, a rule's and a user type's name,
+//! summary and parameters ([`ModelType`], [`UserType`], [`crate::rules::Rule`]), and the
+//! entries that build them from checked values ([`ModelEntry`], [`RuleEntry`],
+//! [`UserEntry`]).
+
+use std::any::TypeId;
+use std::fmt;
+
+use crate::model::{Behaviour, CreditPolicy, Enforcement, Model};
+use crate::params::{ParamError, ParamSpec, check_values};
+use crate::rules::Rule;
+
+use super::{BehaviourBox, PolicyBox};
+
+/// One registered rule: its declaration and its constructor.
+pub struct RuleEntry<M: Model> {
+    /// Its name.
+    pub name: &'static str,
+    /// One line on what it does.
+    pub summary: &'static str,
+    /// Its declared parameters, in constructor order.
+    pub params: &'static [ParamSpec],
+    /// [`Rule::READS_V1_IMBALANCE`]: `currents check` probes it as a rule of V1's imbalance.
+    pub reads_v1_imbalance: bool,
+    build: fn(&[f64]) -> PolicyBox<M>,
+    type_id: fn() -> TypeId,
+}
+
+impl<M: Model> Clone for RuleEntry<M> {
+    fn clone(&self) -> Self {
+        RuleEntry { ..*self }
+    }
+}
+
+/// Two entries are the same rule when they have the same name (a registry holds one rule
+/// per name).
+impl<M: Model> PartialEq for RuleEntry<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl<M: Model> fmt::Debug for RuleEntry<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RuleEntry({})", self.name)
+    }
+}
+
+impl<M: Model> RuleEntry<M> {
+    /// The entry of rule `R`.
+    pub(super) fn of<R: Rule + CreditPolicy<M>>() -> Self
+    where
+        R::Memory: 'static,
+    {
+        RuleEntry {
+            name: R::NAME,
+            summary: R::SUMMARY,
+            params: R::PARAMS,
+            reads_v1_imbalance: R::READS_V1_IMBALANCE,
+            build: build::<M, R>,
+            type_id: TypeId::of::<R>,
+        }
+    }
+
+    /// The default value of every parameter, in declaration order.
+    pub fn defaults(&self) -> Vec<f64> {
+        crate::params::defaults(self.params)
+    }
+
+    /// Builds the rule from `values` (declaration order), each checked against its
+    /// declared range; the error names `rule.param`.
+    pub fn build(&self, values: &[f64]) -> Result<PolicyBox<M>, ParamError> {
+        check_values(self.name, self.params, values)?;
+        Ok((self.build)(values))
+    }
+
+    /// Builds the rule at its defaults.
+    pub fn build_default(&self) -> PolicyBox<M> {
+        (self.build)(&self.defaults())
+    }
+
+    /// The enforcement the rule uses at its defaults.
+    pub fn enforcement(&self) -> Enforcement {
+        CreditPolicy::enforcement(&self.build_default())
+    }
+
+    /// True when the entry builds rule type `R` (a fast path for a known type, whatever
+    /// name it is registered under).
+    pub fn is<R: 'static>(&self) -> bool {
+        (self.type_id)() == TypeId::of::<R>()
+    }
+}
+
+fn build<M: Model, R: Rule + CreditPolicy<M>>(values: &[f64]) -> PolicyBox<M>
+where
+    R::Memory: 'static,
+{
+    PolicyBox::new(R::NAME, R::from_values(values))
+}
+
+/// What a spec resolves against: a registered name with declared parameters and their
+/// defaults. Implemented by [`ModelEntry`], [`RuleEntry`] and [`UserEntry`].
+pub trait Declared {
+    /// What kind of entry: `model`, `rule` or `user`.
+    const KIND: &'static str;
+    /// The registered name.
+    fn name(&self) -> &'static str;
+    /// One line on what it is.
+    fn summary(&self) -> &'static str;
+    /// The declared parameters, in constructor order.
+    fn params(&self) -> &'static [ParamSpec];
+    /// The values it runs with when a spec sets none (a preset's values for a preset).
+    fn defaults(&self) -> Vec<f64>;
+}
+
+impl<M: Model> Declared for RuleEntry<M> {
+    const KIND: &'static str = "rule";
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.params
+    }
+    fn defaults(&self) -> Vec<f64> {
+        RuleEntry::defaults(self)
+    }
+}
+
+/// A user type's declaration: its parameters and how to build it from their values (the
+/// shape of [`Rule`]). How it draws is its [`crate::model::Behaviour`]
+/// implementation.
+pub trait UserType: Sized {
+    /// The name specs use (`user = "…"`).
+    const NAME: &'static str;
+    /// One line on what the user does.
+    const SUMMARY: &'static str;
+    /// The declared parameters, in the order [`UserType::from_values`] receives them.
+    const PARAMS: &'static [ParamSpec];
+    /// Builds the behaviour from checked values (same order as [`UserType::PARAMS`]).
+    fn from_values(values: &[f64]) -> Self;
+}
+
+/// A model's declaration: the parameters that build it (for V1: the send-volume window and
+/// the genesis credit). The shape of [`Rule`] for models.
+pub trait ModelType: Model + Sized {
+    /// The name specs use (`model = "v1"`).
+    const NAME: &'static str;
+    /// One line on what the model is.
+    const SUMMARY: &'static str;
+    /// The declared parameters, in the order [`ModelType::from_values`] receives them.
+    const PARAMS: &'static [ParamSpec];
+    /// Builds the model from checked values (same order as [`ModelType::PARAMS`]).
+    fn from_values(values: &[f64]) -> Self;
+}
+
+/// One registered model: its declaration and its constructor.
+pub struct ModelEntry<M> {
+    /// Its name.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Its declared parameters.
+    pub params: &'static [ParamSpec],
+    build: fn(&[f64]) -> M,
+}
+
+impl<M> Clone for ModelEntry<M> {
+    fn clone(&self) -> Self {
+        ModelEntry { ..*self }
+    }
+}
+
+impl<M> fmt::Debug for ModelEntry<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ModelEntry({})", self.name)
+    }
+}
+
+impl<M> PartialEq for ModelEntry<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl<M: ModelType> ModelEntry<M> {
+    /// The entry of model type `M`.
+    pub(super) fn of() -> Self {
+        ModelEntry {
+            name: M::NAME,
+            summary: M::SUMMARY,
+            params: M::PARAMS,
+            build: M::from_values,
+        }
+    }
+}
+
+impl<M: Model> ModelEntry<M> {
+    /// Builds the model from `values` (declaration order), each checked against its
+    /// declared range.
+    pub fn build(&self, values: &[f64]) -> Result<M, ParamError> {
+        check_values(self.name, self.params, values)?;
+        Ok((self.build)(values))
+    }
+}
+
+impl<M: Model> Declared for ModelEntry<M> {
+    const KIND: &'static str = "model";
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.params
+    }
+    fn defaults(&self) -> Vec<f64> {
+        crate::params::defaults(self.params)
+    }
+}
+
+/// One registered user behaviour: its declaration, its values (a preset's, or the declared
+/// defaults) and its constructor.
+pub struct UserEntry<M: Model> {
+    /// Its name.
+    pub name: &'static str,
+    /// One line on what it models.
+    pub summary: &'static str,
+    /// Its declared parameters.
+    pub params: &'static [ParamSpec],
+    values: Vec<f64>,
+    build: fn(&[f64]) -> BehaviourBox<M>,
+    type_id: fn() -> TypeId,
+}
+
+impl<M: Model> Clone for UserEntry<M> {
+    fn clone(&self) -> Self {
+        UserEntry {
+            values: self.values.clone(),
+            ..*self
+        }
+    }
+}
+
+impl<M: Model> fmt::Debug for UserEntry<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserEntry({})", self.name)
+    }
+}
+
+impl<M: Model> PartialEq for UserEntry<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.values == other.values
+    }
+}
+
+impl<M: Model> UserEntry<M> {
+    /// The entry of user behaviour `U` under `name`, with the (checked) `values`.
+    pub(super) fn preset_of<U: UserType + Behaviour<M> + Send + 'static>(
+        name: &'static str,
+        summary: &'static str,
+        values: &[f64],
+    ) -> Self
+    where
+        U::Memory: 'static,
+    {
+        UserEntry {
+            name,
+            summary,
+            params: U::PARAMS,
+            values: values.to_vec(),
+            build: build_user::<M, U>,
+            type_id: TypeId::of::<U>,
+        }
+    }
+
+    /// Builds the behaviour from `values` (declaration order), each checked against its
+    /// declared range.
+    pub fn build(&self, values: &[f64]) -> Result<BehaviourBox<M>, ParamError> {
+        check_values(self.name, self.params, values)?;
+        let mut b = (self.build)(values);
+        b.name = self.name; // a preset's box carries the preset's name
+        Ok(b)
+    }
+
+    /// True when the entry builds behaviour type `U`.
+    pub fn is<U: 'static>(&self) -> bool {
+        (self.type_id)() == TypeId::of::<U>()
+    }
+}
+
+impl<M: Model> Declared for UserEntry<M> {
+    const KIND: &'static str = "user";
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.params
+    }
+    fn defaults(&self) -> Vec<f64> {
+        self.values.clone()
+    }
+}
+
+fn build_user<M: Model, U: UserType + Behaviour<M> + Send + 'static>(
+    values: &[f64],
+) -> BehaviourBox<M>
+where
+    U::Memory: 'static,
+{
+    BehaviourBox::new(U::NAME, U::from_values(values))
+}

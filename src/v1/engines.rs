@@ -1,0 +1,222 @@
+//! V1's engines: the specs V1 runs faster or differently than its own loop on the boxed
+//! plan, chosen here for every workflow ([`crate::registry::Engines`]).
+//!
+//! - The notebook's spec — `currents-v1` at its defaults, the notebook's user without
+//!   growth or bias, the rule's own restriction — runs typed (no box) on either history:
+//!   `exact` ([`ExactHistory`], numpy's means bit for bit) or `streaming`
+//!   ([`StreamingHistory`], O(1) a step), and its `--summary` folds step in lanes
+//!   ([`super::batch::summaries`]). `simulate` runs it on `streaming` with ChaCha, `exact`
+//!   with numpy, unless told otherwise.
+//! - Any other spec whose user is the notebook's ([`NotebookUser`], any preset) draws it
+//!   unboxed (the boxed behaviour makes every generator word a virtual call), on `exact`.
+//!
+//! Every engine runs the same draws and, on `exact`, the same numbers as the boxed plan
+//! (`tests/batch.rs`, `tests/streaming.rs`).
+
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::io;
+use std::ops::RangeInclusive;
+
+use crate::metrics::RunFold;
+use crate::model::{Observer, Plan, RunError, StepEvent, Streams};
+use crate::registry::runs::{EXACT, Engines, Runs, Sink, run_plan};
+use crate::spec::{RunSpec, SpecError};
+
+use super::batch::{ARRAY_LANES, LANES, Lanes, summaries};
+use super::{
+    Engine, ExactHistory, NotebookUser, Params, SimConfig, State, StreamingHistory, V1, V1Rule,
+};
+
+/// V1's engines (registered by [`crate::registry::Registry::builtin`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct V1Engines;
+
+/// The notebook configuration `spec` is, when it is one: the rule is V1's at its defaults,
+/// the user the notebook's without growth or bias, the restriction the rule's own.
+pub fn notebook_config(spec: &RunSpec<V1>) -> Option<SimConfig> {
+    let (rule, user) = (&spec.rule, &spec.user);
+    let at_defaults = rule
+        .values()
+        .iter()
+        .zip(rule.entry().defaults())
+        .all(|(v, d)| v.to_bits() == d.to_bits());
+    let notebook = rule.entry().is::<V1Rule>()
+        && at_defaults
+        && user.entry().is::<NotebookUser>()
+        && user.get("growth") == Some(0.0)
+        && user.get("bias") == Some(0.0)
+        && spec.restriction == rule.entry().enforcement().mode;
+    if !notebook {
+        return None;
+    }
+    // The spec's values are checked against the same declared ranges as `Params`'.
+    let params = Params::new(
+        user.get("integrity")?,
+        user.get("avg-amount")?,
+        spec.model.get("sum-volume")? as u64,
+        spec.model.get("initial-credit")? as i64,
+    )
+    .ok()?;
+    SimConfig::new(params, spec.steps, spec.runs, spec.seed, spec.rng).ok()
+}
+
+impl Engines<V1> for V1Engines {
+    fn names(&self) -> &'static [&'static str] {
+        &[EXACT, "streaming"]
+    }
+
+    fn fastest(&self, spec: &RunSpec<V1>) -> &'static str {
+        match notebook_config(spec) {
+            Some(config) => Engine::default_for(config.rng()).name(),
+            None => EXACT,
+        }
+    }
+
+    fn runs(
+        &self,
+        spec: &RunSpec<V1>,
+        engine: &'static str,
+    ) -> Result<Option<Box<dyn Runs<V1>>>, SpecError> {
+        let streaming = engine == Engine::Streaming.name();
+        if let Some(config) = notebook_config(spec) {
+            let engine = if streaming {
+                Engine::Streaming
+            } else {
+                Engine::Exact
+            };
+            return Ok(Some(Box::new(NotebookRuns {
+                model: V1::new(config.params()),
+                config,
+                engine,
+            })));
+        }
+        if streaming {
+            return Err(SpecError::value(
+                "engine",
+                "\"streaming\"",
+                format!(
+                    "exact for {}: the streaming engine runs currents-v1 at its defaults with the notebook's user at growth 0 and bias 0 under the rule's own restriction",
+                    spec.rule
+                ),
+            ));
+        }
+        let user = &spec.user;
+        if !user.entry().is::<NotebookUser>() {
+            return Ok(None);
+        }
+        let plan = spec.plan();
+        use crate::registry::UserType as _;
+        Ok(Some(Box::new(Plan {
+            model: plan.model,
+            policy: plan.policy,
+            behaviour: NotebookUser::from_values(user.values()),
+        })))
+    }
+}
+
+/// The notebook's spec on one of V1's histories, its rule and user typed.
+struct NotebookRuns {
+    model: V1,
+    config: SimConfig,
+    engine: Engine,
+}
+
+impl NotebookRuns {
+    fn plan<H>(&self) -> Plan<V1<H>, V1Rule, NotebookUser> {
+        let params = self.config.params();
+        Plan {
+            model: V1::new(params),
+            policy: V1Rule::default(),
+            behaviour: NotebookUser::from_params(params),
+        }
+    }
+}
+
+impl Runs<V1> for NotebookRuns {
+    fn model(&self) -> &V1 {
+        &self.model
+    }
+
+    fn engine(&self) -> &'static str {
+        self.engine.name()
+    }
+
+    fn run(
+        &self,
+        streams: &Streams,
+        run: u64,
+        n_steps: u64,
+        observer: &mut Sink<'_, V1>,
+        words: Option<&Cell<u64>>,
+    ) -> Result<(), RunError<io::Error>> {
+        match self.engine {
+            Engine::Exact => run_plan(
+                &self.plan::<ExactHistory>(),
+                streams,
+                run,
+                n_steps,
+                observer,
+                words,
+            ),
+            Engine::Streaming => run_plan(
+                &self.plan::<StreamingHistory>(),
+                streams,
+                run,
+                n_steps,
+                &mut Retype(observer),
+                words,
+            ),
+        }
+    }
+
+    /// The folds of `runs` stepped in lanes ([`summaries`]) on this spec's streams.
+    fn folds(
+        &self,
+        streams: &Streams,
+        runs: RangeInclusive<u64>,
+        n_steps: u64,
+    ) -> Vec<Result<RunFold, RunError<Infallible>>> {
+        debug_assert_eq!(
+            (streams.rng, streams.seed, streams.subset, n_steps),
+            (
+                self.config.rng(),
+                self.config.seed(),
+                0,
+                self.config.n_steps()
+            ),
+            "the notebook's runs fold its own spec's streams"
+        );
+        summaries(&self.config, self.engine, runs)
+    }
+
+    fn block_len(&self) -> u64 {
+        match Lanes::of(&self.config, self.engine) {
+            Lanes::Arrays => ARRAY_LANES as u64,
+            Lanes::Steppers => LANES as u64,
+            Lanes::Scalar => 1,
+        }
+    }
+}
+
+/// An observer of V1 on its exact history seeing a run on the streaming history: the same
+/// states, payments and limits (the history is the model's own).
+struct Retype<'o, 'a>(&'o mut Sink<'a, V1>);
+
+impl Observer<V1<StreamingHistory>> for Retype<'_, '_> {
+    type Error = io::Error;
+    fn genesis(&mut self, state: &State) -> io::Result<()> {
+        self.0.genesis(state)
+    }
+    #[inline]
+    fn step(&mut self, e: &StepEvent<'_, V1<StreamingHistory>>) -> io::Result<crate::model::Flow> {
+        self.0.step(&StepEvent {
+            t: e.t,
+            prev: e.prev,
+            next: e.next,
+            limits: e.limits,
+            drawn: e.drawn,
+            applied: e.applied,
+        })
+    }
+}
