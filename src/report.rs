@@ -274,7 +274,7 @@ struct RunSummary {
 impl RunSummary {
     fn new(genesis: &State) -> Self {
         RunSummary {
-            fold: RunFold::summary(&[v1_ledger(genesis)]),
+            fold: RunFold::with_metrics(&[v1_ledger(genesis)], None),
         }
     }
 

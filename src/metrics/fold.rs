@@ -99,6 +99,9 @@ impl LedgerTally {
     /// Folds in the members' ledgers after one step.
     #[inline]
     pub fn push(&mut self, members: &[Ledger]) {
+        if let [now] = members {
+            return self.push_one(now);
+        }
         self.n_steps += 1;
         for now in members {
             self.steps_over_limit += u64::from(balance_below_limit(now));
@@ -108,6 +111,18 @@ impl LedgerTally {
         }
         self.final_balance = mean_of(members, |l| l.balance);
         self.final_limit = mean_of(members, |l| l.limit);
+    }
+
+    /// Folds in the one member's ledger after one step (a one-member model's step).
+    #[inline]
+    fn push_one(&mut self, now: &Ledger) {
+        self.n_steps += 1;
+        self.steps_over_limit += u64::from(balance_below_limit(now));
+        self.steps_zero_limit += u64::from(now.limit == 0.0);
+        self.final_balance = now.balance;
+        self.final_limit = now.limit;
+        self.min_limit = self.min_limit.min(now.limit);
+        self.max_limit = self.max_limit.max(now.limit);
     }
 
     /// The smallest limit, `None` before any step.
@@ -158,6 +173,9 @@ struct MetricSums {
     restricted: u64,
     /// Σ |amount|, left to right from −0.0 (as `Iterator::sum` of f64 adds).
     volume_sum: f64,
+    /// Σ |s| over the member-steps with a positive mean send volume, and their count.
+    abs_s_sum: f64,
+    abs_s_count: u64,
     /// What the credit elasticity reads: every step's credit and volume, or, when the
     /// run's length is known, only the sums over its second and fourth quarters.
     elasticity: ElasticityInput,
@@ -189,10 +207,6 @@ pub struct RunFold {
     tally: LedgerTally,
     abs_balance_mean_sum: f64,
     send_volume_mean_sum: f64,
-    /// Σ |mean balance| / mean send volume over the member-steps with a positive mean send
-    /// volume, and how many there were.
-    abs_s_sum: f64,
-    abs_s_count: u64,
     sums: Option<Box<MetricSums>>,
 }
 
@@ -204,8 +218,6 @@ impl RunFold {
             tally: LedgerTally::new(genesis),
             abs_balance_mean_sum: 0.0,
             send_volume_mean_sum: 0.0,
-            abs_s_sum: 0.0,
-            abs_s_count: 0,
             sums: None,
         }
     }
@@ -245,6 +257,8 @@ impl RunFold {
                 credit_change_sq_sum: 0.0,
                 restricted: 0,
                 volume_sum: -0.0,
+                abs_s_sum: 0.0,
+                abs_s_count: 0,
                 elasticity,
             })),
             ..RunFold::summary(genesis)
@@ -261,16 +275,29 @@ impl RunFold {
     pub fn push(&mut self, step: &FoldStep<'_>) {
         let credit_prev = self.tally.final_limit;
         self.tally.push(step.members);
-        for &(balance_mean, send_volume_mean) in step.equilibrium {
+        if let [(balance_mean, send_volume_mean)] = step.equilibrium {
             self.abs_balance_mean_sum += balance_mean.abs();
             self.send_volume_mean_sum += send_volume_mean;
-            if send_volume_mean > 0.0 {
-                self.abs_s_sum += balance_mean.abs() / send_volume_mean;
-                self.abs_s_count += 1;
+        } else {
+            for &(balance_mean, send_volume_mean) in step.equilibrium {
+                self.abs_balance_mean_sum += balance_mean.abs();
+                self.send_volume_mean_sum += send_volume_mean;
             }
         }
         if let Some(sums) = &mut self.sums {
             sums.push(step, credit_prev, &self.tally);
+        }
+    }
+
+    /// Folds in one step of a one-member model into a summary fold (no metrics): the hot
+    /// path of `simulate --summary`, the same arithmetic as [`RunFold::push`].
+    #[inline(always)]
+    fn push_summary_one(&mut self, now: &Ledger, equilibrium: Option<(f64, f64)>) {
+        debug_assert!(self.sums.is_none());
+        self.tally.push_one(now);
+        if let Some((balance_mean, send_volume_mean)) = equilibrium {
+            self.abs_balance_mean_sum += balance_mean.abs();
+            self.send_volume_mean_sum += send_volume_mean;
         }
     }
 
@@ -285,12 +312,14 @@ impl RunFold {
         }
     }
 
-    /// The mean of |s| = |mean balance| / mean send volume over the member-steps whose mean
-    /// send volume is positive (a scenario report's `meanAbsS`), with the sum and the count
-    /// it is the ratio of (so that runs can be pooled); `None` when there was no such step.
-    /// Not [`RunFold::equilibrium`], which is a ratio of sums.
+    /// |s| = |mean balance| / mean send volume summed over the member-steps whose mean send
+    /// volume is positive, and their count (a scenario report's `meanAbsS` is their ratio;
+    /// runs pool by adding both): (0, 0) when there was no such step, or when the fold was
+    /// made without the metrics. Not [`RunFold::equilibrium`], which is a ratio of sums.
     pub fn abs_s(&self) -> (f64, u64) {
-        (self.abs_s_sum, self.abs_s_count)
+        self.sums
+            .as_ref()
+            .map_or((0.0, 0), |s| (s.abs_s_sum, s.abs_s_count))
     }
 
     /// The metrics of the run so far (NaN where undefined: with no steps, or when the fold
@@ -304,7 +333,7 @@ impl RunFold {
 }
 
 impl MetricSums {
-    #[inline]
+    #[inline(never)]
     fn push(&mut self, step: &FoldStep<'_>, credit_prev: f64, tally: &LedgerTally) {
         let n_members = step.members.len();
         for (m, s) in step.members.iter().enumerate() {
@@ -332,6 +361,12 @@ impl MetricSums {
             *nonnegative_prev = nonnegative;
         }
         debug_assert_eq!(n_members, self.debt_age.len(), "a member count per run");
+        for &(balance_mean, send_volume_mean) in step.equilibrium {
+            if send_volume_mean > 0.0 {
+                self.abs_s_sum += balance_mean.abs() / send_volume_mean;
+                self.abs_s_count += 1;
+            }
+        }
         // The run's credit at this step: the members' mean limit.
         let credit = tally.final_limit;
         let change = credit - credit_prev;
@@ -412,10 +447,12 @@ impl MetricSums {
     }
 }
 
-/// The observer that folds a run of any [`Metered`] model into its [`RunFold`].
+/// The observer that folds a run of any [`Metered`] model into its [`RunFold`] with the
+/// metrics (sweeps, `compare`, scenario reports).
 pub struct Fold<'a, M> {
     model: &'a M,
-    metrics: Option<Option<u64>>,
+    /// The run's length, when known (the metrics' elasticity folds by quarters).
+    n_steps: Option<u64>,
     fold: Option<RunFold>,
     members: Vec<Ledger>,
     send_volumes: Vec<f64>,
@@ -423,25 +460,17 @@ pub struct Fold<'a, M> {
 }
 
 impl<'a, M: Metered> Fold<'a, M> {
-    /// An observer of a run of `model` folding `simulate --summary`'s figures
-    /// ([`RunFold::summary`]).
-    pub fn summary(model: &'a M) -> Self {
+    /// An observer of a run of `model` of `n_steps` steps (`None`: of unknown length)
+    /// folding every figure, the metrics included ([`RunFold::with_metrics`]; a summary
+    /// alone is [`SummaryFold`]'s).
+    pub fn with_metrics(model: &'a M, n_steps: Option<u64>) -> Self {
         Fold {
             model,
-            metrics: None,
+            n_steps,
             fold: None,
             members: Vec::with_capacity(model.n_members()),
             send_volumes: Vec::with_capacity(model.n_members()),
             equilibrium: Vec::with_capacity(model.n_members()),
-        }
-    }
-
-    /// An observer of a run of `model` of `n_steps` steps (`None`: of unknown length)
-    /// folding the metrics too ([`RunFold::with_metrics`]).
-    pub fn with_metrics(model: &'a M, n_steps: Option<u64>) -> Self {
-        Fold {
-            metrics: Some(n_steps),
-            ..Fold::summary(model)
         }
     }
 
@@ -484,24 +513,100 @@ impl<M: Metered> Observer<M> for Fold<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
         self.read(state);
-        self.fold = Some(match self.metrics {
-            Some(n_steps) => RunFold::with_metrics(&self.members, n_steps),
-            None => RunFold::summary(&self.members),
-        });
+        self.fold = Some(RunFold::with_metrics(&self.members, self.n_steps));
         Ok(())
     }
 
     #[inline]
     fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
+        let model = self.model;
+        if model.n_members() == 1 {
+            let ledger = model.ledger(e.next, 0);
+            let send_volume = model.send_volume(e.next, 0);
+            let equilibrium = model.equilibrium(e.next, 0);
+            if let Some(fold) = &mut self.fold {
+                fold.push(&FoldStep {
+                    members: std::slice::from_ref(&ledger),
+                    send_volumes: send_volume.as_slice(),
+                    amount: model.amount(&e.applied),
+                    restricted: e.restricted(),
+                    equilibrium: equilibrium.as_slice(),
+                });
+            }
+            return Ok(Flow::Continue);
+        }
         self.read(e.next);
         if let Some(fold) = &mut self.fold {
             fold.push(&FoldStep {
                 members: &self.members,
                 send_volumes: &self.send_volumes,
-                amount: self.model.amount(&e.applied),
+                amount: model.amount(&e.applied),
                 restricted: e.restricted(),
                 equilibrium: &self.equilibrium,
             });
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+/// The observer that folds a run of any [`Metered`] model into a summary
+/// ([`RunFold::summary`]: `simulate --summary`'s figures, no metrics). It reads only the
+/// states, so that a run loop that feeds it builds nothing else of a step: the hot path of
+/// `--summary`, one member's figures on the stack.
+pub struct SummaryFold<'a, M> {
+    model: &'a M,
+    fold: Option<RunFold>,
+}
+
+impl<'a, M: Metered> SummaryFold<'a, M> {
+    /// An observer of a run of `model`.
+    pub fn new(model: &'a M) -> Self {
+        SummaryFold { model, fold: None }
+    }
+
+    /// The fold, once the genesis state was seen.
+    pub fn into_fold(self) -> Option<RunFold> {
+        self.fold
+    }
+
+    /// Folds in every member of `state` (a model of several members).
+    #[cold]
+    #[inline(never)]
+    fn push_members(&mut self, state: &M::State) {
+        let model = self.model;
+        let n = model.n_members();
+        let members: Vec<Ledger> = (0..n).map(|m| model.ledger(state, m)).collect();
+        let equilibrium: Vec<(f64, f64)> =
+            (0..n).filter_map(|m| model.equilibrium(state, m)).collect();
+        if let Some(fold) = &mut self.fold {
+            fold.push(&FoldStep {
+                members: &members,
+                send_volumes: &[],
+                amount: 0.0,
+                restricted: false,
+                equilibrium: &equilibrium,
+            });
+        }
+    }
+}
+
+impl<M: Metered> Observer<M> for SummaryFold<'_, M> {
+    type Error = Infallible;
+    fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
+        let members: Vec<Ledger> = (0..self.model.n_members())
+            .map(|m| self.model.ledger(state, m))
+            .collect();
+        self.fold = Some(RunFold::summary(&members));
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
+        let model = self.model;
+        if model.n_members() != 1 {
+            self.push_members(e.next);
+        } else if let Some(fold) = &mut self.fold {
+            fold.push_summary_one(&model.ledger(e.next, 0), model.equilibrium(e.next, 0));
         }
         Ok(Flow::Continue)
     }
@@ -611,6 +716,6 @@ mod tests {
         });
         assert!(summary.metrics().values.iter().all(|v| v.is_nan()));
         assert_eq!((summary.tally().n_steps, summary.equilibrium()), (1, 0.5));
-        assert_eq!(summary.abs_s(), (0.5, 1));
+        assert_eq!(summary.abs_s(), (0.0, 0), "mean |s| is a metric's");
     }
 }

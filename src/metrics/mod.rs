@@ -15,7 +15,7 @@
 mod fold;
 pub mod summary;
 
-pub use fold::{Fold, FoldStep, LedgerTally, Metered, RunFold};
+pub use fold::{Fold, FoldStep, LedgerTally, Metered, RunFold, SummaryFold};
 
 use crate::model::{RunError, StepError};
 

@@ -15,7 +15,7 @@ use std::ops::RangeInclusive;
 
 use rand_core::{Rng, TryRng};
 
-use crate::metrics::{Fold, Metered, RunFold};
+use crate::metrics::{Metered, RunFold, SummaryFold};
 use crate::model::{
     Behaviour, CreditPolicy, Flow, Model, Observer, Plan, RunError, StepEvent, Streams, WithRng,
 };
@@ -60,7 +60,7 @@ pub trait Runs<M: Model>: Send + Sync {
         M: Metered,
     {
         runs.map(|run| {
-            let mut fold = Infallibly(Fold::summary(self.model()));
+            let mut fold = Infallibly(SummaryFold::new(self.model()));
             match self.run(streams, run, n_steps, &mut fold, None) {
                 Ok(()) => Ok(fold.0.into_fold().unwrap_or_else(|| RunFold::summary(&[]))),
                 Err(RunError::Step { timestep, source }) => {

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use std::io::{self, Write};
 
 use crate::draws::RngKind;
-use crate::metrics::{Fold, RunFold, summary};
+use crate::metrics::{RunFold, SummaryFold, summary};
 use crate::model::{EachState, RunError, Streams};
 use crate::params::ParamError;
 
@@ -123,7 +123,7 @@ pub fn fold_run(
     fn go<H: History>(config: &SimConfig, run: u64) -> Result<RunFold, RunError<Infallible>> {
         let params = config.params();
         let model = V1::<H>::new(params);
-        let mut fold = Fold::summary(&model);
+        let mut fold = SummaryFold::new(&model);
         Streams::new(config.rng(), config.seed()).run(
             run,
             &model,

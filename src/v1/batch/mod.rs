@@ -35,7 +35,7 @@ use std::ops::RangeInclusive;
 use rand_core::Rng;
 
 use crate::draws::{RngKind, numpy_rng};
-use crate::metrics::{Fold, RunFold};
+use crate::metrics::{RunFold, SummaryFold};
 use crate::model::{
     Behaviour, CreditPolicy, Flow, Model, Observer, RunError, Stepper, numpy_run_seed,
 };
@@ -227,7 +227,7 @@ fn by_blocks<'m>(
     runs: RangeInclusive<u64>,
     mut drive: impl FnMut(
         RangeInclusive<u64>,
-        &mut [Fold<'m, V1<StreamingHistory>>],
+        &mut [SummaryFold<'m, V1<StreamingHistory>>],
     ) -> Vec<Result<(), RunError<Infallible>>>,
 ) -> Vec<Result<RunFold, RunError<Infallible>>> {
     let mut out = Vec::new();
@@ -235,7 +235,7 @@ fn by_blocks<'m>(
     let mut start = first;
     while start <= last {
         let end = start.saturating_add(ARRAY_LANES as u64 - 1).min(last);
-        let mut folds: Vec<_> = (start..=end).map(|_| Fold::summary(model)).collect();
+        let mut folds: Vec<_> = (start..=end).map(|_| SummaryFold::new(model)).collect();
         let results = drive(start..=end, &mut folds);
         out.extend(
             results
