@@ -1,6 +1,7 @@
 //! One spec for a run: model, rule, user, their parameters, generator, seed, runs and
-//! steps — read from TOML or from the `NAME:key=value,…` shorthand, layered, and resolved
-//! once against a [`Registry`].
+//! steps — read from TOML or from the `NAME:key=value,…` shorthand and layered, as data:
+//! this module knows no registry. [`Spec::resolve`] (in `crate::registry`) looks the names
+//! up once and checks every value against its declaration.
 //!
 //! Every workflow reads this one spec: `simulate --config`, a scenario file, each side of
 //! `compare` and each cell of a sweep (which adds lists and `[[grid]]` tables). In TOML:
@@ -25,19 +26,12 @@
 //! the rule's name, then `key=value` pairs whose keys are the spec's keys or parameter
 //! names. Keys may be written with `-` or `_`; one key given twice, in either spelling or
 //! in both a table and `[params]`, is an error. A parameter is checked, once, by
-//! [`Spec::resolve`] against the [`ParamSpec`] its owner declares — the same bounds
+//! [`Spec::resolve`] against the `ParamSpec` its owner declares — the same bounds
 //! whichever way the value came in.
 
-use std::fmt;
-
-use crate::draws::{NUMPY_SEED_MAX, RngKind};
-use crate::model::Plan;
-use crate::model::{Enforce, Enforced, Enforcement, Model};
-use crate::params::ParamSpec;
+use crate::draws::RngKind;
+use crate::model::Enforce;
 use crate::params::{ParamError, STEPS_MAX};
-use crate::registry::{
-    BehaviourBox, Declared, ModelEntry, PolicyBox, Registry, RuleEntry, UserEntry,
-};
 use crate::toml_value::{describe, line_col};
 
 /// The caller's own keys of a table (see [`Spec::from_table`]), canonical, with their values.
@@ -674,158 +668,6 @@ impl Spec {
             params: self.params,
         }
     }
-
-    /// Looks every name up in `registry`, checks every parameter against its declaration
-    /// and every setting against `limits`, and fills what is unset from `limits`' defaults
-    /// and the registry's first model, rule and user.
-    pub fn resolve<M: Model>(
-        &self,
-        registry: &Registry<M>,
-        limits: &Limits,
-    ) -> Result<RunSpec<M>, SpecError> {
-        let model = pick(self.model.as_deref(), registry.models(), |n| {
-            registry.find_model(n)
-        })?;
-        let rule = pick(self.rule.as_deref(), registry.rules(), |n| registry.find(n))?;
-        let user = pick(self.user.as_deref(), registry.users(), |n| {
-            registry.find_user(n)
-        })?;
-        let mut model = Chosen::defaults_of(model);
-        let mut rule = Chosen::defaults_of(rule);
-        let mut user = Chosen::defaults_of(user);
-        for p in &self.params {
-            let declared = [
-                ("model", model.entry.name(), model.index(&p.key)),
-                ("rule", rule.entry.name(), rule.index(&p.key)),
-                ("user", user.entry.name(), user.index(&p.key)),
-            ];
-            let owners: Vec<_> = declared
-                .iter()
-                .filter(|(kind, _, i)| i.is_some() && p.owner.is_none_or(|o| o == *kind))
-                .collect();
-            match owners.as_slice() {
-                [(kind, _, Some(i))] => {
-                    let spec = match *kind {
-                        "model" => &model.entry.params()[*i],
-                        "rule" => &rule.entry.params()[*i],
-                        _ => &user.entry.params()[*i],
-                    };
-                    let x = check_param(spec, &p.field, p.value).map_err(|e| match &p.written {
-                        // Not a number: shown as written, with the declared range.
-                        Some(text) => match e {
-                            SpecError::Value {
-                                field, accepted, ..
-                            } => SpecError::value(field, text.clone(), accepted),
-                            other => other,
-                        },
-                        None => e,
-                    })?;
-                    match *kind {
-                        "model" => model.values[*i] = x,
-                        "rule" => rule.values[*i] = x,
-                        _ => user.values[*i] = x,
-                    }
-                }
-                [] => {
-                    let known = declared
-                        .iter()
-                        .filter(|(kind, _, _)| p.owner.is_none_or(|o| o == *kind))
-                        .map(|(kind, name, _)| {
-                            let names = match *kind {
-                                "model" => param_names(model.entry.params()),
-                                "rule" => param_names(rule.entry.params()),
-                                _ => param_names(user.entry.params()),
-                            };
-                            format!("{kind} {name}: {names}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    return Err(SpecError::value(
-                        &p.field,
-                        format!("{:?}", p.key),
-                        format!("a declared parameter ({known})"),
-                    ));
-                }
-                many => {
-                    let who = many
-                        .iter()
-                        .map(|(kind, name, _)| format!("{kind} {name}"))
-                        .collect::<Vec<_>>()
-                        .join(" and ");
-                    return Err(SpecError::value(
-                        &p.field,
-                        format!("{:?}", p.key),
-                        format!(
-                            "a parameter one entry declares; {who} both declare it: write it in [rule], [user] or [model]"
-                        ),
-                    ));
-                }
-            }
-        }
-        let restriction = self
-            .restriction
-            .unwrap_or_else(|| rule.entry.enforcement().mode);
-        let rng = self.rng.unwrap_or(limits.rng);
-        let seed = self.seed.unwrap_or(limits.seed);
-        let runs = self.runs.unwrap_or(limits.runs);
-        let steps = self.steps.unwrap_or(limits.steps);
-        for (key, x) in [("seed", seed), ("runs", runs), ("steps", steps)] {
-            let (lo, hi) = limits.range(key);
-            if !(lo..=hi).contains(&x) {
-                return Err(SpecError::value(
-                    key,
-                    x.to_string(),
-                    format!("a whole number in [{lo}, {hi}]"),
-                ));
-            }
-        }
-        if rng == RngKind::Numpy && seed > NUMPY_SEED_MAX - (runs - 1) {
-            return Err(SpecError::value(
-                "seed",
-                seed.to_string(),
-                format!(
-                    "with rng numpy, a whole number in [0, {}] so that seed + runs - 1 fits numpy's 32-bit seed",
-                    NUMPY_SEED_MAX - (runs - 1)
-                ),
-            ));
-        }
-        Ok(RunSpec {
-            model,
-            rule,
-            user,
-            restriction,
-            rng,
-            seed,
-            runs,
-            steps,
-        })
-    }
-}
-
-fn param_names(params: &[ParamSpec]) -> String {
-    if params.is_empty() {
-        "none".to_owned()
-    } else {
-        params.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-    }
-}
-
-fn check_param(spec: &ParamSpec, field: &str, x: f64) -> Result<f64, SpecError> {
-    spec.check(spec.name, x)
-        .map_err(|e| SpecError::value(field, e.value, e.accepted))
-}
-
-fn pick<'a, E: Declared>(
-    name: Option<&str>,
-    all: &'a [E],
-    find: impl Fn(&str) -> Result<&'a E, crate::registry::UnknownName>,
-) -> Result<&'a E, SpecError> {
-    match name {
-        Some(n) => find(n).map_err(|e| SpecError::value(e.kind, format!("{:?}", e.name), e.known)),
-        None => all.first().ok_or_else(|| {
-            SpecError::value(E::KIND, "(none)", format!("a registered {}", E::KIND))
-        }),
-    }
 }
 
 const RESTRICTIONS: &str = "none, clamp or reject";
@@ -895,248 +737,9 @@ impl Default for Limits {
     }
 }
 
-/// A registered entry with values for its parameters, checked against its declaration:
-/// a value of this type is always valid.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Chosen<E> {
-    entry: E,
-    values: Vec<f64>,
-}
-
-impl<E: Declared + Clone> Chosen<E> {
-    /// `entry` at its defaults (a preset's values for a preset).
-    pub fn defaults_of(entry: &E) -> Self {
-        Chosen {
-            values: entry.defaults(),
-            entry: entry.clone(),
-        }
-    }
-
-    /// `entry` with `values` (declaration order), each checked.
-    pub fn new(entry: &E, values: Vec<f64>) -> Result<Self, ParamError> {
-        crate::params::check_values(entry.name(), entry.params(), &values)?;
-        Ok(Chosen {
-            entry: entry.clone(),
-            values,
-        })
-    }
-
-    /// The entry.
-    pub fn entry(&self) -> &E {
-        &self.entry
-    }
-
-    /// The values, in declaration order.
-    pub fn values(&self) -> &[f64] {
-        &self.values
-    }
-
-    /// The index of parameter `key`, if declared.
-    fn index(&self, key: &str) -> Option<usize> {
-        self.entry.params().iter().position(|p| p.name == key)
-    }
-
-    /// The value of parameter `key`, if declared.
-    pub fn get(&self, key: &str) -> Option<f64> {
-        self.index(key).map(|i| self.values[i])
-    }
-
-    /// Sets parameter `key` to `value`, checked against its declaration; `field` names it
-    /// in the error.
-    pub fn set(&mut self, key: &str, value: f64, field: &str) -> Result<(), SpecError> {
-        let i = self.index(key).ok_or_else(|| {
-            SpecError::value(
-                field,
-                format!("{key:?}"),
-                format!(
-                    "a parameter of {} {} ({})",
-                    E::KIND,
-                    self.entry.name(),
-                    param_names(self.entry.params())
-                ),
-            )
-        })?;
-        self.values[i] = check_param(&self.entry.params()[i], field, value)?;
-        Ok(())
-    }
-
-    /// `name=value` pairs separated by spaces.
-    pub fn params_text(&self) -> String {
-        self.entry
-            .params()
-            .iter()
-            .zip(&self.values)
-            .map(|(p, v)| format!("{}={v}", p.name))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
-impl<E: Declared> fmt::Display for Chosen<E> {
-    /// The shorthand: `name:key=value,…` (only the values that differ from the entry's).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.entry.name())?;
-        let defaults = self.entry.defaults();
-        let mut sep = ':';
-        for ((p, v), d) in self.entry.params().iter().zip(&self.values).zip(defaults) {
-            if v.to_bits() != d.to_bits() {
-                write!(f, "{sep}{}={v}", p.name)?;
-                sep = ',';
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A resolved spec: every name found, every value checked. What one run of it drives is
-/// [`RunSpec::plan`]; run r draws from [`RunSpec::streams`].
-#[derive(Debug, Clone)]
-pub struct RunSpec<M: Model> {
-    /// The model and its parameter values.
-    pub model: Chosen<ModelEntry<M>>,
-    /// The rule and its parameter values.
-    pub rule: Chosen<RuleEntry<M>>,
-    /// The user behaviour and its parameter values.
-    pub user: Chosen<UserEntry<M>>,
-    /// The spending restriction (the rule's own unless the spec set one).
-    pub restriction: Enforce,
-    /// The generator family.
-    pub rng: RngKind,
-    /// The seed.
-    pub seed: u64,
-    /// Monte Carlo runs.
-    pub runs: u64,
-    /// Steps per run.
-    pub steps: u64,
-}
-
-/// Two resolved specs are equal when they name the same entries with the same values and
-/// the same settings.
-impl<M: Model> PartialEq for RunSpec<M> {
-    fn eq(&self, o: &Self) -> bool {
-        self.model == o.model
-            && self.rule == o.rule
-            && self.user == o.user
-            && self.restriction == o.restriction
-            && (self.rng, self.seed, self.runs, self.steps) == (o.rng, o.seed, o.runs, o.steps)
-    }
-}
-
-/// What a resolved spec's runs drive: the model, its rule under the spec's restriction and
-/// the user behaviour, each named at run time.
-pub type SpecPlan<M> = Plan<M, Enforced<PolicyBox<M>>, BehaviourBox<M>>;
-
-impl<M: Model> RunSpec<M> {
-    /// The model, policy and behaviour one run drives.
-    pub fn plan(&self) -> SpecPlan<M> {
-        let model = self.model.entry.build(&self.model.values);
-        let rule = self.rule.entry.build(&self.rule.values);
-        let user = self.user.entry.build(&self.user.values);
-        // Chosen values are checked when chosen; building cannot fail.
-        let (Ok(model), Ok(rule), Ok(user)) = (model, rule, user) else {
-            unreachable!("a Chosen entry holds values checked against its declaration")
-        };
-        let enforcement = Enforcement {
-            mode: self.restriction,
-            ..crate::model::CreditPolicy::<M>::enforcement(&rule)
-        };
-        Plan {
-            model,
-            policy: Enforced {
-                policy: rule,
-                enforcement,
-            },
-            behaviour: user,
-        }
-    }
-
-    /// The streams its runs draw from: (rng, seed), subset 0 — the streams `simulate`
-    /// uses. Run r of [`RunSpec::plan`] is `plan.run(&spec.streams(), r, spec.steps, …)`.
-    pub fn streams(&self) -> crate::model::Streams {
-        crate::model::Streams::new(self.rng, self.seed)
-    }
-
-    /// The spec back as the command-line shorthand (parameters that differ from the
-    /// defaults only; the registry's first model is left out).
-    pub fn shorthand(&self) -> String {
-        let mut s = self.rule.to_string();
-        let mut pairs = Vec::new();
-        for (kind, chosen) in [
-            ("model", self.model.to_string()),
-            ("user", self.user.to_string()),
-        ] {
-            let (name, params) = chosen.split_once(':').unwrap_or((&chosen, ""));
-            pairs.push(format!("{kind}={name}"));
-            pairs.extend(
-                params
-                    .split(',')
-                    .filter(|p| !p.is_empty())
-                    .map(String::from),
-            );
-        }
-        if self.restriction != self.rule.entry.enforcement().mode {
-            pairs.push(format!("restriction={}", self.restriction));
-        }
-        pairs.push(format!("rng={}", self.rng));
-        pairs.push(format!("seed={}", self.seed));
-        pairs.push(format!("runs={}", self.runs));
-        pairs.push(format!("steps={}", self.steps));
-        let sep = if s.contains(':') { ',' } else { ':' };
-        s.push(sep);
-        s.push_str(&pairs.join(","));
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::v1::V1;
-
-    fn registry() -> Registry<V1> {
-        Registry::builtin()
-    }
-
-    #[test]
-    fn an_empty_spec_is_the_registrys_first_of_each_at_its_defaults() {
-        let r = Spec::default()
-            .resolve(&registry(), &Limits::default())
-            .unwrap();
-        assert_eq!(r.model.entry().name, "v1");
-        assert_eq!(r.rule.entry().name, "currents-v1");
-        assert_eq!(r.user.entry().name, "balanced");
-        assert_eq!(r.user.values(), &[1.0, 100.0, 0.0, 0.0]);
-        assert_eq!(
-            (r.runs, r.steps, r.seed, r.rng),
-            (10, 365, 0, RngKind::Chacha)
-        );
-    }
-
-    #[test]
-    fn the_shorthand_and_the_toml_form_are_the_same_spec() {
-        let short = Spec::from_shorthand(
-            "",
-            "turnover:window=10,integrity=0.8,user=spender,rng=numpy",
-        )
-        .unwrap();
-        let toml = Spec::from_toml_str(
-            "rule = \"turnover\"\nuser = \"spender\"\nrng = \"numpy\"\n[params]\nwindow = 10\nintegrity = 0.8\n",
-        )
-        .unwrap();
-        let l = Limits::default();
-        let (a, b) = (
-            short.resolve(&registry(), &l).unwrap(),
-            toml.resolve(&registry(), &l).unwrap(),
-        );
-        assert_eq!(a, b);
-        assert_eq!(a.rule.get("window"), Some(10.0));
-        assert_eq!(a.user.get("integrity"), Some(0.8));
-        assert_eq!(
-            a.user.get("bias"),
-            Some(-0.05),
-            "the preset's value is kept"
-        );
-    }
 
     #[test]
     fn a_key_twice_in_either_spelling_is_an_error() {
@@ -1178,52 +781,11 @@ mod tests {
     }
 
     #[test]
-    fn an_undeclared_parameter_names_what_each_entry_declares() {
-        let e = Spec::from_shorthand("candidate", "static:window=3")
-            .unwrap()
-            .resolve(&registry(), &Limits::default())
-            .unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.starts_with("invalid value for `candidate.window`"),
-            "{msg}"
-        );
-        assert!(msg.contains("rule static: none"), "{msg}");
-        assert!(msg.contains("user balanced: integrity"), "{msg}");
-    }
-
-    #[test]
-    fn the_shorthand_of_a_resolved_spec_resolves_to_it() {
-        let l = Limits::default();
-        let a = Spec::from_shorthand(
-            "",
-            "fixed-band:upper=100,user=growing,bias=0.1,restriction=reject,steps=40",
-        )
-        .unwrap()
-        .resolve(&registry(), &l)
-        .unwrap();
-        let again = Spec::from_shorthand("", &a.shorthand())
-            .unwrap()
-            .resolve(&registry(), &l)
-            .unwrap();
-        assert_eq!(a, again, "{}", a.shorthand());
-    }
-
-    #[test]
     fn an_error_stays_one_line_and_keeps_quotes_as_written() {
         let e = SpecError::value("a\nb", "\"x\"", "y");
         assert_eq!(
             e.to_string(),
             "invalid value for `a\\nb`: \"x\" (accepted: y)"
         );
-    }
-
-    #[test]
-    fn numpy_seeds_must_fit_32_bits_for_every_run() {
-        let e = Spec::from_shorthand("", "currents-v1:rng=numpy,seed=4294967295,runs=2")
-            .unwrap()
-            .resolve(&registry(), &Limits::default())
-            .unwrap_err();
-        assert!(e.to_string().contains("[0, 4294967294]"), "{e}");
     }
 }

@@ -57,9 +57,9 @@ use crate::parallel::{Chunking, ordered_tasks};
 use crate::params::STEPS_MAX;
 use crate::registry::runs::Infallibly;
 use crate::registry::{Declared, Registry, Runs, Sink, UnknownName};
+use crate::registry::{RunSpec, SpecPlan};
 use crate::spec::{
-    Limits, RunSpec, Spec, SpecError, SpecPlan, canonical, number_value, parse_toml, string_value,
-    whole_value,
+    Limits, Spec, SpecError, canonical, number_value, parse_toml, string_value, whole_value,
 };
 use crate::toml_value::describe;
 use crate::v1::V1;

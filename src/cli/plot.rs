@@ -11,7 +11,7 @@ use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
 use crate::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
-use crate::spec::RunSpec;
+use crate::registry::RunSpec;
 use crate::v1::V1;
 use crate::v1::csv::Row;
 use clap::Args;

@@ -12,7 +12,7 @@ use crate::draws::{RngKind, chacha_rng, numpy_rng};
 use super::{Behaviour, CreditPolicy, Model, Observer, RunError};
 
 /// What the runs of a spec drive, for any model: the model, the credit policy and the
-/// behaviour (a resolved spec's is [`crate::spec::RunSpec::plan`]; a model variant builds
+/// behaviour (a resolved spec's is [`crate::registry::RunSpec::plan`]; a model variant builds
 /// its own).
 #[derive(Debug, Clone)]
 pub struct Plan<M, P, B> {

@@ -29,16 +29,18 @@ use crate::rules::{CreditPeriod, FixedBand, Rule, Static, Turnover};
 
 mod entries;
 mod erased;
+mod resolve;
 pub mod runs;
 
 pub use entries::{Declared, ModelEntry, ModelType, RuleEntry, UserEntry, UserType};
 pub use erased::{BehaviourBox, DynBehaviour, DynPolicy, ErasedMemory, PolicyBox};
+pub use resolve::{Chosen, RunSpec, SpecPlan};
 pub use runs::{Engines, Runs, Sink};
 
 use std::sync::Arc;
 
 use crate::metrics::Metered;
-use crate::spec::{RunSpec, SpecError};
+use crate::spec::SpecError;
 
 /// A name that no entry has: names the kind, the name and every known name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

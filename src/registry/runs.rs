@@ -3,7 +3,7 @@
 //! registry for ([`super::Registry::runs`]) instead of building a plan itself.
 //!
 //! By default the runs are the spec's plan with its rule and user behind their boxes
-//! ([`crate::spec::RunSpec::plan`]). A model may register [`Engines`] that serve some specs
+//! ([`crate::registry::RunSpec::plan`]). A model may register [`Engines`] that serve some specs
 //! faster or differently — V1 runs the notebook's spec on either of its histories, steps
 //! `--summary` runs in vector lanes, and draws the notebook's user unboxed — and no
 //! workflow ever asks "is this the notebook's plan?" itself.
@@ -19,7 +19,8 @@ use crate::metrics::{Metered, RunFold, SummaryFold};
 use crate::model::{
     Behaviour, CreditPolicy, Flow, Model, Observer, Plan, RunError, StepEvent, Streams, WithRng,
 };
-use crate::spec::{RunSpec, SpecError};
+use crate::registry::RunSpec;
+use crate::spec::SpecError;
 
 /// An observer a workflow hands the runs it was given (a CSV writer, a comparison's
 /// record): its errors are I/O errors.

@@ -20,8 +20,9 @@ use std::ops::RangeInclusive;
 
 use crate::metrics::RunFold;
 use crate::model::{Observer, Plan, RunError, StepEvent, Streams};
+use crate::registry::RunSpec;
 use crate::registry::runs::{EXACT, Engines, Runs, Sink, run_plan};
-use crate::spec::{RunSpec, SpecError};
+use crate::spec::SpecError;
 
 use super::batch::{ARRAY_LANES, LANES, Lanes, summaries};
 use super::{
