@@ -5,13 +5,14 @@
 
 #[cfg(test)]
 use currents::catalog::Invariant;
-#[cfg(test)]
-use currents::harness::V1Laws;
-use currents::harness::{HarnessConfig, HarnessReport, check_rule};
+use currents::harness::{HarnessConfig, HarnessReport};
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::round_half_even;
 use currents::v1::History;
 use currents::v1::V1;
+#[cfg(test)]
+use currents::v1::harness::V1Laws;
+use currents::v1::harness::check_rule;
 
 /// A linear rule: after a warm-up, credit is the average send volume scaled by
 /// `1 − |s|` (never below 0), where `s = avgUserBalance / avgSendVolume`. Unlike V1 it

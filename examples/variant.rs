@@ -42,7 +42,7 @@ use std::convert::Infallible;
 use currents::catalog::Invariant;
 use currents::draws;
 use currents::draws::RngKind;
-use currents::harness::{Laws, ReplayInput, Tapes};
+use currents::harness::{CellArgs, Laws, ReplayInput, Tapes};
 use currents::metrics::Metered;
 use currents::model::{
     Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Flow, Ledger, Limit, Model,
@@ -523,8 +523,15 @@ impl Tapes<VariantModel> for VariantTapes {
     }
     fn counterexample(&self, _: &Vec<f64>, payments: Vec<f64>) -> ReplayInput {
         let payments = payments.iter().map(|p| format!("{p:?}")).collect();
-        let case = "variant, window 10, limit -500".to_owned();
-        ReplayInput::Payments { case, payments }
+        let cell = CellArgs {
+            model: Some("variant".to_owned()),
+            user: None,
+            params: vec![
+                ("window".to_owned(), "10".to_owned()),
+                ("credit-limit".to_owned(), "-500".to_owned()),
+            ],
+        };
+        ReplayInput::Tape { cell, payments }
     }
 }
 
@@ -612,8 +619,16 @@ mod tests {
     }
 
     fn cells(clamp: bool) -> Vec<ModelCell<VariantModel, VariantUser>> {
-        let cell = |avg, integrity| ModelCell {
-            label: format!("avg {avg}, integrity {integrity}, clamp {clamp}"),
+        let cell = |avg: f64, integrity: f64| ModelCell {
+            cell: CellArgs {
+                model: Some("variant".to_owned()),
+                user: Some("variant-user".to_owned()),
+                params: vec![
+                    ("avg-amount".to_owned(), format!("{avg:?}")),
+                    ("integrity".to_owned(), format!("{integrity:?}")),
+                    ("clamp".to_owned(), u8::from(clamp).to_string()),
+                ],
+            },
             model: variant_model(10, -500),
             behaviour: variant_user(avg, integrity, clamp),
         };
@@ -651,7 +666,7 @@ mod tests {
             );
         };
         let shrunk = within.counterexample.as_ref().unwrap();
-        let ReplayInput::Payments { payments, .. } = &shrunk.input else {
+        let ReplayInput::Tape { payments, .. } = &shrunk.input else {
             panic!("expected a tape, got {shrunk:?}");
         };
         let tape: Vec<f64> = payments.iter().map(|p| p.parse().unwrap()).collect();
@@ -661,11 +676,11 @@ mod tests {
         violated_at(found, shrunk.step);
         // The first violation of the seeded runs replays on its cell, at the same step.
         let run = within.first_in_runs.as_ref().unwrap();
-        let ReplayInput::Cell { cell, .. } = &run.input else {
+        let ReplayInput::Seeded { cell, .. } = &run.input else {
             panic!("expected a cell's run, got {run:?}");
         };
         let cells = cells(false);
-        let cell = cells.iter().find(|c| &c.label == cell).unwrap();
+        let cell = cells.iter().find(|c| &c.cell == cell).unwrap();
         violated_at(replay_cell(cell, &rule, &laws, &run.input), run.step);
     }
 

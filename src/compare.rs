@@ -66,7 +66,7 @@ use rand_core::Rng;
 
 use crate::catalog::{self, Invariant};
 use crate::draws::{RngKind, chacha_rng};
-use crate::harness::{HarnessConfig, check_rule};
+use crate::harness::HarnessConfig;
 use crate::metrics::{Fold, Metered, NAMES, RunFailure, percentile};
 use crate::model::{CreditPolicy, Enforce, Flow, Observer, StepEvent, Streams, Value};
 use crate::params::{ParamError, STEPS_MAX};
@@ -78,6 +78,7 @@ use crate::spec::{Limits, Spec, SpecError, one_line, parse_toml};
 use crate::v1::NotebookUser;
 use crate::v1::V1;
 use crate::v1::V1Rule;
+use crate::v1::harness::{cell_of, check_rule};
 use crate::v1::{Params, SimConfig};
 
 /// The ChaCha subset the bootstrap draws from (runs use subset 0, as `simulate` does).
@@ -998,7 +999,7 @@ pub struct CompareReport {
     pub program: String,
 }
 
-/// One invariant of the harness catalog ([`crate::harness::check_rule`]) on both sides.
+/// One invariant of the harness catalog ([`crate::v1::harness::check_rule`]) on both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HarnessDiff {
     /// The invariant's catalog name.
@@ -1056,7 +1057,7 @@ pub fn harness_diff(
     let check = |(rule, params): &(V1Rule, Params)| {
         let hc = HarnessConfig {
             policy: V1Rule::NAME.to_owned(),
-            grid: vec![*params],
+            cells: vec![cell_of(params)],
             n_runs: 3,
             n_steps: config.n_steps.min(200),
             seed: config.seed,

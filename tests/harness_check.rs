@@ -6,14 +6,13 @@ use std::process::{Command, Output};
 
 use currents::catalog::{Invariant, InvariantKind};
 use currents::draws::RngKind;
-use currents::harness::{
-    Goal, HarnessConfig, ReplayInput, V1Laws, check_rule, check_rule_with, replay,
-};
+use currents::harness::{Goal, HarnessConfig, ReplayInput};
 use currents::model::{CreditError, CreditPolicy, Cx, Limit};
 use currents::numeric::pairwise_sum;
 use currents::registry::Registry;
 use currents::v1::HistoryView;
 use currents::v1::V1;
+use currents::v1::harness::{V1Laws, cell_of, check_rule, check_rule_with, replay};
 use currents::v1::{ExactHistory, History, State, V1Rule};
 
 fn small() -> HarnessConfig {
@@ -88,10 +87,10 @@ fn broken_rule_fails_with_a_shrunk_tape_that_replays() {
     // the simplest tape reaching it is ten zero amounts.
     assert_eq!(cx.step, Some(10));
     match &cx.input {
-        ReplayInput::Tape { amounts, .. } => assert_eq!(amounts, &vec![0.0; 10]),
+        ReplayInput::Tape { payments, .. } => assert_eq!(payments, &vec!["0.0"; 10]),
         other => panic!("expected a tape, got {other:?}"),
     }
-    let again = replay::<_, ExactHistory>(&Decaying, &cx.input, 0.0);
+    let again = replay::<_, ExactHistory>(&Decaying, &cx.input, 0.0).unwrap();
     assert!(
         cx.detail.starts_with("credit(10) = -50 < 0 (decay branch"),
         "{cx:?}"
@@ -147,7 +146,7 @@ fn a_goal_never_reached_fails_the_suite() {
     // Integrity 1 never takes the integrity path, and without tapes no history is ever
     // free of received payments: two goals stay unreached.
     let config = HarnessConfig {
-        grid: vec![currents::v1::Params::default()],
+        cells: vec![cell_of(&currents::v1::Params::default())],
         rngs: vec![RngKind::Numpy],
         tape_cases: 0,
         ..small()

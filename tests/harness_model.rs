@@ -5,7 +5,7 @@
 use currents::catalog::{Invariant, InvariantKind};
 use currents::draws::uniform01;
 use currents::harness::{
-    Goal, HarnessConfig, Laws, ModelCell, NoLaws, ReplayInput, Tapes, check_model,
+    CellArgs, Goal, HarnessConfig, Laws, ModelCell, NoLaws, ReplayInput, Tapes, check_model,
     check_model_tape, check_model_tapes, replay_cell,
 };
 use currents::model::{
@@ -193,10 +193,23 @@ impl Tapes<Account> for PaymentTapes {
         case.len() as u64
     }
     fn counterexample(&self, _: &Vec<i32>, payments: Vec<f64>) -> ReplayInput {
-        ReplayInput::Payments {
-            case: "account, limit 100".to_owned(),
+        ReplayInput::Tape {
+            cell: account_cell(100.0, None),
             payments: payments.iter().map(|p| format!("{p:?}")).collect(),
         }
+    }
+}
+
+/// The account model's cell as the command line would name it.
+fn account_cell(start_limit: f64, amount: Option<f64>) -> CellArgs {
+    let mut params = vec![("start-limit".to_owned(), format!("{start_limit:?}"))];
+    if let Some(amount) = amount {
+        params.push(("amount".to_owned(), format!("{amount:?}")));
+    }
+    CellArgs {
+        model: Some("account".to_owned()),
+        user: Some("coin".to_owned()),
+        params,
     }
 }
 
@@ -204,7 +217,7 @@ fn cells() -> Vec<ModelCell<Account, Coin>> {
     [(100.0, 30.0), (50.0, 80.0)]
         .into_iter()
         .map(|(start_limit, amount)| ModelCell {
-            label: format!("limit {start_limit}, amount {amount}"),
+            cell: account_cell(start_limit, Some(amount)),
             model: Account { start_limit },
             behaviour: Coin { amount },
         })
@@ -251,12 +264,12 @@ fn a_generic_rule_from_a_registry_on_a_users_model() {
     assert_eq!(within.kind, InvariantKind::Observed);
     assert!(within.violated());
     let cx = within.counterexample.as_ref().unwrap();
-    let ReplayInput::Cell { cell, n_steps, .. } = &cx.input else {
+    let ReplayInput::Seeded { cell, n_steps, .. } = &cx.input else {
         panic!("expected a cell's run, got {cx:?}");
     };
     // The counterexample replays on its cell: the violation is at its last step.
     let cells = cells();
-    let cell = cells.iter().find(|c| &c.label == cell).unwrap();
+    let cell = cells.iter().find(|c| &c.cell == cell).unwrap();
     let again = replay_cell(cell, &rule, &SumLaw, &cx.input);
     assert!(
         again
@@ -298,7 +311,7 @@ fn a_negative_limit_shrinks_to_the_shortest_tape() {
         "{cx:?}"
     );
     match &cx.input {
-        ReplayInput::Payments { payments, .. } => assert_eq!(payments, &["0.0"; 4]),
+        ReplayInput::Tape { payments, .. } => assert_eq!(payments, &["0.0"; 4]),
         other => panic!("expected payments, got {other:?}"),
     }
     assert!(!report.passed());

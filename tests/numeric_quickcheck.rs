@@ -12,10 +12,10 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use currents::draws::{chacha_rng, numpy_rng, randint01, uniform, uniform01};
-use currents::harness::amount_abs_max;
 use currents::numeric::{pairwise_sum, py_round, py_square, round_half_even};
 use currents::v1::NotebookUser;
 use currents::v1::Params;
+use currents::v1::harness::amount_abs_max;
 use quickcheck::{Arbitrary, Gen, QuickCheck, Testable};
 
 /// The one helper every property goes through: `cases()` passing cases, fixed seed.

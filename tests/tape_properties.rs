@@ -9,11 +9,12 @@ mod common;
 
 use currents::catalog::{Invariant, InvariantKind};
 use currents::draws::RngKind;
-use currents::harness::{
-    ReplayInput, TapeCase, V1Laws, check_tape, params_strategy, replay, tape_case_strategy,
-};
+use currents::harness::ReplayInput;
 use currents::model::CreditPolicy;
 use currents::v1::V1;
+use currents::v1::harness::{
+    TapeCase, V1Laws, cell_of, check_tape, params_strategy, replay, tape_case_strategy,
+};
 use currents::v1::{ExactHistory, V1Rule};
 use proptest::prelude::*;
 
@@ -45,13 +46,13 @@ fn check_seeded(
 ) -> Result<(), TestCaseError> {
     let rule = V1Rule::default();
     let input = ReplayInput::Seeded {
-        params,
+        cell: cell_of(&params),
         rng,
         seed,
         run,
         n_steps: 80,
     };
-    for f in replay::<_, ExactHistory>(&rule, &input, 0.0) {
+    for f in replay::<_, ExactHistory>(&rule, &input, 0.0).unwrap() {
         let observed = CreditPolicy::<V1>::observed_invariants(&rule);
         if f.invariant.kind_under(observed) == InvariantKind::Required {
             return Err(TestCaseError::fail(format!(
@@ -131,8 +132,10 @@ proptest! {
         params in params_strategy(),
     ) {
         let rng = if chacha { RngKind::Chacha } else { RngKind::Numpy };
-        let input = ReplayInput::Runs { params, rng, seed, n_runs: 2, n_steps: 40, threads: 2 };
-        let findings = replay::<_, ExactHistory>(&V1Rule::default(), &input, 0.0);
+        let input = ReplayInput::Runs {
+            cell: cell_of(&params), rng, seed, n_runs: 2, n_steps: 40, threads: 2,
+        };
+        let findings = replay::<_, ExactHistory>(&V1Rule::default(), &input, 0.0).unwrap();
         prop_assert!(findings.is_empty(), "{findings:?}");
     }
 }

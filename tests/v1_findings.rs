@@ -11,13 +11,14 @@ use std::path::Path;
 
 use currents::catalog::Invariant;
 use currents::draws::RngKind;
-use currents::harness::{
-    HarnessConfig, Probe, ReplayInput, TapeCase, V1Laws, check_rule, check_tape, replay,
-    tape_case_strategy,
-};
+use currents::harness::{HarnessConfig, ReplayInput};
 use currents::model::CreditPolicy;
 use currents::v1::V1;
 use currents::v1::csv::read_rows;
+use currents::v1::harness::{
+    Probe, TapeCase, V1Laws, cell_of, check_rule, check_tape, replay, tape_case_strategy,
+    tape_input,
+};
 use currents::v1::{ExactHistory, Params, V1Rule};
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
@@ -25,11 +26,9 @@ use proptest::test_runner::{
 
 /// The one helper: the invariants `amounts` violates under V1 with default parameters.
 fn tape_findings(amounts: &[f64]) -> Vec<Invariant> {
-    let input = ReplayInput::Tape {
-        params: Params::default(),
-        amounts: amounts.to_vec(),
-    };
+    let input = tape_input(&Params::default(), amounts);
     replay::<_, ExactHistory>(&V1Rule::default(), &input, 0.0)
+        .unwrap()
         .into_iter()
         .map(|f| f.invariant)
         .collect()
@@ -58,7 +57,7 @@ fn cadcad_counts() -> (u64, u64, u64, u64) {
 #[test]
 fn the_limit_laws_broken_in_the_notebooks_steps_as_often_as_in_cadcads_file() {
     let config = HarnessConfig {
-        grid: vec![Params::default()],
+        cells: vec![cell_of(&Params::default())],
         rngs: vec![RngKind::Numpy],
         tape_cases: 0,
         ..HarnessConfig::default()
@@ -125,9 +124,10 @@ fn credit_monotone_in_imbalance_broken_just_past_inverse_sqrt_3() {
     )
     .unwrap();
     let cx = report.invariant(law).counterexample.clone().unwrap();
-    let ReplayInput::Probe(p) = cx.input else {
+    let ReplayInput::Probe { probe, .. } = &cx.input else {
         panic!("expected a probe, got {cx:?}");
     };
+    let p = Probe::parse(probe, 30).unwrap();
     let s_star = (1.005f64 / 3.0).sqrt();
     let s_lo = p.balance_mean_lo / p.send_volume_mean;
     assert!((s_lo.abs() - s_star).abs() < 1e-12, "{s_lo} vs {s_star}");

@@ -4,10 +4,11 @@
 
 use crate::draws::NUMPY_SEED_MAX;
 use crate::harness::{
-    CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX, check_rule,
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Checks as _, HarnessConfig, HarnessReport, TAPE_CASES_MAX,
 };
 use crate::registry::{Registry, RuleEntry};
 use crate::v1::V1;
+use crate::v1::harness::V1Checks;
 
 use clap::Args;
 
@@ -127,10 +128,11 @@ fn check_entry(
     let config = HarnessConfig {
         policy: entry.name.to_owned(),
         bin: bin.to_owned(),
-        probe_rule: entry.reads_v1_imbalance,
         ..config
     };
-    check_rule(&entry.build_default(), &config).map_err(|e| e.to_string())
+    V1Checks
+        .check(&Registry::builtin(), entry, &config)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

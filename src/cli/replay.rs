@@ -5,13 +5,11 @@
 use crate::catalog::Invariant;
 use crate::draws::NUMPY_SEED_MAX;
 use crate::draws::RngKind;
-use crate::harness::{
-    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Probe, ReplayFinding, ReplayInput, amount_abs_max, replay,
-    v1_invariants,
-};
+use crate::harness::{CHECK_RUNS_MAX, CHECK_STEPS_MAX, ReplayFinding, ReplayInput};
 use crate::model::CreditPolicy;
 use crate::params::ParamError;
 use crate::v1::V1;
+use crate::v1::harness::{Probe, amount_abs_max, cell_of, replay, tape_input, v1_invariants};
 use crate::v1::{ExactHistory, Params};
 
 use clap::Args;
@@ -153,23 +151,10 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
                 format!("at most {CHECK_STEPS_MAX} amounts"),
             ));
         }
-        return Ok(ReplayInput::Tape { params, amounts });
+        return Ok(tape_input(&params, &amounts));
     }
     if let Some(probe) = &args.probe {
-        let accepted = "five finite numbers A,C,N,B_LO,B_HI with A != 0, C and N whole, C >= 0";
-        let v = parse_list("probe", probe, accepted)?;
-        let whole_ok = |x: f64| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15;
-        if v.len() != 5 || v[0] == 0.0 || !whole_ok(v[1]) || !whole_ok(v[2]) {
-            return Err(ParamError::new("probe", format!("{probe:?}"), accepted));
-        }
-        return Ok(ReplayInput::Probe(Probe {
-            send_volume_mean: v[0],
-            credit_prev: v[1] as i64,
-            n_transactions: v[2] as u64,
-            sum_volume: args.sum_volume as u64,
-            balance_mean_lo: v[3],
-            balance_mean_hi: v[4],
-        }));
+        return Ok(Probe::parse(probe, args.sum_volume as u64)?.input());
     }
     let last_run = args.runs.unwrap_or(1).max(args.run.unwrap_or(1));
     if args.rng == RngKind::Numpy && last_run - 1 > NUMPY_SEED_MAX {
@@ -194,7 +179,7 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
     }
     Ok(match args.runs {
         Some(n_runs) => ReplayInput::Runs {
-            params,
+            cell: cell_of(&params),
             rng: args.rng,
             seed: args.seed,
             n_runs,
@@ -202,7 +187,7 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
             threads: args.threads as usize,
         },
         None => ReplayInput::Seeded {
-            params,
+            cell: cell_of(&params),
             rng: args.rng,
             seed: args.seed,
             run: args.run.unwrap_or(1),
@@ -226,10 +211,13 @@ pub(crate) fn run(args: ReplayArgs, tool: &super::Tool) -> i32 {
 
 fn report<P: CreditPolicy<V1>>(rule: &P, input: &ReplayInput, only: Option<Invariant>) -> i32 {
     let observed = rule.observed_invariants();
-    let findings: Vec<ReplayFinding> = replay::<P, ExactHistory>(rule, input, 0.0)
-        .into_iter()
-        .filter(|f| only.is_none_or(|i| i == f.invariant))
-        .collect();
+    let findings: Vec<ReplayFinding> = match replay::<P, ExactHistory>(rule, input, 0.0) {
+        Ok(found) => found
+            .into_iter()
+            .filter(|f| only.is_none_or(|i| i == f.invariant))
+            .collect(),
+        Err(e) => return usage_error(e),
+    };
     let mut text = String::new();
     for f in &findings {
         let at = f.step.map_or(String::new(), |t| format!(" at step {t}"));

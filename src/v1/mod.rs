@@ -18,6 +18,8 @@ pub mod csv;
 mod engines;
 #[cfg(feature = "cli")]
 pub(crate) mod findings;
+#[cfg(feature = "harness")]
+pub mod harness;
 pub mod history;
 mod model;
 pub mod params;

@@ -2,9 +2,10 @@
 //! over payment tapes, and every law of the catalog (`currents check` runs the same).
 
 use currents::catalog::Invariant;
-use currents::harness::{HarnessConfig, HarnessReport, ReplayInput, check_rule};
+use currents::harness::{HarnessConfig, HarnessReport, ReplayInput};
 use currents::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 use currents::rules::{IncomeWindow, Rule};
+use currents::v1::harness::check_rule;
 use my_rule::{MyRule, MyRuleV2, registry};
 
 /// `currents check`'s settings, fewer runs and tapes (a debug build runs them).
@@ -64,11 +65,11 @@ fn a_broken_version_is_caught_with_a_short_shrunk_tape() {
     assert!(!report.passed());
     let found = report.invariant(Invariant::CREDIT_NON_NEGATIVE);
     let cx = found.counterexample.as_ref().expect("a counterexample");
-    let ReplayInput::Tape { amounts, .. } = &cx.input else {
+    let ReplayInput::Tape { payments, .. } = &cx.input else {
         panic!("expected a tape, got {cx:?}");
     };
     // Shrunk to three steps (spend a little, spend to the limit, and the limit goes
     // below zero): `[-1.0, -250.0, 0.0]` today.
-    assert!(amounts.len() <= 3, "{amounts:?}: {}", cx.detail);
+    assert!(payments.len() <= 3, "{payments:?}: {}", cx.detail);
     assert!(cx.detail.starts_with("credit(3) = -1 < 0"), "{}", cx.detail);
 }

@@ -10,13 +10,13 @@
 //! credit grows with |s| is a violation; the first one (smallest |s|) is narrowed by
 //! bisection to two adjacent doubles of the balance mean, which is the counterexample.
 
-use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
-use crate::v1::State;
-use crate::v1::V1;
-use crate::v1::{ExactHistory, History};
-
-use super::laws::V1Laws;
 use crate::catalog::Invariant;
+use crate::harness::{CellArgs, ReplayInput};
+use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
+use crate::params::ParamError;
+
+use super::super::{ExactHistory, History, State, V1};
+use super::laws::V1Laws;
 
 /// One probe of the monotonicity law: the rule at two balance means with the same average
 /// send volume, `|balance_mean_lo| < |balance_mean_hi|`.
@@ -66,6 +66,57 @@ fn limit_at<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
 }
 
 impl Probe {
+    /// The input that replays this probe: the cell of its window and the probe as
+    /// `--probe=` takes it (`--sum-volume K --probe=A,C,N,B_LO,B_HI`).
+    pub fn input(&self) -> ReplayInput {
+        ReplayInput::Probe {
+            cell: CellArgs::of(vec![("sum-volume".to_owned(), self.sum_volume.to_string())]),
+            probe: format!(
+                "{:?},{},{},{:?},{:?}",
+                self.send_volume_mean,
+                self.credit_prev,
+                self.n_transactions,
+                self.balance_mean_lo,
+                self.balance_mean_hi
+            ),
+            fields: serde_json::json!({
+                "avgSendVolume": self.send_volume_mean,
+                "credit_prev": self.credit_prev, "n_transactions": self.n_transactions,
+                "sum_volume": self.sum_volume, "avgUserBalance_lo": self.balance_mean_lo,
+                "avgUserBalance_hi": self.balance_mean_hi,
+            }),
+        }
+    }
+
+    /// Parses `A,C,N,B_LO,B_HI` (`--probe`'s value) on the window `sum_volume`; the error
+    /// names `probe` and what is accepted.
+    pub fn parse(text: &str, sum_volume: u64) -> Result<Probe, ParamError> {
+        let accepted = "five finite numbers A,C,N,B_LO,B_HI with A != 0, C and N whole, C >= 0";
+        let bad = || ParamError::new("probe", format!("{text:?}"), accepted);
+        let v: Vec<f64> = text
+            .split(',')
+            .map(|x| {
+                let x = x.trim();
+                x.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| ParamError::new("probe", format!("{x:?}"), accepted))
+            })
+            .collect::<Result<_, _>>()?;
+        let whole_ok = |x: f64| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15;
+        if v.len() != 5 || v[0] == 0.0 || !whole_ok(v[1]) || !whole_ok(v[2]) {
+            return Err(bad());
+        }
+        Ok(Probe {
+            send_volume_mean: v[0],
+            credit_prev: v[1] as i64,
+            n_transactions: v[2] as u64,
+            sum_volume,
+            balance_mean_lo: v[3],
+            balance_mean_hi: v[4],
+        })
+    }
+
     /// Evaluates `policy` (on V1 with the exact history) at both ends; `Err` describes a
     /// violation of `invariant` (monotonicity, non-negative credit, or a policy error),
     /// `Ok` the two credits.
