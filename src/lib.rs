@@ -24,6 +24,7 @@
 /// so that a user's behaviour needs no dependency of its own.
 pub use rand_core;
 
+mod builtin;
 pub mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -36,6 +37,7 @@ pub mod fuzzing;
 pub mod harness;
 pub mod metrics;
 pub mod model;
+pub mod network;
 pub mod numeric;
 pub mod parallel;
 pub mod params;
@@ -50,3 +52,4 @@ pub mod sweep;
 mod toml_value;
 pub mod trajectory_csv;
 pub mod v1;
+pub mod workbench;

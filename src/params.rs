@@ -24,7 +24,7 @@ pub const RUNS_MAX: u64 = 10_000_000;
 )]
 pub struct ParamError {
     /// The parameter's name as the command line and config files spell it.
-    pub field: &'static str,
+    pub field: String,
     /// The rejected value, as it was given or rendered.
     pub value: String,
     /// What would have been accepted.
@@ -33,9 +33,13 @@ pub struct ParamError {
 
 impl ParamError {
     /// Builds an error for `field` from any displayable value.
-    pub fn new(field: &'static str, value: impl fmt::Display, accepted: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        accepted: impl Into<String>,
+    ) -> Self {
         ParamError {
-            field,
+            field: field.into(),
             value: value.to_string(),
             accepted: accepted.into(),
         }
@@ -94,7 +98,7 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     /// Checks `value` against the declared range, naming `field` in the error.
-    pub fn check(&self, field: &'static str, value: f64) -> Result<f64, ParamError> {
+    pub fn check(&self, field: &str, value: f64) -> Result<f64, ParamError> {
         let whole_ok = !self.integer || value.fract() == 0.0;
         if value.is_finite() && value >= self.min && value <= self.max && whole_ok {
             Ok(value)

@@ -373,7 +373,10 @@ fn a_models_invariants_need_snake_case_names_of_their_own() {
             reported: law,
         };
         let err = check_model(&cells(), &rule, &laws, &config()).unwrap_err();
-        assert_eq!((err.field, err.value.as_str()), ("invariant", refused));
+        assert_eq!(
+            (err.field.as_str(), err.value.as_str()),
+            ("invariant", refused)
+        );
     }
     // Declared observed: violated on every step (2 cells x 2 generators x 3 runs x 200
     // steps), a finding, listed after the first two generic ones.

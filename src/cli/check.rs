@@ -4,39 +4,60 @@
 
 use crate::draws::NUMPY_SEED_MAX;
 use crate::harness::{
-    CHECK_RUNS_MAX, CHECK_STEPS_MAX, Checks as _, HarnessConfig, HarnessReport, TAPE_CASES_MAX,
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX,
 };
-use crate::registry::{Registry, RuleEntry};
-use crate::v1::V1;
-use crate::v1::harness::V1Checks;
+use crate::params::ParamError;
+use crate::workbench::{AnyModel, Workbench};
 
 use clap::Args;
 
-use super::simulate::whole;
+use super::args::whole;
 use super::{EXIT_FAILURE, usage_error};
 
-/// The rule named `name` in `registry` or, without a name, the registry's first rule (as a
-/// spec that names none); the error lists the known names.
-pub(crate) fn find_policy<'a>(
-    registry: &'a Registry<V1>,
-    field: &str,
-    name: Option<&str>,
-) -> Result<&'a RuleEntry<V1>, String> {
-    let unknown = |name: &str, known: String| {
-        format!(
-            "invalid value for `{field}`: {:?} (accepted: {known})",
-            crate::params::short_text(name)
-        )
-    };
-    match name {
-        Some(n) => registry
-            .find(n.trim())
-            .map_err(|e| unknown(&e.name, e.known)),
-        None => registry
-            .rules()
-            .first()
-            .ok_or_else(|| unknown("(none)", "a registered rule".to_owned())),
+/// The model a check or replay of rule `policy` runs on: the one `--model` names, else the
+/// first model whose registry has the rule (the first model when no rule is named). An
+/// unknown model names `--model`; an unknown rule names `--policy` and the rules of every
+/// model.
+pub(crate) fn model_of<'a>(
+    bench: &'a Workbench,
+    model: Option<&str>,
+    policy: Option<&str>,
+) -> Result<&'a dyn AnyModel, ParamError> {
+    if let Some(name) = model {
+        return bench.find(Some(name)).map_err(|e| {
+            ParamError::new(
+                "--model",
+                format!("{:?}", crate::params::short_text(&e.name)),
+                e.known,
+            )
+        });
     }
+    let Some(policy) = policy.map(str::trim) else {
+        return bench
+            .find(None)
+            .map_err(|e| ParamError::new("--model", e.name, e.known));
+    };
+    let has = |m: &&dyn AnyModel| {
+        m.entries()
+            .iter()
+            .any(|e| e.kind == "rule" && e.name == policy)
+    };
+    if let Some(m) = bench.models().find(has) {
+        return Ok(m);
+    }
+    let mut known: Vec<&str> = Vec::new();
+    for m in bench.models() {
+        for e in m.entries() {
+            if e.kind == "rule" && !known.contains(&e.name) {
+                known.push(e.name);
+            }
+        }
+    }
+    Err(ParamError::new(
+        "--policy",
+        format!("{:?}", crate::params::short_text(policy)),
+        known.join(", "),
+    ))
 }
 
 fn format(s: &str) -> Result<Format, String> {
@@ -58,6 +79,9 @@ pub(crate) struct CheckArgs {
     /// The policy to check, any rule `policies` lists [default: the first, currents-v1]
     #[arg(long, value_name = "NAME")]
     policy: Option<String>,
+    /// The model the policy runs on [default: the first model that has the policy]
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
     /// Runs per parameter set and generator
     #[arg(long, value_name = "N", value_parser = whole(1, CHECK_RUNS_MAX), default_value = "10")]
     runs: u64,
@@ -78,10 +102,6 @@ pub(crate) struct CheckArgs {
 
 /// Runs `currents check`.
 pub(crate) fn run(args: CheckArgs, tool: &super::Tool) -> i32 {
-    let entry = match find_policy(&tool.registry, "--policy", args.policy.as_deref()) {
-        Ok(e) => e,
-        Err(e) => return usage_error(e),
-    };
     let config = HarnessConfig {
         n_runs: args.runs,
         n_steps: args.steps,
@@ -89,7 +109,7 @@ pub(crate) fn run(args: CheckArgs, tool: &super::Tool) -> i32 {
         tape_cases: u32::try_from(args.cases).unwrap_or(TAPE_CASES_MAX),
         ..HarnessConfig::default()
     };
-    let report = match check_entry(entry, &tool.bin, config) {
+    let report = match check_policy(tool, args.model.as_deref(), args.policy.as_deref(), config) {
         Ok(r) => r,
         Err(e) => return usage_error(e),
     };
@@ -103,36 +123,22 @@ pub(crate) fn run(args: CheckArgs, tool: &super::Tool) -> i32 {
     if report.passed() { 0 } else { EXIT_FAILURE }
 }
 
-/// Runs the catalog for the registered rule `entry` (at its defaults) with the default
-/// harness settings and `seed`: the invariant section of `currents report --check` and of
-/// `simulate --plot`. Replay commands start with `bin`.
+/// Checks rule `policy` (the model's first when `None`) at its defaults on `model` (see
+/// [`model_of`]) under `config`, its replay commands starting with the tool's program:
+/// what `currents check` prints, and the invariant section of `currents report --check`
+/// and `simulate --plot`.
 pub(crate) fn check_policy(
-    entry: &RuleEntry<V1>,
-    bin: &str,
-    seed: u64,
-) -> Result<HarnessReport, String> {
-    let config = HarnessConfig {
-        seed,
-        ..HarnessConfig::default()
-    };
-    check_entry(entry, bin, config)
-}
-
-/// Checks the registered rule `entry` at its defaults under `config`; the rule probes run
-/// for the rules that declare they read V1's imbalance (`Rule::READS_V1_IMBALANCE`).
-fn check_entry(
-    entry: &RuleEntry<V1>,
-    bin: &str,
+    tool: &super::Tool,
+    model: Option<&str>,
+    policy: Option<&str>,
     config: HarnessConfig,
-) -> Result<HarnessReport, String> {
+) -> Result<HarnessReport, ParamError> {
+    let on = model_of(&tool.bench, model, policy)?;
     let config = HarnessConfig {
-        policy: entry.name.to_owned(),
-        bin: bin.to_owned(),
+        bin: tool.bin.clone(),
         ..config
     };
-    V1Checks
-        .check(&Registry::builtin(), entry, &config)
-        .map_err(|e| e.to_string())
+    on.check(policy, &config)
 }
 
 #[cfg(test)]
@@ -185,19 +191,22 @@ mod tests {
     }
 
     #[test]
-    fn a_registered_rule_is_checked_and_its_printed_replay_runs_with_the_same_registry() {
+    fn a_registered_rule_is_checked_and_its_printed_replay_runs_with_the_same_workbench() {
+        // A user's rule on a model of the workbench (the network: any model will do).
+        let builtin = Workbench::builtin();
         let tool = super::super::Tool {
-            registry: Registry::builtin().rule::<Decaying>(),
+            bench: builtin
+                .clone()
+                .model(crate::network::registry().rule::<Decaying>()),
             bin: "my-currency".to_owned(),
         };
-        let entry = find_policy(&tool.registry, "--policy", Some("decaying")).unwrap();
         let config = HarnessConfig {
             n_runs: 2,
             n_steps: 100,
             tape_cases: 64,
             ..HarnessConfig::default()
         };
-        let report = check_entry(entry, &tool.bin, config).unwrap();
+        let report = check_policy(&tool, None, Some("decaying"), config).unwrap();
         assert!(!report.passed());
         let cx = report
             .invariant(crate::catalog::Invariant::CREDIT_NON_NEGATIVE)
@@ -210,13 +219,16 @@ mod tests {
             "{line}"
         );
         // The program, the subcommand, then replay's flags.
-        let words: Vec<&str> = line.split_whitespace().collect();
+        // (A word in single quotes, as the network's `'--tape=0>1:1'`, is one word.)
+        let words: Vec<String> = line
+            .split_whitespace()
+            .map(|w| w.trim_matches('\'').to_owned())
+            .collect();
         assert_eq!(words[1], "replay");
-        let replay = Replay::try_parse_from([words[0]].iter().chain(&words[2..])).unwrap();
+        let replay = Replay::try_parse_from([&words[0]].into_iter().chain(&words[2..])).unwrap();
         assert_eq!(super::super::replay::run(replay.args, &tool), EXIT_FAILURE);
-        // The built-in registry does not know the name.
-        let builtin = Registry::builtin();
-        let unknown = find_policy(&builtin, "--policy", Some("decaying"));
-        assert!(unknown.unwrap_err().contains("(accepted: currents-v1, "));
+        // The built-in workbench does not know the name.
+        let unknown = model_of(&builtin, None, Some("decaying")).err().unwrap();
+        assert!(unknown.to_string().contains("(accepted: currents-v1, "));
     }
 }

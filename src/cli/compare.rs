@@ -118,7 +118,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
             ..defaults
         };
         let (baseline, candidate, config) =
-            resolve_sides(&baseline, &candidate, &flags, &gate, &tool.registry)
+            resolve_sides(&baseline, &candidate, &flags, &gate, &tool.v1_registry())
                 .map_err(|e| e.to_string())?;
         let format = Format::parse(&args.format).map_err(as_flag)?;
         check_out_path(&args.out)?;
@@ -128,7 +128,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
         Ok(x) => x,
         Err(msg) => return usage_error(msg),
     };
-    let mut report = match compare(&baseline, &candidate, &config, &tool.registry) {
+    let mut report = match compare(&baseline, &candidate, &config, &tool.v1_registry()) {
         Ok(r) => r,
         Err(e) => {
             super::stderr_line(format_args!("error: {e}"));

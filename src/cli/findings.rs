@@ -36,7 +36,7 @@ pub(crate) fn run(args: FindingsArgs, tool: &super::Tool) -> i32 {
             ));
         }
     };
-    let text = render(&rows, &args.command, &tool.registry);
+    let text = render(&rows, &args.command, &tool.v1_registry());
     match write_output(&out, |w| w.write_all(text.as_bytes())) {
         Ok(()) => 0,
         Err(e) => super::io_failure(&e),

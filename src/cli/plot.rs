@@ -6,14 +6,11 @@ use std::io::{self, BufReader};
 use std::path::Path;
 
 use crate::draws::RngKind;
-use crate::model::EachState;
 use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
 use crate::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
-use crate::registry::RunSpec;
-use crate::v1::V1;
-use crate::v1::csv::Row;
+use crate::workbench::AnySpec;
 use clap::Args;
 
 use super::simulate::Simulation;
@@ -56,7 +53,7 @@ pub(crate) struct InputArgs {
     #[arg(long, value_name = "[NAME=VALUE:]FILE.csv", value_parser = input_spec)]
     input: Vec<InputSpec>,
     /// Run shown on the single-run chart (of the first input) [default: its first run]
-    #[arg(long, value_name = "N", value_parser = super::simulate::whole(1, u64::MAX))]
+    #[arg(long, value_name = "N", value_parser = super::args::whole(1, u64::MAX))]
     run: Option<u64>,
     /// Sweep table for a heatmap: a CSV with a header, one row per cell or run
     #[arg(long, value_name = "FILE.csv", requires_all = ["x", "y", "metric"])]
@@ -277,10 +274,10 @@ pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
 /// The spec of a simulation with its parameters and seeds, for the report: the model, rule
 /// and user, every parameter each declares with its value, the restriction and the
 /// settings.
-pub(crate) fn config_meta(spec: &RunSpec<V1>, source: &str) -> ReportMeta {
-    let seed = spec.seed;
-    let n = spec.runs;
-    let seeds = match spec.rng {
+pub(crate) fn config_meta(spec: &dyn AnySpec, source: &str) -> ReportMeta {
+    let settings = spec.settings();
+    let (seed, n) = (settings.seed, settings.runs);
+    let seeds = match settings.rng {
         RngKind::Numpy => format!(
             "numpy: run r uses RandomState(seed + r − 1), here RandomState({seed}) … RandomState({})",
             seed.saturating_add(n - 1)
@@ -289,30 +286,24 @@ pub(crate) fn config_meta(spec: &RunSpec<V1>, source: &str) -> ReportMeta {
             format!("chacha: ChaCha8 keyed by (seed {seed}, subset 0), stream = run r (1 … {n})")
         }
     };
-    let mut params: Vec<(String, String)> = vec![
-        ("model".into(), spec.model.entry().name.to_owned()),
-        ("rule".into(), spec.rule.entry().name.to_owned()),
-        ("user".into(), spec.user.entry().name.to_owned()),
-    ];
-    let declared = [
-        (spec.model.entry().params, spec.model.values()),
-        (spec.rule.entry().params, spec.rule.values()),
-        (spec.user.entry().params, spec.user.values()),
-    ];
-    for (names, values) in declared {
+    let chosen = [spec.model(), spec.rule(), spec.user()];
+    let mut params: Vec<(String, String)> = chosen
+        .iter()
+        .map(|c| (c.kind.to_owned(), c.name.to_owned()))
+        .collect();
+    for c in &chosen {
         params.extend(
-            names
-                .iter()
-                .zip(values)
-                .map(|(p, v)| (p.name.to_owned(), v.to_string())),
+            c.pairs()
+                .into_iter()
+                .map(|(name, v)| (name.to_owned(), v.to_string())),
         );
     }
     params.extend([
-        ("restriction".into(), spec.restriction.to_string()),
-        ("steps".into(), spec.steps.to_string()),
+        ("restriction".into(), spec.restriction().to_string()),
+        ("steps".into(), settings.steps.to_string()),
         ("runs".into(), n.to_string()),
         ("seed".into(), seed.to_string()),
-        ("rng".into(), spec.rng.name().to_owned()),
+        ("rng".into(), settings.rng.name().to_owned()),
     ]);
     ReportMeta {
         title: "currents report".to_owned(),
@@ -352,35 +343,39 @@ pub(crate) fn plot_simulation(
     dir: &str,
     outputs: &mut Outputs,
 ) -> Result<(), i32> {
-    let spec = &sim.spec;
-    check_size(spec.runs, spec.steps)?;
+    let spec = &*sim.spec;
+    let settings = spec.settings();
+    check_size(settings.runs, settings.steps)?;
     let mut ds = Dataset::new();
     let input = ds.add_input("");
-    for run in 1..=spec.runs {
-        let mut rows = EachState(|t, s: &crate::v1::State| -> io::Result<()> {
-            ds.push(
-                input,
-                &Row {
-                    state: *s,
-                    simulation: 0,
-                    subset: 0,
-                    run,
-                    substep: u64::from(t > 0),
-                    timestep: t,
-                },
-            );
-            Ok(())
-        });
-        let visited = sim.run(run, &mut rows);
-        if let Err(e) = visited {
-            return Err(failure(format_args!("--plot: {e:?}")));
+    // Each run's rows as `simulate` writes them, read back one run at a time.
+    let runs = sim.runs();
+    for run in 1..=settings.runs {
+        let mut csv = Vec::new();
+        let written = runs
+            .write_header(&mut csv)
+            .map_err(|e| failure(format_args!("--plot: {e}")));
+        written?;
+        if let Err(e) = runs.write_run(&sim.streams(), run, settings.steps, 0, &mut csv) {
+            return Err(failure(format_args!("--plot: {e}")));
         }
+        ds.read_csv(input, csv.as_slice())
+            .map_err(|e| failure(format_args!("--plot: {e}")))?;
     }
     ds.finish();
     let charts = plot::render_all(&ds, &PlotOptions::default()).map_err(failure)?;
     let mut meta = config_meta(spec, "this simulate command");
-    let report =
-        super::check::check_policy(spec.rule.entry(), &tool.bin, spec.seed).map_err(failure)?;
+    let config = crate::harness::HarnessConfig {
+        seed: settings.seed,
+        ..crate::harness::HarnessConfig::default()
+    };
+    let report = super::check::check_policy(
+        tool,
+        Some(spec.model().name),
+        Some(spec.rule().name),
+        config,
+    )
+    .map_err(failure)?;
     meta.invariants = Some(report.to_table());
     meta.title = "currents simulate".to_owned();
     let page = html(&meta, &ds, &charts);
@@ -392,6 +387,7 @@ pub(crate) fn plot_simulation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::v1::csv::Row;
 
     #[test]
     fn input_spec_splits_a_label_from_the_path() {

@@ -5,52 +5,18 @@
 use crate::catalog::Invariant;
 use crate::draws::NUMPY_SEED_MAX;
 use crate::draws::RngKind;
-use crate::harness::{CHECK_RUNS_MAX, CHECK_STEPS_MAX, ReplayFinding, ReplayInput};
-use crate::model::CreditPolicy;
+use crate::harness::{
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, CellArgs, HarnessConfig, PARAM_FLAGS, ReplayFinding,
+    ReplayInput,
+};
 use crate::params::ParamError;
-use crate::v1::V1;
-use crate::v1::harness::{Probe, amount_abs_max, cell_of, replay, tape_input, v1_invariants};
-use crate::v1::{ExactHistory, Params};
+use crate::spec::{SPEC_KEYS, canonical};
 
-use clap::Args;
+use clap::{ArgGroup, Args};
 
-use super::check::find_policy;
-use super::simulate::{rng_kind, whole};
+use super::args::{rng_kind, whole};
+use super::check::model_of;
 use super::{EXIT_FAILURE, usage_error};
-use crate::params::ParamSpec;
-use crate::registry::UserType as _;
-use crate::v1::NotebookUser;
-use crate::v1::V1_PARAMS;
-use clap::ArgGroup;
-
-/// Any invariant a report of `currents check` lists ([`v1_invariants`]).
-fn invariant(s: &str) -> Result<Invariant, String> {
-    let all = v1_invariants();
-    all.iter()
-        .find(|i| i.name() == s.trim())
-        .copied()
-        .ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|i| i.name()).collect();
-            format!("accepted: {}", names.join(", "))
-        })
-}
-
-/// A value parser for the `--FLAG` of the parameter `name` that `params` declares: the
-/// number is checked against that declaration, and a refusal states its range (one
-/// declaration for the check and its message).
-fn declared(
-    params: &'static [ParamSpec],
-    name: &'static str,
-) -> impl Fn(&str) -> Result<f64, String> + Clone {
-    move |s: &str| {
-        let Some(spec) = params.iter().find(|p| p.name == name) else {
-            return Err(format!("accepted: a parameter named {name}"));
-        };
-        let x = crate::spec::number_text(name, s).unwrap_or(f64::NAN);
-        spec.check(spec.name, x)
-            .map_err(|e| format!("accepted: {}", e.accepted))
-    }
-}
 
 #[derive(Args, Debug)]
 #[command(group(
@@ -62,25 +28,37 @@ pub(crate) struct ReplayArgs {
     /// The policy, any rule `policies` lists [default: the first, currents-v1]
     #[arg(long, value_name = "NAME")]
     policy: Option<String>,
+    /// The model [default: the first model that has the policy]
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
+    /// The user behaviour of a seeded replay [default: the model's own cells' user]
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
     /// Report only this invariant (exit 1 when it is violated)
-    #[arg(long, value_name = "NAME", value_parser = invariant)]
-    invariant: Option<Invariant>,
-    /// Integrity coefficient [default: 1]
-    #[arg(long, value_name = "X", value_parser = declared(NotebookUser::PARAMS, "integrity"), default_value = "1")]
-    integrity: f64,
-    /// Average transaction amount [default: 100]
-    #[arg(long, value_name = "A", value_parser = declared(NotebookUser::PARAMS, "avg-amount"), default_value = "100")]
-    avg_amount: f64,
-    /// Send-volume window (sumVolume) [default: 30]
-    #[arg(long, value_name = "K", value_parser = declared(V1_PARAMS, "sum-volume"), default_value = "30")]
-    sum_volume: f64,
-    /// Credit and capacity at genesis [default: 250]
-    #[arg(long, value_name = "C", value_parser = declared(V1_PARAMS, "initial-credit"), default_value = "250")]
-    initial_credit: f64,
-    /// A tape of amounts, comma-separated (write `--tape=-5,3` when it starts with a minus)
-    #[arg(long, value_name = "A1,A2,...", conflicts_with_all = ["probe", "run", "runs"])]
+    #[arg(long, value_name = "NAME")]
+    invariant: Option<String>,
+    /// The user's integrity coefficient (`--param integrity=X`) [default: 1]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    integrity: Option<String>,
+    /// The user's average transaction amount (`--param avg-amount=A`) [default: 100]
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    avg_amount: Option<String>,
+    /// The model's send-volume window, sumVolume (`--param sum-volume=K`) [default: 30]
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    sum_volume: Option<String>,
+    /// The model's credit and capacity at genesis (`--param initial-credit=C`)
+    /// [default: 250]
+    #[arg(long, value_name = "C", allow_hyphen_values = true)]
+    initial_credit: Option<String>,
+    /// A parameter the model or the user declares, as KEY=VALUE; repeatable
+    #[arg(long = "param", value_name = "KEY=VALUE", allow_hyphen_values = true)]
+    params: Vec<String>,
+    /// A tape of payments as the model writes them, comma-separated (V1: amounts; write
+    /// `--tape=-5,3` when it starts with a minus)
+    #[arg(long, value_name = "P1,P2,...", conflicts_with_all = ["probe", "run", "runs"])]
     tape: Option<String>,
-    /// A rule probe: avgSendVolume,credit_prev,n,avgUserBalance_lo,avgUserBalance_hi
+    /// A probe of the rule, as the model writes it (V1:
+    /// avgSendVolume,credit_prev,n,avgUserBalance_lo,avgUserBalance_hi)
     #[arg(long, value_name = "A,C,N,B_LO,B_HI", conflicts_with_all = ["run", "runs"])]
     probe: Option<String>,
     /// Generator family of a seeded replay: chacha or numpy [default: chacha]
@@ -103,58 +81,77 @@ pub(crate) struct ReplayArgs {
     threads: u64,
 }
 
-fn parse_list(field: &'static str, text: &str, accepted: &str) -> Result<Vec<f64>, ParamError> {
-    if text.trim().is_empty() {
-        return Ok(Vec::new());
+/// The cell the flags name: the model and user, then each parameter flag, then each
+/// `--param`, every value checked to be a number (its range is the model's to check,
+/// naming the flag). A parameter given twice is an error.
+fn cell(args: &ReplayArgs) -> Result<CellArgs, ParamError> {
+    let mut params: Vec<(String, String)> = Vec::new();
+    let flags = [
+        &args.integrity,
+        &args.avg_amount,
+        &args.sum_volume,
+        &args.initial_credit,
+    ];
+    for (name, value) in PARAM_FLAGS.iter().zip(flags) {
+        if let Some(v) = value {
+            params.push(((*name).to_owned(), v.trim().to_owned()));
+        }
     }
-    text.split(',')
-        .map(|x| {
-            x.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| ParamError::new(field, format!("{x:?}"), accepted))
-        })
-        .collect()
+    for pair in &args.params {
+        let accepted = "KEY=VALUE, KEY a parameter the model or the user declares";
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(ParamError::new("--param", format!("{pair:?}"), accepted));
+        };
+        let key = canonical(key.trim());
+        if SPEC_KEYS.contains(&key.as_str()) || params.iter().any(|(k, _)| *k == key) {
+            return Err(ParamError::new(
+                "--param",
+                format!("{pair:?}"),
+                format!("{accepted}, each once; `{key}` is set already or has its own flag"),
+            ));
+        }
+        params.push((key, value.trim().to_owned()));
+    }
+    let cell = CellArgs {
+        model: args.model.clone(),
+        user: args.user.clone(),
+        params,
+    };
+    // Every value a number, named as its flag.
+    cell.to_spec().map_err(|e| match e {
+        crate::spec::SpecError::Value {
+            field,
+            value,
+            accepted,
+        } => ParamError::new(field, value, accepted),
+        other => ParamError::new("--param", other.to_string(), "numbers"),
+    })?;
+    Ok(cell)
 }
 
 fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
-    // Both are whole numbers within their declared ranges (checked when parsed).
-    let params = Params::new(
-        args.integrity,
-        args.avg_amount,
-        args.sum_volume as u64,
-        args.initial_credit as i64,
-    )?;
+    let cell = cell(args)?;
     if let Some(tape) = &args.tape {
-        let bound = amount_abs_max(&params);
-        let amounts = parse_list(
-            "tape",
-            tape,
-            &format!(
-                "comma-separated finite amounts with |amount| <= {bound:?} (30 x avg-amount x max(1, |integrity|))"
-            ),
-        )?;
-        if let Some(a) = amounts.iter().find(|a| a.abs() > bound) {
+        let payments: Vec<String> = if tape.trim().is_empty() {
+            Vec::new()
+        } else {
+            tape.split(',').map(|p| p.trim().to_owned()).collect()
+        };
+        if payments.len() as u64 > CHECK_STEPS_MAX {
             return Err(ParamError::new(
                 "tape",
-                crate::params::short_number(*a),
-                format!(
-                    "amounts with |amount| <= {bound:?} (30 x avg-amount x max(1, |integrity|))"
-                ),
+                format!("{} payments", payments.len()),
+                format!("at most {CHECK_STEPS_MAX} payments"),
             ));
         }
-        if amounts.len() as u64 > CHECK_STEPS_MAX {
-            return Err(ParamError::new(
-                "tape",
-                format!("{} amounts", amounts.len()),
-                format!("at most {CHECK_STEPS_MAX} amounts"),
-            ));
-        }
-        return Ok(tape_input(&params, &amounts));
+        return Ok(ReplayInput::Tape { cell, payments });
     }
     if let Some(probe) = &args.probe {
-        return Ok(Probe::parse(probe, args.sum_volume as u64)?.input());
+        return Ok(ReplayInput::Probe {
+            cell,
+            probe: probe.clone(),
+            fields: serde_json::Value::Null,
+        });
     }
     let last_run = args.runs.unwrap_or(1).max(args.run.unwrap_or(1));
     if args.rng == RngKind::Numpy && last_run - 1 > NUMPY_SEED_MAX {
@@ -179,7 +176,7 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
     }
     Ok(match args.runs {
         Some(n_runs) => ReplayInput::Runs {
-            cell: cell_of(&params),
+            cell,
             rng: args.rng,
             seed: args.seed,
             n_runs,
@@ -187,7 +184,7 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
             threads: args.threads as usize,
         },
         None => ReplayInput::Seeded {
-            cell: cell_of(&params),
+            cell,
             rng: args.rng,
             seed: args.seed,
             run: args.run.unwrap_or(1),
@@ -198,26 +195,48 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
 
 /// Runs `currents replay`.
 pub(crate) fn run(args: ReplayArgs, tool: &super::Tool) -> i32 {
-    let rule = match find_policy(&tool.registry, "--policy", args.policy.as_deref()) {
-        Ok(entry) => entry.build_default(),
+    let model = match model_of(&tool.bench, args.model.as_deref(), args.policy.as_deref()) {
+        Ok(m) => m,
         Err(e) => return usage_error(e),
+    };
+    let only = match &args.invariant {
+        None => None,
+        Some(name) => {
+            let all = model.invariants();
+            match all.iter().find(|i| i.name() == name.trim()) {
+                Some(i) => Some(*i),
+                None => {
+                    let names: Vec<&str> = all.iter().map(|i| i.name()).collect();
+                    return usage_error(ParamError::new(
+                        "--invariant",
+                        format!("{:?}", crate::params::short_text(name)),
+                        names.join(", "),
+                    ));
+                }
+            }
+        }
     };
     let input = match input(&args) {
         Ok(i) => i,
         Err(e) => return usage_error(e),
     };
-    report(&rule, &input, args.invariant)
-}
-
-fn report<P: CreditPolicy<V1>>(rule: &P, input: &ReplayInput, only: Option<Invariant>) -> i32 {
-    let observed = rule.observed_invariants();
-    let findings: Vec<ReplayFinding> = match replay::<P, ExactHistory>(rule, input, 0.0) {
-        Ok(found) => found
-            .into_iter()
-            .filter(|f| only.is_none_or(|i| i == f.invariant))
-            .collect(),
+    let policy = args.policy.as_deref();
+    let findings = match model.replay(policy, &input, &HarnessConfig::default()) {
+        Ok(found) => found,
         Err(e) => return usage_error(e),
     };
+    let observed = match model.observed_invariants(policy) {
+        Ok(o) => o,
+        Err(e) => return usage_error(e),
+    };
+    report(&findings, &observed, only)
+}
+
+fn report(findings: &[ReplayFinding], observed: &[&str], only: Option<Invariant>) -> i32 {
+    let findings: Vec<&ReplayFinding> = findings
+        .iter()
+        .filter(|f| only.is_none_or(|i| i == f.invariant))
+        .collect();
     let mut text = String::new();
     for f in &findings {
         let at = f.step.map_or(String::new(), |t| format!(" at step {t}"));

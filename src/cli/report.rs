@@ -34,9 +34,14 @@ pub(crate) struct ReportArgs {
 /// Runs `currents report`.
 pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
     let check = match &args.check {
-        Some(name) => match super::check::find_policy(&tool.registry, "--check", Some(name)) {
-            Ok(entry) => Some(entry),
-            Err(e) => return usage_error(e),
+        Some(name) => match super::check::model_of(&tool.bench, None, Some(name)) {
+            Ok(model) => Some((model.name(), name.trim())),
+            Err(e) => {
+                return usage_error(crate::params::ParamError {
+                    field: "--check".to_owned(),
+                    ..e
+                });
+            }
         },
         None => None,
     };
@@ -74,8 +79,8 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
                 Err(e) => return usage_error(format_args!("--config {shown}: cannot read: {e}")),
             };
             let spec = match SimulateFile::from_toml_str(&text)
-                .map_err(|e| super::simulate::with_params_hint(e, &tool.registry))
-                .and_then(|f| f.spec.resolve(&tool.registry, &Limits::default()))
+                .map_err(|e| super::simulate::with_params_hint(e, &tool.bench))
+                .and_then(|f| tool.bench.resolve(&f.spec, &Limits::default()))
             {
                 Ok(s) => s,
                 Err(e) => return usage_error(format_args!("--config {shown}: {e}")),
@@ -83,13 +88,14 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
             // The config must at least describe data of the input's shape.
             let n_runs = ds.runs.len() as u64;
             let n_steps = ds.n_steps_max().saturating_sub(1) as u64;
-            if ds.groups.len() == 1 && (spec.runs, spec.steps) != (n_runs, n_steps) {
+            let settings = spec.settings();
+            if ds.groups.len() == 1 && (settings.runs, settings.steps) != (n_runs, n_steps) {
                 return usage_error(format_args!(
                     "--config {shown}: runs = {}, steps = {} but the input holds {n_runs} runs of {n_steps} steps (accepted: the config that made the input)",
-                    spec.runs, spec.steps
+                    settings.runs, settings.steps
                 ));
             }
-            config_meta(&spec, &format!("--config {}", file_name(path)))
+            config_meta(&*spec, &format!("--config {}", file_name(path)))
         }
     };
     meta.title = args
@@ -97,8 +103,9 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
         .clone()
         .unwrap_or_else(|| "currents report".to_owned());
     meta.inputs = loaded.inputs.clone();
-    if let Some(entry) = check {
-        match super::check::check_policy(entry, &tool.bin, 0) {
+    if let Some((model, rule)) = check {
+        let config = crate::harness::HarnessConfig::default();
+        match super::check::check_policy(tool, Some(model), Some(rule), config) {
             Ok(report) => meta.invariants = Some(report.to_table()),
             Err(e) => return usage_error(format_args!("--check: {e}")),
         }

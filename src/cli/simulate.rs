@@ -12,35 +12,18 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::SimulateFile;
-use crate::draws::RngKind;
 use crate::metrics::summary;
 use crate::model::{RunError, Streams};
 use crate::parallel::{Chunking, THREADS_MAX, ordered_tasks};
-use crate::registry::RunSpec;
-use crate::registry::{Declared as _, Registry, Runs, Sink};
 use crate::spec::{Limits, SPEC_KEYS, Spec, SpecError, canonical};
-use crate::trajectory_csv::{CsvRows, write_model_header};
-use crate::v1::V1;
+use crate::workbench::{AnyRuns, AnySpec, Workbench};
 use clap::Args;
 
+use super::args::whole;
 use super::spill::{SPILL_CAP, SpillBuffer};
 use super::{
     EXIT_FAILURE, Outputs, check_out_path, io_failure, progress_bar, same_target, usage_error,
 };
-
-pub(crate) fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
-    move |s: &str| {
-        s.trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|v| (lo..=hi).contains(v))
-            .ok_or_else(|| format!("accepted: a whole number in [{lo}, {hi}]"))
-    }
-}
-
-pub(crate) fn rng_kind(s: &str) -> Result<RngKind, String> {
-    RngKind::parse(s).map_err(|_| "accepted: chacha or numpy".to_owned())
-}
 
 #[derive(Args, Debug)]
 pub(crate) struct SimulateArgs {
@@ -158,47 +141,34 @@ impl SimulateArgs {
 }
 
 /// Reads `--config`: the spec it holds and its `out`.
-fn read_config(path: &Path, registry: &Registry<V1>) -> Result<SimulateFile, String> {
+fn read_config(path: &Path, bench: &Workbench) -> Result<SimulateFile, String> {
     let shown = path.display();
     let text = fs::read_to_string(path).map_err(|e| format!("config {shown}: cannot read: {e}"))?;
     SimulateFile::from_toml_str(&text)
-        .map_err(|e| format!("config {shown}: {}", with_params_hint(e, registry)))
+        .map_err(|e| format!("config {shown}: {}", with_params_hint(e, bench)))
 }
 
 /// A parameter written as a top-level key (the layout of configs before the spec) is an
 /// unknown key; the error then says where parameters go.
-pub(crate) fn with_params_hint(e: SpecError, registry: &Registry<V1>) -> SpecError {
+pub(crate) fn with_params_hint(e: SpecError, bench: &Workbench) -> SpecError {
     match e {
         SpecError::Value {
             field,
             value,
             accepted,
-        } if value == "(unknown key)" && declares(registry, &canonical(&field)) => {
-            SpecError::Value {
-                accepted: format!("{accepted}; a parameter such as `{field}` goes in [params]"),
-                field,
-                value,
-            }
-        }
+        } if value == "(unknown key)" && bench.declares(&canonical(&field)) => SpecError::Value {
+            accepted: format!("{accepted}; a parameter such as `{field}` goes in [params]"),
+            field,
+            value,
+        },
         other => other,
     }
-}
-
-/// True when some model, rule or user of `registry` declares parameter `key`.
-fn declares(registry: &Registry<V1>, key: &str) -> bool {
-    let mut all = registry
-        .models()
-        .iter()
-        .flat_map(|m| m.params)
-        .chain(registry.rules().iter().flat_map(|r| r.params))
-        .chain(registry.users().iter().flat_map(|u| u.params));
-    all.any(|p| p.name == key)
 }
 
 /// Runs `currents simulate`: the file's spec with the flags over it, resolved once.
 pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     let file = match &args.config {
-        Some(path) => match read_config(path, &tool.registry) {
+        Some(path) => match read_config(path, &tool.bench) {
             Ok(f) => f,
             Err(e) => return usage_error(e),
         },
@@ -208,10 +178,9 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
-    let spec = match file
-        .spec
-        .overlay(flags)
-        .resolve(&tool.registry, &Limits::default())
+    let spec = match tool
+        .bench
+        .resolve(&file.spec.overlay(flags), &Limits::default())
     {
         Ok(s) => s,
         // A setting refused on resolve (a numpy seed that does not fit with the runs) is
@@ -229,7 +198,7 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         }
         Err(e) => return usage_error(e),
     };
-    let sim = match Simulation::new(spec, args.engine.as_deref(), &tool.registry) {
+    let sim = match Simulation::new(spec, args.engine.as_deref()) {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
@@ -248,7 +217,8 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         return usage_error(msg);
     }
     if let Some(dir) = &args.plot {
-        if let Err(code) = super::plot::check_size(sim.spec.runs, sim.spec.steps) {
+        let settings = sim.spec.settings();
+        if let Err(code) = super::plot::check_size(settings.runs, settings.steps) {
             return code;
         }
         // The CSV must not be the directory or one of the files written into it (compared
@@ -307,26 +277,22 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     }
 }
 
-/// A resolved `simulate` spec and the runs the registry chose for it (on `--engine`, or
-/// the model's fastest engine for the spec).
+/// A resolved `simulate` spec and the runs its model's registry chose for it (on
+/// `--engine`, or the model's fastest engine for the spec).
 pub(crate) struct Simulation {
     /// The spec, resolved.
-    pub(crate) spec: RunSpec<V1>,
-    runs: Box<dyn Runs<V1>>,
+    pub(crate) spec: Box<dyn AnySpec>,
+    runs: Box<dyn AnyRuns>,
 }
 
 impl Simulation {
-    /// How `spec` runs: the registry's runs on `engine` (`None`: the fastest the model has
-    /// for the spec); an engine the model does not have, or that cannot run the spec, is
-    /// refused naming `--engine`.
-    fn new(
-        spec: RunSpec<V1>,
-        engine: Option<&str>,
-        registry: &Registry<V1>,
-    ) -> Result<Self, SpecError> {
-        let engine = engine.unwrap_or_else(|| registry.fastest_engine(&spec));
-        let runs = registry
-            .runs(&spec, Some(engine))
+    /// How `spec` runs: its runs on `engine` (`None`: the fastest the model has for the
+    /// spec); an engine the model does not have, or that cannot run the spec, is refused
+    /// naming `--engine`.
+    pub(crate) fn new(spec: Box<dyn AnySpec>, engine: Option<&str>) -> Result<Self, SpecError> {
+        let engine = engine.unwrap_or_else(|| spec.fastest_engine());
+        let runs = spec
+            .runs(Some(engine))
             .map_err(|e| e.renamed("engine", "--engine"))?;
         Ok(Simulation { spec, runs })
     }
@@ -336,41 +302,25 @@ impl Simulation {
         self.runs.engine()
     }
 
-    /// The model the runs step.
-    pub(crate) fn model(&self) -> &V1 {
-        self.runs.model()
+    /// The runs.
+    pub(crate) fn runs(&self) -> &dyn AnyRuns {
+        &*self.runs
     }
 
     /// The streams the runs draw from: the spec's (seed, generator), subset 0.
-    fn streams(&self) -> Streams {
-        self.spec.streams()
-    }
-
-    /// Runs run `run` (1-based), handing the genesis state and every step to `observer`.
-    pub(crate) fn run(
-        &self,
-        run: u64,
-        observer: &mut Sink<'_, V1>,
-    ) -> Result<(), RunError<io::Error>> {
-        self.runs
-            .run(&self.streams(), run, self.spec.steps, observer, None)
+    pub(crate) fn streams(&self) -> Streams {
+        let s = self.spec.settings();
+        Streams::new(s.rng, s.seed)
     }
 
     /// The names of the summary's parameter columns (the user's, then the model's) and
     /// their values.
     fn summary_params(&self) -> (Vec<&'static str>, Vec<f64>) {
-        let s = &self.spec;
-        let names = (s.user.entry().params().iter())
-            .chain(s.model.entry().params())
+        let (user, model) = (self.spec.user(), self.spec.model());
+        let names = (user.params.iter().chain(model.params))
             .map(|p| p.name)
             .collect();
-        let values = s
-            .user
-            .values()
-            .iter()
-            .chain(s.model.values())
-            .copied()
-            .collect();
+        let values = user.values.iter().chain(&model.values).copied().collect();
         (names, values)
     }
 }
@@ -399,7 +349,7 @@ impl Job<'_> {
     /// of output in memory (the rest in an unnamed temporary file), so the output buffers
     /// take at most `4 × threads × spill_cap` bytes whatever `--runs` and `--steps` are.
     fn write(&self, w: &mut dyn Write) -> io::Result<()> {
-        let spec = &self.sim.spec;
+        let spec = self.sim.spec.settings();
         let mut chunking = Chunking::for_steps(spec.steps, STEPS_PER_TASK, self.n_threads);
         if self.summary {
             // Summaries may be stepped in blocks (one row a run in memory): whole blocks.
@@ -409,7 +359,7 @@ impl Job<'_> {
         if self.summary {
             summary::write_header(w, &self.sim.summary_params().0)?;
         } else {
-            write_model_header(w, self.sim.model())?;
+            self.sim.runs.write_header(w)?;
         }
         ordered_tasks(
             self.pool,
@@ -448,7 +398,7 @@ impl Job<'_> {
         buf: &mut SpillBuffer,
     ) -> io::Result<()> {
         let sim = self.sim;
-        let spec = &sim.spec;
+        let spec = sim.spec.settings();
         let folds = sim.runs.folds(&sim.streams(), runs.clone(), spec.steps);
         let (_, params) = sim.summary_params();
         for (run, fold) in runs.zip(folds) {
@@ -466,64 +416,29 @@ impl Job<'_> {
 
     /// Appends run `run`'s rows to `buf`.
     fn write_run(&self, run: u64, buf: &mut SpillBuffer) -> io::Result<()> {
-        let mut rows = CsvRows::new(self.sim.model(), buf, 0, run);
-        self.sim.run(run, &mut rows).map_err(|e| match e {
-            RunError::Observe(e) => e,
-            other => io::Error::other(other.to_string()),
-        })
+        let steps = self.sim.spec.settings().steps;
+        (self.sim.runs)
+            .write_run(&self.sim.streams(), run, steps, 0, buf)
+            .map_err(|e| match e {
+                RunError::Observe(e) => e,
+                other => io::Error::other(other.to_string()),
+            })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::EachState;
-    use crate::v1::State;
 
-    fn resolve(text: &str) -> RunSpec<V1> {
-        Spec::from_shorthand("", text)
+    fn resolve(text: &str) -> Box<dyn AnySpec> {
+        let spec = Spec::from_shorthand("", text).unwrap();
+        Workbench::builtin()
+            .resolve(&spec, &Limits::default())
             .unwrap()
-            .resolve(&Registry::builtin(), &Limits::default())
-            .unwrap()
-    }
-
-    fn states(sim: &Simulation, run: u64) -> Vec<State> {
-        let mut all = Vec::new();
-        sim.run(
-            run,
-            &mut EachState(|_, s: &State| -> io::Result<()> {
-                all.push(*s);
-                Ok(())
-            }),
-        )
-        .unwrap();
-        all
     }
 
     fn simulation(text: &str, engine: Option<&str>) -> Result<Simulation, SpecError> {
-        Simulation::new(resolve(text), engine, &Registry::builtin())
-    }
-
-    #[test]
-    fn the_notebooks_plan_through_the_run_loop_is_its_own_path_bit_for_bit() {
-        for text in [
-            "currents-v1:rng=numpy,runs=3,steps=400",
-            "currents-v1:rng=chacha,runs=3,steps=400,integrity=0.5,sum-volume=7",
-        ] {
-            let spec = resolve(text);
-            let fast = simulation(text, Some("exact")).unwrap();
-            assert_eq!(fast.engine(), "exact", "{text}");
-            let plan = Simulation {
-                runs: Box::new(spec.plan()),
-                spec,
-            };
-            for run in 1..=3 {
-                let (a, b) = (states(&fast, run), states(&plan, run));
-                assert_eq!(a.len(), 401);
-                // State's f64 fields compare bit for bit through their Debug form.
-                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}, run {run}");
-            }
-        }
+        Simulation::new(resolve(text), engine)
     }
 
     /// The bytes `simulate` writes for `text` on `n_threads` threads with tasks that keep
@@ -556,7 +471,7 @@ mod tests {
             let (reference, kept) = written(text, false, 1, usize::MAX);
             assert_eq!(kept, 0, "{text}");
             let header_and_rows = reference.iter().filter(|&&b| b == b'\n').count();
-            let spec = resolve(text);
+            let spec = resolve(text).settings();
             assert_eq!(header_and_rows as u64, 1 + spec.runs * (spec.steps + 1));
             for n_threads in [1, 3, 4] {
                 let (out, spilled) = written(text, false, n_threads, 64 << 10);
@@ -574,20 +489,9 @@ mod tests {
     }
 
     #[test]
-    fn only_the_notebooks_spec_takes_its_own_path() {
-        for (text, notebook) in [
-            ("currents-v1", true),
-            (
-                "currents-v1:user=balanced,growth=0,bias=0,restriction=none",
-                true,
-            ),
-            ("currents-v1:quad-coef=-2", false),
-            ("currents-v1:user=spender", false),
-            ("currents-v1:growth=0.1", false),
-            ("currents-v1:restriction=clamp", false),
-            ("v1-strict", false),
-            ("turnover", false),
-        ] {
+    fn an_engine_the_spec_cannot_run_on_is_refused_naming_the_flag() {
+        // The model's engines decide (V1: streaming for the notebook's spec only).
+        for (text, notebook) in [("currents-v1", true), ("turnover", false)] {
             let sim = simulation(text, None).unwrap();
             let fastest = if notebook { "streaming" } else { "exact" };
             assert_eq!(sim.engine(), fastest, "{text}");

@@ -10,7 +10,7 @@ use crate::spec::Spec;
 use crate::sweep::{RUNS_MAX, Sweep, SweepConfig, THREADS_MAX, run_sweep, write_summary};
 use clap::Args;
 
-use super::simulate::whole;
+use super::args::whole;
 use super::{Outputs, check_out_path, usage_error};
 
 #[derive(Args, Debug)]
@@ -66,7 +66,7 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         return usage_error(e);
     }
     config.spec = std::mem::take(&mut config.spec).overlay(flags);
-    let sweep = match config.resolve(&tool.registry) {
+    let sweep = match config.resolve(&tool.v1_registry()) {
         Ok(s) => s,
         Err(e) => return usage_error(format_args!("config {}: {e}", args.config.display())),
     };
@@ -109,9 +109,11 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
     let on_cell = || bar.inc(1);
     let mut summaries = Vec::new();
     let ran = match &trajectories {
-        None => run_sweep(&sweep, &tool.registry, threads, None, &on_cell).map(|s| summaries = s),
+        None => {
+            run_sweep(&sweep, &tool.v1_registry(), threads, None, &on_cell).map(|s| summaries = s)
+        }
         Some(t) => outputs.stage(t, |tw| {
-            summaries = run_sweep(&sweep, &tool.registry, threads, Some(tw), &on_cell)?;
+            summaries = run_sweep(&sweep, &tool.v1_registry(), threads, Some(tw), &on_cell)?;
             Ok(())
         }),
     };

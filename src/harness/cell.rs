@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::spec::{Spec, SpecError};
+
 /// The parameters that have a flag of their own on `simulate` and `replay` (`--integrity
 /// X`); every other parameter is written `--param NAME=VALUE`.
 pub const PARAM_FLAGS: [&str; 4] = ["integrity", "avg-amount", "sum-volume", "initial-credit"];
@@ -60,6 +62,25 @@ impl CellArgs {
             }
         }
         words.join(" ")
+    }
+
+    /// The cell as a spec (its model, user and parameters; nothing else set), each
+    /// parameter named in errors as its flag (`--integrity`, `--param members`).
+    pub fn to_spec(&self) -> Result<Spec, SpecError> {
+        let mut spec = Spec {
+            model: self.model.clone(),
+            user: self.user.clone(),
+            ..Spec::default()
+        };
+        for (name, value) in &self.params {
+            let field = if PARAM_FLAGS.contains(&name.as_str()) {
+                format!("--{name}")
+            } else {
+                format!("--param {name}")
+            };
+            spec.set_text(name, value, &field)?;
+        }
+        Ok(spec)
     }
 
     /// The cell as JSON: `params` (snake_case names; a value that reads as a whole number

@@ -18,6 +18,7 @@
 
 mod cell;
 mod check;
+mod generic;
 mod goals;
 mod invariants;
 mod laws;
@@ -35,6 +36,7 @@ pub use cell::{CellArgs, PARAM_FLAGS};
 pub use check::{
     ModelCell, NoTapes, RuleFindings, check_cells, check_model, check_model_tape, check_model_tapes,
 };
+pub use generic::{ModelChecks, resolve_cell};
 pub use goals::{Goal, GoalReport};
 pub use laws::{Laws, NoLaws};
 pub use replay::{

@@ -133,7 +133,9 @@ impl Counterexample {
             words.push(flags);
         }
         words.push(match &self.input {
-            ReplayInput::Tape { payments, .. } => format!("--tape={}", payments.join(",")),
+            ReplayInput::Tape { payments, .. } => {
+                shell_word(&format!("--tape={}", payments.join(",")))
+            }
             ReplayInput::Seeded {
                 rng,
                 seed,

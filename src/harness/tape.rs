@@ -5,6 +5,7 @@
 use proptest::strategy::BoxedStrategy;
 
 use crate::model::{Behaviour, Model};
+use crate::params::ParamError;
 
 use super::replay::ReplayInput;
 
@@ -35,4 +36,15 @@ pub trait Tapes<M: Model>: Sync {
     /// The input that replays `case`, given the payments its steps drew (up to and
     /// including the violating one).
     fn counterexample(&self, case: &Self::Case, payments: Vec<M::Payment>) -> ReplayInput;
+
+    /// The tape that plays `payments` as [`Tapes::counterexample`] wrote them (what
+    /// `currents replay --tape` reads back); an entry it cannot read is an error naming
+    /// `tape`. By default tapes do not read back.
+    fn parse(&self, payments: &[String]) -> Result<Self::Tape, ParamError> {
+        Err(ParamError::new(
+            "tape",
+            format!("{:?}", payments.join(",")),
+            "a model whose tapes replay from text",
+        ))
+    }
 }

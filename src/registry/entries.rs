@@ -89,6 +89,11 @@ impl<M: Model> RuleEntry<M> {
     pub fn is<R: 'static>(&self) -> bool {
         (self.type_id)() == TypeId::of::<R>()
     }
+
+    /// True when both entries build the same rule type.
+    pub fn same_type(&self, other: &Self) -> bool {
+        (self.type_id)() == (other.type_id)()
+    }
 }
 
 fn build<M: Model, R: Rule + CreditPolicy<M>>(values: &[f64]) -> PolicyBox<M>
@@ -289,6 +294,11 @@ impl<M: Model> UserEntry<M> {
     /// True when the entry builds behaviour type `U`.
     pub fn is<U: 'static>(&self) -> bool {
         (self.type_id)() == TypeId::of::<U>()
+    }
+
+    /// True when both entries build the same behaviour type (two presets of one user).
+    pub fn same_type(&self, other: &Self) -> bool {
+        (self.type_id)() == (other.type_id)()
     }
 }
 

@@ -221,3 +221,85 @@ impl Observer<V1<StreamingHistory>> for Retype<'_, '_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{EachState, Streams};
+    use crate::registry::{Registry, RunSpec, Runs};
+    use crate::spec::{Limits, Spec, SpecError};
+
+    use super::super::{State, V1};
+
+    fn resolve(text: &str) -> RunSpec<V1> {
+        Spec::from_shorthand("", text)
+            .unwrap()
+            .resolve(&Registry::builtin(), &Limits::default())
+            .unwrap()
+    }
+
+    fn states<R: Runs<V1> + ?Sized>(runs: &R, spec: &RunSpec<V1>, run: u64) -> Vec<State> {
+        let mut all = Vec::new();
+        let streams = Streams::new(spec.rng, spec.seed);
+        runs.run(
+            &streams,
+            run,
+            spec.steps,
+            &mut EachState(|_, s: &State| -> std::io::Result<()> {
+                all.push(*s);
+                Ok(())
+            }),
+            None,
+        )
+        .unwrap();
+        all
+    }
+
+    #[test]
+    fn the_notebooks_plan_through_the_run_loop_is_its_own_path_bit_for_bit() {
+        for text in [
+            "currents-v1:rng=numpy,runs=3,steps=400",
+            "currents-v1:rng=chacha,runs=3,steps=400,integrity=0.5,sum-volume=7",
+        ] {
+            let spec = resolve(text);
+            let fast = Registry::builtin().runs(&spec, Some("exact")).unwrap();
+            assert_eq!(fast.engine(), "exact", "{text}");
+            let plan = spec.plan();
+            for run in 1..=3 {
+                let (a, b) = (states(&fast, &spec, run), states(&plan, &spec, run));
+                assert_eq!(a.len(), 401);
+                // State's f64 fields compare bit for bit through their Debug form.
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}, run {run}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_notebooks_spec_takes_its_own_path() {
+        let registry = Registry::<V1>::builtin();
+        for (text, notebook) in [
+            ("currents-v1", true),
+            (
+                "currents-v1:user=balanced,growth=0,bias=0,restriction=none",
+                true,
+            ),
+            ("currents-v1:quad-coef=-2", false),
+            ("currents-v1:user=spender", false),
+            ("currents-v1:growth=0.1", false),
+            ("currents-v1:restriction=clamp", false),
+            ("v1-strict", false),
+            ("turnover", false),
+        ] {
+            let spec = resolve(text);
+            let fastest = if notebook { "streaming" } else { "exact" };
+            assert_eq!(registry.fastest_engine(&spec), fastest, "{text}");
+            let streaming: Result<_, SpecError> = registry.runs(&spec, Some("streaming"));
+            assert_eq!(streaming.is_ok(), notebook, "{text}");
+            if let Err(e) = streaming {
+                assert!(
+                    e.to_string().starts_with("invalid value for `engine`"),
+                    "{e}"
+                );
+            }
+        }
+    }
+}

@@ -192,6 +192,6 @@ mod tests {
             "{e}"
         );
         let e = Params::new(1.0, 100.0, 0, 250).unwrap_err();
-        assert_eq!((e.field, e.value.as_str()), ("sum-volume", "0"));
+        assert_eq!((e.field.as_str(), e.value.as_str()), ("sum-volume", "0"));
     }
 }

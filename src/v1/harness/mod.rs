@@ -141,8 +141,13 @@ pub fn params_of(cell: &CellArgs) -> Result<Params, ParamError> {
                 "integrity, avg-amount, sum-volume or initial-credit",
             ));
         };
-        let x = text.trim().parse::<f64>().unwrap_or(f64::NAN);
-        v[k] = specs[k].check(specs[k].name, x)?;
+        let x = crate::spec::number_text(name, text).unwrap_or(f64::NAN);
+        v[k] = specs[k]
+            .check(&format!("--{name}"), x)
+            .map_err(|e| ParamError {
+                value: text.trim().to_owned(),
+                ..e
+            })?;
     }
     Params::new(v[0], v[1], v[2] as u64, v[3] as i64)
 }
@@ -254,6 +259,35 @@ pub fn tape_input(params: &Params, amounts: &[f64]) -> ReplayInput {
     }
 }
 
+/// The amounts of a tape as `currents replay --tape` gives them: finite numbers within the
+/// per-step bound of `params` ([`amount_abs_max`]); the error names `tape`, the entry and
+/// the bound.
+fn tape_amounts(payments: &[String], params: &Params) -> Result<Vec<f64>, ParamError> {
+    let bound = amount_abs_max(params);
+    let why = "(30 x avg-amount x max(1, |integrity|))";
+    payments
+        .iter()
+        .map(|p| {
+            let a = p.trim().parse::<f64>().ok().filter(|a| a.is_finite());
+            let Some(a) = a else {
+                return Err(ParamError::new(
+                    "tape",
+                    format!("{p:?}"),
+                    format!("comma-separated finite amounts with |amount| <= {bound:?} {why}"),
+                ));
+            };
+            if a.abs() > bound {
+                return Err(ParamError::new(
+                    "tape",
+                    crate::params::short_number(a),
+                    format!("amounts with |amount| <= {bound:?} {why}"),
+                ));
+            }
+            Ok(a)
+        })
+        .collect()
+}
+
 /// Re-runs `input` under the catalog with `policy` on V1 with history `H` (the notebook's
 /// user for seeded runs, a tape for a tape, the rule's probe for a probe) and returns every
 /// violation seen. `mean_tolerance` is the tolerance of
@@ -274,16 +308,7 @@ where
     let user = NotebookUser::from_params(&params);
     Ok(match input {
         ReplayInput::Tape { payments, .. } => {
-            let amounts = payments
-                .iter()
-                .map(|p| {
-                    p.trim()
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|a| a.is_finite())
-                        .ok_or_else(|| ParamError::new("tape", format!("{p:?}"), "finite amounts"))
-                })
-                .collect::<Result<Vec<f64>, _>>()?;
+            let amounts = tape_amounts(payments, &params)?;
             let tape = V1Tape::amounts(params, &amounts);
             tally_findings(&walk_tape(
                 &model,

@@ -1,0 +1,31 @@
+//! The built-in workbench: every model the `currents` binary drives, each with its
+//! registry and checks. The one place outside a model's wing that names the wings.
+
+use crate::network::{self, Network};
+use crate::registry::Registry;
+use crate::v1::V1;
+use crate::workbench::Workbench;
+
+impl Workbench {
+    /// The built-in models: V1 (the notebook, with its own laws, tapes and rule probes;
+    /// the default a spec that names no model runs), then `network` (members paying each
+    /// other one unit at a time, with its conservation laws and tapes of transfers).
+    pub fn builtin() -> Self {
+        #[cfg(feature = "harness")]
+        {
+            use crate::harness::ModelChecks;
+            Workbench::new()
+                .model_with_checks(Registry::<V1>::builtin(), crate::v1::harness::V1Checks)
+                .model_with_checks::<Network>(
+                    network::registry(),
+                    ModelChecks::new(network::NetworkLaws, network::NetworkTapes),
+                )
+        }
+        #[cfg(not(feature = "harness"))]
+        {
+            Workbench::new()
+                .model(Registry::<V1>::builtin())
+                .model(network::registry())
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The network's laws and tapes for the invariant harness: what `currents::harness` checks
+//! beside the generic laws, and the small cases its tape search generates and shrinks.
+//!
+//! Both are written for the network and any variant of it over the same state and
+//! payments (a wrapper model that changes its step, say), so that a variant is checked by
+//! the same laws and shrunk on the same tapes.
+
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+use rand_core::Rng;
+
+use crate::catalog::{Invariant, balances_sum, transfer_conserves};
+use crate::harness::{CellArgs, Laws, ReplayInput, Tapes};
+use crate::model::{Behaviour, Cx, Draw, Model, StepEvent};
+use crate::params::ParamError;
+
+use crate::registry::ModelType;
+
+use super::{Network, NetworkState, Transfer};
+
+/// The network's own laws: the balances sum to zero after every step
+/// ([`Invariant::BALANCES_SUM_TO_ZERO`]), and a refused payment changes no balance
+/// ([`NetworkLaws::REFUSED_PAYMENT_CHANGES_NOTHING`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkLaws;
+
+impl NetworkLaws {
+    /// A step whose transfer was refused (`refused` in its state) leaves every balance as
+    /// it was.
+    pub const REFUSED_PAYMENT_CHANGES_NOTHING: Invariant = Invariant::required(
+        "refused_payment_changes_nothing",
+        "a refused payment changes no balance",
+    );
+}
+
+/// [`NetworkLaws`]' invariants, in report order.
+pub const NETWORK_LAWS: [Invariant; 2] = [
+    Invariant::BALANCES_SUM_TO_ZERO,
+    NetworkLaws::REFUSED_PAYMENT_CHANGES_NOTHING,
+];
+
+impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
+    /// The genesis balances' sum while it is not zero and not yet reported (a law's record
+    /// cannot report; the first step does).
+    type Record = Option<f64>;
+
+    fn invariants(&self) -> &[Invariant] {
+        &NETWORK_LAWS
+    }
+
+    fn record(&self, model: &M, genesis: &NetworkState) -> Option<f64> {
+        let sum = balances_sum(model, genesis);
+        (sum != 0.0).then_some(sum)
+    }
+
+    /// Balances sum to zero: zero at genesis ([`balances_sum`], reported at step 1), and
+    /// every step's change sums to zero ([`transfer_conserves`], O(1) a step). A refused
+    /// step: every balance of the previous state and the new one compared (O(members)).
+    fn check(
+        &self,
+        model: &M,
+        genesis_sum: &mut Option<f64>,
+        event: &StepEvent<'_, M>,
+        violate: &mut dyn FnMut(Invariant, String),
+    ) {
+        if let Some(sum) = genesis_sum.take() {
+            violate(
+                Invariant::BALANCES_SUM_TO_ZERO,
+                format!("the genesis balances sum to {sum}"),
+            );
+        }
+        if let Err(detail) = transfer_conserves(model, event) {
+            violate(Invariant::BALANCES_SUM_TO_ZERO, detail);
+        }
+        let (prev, next) = (&event.prev.balances, &event.next.balances);
+        if event.next.refused && prev != next {
+            let m = (0..prev.len().max(next.len()))
+                .find(|&m| prev.get(m) != next.get(m))
+                .unwrap_or(0);
+            violate(
+                NetworkLaws::REFUSED_PAYMENT_CHANGES_NOTHING,
+                format!(
+                    "step {}: the refused payment {:?} changed member {m}'s balance from {:?} to {:?}",
+                    event.t,
+                    event.applied,
+                    prev.get(m),
+                    next.get(m)
+                ),
+            );
+        }
+    }
+}
+
+/// A tape of transfers as a behaviour: step t plays transfer t − 1; past its end, member 0
+/// pays member 1 nothing ([`TransferTape::PAST_END`], which the network refuses). It draws
+/// nothing from its generator.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TransferTape {
+    /// The transfers, step 1 first.
+    pub transfers: Vec<Transfer>,
+}
+
+impl TransferTape {
+    /// What the tape pays after its end: 0 units from member 0 to member 1, a transfer the
+    /// network refuses (not positive), so a run past the tape changes no balance.
+    pub const PAST_END: Transfer = Transfer {
+        payer: 0,
+        payee: 1,
+        amount: 0,
+    };
+}
+
+impl<M: Model<Payment = Transfer> + ?Sized> Behaviour<M> for TransferTape {
+    type Memory = ();
+
+    fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, M>, _: &mut R, _: &mut ()) -> Draw<Transfer> {
+        let i = usize::try_from(cx.t - 1).unwrap_or(usize::MAX);
+        Draw::plain(
+            self.transfers
+                .get(i)
+                .copied()
+                .unwrap_or(TransferTape::PAST_END),
+        )
+    }
+}
+
+/// A tape case: a network (its member count and genesis limit) and the transfers played
+/// on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkCase {
+    /// How many members (2 … 5 when generated).
+    pub members: usize,
+    /// Every member's genesis limit (0 … 3 when generated).
+    pub limit: i64,
+    /// The transfers, step 1 first (indexes below `members`, amounts 1 … 3 when
+    /// generated; a member may pay itself, which the network refuses).
+    pub transfers: Vec<Transfer>,
+}
+
+/// The network's tapes: small networks (2 … 5 members, limits 0 … 3) and transfers of 1 … 3
+/// units between any two of their members. Proptest shrinks a case toward fewer transfers,
+/// fewer members, a lower limit, lower member indexes and smaller amounts.
+///
+/// For any model over the network's payments that is built from a [`Network`] (the network
+/// itself, or a variant wrapping it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkTapes;
+
+impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
+    type Case = NetworkCase;
+    type Tape = TransferTape;
+
+    fn strategy(&self, len_max: usize) -> BoxedStrategy<NetworkCase> {
+        // Indexes are drawn in 0..5 and taken modulo the member count, so that they shrink
+        // toward 0 independently of the count (no flat_map to regenerate them).
+        let transfer = (0usize..5, 0usize..5, 1i64..=3);
+        let transfers = proptest::collection::vec(transfer, 0..=len_max);
+        (2usize..=5, 0i64..=3, transfers)
+            .prop_map(|(members, limit, raw)| NetworkCase {
+                members,
+                limit,
+                transfers: raw
+                    .into_iter()
+                    .map(|(payer, payee, amount)| Transfer {
+                        payer: payer % members,
+                        payee: payee % members,
+                        amount,
+                    })
+                    .collect(),
+            })
+            .boxed()
+    }
+
+    fn model(&self, case: &NetworkCase) -> M {
+        M::from(Network::unchecked(case.members, case.limit))
+    }
+
+    fn tape(&self, case: &NetworkCase) -> TransferTape {
+        TransferTape {
+            transfers: case.transfers.clone(),
+        }
+    }
+
+    fn len(&self, case: &NetworkCase) -> u64 {
+        case.transfers.len() as u64
+    }
+
+    /// The case's cell ([`NetworkCase::cell`]) and the transfers as `payer>payee:amount`,
+    /// which [`NetworkCase::from_replay`] reads back.
+    fn counterexample(&self, case: &NetworkCase, payments: Vec<Transfer>) -> ReplayInput {
+        ReplayInput::Tape {
+            cell: case.cell(),
+            payments: payments.iter().map(Transfer::to_string).collect(),
+        }
+    }
+
+    /// Transfers as `payer>payee:amount`; one that does not read is an error naming
+    /// `tape`.
+    fn parse(&self, payments: &[String]) -> Result<TransferTape, ParamError> {
+        let transfers = payments
+            .iter()
+            .map(|p| {
+                p.trim().parse::<Transfer>().map_err(|_| {
+                    ParamError::new(
+                        "tape",
+                        format!("{p:?}"),
+                        "comma-separated transfers payer>payee:amount (whole numbers)",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(TransferTape { transfers })
+    }
+}
+
+/// The cell of the network of `members` members with the genesis limit `limit`, and the
+/// registry's first user (`uniform-pairs`): `--model network --param members=N --param
+/// limit=L`.
+pub fn network_cell(members: usize, limit: i64) -> CellArgs {
+    CellArgs {
+        model: Some(Network::NAME.to_owned()),
+        user: None,
+        params: vec![
+            ("members".to_owned(), members.to_string()),
+            ("limit".to_owned(), limit.to_string()),
+        ],
+    }
+}
+
+impl NetworkCase {
+    /// The case's network as a cell ([`network_cell`]).
+    pub fn cell(&self) -> CellArgs {
+        network_cell(self.members, self.limit)
+    }
+
+    /// The case a tape counterexample of [`NetworkTapes`] replays (for
+    /// `harness::check_model_tape`): its cell's `members` and `limit` and its payments
+    /// read back as [`Transfer`]s. `None` for another input, or one that does not read.
+    pub fn from_replay(input: &ReplayInput) -> Option<NetworkCase> {
+        let ReplayInput::Tape { cell, payments } = input else {
+            return None;
+        };
+        if cell.model.as_deref() != Some(Network::NAME) {
+            return None;
+        }
+        let param = |name: &str| {
+            let (_, value) = cell.params.iter().find(|(n, _)| n == name)?;
+            Some(value.as_str())
+        };
+        Some(NetworkCase {
+            members: param("members")?.parse().ok()?,
+            limit: param("limit")?.parse().ok()?,
+            transfers: payments
+                .iter()
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?,
+        })
+    }
+}

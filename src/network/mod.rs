@@ -1,0 +1,94 @@
+//! The network: the second built-in model, N members paying each other.
+//!
+//! V1 (`crate::v1`) is one member against an endless market: nothing it pays is received by
+//! anyone the model holds. A mutual-credit currency is a network of members whose debts
+//! are each other's credits, and whose liquidity — how many payments can be made — depends
+//! on the limits of all of them. This model is the simplest such network, the "classic
+//! chain" of Dandekar, Goel, Govindan and Post ("Liquidity in credit networks: a little
+//! trust goes a long way", EC 2011): every member may pay every other, one unit at a time,
+//! as long as its own balance stays within its limit. It is small on purpose: a rule that
+//! sets each member's limit from that member's own ledger runs on it unchanged, and its
+//! stationary refusal share is known in closed form, which tests the whole run loop.
+//!
+//! # The semantics
+//!
+//! State ([`NetworkState`]): every member's balance and limit, in whole units, and the
+//! transfer of the last step (payer, payee, amount, refused). Columns `balance_0, limit_0,
+//! balance_1, limit_1, …, payer, payee, amount, refused`. Genesis: every balance 0, every
+//! limit the model's `limit`, no transfer. Step t = 1…T, `prev` the state at t − 1:
+//!
+//! 1. Draw: the user ([`UniformPairs`]) draws the payer uniformly among the N members,
+//!    then the payee uniformly among the N − 1 others (every ordered pair of distinct
+//!    members with probability 1 / (N(N − 1))), exactly, from 32-bit words of the run's
+//!    generator ([`uniform_below`]); the amount is the user's `amount` (1 by default).
+//! 2. Limits: the policy sets the payer's limit, then the payee's, each from that member's
+//!    own view (`Cx::member`, its ledger in `prev` and its own memory); they are stored
+//!    rounded half to even. No other member's limit changes.
+//! 3. Enforcement: none by the policy. Whatever enforcement the policy declares, the
+//!    network holds every payer to its limit itself, in the step.
+//! 4. The transfer is refused when the payer pays itself, when the amount is not
+//!    positive, or when `balance(t−1) − amount < −limit(t−1)` for the payer: the limit that
+//!    held when the payment was made, not the one step 2 just set. A refused transfer
+//!    changes no balance. Otherwise the payer's balance goes down by the amount and the
+//!    payee's up by it (a balance that would not fit an `i64` is an error).
+//!
+//! So no payment ever takes its payer below the limit it was made under (the catalog's
+//! `payment_within_limit` holds under every rule), and the balances sum to zero after
+//! every step, exactly (`balances_sum_to_zero`). A rule that lowers a limit under an
+//! existing debt still leaves that balance below its new limit
+//! (`balance_within_limit`, observed by default).
+//!
+//! On the complete graph with a common limit c, the chain of balances is symmetric, so its
+//! stationary distribution is uniform over the balance vectors that sum to zero with every
+//! balance ≥ −c, and the share of refused transfers is (n − 1) / (n(c + 1) − 1) — 1/(2c + 1)
+//! for two members ([`Network`] with `static` and [`UniformPairs`]; `tests/network.rs`
+//! checks it).
+//!
+//! ```
+//! use currents::model::{EachStep, StepEvent, Streams};
+//! use currents::draws::RngKind;
+//! use currents::network::{Network, UniformPairs};
+//! use currents::rules::Static;
+//!
+//! let model = Network::new(4, 2).unwrap();
+//! let mut refused = 0;
+//! let mut count = EachStep(|e: &StepEvent<'_, Network>| -> Result<(), ()> {
+//!     assert_eq!(e.next.balances.iter().sum::<i64>(), 0);
+//!     refused += u32::from(e.next.refused);
+//!     Ok(())
+//! });
+//! Streams::new(RngKind::Chacha, 7)
+//!     .run(1, &model, &Static, &UniformPairs::default(), 1000, &mut count)
+//!     .unwrap();
+//! assert!(refused > 0 && refused < 1000);
+//! ```
+//!
+//! The registry ([`registry`]) holds the model under the name `network`, the generic rules
+//! (which read each member's ledger only) and the user `uniform-pairs`. With the `harness`
+//! feature, `NetworkLaws` and `NetworkTapes` check the network's own laws and shrink what
+//! breaks them.
+
+#[cfg(feature = "harness")]
+mod laws;
+mod model;
+mod user;
+
+#[cfg(feature = "harness")]
+pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
+pub use model::{NETWORK_PARAMS, Network, NetworkState, Transfer};
+pub use user::{UniformPairs, uniform_below};
+
+use crate::registry::{Registry, generic_rules};
+
+/// The network's registry: the model (`network`), the generic rules (`static` first, the
+/// default) and the user `uniform-pairs`.
+///
+/// ```
+/// let registry = currents::network::registry();
+/// assert!(registry.find_model("network").is_ok());
+/// assert!(registry.find("static").is_ok());
+/// assert_eq!(registry.users()[0].name, "uniform-pairs");
+/// ```
+pub fn registry() -> Registry<Network> {
+    generic_rules(Registry::new().model()).user::<UniformPairs>()
+}

@@ -1,0 +1,375 @@
+//! The network model: N members' balances and limits ([`NetworkState`]), one [`Transfer`]
+//! per step, refused when it would take the payer below the limit it was made under.
+//!
+//! Balances are whole units (`i64`), so every transfer moves exactly what it takes and the
+//! balances sum to zero exactly, step after step; the ledgers hand them to the generic
+//! laws and metrics as `f64`, which is exact below 2^53.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::metrics::Metered;
+use crate::model::{Enforcement, Ledger, Members, Model, StepError, StepLimits, Value, to_int};
+use crate::params::{ParamError, ParamSpec, check_values};
+use crate::registry::ModelType;
+
+/// The network's declared parameters: how many members, and their limit at genesis.
+pub const NETWORK_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "members",
+        default: 2.0,
+        min: 2.0,
+        // The trajectory CSV has two columns per member (balance and limit), so a row of
+        // 1000 members is already 2004 columns wide; a network of 10^6 members needs
+        // another output than one row per state.
+        max: 1000.0,
+        integer: true,
+        doc: "how many members pay each other (the trajectory CSV has two columns per member)",
+    },
+    ParamSpec {
+        name: "limit",
+        default: 1.0,
+        min: 0.0,
+        max: 1e9,
+        integer: true,
+        doc: "every member's credit limit at genesis, as a magnitude: a balance may go down to -limit",
+    },
+];
+
+/// The classic chain of a mutual-credit network: `members` members, each starting at
+/// balance 0 with the limit `limit` (a magnitude: a balance may go down to `−limit`).
+///
+/// Build it with [`Network::new`] (checked against [`NETWORK_PARAMS`]) or through the
+/// registry ([`ModelType::from_values`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    members: usize,
+    limit: i64,
+}
+
+impl Network {
+    /// The network of `members` members (2 … 1000) with the genesis limit `limit`
+    /// (0 … 10^9); the error names the parameter out of range.
+    pub fn new(members: usize, limit: i64) -> Result<Self, ParamError> {
+        check_values(Self::NAME, NETWORK_PARAMS, &[members as f64, limit as f64])?;
+        Ok(Network { members, limit })
+    }
+
+    /// The network as given, unchecked (a tape case's, built within its declared ranges).
+    pub(super) const fn unchecked(members: usize, limit: i64) -> Self {
+        Network { members, limit }
+    }
+
+    /// Every member's limit at genesis (the number of members is [`Model::n_members`]).
+    pub fn genesis_limit(&self) -> i64 {
+        self.limit
+    }
+
+    /// `Ok` when `member` is one of the network's members and `state` holds its ledger.
+    fn check_member(&self, state: &NetworkState, member: usize) -> Result<(), StepError> {
+        let held = state.balances.len().min(state.limits.len());
+        if member < self.members && member < held {
+            Ok(())
+        } else {
+            Err(StepError::NoSuchMember {
+                member,
+                n_members: self.members,
+            })
+        }
+    }
+}
+
+impl Default for Network {
+    /// The declared defaults: two members, limit 1.
+    fn default() -> Self {
+        Network::unchecked(2, 1)
+    }
+}
+
+/// One step's payment: `amount` units from `payer` to `payee`.
+///
+/// Written `payer>payee:amount` (`0>1:1`) by [`fmt::Display`] and read back by
+/// [`FromStr`]: the form a counterexample's payments take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Transfer {
+    /// The member who pays.
+    pub payer: usize,
+    /// The member who is paid.
+    pub payee: usize,
+    /// The units paid (a transfer of 0 or fewer units is refused).
+    pub amount: i64,
+}
+
+impl fmt::Display for Transfer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}>{}:{}", self.payer, self.payee, self.amount)
+    }
+}
+
+impl FromStr for Transfer {
+    type Err = ParamError;
+
+    /// Reads `payer>payee:amount`, each a whole number (spaces around them allowed).
+    fn from_str(s: &str) -> Result<Self, ParamError> {
+        let bad = || ParamError::new("transfer", format!("{s:?}"), "payer>payee:amount");
+        let (payer, rest) = s.split_once('>').ok_or_else(bad)?;
+        let (payee, amount) = rest.split_once(':').ok_or_else(bad)?;
+        Ok(Transfer {
+            payer: payer.trim().parse().map_err(|_| bad())?,
+            payee: payee.trim().parse().map_err(|_| bad())?,
+            amount: amount.trim().parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// One state of the network: every member's balance and limit, and the transfer of the
+/// step that made it.
+///
+/// The fields are public, as a state is plain data that observers and laws read; a state
+/// the model makes always holds one balance and one limit per member. At genesis `payer`,
+/// `payee` and `amount` are 0 and `refused` is false.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkState {
+    /// Member m's balance, in whole units (negative: a debt).
+    pub balances: Vec<i64>,
+    /// Member m's limit, a magnitude: the balance may go down to `−limits[m]`.
+    pub limits: Vec<i64>,
+    /// The payer of the last transfer.
+    pub payer: usize,
+    /// The payee of the last transfer.
+    pub payee: usize,
+    /// The amount of the last transfer, as drawn (also when it was refused).
+    pub amount: i64,
+    /// True when the last transfer was refused (no balance changed).
+    pub refused: bool,
+    /// Transfers made or refused so far (the step).
+    pub n_payments: u64,
+}
+
+impl NetworkState {
+    /// What member `member` received at the last step: `+amount` for the payee, `−amount`
+    /// for the payer, 0 for every other member and for everyone when it was refused.
+    pub fn received(&self, member: usize) -> i64 {
+        if self.refused || self.payer == self.payee {
+            0
+        } else if member == self.payer {
+            -self.amount
+        } else if member == self.payee {
+            self.amount
+        } else {
+            0
+        }
+    }
+}
+
+/// A member's balance after `change`, or the error that it does not fit an `i64`.
+fn moved(balance: i64, change: i128) -> Result<i64, StepError> {
+    let after = i128::from(balance) + change;
+    i64::try_from(after).map_err(|_| StepError::NotAnInteger {
+        field: "balance",
+        value: after as f64,
+    })
+}
+
+impl ModelType for Network {
+    const NAME: &'static str = "network";
+    const SUMMARY: &'static str =
+        "N members paying each other one unit at a time, refused below the payer's limit";
+    const PARAMS: &'static [ParamSpec] = NETWORK_PARAMS;
+
+    fn from_values(values: &[f64]) -> Self {
+        Network::unchecked(values[0] as usize, values[1] as i64)
+    }
+}
+
+impl Model for Network {
+    type State = NetworkState;
+    type History = ();
+    type Payment = Transfer;
+
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    /// `balance_0, limit_0, balance_1, limit_1, …`, then `payer, payee, amount, refused`.
+    fn columns(&self) -> Vec<String> {
+        (0..self.members)
+            .flat_map(|m| [format!("balance_{m}"), format!("limit_{m}")])
+            .chain(["payer", "payee", "amount", "refused"].map(String::from))
+            .collect()
+    }
+
+    fn genesis(&self) -> NetworkState {
+        NetworkState {
+            balances: vec![0; self.members],
+            limits: vec![self.limit; self.members],
+            payer: 0,
+            payee: 0,
+            amount: 0,
+            refused: false,
+            n_payments: 0,
+        }
+    }
+
+    /// The network keeps no history: a step reads the previous state only.
+    fn history(&self, _: &NetworkState, _: u64) {}
+
+    fn record(&self, _: &mut (), _: &NetworkState) {}
+
+    /// Returns the transfer unchanged, whatever the enforcement: the network holds every
+    /// payer to its limit in [`Model::step`], under every policy (`none` included).
+    fn enforce(
+        &self,
+        _: &Enforcement,
+        _: &NetworkState,
+        _: &(),
+        transfer: Transfer,
+    ) -> Result<Transfer, StepError> {
+        Ok(transfer)
+    }
+
+    /// Sets the payer's and the payee's limits to the ones the policy set (rounded half to
+    /// even), then refuses the transfer when the payer pays itself, when the amount is not
+    /// positive, or when it would take the payer's balance below `−limit(t−1)`, the limit
+    /// that held when it was made; else moves the amount from the payer to the payee.
+    fn step(
+        &self,
+        prev: &NetworkState,
+        _: &(),
+        limits: &StepLimits,
+        t: Transfer,
+    ) -> Result<NetworkState, StepError> {
+        let Transfer {
+            payer,
+            payee,
+            amount,
+        } = t;
+        self.check_member(prev, payer)?;
+        self.check_member(prev, payee)?;
+        let mut next = prev.clone();
+        for member in [payer, payee] {
+            if let Some(limit) = limits.of(member) {
+                next.limits[member] = to_int("limit", limit.value)?;
+            }
+        }
+        let (balance, limit_prev) = (prev.balances[payer], prev.limits[payer]);
+        // In i128, so that no balance, amount or limit overflows the comparison.
+        let after = i128::from(balance) - i128::from(amount);
+        let refused = payer == payee || amount <= 0 || after < -i128::from(limit_prev);
+        if !refused {
+            next.balances[payer] = moved(balance, -i128::from(amount))?;
+            next.balances[payee] = moved(prev.balances[payee], i128::from(amount))?;
+        }
+        next.payer = payer;
+        next.payee = payee;
+        next.amount = amount;
+        next.refused = refused;
+        next.n_payments = prev.n_payments.saturating_add(1);
+        Ok(next)
+    }
+
+    fn n_members(&self) -> usize {
+        self.members
+    }
+
+    /// The payer, then the payee (one member when they are the same).
+    #[inline]
+    fn members(&self, t: &Transfer) -> Members {
+        Members::pair(t.payer, t.payee)
+    }
+
+    /// Balance, limit, capacity `balance + limit` and what the member received at the last
+    /// step ([`NetworkState::received`]). A member the state does not hold reads as NaN,
+    /// which the finiteness and limit laws report, rather than a panic.
+    fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
+        match (s.balances.get(member), s.limits.get(member)) {
+            (Some(&balance), Some(&limit)) => Ledger {
+                balance: balance as f64,
+                limit: limit as f64,
+                capacity: (i128::from(balance) + i128::from(limit)) as f64,
+                payment: s.received(member) as f64,
+            },
+            _ => Ledger {
+                balance: f64::NAN,
+                limit: f64::NAN,
+                capacity: f64::NAN,
+                payment: f64::NAN,
+            },
+        }
+    }
+
+    fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
+        for (&balance, &limit) in s.balances.iter().zip(&s.limits) {
+            out.extend([Value::Int(balance), Value::Int(limit)]);
+        }
+        out.extend([
+            Value::Count(s.payer as u64),
+            Value::Count(s.payee as u64),
+            Value::Int(s.amount),
+            Value::Count(u64::from(s.refused)),
+        ]);
+    }
+}
+
+/// What per-run metrics read beyond the ledgers: the size of each transfer.
+impl Metered for Network {
+    /// The transfer's amount (its size, positive), refused or not: a metric sees the
+    /// payment, not whether the step refused it.
+    fn amount(&self, t: &Transfer) -> f64 {
+        t.amount as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Limit;
+
+    fn limits(t: Transfer, value: f64) -> StepLimits {
+        let limit = Limit {
+            value,
+            branch: "kept",
+        };
+        StepLimits::try_from_fn(Members::pair(t.payer, t.payee), |_| Ok::<_, ()>(limit)).unwrap()
+    }
+
+    #[test]
+    fn a_transfer_moves_its_amount_until_the_payer_reaches_its_previous_limit() {
+        let net = Network::new(3, 1).unwrap();
+        let t = Transfer {
+            payer: 0,
+            payee: 2,
+            amount: 1,
+        };
+        let one = net.step(&net.genesis(), &(), &limits(t, 1.0), t).unwrap();
+        assert_eq!(
+            (one.balances.as_slice(), one.refused),
+            (&[-1, 0, 1][..], false)
+        );
+        assert_eq!(net.ledger(&one, 0).payment, -1.0);
+        assert_eq!(net.ledger(&one, 1).payment, 0.0);
+        // The limit raised to 5 now does not let this step's payment pass −1.
+        let two = net.step(&one, &(), &limits(t, 5.0), t).unwrap();
+        assert!(two.refused);
+        assert_eq!(
+            (&two.balances, &two.limits),
+            (&one.balances, &vec![5, 1, 5])
+        );
+        let out = Transfer { payer: 3, ..t };
+        let err = net.step(&one, &(), &limits(t, 1.0), out).unwrap_err();
+        assert!(matches!(err, StepError::NoSuchMember { member: 3, .. }));
+    }
+
+    #[test]
+    fn columns_and_row_agree_and_transfers_read_back() {
+        let net = Network::new(2, 3).unwrap();
+        let mut row = Vec::new();
+        net.row(&net.genesis(), &mut row);
+        assert_eq!(net.columns().len(), row.len());
+        assert_eq!(net.columns()[..2], ["balance_0", "limit_0"]);
+        let t: Transfer = "1>0:3".parse().unwrap();
+        assert_eq!(t.to_string(), "1>0:3");
+        assert!("1-0:3".parse::<Transfer>().is_err());
+        assert_eq!(Network::new(1, 0).unwrap_err().field, "members");
+    }
+}

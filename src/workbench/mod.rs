@@ -1,0 +1,376 @@
+//! Every model type one tool drives, side by side: the [`Workbench`].
+//!
+//! A [`Registry`] holds the rules and users of one model type. A tool — the `currents`
+//! binary, a user's own — drives several: V1, a user's model, a network of members. The
+//! workbench holds one registry per model type behind [`AnyModel`], so that a spec names
+//! its model at run time (`model = "network"`) and every workflow runs it through the same
+//! code: [`Workbench::resolve`] gives an [`AnySpec`], whose [`AnySpec::runs`] gives the
+//! [`AnyRuns`] a workflow steps — the hot paths (CSV rows, summary folds, metrics) typed
+//! inside, any other observer through [`AnyObserver`], which sees steps as
+//! [`StepView`]s (ledgers, rows, the catalog's laws, the one fold). With the `harness`
+//! feature each model carries its checks ([`crate::harness::Checks`]: its own laws, tapes
+//! and probes; by default the generic laws on its registry's defaults).
+//!
+//! ```
+//! use currents::spec::{Limits, Spec};
+//! use currents::workbench::Workbench;
+//!
+//! let bench = Workbench::builtin();
+//! let spec = Spec::from_shorthand("", "static:model=network,members=3").unwrap();
+//! let spec = bench.resolve(&spec, &Limits::default()).unwrap();
+//! assert_eq!(spec.model().name, "network");
+//! assert_eq!(spec.runs(None).unwrap().n_members(), 3);
+//! ```
+
+mod runs;
+mod spec;
+mod view;
+
+pub use runs::{AnyRuns, NoObserver};
+pub use spec::{AnySpec, ChosenView, Settings};
+pub use view::{AnyObserver, StateOf, StateView, StepOf, StepView, Viewed};
+
+use std::any::Any;
+use std::sync::Arc;
+
+use crate::metrics::Metered;
+use crate::model::{CreditPolicy as _, Enforce};
+use crate::params::ParamSpec;
+use crate::registry::{Declared, Registry, UnknownName};
+use crate::spec::{Limits, Spec, SpecError};
+
+use crate::catalog::Invariant;
+#[cfg(feature = "harness")]
+use crate::harness::{
+    Checks, HarnessConfig, HarnessReport, ModelChecks, ReplayFinding, ReplayInput,
+};
+use crate::params::ParamError;
+
+/// What a model type needs to be driven by name: a [`Metered`] model whose values move
+/// between threads.
+pub trait Driven: Metered + Send + Sync + 'static {}
+
+impl<M: Metered + Send + Sync + 'static> Driven for M {}
+
+/// One declared entry of a model's registry, as `policies` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryInfo {
+    /// `model`, `rule` or `user`.
+    pub kind: &'static str,
+    /// The registered name.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Its declared parameters.
+    pub params: &'static [ParamSpec],
+    /// The values it runs with when a spec sets none.
+    pub defaults: Vec<f64>,
+    /// A rule's own spending restriction (`None` for models and users).
+    pub restriction: Option<Enforce>,
+}
+
+fn info<E: Declared>(e: &E, restriction: Option<Enforce>) -> EntryInfo {
+    EntryInfo {
+        kind: E::KIND,
+        name: e.name(),
+        summary: e.summary(),
+        params: e.params(),
+        defaults: e.defaults(),
+        restriction,
+    }
+}
+
+/// One model type's registry (and checks) behind a type-free interface: what a
+/// [`Workbench`] holds for each model type.
+pub trait AnyModel: Send + Sync {
+    /// The model's name (its registry's model entry; what `model = "…"` names).
+    fn name(&self) -> &'static str;
+    /// The model's entry, then its rules, then its users, each in registration order.
+    fn entries(&self) -> Vec<EntryInfo>;
+    /// Resolves `spec` against this model's registry with `limits`.
+    fn resolve(&self, spec: &Spec, limits: &Limits) -> Result<Box<dyn AnySpec>, SpecError>;
+    /// The registry's rule names, comma-separated.
+    fn rule_names(&self) -> String;
+    /// The model as [`Any`] (to reach its typed registry).
+    fn as_any(&self) -> &dyn Any;
+    /// The invariants rule `rule` (the registry's first when `None`) only observes
+    /// ([`crate::model::CreditPolicy::observed_invariants`]); an unknown rule names
+    /// `--policy` and the known ones.
+    fn observed_invariants(&self, rule: Option<&str>) -> Result<Vec<&'static str>, ParamError>;
+    /// Checks rule `rule` (the registry's first when `None`) at its defaults under
+    /// `config` (its `policy` names the rule in printed replay commands).
+    #[cfg(feature = "harness")]
+    fn check(
+        &self,
+        rule: Option<&str>,
+        config: &HarnessConfig,
+    ) -> Result<HarnessReport, ParamError>;
+    /// Replays `input` under rule `rule` and returns every violation it shows.
+    #[cfg(feature = "harness")]
+    fn replay(
+        &self,
+        rule: Option<&str>,
+        input: &ReplayInput,
+        config: &HarnessConfig,
+    ) -> Result<Vec<ReplayFinding>, ParamError>;
+    /// Every invariant a check of this model can report.
+    #[cfg(feature = "harness")]
+    fn invariants(&self) -> Vec<Invariant>;
+}
+
+/// A model type's registry and checks.
+struct ModelBench<M: Driven> {
+    registry: Arc<Registry<M>>,
+    #[cfg(feature = "harness")]
+    checks: Arc<dyn Checks<M>>,
+}
+
+impl<M: Driven> ModelBench<M> {
+    /// The rule named `name` (`None`: the first); the error names `policy`.
+    fn rule(&self, name: Option<&str>) -> Result<&crate::registry::RuleEntry<M>, UnknownName> {
+        match name {
+            Some(n) => self.registry.find(n.trim()),
+            None => self.registry.rules().first().ok_or_else(|| UnknownName {
+                kind: "rule",
+                name: "(none)".to_owned(),
+                known: "a registered rule".to_owned(),
+            }),
+        }
+    }
+}
+
+fn unknown_policy(e: UnknownName) -> ParamError {
+    ParamError::new(
+        "--policy",
+        format!("{:?}", crate::params::short_text(&e.name)),
+        e.known,
+    )
+}
+
+impl<M: Driven> AnyModel for ModelBench<M> {
+    fn name(&self) -> &'static str {
+        self.registry.models().first().map_or("", |m| m.name)
+    }
+    fn entries(&self) -> Vec<EntryInfo> {
+        let r = &self.registry;
+        let models = r.models().iter().map(|m| info(m, None));
+        let rules = r
+            .rules()
+            .iter()
+            .map(|e| info(e, Some(e.build_default().enforcement().mode)));
+        let users = r.users().iter().map(|u| info(u, None));
+        models.chain(rules).chain(users).collect()
+    }
+    fn resolve(&self, spec: &Spec, limits: &Limits) -> Result<Box<dyn AnySpec>, SpecError> {
+        let resolved = spec.resolve(&self.registry, limits)?;
+        Ok(Box::new(spec::SpecOf {
+            spec: resolved,
+            registry: Arc::clone(&self.registry),
+        }))
+    }
+    fn rule_names(&self) -> String {
+        self.registry.names()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn observed_invariants(&self, rule: Option<&str>) -> Result<Vec<&'static str>, ParamError> {
+        let entry = self.rule(rule).map_err(unknown_policy)?;
+        Ok(entry.build_default().observed_invariants().to_vec())
+    }
+    #[cfg(feature = "harness")]
+    fn check(
+        &self,
+        rule: Option<&str>,
+        config: &HarnessConfig,
+    ) -> Result<HarnessReport, ParamError> {
+        let entry = self.rule(rule).map_err(unknown_policy)?;
+        let config = HarnessConfig {
+            policy: entry.name.to_owned(),
+            ..config.clone()
+        };
+        self.checks.check(&self.registry, entry, &config)
+    }
+    #[cfg(feature = "harness")]
+    fn replay(
+        &self,
+        rule: Option<&str>,
+        input: &ReplayInput,
+        config: &HarnessConfig,
+    ) -> Result<Vec<ReplayFinding>, ParamError> {
+        let entry = self.rule(rule).map_err(unknown_policy)?;
+        self.checks.replay(&self.registry, entry, input, config)
+    }
+    #[cfg(feature = "harness")]
+    fn invariants(&self) -> Vec<Invariant> {
+        self.checks.invariants()
+    }
+}
+
+/// Every model type a tool drives, each with its registry: the first is the default a
+/// spec that names no model runs.
+#[derive(Clone, Default)]
+pub struct Workbench {
+    models: Vec<Arc<dyn AnyModel>>,
+}
+
+impl std::fmt::Debug for Workbench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.models.iter().map(|m| m.name()).collect();
+        write!(f, "Workbench({})", names.join(", "))
+    }
+}
+
+impl Workbench {
+    /// An empty workbench.
+    pub fn new() -> Self {
+        Workbench::default()
+    }
+
+    fn put(mut self, model: Arc<dyn AnyModel>) -> Self {
+        match self.models.iter_mut().find(|m| m.name() == model.name()) {
+            Some(slot) => *slot = model,
+            None => self.models.push(model),
+        }
+        self
+    }
+
+    /// Adds model type `M` with `registry` (its rules and users), checked for the generic
+    /// laws on the registry's defaults; a model of the same name is replaced, its checks
+    /// kept when it is of the same type.
+    pub fn model<M: Driven>(self, registry: Registry<M>) -> Self {
+        #[cfg(feature = "harness")]
+        {
+            let checks: Arc<dyn Checks<M>> = self
+                .typed::<M>()
+                .filter(|b| b.name() == registry.models().first().map_or("", |m| m.name))
+                .map_or_else(
+                    || Arc::new(ModelChecks::generic()) as Arc<dyn Checks<M>>,
+                    |b| Arc::clone(&b.checks),
+                );
+            self.put(Arc::new(ModelBench {
+                registry: Arc::new(registry),
+                checks,
+            }))
+        }
+        #[cfg(not(feature = "harness"))]
+        self.put(Arc::new(ModelBench {
+            registry: Arc::new(registry),
+        }))
+    }
+
+    /// Adds model type `M` with `registry` and its own `checks` (its laws, tapes and
+    /// probes); a model of the same name is replaced.
+    #[cfg(feature = "harness")]
+    pub fn model_with_checks<M: Driven>(
+        self,
+        registry: Registry<M>,
+        checks: impl Checks<M> + 'static,
+    ) -> Self {
+        self.put(Arc::new(ModelBench {
+            registry: Arc::new(registry),
+            checks: Arc::new(checks),
+        }))
+    }
+
+    /// The registry of model type `M`, if the workbench holds one.
+    fn typed<M: Driven>(&self) -> Option<&ModelBench<M>> {
+        self.models
+            .iter()
+            .find_map(|m| m.as_any().downcast_ref::<ModelBench<M>>())
+    }
+
+    /// The registry of model type `M`, if the workbench holds one.
+    pub fn registry<M: Driven>(&self) -> Option<&Registry<M>> {
+        self.typed::<M>().map(|b| &*b.registry)
+    }
+
+    /// Changes the registry of model type `M` (adds a rule to it, say), keeping its checks;
+    /// a workbench without `M` is returned as it is.
+    ///
+    /// ```
+    /// use currents::rules::Turnover;
+    /// use currents::v1::V1;
+    /// use currents::workbench::Workbench;
+    ///
+    /// let bench = Workbench::builtin().with_registry::<V1>(|r| r.rule::<Turnover>());
+    /// assert!(bench.registry::<V1>().unwrap().find("turnover").is_ok());
+    /// ```
+    pub fn with_registry<M: Driven>(self, change: impl FnOnce(Registry<M>) -> Registry<M>) -> Self {
+        let Some(bench) = self.typed::<M>() else {
+            return self;
+        };
+        let registry = change((*bench.registry).clone());
+        #[cfg(feature = "harness")]
+        let changed = ModelBench {
+            registry: Arc::new(registry),
+            checks: Arc::clone(&bench.checks),
+        };
+        #[cfg(not(feature = "harness"))]
+        let changed = ModelBench {
+            registry: Arc::new(registry),
+        };
+        self.put(Arc::new(changed))
+    }
+
+    /// Every model, in registration order.
+    pub fn models(&self) -> impl Iterator<Item = &dyn AnyModel> {
+        self.models.iter().map(|m| &**m)
+    }
+
+    /// The model named `name`, or the first when `None`; the error lists the known names.
+    pub fn find(&self, name: Option<&str>) -> Result<&dyn AnyModel, UnknownName> {
+        let known = || self.names();
+        match name {
+            None => self.models().next().ok_or_else(|| UnknownName {
+                kind: "model",
+                name: "(none)".to_owned(),
+                known: "a registered model".to_owned(),
+            }),
+            Some(n) => self
+                .models()
+                .find(|m| m.name() == n.trim())
+                .ok_or_else(|| UnknownName {
+                    kind: "model",
+                    name: n.to_owned(),
+                    known: known(),
+                }),
+        }
+    }
+
+    /// The model names, comma-separated.
+    pub fn names(&self) -> String {
+        self.models()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Resolves `spec` against the registry of the model it names (the first when it names
+    /// none): every name looked up, every value checked. An unknown model is an error
+    /// naming `model` and the known ones.
+    pub fn resolve(&self, spec: &Spec, limits: &Limits) -> Result<Box<dyn AnySpec>, SpecError> {
+        let model = self.find(spec.model.as_deref()).map_err(|e| {
+            SpecError::value(
+                "model",
+                format!("{:?}", crate::params::short_text(&e.name)),
+                e.known,
+            )
+        })?;
+        model.resolve(spec, limits)
+    }
+
+    /// True when some model, rule or user of any model declares parameter `key`.
+    pub fn declares(&self, key: &str) -> bool {
+        self.models()
+            .flat_map(|m| m.entries())
+            .any(|e| e.params.iter().any(|p| p.name == key))
+    }
+}
+
+impl<M: Driven> From<Registry<M>> for Workbench {
+    /// A workbench of one model type (checked for the generic laws).
+    fn from(registry: Registry<M>) -> Self {
+        Workbench::new().model(registry)
+    }
+}

@@ -1,0 +1,165 @@
+//! A run of any model seen without its type: [`StateView`] and [`StepView`], what an
+//! [`AnyObserver`] is handed.
+//!
+//! A workflow that runs models named at run time (a sweep, a comparison, a scenario report,
+//! a chart) observes them through these views: the members' [`Ledger`]s, the model's row,
+//! the catalog's laws on the step and the one per-run fold, each answered by the model's
+//! own typed code ([`Viewed`] adapts a typed [`Observer`]'s events). A view is borrowed for
+//! one call: nothing of a run outlives it.
+
+use std::io;
+
+use crate::catalog::{self, Invariant};
+use crate::metrics::{FoldStep, Metered, RunFold};
+use crate::model::{Flow, Ledger, Members, Model, Observer, StepEvent, StepLimits, Value};
+
+/// A state of some model.
+pub trait StateView {
+    /// How many members the state holds.
+    fn n_members(&self) -> usize;
+    /// Member `member`'s ledger.
+    fn ledger(&self, member: usize) -> Ledger;
+    /// The state's row, in the model's column order, appended to `out`.
+    fn row(&self, out: &mut Vec<Value>);
+}
+
+/// One step of some model: the state after it (its [`StateView`]), and what the step did.
+pub trait StepView: StateView {
+    /// The step (1-based).
+    fn t(&self) -> u64;
+    /// The members the step's payment involved.
+    fn members(&self) -> Members;
+    /// The limits the policy set for them, with their branches.
+    fn limits(&self) -> StepLimits;
+    /// Member `member`'s ledger before the step.
+    fn prev_ledger(&self, member: usize) -> Ledger;
+    /// The payment's size as the first member it involves sees it ([`Metered::amount`]).
+    fn amount(&self) -> f64;
+    /// True when enforcement changed the payment.
+    fn restricted(&self) -> bool;
+    /// The applied payment as the model writes it (`Debug`).
+    fn payment_text(&self) -> String;
+    /// Checks the catalog's generic step laws ([`catalog::check_step`]) on the step, whose
+    /// row is `row`.
+    fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String));
+    /// Folds the step into `fold` (every member's ledger and what the model meters).
+    fn fold_into(&self, fold: &mut RunFold);
+}
+
+/// An observer of runs of any model: the typed [`Observer`] of a workflow that does not know
+/// the model's type. Its errors are I/O errors.
+pub trait AnyObserver {
+    /// Sees the genesis state. Default: nothing.
+    fn genesis(&mut self, _state: &dyn StateView) -> io::Result<()> {
+        Ok(())
+    }
+    /// Sees one step; [`Flow::Stop`] ends the run.
+    fn step(&mut self, step: &dyn StepView) -> io::Result<Flow>;
+}
+
+/// A state of model `M`, seen as a [`StateView`].
+pub struct StateOf<'a, M: Model> {
+    /// The model.
+    pub model: &'a M,
+    /// The state.
+    pub state: &'a M::State,
+}
+
+impl<M: Model> StateView for StateOf<'_, M> {
+    fn n_members(&self) -> usize {
+        self.model.n_members()
+    }
+    fn ledger(&self, member: usize) -> Ledger {
+        self.model.ledger(self.state, member)
+    }
+    fn row(&self, out: &mut Vec<Value>) {
+        self.model.row(self.state, out);
+    }
+}
+
+/// A step of model `M`, seen as a [`StepView`].
+pub struct StepOf<'a, 'e, M: Model> {
+    /// The model.
+    pub model: &'a M,
+    /// The step.
+    pub event: &'a StepEvent<'e, M>,
+}
+
+impl<M: Metered> StateView for StepOf<'_, '_, M> {
+    fn n_members(&self) -> usize {
+        self.model.n_members()
+    }
+    fn ledger(&self, member: usize) -> Ledger {
+        self.model.ledger(self.event.next, member)
+    }
+    fn row(&self, out: &mut Vec<Value>) {
+        self.model.row(self.event.next, out);
+    }
+}
+
+impl<M: Metered> StepView for StepOf<'_, '_, M> {
+    fn t(&self) -> u64 {
+        self.event.t
+    }
+    fn members(&self) -> Members {
+        self.event.limits.members()
+    }
+    fn limits(&self) -> StepLimits {
+        self.event.limits
+    }
+    fn prev_ledger(&self, member: usize) -> Ledger {
+        self.model.ledger(self.event.prev, member)
+    }
+    fn amount(&self) -> f64 {
+        self.model.amount(&self.event.applied)
+    }
+    fn restricted(&self) -> bool {
+        self.event.restricted()
+    }
+    fn payment_text(&self) -> String {
+        format!("{:?}", self.event.applied)
+    }
+    fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String)) {
+        catalog::check_step(self.model, self.event, row, violate);
+    }
+    fn fold_into(&self, fold: &mut RunFold) {
+        let (model, next) = (self.model, self.event.next);
+        let n = model.n_members();
+        let members: Vec<Ledger> = (0..n).map(|m| model.ledger(next, m)).collect();
+        let send_volumes: Vec<f64> = (0..n).filter_map(|m| model.send_volume(next, m)).collect();
+        let equilibrium: Vec<(f64, f64)> =
+            (0..n).filter_map(|m| model.equilibrium(next, m)).collect();
+        fold.push(&FoldStep {
+            members: &members,
+            send_volumes: &send_volumes,
+            amount: model.amount(&self.event.applied),
+            restricted: self.event.restricted(),
+            equilibrium: &equilibrium,
+        });
+    }
+}
+
+/// An [`AnyObserver`] seen as a typed observer of model `M`: what a model's runs hand the
+/// events of a workflow that observes them without their type.
+pub struct Viewed<'a, M: Model> {
+    /// The model the events are of.
+    pub model: &'a M,
+    /// The observer.
+    pub observer: &'a mut dyn AnyObserver,
+}
+
+impl<M: Metered> Observer<M> for Viewed<'_, M> {
+    type Error = io::Error;
+    fn genesis(&mut self, state: &M::State) -> io::Result<()> {
+        self.observer.genesis(&StateOf {
+            model: self.model,
+            state,
+        })
+    }
+    fn step(&mut self, e: &StepEvent<'_, M>) -> io::Result<Flow> {
+        self.observer.step(&StepOf {
+            model: self.model,
+            event: e,
+        })
+    }
+}
