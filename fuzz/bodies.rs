@@ -11,13 +11,16 @@
 #![allow(dead_code)]
 
 use arbitrary::{Result, Unstructured};
-use currents::fuzzing::{
-    TAPE_LEN_MAX, TapeEntry, amount_bound, check_config, check_credit_formula, check_csv_roundtrip,
-    check_rounding, check_step_any, check_step_tape,
-};
+use currents::fuzzing::{check_config, check_rounding};
+use currents::registry::Registry;
 use currents::v1::HistoryView;
 use currents::v1::Params;
+use currents::v1::V1;
 use currents::v1::csv::Row;
+use currents::v1::fuzzing::{
+    TAPE_LEN_MAX, TapeEntry, amount_bound, check_credit_formula, check_csv_roundtrip,
+    check_step_any, check_step_tape,
+};
 use currents::v1::params::{
     AVG_AMOUNT_MAX, AVG_AMOUNT_MIN, INITIAL_CREDIT_MAX, INTEGRITY_ABS_MAX, SUM_VOLUME_MAX,
 };
@@ -233,9 +236,11 @@ pub fn step(data: &[u8]) {
     fail(check_step_any(&prev, &view, &p, wild_amount));
 }
 
-/// config: the bytes as the text of a `simulate` config file (invalid UTF-8 replaced).
+/// config: the bytes as the text of a `simulate` config file (invalid UTF-8 replaced), its
+/// spec resolved against V1's built-in registry.
 pub fn config(data: &[u8]) {
-    fail(check_config(&String::from_utf8_lossy(data)));
+    let registry = Registry::<V1>::builtin();
+    fail(check_config(&String::from_utf8_lossy(data), &registry));
 }
 
 /// csv_roundtrip: up to 64 rows of arbitrary values, written and read back.

@@ -1,7 +1,7 @@
 //! The built-in workbench: every model the `currents` binary drives, each with its
 //! registry and checks. The one place outside a model's wing that names the wings.
 
-use crate::network::{self, Network};
+use crate::network;
 use crate::registry::Registry;
 use crate::v1::V1;
 use crate::workbench::Workbench;
@@ -16,7 +16,7 @@ impl Workbench {
             use crate::harness::ModelChecks;
             Workbench::new()
                 .model_with_checks(Registry::<V1>::builtin(), crate::v1::harness::V1Checks)
-                .model_with_checks::<Network>(
+                .model_with_checks::<network::Network>(
                     network::registry(),
                     ModelChecks::new(network::NetworkLaws, network::NetworkTapes),
                 )

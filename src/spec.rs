@@ -539,8 +539,11 @@ impl Spec {
                         .copied()
                         .collect::<Vec<_>>()
                         .join(", ");
+                    // An empty key (`"" = 1`) is shown as written, quoted, so that the
+                    // error still names a field.
+                    let field = if key.is_empty() { "\"\"" } else { key.as_str() };
                     return Err(SpecError::value(
-                        key.as_str(),
+                        field,
                         "(unknown key)",
                         format!("keys {accepted}"),
                     ));

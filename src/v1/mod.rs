@@ -18,6 +18,7 @@ pub mod csv;
 mod engines;
 #[cfg(feature = "cli")]
 pub(crate) mod findings;
+pub mod fuzzing;
 #[cfg(feature = "harness")]
 pub mod harness;
 pub mod history;

@@ -39,6 +39,7 @@ use crate::params::ParamSpec;
 use crate::registry::{Declared, Registry, UnknownName};
 use crate::spec::{Limits, Spec, SpecError};
 
+#[cfg(feature = "harness")]
 use crate::catalog::Invariant;
 #[cfg(feature = "harness")]
 use crate::harness::{

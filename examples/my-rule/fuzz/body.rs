@@ -6,7 +6,8 @@
 //! into the stable replay test (tests/fuzz_replay.rs), so `cargo test` runs exactly what
 //! the fuzzer ran on every committed corpus file.
 
-use currents::fuzzing::{PolicyCase, Violation, check_policy_on_tape};
+use currents::fuzzing::Violation;
+use currents::v1::fuzzing::{PolicyCase, check_policy_on_tape};
 use currents::rules::Rule;
 use my_rule::{MyRule, MyRuleV2};
 

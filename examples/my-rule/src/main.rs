@@ -2,5 +2,7 @@
 //! policies, plot, report — with your rules in it: `cargo run -- policies`.
 
 fn main() {
-    std::process::exit(currents::cli::main_with(my_rule::registry()));
+    // The built-in models with V1's registry replaced by yours (V1's checks are kept).
+    let bench = currents::workbench::Workbench::builtin().model(my_rule::registry());
+    std::process::exit(currents::cli::main_with(bench));
 }
