@@ -366,7 +366,7 @@ fn every_builtin_rule_is_checked() {
             tape_cases: 64,
             tape_len_max: 60,
             threads: vec![2],
-            probe_rule: entry.reads_v1_imbalance,
+            probe_rule: entry.probed,
             ..HarnessConfig::default()
         };
         let report = check_rule(&entry.build_default(), &config).unwrap();
@@ -375,7 +375,7 @@ fn every_builtin_rule_is_checked() {
         assert!(report.cells.iter().all(|c| c.steps > 0), "{}", entry.name);
         assert_eq!(
             report.get(V1Laws::CREDIT_MONOTONE_IN_IMBALANCE).is_some(),
-            entry.reads_v1_imbalance,
+            entry.probed,
             "{}",
             entry.name
         );

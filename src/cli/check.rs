@@ -138,7 +138,11 @@ pub(crate) fn check_policy(
         bin: tool.bin.clone(),
         ..config
     };
-    on.check(policy, &config)
+    let rule = crate::spec::Spec {
+        rule: policy.map(str::to_owned),
+        ..crate::spec::Spec::default()
+    };
+    on.check(&rule, &config)
 }
 
 #[cfg(test)]

@@ -221,7 +221,11 @@ pub(crate) fn run(args: ReplayArgs, tool: &super::Tool) -> i32 {
         Err(e) => return usage_error(e),
     };
     let policy = args.policy.as_deref();
-    let findings = match model.replay(policy, &input, &HarnessConfig::default()) {
+    let rule = crate::spec::Spec {
+        rule: policy.map(str::to_owned),
+        ..crate::spec::Spec::default()
+    };
+    let findings = match model.replay(&rule, &input, &HarnessConfig::default()) {
         Ok(found) => found,
         Err(e) => return usage_error(e),
     };

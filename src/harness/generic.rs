@@ -4,7 +4,7 @@
 use crate::catalog::{Invariant, report_order};
 use crate::model::Model;
 use crate::params::ParamError;
-use crate::registry::{BehaviourBox, Registry, RuleEntry, RunSpec};
+use crate::registry::{BehaviourBox, Chosen, Registry, RuleEntry, RunSpec};
 use crate::spec::{Limits, SpecError};
 
 use super::cell::CellArgs;
@@ -101,7 +101,7 @@ where
     fn check(
         &self,
         registry: &Registry<M>,
-        rule: &RuleEntry<M>,
+        rule: &Chosen<RuleEntry<M>>,
         config: &HarnessConfig,
     ) -> Result<HarnessReport, ParamError> {
         let cells = if config.cells.is_empty() {
@@ -113,7 +113,7 @@ where
             .iter()
             .map(|c| resolve_cell(registry, c))
             .collect::<Result<Vec<_>, _>>()?;
-        let policy = rule.build_default();
+        let policy = rule.entry().build(rule.values())?;
         check_cells(
             &cells,
             &policy,
@@ -128,12 +128,12 @@ where
     fn replay(
         &self,
         registry: &Registry<M>,
-        rule: &RuleEntry<M>,
+        rule: &Chosen<RuleEntry<M>>,
         input: &ReplayInput,
         _config: &HarnessConfig,
     ) -> Result<Vec<ReplayFinding>, ParamError> {
         let cell = resolve_cell(registry, input.cell())?;
-        let policy = rule.build_default();
+        let policy = rule.entry().build(rule.values())?;
         match input {
             ReplayInput::Tape { payments, .. } => {
                 let Some(tapes) = &self.tapes else {

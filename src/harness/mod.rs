@@ -30,7 +30,7 @@ mod walk;
 use crate::draws::{NUMPY_SEED_MAX, RngKind};
 use crate::model::Model;
 use crate::params::ParamError;
-use crate::registry::{Registry, RuleEntry};
+use crate::registry::{Chosen, Registry, RuleEntry};
 
 pub use cell::{CellArgs, PARAM_FLAGS};
 pub use check::{
@@ -91,7 +91,7 @@ pub struct HarnessConfig {
     /// Probe the rule on the model's own grid of inputs, where the model has probes (V1:
     /// its rule as a function of the imbalance `s = avgUserBalance / avgSendVolume`). On by
     /// default; `currents check` turns it off for rules that do not declare they read what
-    /// the probes vary (`Rule::READS_V1_IMBALANCE`).
+    /// the probes vary (`Rule::PROBED`).
     pub probe_rule: bool,
 }
 
@@ -185,21 +185,21 @@ impl HarnessConfig {
 /// [`crate::v1::harness::V1Checks`] is V1's; a model with none is checked for the generic
 /// laws on its registry's defaults.
 pub trait Checks<M: Model>: Send + Sync {
-    /// Checks the rule `rule` of `registry` (at its defaults) under `config`.
+    /// Checks rule `rule` of `registry` (with its chosen values) under `config`.
     fn check(
         &self,
         registry: &Registry<M>,
-        rule: &RuleEntry<M>,
+        rule: &Chosen<RuleEntry<M>>,
         config: &HarnessConfig,
     ) -> Result<HarnessReport, ParamError>;
 
-    /// Replays `input` under the rule `rule` of `registry` (at its defaults) and returns
+    /// Replays `input` under rule `rule` of `registry` (with its chosen values) and returns
     /// every violation it shows; an input this model cannot replay (a probe it does not
     /// have, a payment it cannot read) is an error naming it.
     fn replay(
         &self,
         registry: &Registry<M>,
-        rule: &RuleEntry<M>,
+        rule: &Chosen<RuleEntry<M>>,
         input: &ReplayInput,
         config: &HarnessConfig,
     ) -> Result<Vec<ReplayFinding>, ParamError>;

@@ -20,8 +20,8 @@ pub struct RuleEntry<M: Model> {
     pub summary: &'static str,
     /// Its declared parameters, in constructor order.
     pub params: &'static [ParamSpec],
-    /// [`Rule::READS_V1_IMBALANCE`]: `currents check` probes it as a rule of V1's imbalance.
-    pub reads_v1_imbalance: bool,
+    /// [`Rule::PROBED`]: `currents check` probes it on its model's grid of inputs.
+    pub probed: bool,
     build: fn(&[f64]) -> PolicyBox<M>,
     type_id: fn() -> TypeId,
 }
@@ -56,7 +56,7 @@ impl<M: Model> RuleEntry<M> {
             name: R::NAME,
             summary: R::SUMMARY,
             params: R::PARAMS,
-            reads_v1_imbalance: R::READS_V1_IMBALANCE,
+            probed: R::PROBED,
             build: build::<M, R>,
             type_id: TypeId::of::<R>,
         }

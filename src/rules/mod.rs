@@ -60,10 +60,11 @@ pub trait Rule: Sized + Send + Sync + 'static {
     const SUMMARY: &'static str;
     /// The declared parameters, in the order [`Rule::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
-    /// True when the rule is a function of V1's imbalance `s = avgUserBalance /
-    /// avgSendVolume`, so that `currents check` probes it on a grid of `s`
-    /// (`credit_monotone_in_imbalance`). Default: false.
-    const READS_V1_IMBALANCE: bool = false;
+    /// True when the rule is a function of what its model's probes vary, so that
+    /// `currents check` probes it on the model's grid of inputs (V1's rules of the
+    /// imbalance `s = avgUserBalance / avgSendVolume`: `credit_monotone_in_imbalance`).
+    /// Default: false.
+    const PROBED: bool = false;
 
     /// Builds the rule from values already checked against [`Rule::PARAMS`] (same order).
     fn from_values(values: &[f64]) -> Self;

@@ -49,7 +49,7 @@ impl Rule for V1Rule {
     const NAME: &'static str = "currents-v1";
     const SUMMARY: &'static str = "the notebook's rule: round(a*s^2 + b, d) * avgSendVolume, s = avgUserBalance / avgSendVolume";
     const PARAMS: &'static [ParamSpec] = V1_PARAMS;
-    const READS_V1_IMBALANCE: bool = true;
+    const PROBED: bool = true;
 
     fn from_values(v: &[f64]) -> Self {
         V1Rule {
@@ -107,7 +107,7 @@ impl Rule for V1Strict {
     const SUMMARY: &'static str =
         "currents-v1 holding users to their limit and requiring a monotone credit (fails check)";
     const PARAMS: &'static [ParamSpec] = V1_PARAMS;
-    const READS_V1_IMBALANCE: bool = true;
+    const PROBED: bool = true;
 
     fn from_values(v: &[f64]) -> Self {
         V1Strict(V1Rule::from_values(v))
@@ -137,7 +137,7 @@ impl Rule for V1NoFallback {
     const SUMMARY: &'static str =
         "currents-v1 without its negative-result fallback: a deliberately broken rule";
     const PARAMS: &'static [ParamSpec] = V1_PARAMS;
-    const READS_V1_IMBALANCE: bool = true;
+    const PROBED: bool = true;
 
     fn from_values(v: &[f64]) -> Self {
         V1NoFallback(V1Rule::from_values(v))

@@ -36,7 +36,9 @@ use std::sync::Arc;
 use crate::metrics::Metered;
 use crate::model::{CreditPolicy as _, Enforce};
 use crate::params::ParamSpec;
-use crate::registry::{Declared, Registry, UnknownName};
+#[cfg(feature = "harness")]
+use crate::registry::Chosen;
+use crate::registry::{Declared, Registry, RuleEntry, UnknownName};
 use crate::spec::{Limits, Spec, SpecError};
 
 #[cfg(feature = "harness")]
@@ -98,19 +100,16 @@ pub trait AnyModel: Send + Sync {
     /// ([`crate::model::CreditPolicy::observed_invariants`]); an unknown rule names
     /// `--policy` and the known ones.
     fn observed_invariants(&self, rule: Option<&str>) -> Result<Vec<&'static str>, ParamError>;
-    /// Checks rule `rule` (the registry's first when `None`) at its defaults under
-    /// `config` (its `policy` names the rule in printed replay commands).
+    /// Checks the rule `rule` names (`rule.rule`, the registry's first when unset, with the
+    /// rule parameters it sets; nothing else of it is read) under `config` (whose `policy`
+    /// is set to the rule's name for the printed replay commands).
     #[cfg(feature = "harness")]
-    fn check(
-        &self,
-        rule: Option<&str>,
-        config: &HarnessConfig,
-    ) -> Result<HarnessReport, ParamError>;
-    /// Replays `input` under rule `rule` and returns every violation it shows.
+    fn check(&self, rule: &Spec, config: &HarnessConfig) -> Result<HarnessReport, ParamError>;
+    /// Replays `input` under the rule `rule` names and returns every violation it shows.
     #[cfg(feature = "harness")]
     fn replay(
         &self,
-        rule: Option<&str>,
+        rule: &Spec,
         input: &ReplayInput,
         config: &HarnessConfig,
     ) -> Result<Vec<ReplayFinding>, ParamError>;
@@ -127,8 +126,30 @@ struct ModelBench<M: Driven> {
 }
 
 impl<M: Driven> ModelBench<M> {
+    /// The rule `spec` names with the rule parameters it sets (every other parameter and
+    /// setting of it ignored); an unknown rule names `--policy`.
+    #[cfg(feature = "harness")]
+    fn chosen_rule(&self, spec: &Spec) -> Result<Chosen<RuleEntry<M>>, ParamError> {
+        let entry = self.rule(spec.rule.as_deref()).map_err(unknown_policy)?;
+        let mut chosen = Chosen::defaults_of(entry);
+        for p in &spec.params {
+            let declared = entry.params.iter().any(|d| d.name == p.key);
+            if declared && p.owner.is_none_or(|o| o == "rule") {
+                chosen.set(&p.key, p.value, &p.field).map_err(|e| match e {
+                    SpecError::Value {
+                        field,
+                        value,
+                        accepted,
+                    } => ParamError::new(field, value, accepted),
+                    other => ParamError::new("rule", other.to_string(), "a valid rule"),
+                })?;
+            }
+        }
+        Ok(chosen)
+    }
+
     /// The rule named `name` (`None`: the first); the error names `policy`.
-    fn rule(&self, name: Option<&str>) -> Result<&crate::registry::RuleEntry<M>, UnknownName> {
+    fn rule(&self, name: Option<&str>) -> Result<&RuleEntry<M>, UnknownName> {
         match name {
             Some(n) => self.registry.find(n.trim()),
             None => self.registry.rules().first().ok_or_else(|| UnknownName {
@@ -180,27 +201,23 @@ impl<M: Driven> AnyModel for ModelBench<M> {
         Ok(entry.build_default().observed_invariants().to_vec())
     }
     #[cfg(feature = "harness")]
-    fn check(
-        &self,
-        rule: Option<&str>,
-        config: &HarnessConfig,
-    ) -> Result<HarnessReport, ParamError> {
-        let entry = self.rule(rule).map_err(unknown_policy)?;
+    fn check(&self, rule: &Spec, config: &HarnessConfig) -> Result<HarnessReport, ParamError> {
+        let chosen = self.chosen_rule(rule)?;
         let config = HarnessConfig {
-            policy: entry.name.to_owned(),
+            policy: chosen.entry().name.to_owned(),
             ..config.clone()
         };
-        self.checks.check(&self.registry, entry, &config)
+        self.checks.check(&self.registry, &chosen, &config)
     }
     #[cfg(feature = "harness")]
     fn replay(
         &self,
-        rule: Option<&str>,
+        rule: &Spec,
         input: &ReplayInput,
         config: &HarnessConfig,
     ) -> Result<Vec<ReplayFinding>, ParamError> {
-        let entry = self.rule(rule).map_err(unknown_policy)?;
-        self.checks.replay(&self.registry, entry, input, config)
+        let chosen = self.chosen_rule(rule)?;
+        self.checks.replay(&self.registry, &chosen, input, config)
     }
     #[cfg(feature = "harness")]
     fn invariants(&self) -> Vec<Invariant> {

@@ -58,7 +58,7 @@ use crate::harness::{
 };
 use crate::model::{CreditPolicy, Streams};
 use crate::params::{ParamError, ParamSpec};
-use crate::registry::{Registry, RuleEntry, UserType as _};
+use crate::registry::{Chosen, Registry, RuleEntry, UserType as _};
 
 use super::{ExactHistory, History, NotebookUser, Params, V1, V1_PARAMS};
 
@@ -368,7 +368,7 @@ where
 
 /// What V1 gives `currents check` and `currents replay`: [`check_rule`] on the registered
 /// rule at its defaults (its probes for the rules that declare they read V1's imbalance,
-/// `Rule::READS_V1_IMBALANCE`), [`replay`], and [`v1_invariants`].
+/// `Rule::PROBED`), [`replay`], and [`v1_invariants`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct V1Checks;
 
@@ -376,20 +376,20 @@ impl Checks<V1> for V1Checks {
     fn check(
         &self,
         _: &Registry<V1>,
-        rule: &RuleEntry<V1>,
+        rule: &Chosen<RuleEntry<V1>>,
         config: &HarnessConfig,
     ) -> Result<HarnessReport, ParamError> {
         let config = HarnessConfig {
-            probe_rule: config.probe_rule && rule.reads_v1_imbalance,
+            probe_rule: config.probe_rule && rule.entry().probed,
             ..config.clone()
         };
-        check_rule(&rule.build_default(), &config)
+        check_rule(&rule.entry().build(rule.values())?, &config)
     }
 
     fn replay(
         &self,
         _: &Registry<V1>,
-        rule: &RuleEntry<V1>,
+        rule: &Chosen<RuleEntry<V1>>,
         input: &ReplayInput,
         config: &HarnessConfig,
     ) -> Result<Vec<ReplayFinding>, ParamError> {
@@ -403,7 +403,11 @@ impl Checks<V1> for V1Checks {
         if let Some((&crate::draws::RngKind::Numpy, &seed, &run)) = last_run {
             check_numpy_seed(seed, run)?;
         }
-        replay::<_, ExactHistory>(&rule.build_default(), input, config.mean_tolerance)
+        replay::<_, ExactHistory>(
+            &rule.entry().build(rule.values())?,
+            input,
+            config.mean_tolerance,
+        )
     }
 
     fn invariants(&self) -> Vec<Invariant> {
