@@ -246,7 +246,8 @@ fn the_catalog_holds_at_least_300_cases_over_every_subcommand() {
     let all = cases();
     assert!(all.len() >= 300, "{} cases", all.len());
     for sub in [
-        "simulate", "check", "replay", "plot", "report", "policies", "sweep", "findings", "compare",
+        "simulate", "check", "replay", "plot", "report", "policies", "sweep", "findings",
+        "compare", "scenario",
     ] {
         assert!(
             all.iter()

@@ -18,6 +18,7 @@ mod plot;
 mod policies;
 mod replay;
 mod report;
+mod scenario;
 mod simulate;
 mod spill;
 mod sweep;
@@ -60,6 +61,8 @@ enum Command {
     Findings(findings::FindingsArgs),
     /// Compare a candidate rule with a baseline on common random numbers; exit 1 if it changed.
     Compare(compare::CompareArgs),
+    /// Run a scenario file and write its report (the text of its snapshot).
+    Scenario(scenario::ScenarioArgs),
 }
 
 /// What every subcommand runs with: the workbench its names are looked up in and the
@@ -124,6 +127,7 @@ pub fn main_with(bench: Workbench) -> i32 {
         Command::Sweep(args) => sweep::run(args, &tool),
         Command::Findings(args) => findings::run(args, &tool),
         Command::Compare(args) => compare::run(args, &tool),
+        Command::Scenario(args) => scenario::run(args, &tool),
     }
 }
 
