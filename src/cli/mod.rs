@@ -13,6 +13,7 @@ mod args;
 mod check;
 mod compare;
 mod findings;
+mod new;
 mod output;
 mod plot;
 mod policies;
@@ -60,6 +61,8 @@ enum Command {
     Findings(findings::FindingsArgs),
     /// Compare a candidate rule with a baseline on common random numbers; exit 1 if it changed.
     Compare(compare::CompareArgs),
+    /// Start a crate of your own (rules, a model, tests, fuzzing, a binary) from the template
+    New(new::NewArgs),
 }
 
 /// What every subcommand runs with: the workbench its names are looked up in and the
@@ -124,6 +127,7 @@ pub fn main_with(bench: Workbench) -> i32 {
         Command::Sweep(args) => sweep::run(args, &tool),
         Command::Findings(args) => findings::run(args, &tool),
         Command::Compare(args) => compare::run(args, &tool),
+        Command::New(args) => new::run(args, &tool),
     }
 }
 

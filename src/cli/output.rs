@@ -524,11 +524,35 @@ fn backup_of(temp: &Path, target: &Path) -> Option<PathBuf> {
     fs::hard_link(target, &backup).ok().map(|()| backup)
 }
 
+/// The most files the `wrote` line names one by one; beyond, it says how many and where.
+const WROTE_NAMES_MAX: usize = 16;
+
 /// The one line a command prints on stderr once its files are published: every file it
 /// wrote, a CSV with its rows (lines after the header), files in one directory grouped.
 ///
 /// `wrote out.csv (3650 rows)`; `wrote x.csv (150 rows); in charts: fan.svg, fan.png, report.html`.
 fn wrote_line(files: &[(String, u64)]) -> String {
+    // Many files (a new crate): how many, and under which folder.
+    if files.len() > WROTE_NAMES_MAX {
+        let mut common: Option<PathBuf> = None;
+        for (shown, _) in files {
+            let dir = parent_dir(Path::new(shown)).to_path_buf();
+            common = Some(match common {
+                None => dir,
+                Some(c) => c
+                    .ancestors()
+                    .find(|a| dir.starts_with(a))
+                    .map_or_else(PathBuf::new, Path::to_path_buf),
+            });
+        }
+        let common = common.unwrap_or_default();
+        let shown = if common.as_os_str().is_empty() {
+            ".".into()
+        } else {
+            common.to_string_lossy()
+        };
+        return format!("wrote {} files in {shown}", files.len());
+    }
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for (shown, lines) in files {
         let path = Path::new(shown);
