@@ -765,8 +765,8 @@ fn scenario_snapshot(name: &str) -> String {
 }
 
 /// `currents scenario FILE` prints the scenario's report, the text its snapshot holds, byte
-/// for byte — for V1 and for the network — and `--out` writes the same bytes to a file;
-/// a bad file is one line, exit 2, and nothing written.
+/// for byte — for V1 and for the network — and `--out` writes the same bytes to a file
+/// (saying so on stderr, one line); a bad file is one line, exit 2, and nothing written.
 #[test]
 fn the_scenario_command_prints_the_snapshot_of_any_model() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -789,6 +789,12 @@ fn the_scenario_command_prints_the_snapshot_of_any_model() {
         let out = run(&["scenario", &file, "--out", target.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{name}");
         assert!(out.stdout.is_empty(), "{name}");
+        // The one line every subcommand that writes a file prints once it is published.
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("wrote {}\n", target.display()),
+            "{name}"
+        );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), printed, "{name}");
     }
     let dir = scratch("scenario-bad");
