@@ -114,7 +114,7 @@ impl Sweep {
 
     /// True when some cell runs a model other than the workbench's first (the default a
     /// config that names none runs): the summary then has a `model` column.
-    pub fn names_models(&self) -> bool {
+    pub(super) fn names_models(&self) -> bool {
         self.names_models
     }
 }

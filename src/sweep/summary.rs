@@ -29,12 +29,12 @@ impl Sweep {
         columns
     }
 
-    /// The summary CSV's header: `cell,label`, `model` when some cell runs a model other
-    /// than the workbench's first ([`Sweep::names_models`]), `rule,rule_params,restriction,
-    /// user`, the parameter columns (the cells' users' parameters, then their models', `-`
-    /// written `_`: for V1, `integrity,avg_amount,growth,bias,sum_volume,initial_credit`),
-    /// `runs,steps,seed`, then `METRIC_mean,METRIC_p5,METRIC_p50,METRIC_p95` for each
-    /// metric of [`NAMES`].
+    /// The summary CSV's header: `cell,label`; `model` when some cell runs a model other
+    /// than the workbench's first (the default a config that names none runs); `rule,
+    /// rule_params,restriction,user`; the parameter columns (the cells' users' parameters,
+    /// then their models', `-` written `_`: for V1, `integrity,avg_amount,growth,bias,
+    /// sum_volume,initial_credit`); `runs,steps,seed`; then `METRIC_mean,METRIC_p5,
+    /// METRIC_p50,METRIC_p95` for each metric of [`NAMES`].
     pub fn summary_header(&self) -> String {
         let mut h = String::from("cell,label");
         if self.names_models() {
