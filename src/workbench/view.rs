@@ -44,6 +44,17 @@ pub trait StepView: StateView {
     fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String));
     /// Folds the step into `fold` (every member's ledger and what the model meters).
     fn fold_into(&self, fold: &mut RunFold);
+
+    // Added for `compare` (issue 21): a comparison checks, on each side whose model's
+    // checks declare it, the conservation law of models whose members pay each other; its
+    // one definition reads the typed event.
+
+    /// Checks [`Invariant::BALANCES_SUM_TO_ZERO`] on the step
+    /// ([`catalog::transfer_conserves`]: the balances of the members the step involves
+    /// changed by amounts that sum to zero, exactly); the error says by how much they did
+    /// not. Only a law of models whose members pay each other: a one-member model's payment
+    /// changes its balance by the payment.
+    fn transfer_conserves(&self) -> Result<(), String>;
 }
 
 /// An observer of runs of any model: the typed [`Observer`] of a workflow that does not know
@@ -136,6 +147,9 @@ impl<M: Metered> StepView for StepOf<'_, '_, M> {
             restricted: self.event.restricted(),
             equilibrium: &equilibrium,
         });
+    }
+    fn transfer_conserves(&self) -> Result<(), String> {
+        catalog::transfer_conserves(self.model, self.event)
     }
 }
 
