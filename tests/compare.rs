@@ -1,30 +1,49 @@
 //! `currents compare`: the gate's exit codes, determinism, bad input, and the comparison's
 //! numbers checked against independent paths (the sweep engine's per-run metrics and the
-//! scenario runner's trajectories).
+//! scenario runner's trajectories); sides of any model of the workbench (the network, and a
+//! V1 side against a network side).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use currents::compare::{
-    CompareConfig, CompareError, MIN_CHANGE_DEFAULT, Side, SideInput, compare, resolve_sides,
+    CompareConfig, CompareError, CompareReport, MIN_CHANGE_DEFAULT, Side, SideInput, compare,
+    resolve_sides,
 };
 use currents::draws::RngKind;
 use currents::metrics::NAMES;
-use currents::registry::Registry;
+use currents::registry::{Registry, RunSpec};
 use currents::scenario::Scenario;
 use currents::spec::Spec;
 use currents::sweep::run_outcome;
 use currents::v1::V1;
+use currents::workbench::Workbench;
 
 fn registry() -> Registry<V1> {
     Registry::builtin()
 }
 
+fn bench() -> Workbench {
+    Workbench::builtin()
+}
+
 /// One shorthand side, resolved on its own with the compare defaults.
 #[track_caller]
 fn side(field: &str, text: &str) -> Side {
-    currents::compare::parse_spec(field, text, &registry())
-        .unwrap_or_else(|e| panic!("{text}: {e}"))
+    currents::compare::parse_spec(field, text, &bench()).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// A V1 side's spec, typed: the side's spec as data resolved against V1's registry.
+#[track_caller]
+fn typed(side: &Side) -> RunSpec<V1> {
+    let limits = CompareConfig::default().limits();
+    side.spec().to_spec().resolve(&registry(), &limits).unwrap()
+}
+
+/// Compares two sides on the built-in workbench.
+#[track_caller]
+fn compared(a: &Side, b: &Side, cfg: &CompareConfig) -> CompareReport {
+    compare(a, b, cfg, &bench()).unwrap()
 }
 
 /// Both sides as the CLI resolves them: each a shorthand, or a file when it ends in `.toml`
@@ -43,7 +62,7 @@ fn sides(baseline: &str, candidate: &str) -> Result<(Side, Side, CompareConfig),
         &input("candidate", candidate)?,
         &Spec::default(),
         &CompareConfig::default(),
-        &registry(),
+        &bench(),
     )
 }
 
@@ -334,11 +353,11 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
     let cfg = config(4, 150, 3);
     let a = side("baseline", "credit-period:user=spender");
     let b = side("candidate", "fixed-band:integrity=0.7");
-    let report = compare(&a, &b, &cfg, &registry()).unwrap();
+    let report = compared(&a, &b, &cfg);
     let mut n_checked = 0;
     for (side, is_baseline) in [(&a, true), (&b, false)] {
         // Subset 0: compare's runs use simulate's streams, chacha_rng(seed, 0, r).
-        let plan = side.spec().plan();
+        let plan = typed(side).plan();
         let runs: Vec<_> = (1..=cfg.n_runs)
             .map(|r| {
                 let streams = currents::model::Streams::new(cfg.rng, cfg.seed);
@@ -378,14 +397,14 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
     let text = std::fs::read_to_string(path).unwrap();
     let scenario = Scenario::from_toml_str(&text, &registry()).unwrap();
     let (side, other, cfg) = sides(path, path).unwrap();
-    assert_eq!(side.spec(), scenario.spec());
-    assert_eq!(other.spec(), scenario.spec());
+    assert_eq!(&typed(&side), scenario.spec());
+    assert_eq!(&typed(&other), scenario.spec());
     let c = scenario.spec();
     assert_eq!(
         (cfg.n_runs, cfg.n_steps, cfg.seed, cfg.rng),
         (c.runs, c.steps, c.seed, c.rng)
     );
-    let report = compare(&side, &side, &cfg, &registry()).unwrap();
+    let report = compared(&side, &side, &cfg);
     let mut finals = Vec::new();
     scenario
         .for_each_state(|_, t, s| -> Result<(), ()> {
@@ -409,7 +428,7 @@ fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
         for b in registry().rules() {
             let sa = side("baseline", a.name);
             let sb = side("candidate", b.name);
-            let report = compare(&sa, &sb, &cfg, &registry()).unwrap();
+            let report = compared(&sa, &sb, &cfg);
             assert!(
                 report.runs.iter().all(|r| r.crn_lost_step.is_none()),
                 "{} vs {}: {:?}",
@@ -427,9 +446,9 @@ fn draw_alignment_loss_is_reported_below_integrity_one() {
     // clamping rule changes; some run must lose alignment, and never before it diverges.
     // The candidate, a shorthand, runs on the scenario's user and model (integrity 0.5).
     let (base, cand, _) = sides("tests/scenarios/edge_integrity_0.5.toml", "turnover").unwrap();
-    assert_eq!(cand.spec().user, base.spec().user);
-    assert_eq!(cand.spec().user.get("integrity"), Some(0.5));
-    let report = compare(&base, &cand, &config(10, 365, 0), &registry()).unwrap();
+    assert_eq!(cand.spec().user(), base.spec().user());
+    assert_eq!(cand.spec().user().get("integrity"), Some(0.5));
+    let report = compared(&base, &cand, &config(10, 365, 0));
     assert!(report.runs.iter().any(|r| r.crn_lost_step.is_some()));
     for r in &report.runs {
         if let (Some(lost), Some(div)) = (r.crn_lost_step, r.diverge_step) {
@@ -439,11 +458,11 @@ fn draw_alignment_loss_is_reported_below_integrity_one() {
 }
 
 #[test]
-fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
+fn the_harness_checks_are_compared_only_when_both_sides_run_their_models_own_rule() {
     let cfg = config(3, 150, 0);
     let v1 = side("baseline", "currents-v1");
     let flat = side("candidate", "currents-v1:quad-coef=0");
-    let report = compare(&v1, &flat, &cfg, &registry()).unwrap();
+    let report = compared(&v1, &flat, &cfg);
     let harness = report.harness.as_ref().expect("both sides are currents-v1");
     // With quad-coef 0 the factor no longer depends on the imbalance, so V1's observed
     // non-monotonicity (MODEL.md) disappears: a status change, which fails the gate.
@@ -458,15 +477,193 @@ fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
     assert!(report.changed());
     assert!(report.verdict().contains("credit_monotone_in_imbalance"));
     let other = side("candidate", "static");
-    assert_eq!(
-        compare(&v1, &other, &cfg, &registry()).unwrap().harness,
-        None
-    );
+    assert_eq!(compared(&v1, &other, &cfg).harness, None);
     // The harness drives the notebook's user: a spender side is not compared by it.
     let spender = side("candidate", "currents-v1:user=spender");
+    assert_eq!(compared(&v1, &spender, &cfg).harness, None);
+    // What V1's checks accept: the notebook's user (a preset of it too) without growth or
+    // bias, at any values, under the rule's own restriction (none); and only the model's
+    // own rule (`v1-strict` is another type).
+    let harness = |a: &str, b: &str| {
+        compared(&side("baseline", a), &side("candidate", b), &cfg)
+            .harness
+            .is_some()
+    };
+    assert!(harness(
+        "currents-v1:user=high-volume",
+        "currents-v1:integrity=0.7,sum-volume=9"
+    ));
+    assert!(harness("currents-v1:growth=0", "currents-v1:bias=0"));
+    assert!(!harness("currents-v1:growth=0.1", "currents-v1"));
+    assert!(!harness("currents-v1", "currents-v1:restriction=clamp"));
+    assert!(!harness("v1-strict", "v1-strict"));
+    // Different models: no harness diff.
+    assert!(!harness("static", "static:model=network"));
+}
+
+/// The network on both sides, through the CLI and the library: the same spec changes
+/// nothing; `fixed-band` (limits raised to its floor, 250) against `static` (every limit
+/// the model's 1) moves the limits and nothing the draws depend on.
+#[test]
+fn a_network_pair_compares_its_members_ledgers_and_its_conservation_law() {
+    let cfg = config(10, 365, 0);
+    let net = "static:model=network,members=5";
+    let base = side("baseline", net);
+    let same = compared(&base, &side("candidate", net), &cfg);
+    // Identical runs: every defined difference exactly 0 (NaN only where a metric is
+    // undefined in every run, on both sides), no divergence, no gate failure.
+    for m in &same.metrics {
+        if m.n == 0 {
+            assert!(m.diff_mean.is_nan(), "{m:?}");
+        } else {
+            assert_eq!((m.n, m.diff_mean, m.ci), (10, 0.0, (0.0, 0.0)), "{m:?}");
+        }
+    }
+    assert!(
+        same.runs
+            .iter()
+            .all(|r| r.diverge_step.is_none() && r.crn_lost_step.is_none() && !r.failed)
+    );
+    assert!(!same.changed(), "{}", same.verdict());
+    // The network's own rule on both sides: its checks ran, and agree.
+    let harness = same
+        .harness
+        .as_ref()
+        .expect("static is the network's first rule");
+    assert!(harness.iter().any(|h| h.name == "balances_sum_to_zero"));
+    assert!(harness.iter().all(|h| !h.changed()));
+
+    let band = compared(
+        &base,
+        &side("candidate", "fixed-band:model=network,members=5"),
+        &cfg,
+    );
+    // Every member's law, on both sides: the network holds each payer to its limit itself
+    // and its transfers conserve units; fixed-band only raises limits here.
+    let names: Vec<&str> = band.invariants.iter().map(|i| i.name).collect();
     assert_eq!(
-        compare(&v1, &spender, &cfg, &registry()).unwrap().harness,
-        None
+        names,
+        [
+            "step_is_defined",
+            "credit_non_negative",
+            "balances_sum_to_zero",
+            "all_values_finite",
+            "payment_within_limit",
+            "balance_within_limit"
+        ]
+    );
+    for i in &band.invariants {
+        assert!(i.baseline.checked && i.candidate.checked, "{i:?}");
+        assert!(i.baseline.holds() && i.candidate.holds(), "{i:?}");
+    }
+    let metric = |name: &str| band.metrics.iter().find(|m| m.name == name).unwrap();
+    // Every member's limit at the end: 1 under static, 250 under fixed-band (each of the
+    // 5 members has paid or been paid within 365 steps).
+    let credit_final = metric("credit_final");
+    assert_eq!(
+        (credit_final.baseline_mean, credit_final.candidate_mean),
+        (1.0, 250.0)
+    );
+    // Higher limits, less of them used.
+    let utilisation = metric("utilisation");
+    assert!(
+        utilisation.candidate_mean < utilisation.baseline_mean,
+        "{utilisation:?}"
+    );
+    // The limit of step 1's payer differs at once; the pair draws never read a limit.
+    assert!(
+        band.runs
+            .iter()
+            .all(|r| r.diverge_step == Some(1) && r.crn_lost_step.is_none())
+    );
+    assert_eq!(
+        band.harness, None,
+        "fixed-band is not the network's own rule"
+    );
+    assert!(band.changed());
+    // The CLI: exit 0 on the same spec, 1 on the change.
+    check_exit(&["--baseline", net, "--candidate", net, "--runs", "10"], 0);
+    let out = check_exit(
+        &[
+            "--baseline",
+            net,
+            "--candidate",
+            "fixed-band:model=network,members=5",
+            "--runs",
+            "10",
+        ],
+        1,
+    );
+    assert!(
+        out.contains("invariant balances_sum_to_zero: baseline holds; candidate holds\n"),
+        "{out}"
+    );
+    assert!(out.contains("model network:members=5\n"), "{out}");
+}
+
+/// A V1 side against a network side: the metrics and the laws come from each side's
+/// ledgers; the network's conservation law is not V1's; the two models draw differently.
+#[test]
+fn a_v1_side_and_a_network_side_compare_what_both_have() {
+    let cfg = config(5, 365, 0);
+    let v1 = side("baseline", "static");
+    let net = side("candidate", "static:model=network,members=3");
+    let report = compared(&v1, &net, &cfg);
+    assert_eq!(report.baseline.model, None);
+    assert_eq!(report.candidate.model.as_deref(), Some("network:members=3"));
+    // V1's static keeps the initial credit, 250; the network's every limit at 1. Exactly.
+    let credit = report
+        .metrics
+        .iter()
+        .find(|m| m.name == "credit_mean")
+        .unwrap();
+    assert_eq!(
+        (
+            credit.baseline_mean,
+            credit.candidate_mean,
+            credit.diff_mean,
+            credit.ci
+        ),
+        (250.0, 1.0, -249.0, (-249.0, -249.0))
+    );
+    // V1's user draws seven words a step, the network's pair draw two: the sides part at
+    // step 1 in every run, in their ledgers and in their draws.
+    assert!(
+        report
+            .runs
+            .iter()
+            .all(|r| r.diverge_step == Some(1) && r.crn_lost_step == Some(1) && !r.failed)
+    );
+    let law = |name: &str| report.invariants.iter().find(|i| i.name == name).unwrap();
+    // The conservation law holds for the network and is not checked on V1 (one member
+    // paying an outside market): no change.
+    let conserve = law("balances_sum_to_zero");
+    assert!(!conserve.baseline.checked && conserve.candidate.checked);
+    assert!(conserve.candidate.holds() && !conserve.changed());
+    // V1 holds no one to the limit; the network refuses a payment past it.
+    let payment = law("payment_within_limit");
+    assert!(!payment.baseline.holds() && payment.candidate.holds());
+    assert!(payment.changed() && report.changed());
+    assert_eq!(report.harness, None, "different models: no harness diff");
+    // The JSON names the law on both sides, `null` where it is not checked.
+    let json = report.to_json();
+    let row = &json["invariants"][2];
+    assert_eq!(row["name"], "balances_sum_to_zero");
+    assert_eq!(
+        (&row["baseline"], &row["candidate"]["holds"]),
+        (&serde_json::Value::Null, &serde_json::json!(true))
+    );
+    // The same pair through the CLI: exit 1.
+    check_exit(
+        &[
+            "--baseline",
+            "static",
+            "--candidate",
+            "static:model=network,members=3",
+            "--runs",
+            "5",
+        ],
+        1,
     );
 }
 
@@ -527,7 +724,7 @@ fn a_candidate_whose_runs_fail_breaks_credit_non_negative_and_fails_the_gate() {
     let cfg = config(20, 365, 0);
     let a = side("baseline", "currents-v1");
     let b = side("candidate", "v1-no-fallback");
-    let report = compare(&a, &b, &cfg, &registry()).unwrap();
+    let report = compared(&a, &b, &cfg);
     let failed: Vec<u64> = report
         .runs
         .iter()
@@ -554,13 +751,11 @@ fn a_user_parameter_in_a_side_moves_the_metrics() {
     // The same rule on two users: integrity 0.8 opens the integrity path (large payments
     // out), which the default user (integrity 1) never takes.
     let cfg = config(10, 365, 0);
-    let report = compare(
+    let report = compared(
         &side("baseline", "turnover"),
         &side("candidate", "turnover:integrity=0.8"),
         &cfg,
-        &registry(),
-    )
-    .unwrap();
+    );
     assert!(report.changed(), "{}", report.verdict());
     assert!(report.runs.iter().all(|r| r.diverge_step.is_some()));
     assert_eq!(report.baseline.user, None, "the default user is not named");
@@ -651,7 +846,7 @@ fn a_side_may_set_the_settings_and_the_other_side_follows() {
         (4, 90, 7, RngKind::Numpy)
     );
     for s in [&a, &b] {
-        let spec = s.spec();
+        let spec = s.spec().settings();
         assert_eq!(
             (spec.runs, spec.steps, spec.seed, spec.rng),
             (4, 90, 7, RngKind::Numpy)
@@ -678,12 +873,12 @@ fn the_unboxed_notebook_user_draws_as_the_registrys_boxed_one() {
             rng,
             ..config(5, 300, 2)
         };
-        let fast = compare(&a, &b, &cfg, &registry()).unwrap();
+        let fast = compared(&a, &b, &cfg);
         let boxed = compare_plans(
             &a.describe(),
-            &a.spec().plan(),
+            &typed(&a).plan(),
             &b.describe(),
-            &b.spec().plan(),
+            &typed(&b).plan(),
             &cfg,
         );
         assert_eq!(
@@ -823,7 +1018,7 @@ fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
         );
         // And the same comparison as V1 sides gives the same metrics.
         let v1_side = side("baseline", rule.name);
-        let v1_report = compare(&v1_side, &v1_side, &cfg, &registry()).unwrap();
+        let v1_report = compared(&v1_side, &v1_side, &cfg);
         // (Debug text: NaN marks an undefined metric on both.)
         assert_eq!(
             format!("{:?}", report.metrics),
