@@ -1,16 +1,17 @@
 //! `currents compare`: the gate's exit codes, determinism, bad input, and the comparison's
 //! numbers checked against independent paths (the sweep engine's per-run metrics and the
-//! scenario runner's trajectories).
+//! scenario runner's trajectories). Sides of other models: tests/compare_models.rs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use currents::compare::{
-    CompareConfig, CompareError, MIN_CHANGE_DEFAULT, Side, SideInput, compare, resolve_sides,
+    CompareConfig, CompareError, CompareReport, MIN_CHANGE_DEFAULT, Side, SideInput, compare,
+    resolve_sides,
 };
 use currents::draws::RngKind;
 use currents::metrics::NAMES;
-use currents::registry::Registry;
+use currents::registry::{Registry, RunSpec};
 use currents::scenario::Scenario;
 use currents::spec::Spec;
 use currents::sweep::run_outcome;
@@ -21,11 +22,27 @@ fn registry() -> Registry<V1> {
     Registry::builtin()
 }
 
+fn bench() -> Workbench {
+    Workbench::builtin()
+}
+
 /// One shorthand side, resolved on its own with the compare defaults.
 #[track_caller]
 fn side(field: &str, text: &str) -> Side {
-    currents::compare::parse_spec(field, text, &registry())
-        .unwrap_or_else(|e| panic!("{text}: {e}"))
+    currents::compare::parse_spec(field, text, &bench()).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// A V1 side's spec, typed: the side's spec as data resolved against V1's registry.
+#[track_caller]
+fn typed(side: &Side) -> RunSpec<V1> {
+    let limits = CompareConfig::default().limits();
+    side.spec().to_spec().resolve(&registry(), &limits).unwrap()
+}
+
+/// Compares two sides on the built-in workbench.
+#[track_caller]
+fn compared(a: &Side, b: &Side, cfg: &CompareConfig) -> CompareReport {
+    compare(a, b, cfg, &bench()).unwrap()
 }
 
 /// Both sides as the CLI resolves them: each a shorthand, or a file when it ends in `.toml`
@@ -44,7 +61,7 @@ fn sides(baseline: &str, candidate: &str) -> Result<(Side, Side, CompareConfig),
         &input("candidate", candidate)?,
         &Spec::default(),
         &CompareConfig::default(),
-        &registry(),
+        &bench(),
     )
 }
 
@@ -335,11 +352,11 @@ fn side_means_equal_the_sweep_engines_per_run_metrics() {
     let cfg = config(4, 150, 3);
     let a = side("baseline", "credit-period:user=spender");
     let b = side("candidate", "fixed-band:integrity=0.7");
-    let report = compare(&a, &b, &cfg, &registry()).unwrap();
+    let report = compared(&a, &b, &cfg);
     let mut n_checked = 0;
     for (side, is_baseline) in [(&a, true), (&b, false)] {
         // Subset 0: compare's runs use simulate's streams, chacha_rng(seed, 0, r).
-        let plan = side.spec().plan();
+        let plan = typed(side).plan();
         let runs: Vec<_> = (1..=cfg.n_runs)
             .map(|r| {
                 let streams = currents::model::Streams::new(cfg.rng, cfg.seed);
@@ -386,7 +403,7 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
         (cfg.n_runs, cfg.n_steps, cfg.seed, cfg.rng),
         (c.runs, c.steps, c.seed, c.rng)
     );
-    let report = compare(&side, &side, &cfg, &registry()).unwrap();
+    let report = compared(&side, &side, &cfg);
     let mut finals = Vec::new();
     scenario
         .for_each_state(|_, t, s| {
@@ -410,7 +427,7 @@ fn draws_stay_aligned_for_every_rule_pair_when_integrity_is_at_least_one() {
         for b in registry().rules() {
             let sa = side("baseline", a.name);
             let sb = side("candidate", b.name);
-            let report = compare(&sa, &sb, &cfg, &registry()).unwrap();
+            let report = compared(&sa, &sb, &cfg);
             assert!(
                 report.runs.iter().all(|r| r.crn_lost_step.is_none()),
                 "{} vs {}: {:?}",
@@ -428,9 +445,9 @@ fn draw_alignment_loss_is_reported_below_integrity_one() {
     // clamping rule changes; some run must lose alignment, and never before it diverges.
     // The candidate, a shorthand, runs on the scenario's user and model (integrity 0.5).
     let (base, cand, _) = sides("tests/scenarios/edge_integrity_0.5.toml", "turnover").unwrap();
-    assert_eq!(cand.spec().user, base.spec().user);
-    assert_eq!(cand.spec().user.get("integrity"), Some(0.5));
-    let report = compare(&base, &cand, &config(10, 365, 0), &registry()).unwrap();
+    assert_eq!(cand.spec().user(), base.spec().user());
+    assert_eq!(cand.spec().user().get("integrity"), Some(0.5));
+    let report = compared(&base, &cand, &config(10, 365, 0));
     assert!(report.runs.iter().any(|r| r.crn_lost_step.is_some()));
     for r in &report.runs {
         if let (Some(lost), Some(div)) = (r.crn_lost_step, r.diverge_step) {
@@ -440,11 +457,11 @@ fn draw_alignment_loss_is_reported_below_integrity_one() {
 }
 
 #[test]
-fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
+fn the_harness_checks_are_compared_only_when_both_sides_run_their_models_own_rule() {
     let cfg = config(3, 150, 0);
     let v1 = side("baseline", "currents-v1");
     let flat = side("candidate", "currents-v1:quad-coef=0");
-    let report = compare(&v1, &flat, &cfg, &registry()).unwrap();
+    let report = compared(&v1, &flat, &cfg);
     let harness = report.harness.as_ref().expect("both sides are currents-v1");
     // With quad-coef 0 the factor no longer depends on the imbalance, so V1's observed
     // non-monotonicity (MODEL.md) disappears: a status change, which fails the gate.
@@ -459,16 +476,28 @@ fn the_harness_catalog_is_compared_only_when_both_sides_are_v1() {
     assert!(report.changed());
     assert!(report.verdict().contains("credit_monotone_in_imbalance"));
     let other = side("candidate", "static");
-    assert_eq!(
-        compare(&v1, &other, &cfg, &registry()).unwrap().harness,
-        None
-    );
+    assert_eq!(compared(&v1, &other, &cfg).harness, None);
     // The harness drives the notebook's user: a spender side is not compared by it.
     let spender = side("candidate", "currents-v1:user=spender");
-    assert_eq!(
-        compare(&v1, &spender, &cfg, &registry()).unwrap().harness,
-        None
-    );
+    assert_eq!(compared(&v1, &spender, &cfg).harness, None);
+    // What V1's checks accept: the notebook's user (a preset of it too) without growth or
+    // bias, at any values, under the rule's own restriction (none); and only the model's
+    // own rule (`v1-strict` is another type).
+    let harness = |a: &str, b: &str| {
+        compared(&side("baseline", a), &side("candidate", b), &cfg)
+            .harness
+            .is_some()
+    };
+    assert!(harness(
+        "currents-v1:user=high-volume",
+        "currents-v1:integrity=0.7,sum-volume=9"
+    ));
+    assert!(harness("currents-v1:growth=0", "currents-v1:bias=0"));
+    assert!(!harness("currents-v1:growth=0.1", "currents-v1"));
+    assert!(!harness("currents-v1", "currents-v1:restriction=clamp"));
+    assert!(!harness("v1-strict", "v1-strict"));
+    // Different models: no harness diff.
+    assert!(!harness("static", "static:model=network"));
 }
 
 #[test]
@@ -528,7 +557,7 @@ fn a_candidate_whose_runs_fail_breaks_credit_non_negative_and_fails_the_gate() {
     let cfg = config(20, 365, 0);
     let a = side("baseline", "currents-v1");
     let b = side("candidate", "v1-no-fallback");
-    let report = compare(&a, &b, &cfg, &registry()).unwrap();
+    let report = compared(&a, &b, &cfg);
     let failed: Vec<u64> = report
         .runs
         .iter()
@@ -555,13 +584,11 @@ fn a_user_parameter_in_a_side_moves_the_metrics() {
     // The same rule on two users: integrity 0.8 opens the integrity path (large payments
     // out), which the default user (integrity 1) never takes.
     let cfg = config(10, 365, 0);
-    let report = compare(
+    let report = compared(
         &side("baseline", "turnover"),
         &side("candidate", "turnover:integrity=0.8"),
         &cfg,
-        &registry(),
-    )
-    .unwrap();
+    );
     assert!(report.changed(), "{}", report.verdict());
     assert!(report.runs.iter().all(|r| r.diverge_step.is_some()));
     assert_eq!(report.baseline.user, None, "the default user is not named");
@@ -652,7 +679,7 @@ fn a_side_may_set_the_settings_and_the_other_side_follows() {
         (4, 90, 7, RngKind::Numpy)
     );
     for s in [&a, &b] {
-        let spec = s.spec();
+        let spec = s.spec().settings();
         assert_eq!(
             (spec.runs, spec.steps, spec.seed, spec.rng),
             (4, 90, 7, RngKind::Numpy)
@@ -679,12 +706,12 @@ fn the_unboxed_notebook_user_draws_as_the_registrys_boxed_one() {
             rng,
             ..config(5, 300, 2)
         };
-        let fast = compare(&a, &b, &cfg, &registry()).unwrap();
+        let fast = compared(&a, &b, &cfg);
         let boxed = compare_plans(
             &a.describe(),
-            &a.spec().plan(),
+            &typed(&a).plan(),
             &b.describe(),
-            &b.spec().plan(),
+            &typed(&b).plan(),
             &cfg,
         );
         assert_eq!(
@@ -824,7 +851,7 @@ fn a_model_variant_compares_and_sweeps_through_the_generic_entry_points() {
         );
         // And the same comparison as V1 sides gives the same metrics.
         let v1_side = side("baseline", rule.name);
-        let v1_report = compare(&v1_side, &v1_side, &cfg, &registry()).unwrap();
+        let v1_report = compared(&v1_side, &v1_side, &cfg);
         // (Debug text: NaN marks an undefined metric on both.)
         assert_eq!(
             format!("{:?}", report.metrics),

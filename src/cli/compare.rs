@@ -8,8 +8,8 @@
 use std::fs;
 
 use crate::compare::{
-    CompareConfig, CompareError, Format, SideInput, compare, parse_change, parse_fail_on,
-    parse_metric, resolve_sides,
+    CompareConfig, CompareError, Format, SideInput, compare, from_spec, parse_change,
+    parse_fail_on, parse_metric, resolve_sides,
 };
 use crate::spec::Spec;
 use clap::Args;
@@ -85,7 +85,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
             if let Some(v) = value {
                 flags
                     .set_text_within(key, v, flag, &limits)
-                    .map_err(|e| CompareError::from(e).to_string())?;
+                    .map_err(|e| from_spec(e).to_string())?;
             }
         }
         // A gate flag's error names the flag as typed (`--min-change`, not `min-change`).
@@ -118,7 +118,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
             ..defaults
         };
         let (baseline, candidate, config) =
-            resolve_sides(&baseline, &candidate, &flags, &gate, &tool.v1_registry())
+            resolve_sides(&baseline, &candidate, &flags, &gate, &tool.bench)
                 .map_err(|e| e.to_string())?;
         let format = Format::parse(&args.format).map_err(as_flag)?;
         check_out_path(&args.out)?;
@@ -128,7 +128,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
         Ok(x) => x,
         Err(msg) => return usage_error(msg),
     };
-    let mut report = match compare(&baseline, &candidate, &config, &tool.v1_registry()) {
+    let mut report = match compare(&baseline, &candidate, &config, &tool.bench) {
         Ok(r) => r,
         Err(e) => {
             super::stderr_line(format_args!("error: {e}"));

@@ -78,16 +78,6 @@ pub(crate) struct Tool {
     pub(crate) bin: String,
 }
 
-impl Tool {
-    /// V1's registry (transitional: the workflows not yet ported to the workbench).
-    pub(crate) fn v1_registry(&self) -> crate::registry::Registry<crate::v1::V1> {
-        self.bench
-            .registry::<crate::v1::V1>()
-            .cloned()
-            .unwrap_or_else(crate::registry::Registry::builtin)
-    }
-}
-
 /// The `currents` tool with the built-in models: parses the process arguments, runs the
 /// command and returns the exit code.
 pub fn main() -> i32 {

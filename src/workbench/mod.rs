@@ -26,7 +26,7 @@ mod runs;
 mod spec;
 mod view;
 
-pub use runs::{AnyRuns, NoObserver};
+pub use runs::{AnyRuns, NoObserver, erase_runs};
 pub use spec::{AnySpec, ChosenView, Settings};
 pub use view::{AnyObserver, StateOf, StateView, StepOf, StepView, Viewed};
 

@@ -8,7 +8,7 @@ use std::ops::RangeInclusive;
 
 use crate::metrics::{Fold, RunFold};
 use crate::model::{Beside, Flow, Ledger, Model, RunError, Streams};
-use crate::registry::Runs;
+use crate::registry::{Runs, Sink};
 use crate::trajectory_csv::{CsvRows, write_model_header};
 
 use super::Driven;
@@ -81,10 +81,11 @@ impl AnyObserver for NoObserver {
     }
 }
 
-/// The runs of model `M` (what the registry chose for a spec), seen as [`AnyRuns`].
-pub(super) struct RunsOf<M: Model>(pub(super) Box<dyn Runs<M>>);
+/// The runs of model `M` (what the registry chose for a spec, or runs a caller lends
+/// [`erase_runs`]), seen as [`AnyRuns`].
+pub(super) struct RunsOf<'a, M: Model>(pub(super) Box<dyn Runs<M> + 'a>);
 
-impl<M: Driven> AnyRuns for RunsOf<M> {
+impl<M: Driven> AnyRuns for RunsOf<'_, M> {
     fn engine(&self) -> &'static str {
         self.0.engine()
     }
@@ -158,5 +159,67 @@ impl<M: Driven> AnyRuns for RunsOf<M> {
         );
         let result = self.0.run(streams, run, n_steps, &mut both, words);
         (both.0.into_fold(), result)
+    }
+}
+
+// Added for `compare` (issue 21): a library caller's typed runs (the plans of two model
+// types that `compare::compare_plans` compares) go through the same type-free core as the
+// runs a workbench resolves, so the caller's borrowed runs are lent as `AnyRuns`.
+
+/// `runs` (any [`Runs`] of a [`Driven`] model: a [`crate::model::Plan`], the runs a
+/// registry chose) seen as [`AnyRuns`], borrowed: what a workflow written against
+/// `AnyRuns` (a comparison, say) runs a caller's typed runs through.
+///
+/// ```
+/// use currents::draws::RngKind;
+/// use currents::model::{Plan, Streams};
+/// use currents::network::{Network, UniformPairs};
+/// use currents::rules::Static;
+/// use currents::workbench::{NoObserver, erase_runs};
+///
+/// let plan = Plan { model: Network::new(3, 2).unwrap(), policy: Static, behaviour: UniformPairs::default() };
+/// let runs = erase_runs(&plan);
+/// assert_eq!((runs.engine(), runs.n_members()), ("exact", 3));
+/// let streams = Streams::new(RngKind::Chacha, 0);
+/// let (fold, result) = runs.metered(&streams, 1, 10, Some(10), &mut NoObserver, None);
+/// assert!(result.is_ok() && fold.is_some());
+/// ```
+pub fn erase_runs<'a, M: Driven, R: Runs<M> + ?Sized>(runs: &'a R) -> Box<dyn AnyRuns + 'a> {
+    Box::new(RunsOf(Box::new(Lent(runs))))
+}
+
+/// Borrowed runs are runs.
+struct Lent<'a, R: ?Sized>(&'a R);
+
+impl<M: Model, R: Runs<M> + ?Sized> Runs<M> for Lent<'_, R> {
+    fn model(&self) -> &M {
+        self.0.model()
+    }
+    fn engine(&self) -> &'static str {
+        self.0.engine()
+    }
+    fn run(
+        &self,
+        streams: &Streams,
+        run: u64,
+        n_steps: u64,
+        observer: &mut Sink<'_, M>,
+        words: Option<&Cell<u64>>,
+    ) -> Result<(), RunError<io::Error>> {
+        self.0.run(streams, run, n_steps, observer, words)
+    }
+    fn folds(
+        &self,
+        streams: &Streams,
+        runs: RangeInclusive<u64>,
+        n_steps: u64,
+    ) -> Vec<Result<RunFold, RunError<Infallible>>>
+    where
+        M: crate::metrics::Metered,
+    {
+        self.0.folds(streams, runs, n_steps)
+    }
+    fn block_len(&self) -> u64 {
+        self.0.block_len()
     }
 }

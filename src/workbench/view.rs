@@ -50,6 +50,17 @@ pub trait StepView: StateView {
     /// The size of the payment the user drew, before enforcement ([`Metered::amount`] of
     /// the drawn payment, as [`StepView::amount`] is of the applied one).
     fn drawn_amount(&self) -> f64;
+
+    // Added for `compare` (issue 21): a comparison checks, on each side whose model's
+    // checks declare it, the conservation law of models whose members pay each other; its
+    // one definition reads the typed event.
+
+    /// Checks [`Invariant::BALANCES_SUM_TO_ZERO`] on the step
+    /// ([`catalog::transfer_conserves`]: the balances of the members the step involves
+    /// changed by amounts that sum to zero, exactly); the error says by how much they did
+    /// not. Only a law of models whose members pay each other: a one-member model's payment
+    /// changes its balance by the payment.
+    fn transfer_conserves(&self) -> Result<(), String>;
 }
 
 /// An observer of runs of any model: the typed [`Observer`] of a workflow that does not know
@@ -145,6 +156,9 @@ impl<M: Metered> StepView for StepOf<'_, '_, M> {
     }
     fn drawn_amount(&self) -> f64 {
         self.model.amount(&self.event.drawn.payment)
+    }
+    fn transfer_conserves(&self) -> Result<(), String> {
+        catalog::transfer_conserves(self.model, self.event)
     }
 }
 
