@@ -9,10 +9,12 @@ use crate::workbench::Workbench;
 impl Workbench {
     /// The built-in models: V1 (the notebook, with its own laws, tapes and rule probes;
     /// the default a spec that names no model runs), then `network` (members paying each
-    /// other one unit at a time, with its conservation laws and tapes of transfers).
+    /// other one unit at a time, with its conservation laws and tapes of transfers). With
+    /// the `cli` feature, V1's report of a sweep (the notebook's questions) is registered.
+    #[allow(clippy::let_and_return)] // (without the `cli` feature, the last `let` is gone)
     pub fn builtin() -> Self {
         #[cfg(feature = "harness")]
-        {
+        let bench = {
             use crate::harness::ModelChecks;
             Workbench::new()
                 .model_with_checks(Registry::<V1>::builtin(), crate::v1::harness::V1Checks)
@@ -20,12 +22,13 @@ impl Workbench {
                     network::registry(),
                     ModelChecks::new(network::NetworkLaws, network::NetworkTapes),
                 )
-        }
+        };
         #[cfg(not(feature = "harness"))]
-        {
-            Workbench::new()
-                .model(Registry::<V1>::builtin())
-                .model(network::registry())
-        }
+        let bench = Workbench::new()
+            .model(Registry::<V1>::builtin())
+            .model(network::registry());
+        #[cfg(feature = "cli")]
+        let bench = bench.sweep_report::<V1>(crate::v1::findings::report);
+        bench
     }
 }

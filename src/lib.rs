@@ -44,7 +44,6 @@ pub mod params;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod registry;
-pub mod report;
 pub mod rules;
 pub mod scenario;
 pub mod spec;

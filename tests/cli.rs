@@ -753,3 +753,73 @@ fn a_chart_directory_that_is_empty_or_a_file_is_refused_before_any_output() {
         );
     }
 }
+
+/// The text of a stored scenario snapshot (after insta's metadata block).
+fn scenario_snapshot(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots")
+        .join(format!("scenario@{name}.snap"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let body = text.strip_prefix("---\n").unwrap();
+    body[body.find("\n---\n").unwrap() + "\n---\n".len()..].to_owned()
+}
+
+/// `currents scenario FILE` prints the scenario's report, the text its snapshot holds, byte
+/// for byte — for V1 and for the network — and `--out` writes the same bytes to a file
+/// (saying so on stderr, one line); a bad file is one line, exit 2, and nothing written.
+#[test]
+fn the_scenario_command_prints_the_snapshot_of_any_model() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+    for name in ["network-three-members.toml", "notebook_default.toml"] {
+        let file = format!("tests/scenarios/{name}");
+        let out = run(&["scenario", &file]);
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        assert!(out.stderr.is_empty(), "{name}");
+        let printed = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(printed, scenario_snapshot(name), "{name}");
+        let dir = scratch(&format!("scenario-{name}"));
+        let target = dir.join("report.txt");
+        let out = run(&["scenario", &file, "--out", target.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        assert!(out.stdout.is_empty(), "{name}");
+        // The one line every subcommand that writes a file prints once it is published.
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("wrote {}\n", target.display()),
+            "{name}"
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), printed, "{name}");
+    }
+    let dir = scratch("scenario-bad");
+    let bad = dir.join("bad.toml");
+    let text =
+        std::fs::read_to_string(Path::new(root).join("tests/scenarios/network-three-members.toml"))
+            .unwrap()
+            .replace("members = 3", "members = 1001");
+    std::fs::write(&bad, text).unwrap();
+    let target = dir.join("report.txt");
+    let out = run(&[
+        "scenario",
+        bad.to_str().unwrap(),
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for part in ["`params.members`", "1001", "[2, 1000]"] {
+        assert!(stderr.contains(part), "{part} in {stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["bad.toml"], "nothing written");
+}

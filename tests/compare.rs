@@ -15,6 +15,7 @@ use currents::scenario::Scenario;
 use currents::spec::Spec;
 use currents::sweep::run_outcome;
 use currents::v1::V1;
+use currents::workbench::Workbench;
 
 fn registry() -> Registry<V1> {
     Registry::builtin()
@@ -376,11 +377,11 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
     // separate plans over the one run loop; their final credits must agree run by run.
     let path = "tests/scenarios/edge_integrity_0.5.toml";
     let text = std::fs::read_to_string(path).unwrap();
-    let scenario = Scenario::from_toml_str(&text, &registry()).unwrap();
+    let scenario = Scenario::from_toml_str(&text, &Workbench::builtin()).unwrap();
     let (side, other, cfg) = sides(path, path).unwrap();
-    assert_eq!(side.spec(), scenario.spec());
-    assert_eq!(other.spec(), scenario.spec());
-    let c = scenario.spec();
+    assert_eq!(side.spec().shorthand(), scenario.spec().shorthand());
+    assert_eq!(other.spec().shorthand(), scenario.spec().shorthand());
+    let c = scenario.spec().settings();
     assert_eq!(
         (cfg.n_runs, cfg.n_steps, cfg.seed, cfg.rng),
         (c.runs, c.steps, c.seed, c.rng)
@@ -388,9 +389,9 @@ fn a_scenario_side_runs_the_scenarios_trajectories() {
     let report = compare(&side, &side, &cfg, &registry()).unwrap();
     let mut finals = Vec::new();
     scenario
-        .for_each_state(|_, t, s| -> Result<(), ()> {
+        .for_each_state(|_, t, s| {
             if t == c.steps {
-                finals.push(s.credit as f64);
+                finals.push(s.ledger(0).limit);
             }
             Ok(())
         })

@@ -1,7 +1,7 @@
 //! One spec, one validation: a parameter value is accepted or refused identically — same
 //! exit code, same accepted range in the message — whichever way it comes in: a
-//! `simulate` flag, a `simulate --config` file, a scenario file (as a compare side), a
-//! compare shorthand and a sweep grid. The expected ranges are the declarations
+//! `simulate` flag, a `simulate --config` file, a scenario file (as a compare side and run
+//! by `currents scenario`), a compare shorthand and a sweep grid. The expected ranges are the declarations
 //! (`currents policies`), not the output of any one channel.
 
 use std::path::Path;
@@ -13,17 +13,26 @@ enum Channel {
     Flag,
     Config,
     Scenario,
+    ScenarioCommand,
     CompareShorthand,
     SweepGrid,
 }
 
-const CHANNELS: [Channel; 5] = [
+const CHANNELS: [Channel; 6] = [
     Channel::Flag,
     Channel::Config,
     Channel::Scenario,
+    Channel::ScenarioCommand,
     Channel::CompareShorthand,
     Channel::SweepGrid,
 ];
+
+/// A scenario file whose `[params]` sets `key = value`.
+fn scenario_text(key: &str, value: &str) -> String {
+    format!(
+        "description = \"d\"\nrule = \"currents-v1\"\nrng = \"chacha\"\nseed = 0\nruns = 2\nsteps = 5\n[params]\n{key} = {value}\n"
+    )
+}
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_currents"))
@@ -66,12 +75,7 @@ fn through(channel: Channel, key: &str, value: &str) -> (i32, String) {
             run(d, &["simulate", "--config", "c.toml", "--out", "o.csv"])
         }
         Channel::Scenario => {
-            write(
-                "s.toml",
-                &format!(
-                    "description = \"d\"\nrule = \"currents-v1\"\nrng = \"chacha\"\nseed = 0\nruns = 2\nsteps = 5\n[params]\n{key} = {value}\n"
-                ),
-            );
+            write("s.toml", &scenario_text(key, value));
             run(
                 d,
                 &[
@@ -84,6 +88,10 @@ fn through(channel: Channel, key: &str, value: &str) -> (i32, String) {
                     "o.txt",
                 ],
             )
+        }
+        Channel::ScenarioCommand => {
+            write("s.toml", &scenario_text(key, value));
+            run(d, &["scenario", "s.toml", "--out", "o.txt"])
         }
         Channel::CompareShorthand => run(
             d,
@@ -175,9 +183,14 @@ fn a_parameter_given_twice_is_refused_through_every_channel_that_can_repeat_one(
         "w.toml",
         "[[grid]]\nrules = [\"currents-v1\"]\n[grid.params]\nsum-volume = [3]\nsum_volume = [4]\n",
     );
-    let cases: [&[&str]; 4] = [
+    write(
+        "s.toml",
+        &scenario_text("avg-amount", "5").replace("[params]\n", "[params]\navg_amount = 6\n"),
+    );
+    let cases: [&[&str]; 5] = [
         &["simulate", "--param", "integrity=1", "--integrity", "2"],
         &["simulate", "--config", "c.toml"],
+        &["scenario", "s.toml"],
         &[
             "compare",
             "--baseline",

@@ -187,19 +187,29 @@ fn a_closed_pipe_on_stdout_exits_0_quietly_for_every_subcommand() {
     let charts = s(&dir.join("charts"));
     let report = s(&dir.join("report"));
     let input = trajectories_csv(2);
-    let mut all = stdout_commands(&dir);
-    // The commands that write only files must be as quiet with stdout gone.
-    for extra in [
-        vec!["plot", "--input", &input, "--out", &charts],
-        vec!["report", "--input", &input, "--out", &report],
-    ] {
-        all.push(extra.into_iter().map(str::to_owned).collect());
-    }
-    for args in all {
+    for args in stdout_commands(&dir) {
         let o = run(&args, closed_pipe());
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: {err}");
+    }
+    // The commands that write only files say what they wrote, one line, and nothing else.
+    for (args, wrote) in [
+        (
+            vec!["plot", "--input", &input, "--out", &charts],
+            format!("wrote in {charts}: trajectory.svg, trajectory.png, "),
+        ),
+        (
+            vec!["report", "--input", &input, "--out", &report],
+            format!("wrote {report}/report.html"),
+        ),
+    ] {
+        let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+        let o = run(&args, closed_pipe());
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with(&wrote), "{args:?}: {err}");
     }
     assert_eq!(leftovers(&dir), Vec::<String>::new());
 }
@@ -764,4 +774,27 @@ fn a_signal_ignored_at_start_stays_ignored() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(143));
     assert_eq!(listing(&dir), Vec::<String>::new());
+}
+
+/// A command that writes files says so on stderr, in one line: each file, a CSV with its
+/// rows (runs × (steps + 1) states for `simulate`; one row a run for `--summary`).
+#[test]
+fn every_written_file_is_named_on_stderr_in_one_line() {
+    let dir = scratch("wrote");
+    let csv = s(&dir.join("states.csv"));
+    let o = run(
+        &["simulate", "--runs", "3", "--steps", "10", "--out", &csv],
+        Stdio::null(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stderr(&o), format!("wrote {csv} (33 rows)\n"));
+    let summary = s(&dir.join("summary.csv"));
+    let o = run(
+        &["simulate", "--runs", "4", "--summary", "--out", &summary],
+        Stdio::null(),
+    );
+    assert_eq!(stderr(&o), format!("wrote {summary} (4 rows)\n"));
+    // On stdout nothing is said.
+    let o = run(&["simulate", "--runs", "1", "--steps", "2"], Stdio::null());
+    assert_eq!(stderr(&o), "");
 }

@@ -1,5 +1,5 @@
 //! Scenario snapshots: every `tests/scenarios/*.toml` is rendered as a report
-//! (`currents::report::render`) and compared with `snapshots/scenario@<file>.snap`.
+//! (`currents::scenario::render`) and compared with `snapshots/scenario@<file>.snap`.
 //!
 //! The snapshots are made by our own code, so they detect changes; they do not prove the
 //! numbers right. What anchors them: the numpy scenarios that name a cadCAD `reference` are
@@ -15,18 +15,18 @@ use std::process::Command;
 
 use currents::draws;
 use currents::model::Stepper;
-use currents::registry::Registry;
-use currents::report::{
-    ReportDifference, TABLE_COLUMNS, first_difference, first_number_difference, render,
-    tabled_states,
-};
+use currents::registry::ModelType as _;
 use currents::rules::Rule as _;
-use currents::scenario::Scenario;
+use currents::scenario::{
+    ReportDifference, Scenario, first_difference, first_number_difference, render, tabled_states,
+};
+use currents::spec::Limits;
 use currents::v1::ExactHistory;
 use currents::v1::NotebookUser;
 use currents::v1::V1;
 use currents::v1::csv::read_rows;
 use currents::v1::{State, V1Rule};
+use currents::workbench::Workbench;
 
 /// The name of the generator value-stability snapshot (`tests/value_stability.rs`).
 const GENERATORS_SNAPSHOT: &str = "generators.snap";
@@ -60,7 +60,7 @@ fn source(path: &Path) -> String {
 
 fn load(path: &Path) -> Scenario {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Scenario::from_toml_str(&text, &Registry::builtin())
+    Scenario::from_toml_str(&text, &Workbench::builtin())
         .unwrap_or_else(|e| panic!("{}: {e}", source(path)))
 }
 
@@ -160,7 +160,8 @@ fn reference_snapshots_hold_cadcads_numbers() {
         let file = fs::File::open(root().join(reference)).expect("reference file");
         let rows = read_rows(file).expect("reference parses");
         let tabled = tabled_states(&stored);
-        let n_states = s.spec().runs * (s.spec().steps + 1);
+        let settings = s.spec().settings();
+        let n_states = settings.runs * (settings.steps + 1);
         assert_eq!(tabled.len() as u64, n_states, "{}", source(&path));
         for t in &tabled {
             let r = rows
@@ -185,7 +186,7 @@ fn reference_snapshots_hold_cadcads_numbers() {
             assert_eq!(c.n_transactions, t.step, "{at}: totalNumTransactions");
             n_checked += 1;
         }
-        check_summary(&source(&path), &stored, &rows, s.spec().runs);
+        check_summary(&source(&path), &stored, &rows, settings.runs);
     }
     // The three reference parameter sets and the two extra cadCAD cases.
     assert_eq!(n_checked, 3 * 3 * 366 + 3 * 201 + 2 * 121);
@@ -259,8 +260,9 @@ fn check_summary(at: &str, stored: &str, rows: &[currents::v1::csv::Row], n_runs
 }
 
 /// The `reproduce:` line of every stored snapshot reproduces its numbers: running that
-/// `currents simulate` command gives a CSV whose rows equal every tabled row, floats bit
-/// for bit.
+/// `currents simulate` command gives a CSV whose values, under the column names the table's
+/// header row gives, equal every tabled row's (floats bit for bit: both are written in
+/// shortest round-trip form), the step being the CSV's `timestep`.
 #[test]
 fn reproduce_commands_reproduce_the_tables() {
     let mut n_checked = 0;
@@ -284,22 +286,27 @@ fn reproduce_commands_reproduce_the_tables() {
             "{command}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let rows = read_rows(&out.stdout[..]).expect("our CSV parses");
-        for t in tabled_states(&stored) {
-            let r = rows
+        let csv = String::from_utf8(out.stdout).expect("UTF-8");
+        let mut lines = csv.lines();
+        let csv_columns: Vec<&str> = lines.next().expect("a header").split(',').collect();
+        let index = |name: &str| {
+            csv_columns
                 .iter()
-                .find(|r| r.run == t.run && r.timestep == t.step)
-                .unwrap_or_else(|| panic!("{command}: no run {} step {}", t.run, t.step));
-            let st = &r.state;
-            let written = [
-                st.balance.to_string(),
-                st.balance_mean.to_string(),
-                st.credit.to_string(),
-                st.capacity.to_string(),
-                st.send_volume.to_string(),
-                st.send_volume_mean.to_string(),
-                st.transaction.to_string(),
-            ];
+                .position(|c| *c == name)
+                .unwrap_or_else(|| panic!("{command}: no CSV column {name}"))
+        };
+        let (run_at, step_at) = (index("run"), index("timestep"));
+        let csv_rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        let table_columns = table_columns(&stored);
+        let tabled = tabled_states(&stored);
+        assert!(!tabled.is_empty(), "{}", source(&path));
+        for t in tabled {
+            let (run, step) = (t.run.to_string(), t.step.to_string());
+            let r = csv_rows
+                .iter()
+                .find(|r| r[run_at] == run && r[step_at] == step)
+                .unwrap_or_else(|| panic!("{command}: no run {run} step {step}"));
+            let written: Vec<&str> = table_columns[1..].iter().map(|c| r[index(c)]).collect();
             assert_eq!(
                 t.values,
                 written,
@@ -311,29 +318,101 @@ fn reproduce_commands_reproduce_the_tables() {
         }
         n_checked += 1;
     }
-    let n_simulate_rule = scenario_files()
-        .iter()
-        .filter(|p| load(p).is_simulate_default())
-        .count();
-    assert!(n_checked > 0);
+    // Every stored report prints a command: the V1 scenarios are all what simulate runs
+    // with its flags, the others name their model, rule and parameters.
     assert_eq!(
-        n_checked, n_simulate_rule,
-        "a scenario of the simulate rule has no command"
+        n_checked,
+        scenario_files().len(),
+        "a report without a command"
     );
+}
+
+/// The column names of a report's trajectory tables (the header row after `## run 1`).
+fn table_columns(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .skip_while(|l| !l.starts_with("## run 1:"))
+        .nth(1)
+        .expect("a table header")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The network scenario's report holds what the network promises, read from the stored
+/// snapshot's text alone: every step of every run is tabled, the members' balances sum to
+/// zero in every row, no balance is ever below its limit (a transfer is refused at the
+/// payer's limit, and the static rule keeps every limit at the genesis 1), and the summary
+/// says so (final balance 0, no step over the limit).
+#[test]
+fn the_network_scenario_conserves_every_tabled_balance() {
+    let (path, s) = named("network-three-members.toml");
+    let stored = stored_report(&path).expect("the stored snapshot");
+    assert_eq!(
+        first_difference(&stored, &render(&s, &source(&path)).unwrap()),
+        None
+    );
+    let columns = table_columns(&stored);
+    let balances: Vec<usize> = (0..3)
+        .map(|m| {
+            columns
+                .iter()
+                .position(|c| *c == format!("balance_{m}"))
+                .unwrap()
+                - 1
+        })
+        .collect();
+    let limits: Vec<usize> = (0..3)
+        .map(|m| {
+            columns
+                .iter()
+                .position(|c| *c == format!("limit_{m}"))
+                .unwrap()
+                - 1
+        })
+        .collect();
+    let refused = columns.iter().position(|c| c == "refused").unwrap() - 1;
+    let tabled = tabled_states(&stored);
+    assert_eq!(tabled.len(), 2 * 21, "every step of both runs");
+    let (mut n_refused, mut n_moved) = (0, 0);
+    for t in &tabled {
+        let at = format!("run {} step {}", t.run, t.step);
+        let balance: Vec<i64> = balances.iter().map(|&i| int(&t.values[i])).collect();
+        let limit: Vec<i64> = limits.iter().map(|&i| int(&t.values[i])).collect();
+        assert_eq!(balance.iter().sum::<i64>(), 0, "{at}: {balance:?}");
+        assert_eq!(limit, [1, 1, 1], "{at}");
+        assert!(balance.iter().all(|&b| b >= -1), "{at}: {balance:?}");
+        if t.step > 0 {
+            match t.values[refused].as_str() {
+                "1" => n_refused += 1,
+                "0" => n_moved += 1,
+                other => panic!("{at}: refused = {other}"),
+            }
+        }
+    }
+    // Some transfers move a unit and, with limit 1 among three members, some are refused.
+    assert!(
+        n_moved > 0 && n_refused > 0,
+        "{n_moved} moved, {n_refused} refused"
+    );
+    for row in summary_rows(&stored) {
+        assert_eq!((row[1].as_str(), row[3].as_str()), ("0", "0"), "{row:?}");
+        assert_eq!((row[5].as_str(), row[6].as_str()), ("1", "1"), "{row:?}");
+    }
 }
 
 /// The notebook's model and user of a scenario, built from its parameter values by hand
 /// (not through the spec's plan).
 fn notebook_parts(s: &Scenario) -> (V1<ExactHistory>, NotebookUser) {
-    let spec = s.spec();
+    let (model, user) = (s.spec().model(), s.spec().user());
     let value = |x: Option<f64>| x.expect("a notebook scenario");
     let model = V1::with_window(
-        value(spec.model.get("sum-volume")) as u64,
-        value(spec.model.get("initial-credit")) as i64,
+        value(model.get("sum-volume")) as u64,
+        value(model.get("initial-credit")) as i64,
     );
     let user = NotebookUser {
-        integrity: value(spec.user.get("integrity")),
-        avg_amount: value(spec.user.get("avg-amount")),
+        integrity: value(user.get("integrity")),
+        avg_amount: value(user.get("avg-amount")),
         growth: 0.0,
         bias: 0.0,
     };
@@ -342,8 +421,8 @@ fn notebook_parts(s: &Scenario) -> (V1<ExactHistory>, NotebookUser) {
 
 /// The first (run, step, column) where two runs of the same scenario under two rules
 /// differ, found by running them side by side (independently of the report code).
-fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u64, &'static str)> {
-    let spec = s.spec();
+fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u64, String)> {
+    let spec = s.spec().settings();
     assert!(
         spec.rng == currents::draws::RngKind::Numpy,
         "numpy scenarios only"
@@ -360,6 +439,8 @@ fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u6
         ]
     };
     let (model, user) = notebook_parts(s);
+    // The report's columns after the step, as V1 declares them (the seven above).
+    let names = model.report_layout().columns;
     for run in 1..=spec.runs {
         let seed = u32::try_from(spec.seed + run - 1).unwrap();
         let (mut ra, mut rb) = (draws::numpy_rng(seed), draws::numpy_rng(seed));
@@ -370,7 +451,7 @@ fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u6
             tb.step(&mut rb, &mut ()).unwrap();
             let (ca, cb) = (columns(ta.state()), columns(tb.state()));
             if let Some(j) = (0..ca.len()).find(|&j| ca[j] != cb[j]) {
-                return Some((run, t, TABLE_COLUMNS[j + 1].0));
+                return Some((run, t, names[j].0.clone()));
             }
         }
     }
@@ -384,7 +465,7 @@ fn first_state_difference(s: &Scenario, a: V1Rule, b: V1Rule) -> Option<(u64, u6
 fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
     let (path, s) = named("notebook_default.toml");
     let stored = stored_report(&path).expect("the stored snapshot");
-    let rule = V1Rule::from_values(s.spec().rule.values());
+    let rule = V1Rule::from_values(&s.spec().rule().values);
     assert_eq!(rule, V1Rule::default());
     // The unperturbed rule reproduces the stored snapshot...
     assert_eq!(
@@ -397,9 +478,11 @@ fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
         quad_coef: -2.9,
         ..rule
     };
-    let mut spec = s.spec().clone();
-    spec.rule
-        .set("quad-coef", perturbed_rule.quad_coef, "quad-coef")
+    let mut spec = s.spec().to_spec();
+    let quad_coef = spec.params.iter_mut().find(|p| p.key == "quad-coef");
+    quad_coef.unwrap().value = perturbed_rule.quad_coef;
+    let spec = Workbench::builtin()
+        .resolve(&spec, &Limits::default())
         .unwrap();
     let perturbed = s.clone().with_spec(spec).unwrap();
     let report = render(&perturbed, &source(&path)).unwrap();
@@ -415,7 +498,7 @@ fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
         first_state_difference(&s, rule, perturbed_rule).expect("the rules differ somewhere");
     assert_eq!(
         (d.run, d.step, d.column.as_str()),
-        (Some(run), Some(step), column),
+        (Some(run), Some(step), column.as_str()),
         "{d}"
     );
     assert_eq!(column, "userCredit", "a credit rule moves the credit first");

@@ -1,12 +1,12 @@
-//! `currents sweep`, `currents policies` and `currents findings` through the binary.
+//! `currents sweep` and `currents policies` through the binary: sweeps of V1 and of the
+//! network (bad configs: tests/sweep_config.rs; `currents findings`: tests/findings_cli.rs).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use currents::registry::Registry;
-use currents::sweep::Sweep;
+use currents::v1::PRESETS;
 use currents::v1::V1;
-use currents::v1::{NotebookUser, PRESETS};
 
 fn builtin() -> Registry<V1> {
     Registry::builtin()
@@ -115,8 +115,8 @@ fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-/// Runs a one-grid config and returns (summary rows, trajectory text).
-fn one_run_sweep(dir: &Path, grid: &str) -> (Vec<Vec<String>>, String) {
+/// Runs a one-grid config and returns (summary header, summary rows, trajectory text).
+fn one_run_sweep(dir: &Path, grid: &str) -> (Vec<String>, Vec<Vec<String>>, String) {
     let cfg = dir.join("c.toml");
     std::fs::write(&cfg, format!("runs = 1\nsteps = 200\nseed = 3\n{grid}")).unwrap();
     let traj = dir.join("t.csv");
@@ -127,22 +127,20 @@ fn one_run_sweep(dir: &Path, grid: &str) -> (Vec<Vec<String>>, String) {
         "--trajectories",
         traj.to_str().unwrap(),
     ]);
-    (rows(&text), std::fs::read_to_string(traj).unwrap())
+    (
+        header(&text),
+        rows(&text),
+        std::fs::read_to_string(traj).unwrap(),
+    )
 }
 
 #[test]
 fn summary_metrics_agree_with_the_trajectories() {
     let dir = tmp();
-    let (summary, traj) = one_run_sweep(
+    let (header, summary, traj) = one_run_sweep(
         dir.path(),
         "[[grid]]\nrules = [\"currents-v1\", \"turnover\"]\nusers = [\"spender\", \"balanced\"]\n",
     );
-    let header: Vec<String> = csv::Reader::from_reader(stdout_header().as_bytes())
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let states = rows(&traj);
     for cell in &summary {
@@ -213,8 +211,29 @@ fn a_sweep_over_every_rule_reports_failed_runs_instead_of_failing() {
     assert!(rows.iter().all(|r| !r[15].is_empty()), "{rows:?}");
 }
 
-fn stdout_header() -> String {
-    currents::sweep::summary_header()
+/// The header of a summary CSV, its columns by name.
+fn header(csv_text: &str) -> Vec<String> {
+    csv::Reader::from_reader(csv_text.as_bytes())
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The summary header of a sweep of V1 (the workbench's first model, so no `model`
+/// column): the columns docs/questions-summary.csv has, whatever the cells.
+#[test]
+fn a_v1_sweep_summary_keeps_its_header() {
+    let text = stdout_of(&["sweep", "--config", &example("sweep.toml"), "--runs", "1"]);
+    let want = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/questions-summary.csv"),
+    )
+    .unwrap();
+    assert_eq!(text.lines().next(), want.lines().next());
+    assert!(text.starts_with(
+        "cell,label,rule,rule_params,restriction,user,integrity,avg_amount,growth,bias,sum_volume,initial_credit,runs,steps,seed,balance_norm_mean,"
+    ));
 }
 
 #[test]
@@ -237,170 +256,6 @@ fn trajectories_do_not_change_the_summary() {
     assert_eq!(lines, 1 + 21 * 3 * 366);
 }
 
-/// A bad config: exit 2, one stderr line naming `field` and `value` with "accepted", and
-/// no output file. Returns the line.
-#[track_caller]
-fn rejects(config: &str, field: &str, value: &str) -> String {
-    let dir = tmp();
-    let cfg: PathBuf = dir.path().join("bad.toml");
-    std::fs::write(&cfg, config).unwrap();
-    let out_path = dir.path().join("out.csv");
-    let out = currents(&[
-        "sweep",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        out_path.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{config}: {err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains(&format!("`{field}`")) && err.contains(value) && err.contains("accepted"),
-        "{err}"
-    );
-    assert!(!out_path.exists());
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
-        "a stray file was left"
-    );
-    err.into_owned()
-}
-
-#[test]
-fn bad_sweep_configs_are_rejected_with_field_value_and_accepted() {
-    // (Values are shown escaped, so a quoted name reads `\"v2\"`.)
-    let g = "[[grid]]\nrules = [\"currents-v1\"]\n";
-    rejects("[[grid]]\nrules = [\"v2\"]\n", "grid[0].rules", "v2");
-    rejects(
-        &format!("{g}users = [\"miser\"]\n"),
-        "grid[0].users",
-        "miser",
-    );
-    rejects(
-        &format!("{g}[grid.params]\nslope = 1\n"),
-        "grid[0].params.slope",
-        "rule currents-v1: quad-coef",
-    );
-    rejects(
-        &format!("{g}[grid.params]\nwarmup = 2.5\n"),
-        "grid[0].params.warmup",
-        "2.5",
-    );
-    rejects(
-        &format!("{g}[grid.params]\nbias = 0.9\n"),
-        "grid[0].params.bias",
-        "0.9",
-    );
-    rejects(
-        &format!("{g}[grid.params]\nsum-volume = 0\n"),
-        "grid[0].params.sum-volume",
-        "0",
-    );
-    rejects(
-        &format!("{g}restriction = \"maybe\"\n"),
-        "grid[0].restriction",
-        "maybe",
-    );
-    rejects(
-        &format!(
-            "{g}mode = \"zip\"\nusers = [\"balanced\", \"spender\"]\n[grid.params]\nquad-coef = [-1, -2, -3]\n"
-        ),
-        "grid[0].users",
-        "a list of 2",
-    );
-    rejects(&format!("runs = 0\n{g}"), "runs", "0");
-    rejects(&format!("runs = 100001\n{g}"), "runs", "[1, 100000]");
-    rejects(&format!("colour = 1\n{g}"), "colour", "unknown key");
-    rejects("runs = 3\n", "grid", "missing");
-    // A top-level parameter that no cell declares.
-    rejects(
-        &format!("[params]\nwindow = 3\n{g}"),
-        "params.window",
-        "window",
-    );
-    // The spellings before the one spec are gone, with a pointer to the new one.
-    for old in [
-        "[grid.rule-params]\nquad-coef = -1\n",
-        "[grid.user-params]\nbias = 0.1\n",
-        "sum-volume = 30\n",
-        "initial-credit = 250\n",
-    ] {
-        let key = old
-            .trim_start_matches('[')
-            .split([']', ' '])
-            .next()
-            .unwrap();
-        let field = format!("grid[0].{}", key.trim_start_matches("grid."));
-        rejects(&format!("{g}{old}"), &field, "[grid.params]");
-    }
-    // A numpy seed must leave room for every run.
-    rejects(
-        &format!("rng = \"numpy\"\nruns = 2\nseed = 4294967295\n{g}"),
-        "seed",
-        "[0, 4294967294]",
-    );
-}
-
-#[test]
-fn an_out_of_range_grid_parameter_is_refused_with_its_declared_range() {
-    let quad = builtin()
-        .find("currents-v1")
-        .unwrap()
-        .params
-        .iter()
-        .find(|p| p.name == "quad-coef")
-        .copied()
-        .unwrap();
-    let range = format!("[{}, {}]", quad.min, quad.max);
-    assert_eq!(range, "[-1000, 0]");
-    for bad in [quad.max + 5.0, quad.min - 1.0] {
-        rejects(
-            &format!("[[grid]]\nrule = \"currents-v1\"\n[grid.params]\nquad-coef = [-3, {bad}]\n"),
-            "grid[0].params.quad-coef",
-            &range,
-        );
-    }
-    // The same bound as a top-level value, and through the library.
-    rejects(
-        "[params]\nquad-coef = 5\n[[grid]]\nrule = \"currents-v1\"\n",
-        "params.quad-coef",
-        &range,
-    );
-    let e = Sweep::from_toml_str(
-        "[[grid]]\nrule = \"currents-v1\"\n[grid.params]\nquad-coef = 5\n",
-        &builtin(),
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains(&range), "{e}");
-}
-
-#[test]
-fn a_key_twice_in_a_grid_is_refused_in_either_spelling() {
-    // (TOML tables are read in key order: `rule` before `rules`, `-` before `_`.)
-    for (grid, field, value) in [
-        (
-            "rule = \"static\"\nrules = [\"turnover\"]\n",
-            "grid[0].rules",
-            "turnover",
-        ),
-        (
-            "users = [\"hoarder\"]\nuser = \"spender\"\n",
-            "grid[0].users",
-            "hoarder",
-        ),
-        (
-            "[grid.params]\navg-amount = 5\navg_amount = 6\n",
-            "grid[0].params.avg_amount",
-            "6",
-        ),
-    ] {
-        let err = rejects(&format!("[[grid]]\n{grid}"), field, value);
-        assert!(err.contains("each key once"), "{err}");
-    }
-}
-
 #[test]
 fn a_grid_names_a_preset_with_an_overridden_parameter() {
     // The spender preset with integrity 0.7: the preset's bias stays, the override is
@@ -413,7 +268,9 @@ fn a_grid_names_a_preset_with_an_overridden_parameter() {
         std::fs::write(&cfg, text).unwrap();
         rows(&stdout_of(&["sweep", "--config", cfg.to_str().unwrap()]))
     };
-    let header: Vec<String> = stdout_header().split(',').map(str::to_owned).collect();
+    let cfg = dir.path().join("h.toml");
+    std::fs::write(&cfg, in_grid).unwrap();
+    let header = header(&stdout_of(&["sweep", "--config", cfg.to_str().unwrap()]));
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let a = run(in_grid);
     assert_eq!(a.len(), 2);
@@ -435,34 +292,6 @@ fn a_grid_names_a_preset_with_an_overridden_parameter() {
         a[0][col("credit_mean_mean")],
         plain[0][col("credit_mean_mean")]
     );
-}
-
-#[test]
-fn a_preset_registered_by_the_caller_can_be_named_in_a_grid() {
-    let registry = builtin().preset::<NotebookUser>(
-        "cautious",
-        "pays a little less often than paid",
-        &[1.0, 50.0, 0.0, 0.1],
-    );
-    let text = "runs = 2\n[[grid]]\nusers = [\"balanced\", \"cautious\"]\n[grid.params]\navg-amount = [50, 80]\n";
-    let sweep = Sweep::from_toml_str(text, &registry).unwrap();
-    let users: Vec<(&str, Vec<f64>)> = sweep
-        .cells()
-        .iter()
-        .map(|c| (c.spec().user.entry().name, c.spec().user.values().to_vec()))
-        .collect();
-    assert_eq!(
-        users,
-        vec![
-            ("balanced", vec![1.0, 50.0, 0.0, 0.0]),
-            ("balanced", vec![1.0, 80.0, 0.0, 0.0]),
-            ("cautious", vec![1.0, 50.0, 0.0, 0.1]),
-            ("cautious", vec![1.0, 80.0, 0.0, 0.1]),
-        ]
-    );
-    // The built-in registry does not know it.
-    let e = Sweep::from_toml_str(text, &builtin()).unwrap_err();
-    assert!(e.to_string().contains("grid[0].users"), "{e}");
 }
 
 #[test]
@@ -505,81 +334,6 @@ fn numpy_cells_with_the_same_rule_and_user_share_every_runs_draws() {
         "under ChaCha each cell has its own streams"
     );
     assert_ne!(chacha[4].2, numpy[4].2);
-}
-
-#[test]
-fn findings_renders_every_question_from_a_summary() {
-    let dir = tmp();
-    let cfg = dir.path().join("q.toml");
-    let q = std::fs::read_to_string(example("questions.toml"))
-        .unwrap()
-        .replace("runs = 200", "runs = 3");
-    std::fs::write(&cfg, q).unwrap();
-    let summary = dir.path().join("s.csv");
-    stdout_of(&[
-        "sweep",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        summary.to_str().unwrap(),
-    ]);
-    let md = stdout_of(&["findings", "--summary", summary.to_str().unwrap()]);
-    for h in [
-        "## Summary for the designers",
-        "## Q1.",
-        "## Q2.",
-        "## Q3.",
-        "### Growing volume",
-    ] {
-        assert!(md.contains(h), "{h}");
-    }
-    for user in [
-        "balanced",
-        "spender",
-        "hoarder",
-        "growing",
-        "high-volume",
-        "low-volume",
-    ] {
-        assert!(md.contains(&format!("### {user}")), "{user}");
-    }
-    let bad = currents(&["findings", "--summary", &example("sweep.toml")]);
-    assert_eq!(bad.status.code(), Some(2));
-}
-
-/// docs/findings.md and docs/questions-summary.csv are exactly what scripts/findings.sh
-/// produces from examples/questions.toml (so the committed numbers come from the committed
-/// command, and a change to the model that moves them fails here until regenerated).
-#[test]
-fn committed_findings_are_what_the_committed_command_produces() {
-    let dir = tmp();
-    let summary = dir.path().join("s.csv");
-    let report = dir.path().join("f.md");
-    stdout_of(&[
-        "sweep",
-        "--config",
-        &example("questions.toml"),
-        "--out",
-        summary.to_str().unwrap(),
-    ]);
-    stdout_of(&[
-        "findings",
-        "--summary",
-        summary.to_str().unwrap(),
-        "--out",
-        report.to_str().unwrap(),
-    ]);
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
-    let committed = std::fs::read_to_string(docs.join("questions-summary.csv")).unwrap();
-    assert!(
-        std::fs::read_to_string(&summary).unwrap() == committed,
-        "docs/questions-summary.csv is stale: run scripts/findings.sh"
-    );
-    let committed = std::fs::read_to_string(docs.join("findings.md")).unwrap();
-    assert!(
-        std::fs::read_to_string(&report).unwrap() == committed,
-        "docs/findings.md is stale: run scripts/findings.sh"
-    );
 }
 
 /// CSV output quotes what needs quoting: a grid label with a comma and a quote reads back
@@ -664,5 +418,140 @@ fn summary_and_trajectories_naming_one_file_are_refused() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// examples/network-sweep.toml from the command line: the network model's own rules and
+/// parameters, each cell checked against what the network's semantics imply. Balances sum
+/// to zero after every step (each transfer moves one unit from payer to payee), so the mean
+/// final balance over the members is exactly 0 in every run; a payment never takes its
+/// payer below the limit it was made under, and under `static` and `fixed-band` no limit
+/// ever falls (static keeps genesis's, fixed-band raises a member's to 250), so no balance
+/// is ever below its limit; under `static` every limit is the genesis `limit`.
+#[test]
+fn a_network_sweep_runs_from_the_command_line_and_conserves_balances() {
+    let dir = tmp();
+    let traj = dir.path().join("t.csv");
+    let (n_runs, n_steps) = (3usize, 200usize);
+    let text = stdout_of(&[
+        "sweep",
+        "--config",
+        &example("network-sweep.toml"),
+        "--runs",
+        &n_runs.to_string(),
+        "--trajectories",
+        traj.to_str().unwrap(),
+    ]);
+    let header = header(&text);
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let summary = rows(&text);
+    // (rule, members, limit) of each cell: 2 rules × members [2, 5] × limit [1, 3].
+    let mut cells: Vec<(String, usize, i64)> = Vec::new();
+    for r in &summary {
+        assert_eq!(r[col("model")], "network");
+        assert_eq!(r[col("user")], "uniform-pairs");
+        assert_eq!(r[col("steps")], n_steps.to_string());
+        let rule = r[col("rule")].clone();
+        let members: usize = r[col("members")].parse().unwrap();
+        let limit: i64 = r[col("limit")].parse().unwrap();
+        for s in ["mean", "p5", "p95"] {
+            assert_eq!(r[col(&format!("balance_final_{s}"))], "0", "{r:?}");
+            assert_eq!(r[col(&format!("over_limit_share_{s}"))], "0", "{r:?}");
+        }
+        if rule == "static" {
+            assert_eq!(r[col("credit_final_mean")], limit.to_string(), "{r:?}");
+            assert_eq!(r[col("zero_credit_share_mean")], "0", "{r:?}");
+        }
+        cells.push((rule, members, limit));
+    }
+    let mut sorted = cells.clone();
+    sorted.sort();
+    let mut want = Vec::new();
+    for rule in ["fixed-band", "static"] {
+        for members in [2, 5] {
+            for limit in [1, 3] {
+                want.push((rule.to_owned(), members, limit));
+            }
+        }
+    }
+    assert_eq!(sorted, want);
+    // The trajectories: a row per member of every state of every run.
+    let traj = std::fs::read_to_string(traj).unwrap();
+    assert_eq!(
+        traj.lines().next(),
+        Some("cell,run,timestep,member,balance,credit,capacity,transaction,drawn")
+    );
+    let states = rows(&traj);
+    let members_total: usize = cells.iter().map(|c| c.1).sum();
+    assert_eq!(states.len(), members_total * n_runs * (n_steps + 1));
+    let mut i = 0;
+    for (c, (rule, members, limit)) in cells.iter().enumerate() {
+        for run in 1..=n_runs {
+            for t in 0..=n_steps {
+                let state = &states[i..i + members];
+                i += members;
+                let mut sum = 0i64;
+                for (m, row) in state.iter().enumerate() {
+                    let key = (c.to_string(), run.to_string(), t.to_string(), m.to_string());
+                    assert_eq!(
+                        (&row[0], &row[1], &row[2], &row[3]),
+                        (&key.0, &key.1, &key.2, &key.3)
+                    );
+                    let balance: i64 = row[4].parse().unwrap();
+                    let credit: i64 = row[5].parse().unwrap();
+                    assert!(balance >= -credit, "{row:?}");
+                    if rule == "static" {
+                        assert_eq!(credit, *limit, "{row:?}");
+                    }
+                    sum += balance;
+                }
+                assert_eq!(sum, 0, "cell {c} run {run} step {t}");
+            }
+        }
+    }
+}
+
+/// One config may sweep several models: each grid's cells resolve in the registry of the
+/// model it names, the summary names each cell's model, and a parameter column is empty
+/// where the cell's user or model does not declare it.
+#[test]
+fn grids_of_different_models_share_one_summary() {
+    let dir = tmp();
+    let cfg = dir.path().join("m.toml");
+    std::fs::write(
+        &cfg,
+        "runs = 2\nsteps = 30\n\
+         [[grid]]\nlabel = \"v1\"\nrules = [\"currents-v1\", \"static\"]\n\
+         [[grid]]\nlabel = \"net\"\nmodel = \"network\"\nrule = \"static\"\n[grid.params]\nmembers = [2, 4]\n",
+    )
+    .unwrap();
+    let text = stdout_of(&["sweep", "--config", cfg.to_str().unwrap()]);
+    let header = header(&text);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let got: Vec<(String, String, String, String)> = rows(&text)
+        .into_iter()
+        .map(|r| {
+            (
+                r[col("model")].clone(),
+                r[col("rule")].clone(),
+                r[col("integrity")].clone(),
+                r[col("members")].clone(),
+            )
+        })
+        .collect();
+    let row = |m: &str, r: &str, i: &str, n: &str| (m.into(), r.into(), i.into(), n.into());
+    assert_eq!(
+        got,
+        vec![
+            row("v1", "currents-v1", "1", ""),
+            row("v1", "static", "1", ""),
+            row("network", "static", "", "2"),
+            row("network", "static", "", "4"),
+        ]
     );
 }

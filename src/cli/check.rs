@@ -7,58 +7,11 @@ use crate::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX,
 };
 use crate::params::ParamError;
-use crate::workbench::{AnyModel, Workbench};
 
 use clap::Args;
 
-use super::args::whole;
+use super::args::{model_of, whole};
 use super::{EXIT_FAILURE, usage_error};
-
-/// The model a check or replay of rule `policy` runs on: the one `--model` names, else the
-/// first model whose registry has the rule (the first model when no rule is named). An
-/// unknown model names `--model`; an unknown rule names `--policy` and the rules of every
-/// model.
-pub(crate) fn model_of<'a>(
-    bench: &'a Workbench,
-    model: Option<&str>,
-    policy: Option<&str>,
-) -> Result<&'a dyn AnyModel, ParamError> {
-    if let Some(name) = model {
-        return bench.find(Some(name)).map_err(|e| {
-            ParamError::new(
-                "--model",
-                format!("{:?}", crate::params::short_text(&e.name)),
-                e.known,
-            )
-        });
-    }
-    let Some(policy) = policy.map(str::trim) else {
-        return bench
-            .find(None)
-            .map_err(|e| ParamError::new("--model", e.name, e.known));
-    };
-    let has = |m: &&dyn AnyModel| {
-        m.entries()
-            .iter()
-            .any(|e| e.kind == "rule" && e.name == policy)
-    };
-    if let Some(m) = bench.models().find(has) {
-        return Ok(m);
-    }
-    let mut known: Vec<&str> = Vec::new();
-    for m in bench.models() {
-        for e in m.entries() {
-            if e.kind == "rule" && !known.contains(&e.name) {
-                known.push(e.name);
-            }
-        }
-    }
-    Err(ParamError::new(
-        "--policy",
-        format!("{:?}", crate::params::short_text(policy)),
-        known.join(", "),
-    ))
-}
 
 fn format(s: &str) -> Result<Format, String> {
     match s.trim() {
@@ -143,96 +96,4 @@ pub(crate) fn check_policy(
         ..crate::spec::Spec::default()
     };
     on.check(&rule, &config)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
-    use crate::params::ParamSpec;
-    use crate::rules::Rule;
-    use clap::Parser;
-
-    /// A user's rule, broken on purpose: after 7 transactions the credit drops by 100 a
-    /// step, through 0.
-    struct Decaying;
-
-    impl Rule for Decaying {
-        const NAME: &'static str = "decaying";
-        const SUMMARY: &'static str = "loses 100 of credit a step after the warm-up";
-        const PARAMS: &'static [ParamSpec] = &[];
-        fn from_values(_: &[f64]) -> Self {
-            Decaying
-        }
-    }
-
-    impl<M: Model> CreditPolicy<M> for Decaying {
-        type Memory = u64;
-        fn limit(&self, cx: &Cx<'_, M>, steps: &mut u64) -> Result<Limit, CreditError> {
-            *steps += 1;
-            let limit = cx.ledger().limit;
-            Ok(if *steps <= 7 {
-                Limit {
-                    value: limit,
-                    branch: "warm-up",
-                }
-            } else {
-                Limit {
-                    value: limit - 100.0,
-                    branch: "decay",
-                }
-            })
-        }
-        fn branches(&self) -> &'static [&'static str] {
-            &["warm-up", "decay"]
-        }
-    }
-
-    #[derive(Parser)]
-    struct Replay {
-        #[command(flatten)]
-        args: super::super::replay::ReplayArgs,
-    }
-
-    #[test]
-    fn a_registered_rule_is_checked_and_its_printed_replay_runs_with_the_same_workbench() {
-        // A user's rule on a model of the workbench (the network: any model will do).
-        let builtin = Workbench::builtin();
-        let tool = super::super::Tool {
-            bench: builtin
-                .clone()
-                .model(crate::network::registry().rule::<Decaying>()),
-            bin: "my-currency".to_owned(),
-        };
-        let config = HarnessConfig {
-            n_runs: 2,
-            n_steps: 100,
-            tape_cases: 64,
-            ..HarnessConfig::default()
-        };
-        let report = check_policy(&tool, None, Some("decaying"), config).unwrap();
-        assert!(!report.passed());
-        let cx = report
-            .invariant(crate::catalog::Invariant::CREDIT_NON_NEGATIVE)
-            .counterexample
-            .clone()
-            .expect("a counterexample");
-        let line = cx.replay_command_in(&tool.bin, &report.policy);
-        assert!(
-            line.starts_with("my-currency replay --policy decaying "),
-            "{line}"
-        );
-        // The program, the subcommand, then replay's flags.
-        // (A word in single quotes, as the network's `'--tape=0>1:1'`, is one word.)
-        let words: Vec<String> = line
-            .split_whitespace()
-            .map(|w| w.trim_matches('\'').to_owned())
-            .collect();
-        assert_eq!(words[1], "replay");
-        let replay = Replay::try_parse_from([&words[0]].into_iter().chain(&words[2..])).unwrap();
-        assert_eq!(super::super::replay::run(replay.args, &tool), EXIT_FAILURE);
-        // The built-in workbench does not know the name.
-        let unknown = model_of(&builtin, None, Some("decaying")).err().unwrap();
-        assert!(unknown.to_string().contains("(accepted: currents-v1, "));
-    }
 }

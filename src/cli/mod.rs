@@ -13,11 +13,13 @@ mod args;
 mod check;
 mod compare;
 mod findings;
+mod new;
 mod output;
 mod plot;
 mod policies;
 mod replay;
 mod report;
+mod scenario;
 mod simulate;
 mod spill;
 mod sweep;
@@ -60,6 +62,10 @@ enum Command {
     Findings(findings::FindingsArgs),
     /// Compare a candidate rule with a baseline on common random numbers; exit 1 if it changed.
     Compare(compare::CompareArgs),
+    /// Run a scenario file and write its report (the text of its snapshot).
+    Scenario(scenario::ScenarioArgs),
+    /// Start a crate of your own (rules, a model, tests, fuzzing, a binary) from the template
+    New(new::NewArgs),
 }
 
 /// What every subcommand runs with: the workbench its names are looked up in and the
@@ -105,11 +111,10 @@ pub fn main() -> i32 {
 pub fn main_with(bench: Workbench) -> i32 {
     // First, so that a signal at any later point leaves no temporary file.
     output::install_signal_handler();
-    let bin = std::env::args()
-        .next()
-        .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| "currents".to_owned());
-    let tool = Tool { bench, bin };
+    let tool = Tool {
+        bench,
+        bin: program(std::env::args().next()),
+    };
     let cli = match parse_args() {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
@@ -124,7 +129,26 @@ pub fn main_with(bench: Workbench) -> i32 {
         Command::Sweep(args) => sweep::run(args, &tool),
         Command::Findings(args) => findings::run(args, &tool),
         Command::Compare(args) => compare::run(args, &tool),
+        Command::Scenario(args) => scenario::run(args, &tool),
+        Command::New(args) => new::run(args, &tool),
     }
+}
+
+/// The program as printed commands start it: as invoked when found on the `PATH`
+/// (`currents`, `my-currency`), else — invoked by a path, `target/release/currents` — the
+/// absolute path of the running executable, so that a printed command runs as printed from
+/// any directory.
+fn program(argv0: Option<String>) -> String {
+    let argv0 = argv0
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "currents".to_owned());
+    if !argv0.contains('/') {
+        return argv0;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok())
+        .map_or(argv0, |p| p.to_string_lossy().into_owned())
 }
 
 /// Parses the process arguments. A negative number after a flag of any subcommand is its

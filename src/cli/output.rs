@@ -229,6 +229,8 @@ struct Slot {
     shown: String,
     sink: Sink,
     written: bool,
+    /// The line breaks written (what the `wrote` line counts a CSV's rows by).
+    lines: u64,
 }
 
 /// The targets of one command, published all together or not at all (see the module
@@ -332,6 +334,7 @@ impl Outputs {
             shown: path.to_owned(),
             sink,
             written: false,
+            lines: 0,
         });
         Ok(())
     }
@@ -353,10 +356,11 @@ impl Outputs {
         }
         slot.written = true;
         let shown = if path == "-" { "stdout" } else { path };
+        let lines = &mut slot.lines;
         match &mut slot.sink {
             Sink::Stdout => {
                 let stdout = io::stdout();
-                write_through(shown, stdout.lock(), body)
+                write_through(shown, stdout.lock(), lines, body)
             }
             Sink::InPlace(target) => {
                 // Appending: a descriptor that is a file (`>> log`) keeps what it holds.
@@ -364,13 +368,13 @@ impl Outputs {
                     .append(true)
                     .open(&*target)
                     .map_err(|e| io::Error::new(e.kind(), format!("cannot write {shown}: {e}")))?;
-                write_through(shown, file, body)
+                write_through(shown, file, lines, body)
             }
             Sink::Temp { file, .. } => match file.take() {
                 // Synced before it can be published: an error that shows only when the
                 // bytes reach the disk (a quota, a network file system) fails the write
                 // instead of publishing a short file.
-                Some(f) => write_through(shown, &f, body).and_then(|()| {
+                Some(f) => write_through(shown, &f, lines, body).and_then(|()| {
                     f.sync_all()
                         .map_err(|e| io::Error::new(e.kind(), format!("cannot write {shown}: {e}")))
                 }),
@@ -393,7 +397,12 @@ impl Outputs {
         let mut done = Vec::new();
         // (target, the previous file's backup if it had one) of each published target.
         let mut published: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        // What the `wrote` line names: each file written (not stdout), with its lines.
+        let mut wrote: Vec<(String, u64)> = Vec::new();
         for slot in slots {
+            if slot.written && !matches!(slot.sink, Sink::Stdout) {
+                wrote.push((slot.shown.clone(), slot.lines));
+            }
             if let Sink::Temp { temp, target, .. } = slot.sink {
                 if slot.written && result.is_ok() {
                     let backup = backup_of(&temp, &target);
@@ -437,6 +446,10 @@ impl Outputs {
         }
         done.extend(dirs.into_iter().map(Staged::Dir));
         staged.retain(|s| !done.contains(s));
+        drop(staged);
+        if result.is_ok() && !wrote.is_empty() {
+            stderr_line(wrote_line(&wrote));
+        }
         result
     }
 
@@ -511,22 +524,86 @@ fn backup_of(temp: &Path, target: &Path) -> Option<PathBuf> {
     fs::hard_link(target, &backup).ok().map(|()| backup)
 }
 
-/// Runs `body` on a buffered writer over `sink` and flushes it; a write error names
-/// `shown`.
+/// The most files the `wrote` line names one by one; beyond, it says how many and where.
+const WROTE_NAMES_MAX: usize = 16;
+
+/// The one line a command prints on stderr once its files are published: every file it
+/// wrote, a CSV with its rows (lines after the header), files in one directory grouped.
+///
+/// `wrote out.csv (3650 rows)`; `wrote x.csv (150 rows); in charts: fan.svg, fan.png, report.html`.
+fn wrote_line(files: &[(String, u64)]) -> String {
+    // Many files (a new crate): how many, and under which folder.
+    if files.len() > WROTE_NAMES_MAX {
+        let mut common: Option<PathBuf> = None;
+        for (shown, _) in files {
+            let dir = parent_dir(Path::new(shown)).to_path_buf();
+            common = Some(match common {
+                None => dir,
+                Some(c) => c
+                    .ancestors()
+                    .find(|a| dir.starts_with(a))
+                    .map_or_else(PathBuf::new, Path::to_path_buf),
+            });
+        }
+        let common = common.unwrap_or_default();
+        let shown = if common.as_os_str().is_empty() {
+            ".".into()
+        } else {
+            common.to_string_lossy()
+        };
+        return format!("wrote {} files in {shown}", files.len());
+    }
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for (shown, lines) in files {
+        let path = Path::new(shown);
+        let name = path
+            .file_name()
+            .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
+        let name = if shown.ends_with(".csv") {
+            format!("{name} ({} rows)", lines.saturating_sub(1))
+        } else {
+            name
+        };
+        let dir = parent_dir(path).to_string_lossy().into_owned();
+        match groups.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((dir, vec![name])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .into_iter()
+        .map(|(dir, names)| match (dir.as_str(), names.len()) {
+            (".", _) => names.join(", "),
+            (_, 1) => format!("{dir}/{}", names[0]),
+            _ => format!("in {dir}: {}", names.join(", ")),
+        })
+        .collect();
+    format!("wrote {}", parts.join("; "))
+}
+
+/// Runs `body` on a buffered writer over `sink` and flushes it, counting the line breaks
+/// written into `lines`; a write error names `shown`.
 fn write_through(
     shown: &str,
     sink: impl Write,
+    lines: &mut u64,
     body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 16, Named { shown, inner: sink });
+    let named = Named {
+        shown,
+        inner: sink,
+        lines,
+    };
+    let mut w = BufWriter::with_capacity(1 << 16, named);
     body(&mut w)?;
     w.flush()
 }
 
-/// A writer whose errors say which target failed.
+/// A writer whose errors say which target failed, counting the line breaks it passes on.
 struct Named<'a, W> {
     shown: &'a str,
     inner: W,
+    lines: &'a mut u64,
 }
 
 impl<W: Write> Named<'_, W> {
@@ -537,7 +614,9 @@ impl<W: Write> Named<'_, W> {
 
 impl<W: Write> Write for Named<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf).map_err(|e| self.named(e))
+        let n = self.inner.write(buf).map_err(|e| self.named(e))?;
+        *self.lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {

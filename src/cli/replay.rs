@@ -14,8 +14,7 @@ use crate::spec::{SPEC_KEYS, canonical};
 
 use clap::{ArgGroup, Args};
 
-use super::args::{rng_kind, whole};
-use super::check::model_of;
+use super::args::{model_of, rng_kind, whole};
 use super::{EXIT_FAILURE, usage_error};
 
 #[derive(Args, Debug)]
@@ -264,4 +263,100 @@ fn report(findings: &[ReplayFinding], observed: &[&str], only: Option<Invariant>
         return super::io_failure(&e);
     }
     if findings.is_empty() { 0 } else { EXIT_FAILURE }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::check::check_policy;
+    use super::*;
+    use crate::model::{CreditError, CreditPolicy, Cx, Limit, Model};
+    use crate::params::ParamSpec;
+    use crate::rules::Rule;
+    use crate::workbench::Workbench;
+    use clap::Parser;
+
+    /// A user's rule, broken on purpose: after 7 transactions the credit drops by 100 a
+    /// step, through 0.
+    struct Decaying;
+
+    impl Rule for Decaying {
+        const NAME: &'static str = "decaying";
+        const SUMMARY: &'static str = "loses 100 of credit a step after the warm-up";
+        const PARAMS: &'static [ParamSpec] = &[];
+        fn from_values(_: &[f64]) -> Self {
+            Decaying
+        }
+    }
+
+    impl<M: Model> CreditPolicy<M> for Decaying {
+        type Memory = u64;
+        fn limit(&self, cx: &Cx<'_, M>, steps: &mut u64) -> Result<Limit, CreditError> {
+            *steps += 1;
+            let limit = cx.ledger().limit;
+            Ok(if *steps <= 7 {
+                Limit {
+                    value: limit,
+                    branch: "warm-up",
+                }
+            } else {
+                Limit {
+                    value: limit - 100.0,
+                    branch: "decay",
+                }
+            })
+        }
+        fn branches(&self) -> &'static [&'static str] {
+            &["warm-up", "decay"]
+        }
+    }
+
+    #[derive(Parser)]
+    struct Replay {
+        #[command(flatten)]
+        args: ReplayArgs,
+    }
+
+    #[test]
+    fn a_registered_rule_is_checked_and_its_printed_replay_runs_with_the_same_workbench() {
+        // A user's rule on a model of the workbench (the network: any model will do).
+        let builtin = Workbench::builtin();
+        let tool = super::super::Tool {
+            bench: builtin
+                .clone()
+                .model(crate::network::registry().rule::<Decaying>()),
+            bin: "my-currency".to_owned(),
+        };
+        let config = HarnessConfig {
+            n_runs: 2,
+            n_steps: 100,
+            tape_cases: 64,
+            ..HarnessConfig::default()
+        };
+        let report = check_policy(&tool, None, Some("decaying"), config).unwrap();
+        assert!(!report.passed());
+        let cx = report
+            .invariant(crate::catalog::Invariant::CREDIT_NON_NEGATIVE)
+            .counterexample
+            .clone()
+            .expect("a counterexample");
+        let line = cx.replay_command_in(&tool.bin, &report.policy);
+        assert!(
+            line.starts_with("my-currency replay --policy decaying "),
+            "{line}"
+        );
+        // The program, the subcommand, then replay's flags.
+        // (A word in single quotes, as the network's `'--tape=0>1:1'`, is one word.)
+        let words: Vec<String> = line
+            .split_whitespace()
+            .map(|w| w.trim_matches('\'').to_owned())
+            .collect();
+        assert_eq!(words[1], "replay");
+        let replay = Replay::try_parse_from([&words[0]].into_iter().chain(&words[2..])).unwrap();
+        assert_eq!(run(replay.args, &tool), EXIT_FAILURE);
+        // The built-in workbench does not know the name.
+        let unknown = super::super::args::model_of(&builtin, None, Some("decaying"))
+            .err()
+            .unwrap();
+        assert!(unknown.to_string().contains("(accepted: currents-v1, "));
+    }
 }

@@ -35,7 +35,7 @@ pub(crate) struct ReportArgs {
 /// Runs `currents report`.
 pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
     let check = match &args.check {
-        Some(name) => match super::check::model_of(&tool.bench, None, Some(name)) {
+        Some(name) => match super::args::model_of(&tool.bench, None, Some(name)) {
             Ok(model) => Some((model.name(), name.trim())),
             Err(e) => {
                 return usage_error(crate::params::ParamError {

@@ -1,4 +1,5 @@
-//! `currents sweep`: a grid of rules × user types × parameters, N runs per cell, summarised.
+//! `currents sweep`: a grid of rules × user types × parameters of any model the workbench
+//! holds, N runs per cell, summarised.
 //!
 //! Runs that fail part-way (a rule returning a negative limit) are left out of their cell's
 //! metrics and named in a `note:` line on stderr per cell; the exit code stays 0.
@@ -66,7 +67,7 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         return usage_error(e);
     }
     config.spec = std::mem::take(&mut config.spec).overlay(flags);
-    let sweep = match config.resolve(&tool.v1_registry()) {
+    let sweep = match config.resolve(&tool.bench) {
         Ok(s) => s,
         Err(e) => return usage_error(format_args!("config {}: {e}", args.config.display())),
     };
@@ -109,11 +110,9 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
     let on_cell = || bar.inc(1);
     let mut summaries = Vec::new();
     let ran = match &trajectories {
-        None => {
-            run_sweep(&sweep, &tool.v1_registry(), threads, None, &on_cell).map(|s| summaries = s)
-        }
+        None => run_sweep(&sweep, threads, None, &on_cell).map(|s| summaries = s),
         Some(t) => outputs.stage(t, |tw| {
-            summaries = run_sweep(&sweep, &tool.v1_registry(), threads, Some(tw), &on_cell)?;
+            summaries = run_sweep(&sweep, threads, Some(tw), &on_cell)?;
             Ok(())
         }),
     };

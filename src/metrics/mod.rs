@@ -13,9 +13,11 @@
 //! the runs of a cell.
 
 mod fold;
+mod observe;
 pub mod summary;
 
-pub use fold::{Fold, FoldStep, LedgerTally, Metered, RunFold, SummaryFold};
+pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
+pub use observe::{Fold, SummaryFold};
 
 use crate::model::{RunError, StepError};
 

@@ -182,6 +182,34 @@ impl ModelType for Network {
     fn from_values(values: &[f64]) -> Self {
         Network::unchecked(values[0] as usize, values[1] as i64)
     }
+
+    /// Every column, in the model's order: each member's balance (wide enough for
+    /// −10^9 … 10^10) and limit (for 10^9), then the transfer (payer and payee below 1000,
+    /// an amount up to 10^6, refused 0 or 1). The summary's figures are over the members:
+    /// `balance_m` and `limit_m` name member m's.
+    fn report_layout(&self) -> crate::registry::ReportLayout {
+        let width = |name: &str, min: usize| name.len().max(min);
+        let columns = self
+            .columns()
+            .into_iter()
+            .map(|c| {
+                let w = if c.starts_with("balance_") {
+                    width(&c, 11)
+                } else if c.starts_with("limit_") {
+                    width(&c, 10)
+                } else {
+                    width(&c, 6) + 2
+                };
+                (c, w)
+            })
+            .collect();
+        crate::registry::ReportLayout {
+            columns,
+            balance: "balance_m".to_owned(),
+            limit: "limit_m".to_owned(),
+            means: None,
+        }
+    }
 }
 
 impl Model for Network {

@@ -159,6 +159,63 @@ pub trait ModelType: Model + Sized {
     const PARAMS: &'static [ParamSpec];
     /// Builds the model from checked values (same order as [`ModelType::PARAMS`]).
     fn from_values(values: &[f64]) -> Self;
+
+    /// How a scenario report shows this model's states and names its ledgers
+    /// ([`ReportLayout`]). A method, not a constant, because the columns may depend on the
+    /// model's parameters (a network has two per member). By default every column of
+    /// [`Model::columns`], each as wide as its name ([`ReportLayout::of_columns`]).
+    fn report_layout(&self) -> ReportLayout {
+        ReportLayout::of_columns(&self.columns())
+    }
+}
+
+/// How a scenario report (`crate::scenario`) shows a model's states: the columns of its
+/// trajectory table and the names its summary gives a member's balance, limit and means.
+/// A model declares it ([`ModelType::report_layout`]); the report itself names no model.
+///
+/// The table's first column is always the step; `columns` follow it, each a column of
+/// [`Model::columns`] by name with its width in characters (values are right-aligned; a
+/// longer value widens its row, which stays readable but no longer lines up). A name the
+/// model's columns do not hold is shown as `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportLayout {
+    /// The tabled columns after the step, each a column name of the model and its width.
+    pub columns: Vec<(String, usize)>,
+    /// How the summary names a member's balance (V1: `userBalance`).
+    pub balance: String,
+    /// How the summary names a member's limit (V1: `userCredit`).
+    pub limit: String,
+    /// How the summary names the two means [`crate::metrics::Metered::equilibrium`] gives
+    /// (V1: `avgUserBalance`, `avgSendVolume`); `None` when the model keeps none.
+    pub means: Option<(String, String)>,
+}
+
+impl ReportLayout {
+    /// The smallest width [`ReportLayout::of_columns`] gives a column.
+    pub const WIDTH_MIN: usize = 8;
+
+    /// The layout of a model that declares none: every column in `columns`, each as wide
+    /// as its name (at least [`ReportLayout::WIDTH_MIN`]), its ledger's own names for the
+    /// balance and the limit, and no means.
+    ///
+    /// ```
+    /// use currents::registry::ReportLayout;
+    ///
+    /// let layout = ReportLayout::of_columns(&["balance".to_owned(), "creditLimit".to_owned()]);
+    /// assert_eq!(layout.columns, [("balance".to_owned(), 8), ("creditLimit".to_owned(), 11)]);
+    /// assert_eq!((layout.balance.as_str(), layout.limit.as_str()), ("balance", "limit"));
+    /// ```
+    pub fn of_columns(columns: &[String]) -> Self {
+        ReportLayout {
+            columns: columns
+                .iter()
+                .map(|c| (c.clone(), c.chars().count().max(Self::WIDTH_MIN)))
+                .collect(),
+            balance: "balance".to_owned(),
+            limit: "limit".to_owned(),
+            means: None,
+        }
+    }
 }
 
 /// One registered model: its declaration and its constructor.
@@ -170,6 +227,7 @@ pub struct ModelEntry<M> {
     /// Its declared parameters.
     pub params: &'static [ParamSpec],
     build: fn(&[f64]) -> M,
+    layout: fn(&M) -> ReportLayout,
 }
 
 impl<M> Clone for ModelEntry<M> {
@@ -198,6 +256,7 @@ impl<M: ModelType> ModelEntry<M> {
             summary: M::SUMMARY,
             params: M::PARAMS,
             build: M::from_values,
+            layout: M::report_layout,
         }
     }
 }
@@ -208,6 +267,13 @@ impl<M: Model> ModelEntry<M> {
     pub fn build(&self, values: &[f64]) -> Result<M, ParamError> {
         check_values(self.name, self.params, values)?;
         Ok((self.build)(values))
+    }
+
+    /// How a scenario report shows the states of the model built from `values`
+    /// ([`ModelType::report_layout`]); the values are checked as [`ModelEntry::build`]
+    /// checks them.
+    pub fn report_layout(&self, values: &[f64]) -> Result<ReportLayout, ParamError> {
+        Ok((self.layout)(&self.build(values)?))
     }
 }
 

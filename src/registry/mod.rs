@@ -32,7 +32,7 @@ mod erased;
 mod resolve;
 pub mod runs;
 
-pub use entries::{Declared, ModelEntry, ModelType, RuleEntry, UserEntry, UserType};
+pub use entries::{Declared, ModelEntry, ModelType, ReportLayout, RuleEntry, UserEntry, UserType};
 pub use erased::{BehaviourBox, DynBehaviour, DynPolicy, ErasedMemory, PolicyBox};
 pub use resolve::{Chosen, RunSpec, SpecPlan};
 pub use runs::{Engines, Runs, Sink};

@@ -1,4 +1,5 @@
-//! The findings report: docs/findings.md written from a sweep summary CSV.
+//! The findings report: docs/findings.md written from a sweep summary CSV — V1's report of
+//! a sweep, registered with the built-in workbench (`currents findings` renders it).
 //!
 //! The report answers the notebook's three questions from the cells of a sweep whose grids
 //! are labelled `q1:<factor>` (V1's constants varied one at a time), `q2…` (every rule ×
@@ -6,134 +7,49 @@
 //! plain-language summary are chosen by comparing those numbers, so regenerating the report
 //! after a change to the model rewrites them too.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io;
 
 use crate::model::Model;
 use crate::registry::Registry;
+use crate::sweep::{SummaryRow, read_summary};
 
-/// One row of a summary CSV, by column name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SummaryRow {
-    cols: BTreeMap<String, String>,
-}
+use super::V1;
 
-impl SummaryRow {
-    /// The text of column `name` (empty when absent).
-    pub fn text(&self, name: &str) -> &str {
-        self.cols.get(name).map_or("", String::as_str)
-    }
-
-    /// Column `name` as a number (NaN when empty or absent).
-    pub fn num(&self, name: &str) -> f64 {
-        self.text(name).parse().unwrap_or(f64::NAN)
-    }
-
-    /// The value of rule parameter `name` from the `rule_params` column.
-    pub fn rule_param(&self, name: &str) -> Option<f64> {
-        self.text("rule_params").split(' ').find_map(|kv| {
-            let (k, v) = kv.split_once('=')?;
-            (k == name).then(|| v.parse().ok()).flatten()
-        })
-    }
-
-    /// The rule with its parameters that differ from the defaults `registry` declares and
-    /// its restriction, e.g. `static (clamp)` or `fixed-band upper=250 (clamp)`.
-    pub fn policy<M: Model>(&self, registry: &Registry<M>) -> String {
-        let rule = self.text("rule");
-        let changed: Vec<&str> = match registry.find(rule).ok() {
-            Some(info) => self
-                .text("rule_params")
-                .split(' ')
-                .filter(|kv| {
-                    !info
-                        .params
-                        .iter()
-                        .any(|p| *kv == format!("{}={}", p.name, p.default))
-                })
-                .filter(|kv| !kv.is_empty())
-                .collect(),
-            None => Vec::new(),
-        };
-        let mut name = rule.to_owned();
-        for kv in changed {
-            name.push(' ');
-            name.push_str(kv);
-        }
-        format!("{name} ({})", self.text("restriction"))
-    }
-}
-
-/// The columns of a summary that hold a number whenever they are not empty: the user's and
-/// the model's parameters (empty when a cell's user or model does not declare one).
-const NUMBER_COLUMNS: [&str; 6] = [
-    "integrity",
-    "avg_amount",
-    "growth",
-    "bias",
-    "sum_volume",
-    "initial_credit",
-];
-
-/// The columns every row must hold as whole numbers: the run settings the report states.
-const WHOLE_COLUMNS: [&str; 3] = ["runs", "steps", "seed"];
-
-/// Reads a summary CSV written by `currents sweep`. Refused, naming the line and column:
-/// a file without a cell row; a run setting (`runs`, `steps`, `seed`) that is not a whole
-/// number; a parameter or a metric (`*_mean`, `*_p5`, `*_p50`, `*_p95`) that is neither
-/// empty (how the sweep writes an undefined metric) nor a finite number.
-pub fn read_summary<R: io::Read>(reader: R) -> io::Result<Vec<SummaryRow>> {
-    let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
-    let mut rdr = csv::Reader::from_reader(reader);
-    let headers = rdr.headers().map_err(io::Error::other)?.clone();
-    let missing = ["label", "rule_params"]
-        .into_iter()
-        .chain(WHOLE_COLUMNS)
-        .find(|c| !headers.iter().any(|h| h == *c));
-    if let Some(column) = missing {
-        return Err(invalid(format!(
-            "not a sweep summary: no column `{column}` (accepted: the CSV written by `currents sweep`)"
-        )));
-    }
-    let is_metric = |h: &str| {
-        ["_mean", "_p5", "_p50", "_p95"]
-            .iter()
-            .any(|suffix| h.ends_with(suffix))
+/// The rule of `row` with its parameters that differ from the defaults `registry` declares
+/// and its restriction, e.g. `static (clamp)` or `fixed-band upper=250 (clamp)`.
+fn policy<M: Model>(row: &SummaryRow, registry: &Registry<M>) -> String {
+    let rule = row.text("rule");
+    let changed: Vec<&str> = match registry.find(rule).ok() {
+        Some(info) => row
+            .text("rule_params")
+            .split(' ')
+            .filter(|kv| {
+                !info
+                    .params
+                    .iter()
+                    .any(|p| *kv == format!("{}={}", p.name, p.default))
+            })
+            .filter(|kv| !kv.is_empty())
+            .collect(),
+        None => Vec::new(),
     };
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(io::Error::other)?;
-        let line = rec.position().map_or(0, |p| p.line());
-        for (h, v) in headers.iter().zip(rec.iter()) {
-            let t = v.trim();
-            let shown = crate::params::short_text(v);
-            if WHOLE_COLUMNS.contains(&h) && t.parse::<u64>().is_err() {
-                return Err(invalid(format!(
-                    "line {line}, column `{h}`: {shown:?} (accepted: a whole number in [0, {}])",
-                    u64::MAX
-                )));
-            }
-            let numeric = NUMBER_COLUMNS.contains(&h) || is_metric(h);
-            if numeric && !t.is_empty() && !t.parse::<f64>().is_ok_and(f64::is_finite) {
-                return Err(invalid(format!(
-                    "line {line}, column `{h}`: {shown:?} (accepted: a finite number, or empty where undefined)"
-                )));
-            }
-        }
-        let cols = headers
-            .iter()
-            .zip(rec.iter())
-            .map(|(h, v)| (h.to_owned(), v.to_owned()))
-            .collect();
-        rows.push(SummaryRow { cols });
+    let mut name = rule.to_owned();
+    for kv in changed {
+        name.push(' ');
+        name.push_str(kv);
     }
-    if rows.is_empty() {
-        return Err(invalid(
-            "no cell row, only a header (accepted: a summary with at least one cell)".to_owned(),
-        ));
-    }
-    Ok(rows)
+    format!("{name} ({})", row.text("restriction"))
+}
+
+/// V1's report of a sweep ([`crate::workbench::SweepReport`], registered in the built-in
+/// workbench): the summary CSV `summary` read ([`read_summary`]) and rendered ([`render`]).
+pub(crate) fn report(
+    summary: &str,
+    command: &str,
+    registry: &Registry<V1>,
+) -> Result<String, String> {
+    let rows = read_summary(summary.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(render(&rows, command, registry))
 }
 
 /// A number with a precision that suits its size.
@@ -480,7 +396,7 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                r.policy(registry),
+                policy(r, registry),
                 ms(r, "balance_abs_norm"),
                 ms(r, "balance_norm"),
                 ms(r, "over_limit_share"),
@@ -495,7 +411,7 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
         let eq = |r: &SummaryRow| {
             format!(
                 "{} at {}, restricting {} of payments",
-                r.policy(registry),
+                policy(r, registry),
                 f(mean(r, "balance_abs_norm")),
                 pct(mean(r, "restricted_share"))
             )
@@ -514,7 +430,7 @@ Equilibrium is measured by mean |balance| / mean send volume (0 = the balance ne
             "Q2, {user} — nearest equilibrium: {}{spread_note}. {}",
             eq(b),
             match light {
-                Some(r) if r.policy(registry) == b.policy(registry) => {
+                Some(r) if policy(r, registry) == policy(b, registry) => {
                     format!(
                         "It restricts at most {} of payments.",
                         pct(RESTRICTED_LIGHT)
@@ -575,12 +491,12 @@ fn q3<M: Model>(
         "| rule (restriction) | credit / avg payment: low | balanced | high | over-limit share: low | high | payments restricted: low | high |"
     );
     let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
-    let mut policies: Vec<String> = cells.iter().map(|r| r.policy(registry)).collect();
+    let mut policies: Vec<String> = cells.iter().map(|r| policy(r, registry)).collect();
     policies.dedup();
     let find = |p: &str, u: &str| {
         cells
             .iter()
-            .find(|r| r.policy(registry) == p && r.text("user") == u)
+            .find(|r| policy(r, registry) == p && r.text("user") == u)
             .copied()
     };
     let mut scaling = Vec::new();

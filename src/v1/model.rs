@@ -117,6 +117,27 @@ impl<H: History> crate::registry::ModelType for V1<H> {
     fn from_values(values: &[f64]) -> Self {
         V1::with_window(values[0] as u64, values[1] as i64)
     }
+
+    /// The scenario report's table since the first snapshots: cadCAD's names and the
+    /// widths that hold every value a validated run produces (`totalNumTransactions` is
+    /// the step, so it is not repeated); the summary names the notebook's columns.
+    fn report_layout(&self) -> crate::registry::ReportLayout {
+        let columns = [
+            ("userBalance", 22),
+            ("avgUserBalance", 22),
+            ("userCredit", 11),
+            ("userCapacity", 13),
+            ("sendVolume", 11),
+            ("avgSendVolume", 20),
+            ("transaction", 12),
+        ];
+        crate::registry::ReportLayout {
+            columns: columns.map(|(c, w)| (c.to_owned(), w)).to_vec(),
+            balance: "userBalance".to_owned(),
+            limit: "userCredit".to_owned(),
+            means: Some(("avgUserBalance".to_owned(), "avgSendVolume".to_owned())),
+        }
+    }
 }
 
 impl<H: History> Model for V1<H> {

@@ -248,6 +248,8 @@ impl<M: Driven> AnyModel for ModelBench<M> {
 #[derive(Clone, Default)]
 pub struct Workbench {
     models: Vec<Arc<dyn AnyModel>>,
+    /// The models' reports of a sweep ([`Workbench::sweep_report`]).
+    reports: Vec<RegisteredReport>,
 }
 
 impl std::fmt::Debug for Workbench {
@@ -501,5 +503,69 @@ impl Workbench {
                 members,
             })
         })
+    }
+}
+
+// Reports of a sweep (appended for `currents findings`, issue 21): a model may register how
+// a summary of a sweep of it reads as a report (V1: the notebook's questions), kept beside
+// its registry and rendered with it, so that the command names no model.
+
+/// A model's report of a sweep: renders `summary`, the text of a summary CSV of a sweep of
+/// the model (what `currents sweep` writes), with the model's `registry`; `command` is the
+/// command that regenerates the report, for it to name. The error says in one line why the
+/// summary cannot be reported.
+pub type SweepReport<M> =
+    fn(summary: &str, command: &str, registry: &Registry<M>) -> Result<String, String>;
+
+/// A report of a sweep, its model's type erased.
+type ErasedReport = dyn Fn(&Workbench, &str, &str) -> Option<Result<String, String>> + Send + Sync;
+
+/// A registered report and the type of the model bench it belongs to.
+#[derive(Clone)]
+struct RegisteredReport {
+    model: std::any::TypeId,
+    render: Arc<ErasedReport>,
+}
+
+impl Workbench {
+    /// Registers `report` as the report of a sweep of model type `M` (`currents findings`
+    /// renders it from a summary of a sweep of the model); a second one for `M` replaces
+    /// the first. It is rendered with the registry the workbench holds for `M` then.
+    pub fn sweep_report<M: Driven>(mut self, report: SweepReport<M>) -> Self {
+        let model = std::any::TypeId::of::<ModelBench<M>>();
+        let render: Arc<ErasedReport> = Arc::new(move |bench: &Workbench, summary, command| {
+            bench
+                .registry::<M>()
+                .map(|registry| report(summary, command, registry))
+        });
+        self.reports.retain(|r| r.model != model);
+        self.reports.push(RegisteredReport { model, render });
+        self
+    }
+
+    /// The names of the models that have a report of a sweep, in the workbench's order.
+    pub fn sweep_report_models(&self) -> Vec<&'static str> {
+        self.models()
+            .filter(|m| self.report_of(*m).is_some())
+            .map(|m| m.name())
+            .collect()
+    }
+
+    /// Renders the report of a sweep of the model named `model` from `summary` (the text of
+    /// its summary CSV), naming `command` as the way to regenerate it; `None` when no model
+    /// of that name has a report.
+    pub fn render_sweep_report(
+        &self,
+        model: &str,
+        summary: &str,
+        command: &str,
+    ) -> Option<Result<String, String>> {
+        let m = self.find(Some(model)).ok()?;
+        (self.report_of(m)?.render)(self, summary, command)
+    }
+
+    fn report_of(&self, model: &dyn AnyModel) -> Option<&RegisteredReport> {
+        let id = Any::type_id(model.as_any());
+        self.reports.iter().find(|r| r.model == id)
     }
 }

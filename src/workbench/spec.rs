@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::draws::RngKind;
 use crate::model::{CreditPolicy as _, Enforce};
 use crate::params::ParamSpec;
-use crate::registry::{Chosen, Declared, Registry, RunSpec};
+use crate::registry::{Chosen, Declared, Registry, ReportLayout, RunSpec};
 use crate::spec::{Param, Spec, SpecError};
 
 use super::Driven;
@@ -101,6 +101,13 @@ pub trait AnySpec: Send + Sync {
     /// workflow pins); an engine the model does not have, or that cannot run the spec, is
     /// an error naming `engine`.
     fn runs(&self, engine: Option<&str>) -> Result<Box<dyn AnyRuns>, SpecError>;
+
+    // Scenario reports.
+
+    /// How a scenario report tables the states of the model this spec runs (at its
+    /// values) and names its ledgers: the model's
+    /// [`crate::registry::ModelType::report_layout`], which only the typed side knows.
+    fn report_layout(&self) -> ReportLayout;
 }
 
 /// A resolved spec of model `M` and the registry it was resolved against.
@@ -196,5 +203,16 @@ impl<M: Driven> AnySpec for SpecOf<M> {
     fn runs(&self, engine: Option<&str>) -> Result<Box<dyn AnyRuns>, SpecError> {
         let runs = self.registry.runs(&self.spec, engine)?;
         Ok(Box::new(RunsOf(runs)))
+    }
+
+    // Scenario reports.
+
+    fn report_layout(&self) -> ReportLayout {
+        let model = &self.spec.model;
+        // Chosen values are checked when chosen; building cannot fail.
+        let Ok(layout) = model.entry().report_layout(model.values()) else {
+            unreachable!("a Chosen entry holds values checked against its declaration")
+        };
+        layout
     }
 }

@@ -44,6 +44,12 @@ pub trait StepView: StateView {
     fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String));
     /// Folds the step into `fold` (every member's ledger and what the model meters).
     fn fold_into(&self, fold: &mut RunFold);
+
+    // Appended for sweeps (issue 21): a sweep's trajectory CSV writes the size of the
+    // payment the user drew beside the one applied, and only the typed side has the draw.
+    /// The size of the payment the user drew, before enforcement ([`Metered::amount`] of
+    /// the drawn payment, as [`StepView::amount`] is of the applied one).
+    fn drawn_amount(&self) -> f64;
 }
 
 /// An observer of runs of any model: the typed [`Observer`] of a workflow that does not know
@@ -136,6 +142,9 @@ impl<M: Metered> StepView for StepOf<'_, '_, M> {
             restricted: self.event.restricted(),
             equilibrium: &equilibrium,
         });
+    }
+    fn drawn_amount(&self) -> f64 {
+        self.model.amount(&self.event.drawn.payment)
     }
 }
 

@@ -1,0 +1,121 @@
+//! The error of a bad spec: one line naming the field, the value and what is accepted — or
+//! where the TOML broke.
+
+use crate::params::ParamError;
+use crate::toml_value::line_col;
+
+/// A bad spec: names the field, the value and what is accepted — or where the TOML broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    /// The text is not valid TOML.
+    #[error("not valid TOML at line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key or value that is not accepted.
+    // Fields and values are shown escaped: a quoted TOML key may hold a line break, and the
+    // message must stay one line.
+    #[error(
+        "invalid value for `{}`: {} (accepted: {})",
+        one_line(field),
+        one_line(&crate::params::short_text(value)),
+        one_line(accepted)
+    )]
+    Value {
+        /// Where, e.g. `params.window`, `candidate.integrity`, `grid[0].rules`.
+        field: String,
+        /// What was given.
+        value: String,
+        /// What would be accepted.
+        accepted: String,
+    },
+}
+
+/// `s` with its control characters (line breaks, tabs, …) escaped and everything else as
+/// written: how an error message shows a field or value and stays one line.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+impl SpecError {
+    /// An error naming `field`, `value` and what is `accepted`.
+    pub fn value(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        accepted: impl Into<String>,
+    ) -> Self {
+        SpecError::Value {
+            field: field.into(),
+            value: value.into(),
+            accepted: accepted.into(),
+        }
+    }
+
+    /// The error of a TOML text that does not parse.
+    pub fn syntax(text: &str, e: &toml::de::Error) -> Self {
+        let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        SpecError::Syntax {
+            line,
+            column,
+            message: e.message().trim().to_owned(),
+        }
+    }
+
+    /// The same error naming `to` where it named the field `from` (a key read from a flag:
+    /// `engine` → `--engine`).
+    pub fn renamed(self, from: &str, to: &str) -> Self {
+        match self {
+            SpecError::Value {
+                field,
+                value,
+                accepted,
+            } if field == from => SpecError::Value {
+                field: to.to_owned(),
+                value,
+                accepted,
+            },
+            other => other,
+        }
+    }
+
+    /// The same error with `prefix.` before its field (a compare side's, a grid's).
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            SpecError::Value {
+                field,
+                value,
+                accepted,
+            } if !prefix.is_empty() => SpecError::Value {
+                field: format!("{prefix}.{field}"),
+                value,
+                accepted,
+            },
+            other => other,
+        }
+    }
+}
+
+impl From<ParamError> for SpecError {
+    fn from(e: ParamError) -> Self {
+        SpecError::value(e.field, e.value, e.accepted)
+    }
+}
+
+/// Parses TOML text into a table, or the syntax error with its line and column.
+pub fn parse_toml(text: &str) -> Result<toml::Table, SpecError> {
+    text.parse()
+        .map_err(|e: toml::de::Error| SpecError::syntax(text, &e))
+}

@@ -1,0 +1,263 @@
+//! One spec for a run: model, rule, user, their parameters, generator, seed, runs and
+//! steps — read from TOML or from the `NAME:key=value,…` shorthand and layered, as data:
+//! this module knows no registry. [`Spec::resolve`] (in `crate::registry`) looks the names
+//! up once and checks every value against its declaration.
+//!
+//! Every workflow reads this one spec: `simulate --config`, a scenario file, each side of
+//! `compare` and each cell of a sweep (which adds lists and `[[grid]]` tables). In TOML:
+//!
+//! ```toml
+//! model = "v1"              # optional: the registry's first model
+//! rule = "turnover"         # or "turnover:window=10", or a table: [rule] name = "turnover", window = 10
+//! user = "spender"          # a registered user behaviour or preset
+//! restriction = "clamp"     # optional: none, clamp or reject (default: the rule's own)
+//! rng = "numpy"             # chacha or numpy
+//! seed = 0
+//! runs = 10
+//! steps = 365
+//!
+//! [params]                  # any parameter the chosen model, rule or user declares
+//! window = 10
+//! integrity = 0.8
+//! sum-volume = 30
+//! ```
+//!
+//! On the command line `turnover:window=10,integrity=0.8,rng=numpy` is the same spec:
+//! the rule's name, then `key=value` pairs whose keys are the spec's keys or parameter
+//! names. Keys may be written with `-` or `_`; one key given twice, in either spelling or
+//! in both a table and `[params]`, is an error. A parameter is checked, once, by
+//! [`Spec::resolve`] against the `ParamSpec` its owner declares — the same bounds
+//! whichever way the value came in.
+
+mod error;
+mod read;
+mod values;
+
+// Read by the compare gate's own errors (built with the harness).
+#[cfg(feature = "harness")]
+pub(crate) use error::one_line;
+pub use error::{SpecError, parse_toml};
+pub use values::{number_text, number_value};
+pub(crate) use values::{string_value, whole_value};
+
+use crate::draws::RngKind;
+use crate::model::Enforce;
+use crate::params::STEPS_MAX;
+
+/// The caller's own keys of a table (see [`Spec::from_table`]), canonical, with their values.
+pub type Extra<'a> = Vec<(&'static str, &'a toml::Value)>;
+
+/// The keys of a spec, in their canonical spelling.
+pub const SPEC_KEYS: [&str; 9] = [
+    "model",
+    "rule",
+    "user",
+    "restriction",
+    "rng",
+    "seed",
+    "runs",
+    "steps",
+    "params",
+];
+
+/// One parameter value as given, before it is matched to the model, rule or user that
+/// declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The parameter's name, canonical (kebab-case).
+    pub key: String,
+    /// The value.
+    pub value: f64,
+    /// Where it was written, for errors (`params.window`, `rule.window`, `--integrity`).
+    pub field: String,
+    /// `Some("rule")` etc. when it was written in that entry's table, so that only that
+    /// entry may declare it; `None` when any one of the three may.
+    pub owner: Option<&'static str>,
+    /// The value as written when it is not a number (`"high"`, `""`), with `value` NaN:
+    /// [`Spec::resolve`] refuses it with the range the parameter's owner declares, which
+    /// is only known once the names are looked up.
+    pub written: Option<String>,
+}
+
+/// A run as data, before its names are looked up: every part optional, so that a file,
+/// flags and a workflow's defaults can be layered ([`Spec::overlay`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spec {
+    /// The model's name.
+    pub model: Option<String>,
+    /// The credit rule's name.
+    pub rule: Option<String>,
+    /// The user behaviour's name.
+    pub user: Option<String>,
+    /// The spending restriction, replacing the rule's own.
+    pub restriction: Option<Enforce>,
+    /// The generator family.
+    pub rng: Option<RngKind>,
+    /// The seed.
+    pub seed: Option<u64>,
+    /// Monte Carlo runs.
+    pub runs: Option<u64>,
+    /// Steps per run.
+    pub steps: Option<u64>,
+    /// Parameter values, each key once.
+    pub params: Vec<Param>,
+}
+
+/// The canonical spelling of a key: `_` becomes `-`.
+pub fn canonical(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+/// The largest seed: numpy's generator also bounds `seed + runs − 1` (checked on resolve).
+pub const SEED_MAX: u64 = i64::MAX as u64;
+
+impl Spec {
+    /// A spec that names only a rule.
+    pub fn rule(name: &str) -> Self {
+        Spec {
+            rule: Some(name.to_owned()),
+            ..Spec::default()
+        }
+    }
+
+    /// Adds parameter `key = value` (written at `field`), refusing a key given before.
+    pub fn push_param(
+        &mut self,
+        key: &str,
+        value: f64,
+        field: &str,
+        owner: Option<&'static str>,
+    ) -> Result<(), SpecError> {
+        self.push(Param {
+            key: canonical(key),
+            value,
+            field: field.to_owned(),
+            owner,
+            written: None,
+        })
+    }
+
+    /// Adds parameter `key` written as `shown`, which is not a number: kept so that
+    /// [`Spec::resolve`] refuses it naming the declared range.
+    pub(crate) fn push_unparsed(
+        &mut self,
+        key: &str,
+        shown: String,
+        field: &str,
+        owner: Option<&'static str>,
+    ) -> Result<(), SpecError> {
+        self.push(Param {
+            key: canonical(key),
+            value: f64::NAN,
+            field: field.to_owned(),
+            owner,
+            written: Some(shown),
+        })
+    }
+
+    /// Adds `p`, refusing a key given before.
+    fn push(&mut self, p: Param) -> Result<(), SpecError> {
+        if let Some(first) = self.params.iter().find(|q| q.key == p.key) {
+            return Err(SpecError::value(
+                &p.field,
+                p.written
+                    .clone()
+                    .unwrap_or_else(|| crate::params::short_number(p.value)),
+                format!(
+                    "each key once; `{}` is already set at `{}`",
+                    p.key, first.field
+                ),
+            ));
+        }
+        self.params.push(p);
+        Ok(())
+    }
+
+    /// True when the setting `key` (a spec key other than `params`) is set.
+    pub fn is_set(&self, key: &str) -> bool {
+        match key {
+            "model" => self.model.is_some(),
+            "rule" => self.rule.is_some(),
+            "user" => self.user.is_some(),
+            "restriction" => self.restriction.is_some(),
+            "rng" => self.rng.is_some(),
+            "seed" => self.seed.is_some(),
+            "runs" => self.runs.is_some(),
+            "steps" => self.steps.is_some(),
+            _ => false,
+        }
+    }
+
+    /// These settings with every one `over` sets replaced by `over`'s (flags over a file,
+    /// a grid point over a sweep's top level); a parameter of `over` replaces the same key.
+    pub fn overlay(mut self, over: Spec) -> Spec {
+        for p in over.params {
+            match self.params.iter_mut().find(|q| q.key == p.key) {
+                Some(q) => *q = p,
+                None => self.params.push(p),
+            }
+        }
+        Spec {
+            model: over.model.or(self.model),
+            rule: over.rule.or(self.rule),
+            user: over.user.or(self.user),
+            restriction: over.restriction.or(self.restriction),
+            rng: over.rng.or(self.rng),
+            seed: over.seed.or(self.seed),
+            runs: over.runs.or(self.runs),
+            steps: over.steps.or(self.steps),
+            params: self.params,
+        }
+    }
+}
+
+impl Limits {
+    /// The accepted range of the setting `key` (`seed`, `runs` or `steps`) under these
+    /// limits: the one declaration the parsers ([`Spec::set_text_within`],
+    /// [`Spec::from_table_within`]) and [`Spec::resolve`] check, and their messages name.
+    pub fn range(&self, key: &str) -> (u64, u64) {
+        match key {
+            "seed" => (0, SEED_MAX),
+            "runs" => (self.runs_min, self.runs_max),
+            _ => (1, self.steps_max),
+        }
+    }
+}
+
+/// A workflow's defaults and bounds for the settings (parameters have theirs declared).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Runs when the spec sets none.
+    pub runs: u64,
+    /// Steps when the spec sets none.
+    pub steps: u64,
+    /// Seed when the spec sets none.
+    pub seed: u64,
+    /// Generator when the spec sets none.
+    pub rng: RngKind,
+    /// The fewest runs accepted.
+    pub runs_min: u64,
+    /// The most runs accepted.
+    pub runs_max: u64,
+    /// The most steps accepted.
+    pub steps_max: u64,
+}
+
+impl Default for Limits {
+    /// `simulate`'s: 10 runs of 365 steps, seed 0, ChaCha; up to
+    /// [`crate::params::RUNS_MAX`] runs of [`STEPS_MAX`] steps.
+    fn default() -> Self {
+        Limits {
+            runs: 10,
+            steps: 365,
+            seed: 0,
+            rng: RngKind::Chacha,
+            runs_min: 1,
+            runs_max: crate::params::RUNS_MAX,
+            steps_max: STEPS_MAX,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

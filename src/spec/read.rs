@@ -1,0 +1,310 @@
+//! Reading a spec: the `NAME:key=value,…` shorthand, a flag's text, a TOML table or file.
+
+use crate::toml_value::describe;
+
+use super::values::{
+    RESTRICTIONS, number_text, number_value, parse_restriction, parse_rng, string_value,
+    whole_text, whole_value,
+};
+use super::{Extra, Limits, SPEC_KEYS, Spec, SpecError, canonical, parse_toml};
+
+impl Spec {
+    /// Sets one setting or parameter from its text form (a shorthand pair, a flag):
+    /// `key` is a spec key or a parameter name. `field` names it in errors. Seeds, runs
+    /// and steps are checked against [`Limits::default`] (`simulate`'s);
+    /// [`Spec::set_text_within`] checks them against a workflow's own.
+    pub fn set_text(&mut self, key: &str, value: &str, field: &str) -> Result<(), SpecError> {
+        self.set_text_within(key, value, field, &Limits::default())
+    }
+
+    /// [`Spec::set_text`] with the settings checked against `limits`, so that a value
+    /// outside a workflow's range is refused with that range (compare's `--runs`).
+    pub fn set_text_within(
+        &mut self,
+        key: &str,
+        value: &str,
+        field: &str,
+        limits: &Limits,
+    ) -> Result<(), SpecError> {
+        let key = canonical(key);
+        let twice = |f: &str| {
+            SpecError::value(
+                f,
+                format!("{value:?}"),
+                format!("each key once; `{key}` is already set"),
+            )
+        };
+        match key.as_str() {
+            "model" | "rule" | "user" => {
+                let slot = match key.as_str() {
+                    "model" => &mut self.model,
+                    "rule" => &mut self.rule,
+                    _ => &mut self.user,
+                };
+                if slot.is_some() {
+                    return Err(twice(field));
+                }
+                *slot = Some(value.trim().to_owned());
+            }
+            "restriction" => {
+                if self.restriction.is_some() {
+                    return Err(twice(field));
+                }
+                self.restriction = Some(parse_restriction(field, value)?);
+            }
+            "rng" => {
+                if self.rng.is_some() {
+                    return Err(twice(field));
+                }
+                self.rng = Some(parse_rng(field, value)?);
+            }
+            "seed" | "runs" | "steps" => {
+                let (lo, hi) = limits.range(&key);
+                let v = whole_text(field, value, lo, hi)?;
+                let slot = match key.as_str() {
+                    "seed" => &mut self.seed,
+                    "runs" => &mut self.runs,
+                    _ => &mut self.steps,
+                };
+                if slot.is_some() {
+                    return Err(twice(field));
+                }
+                *slot = Some(v);
+            }
+            "params" => {
+                return Err(SpecError::value(
+                    field,
+                    format!("{value:?}"),
+                    "parameters as their own key=value pairs",
+                ));
+            }
+            _ => match number_text(field, value) {
+                Ok(x) => self.push_param(&key, x, field, None)?,
+                Err(_) => self.push_unparsed(&key, format!("{value:?}"), field, None)?,
+            },
+        }
+        Ok(())
+    }
+
+    /// Parses the shorthand `NAME[:key=value,…]`: NAME is the rule, each key a spec key
+    /// (`model`, `user`, `restriction`, `rng`, `seed`, `runs`, `steps`) or a parameter of
+    /// the model, rule or user. `field` (a flag or a compare side) prefixes error fields.
+    /// Settings are checked against [`Limits::default`]; see [`Spec::from_shorthand_within`].
+    pub fn from_shorthand(field: &str, text: &str) -> Result<Spec, SpecError> {
+        Spec::from_shorthand_within(field, text, &Limits::default())
+    }
+
+    /// [`Spec::from_shorthand`] with the settings checked against a workflow's `limits`.
+    pub fn from_shorthand_within(
+        field: &str,
+        text: &str,
+        limits: &Limits,
+    ) -> Result<Spec, SpecError> {
+        let (name, rest) = match text.split_once(':') {
+            Some((n, r)) => (n.trim(), Some(r)),
+            None => (text.trim(), None),
+        };
+        if name.is_empty() {
+            return Err(SpecError::value(
+                field,
+                format!("{text:?}"),
+                "NAME or NAME:key=value,… (NAME a rule; see `currents policies`)",
+            ));
+        }
+        let mut spec = Spec::rule(name);
+        for pair in rest.into_iter().flat_map(|r| r.split(',')) {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(SpecError::value(
+                    field,
+                    format!("{:?}", pair.trim()),
+                    "key=value pairs separated by commas",
+                ));
+            };
+            let key = key.trim();
+            let f = if field.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{field}.{key}")
+            };
+            spec.set_text_within(key, value, &f, limits)?;
+        }
+        Ok(spec)
+    }
+
+    /// Reads a spec from a TOML table. Keys in `extra` belong to the caller (a scenario's
+    /// `description`, a sweep's `grid`) and are returned with their values, canonical;
+    /// any other unknown key is an error listing the accepted ones. Settings are checked
+    /// against [`Limits::default`]; see [`Spec::from_table_within`].
+    pub fn from_table<'a>(
+        table: &'a toml::Table,
+        extra: &[&'static str],
+    ) -> Result<(Spec, Extra<'a>), SpecError> {
+        Spec::from_table_within(table, extra, &Limits::default())
+    }
+
+    /// [`Spec::from_table`] with the settings checked against a workflow's `limits`.
+    pub fn from_table_within<'a>(
+        table: &'a toml::Table,
+        extra: &[&'static str],
+        limits: &Limits,
+    ) -> Result<(Spec, Extra<'a>), SpecError> {
+        let mut spec = Spec::default();
+        let mut rest = Vec::new();
+        let mut seen: Vec<(String, &str)> = Vec::new();
+        for (key, v) in table {
+            let k = canonical(key);
+            if let Some((_, first)) = seen.iter().find(|(c, _)| *c == k) {
+                return Err(SpecError::value(
+                    key.as_str(),
+                    describe(v),
+                    format!("each key once; `{first}` sets the same value"),
+                ));
+            }
+            seen.push((k.clone(), key));
+            if let Some(x) = extra.iter().find(|x| **x == k) {
+                rest.push((*x, v));
+                continue;
+            }
+            // A rule's shorthand (`rule = "turnover:seed=3"`) may have set this key already.
+            if spec.is_set(&k) {
+                return Err(SpecError::value(
+                    key.as_str(),
+                    describe(v),
+                    format!("each key once; `{k}` is already set in `rule`"),
+                ));
+            }
+            match k.as_str() {
+                "model" | "rule" | "user" => spec.named_value(&k, v, limits)?,
+                "restriction" => {
+                    let s = string_value(&k, v, RESTRICTIONS)?;
+                    spec.restriction = Some(parse_restriction(&k, s)?);
+                }
+                "rng" => spec.rng = Some(parse_rng(&k, string_value(&k, v, "chacha or numpy")?)?),
+                "seed" | "runs" | "steps" => {
+                    let (lo, hi) = limits.range(&k);
+                    let x = Some(whole_value(key, v, lo, hi)?);
+                    match k.as_str() {
+                        "seed" => spec.seed = x,
+                        "runs" => spec.runs = x,
+                        _ => spec.steps = x,
+                    }
+                }
+                "params" => {
+                    let toml::Value::Table(t) = v else {
+                        return Err(SpecError::value(
+                            "params",
+                            describe(v),
+                            "a table of parameter = number",
+                        ));
+                    };
+                    for (pk, pv) in t {
+                        let f = format!("params.{pk}");
+                        match number_value(&f, pv) {
+                            Ok(x) => spec.push_param(pk, x, &f, None)?,
+                            Err(_) => spec.push_unparsed(pk, describe(pv), &f, None)?,
+                        }
+                    }
+                }
+                _ => {
+                    let accepted = SPEC_KEYS
+                        .iter()
+                        .chain(extra)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    // An empty key (`"" = 1`) is shown as written, quoted, so that the
+                    // error still names a field.
+                    let field = if key.is_empty() { "\"\"" } else { key.as_str() };
+                    return Err(SpecError::value(
+                        field,
+                        "(unknown key)",
+                        format!("keys {accepted}"),
+                    ));
+                }
+            }
+        }
+        Ok((spec, rest))
+    }
+
+    /// Parses a whole TOML text that holds a spec and nothing else.
+    pub fn from_toml_str(text: &str) -> Result<Spec, SpecError> {
+        let table = parse_toml(text)?;
+        Ok(Spec::from_table(&table, &[])?.0)
+    }
+
+    /// `model`, `rule` or `user` given as a name, a shorthand string or a table with `name`
+    /// and that entry's parameters.
+    fn named_value(
+        &mut self,
+        kind: &str,
+        v: &toml::Value,
+        limits: &Limits,
+    ) -> Result<(), SpecError> {
+        let owner: &'static str = match kind {
+            "model" => "model",
+            "rule" => "rule",
+            _ => "user",
+        };
+        let name = match v {
+            toml::Value::String(s) if kind == "rule" && s.contains(':') => {
+                let short = Spec::from_shorthand_within(kind, s, limits)?;
+                let name = short.rule.clone();
+                self.absorb(short)?;
+                name.unwrap_or_default()
+            }
+            toml::Value::String(s) => s.trim().to_owned(),
+            toml::Value::Table(t) => {
+                let name = t.get("name").ok_or_else(|| {
+                    SpecError::value(
+                        format!("{kind}.name"),
+                        "(missing)",
+                        format!("the {kind}'s name"),
+                    )
+                })?;
+                let name = string_value(&format!("{kind}.name"), name, "a name")?.to_owned();
+                for (pk, pv) in t.iter().filter(|(k, _)| k.as_str() != "name") {
+                    let f = format!("{kind}.{pk}");
+                    match number_value(&f, pv) {
+                        Ok(x) => self.push_param(pk, x, &f, Some(owner))?,
+                        Err(_) => self.push_unparsed(pk, describe(pv), &f, Some(owner))?,
+                    }
+                }
+                name
+            }
+            other => {
+                return Err(SpecError::value(
+                    kind,
+                    describe(other),
+                    format!("a {kind} name, or a table with `name` and the {kind}'s parameters"),
+                ));
+            }
+        };
+        let slot = match owner {
+            "model" => &mut self.model,
+            "rule" => &mut self.rule,
+            _ => &mut self.user,
+        };
+        *slot = Some(name);
+        Ok(())
+    }
+
+    /// Moves every setting and parameter of `other` into `self`, refusing any set in both.
+    fn absorb(&mut self, other: Spec) -> Result<(), SpecError> {
+        if let Some(k) = SPEC_KEYS.iter().find(|k| self.is_set(k) && other.is_set(k)) {
+            return Err(SpecError::value(
+                format!("rule.{k}"),
+                "(set twice)",
+                format!("each key once; `{k}` is already set"),
+            ));
+        }
+        for p in other.params {
+            self.push(p)?;
+        }
+        let merged = std::mem::take(self).overlay(Spec {
+            params: Vec::new(),
+            ..other
+        });
+        *self = merged;
+        Ok(())
+    }
+}
