@@ -10,13 +10,22 @@ use std::fs::File;
 use std::io::BufReader;
 use std::time::{Duration, Instant};
 
-use currents::plot::{self, Dataset, PlotOptions};
+use currents::model::Value;
+use currents::plot::{self, Dataset, PlotOptions, RowIndex};
 use currents::v1::State;
-use currents::v1::csv::Row;
+use currents::v1::csv::HEADER;
+use currents::workbench::Workbench;
 
 fn synthetic(n_runs: u64, n_steps: u64) -> Dataset {
     let mut ds = Dataset::new();
     let input = ds.add_input("");
+    let header: Vec<String> = HEADER.split(',').take(8).map(String::from).collect();
+    let columns = Workbench::builtin()
+        .trajectory_columns(&header)
+        .expect("V1's columns");
+    ds.set_columns(input, columns)
+        .expect("V1 declares its ledger");
+    let mut cells = Vec::new();
     for run in 1..=n_runs {
         let mut x = run.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let (mut balance, mut sum) = (0.0, 0.0);
@@ -39,15 +48,19 @@ fn synthetic(n_runs: u64, n_steps: u64) -> Dataset {
                 send_volume_mean: 0.0,
                 transaction: amount as i64,
             };
-            let row = Row {
-                state,
+            cells.clear();
+            cells.extend(currents::v1::cells(&state).map(|v| match v {
+                Value::Int(x) => x as f64,
+                Value::Count(x) => x as f64,
+                Value::Float(x) => x,
+            }));
+            let at = RowIndex {
                 simulation: 0,
                 subset: 0,
                 run,
-                substep: u64::from(t > 0),
                 timestep: t,
             };
-            ds.push(input, &row);
+            ds.push(input, at, &cells).expect("a plottable row");
         }
     }
     ds.finish();
@@ -82,11 +95,12 @@ fn main() {
         sizes.1 / 1000
     );
     if let Ok(path) = std::env::var("CURRENTS_BENCH_CSV") {
+        let bench = Workbench::builtin();
         let read = median_of_5(|| {
             let mut ds = Dataset::new();
             let input = ds.add_input("");
             let file = File::open(&path).expect("open CURRENTS_BENCH_CSV");
-            ds.read_csv(input, BufReader::with_capacity(1 << 20, file))
+            ds.read_csv(input, BufReader::with_capacity(1 << 20, file), &bench)
                 .expect("read");
             ds.finish();
         });

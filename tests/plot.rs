@@ -1,100 +1,27 @@
 //! Charts rendered from fixed scenarios: cadCAD's own trajectories (tests/data/cadcad/), a
-//! synthetic 1,000 × 3,650 input, and a small sweep table written here.
+//! synthetic 1,000 × 3,650 input, and a small sweep table written here (a model of several
+//! members: `tests/plot_members.rs`).
 //!
-//! Every chart is checked through one helper: a well-formed SVG of the stated size, a PNG
-//! of the stated size that is not blank (pixel variance above a floor, enough ink), and
-//! the title and caption drawn in the SVG.
+//! Every chart is checked through one helper (`chart_check::check`): a well-formed SVG of
+//! the stated size, a PNG of the stated size that is not blank (pixel variance above a
+//! floor, enough ink), and the title and caption drawn in the SVG. Datasets are read
+//! through one helper too (`chart_check::read`): a trajectory CSV by its header, against
+//! the built-in workbench.
+
+mod chart_check;
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::BufReader;
 
+use chart_check::{CADCAD, by_name, cadcad, check, read};
+use currents::model::Value;
 use currents::plot::heatmap::render_heatmap;
 use currents::plot::report::{ReportMeta, html, run_metrics};
 use currents::plot::{
-    self, Chart, Dataset, HEIGHT, PlotError, PlotOptions, SweepError, SweepTable, Var, WIDTH,
+    self, Dataset, PlotError, PlotOptions, RowIndex, SweepError, SweepTable, Var,
 };
 use currents::v1::State;
 use currents::v1::csv;
-use currents::v1::csv::Row;
-
-const CADCAD: &str = "tests/data/cadcad";
-
-fn cadcad(name: &str) -> Dataset {
-    let file = File::open(format!("{CADCAD}/{name}")).unwrap();
-    let rows = csv::read_rows(BufReader::new(file)).unwrap();
-    Dataset::from_rows(&rows)
-}
-
-/// The structure of an SVG: element counts by tag, and every text drawn, in order.
-struct SvgShape {
-    counts: BTreeMap<String, usize>,
-    texts: Vec<String>,
-}
-
-/// Checks a chart is a valid SVG and a non-blank PNG, both of the stated size; returns the
-/// SVG's structure.
-#[track_caller]
-fn check(chart: &Chart) -> SvgShape {
-    assert_eq!(chart.size, (WIDTH, HEIGHT), "{}", chart.name);
-    // SVG: well-formed XML, root <svg> of the stated size.
-    let doc = roxmltree::Document::parse(&chart.svg)
-        .unwrap_or_else(|e| panic!("{}: SVG is not well-formed: {e}", chart.name));
-    let root = doc.root_element();
-    assert_eq!(root.tag_name().name(), "svg", "{}", chart.name);
-    assert_eq!(root.attribute("width"), Some(WIDTH.to_string().as_str()));
-    assert_eq!(root.attribute("height"), Some(HEIGHT.to_string().as_str()));
-    let mut counts = BTreeMap::new();
-    let mut texts = Vec::new();
-    for node in root.descendants().filter(|n| n.is_element()) {
-        *counts.entry(node.tag_name().name().to_owned()).or_insert(0) += 1;
-        if node.tag_name().name() == "text" {
-            texts.push(node.text().unwrap_or("").trim().to_owned());
-        }
-    }
-    assert!(
-        texts.contains(&chart.title),
-        "{}: title not drawn",
-        chart.name
-    );
-    let first_caption_line = chart.caption.lines().next().unwrap();
-    assert!(
-        texts.iter().any(|t| t == first_caption_line),
-        "{}: caption not drawn",
-        chart.name
-    );
-    // PNG: decodes, stated size, not blank.
-    let decoder = png::Decoder::new(std::io::Cursor::new(&chart.png));
-    let mut reader = decoder.read_info().expect("PNG header");
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).expect("PNG data");
-    assert_eq!((info.width, info.height), (WIDTH, HEIGHT), "{}", chart.name);
-    assert_eq!(info.color_type, png::ColorType::Rgb);
-    let luma: Vec<f64> = buf[..info.buffer_size()]
-        .chunks_exact(3)
-        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
-        .collect();
-    let mean = luma.iter().sum::<f64>() / luma.len() as f64;
-    let variance = luma.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / luma.len() as f64;
-    let ink = luma.iter().filter(|&&l| l < 200.0).count() as f64 / luma.len() as f64;
-    // A white page has variance 0; a title alone gives well under 50 and under 0.5% ink.
-    assert!(
-        variance > 200.0,
-        "{}: pixel variance {variance:.1}",
-        chart.name
-    );
-    assert!(
-        ink > 0.01,
-        "{}: only {:.3}% of pixels inked",
-        chart.name,
-        100.0 * ink
-    );
-    SvgShape { counts, texts }
-}
-
-fn by_name<'a>(charts: &'a [Chart], name: &str) -> &'a Chart {
-    charts.iter().find(|c| c.name == name).unwrap()
-}
+use currents::workbench::{TrajectoryColumns, Workbench};
 
 #[test]
 fn every_chart_of_the_notebook_scenario_is_a_valid_nonblank_image() {
@@ -166,26 +93,25 @@ fn same_variable_same_colour_across_charts() {
         let svg = &by_name(&charts, name).svg;
         svg.contains(&format!("stroke=\"{}\"", hex(v)))
     };
-    for v in [Var::BalanceMean, Var::Credit] {
+    for v in [Var::BalanceMean, Var::Limit] {
         assert!(stroke_in("trajectory", v), "{v:?} in trajectory");
         assert!(stroke_in("facets", v), "{v:?} in facets");
     }
-    assert!(stroke_in("fan", Var::Credit) && stroke_in("fan", Var::Balance));
-    assert!(stroke_in("trajectory", Var::Transaction) && stroke_in("trajectory", Var::Capacity));
+    assert!(stroke_in("fan", Var::Limit) && stroke_in("fan", Var::Balance));
+    assert!(stroke_in("trajectory", Var::Payment) && stroke_in("trajectory", Var::Capacity));
 }
 
 #[test]
 fn labelled_inputs_become_groups_coloured_in_the_balance_chart() {
-    let mut ds = Dataset::new();
-    for (label, file) in [
-        ("integrity=1", "notebook_default.csv"),
-        ("integrity=0.8", "integrity_0.8.csv"),
-    ] {
-        let input = ds.add_input(label);
-        ds.read_csv(input, File::open(format!("{CADCAD}/{file}")).unwrap())
-            .unwrap();
-    }
-    ds.finish();
+    let ds = read(
+        0,
+        [
+            ("integrity=1", "notebook_default.csv"),
+            ("integrity=0.8", "integrity_0.8.csv"),
+        ]
+        .map(|(label, file)| (label, std::fs::read(format!("{CADCAD}/{file}")).unwrap())),
+    )
+    .unwrap();
     assert_eq!(ds.groups.len(), 2);
     assert_eq!(ds.runs.len(), 20);
     assert!(ds.runs.iter().all(|r| r.len() == 366));
@@ -235,7 +161,7 @@ fn metrics_match_the_model_notes_on_the_notebook_trajectories() {
     let metrics: Vec<_> = ds.runs.iter().map(run_metrics).collect();
     assert_eq!(metrics.iter().map(|m| m.n_steps).sum::<usize>(), 3650);
     assert_eq!(
-        metrics.iter().map(|m| m.zero_credit_steps).sum::<usize>(),
+        metrics.iter().map(|m| m.zero_limit_steps).sum::<usize>(),
         94
     );
     let over: usize = metrics.iter().map(|m| m.over_limit_steps).sum();
@@ -288,10 +214,30 @@ fn report_is_one_offline_page_with_charts_and_tables() {
     assert!(page.contains("<td>notebook_default.csv</td>"));
 }
 
-/// A synthetic dataset of `n_runs` × `n_steps` steps: a cheap deterministic walk.
+/// The columns of V1's trajectories, as the built-in workbench recognises them.
+fn v1_columns() -> TrajectoryColumns {
+    let header: Vec<String> = csv::HEADER.split(',').take(8).map(String::from).collect();
+    Workbench::builtin().trajectory_columns(&header).unwrap()
+}
+
+/// A state's row as doubles (what reading it back from the CSV gives).
+fn cells(s: &State) -> Vec<f64> {
+    currents::v1::cells(s)
+        .iter()
+        .map(|v| match *v {
+            Value::Int(x) => x as f64,
+            Value::Count(x) => x as f64,
+            Value::Float(x) => x,
+        })
+        .collect()
+}
+
+/// A synthetic dataset of `n_runs` × `n_steps` steps of V1's columns: a cheap
+/// deterministic walk.
 fn synthetic(n_runs: u64, n_steps: u64) -> Dataset {
     let mut ds = Dataset::new();
     let input = ds.add_input("");
+    ds.set_columns(input, v1_columns()).unwrap();
     for run in 1..=n_runs {
         let mut x = run.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut balance = 0.0;
@@ -315,15 +261,13 @@ fn synthetic(n_runs: u64, n_steps: u64) -> Dataset {
                 send_volume_mean: 0.0,
                 transaction: amount as i64,
             };
-            let row = Row {
-                state,
+            let at = RowIndex {
                 simulation: 0,
                 subset: 0,
                 run,
-                substep: u64::from(t > 0),
                 timestep: t,
             };
-            ds.push(input, &row);
+            ds.push(input, at, &cells(&state)).unwrap();
         }
     }
     ds.finish();
@@ -503,15 +447,16 @@ fn a_dataset_refuses_the_run_past_its_run_bound() {
         n_runs,
         pending: format!("{}\n", csv::HEADER).into_bytes(),
     };
+    let bench = Workbench::builtin();
     let mut ds = Dataset::new();
     let input = ds.add_input("");
-    ds.read_csv(input, reader(RUNS_MAX as u64))
+    ds.read_csv(input, reader(RUNS_MAX as u64), &bench)
         .expect("exactly RUNS_MAX runs are accepted");
     assert_eq!(ds.runs.len(), RUNS_MAX);
     let mut ds = Dataset::new();
     let input = ds.add_input("");
     let err = ds
-        .read_csv(input, reader(RUNS_MAX as u64 + 1))
+        .read_csv(input, reader(RUNS_MAX as u64 + 1), &bench)
         .expect_err("one run more is refused");
     let text = err.to_string();
     assert!(

@@ -332,3 +332,221 @@ fn bad_inputs_are_rejected_with_one_line_and_no_output() {
     );
     assert!(!csv.exists(), "nothing written when --plot is refused");
 }
+
+/// `simulate --model network … --plot DIR --out x.csv`, with 4 members, 3 runs of 50 steps,
+/// in `tmp`; returns the CSV and the charts' directory.
+fn network_simulation(tmp: &Path) -> (String, std::path::PathBuf) {
+    let csv = tmp.join("x.csv");
+    let dir = tmp.join("simulated");
+    let out = currents(&[
+        "simulate",
+        "--model",
+        "network",
+        "--param",
+        "members=4",
+        "--runs",
+        "3",
+        "--steps",
+        "50",
+        "--plot",
+        dir.to_str().unwrap(),
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (csv.to_str().unwrap().to_owned(), dir)
+}
+
+#[test]
+fn a_network_simulation_is_plotted_and_reported_member_by_member() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (csv, simulated) = network_simulation(tmp.path());
+    // simulate --plot: every chart, and a page naming the model and the member.
+    for name in CHARTS {
+        let svg = fs::read_to_string(simulated.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.contains("balance_0"),
+            "{name}.svg does not name balance_0"
+        );
+        assert!(
+            !svg.contains("userBalance"),
+            "{name}.svg names V1's columns"
+        );
+        assert!(simulated.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+    let page = fs::read_to_string(simulated.join("report.html")).unwrap();
+    for needle in [
+        "Model network: the charts and figures are of member 0 of the 4 members",
+        "<td>model</td><td>network</td>",
+        "<td>members</td><td>4</td>",
+        "<td>final balance_0</td>",
+        "balances_sum_to_zero",
+    ] {
+        assert!(page.contains(needle), "page lacks {needle:?}");
+    }
+    // plot on the written CSV draws the charts simulate --plot drew, byte for byte.
+    let plotted = tmp.path().join("plotted");
+    let out = currents(&["plot", "--input", &csv, "--out", plotted.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in CHARTS {
+        let a = fs::read(simulated.join(format!("{name}.svg"))).unwrap();
+        let b = fs::read(plotted.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            a == b,
+            "{name}.svg differs between simulate --plot and plot"
+        );
+    }
+    // Another member, on the charts and the page.
+    let member2 = tmp.path().join("member2");
+    let out = currents(&[
+        "plot",
+        "--input",
+        &csv,
+        "--member",
+        "2",
+        "--out",
+        member2.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trajectory = fs::read_to_string(member2.join("trajectory.svg")).unwrap();
+    assert!(trajectory.contains("balance_2 and limit_2 of run 1 against the timestep"));
+    assert!(
+        !trajectory.contains("balance_0"),
+        "member 2's chart names member 0"
+    );
+    let report = tmp.path().join("report");
+    let out = currents(&[
+        "report",
+        "--input",
+        &csv,
+        "--member",
+        "3",
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(page.contains("of member 3 of the 4 members"));
+    assert!(page.contains("<th>final balance_3</th>") && !page.contains("balance_0"));
+    assert_eq!(page.matches("<svg").count(), CHARTS.len());
+}
+
+#[test]
+fn a_network_report_lists_its_config_and_refuses_another_networks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (csv, _) = network_simulation(tmp.path());
+    let config = tmp.path().join("network.toml");
+    let write = |members: u32| {
+        fs::write(
+            &config,
+            format!("model = \"network\"\nruns = 3\nsteps = 50\n[params]\nmembers = {members}\n"),
+        )
+        .unwrap();
+    };
+    write(4);
+    let dir = tmp.path().join("report");
+    let out = currents(&[
+        "report",
+        "--input",
+        &csv,
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    for row in [
+        "<td>model</td><td>network</td>",
+        "<td>members</td><td>4</td>",
+        "<td>rule</td><td>static</td>",
+        "ChaCha8 keyed by (seed 0, subset 0)",
+    ] {
+        assert!(page.contains(row), "{row} not listed");
+    }
+    // A config of three members did not make a file of four, nor did V1's.
+    write(3);
+    let bad = tmp.path().join("bad");
+    check_rejected(
+        &currents(&[
+            "report",
+            "--input",
+            &csv,
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            bad.to_str().unwrap(),
+        ]),
+        "model = network with 3 members (10 columns), but the input is a trajectory of network with 4 members (12 columns)",
+        &bad,
+    );
+    fs::write(&config, "runs = 3\nsteps = 50\n").unwrap();
+    check_rejected(
+        &currents(&[
+            "report",
+            "--input",
+            &csv,
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            bad.to_str().unwrap(),
+        ]),
+        "model = v1 with 1 member (8 columns), but the input is a trajectory of network with 4 members (12 columns)",
+        &bad,
+    );
+}
+
+#[test]
+fn a_member_past_the_last_is_refused_with_nothing_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (csv, _) = network_simulation(tmp.path());
+    let dir = tmp.path().join("never");
+    let d = dir.to_str().unwrap();
+    for command in ["plot", "report"] {
+        check_rejected(
+            &currents(&[command, "--input", &csv, "--member", "9", "--out", d]),
+            "--member 9: a trajectory of model network with 4 members (accepted: 0..=3)",
+            &dir,
+        );
+        assert!(!dir.exists(), "{command} left {d}");
+    }
+    // V1's trajectories hold one member, and a network and a V1 file are not one chart.
+    check_rejected(
+        &currents(&["plot", "--input", NOTEBOOK, "--member", "1", "--out", d]),
+        "--member 1: a trajectory of model v1 with 1 member (accepted: 0..=0)",
+        &dir,
+    );
+    check_rejected(
+        &currents(&[
+            "plot",
+            "--input",
+            &format!("k=1:{csv}"),
+            "--input",
+            &format!("k=2:{NOTEBOOK}"),
+            "--out",
+            d,
+        ]),
+        "a trajectory of model v1, but the first input is one of network",
+        &dir,
+    );
+}

@@ -6,11 +6,12 @@ use std::io::{self, BufReader};
 use std::path::Path;
 
 use crate::draws::RngKind;
+use crate::model::{Flow, Value};
 use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
-use crate::plot::{self, Chart, Dataset, PlotOptions, SweepTable};
-use crate::workbench::AnySpec;
+use crate::plot::{self, Chart, Dataset, PlotOptions, ReadError, RowIndex, SweepTable};
+use crate::workbench::{AnyObserver, AnySpec, StateView, StepView, Workbench};
 use clap::Args;
 
 use super::simulate::Simulation;
@@ -48,13 +49,18 @@ pub(crate) fn input_spec(s: &str) -> Result<InputSpec, String> {
 /// The inputs shared by `plot` and `report`.
 #[derive(Args, Debug)]
 pub(crate) struct InputArgs {
-    /// Trajectory CSV (simulate's or cadCAD's); repeat with NAME=VALUE:FILE.csv to compare
-    /// inputs, coloured by that parameter
+    /// Trajectory CSV of any model (simulate's or cadCAD's); repeat with NAME=VALUE:FILE.csv
+    /// to compare inputs of one model, coloured by that parameter
     #[arg(long, value_name = "[NAME=VALUE:]FILE.csv", value_parser = input_spec)]
     input: Vec<InputSpec>,
     /// Run shown on the single-run chart (of the first input) [default: its first run]
     #[arg(long, value_name = "N", value_parser = super::args::whole(1, u64::MAX))]
     run: Option<u64>,
+    /// Member whose ledger the charts and figures show, for a model of several members
+    /// (0 is the first)
+    #[arg(long, value_name = "M", default_value_t = 0,
+          value_parser = super::args::whole(0, u64::from(u32::MAX)))]
+    member: u64,
     /// Sweep table for a heatmap: a CSV with a header, one row per cell or run
     #[arg(long, value_name = "FILE.csv", requires_all = ["x", "y", "metric"])]
     sweep: Option<String>,
@@ -86,8 +92,9 @@ pub(crate) struct Loaded {
     pub(crate) inputs: Vec<(String, String)>,
 }
 
-/// Reads the trajectory files and the sweep table; `Err` holds the exit code.
-pub(crate) fn load(args: &InputArgs) -> Result<Loaded, i32> {
+/// Reads the trajectory files (of any model `models` holds) and the sweep table; `Err`
+/// holds the exit code.
+pub(crate) fn load(args: &InputArgs, models: &Workbench) -> Result<Loaded, i32> {
     if args.input.is_empty() && args.sweep.is_none() {
         return Err(usage_error(
             "--input: missing (accepted: one or more trajectory CSVs, or --sweep with --x, --y and --metric)",
@@ -112,13 +119,14 @@ pub(crate) fn load(args: &InputArgs) -> Result<Loaded, i32> {
     let dataset = if args.input.is_empty() {
         None
     } else {
-        let mut ds = Dataset::new();
+        // Within u32::MAX (the parser's bound), so it fits a usize.
+        let mut ds = Dataset::of_member(args.member as usize);
         for spec in &args.input {
             let file = File::open(&spec.path).map_err(|e| {
                 usage_error(format_args!("--input {}: cannot read: {e}", spec.path))
             })?;
             let input = ds.add_input(&spec.label);
-            ds.read_csv(input, BufReader::with_capacity(1 << 20, file))
+            ds.read_csv(input, BufReader::with_capacity(1 << 20, file), models)
                 .map_err(|e| usage_error(format_args!("--input {}: {e}", spec.path)))?;
         }
         ds.finish();
@@ -237,7 +245,7 @@ pub(crate) fn write_charts(outputs: &mut Outputs, dir: &str, charts: &[Chart]) -
 }
 
 /// Runs `currents plot`.
-pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
+pub(crate) fn run(args: PlotArgs, tool: &super::Tool) -> i32 {
     if let Err(msg) = super::check_out_dir("out", &args.out) {
         return super::usage_error(msg);
     }
@@ -257,7 +265,7 @@ pub(crate) fn run(args: PlotArgs, _tool: &super::Tool) -> i32 {
     ) {
         return io_failure(&e);
     }
-    let loaded = match load(&args.inputs) {
+    let loaded = match load(&args.inputs, &tool.bench) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -332,10 +340,55 @@ pub(crate) fn check_size(n_runs: u64, n_steps: u64) -> Result<(), i32> {
     Ok(())
 }
 
-/// `simulate --plot DIR`: re-runs the (deterministic) simulation in memory the way the
-/// written CSV was made, then stages the charts and `report.html` in `dir` (reserved by the
-/// caller with [`simulation_files`]); the page holds the invariant report of the spec's
-/// rule (checked at its defaults, as `check --policy NAME` does, so that its replay
+/// Hands every state of one run to a [`Dataset`] as the row `simulate` writes for it in
+/// the trajectory CSV (the model's cells as doubles, which is what reading the CSV back
+/// gives: integers are exact, floats are written in the shortest form that reads back to
+/// the same double), at run `run` of subset 0.
+struct Charted<'a> {
+    ds: &'a mut Dataset,
+    input: usize,
+    run: u64,
+    row: Vec<Value>,
+    cells: Vec<f64>,
+}
+
+impl Charted<'_> {
+    fn push(&mut self, timestep: u64, state: &dyn StateView) -> io::Result<()> {
+        self.row.clear();
+        state.row(&mut self.row);
+        self.cells.clear();
+        self.cells.extend(self.row.iter().map(|v| match *v {
+            Value::Int(x) => x as f64,
+            Value::Count(x) => x as f64,
+            Value::Float(x) => x,
+        }));
+        let at = RowIndex {
+            simulation: 0,
+            subset: 0,
+            run: self.run,
+            timestep,
+        };
+        self.ds
+            .push(self.input, at, &self.cells)
+            .map_err(io::Error::other)
+    }
+}
+
+impl AnyObserver for Charted<'_> {
+    fn genesis(&mut self, state: &dyn StateView) -> io::Result<()> {
+        self.push(0, state)
+    }
+    fn step(&mut self, step: &dyn StepView) -> io::Result<Flow> {
+        self.push(step.t(), step)?;
+        Ok(Flow::Continue)
+    }
+}
+
+/// `simulate --plot DIR`: re-runs the (deterministic) simulation, handing each state to
+/// the dataset as the row the written CSV holds for it (so the charts are those of `plot`
+/// on that CSV, member 0), then stages the charts and `report.html` in `dir` (reserved by
+/// the caller with [`simulation_files`]); the page holds the invariant report of the
+/// spec's rule (checked at its defaults, as `check --policy NAME` does, so that its replay
 /// commands run as printed). `Err` holds the exit code.
 pub(crate) fn plot_simulation(
     sim: &Simulation,
@@ -346,20 +399,29 @@ pub(crate) fn plot_simulation(
     let spec = &*sim.spec;
     let settings = spec.settings();
     check_size(settings.runs, settings.steps)?;
+    let runs = sim.runs();
+    let columns = runs.columns();
     let mut ds = Dataset::new();
     let input = ds.add_input("");
-    // Each run's rows as `simulate` writes them, read back one run at a time.
-    let runs = sim.runs();
+    // The columns as `plot` recognises them in the written CSV's header.
+    tool.bench
+        .trajectory_columns(&columns)
+        .ok_or_else(|| {
+            let index = crate::trajectory_csv::INDEX_COLUMNS.map(String::from);
+            ReadError::no_model(&[columns.as_slice(), &index].concat(), &tool.bench)
+        })
+        .and_then(|c| ds.set_columns(input, c))
+        .map_err(|e| usage_error(format_args!("--plot: {e}")))?;
+    let streams = sim.streams();
     for run in 1..=settings.runs {
-        let mut csv = Vec::new();
-        let written = runs
-            .write_header(&mut csv)
-            .map_err(|e| failure(format_args!("--plot: {e}")));
-        written?;
-        if let Err(e) = runs.write_run(&sim.streams(), run, settings.steps, 0, &mut csv) {
-            return Err(failure(format_args!("--plot: {e}")));
-        }
-        ds.read_csv(input, csv.as_slice())
+        let mut charted = Charted {
+            ds: &mut ds,
+            input,
+            run,
+            row: Vec::new(),
+            cells: Vec::new(),
+        };
+        runs.observe(&streams, run, settings.steps, &mut charted, None)
             .map_err(|e| failure(format_args!("--plot: {e}")))?;
     }
     ds.finish();
@@ -387,7 +449,8 @@ pub(crate) fn plot_simulation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::v1::csv::Row;
+    use crate::model::Streams;
+    use crate::spec::{Limits, Spec};
 
     #[test]
     fn input_spec_splits_a_label_from_the_path() {
@@ -404,25 +467,38 @@ mod tests {
         assert!(input_spec("").is_err());
     }
 
-    /// The chart files reserved before any work are the files the charts are written to.
+    /// The chart files reserved before any work are the files the charts are written to,
+    /// for every built-in model (each run of two steps handed to the dataset as `simulate
+    /// --plot` hands it).
     #[test]
     fn the_reserved_chart_names_are_the_drawn_ones() {
-        let mut ds = Dataset::new();
-        let input = ds.add_input("");
-        for timestep in 0..3 {
-            let row = Row {
-                state: crate::v1::State::genesis(&crate::v1::Params::default()),
-                simulation: 0,
-                subset: 0,
-                run: 1,
-                substep: u64::from(timestep > 0),
-                timestep,
+        let bench = Workbench::builtin();
+        for model in bench.models() {
+            let spec = Spec {
+                model: Some(model.name().to_owned()),
+                ..Spec::default()
             };
-            ds.push(input, &row);
+            let spec = bench.resolve(&spec, &Limits::default()).unwrap();
+            let runs = spec.runs(None).unwrap();
+            let mut ds = Dataset::new();
+            let input = ds.add_input("");
+            let columns = bench.trajectory_columns(&runs.columns()).unwrap();
+            assert_eq!(columns.model, model.name());
+            ds.set_columns(input, columns).unwrap();
+            let mut charted = Charted {
+                ds: &mut ds,
+                input,
+                run: 1,
+                row: Vec::new(),
+                cells: Vec::new(),
+            };
+            let streams = Streams::new(RngKind::Chacha, 0);
+            runs.observe(&streams, 1, 2, &mut charted, None).unwrap();
+            ds.finish();
+            assert_eq!(ds.n_rows(), 3, "{}", model.name());
+            let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
+            let drawn: Vec<&str> = charts.iter().map(|c| c.name).collect();
+            assert_eq!(drawn, TRAJECTORY_CHARTS, "{}", model.name());
         }
-        ds.finish();
-        let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
-        let drawn: Vec<&str> = charts.iter().map(|c| c.name).collect();
-        assert_eq!(drawn, TRAJECTORY_CHARTS);
     }
 }

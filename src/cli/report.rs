@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::config::SimulateFile;
+use crate::plot::data::members;
 use crate::plot::report::{ReportMeta, html};
 use crate::spec::Limits;
 use clap::Args;
@@ -58,7 +59,7 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
     ) {
         return io_failure(&e);
     }
-    let loaded = match load(&args.inputs) {
+    let loaded = match load(&args.inputs, &tool.bench) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -85,7 +86,27 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
                 Ok(s) => s,
                 Err(e) => return usage_error(format_args!("--config {shown}: {e}")),
             };
-            // The config must at least describe data of the input's shape.
+            // The config must at least describe data of the input's shape: its model's
+            // columns (the model and, for the network, its members), its runs and steps.
+            let config_runs = match spec.runs(None) {
+                Ok(runs) => runs,
+                Err(e) => return usage_error(format_args!("--config {shown}: {e}")),
+            };
+            let config_columns = config_runs.columns();
+            let other = (0..loaded.inputs.len())
+                .filter_map(|i| ds.columns(i))
+                .find(|c| c.columns != config_columns);
+            if let Some(input) = other {
+                return usage_error(format_args!(
+                    "--config {shown}: model = {} with {} ({} columns), but the input is a trajectory of {} with {} ({} columns) (accepted: the config that made the input)",
+                    spec.model().name,
+                    members(config_runs.n_members()),
+                    config_columns.len(),
+                    input.model,
+                    members(input.members.len()),
+                    input.columns.len(),
+                ));
+            }
             let n_runs = ds.runs.len() as u64;
             let n_steps = ds.n_steps_max().saturating_sub(1) as u64;
             let settings = spec.settings();

@@ -9,7 +9,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::metrics::Metered;
-use crate::model::{Enforcement, Ledger, Members, Model, StepError, StepLimits, Value, to_int};
+use crate::model::{
+    Enforcement, Ledger, LedgerColumns, Members, Model, StepError, StepLimits, Value, to_int,
+};
 use crate::params::{ParamError, ParamSpec, check_values};
 use crate::registry::ModelType;
 
@@ -324,6 +326,16 @@ impl Model for Network {
                 payment: f64::NAN,
             },
         }
+    }
+
+    /// `balance_m` and `limit_m`, for any member a network's trajectory may hold (its
+    /// columns grow with `members`); the capacity (`balance + limit`) and what the member
+    /// received are not stored as columns.
+    fn ledger_columns(&self, member: usize) -> Option<LedgerColumns> {
+        Some(LedgerColumns::new(
+            format!("balance_{member}"),
+            format!("limit_{member}"),
+        ))
     }
 
     fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {

@@ -13,7 +13,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{colorbar, short, tick};
+use super::axes::{colorbar, short, tick};
 use super::{Chart, FONT, Figure, PlotError, de, render, viridis};
 
 /// Most distinct values per axis (a grid larger than this is unreadable as cells).

@@ -1,9 +1,11 @@
-//! Charts of trajectories: the notebook's four plotly charts, a Monte Carlo fan chart and a
-//! sweep heatmap, rendered as SVG and PNG with plotters, and an offline HTML report.
+//! Charts of trajectories of any model: the notebook's four plotly charts, a Monte Carlo
+//! fan chart and a sweep heatmap, rendered as SVG and PNG with plotters, and an offline
+//! HTML report.
 //!
-//! The module turns a [`Dataset`] (runs gathered from trajectory CSVs) into [`Chart`]s —
-//! each an SVG document and a PNG image held in memory — and leaves writing them to the
-//! caller, so it does no I/O of its own. Text is drawn with DejaVu Sans, compiled into the
+//! The module turns a [`Dataset`] (one member's ledger, from the columns its model declares,
+//! in every run of trajectory CSVs, [`data`]) into [`Chart`]s — each an SVG document and a
+//! PNG image held in memory — and leaves writing them to the caller, so it does no I/O of
+//! its own. Text is drawn with DejaVu Sans, compiled into the
 //! library (`assets/fonts/`), so PNG rendering needs no system font or font library.
 //!
 //! Every chart bounds what it draws, whatever the input's size: lines are thinned to the
@@ -11,10 +13,13 @@
 //! facet grids to a fixed number of panels; each chart's caption says what was left out.
 //! The same variable has the same colour on every chart ([`Var::color`]).
 
-mod charts;
+mod axes;
 pub mod data;
+mod fan;
 pub mod heatmap;
+mod lines;
 pub mod report;
+mod scatter;
 pub mod stats;
 
 use std::sync::OnceLock;
@@ -22,7 +27,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use data::{Dataset, Group, RunSeries};
+pub use data::{Dataset, Group, ReadError, RowIndex, RunSeries};
 pub use heatmap::{SweepError, SweepTable};
 
 /// DejaVu Sans 2.37 (licence in `assets/fonts/LICENSE-DejaVu.txt`).
@@ -48,31 +53,36 @@ pub const LOWESS_POINTS_MAX: usize = 2_000;
 /// Most timesteps drawn in the fan chart.
 pub const FAN_STEPS_MAX: usize = 1_000;
 
-/// A model variable, with its CSV column name and its colour on every chart.
+/// A series of a member's ledger the charts draw, with its colour on every chart. Its name
+/// is the column it is read from ([`Dataset::name`]: for V1 `userBalance`,
+/// `avgUserBalance`, `userCredit`, `transaction`, `userCapacity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Var {
-    /// `userBalance`.
+    /// The balance.
     Balance,
-    /// `avgUserBalance`.
+    /// The mean balance, when the model keeps one.
     BalanceMean,
-    /// `userCredit`.
-    Credit,
-    /// `transaction`.
-    Transaction,
-    /// `userCapacity`.
+    /// The limit, a magnitude.
+    Limit,
+    /// The payment, when the model stores it.
+    Payment,
+    /// The capacity, when the model stores it.
     Capacity,
 }
 
 impl Var {
-    /// The CSV column (cadCAD's name).
-    pub fn column(self) -> &'static str {
-        match self {
-            Var::Balance => "userBalance",
-            Var::BalanceMean => "avgUserBalance",
-            Var::Credit => "userCredit",
-            Var::Transaction => "transaction",
-            Var::Capacity => "userCapacity",
-        }
+    /// Every variable, in the order a dataset keeps them.
+    pub const ALL: [Var; 5] = [
+        Var::Balance,
+        Var::BalanceMean,
+        Var::Limit,
+        Var::Payment,
+        Var::Capacity,
+    ];
+
+    /// The variable's position in [`Var::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
     }
 
     /// The variable's colour, the same on every chart.
@@ -80,19 +90,19 @@ impl Var {
         match self {
             Var::Balance => RGBColor(214, 39, 40),
             Var::BalanceMean => RGBColor(31, 119, 180),
-            Var::Credit => RGBColor(255, 127, 14),
-            Var::Transaction => RGBColor(150, 150, 150),
+            Var::Limit => RGBColor(255, 127, 14),
+            Var::Payment => RGBColor(150, 150, 150),
             Var::Capacity => RGBColor(44, 160, 44),
         }
     }
 
-    /// The run's values of this variable.
+    /// The run's values of this variable (empty when the model declares no column for it).
     pub fn values(self, r: &RunSeries) -> &[f64] {
         match self {
             Var::Balance => &r.balance,
             Var::BalanceMean => &r.balance_mean,
-            Var::Credit => &r.credit,
-            Var::Transaction => &r.transaction,
+            Var::Limit => &r.limit,
+            Var::Payment => &r.payment,
             Var::Capacity => &r.capacity,
         }
     }
@@ -181,9 +191,10 @@ pub enum PlotError {
     },
 }
 
-/// Renders the trajectory charts of a dataset: the single-run trajectory, the facet grid,
-/// balance over time by group with a lowess trend, avgUserBalance against userCredit
-/// coloured by timestep, and the Monte Carlo fan chart, in that order.
+/// Renders the trajectory charts of a dataset (its member's ledger): the single-run
+/// trajectory, the facet grid, the balance over time by group with a lowess trend, the
+/// balance level ([`Dataset::level`]: V1's avgUserBalance) against the limit coloured by
+/// timestep, and the Monte Carlo fan chart of the balance and the limit, in that order.
 pub fn render_all(ds: &Dataset, opts: &PlotOptions) -> Result<Vec<Chart>, PlotError> {
     if ds.runs.iter().all(RunSeries::is_empty) {
         return Err(PlotError::Empty);
@@ -203,11 +214,11 @@ pub fn render_all(ds: &Dataset, opts: &PlotOptions) -> Result<Vec<Chart>, PlotEr
             })?,
     };
     Ok(vec![
-        render(&charts::trajectory(ds, run))?,
-        render(&charts::facets(ds))?,
-        render(&charts::balance_trend(ds, opts))?,
-        render(&charts::balance_vs_credit(ds))?,
-        render(&charts::fan(ds))?,
+        render(&lines::trajectory(ds, run))?,
+        render(&lines::facets(ds))?,
+        render(&scatter::balance_trend(ds, opts))?,
+        render(&scatter::balance_vs_credit(ds))?,
+        render(&fan::fan(ds))?,
     ])
 }
 

@@ -3,13 +3,16 @@
 
 use std::fmt::Write as _;
 
+use crate::metrics::LedgerTally;
+use crate::model::Ledger;
+
 use super::stats::quantile;
-use super::{Chart, Dataset, RunSeries};
+use super::{Chart, Dataset, RunSeries, Var};
 
 /// Most runs listed one per row in the report (beyond that, only the summary is shown).
 pub const RUN_ROWS_MAX: usize = 50;
 
-/// Summary figures of one run.
+/// Summary figures of one run (of the dataset's member).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunMetrics {
     /// The run's group (index into [`Dataset::groups`]).
@@ -18,56 +21,77 @@ pub struct RunMetrics {
     pub run: u64,
     /// Steps taken (timesteps after genesis).
     pub n_steps: usize,
-    /// `userBalance` at the last timestep.
+    /// The balance at the last timestep.
     pub balance_final: f64,
-    /// `avgUserBalance` at the last timestep.
+    /// The mean balance at the last timestep (NaN when the model keeps none).
     pub balance_mean_final: f64,
-    /// `userCredit` at the last timestep.
-    pub credit_final: f64,
-    /// Smallest `userCredit` after genesis.
-    pub credit_min: f64,
-    /// Largest `userCredit` after genesis.
-    pub credit_max: f64,
-    /// Steps (after genesis) with `userCredit` = 0.
-    pub zero_credit_steps: usize,
-    /// Steps (after genesis) with `userBalance < −userCredit`: the user is past the limit.
+    /// The limit at the last timestep.
+    pub limit_final: f64,
+    /// Smallest limit after genesis.
+    pub limit_min: f64,
+    /// Largest limit after genesis.
+    pub limit_max: f64,
+    /// Steps (after genesis) with a limit of 0.
+    pub zero_limit_steps: usize,
+    /// Steps (after genesis) with the balance below minus the limit
+    /// ([`crate::model::balance_below_limit`]): the member is past the limit.
     pub over_limit_steps: usize,
 }
 
 /// Reads one metric of a run.
 pub type MetricFn = fn(&RunMetrics) -> f64;
 
-/// The metric columns of the table: header and accessor.
-pub const METRICS: [(&str, MetricFn); 7] = [
-    ("final userBalance", |m| m.balance_final),
-    ("final avgUserBalance", |m| m.balance_mean_final),
-    ("final userCredit", |m| m.credit_final),
-    ("min userCredit", |m| m.credit_min),
-    ("max userCredit", |m| m.credit_max),
-    ("steps with zero credit", |m| m.zero_credit_steps as f64),
-    ("steps over the limit", |m| m.over_limit_steps as f64),
-];
+/// The metric columns of the table for `ds`: header and accessor (the mean balance's only
+/// when the model keeps one). The headers name the columns the figures come from.
+pub fn metric_columns(ds: &Dataset) -> Vec<(String, MetricFn)> {
+    let (balance, limit) = (ds.name(Var::Balance), ds.name(Var::Limit));
+    let mut table: Vec<(String, MetricFn)> =
+        vec![(format!("final {balance}"), |m| m.balance_final)];
+    if ds.has(Var::BalanceMean) {
+        let mean = ds.name(Var::BalanceMean);
+        table.push((format!("final {mean}"), |m| m.balance_mean_final));
+    }
+    table.extend([
+        (format!("final {limit}"), (|m| m.limit_final) as MetricFn),
+        (format!("min {limit}"), |m| m.limit_min),
+        (format!("max {limit}"), |m| m.limit_max),
+        ("steps with zero credit".to_owned(), |m| {
+            m.zero_limit_steps as f64
+        }),
+        ("steps over the limit".to_owned(), |m| {
+            m.over_limit_steps as f64
+        }),
+    ]);
+    table
+}
 
-/// Computes a run's summary figures. Genesis (timestep 0) is left out of the step counts
-/// and of the credit range, since nothing has happened yet.
+/// Computes a run's summary figures, through the one ledger fold every per-run summary
+/// shares ([`LedgerTally`]). Genesis (timestep 0) is left out of the step counts and of
+/// the limit's range, since nothing has happened yet.
 pub fn run_metrics(r: &RunSeries) -> RunMetrics {
+    let at = |series: &[f64], i: usize| series.get(i).copied().unwrap_or(f64::NAN);
+    let ledger = |i: usize| Ledger {
+        balance: at(&r.balance, i),
+        limit: at(&r.limit, i),
+        capacity: at(&r.capacity, i),
+        payment: at(&r.payment, i),
+    };
+    let mut tally = LedgerTally::new(&[ledger(0)]);
+    for i in (0..r.len()).filter(|&i| r.timestep[i] > 0.0) {
+        tally.push(&[ledger(i)]);
+    }
     let last = r.len().saturating_sub(1);
-    let after: Vec<usize> = (0..r.len()).filter(|&i| r.timestep[i] > 0.0).collect();
-    let credits = || after.iter().map(|&i| r.credit[i]);
     RunMetrics {
         group: r.group,
         run: r.run,
-        n_steps: after.len(),
-        balance_final: r.balance.get(last).copied().unwrap_or(f64::NAN),
-        balance_mean_final: r.balance_mean.get(last).copied().unwrap_or(f64::NAN),
-        credit_final: r.credit.get(last).copied().unwrap_or(f64::NAN),
-        credit_min: credits().fold(f64::INFINITY, f64::min),
-        credit_max: credits().fold(f64::NEG_INFINITY, f64::max),
-        zero_credit_steps: credits().filter(|&c| c == 0.0).count(),
-        over_limit_steps: after
-            .iter()
-            .filter(|&&i| r.balance[i] < -r.credit[i])
-            .count(),
+        n_steps: tally.n_steps as usize,
+        balance_final: tally.final_balance,
+        balance_mean_final: at(&r.balance_mean, last),
+        limit_final: tally.final_limit,
+        limit_min: tally.min_limit,
+        limit_max: tally.max_limit,
+        zero_limit_steps: tally.steps_zero_limit as usize,
+        over_limit_steps: tally.steps_over_limit as usize,
     }
 }
 
@@ -168,21 +192,37 @@ pub fn html(meta: &ReportMeta, ds: &Dataset, charts: &[Chart]) -> String {
     }
     // Metric table.
     h.push_str("<h2>Metrics across runs</h2>\n");
-    h.push_str("<p class=\"note\">Per metric: mean, and the 5%, 50% and 95% quantiles across runs (linear interpolation). Steps over the limit: userBalance &lt; −userCredit. Genesis (timestep 0) is not counted.</p>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Per metric: mean, and the 5%, 50% and 95% quantiles across runs (linear interpolation). Steps over the limit: {} &lt; −{}. Genesis (timestep 0) is not counted.</p>",
+        escape(ds.name(Var::Balance)),
+        escape(ds.name(Var::Limit))
+    );
+    if ds.n_members() > 1 {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Model {}: the charts and figures are of member {} of the {} members of each run (--member chooses).</p>",
+            escape(ds.model().unwrap_or("")),
+            ds.member(),
+            ds.n_members()
+        );
+    }
+    let columns = metric_columns(ds);
     for (g, group) in ds.groups.iter().enumerate() {
         let runs: Vec<&RunMetrics> = metrics.iter().filter(|m| m.group == g).collect();
         if !group.label.is_empty() {
             let _ = writeln!(h, "<h3>{}</h3>", escape(&group.label));
         }
         h.push_str("<table>\n<tr><th>metric</th><th>mean</th><th>5%</th><th>median</th><th>95%</th></tr>\n");
-        for (name, get) in METRICS {
+        for (name, get) in &columns {
             let mut vals: Vec<f64> = runs.iter().map(|m| get(m)).collect();
             let mean = vals.iter().sum::<f64>() / vals.len().max(1) as f64;
             let q = |vals: &mut Vec<f64>, p| quantile(vals, p).unwrap_or(f64::NAN);
             let (q05, q50, q95) = (q(&mut vals, 0.05), q(&mut vals, 0.5), q(&mut vals, 0.95));
             let _ = writeln!(
                 h,
-                "<tr><td>{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(name),
                 num(mean),
                 num(q05),
                 num(q50),
@@ -205,8 +245,8 @@ pub fn html(meta: &ReportMeta, ds: &Dataset, charts: &[Chart]) -> String {
         );
     }
     h.push_str("<table>\n<tr><th>run</th>");
-    for (name, _) in METRICS {
-        let _ = write!(h, "<th>{name}</th>");
+    for (name, _) in &columns {
+        let _ = write!(h, "<th>{}</th>", escape(name));
     }
     h.push_str("</tr>\n");
     for m in metrics.iter().take(RUN_ROWS_MAX) {
@@ -217,7 +257,7 @@ pub fn html(meta: &ReportMeta, ds: &Dataset, charts: &[Chart]) -> String {
             format!("{label}, run {}", m.run)
         };
         let _ = write!(h, "<tr><td>{}</td>", escape(&name));
-        for (_, get) in METRICS {
+        for (_, get) in &columns {
             let _ = write!(h, "<td>{}</td>", num(get(m)));
         }
         h.push_str("</tr>\n");

@@ -5,7 +5,9 @@
 
 use std::marker::PhantomData;
 
-use crate::model::{Against, Enforcement, Ledger, Model, StepError, StepLimits, Value, to_int};
+use crate::model::{
+    Against, Enforcement, Ledger, LedgerColumns, Model, StepError, StepLimits, Value, to_int,
+};
 use crate::params::ParamSpec;
 
 use super::{History, Params, State};
@@ -243,6 +245,17 @@ impl<H: History> Model for V1<H> {
 
     fn row(&self, s: &State, out: &mut Vec<Value>) {
         out.extend(cells(s));
+    }
+
+    /// The one user's ledger: `userBalance`, `userCredit`, `userCapacity`, `transaction`,
+    /// and `avgUserBalance`, the mean balance the notebook's charts draw.
+    fn ledger_columns(&self, member: usize) -> Option<LedgerColumns> {
+        (member == 0).then(|| {
+            LedgerColumns::new("userBalance", "userCredit")
+                .capacity("userCapacity")
+                .payment("transaction")
+                .balance_mean("avgUserBalance")
+        })
     }
 }
 

@@ -116,6 +116,17 @@ pub trait AnyModel: Send + Sync {
     /// Every invariant a check of this model can report.
     #[cfg(feature = "harness")]
     fn invariants(&self) -> Vec<Invariant>;
+
+    // Trajectory columns (for `plot` and `report`, which read a trajectory CSV by its
+    // header): only the typed side holds a model value to ask.
+    /// The model's columns at its registry's defaults ([`crate::model::Model::columns`]):
+    /// a trajectory's header before the index columns.
+    fn default_columns(&self) -> Vec<String>;
+    /// Which of `columns` (a trajectory's header before the index columns) hold each
+    /// member's ledger, when they are the columns of a trajectory of this model (see
+    /// [`Workbench::trajectory_columns`]); `None` when they are not. Empty when they are
+    /// the model's columns at its defaults but it declares no ledger columns.
+    fn ledger_columns_in(&self, columns: &[String]) -> Option<Vec<LedgerColumns>>;
 }
 
 /// A model type's registry and checks.
@@ -222,6 +233,13 @@ impl<M: Driven> AnyModel for ModelBench<M> {
     #[cfg(feature = "harness")]
     fn invariants(&self) -> Vec<Invariant> {
         self.checks.invariants()
+    }
+
+    fn default_columns(&self) -> Vec<String> {
+        self.default_model().map_or_else(Vec::new, |m| m.columns())
+    }
+    fn ledger_columns_in(&self, columns: &[String]) -> Option<Vec<LedgerColumns>> {
+        ledger_columns_in(&self.default_model()?, columns)
     }
 }
 
@@ -392,6 +410,99 @@ impl<M: Driven> From<Registry<M>> for Workbench {
     /// A workbench of one model type (checked for the generic laws).
     fn from(registry: Registry<M>) -> Self {
         Workbench::new().model(registry)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Trajectory columns: which model wrote a trajectory CSV, and where each member's ledger is
+// in it (what `plot` and `report` read).
+
+use crate::model::{LedgerColumns, Model};
+
+/// The model columns of a trajectory (its header before the index columns), the model that
+/// writes them, and which of them hold each member's ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrajectoryColumns {
+    /// The model's name.
+    pub model: &'static str,
+    /// The columns, in the file's order.
+    pub columns: Vec<String>,
+    /// Member `m`'s ledger columns at index `m`, one for each member the columns hold
+    /// ([`Model::ledger_columns`]); empty when the model declares none.
+    pub members: Vec<LedgerColumns>,
+}
+
+impl<M: Driven> ModelBench<M> {
+    /// The registry's first model at its declared defaults.
+    fn default_model(&self) -> Option<M> {
+        let entry = self.registry.models().first()?;
+        entry.build(&Declared::defaults(entry)).ok()
+    }
+}
+
+/// Every name `members` declare.
+fn ledger_names(members: &[LedgerColumns]) -> std::collections::HashSet<&str> {
+    members.iter().flat_map(LedgerColumns::names).collect()
+}
+
+/// Which of `columns` hold each member's ledger, if they are the columns of a trajectory of
+/// `model`'s type: members 0, 1, … as long as `columns` hold the member's balance column
+/// (every column a member declares must be there), and the columns other than the members'
+/// ledger columns are `model`'s own other columns, in order. Duplicate names match nothing.
+fn ledger_columns_in<M: Model>(model: &M, columns: &[String]) -> Option<Vec<LedgerColumns>> {
+    let names: std::collections::HashSet<&str> = columns.iter().map(String::as_str).collect();
+    if names.len() != columns.len() {
+        return None;
+    }
+    let mut members = Vec::new();
+    while members.len() < columns.len() {
+        let Some(member) = model.ledger_columns(members.len()) else {
+            break;
+        };
+        if !names.contains(member.balance.name.as_str()) {
+            break;
+        }
+        if !member.names().iter().all(|n| names.contains(n)) {
+            return None;
+        }
+        members.push(member);
+    }
+    let own = model.columns();
+    let own_members: Vec<LedgerColumns> = (0..model.n_members())
+        .map_while(|m| model.ledger_columns(m))
+        .collect();
+    let (theirs, ours) = (ledger_names(&members), ledger_names(&own_members));
+    let rest = columns.iter().filter(|c| !theirs.contains(c.as_str()));
+    let own_rest = own.iter().filter(|c| !ours.contains(c.as_str()));
+    rest.eq(own_rest).then_some(members)
+}
+
+impl Workbench {
+    /// The model that writes trajectories with these model `columns` (a trajectory CSV's
+    /// header before the index columns), and which of them hold each member's ledger
+    /// ([`Model::ledger_columns`]): the first model, in registration order, whose columns
+    /// they are. `None` when no model's.
+    ///
+    /// ```
+    /// use currents::workbench::Workbench;
+    ///
+    /// let bench = Workbench::builtin();
+    /// let header: Vec<String> = ["balance_0", "limit_0", "balance_1", "limit_1", "balance_2",
+    ///     "limit_2", "payer", "payee", "amount", "refused"].map(String::from).to_vec();
+    /// let found = bench.trajectory_columns(&header).unwrap();
+    /// assert_eq!((found.model, found.members.len()), ("network", 3));
+    /// assert_eq!(found.members[2].balance.name, "balance_2");
+    /// assert!(bench.trajectory_columns(&header[1..]).is_none());
+    /// ```
+    pub fn trajectory_columns(&self, columns: &[String]) -> Option<TrajectoryColumns> {
+        self.models().find_map(|m| {
+            let members = m.ledger_columns_in(columns)?;
+            Some(TrajectoryColumns {
+                model: m.name(),
+                columns: columns.to_vec(),
+                members,
+            })
+        })
     }
 }
 
