@@ -6,15 +6,14 @@ use std::io::{self, BufReader};
 use std::path::Path;
 
 use crate::draws::RngKind;
-use crate::model::{Flow, Value};
+use crate::model::{Flow, Streams, Value};
 use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
 use crate::plot::{self, Chart, Dataset, PlotOptions, ReadError, RowIndex, SweepTable};
-use crate::workbench::{AnyObserver, AnySpec, StateView, StepView, Workbench};
+use crate::workbench::{AnyObserver, AnyRuns, AnySpec, StateView, StepView, Workbench};
 use clap::Args;
 
-use super::simulate::Simulation;
 use super::{EXIT_FAILURE, Outputs, io_failure, usage_error};
 
 /// One `--input`: an optional label (`name=value`) and a file.
@@ -391,15 +390,14 @@ impl AnyObserver for Charted<'_> {
 /// spec's rule (checked at its defaults, as `check --policy NAME` does, so that its replay
 /// commands run as printed). `Err` holds the exit code.
 pub(crate) fn plot_simulation(
-    sim: &Simulation,
+    spec: &dyn AnySpec,
+    runs: &dyn AnyRuns,
     tool: &super::Tool,
     dir: &str,
     outputs: &mut Outputs,
 ) -> Result<(), i32> {
-    let spec = &*sim.spec;
     let settings = spec.settings();
     check_size(settings.runs, settings.steps)?;
-    let runs = sim.runs();
     let columns = runs.columns();
     let mut ds = Dataset::new();
     let input = ds.add_input("");
@@ -412,7 +410,7 @@ pub(crate) fn plot_simulation(
         })
         .and_then(|c| ds.set_columns(input, c))
         .map_err(|e| usage_error(format_args!("--plot: {e}")))?;
-    let streams = sim.streams();
+    let streams = Streams::new(settings.rng, settings.seed);
     for run in 1..=settings.runs {
         let mut charted = Charted {
             ds: &mut ds,

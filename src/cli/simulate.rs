@@ -264,7 +264,8 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         return io_failure(&e);
     }
     if let Some(dir) = &args.plot
-        && let Err(code) = super::plot::plot_simulation(&sim, tool, dir, &mut outputs)
+        && let Err(code) =
+            super::plot::plot_simulation(&*sim.spec, sim.runs(), tool, dir, &mut outputs)
     {
         return code;
     }

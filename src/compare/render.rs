@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::record::InvariantStatus;
-use super::report::{CompareReport, RunDivergence};
+use super::report::{CompareReport, RunDivergence, pct};
 use super::{BOOTSTRAP_SUBSET, CompareError, N_BOOT, SideLabel, bad};
 
 /// How to print a report.
@@ -47,16 +47,6 @@ fn num(x: f64) -> String {
         }
     } else {
         format!("{x:.3e}")
-    }
-}
-
-pub(super) fn pct(x: f64) -> String {
-    if x.is_nan() {
-        "n/a".to_owned()
-    } else if x.is_infinite() {
-        if x > 0.0 { "+inf" } else { "-inf" }.to_owned()
-    } else {
-        format!("{:+.2}%", 100.0 * x)
     }
 }
 

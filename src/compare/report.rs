@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use crate::metrics::NAMES;
 
 use super::record::InvariantStatus;
-use super::render::pct;
 use super::{CompareConfig, HarnessDiff, MIN_CHANGE_DEFAULT, SideLabel};
 
 /// One metric's comparison.
@@ -187,5 +186,16 @@ impl CompareReport {
             let _ = write!(c, " --allow {}", NAMES[*m]);
         }
         c
+    }
+}
+
+/// A share as a signed percentage with two decimals (`+1.25%`), `n/a` for NaN.
+pub(super) fn pct(x: f64) -> String {
+    if x.is_nan() {
+        "n/a".to_owned()
+    } else if x.is_infinite() {
+        if x > 0.0 { "+inf" } else { "-inf" }.to_owned()
+    } else {
+        format!("{:+.2}%", 100.0 * x)
     }
 }
