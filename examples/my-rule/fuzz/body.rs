@@ -7,8 +7,8 @@
 //! the fuzzer ran on every committed corpus file.
 
 use currents::fuzzing::Violation;
-use currents::v1::fuzzing::{PolicyCase, check_policy_on_tape};
 use currents::rules::Rule;
+use currents::v1::fuzzing::{PolicyCase, check_policy_on_tape};
 use my_rule::{MyRule, MyRuleV2};
 
 /// Checks both versions on the case `data` shapes; the error names the law that broke.
