@@ -327,9 +327,7 @@ pub fn check_config<M: Model + fmt::Debug>(
 ) -> Result<(), Violation> {
     let one_line = |msg: &str| !msg.is_empty() && !msg.contains('\n');
     let names_field = |e: &SpecError| match e {
-        SpecError::Value {
-            field, accepted, ..
-        } => !field.is_empty() && !accepted.is_empty(),
+        SpecError::Value(e) => !e.field.is_empty() && !e.accepted.is_empty(),
         SpecError::Syntax { .. } => true,
     };
     let file = match SimulateFile::from_toml_str(text) {

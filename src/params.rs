@@ -16,11 +16,18 @@ pub const STEPS_MAX: u64 = 1_000_000;
 /// The most Monte Carlo runs one simulation may hold.
 pub const RUNS_MAX: u64 = 10_000_000;
 
-/// A value outside its accepted range: names the field, the value and what is accepted.
+/// A value that is not accepted: names the field, the value and what is accepted. The
+/// crate's one "invalid value" error: a parameter, a spec key, a flag, a path.
+///
+/// Its message is one line: the field, the value (shortened by [`short_text`] when long)
+/// and what is accepted are shown with their control characters escaped — a quoted TOML
+/// key or a compare side may hold a line break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid value for `{field}`: {} (accepted: {accepted})",
-    short_text(value)
+    "invalid value for `{}`: {} (accepted: {})",
+    one_line(field),
+    one_line(&short_text(value)),
+    one_line(accepted)
 )]
 pub struct ParamError {
     /// The parameter's name as the command line and config files spell it.
@@ -42,6 +49,32 @@ impl ParamError {
             field: field.into(),
             value: value.to_string(),
             accepted: accepted.into(),
+        }
+    }
+
+    /// The same error naming `to` where it named the field `from` (a key read from a flag:
+    /// `engine` → `--engine`).
+    pub fn renamed(self, from: &str, to: &str) -> Self {
+        if self.field == from {
+            ParamError {
+                field: to.to_owned(),
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+
+    /// The same error with `prefix.` before its field (a compare side's, a grid's); an
+    /// empty `prefix` leaves it as it is.
+    pub fn within(self, prefix: &str) -> Self {
+        if prefix.is_empty() {
+            self
+        } else {
+            ParamError {
+                field: format!("{prefix}.{}", self.field),
+                ..self
+            }
         }
     }
 }
@@ -76,6 +109,21 @@ pub fn short_text(s: &str) -> String {
     }
     let head: String = s.chars().take(SHOWN_TEXT_MAX - 20).collect();
     format!("{head}… ({n} characters)")
+}
+
+/// `s` with its control characters (line breaks, tabs, …) escaped and everything else as
+/// written: how an error message shows a field or value and stays one line. Escaping twice
+/// gives what escaping once gives (an escape holds no control character).
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// One declared parameter of a model, a rule or a user type: its name, default and
@@ -187,5 +235,28 @@ mod tests {
         let e = spec.check("window", f64::NAN).unwrap_err();
         assert_eq!(e.value, "NaN");
         assert!(check_values("rule", &[spec], &[]).is_err());
+    }
+
+    #[test]
+    fn an_error_is_one_line_whatever_its_field_and_value_hold() {
+        let e = ParamError::new("a\nb", "x\ty", "one\rtwo");
+        assert_eq!(
+            e.to_string(),
+            "invalid value for `a\\nb`: x\\ty (accepted: one\\rtwo)"
+        );
+        // Escaping what is escaped already changes nothing.
+        assert_eq!(one_line(&one_line("a\nb")), one_line("a\nb"));
+    }
+
+    #[test]
+    fn an_error_renamed_or_within_a_prefix_keeps_value_and_range() {
+        let e = ParamError::new("engine", "warp", "auto, lanes");
+        assert_eq!(
+            e.clone().renamed("engine", "--engine").to_string(),
+            "invalid value for `--engine`: warp (accepted: auto, lanes)"
+        );
+        assert_eq!(e.clone().renamed("seed", "--seed"), e);
+        assert_eq!(e.clone().within("baseline").field, "baseline.engine");
+        assert_eq!(e.clone().within(""), e);
     }
 }

@@ -11,6 +11,7 @@ use crate::compare::{
     CompareConfig, CompareError, Format, SideInput, compare, from_spec, parse_change,
     parse_fail_on, parse_metric, resolve_sides,
 };
+use crate::params::ParamError;
 use crate::spec::Spec;
 use clap::Args;
 
@@ -57,9 +58,12 @@ pub(crate) struct CompareArgs {
 fn load_side(field: &str, arg: &str) -> Result<SideInput, String> {
     if arg.ends_with(".toml") {
         let text = fs::read_to_string(arg).map_err(|e| {
-            format!(
-                "invalid value for `{field}`: {arg:?} (accepted: a readable spec or scenario file; {e})"
+            ParamError::new(
+                field,
+                format!("{arg:?}"),
+                format!("a readable spec or scenario file; {e}"),
             )
+            .to_string()
         })?;
         SideInput::file(field, arg, &text).map_err(|e| e.to_string())
     } else {
@@ -121,7 +125,7 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
             resolve_sides(&baseline, &candidate, &flags, &gate, &tool.bench)
                 .map_err(|e| e.to_string())?;
         let format = Format::parse(&args.format).map_err(as_flag)?;
-        check_out_path(&args.out)?;
+        check_out_path(&args.out).map_err(|e| e.to_string())?;
         Ok((baseline, candidate, config, format))
     })();
     let (baseline, candidate, config, format) = match parsed {

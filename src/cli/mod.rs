@@ -6,6 +6,7 @@ use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::params::ParamError;
 use crate::workbench::Workbench;
 pub(crate) use output::{Outputs, io_failure, same_target, stderr_line, write_output};
 
@@ -283,16 +284,13 @@ pub(crate) fn usage_error(msg: impl std::fmt::Display) -> i32 {
 /// Checks before any work that `field` (`out`, `plot`) names a directory to write charts
 /// into: not empty (which would write into the current directory), and not an existing
 /// file.
-pub(crate) fn check_out_dir(field: &str, path: &str) -> Result<(), String> {
+pub(crate) fn check_out_dir(field: &str, path: &str) -> Result<(), ParamError> {
+    let bad = |accepted: String| Err(ParamError::new(field, format!("{path:?}"), accepted));
     if path.is_empty() {
-        return Err(format!(
-            "invalid value for `{field}`: \"\" (accepted: a directory path; it is created if missing)"
-        ));
+        return bad("a directory path; it is created if missing".to_owned());
     }
     if Path::new(path).exists() && !Path::new(path).is_dir() {
-        return Err(format!(
-            "invalid value for `{field}`: {path:?} (accepted: a directory path; {path} is a file)"
-        ));
+        return bad(format!("a directory path; {path} is a file"));
     }
     // A directory cannot be created under a file (`--out notes.txt/charts`).
     if let Some(file) = Path::new(path)
@@ -300,8 +298,8 @@ pub(crate) fn check_out_dir(field: &str, path: &str) -> Result<(), String> {
         .skip(1)
         .find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir())
     {
-        return Err(format!(
-            "invalid value for `{field}`: {path:?} (accepted: a directory path; {} is not a directory)",
+        return bad(format!(
+            "a directory path; {} is not a directory",
             file.display()
         ));
     }
@@ -309,7 +307,7 @@ pub(crate) fn check_out_dir(field: &str, path: &str) -> Result<(), String> {
 }
 
 /// Checks before any work that `--out` names a file in an existing directory.
-pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
+pub(crate) fn check_out_path(path: &str) -> Result<(), ParamError> {
     if path == "-" {
         return Ok(());
     }
@@ -318,10 +316,9 @@ pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    let bad = |accepted: String| Err(ParamError::new("out", format!("{path:?}"), accepted));
     if path.is_empty() || path.ends_with('/') || target.is_dir() {
-        return Err(format!(
-            "invalid value for `out`: {path:?} (accepted: a file path, or - for stdout)"
-        ));
+        return bad("a file path, or - for stdout".to_owned());
     }
     if !dir.is_dir() {
         let why = if dir.exists() {
@@ -329,8 +326,8 @@ pub(crate) fn check_out_path(path: &str) -> Result<(), String> {
         } else {
             "does not exist"
         };
-        return Err(format!(
-            "invalid value for `out`: {path:?} (accepted: a file in an existing directory; {} {why})",
+        return bad(format!(
+            "a file in an existing directory; {} {why}",
             dir.display()
         ));
     }

@@ -12,6 +12,7 @@
 
 use std::path::Path;
 
+use crate::params::ParamError;
 use clap::Args;
 
 use super::{Outputs, io_failure, usage_error};
@@ -323,8 +324,10 @@ pub(crate) fn run(args: NewArgs, _tool: &super::Tool) -> i32 {
     let is_currents = std::fs::read_to_string(&manifest)
         .is_ok_and(|t| t.lines().any(|l| l.trim() == "name = \"currents\""));
     if !is_currents {
-        return usage_error(format_args!(
-            "invalid value for `--currents`: {currents:?} (accepted: the folder of the currents source, holding its Cargo.toml)"
+        return usage_error(ParamError::new(
+            "--currents",
+            format!("{currents:?}"),
+            "the folder of the currents source, holding its Cargo.toml",
         ));
     }
     let currents = match Path::new(&currents).canonicalize() {
@@ -338,9 +341,10 @@ pub(crate) fn run(args: NewArgs, _tool: &super::Tool) -> i32 {
         .unwrap_or_default();
     let parent = root.parent().filter(|p| !p.as_os_str().is_empty());
     if std::fs::symlink_metadata(root).is_ok() || parent.is_some_and(|p| !p.is_dir()) {
-        return usage_error(format_args!(
-            "invalid value for `PATH`: {:?} (accepted: a path no file or folder has yet, in an existing folder)",
-            args.path
+        return usage_error(ParamError::new(
+            "PATH",
+            format!("{:?}", args.path),
+            "a path no file or folder has yet, in an existing folder",
         ));
     }
     let mut outputs = Outputs::new();

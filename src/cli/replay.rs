@@ -118,11 +118,7 @@ fn cell(args: &ReplayArgs) -> Result<CellArgs, ParamError> {
     };
     // Every value a number, named as its flag.
     cell.to_spec().map_err(|e| match e {
-        crate::spec::SpecError::Value {
-            field,
-            value,
-            accepted,
-        } => ParamError::new(field, value, accepted),
+        crate::spec::SpecError::Value(e) => e,
         other => ParamError::new("--param", other.to_string(), "numbers"),
     })?;
     Ok(cell)

@@ -9,6 +9,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use crate::params::ParamError;
 use crate::scenario::{Scenario, ScenarioError, render};
 use clap::Args;
 
@@ -35,15 +36,19 @@ pub(crate) fn run(args: ScenarioArgs, tool: &super::Tool) -> i32 {
     }
     let shown = args.file.display().to_string();
     if out != "-" && same_target(&out, &args.file) {
-        return usage_error(format_args!(
-            "invalid value for `out`: {out:?} (accepted: a file path other than the scenario file {shown})"
+        return usage_error(ParamError::new(
+            "out",
+            format!("{out:?}"),
+            format!("a file path other than the scenario file {shown}"),
         ));
     }
     let text = match fs::read_to_string(&args.file) {
         Ok(t) => t,
         Err(e) => {
-            return usage_error(format_args!(
-                "invalid value for `FILE.toml`: {shown:?} (accepted: a readable scenario file in TOML; {e})"
+            return usage_error(ParamError::new(
+                "FILE.toml",
+                format!("{shown:?}"),
+                format!("a readable scenario file in TOML; {e}"),
             ));
         }
     };

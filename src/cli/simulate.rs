@@ -15,6 +15,7 @@ use crate::config::SimulateFile;
 use crate::metrics::summary;
 use crate::model::{RunError, Streams};
 use crate::parallel::{Chunking, THREADS_MAX, ordered_tasks};
+use crate::params::ParamError;
 use crate::spec::{Limits, SPEC_KEYS, Spec, SpecError, canonical};
 use crate::workbench::{AnyRuns, AnySpec, Workbench};
 use clap::Args;
@@ -152,15 +153,17 @@ fn read_config(path: &Path, bench: &Workbench) -> Result<SimulateFile, String> {
 /// unknown key; the error then says where parameters go.
 pub(crate) fn with_params_hint(e: SpecError, bench: &Workbench) -> SpecError {
     match e {
-        SpecError::Value {
-            field,
-            value,
-            accepted,
-        } if value == "(unknown key)" && bench.declares(&canonical(&field)) => SpecError::Value {
-            accepted: format!("{accepted}; a parameter such as `{field}` goes in [params]"),
-            field,
-            value,
-        },
+        SpecError::Value(e)
+            if e.value == "(unknown key)" && bench.declares(&canonical(&e.field)) =>
+        {
+            SpecError::Value(ParamError {
+                accepted: format!(
+                    "{}; a parameter such as `{}` goes in [params]",
+                    e.accepted, e.field
+                ),
+                ..e
+            })
+        }
         other => other,
     }
 }
@@ -185,16 +188,17 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         Ok(s) => s,
         // A setting refused on resolve (a numpy seed that does not fit with the runs) is
         // named as the flag when a flag gave it.
-        Err(SpecError::Value {
-            field,
-            value,
-            accepted,
-        }) if matches!(
-            (field.as_str(), &args.seed, &args.runs, &args.steps),
-            ("seed", Some(_), _, _) | ("runs", _, Some(_), _) | ("steps", _, _, Some(_))
-        ) =>
+        Err(SpecError::Value(e))
+            if matches!(
+                (e.field.as_str(), &args.seed, &args.runs, &args.steps),
+                ("seed", Some(_), _, _) | ("runs", _, Some(_), _) | ("steps", _, _, Some(_))
+            ) =>
         {
-            return usage_error(SpecError::value(format!("--{field}"), value, accepted));
+            return usage_error(SpecError::value(
+                format!("--{}", e.field),
+                e.value,
+                e.accepted,
+            ));
         }
         Err(e) => return usage_error(e),
     };
@@ -229,8 +233,10 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
                     .iter()
                     .any(|f| same_target(out, f)))
         {
-            return usage_error(format_args!(
-                "invalid value for `out`: {out:?} (accepted: a file path other than {dir} and the files --plot writes in it)"
+            return usage_error(ParamError::new(
+                "out",
+                format!("{out:?}"),
+                format!("a file path other than {dir} and the files --plot writes in it"),
             ));
         }
     }

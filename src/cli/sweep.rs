@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use crate::params::ParamError;
 use crate::spec::Spec;
 use crate::sweep::{RUNS_MAX, Sweep, SweepConfig, THREADS_MAX, run_sweep, write_summary};
 use clap::Args;
@@ -83,12 +84,14 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
     }
     if let Some(t) = &trajectories {
         if t == "-" || super::same_target(t, &out) {
-            return usage_error(format_args!(
-                "invalid value for `trajectories`: {t:?} (accepted: a file path other than stdout and the summary's)"
+            return usage_error(ParamError::new(
+                "trajectories",
+                format!("{t:?}"),
+                "a file path other than stdout and the summary's",
             ));
         }
-        if let Err(msg) = check_out_path(t) {
-            return usage_error(msg.replace("`out`", "`trajectories`"));
+        if let Err(e) = check_out_path(t) {
+            return usage_error(e.renamed("out", "trajectories"));
         }
     }
     let threads = args

@@ -5,7 +5,7 @@
 use crate::harness::{CellArgs, HarnessConfig};
 use crate::workbench::{AnySpec, ChosenView, Workbench};
 
-use super::{CompareConfig, CompareError, Side, escaped};
+use super::{CompareConfig, CompareError, Side};
 
 /// One invariant of a model's harness checks on both sides.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +108,7 @@ pub fn harness_diff(
         };
         let accepted = |spec: &dyn AnySpec| check(spec, &least(spec)).is_some();
         return if accepted(a) && accepted(b) {
-            Err(escaped(e))
+            Err(e)
         } else {
             Ok(None)
         };

@@ -86,7 +86,7 @@ pub use side::{Side, SideInput, SideLabel, parse_spec, resolve_sides};
 pub use stats::bootstrap_ci;
 
 use crate::params::ParamError;
-use crate::spec::{SpecError, one_line};
+use crate::spec::SpecError;
 
 /// The ChaCha subset the bootstrap draws from (runs use subset 0, as `simulate` does).
 pub const BOOTSTRAP_SUBSET: u64 = 0xB007;
@@ -103,37 +103,27 @@ pub const COMPARE_STATES_MAX: u64 = 100_000_000;
 pub const PROGRAM_DEFAULT: &str = "currents";
 
 /// A bad comparison input: the one "invalid value" error ([`ParamError`]), naming the field
-/// (`baseline.quad-coef`, `--runs`), the value and what is accepted. A comparison's errors
-/// hold their field, value and range with control characters escaped, so that the message
-/// stays one line (a side is free text).
+/// (`baseline.quad-coef`, `--runs`), the value and what is accepted; its message is one
+/// line whatever a side holds (a side is free text).
 pub type CompareError = ParamError;
 
-/// The error naming `field`, `value` and `accepted`, each escaped to one line.
+/// The error naming `field`, `value` and `accepted`.
 fn bad(
     field: impl Into<String>,
     value: impl Into<String>,
     accepted: impl Into<String>,
 ) -> CompareError {
     ParamError {
-        field: one_line(&field.into()),
-        value: one_line(&value.into()),
-        accepted: one_line(&accepted.into()),
+        field: field.into(),
+        value: value.into(),
+        accepted: accepted.into(),
     }
-}
-
-/// `e` escaped to one line (what every error leaving this module is).
-fn escaped(e: ParamError) -> CompareError {
-    bad(e.field, e.value, e.accepted)
 }
 
 /// A spec's error as a comparison's (a syntax error names the field `spec`).
 pub(crate) fn from_spec(e: SpecError) -> CompareError {
     match e {
-        SpecError::Value {
-            field,
-            value,
-            accepted,
-        } => bad(field, value, accepted),
+        SpecError::Value(e) => e,
         syntax @ SpecError::Syntax { .. } => bad("spec", "(not valid TOML)", syntax.to_string()),
     }
 }
@@ -152,18 +142,9 @@ fn in_side_file(field: &str, source: &str, e: SpecError) -> CompareError {
 /// (a shorthand's own pairs are written `side.key` when parsed).
 fn in_side(side: &str, e: SpecError) -> CompareError {
     match e {
-        SpecError::Value {
-            field,
-            value,
-            accepted,
-        } => {
-            let named = field == side || field.starts_with(&format!("{side}."));
-            let field = if named {
-                field
-            } else {
-                format!("{side}.{field}")
-            };
-            bad(field, value, accepted)
+        SpecError::Value(e) => {
+            let named = e.field == side || e.field.starts_with(&format!("{side}."));
+            if named { e } else { e.within(side) }
         }
         syntax @ SpecError::Syntax { .. } => bad(side, "(not valid TOML)", syntax.to_string()),
     }

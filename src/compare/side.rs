@@ -306,19 +306,14 @@ pub fn resolve_sides(
         .resolve(&settings, &limits)
         .map_err(|e| {
             let side = match &e {
-                SpecError::Value { field, .. } => from(field),
+                SpecError::Value(e) => from(&e.field),
                 SpecError::Syntax { .. } => "",
             };
             match (e, side) {
                 // A setting the flags gave is named as the flag (`--seed`).
-                (
-                    SpecError::Value {
-                        field,
-                        value,
-                        accepted,
-                    },
-                    "",
-                ) if flags.is_set(&field) => bad(format!("--{field}"), value, accepted),
+                (SpecError::Value(e), "") if flags.is_set(&e.field) => {
+                    bad(format!("--{}", e.field), e.value, e.accepted)
+                }
                 (e, "") => from_spec(e),
                 (e, side) => in_side(side, e),
             }

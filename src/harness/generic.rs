@@ -51,15 +51,7 @@ impl<L, T> ModelChecks<L, T> {
 /// `error` about field `field` as a parameter error.
 fn as_param_error(e: SpecError) -> ParamError {
     match e {
-        SpecError::Value {
-            field,
-            value,
-            accepted,
-        } => ParamError {
-            field,
-            value,
-            accepted,
-        },
+        SpecError::Value(e) => e,
         SpecError::Syntax { .. } => ParamError::new("cell", e.to_string(), "a valid cell"),
     }
 }

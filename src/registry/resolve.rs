@@ -57,9 +57,10 @@ impl Spec {
                     let x = check_param(spec, &p.field, p.value).map_err(|e| match &p.written {
                         // Not a number: shown as written, with the declared range.
                         Some(text) => match e {
-                            SpecError::Value {
-                                field, accepted, ..
-                            } => SpecError::value(field, text.clone(), accepted),
+                            SpecError::Value(e) => SpecError::Value(ParamError {
+                                value: text.clone(),
+                                ..e
+                            }),
                             other => other,
                         },
                         None => e,

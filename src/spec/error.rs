@@ -17,37 +17,10 @@ pub enum SpecError {
         /// The parser's message.
         message: String,
     },
-    /// A key or value that is not accepted.
-    // Fields and values are shown escaped: a quoted TOML key may hold a line break, and the
-    // message must stay one line.
-    #[error(
-        "invalid value for `{}`: {} (accepted: {})",
-        one_line(field),
-        one_line(&crate::params::short_text(value)),
-        one_line(accepted)
-    )]
-    Value {
-        /// Where, e.g. `params.window`, `candidate.integrity`, `grid[0].rules`.
-        field: String,
-        /// What was given.
-        value: String,
-        /// What would be accepted.
-        accepted: String,
-    },
-}
-
-/// `s` with its control characters (line breaks, tabs, …) escaped and everything else as
-/// written: how an error message shows a field or value and stays one line.
-pub(crate) fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    /// A key or value that is not accepted: the one "invalid value" error, [`ParamError`]
+    /// (one line naming field, value and what is accepted).
+    #[error(transparent)]
+    Value(#[from] ParamError),
 }
 
 impl SpecError {
@@ -57,11 +30,11 @@ impl SpecError {
         value: impl Into<String>,
         accepted: impl Into<String>,
     ) -> Self {
-        SpecError::Value {
+        SpecError::Value(ParamError {
             field: field.into(),
             value: value.into(),
             accepted: accepted.into(),
-        }
+        })
     }
 
     /// The error of a TOML text that does not parse.
@@ -78,15 +51,7 @@ impl SpecError {
     /// `engine` → `--engine`).
     pub fn renamed(self, from: &str, to: &str) -> Self {
         match self {
-            SpecError::Value {
-                field,
-                value,
-                accepted,
-            } if field == from => SpecError::Value {
-                field: to.to_owned(),
-                value,
-                accepted,
-            },
+            SpecError::Value(e) => SpecError::Value(e.renamed(from, to)),
             other => other,
         }
     }
@@ -94,23 +59,9 @@ impl SpecError {
     /// The same error with `prefix.` before its field (a compare side's, a grid's).
     pub fn within(self, prefix: &str) -> Self {
         match self {
-            SpecError::Value {
-                field,
-                value,
-                accepted,
-            } if !prefix.is_empty() => SpecError::Value {
-                field: format!("{prefix}.{field}"),
-                value,
-                accepted,
-            },
+            SpecError::Value(e) => SpecError::Value(e.within(prefix)),
             other => other,
         }
-    }
-}
-
-impl From<ParamError> for SpecError {
-    fn from(e: ParamError) -> Self {
-        SpecError::value(e.field, e.value, e.accepted)
     }
 }
 

@@ -33,9 +33,6 @@ mod error;
 mod read;
 mod values;
 
-// Read by the compare gate's own errors (built with the harness).
-#[cfg(feature = "harness")]
-pub(crate) use error::one_line;
 pub use error::{SpecError, parse_toml};
 pub use values::{number_text, number_value};
 pub(crate) use values::{string_value, whole_value};

@@ -147,11 +147,7 @@ impl<M: Driven> ModelBench<M> {
             let declared = entry.params.iter().any(|d| d.name == p.key);
             if declared && p.owner.is_none_or(|o| o == "rule") {
                 chosen.set(&p.key, p.value, &p.field).map_err(|e| match e {
-                    SpecError::Value {
-                        field,
-                        value,
-                        accepted,
-                    } => ParamError::new(field, value, accepted),
+                    SpecError::Value(e) => e,
                     other => ParamError::new("rule", other.to_string(), "a valid rule"),
                 })?;
             }
