@@ -9,8 +9,8 @@ use currents::harness::{
     check_model_tape, check_model_tapes, replay_cell,
 };
 use currents::model::{
-    Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Ledger, Limit, Model, StepError,
-    StepEvent, StepLimits, Value,
+    Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Ledger, LedgerColumns, Limit,
+    Model, StepError, StepEvent, StepLimits, Value,
 };
 use currents::registry::{Registry, generic_rules};
 use proptest::prelude::*;
@@ -397,4 +397,17 @@ fn a_models_invariants_need_snake_case_names_of_their_own() {
     let report = check_model(&cells(), &rule, &laws, &config()).unwrap();
     let last = report.invariants.last().unwrap();
     assert_eq!((last.invariant, last.violations), (law, 2400));
+}
+
+/// A model that declares no ledger columns, but whose columns are the ledger's names, has
+/// them as its member's ledger columns by default (what `plot`, `report` and the scenario
+/// summary read).
+#[test]
+fn a_model_named_like_the_ledger_declares_its_columns_by_default() {
+    let account = Account { start_limit: 10.0 };
+    assert_eq!(
+        account.ledger_columns(0),
+        Some(LedgerColumns::new("balance", "limit").payment("payment"))
+    );
+    assert_eq!(account.ledger_columns(1), None);
 }

@@ -507,3 +507,34 @@ fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
     let (model, _) = notebook_parts(&s);
     assert!(step > model.sum_volume(), "{d}");
 }
+
+/// The summary's names for member m's ledger come from the model's one declaration,
+/// `Model::ledger_columns`: V1's columns with its two means, the network's member 0 and 1
+/// columns read as `_m`.
+#[test]
+fn the_summary_names_member_m_from_the_models_ledger_columns() {
+    let bench = Workbench::builtin();
+    let ledger = |text: &str| {
+        let spec = currents::spec::Spec::from_shorthand("", text).unwrap();
+        bench
+            .resolve(&spec, &Limits::default())
+            .unwrap()
+            .ledger_columns()
+    };
+    let v1 = ledger("currents-v1");
+    assert_eq!(
+        v1.names(),
+        [
+            "userBalance",
+            "userCredit",
+            "userCapacity",
+            "transaction",
+            "avgUserBalance",
+            "avgSendVolume"
+        ]
+    );
+    for members in [2, 5] {
+        let network = ledger(&format!("static:model=network,members={members}"));
+        assert_eq!(network.names(), ["balance_m", "limit_m"]);
+    }
+}

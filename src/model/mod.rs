@@ -25,12 +25,14 @@ use std::fmt;
 
 use rand_core::Rng;
 
+mod columns;
 mod enforce;
 mod ledger;
 mod members;
 mod plan;
 mod run;
 
+pub use columns::{LedgerColumn, LedgerColumns};
 pub use enforce::{Against, Enforce, Enforcement};
 pub use ledger::{Ledger, balance_below_limit, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
@@ -201,136 +203,26 @@ pub trait Model: Sync {
     fn row(&self, state: &Self::State, out: &mut Vec<Value>);
 
     /// Which columns of this model's trajectories ([`Model::columns`]) hold member
-    /// `member`'s ledger, by name: what `plot` and `report` chart of a trajectory CSV.
-    /// `None` (the default) when the model declares none for that member, so its
-    /// trajectories are not charted.
+    /// `member`'s ledger, by name: what `plot` and `report` chart of a trajectory CSV, and
+    /// how a scenario report's summary names a member's balance, limit and means. `None`
+    /// when the model declares none for that member: then `plot` and `report` do not chart
+    /// its trajectories, and the summary says `balance` and `limit`.
+    ///
+    /// By default, a one-member model whose [`Model::columns`] hold `balance` and `limit`
+    /// (the [`Ledger`]'s names) declares those for member 0, with `capacity` and `payment`
+    /// when it has them; any other model declares none. A model whose columns are named
+    /// otherwise, or that stores its limit negated, or keeps means, says so here.
     ///
     /// A trajectory is recognised as this model's when every column other than its members'
     /// ledger columns is one of the model's own, in order, and it is read by asking for
     /// member 0, 1, … until its header lacks the member's balance column. So a model whose
     /// columns grow with a parameter (the network's pair per member) answers for any member
     /// a trajectory of it may hold, not only this value's [`Model::n_members`].
-    fn ledger_columns(&self, _member: usize) -> Option<LedgerColumns> {
-        None
-    }
-}
-
-/// The columns of a trajectory that hold one member's ledger ([`Model::ledger_columns`]):
-/// the balance and the limit always, the capacity and the payment when the model stores
-/// them, and the member's mean balance when the model keeps one.
-///
-/// ```
-/// use currents::model::{LedgerColumn, LedgerColumns};
-///
-/// // A model storing its limit signed (≤ 0), as a later notebook's `creditLimit`:
-/// let member = LedgerColumns::new("balance", LedgerColumn::negated("creditLimit"))
-///     .capacity("capacity")
-///     .payment("payment")
-///     .balance_mean("avgBalance");
-/// assert!(member.limit.negated && !member.balance.negated);
-/// assert_eq!(member.names(), ["balance", "creditLimit", "capacity", "payment", "avgBalance"]);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LedgerColumns {
-    /// The balance ([`Ledger::balance`]).
-    pub balance: LedgerColumn,
-    /// The limit, a magnitude ([`Ledger::limit`]).
-    pub limit: LedgerColumn,
-    /// What the member may still spend, when the model stores it ([`Ledger::capacity`]).
-    pub capacity: Option<LedgerColumn>,
-    /// The step's payment, when the model stores it ([`Ledger::payment`]).
-    pub payment: Option<LedgerColumn>,
-    /// The member's mean balance over the run so far, when the model keeps one (V1's
-    /// `avgUserBalance`): not part of the [`Ledger`], but what V1's charts draw beside it.
-    pub balance_mean: Option<LedgerColumn>,
-}
-
-impl LedgerColumns {
-    /// A member whose balance and limit are in these columns, and nothing else declared.
-    pub fn new(balance: impl Into<LedgerColumn>, limit: impl Into<LedgerColumn>) -> Self {
-        LedgerColumns {
-            balance: balance.into(),
-            limit: limit.into(),
-            capacity: None,
-            payment: None,
-            balance_mean: None,
+    fn ledger_columns(&self, member: usize) -> Option<LedgerColumns> {
+        if member != 0 || self.n_members() != 1 {
+            return None;
         }
-    }
-
-    /// The capacity is in `column`.
-    pub fn capacity(self, column: impl Into<LedgerColumn>) -> Self {
-        LedgerColumns {
-            capacity: Some(column.into()),
-            ..self
-        }
-    }
-
-    /// The payment is in `column`.
-    pub fn payment(self, column: impl Into<LedgerColumn>) -> Self {
-        LedgerColumns {
-            payment: Some(column.into()),
-            ..self
-        }
-    }
-
-    /// The member's mean balance is in `column`.
-    pub fn balance_mean(self, column: impl Into<LedgerColumn>) -> Self {
-        LedgerColumns {
-            balance_mean: Some(column.into()),
-            ..self
-        }
-    }
-
-    /// Every column named, in the order balance, limit, capacity, payment, mean balance.
-    pub fn names(&self) -> Vec<&str> {
-        [
-            Some(&self.balance),
-            Some(&self.limit),
-            self.capacity.as_ref(),
-            self.payment.as_ref(),
-            self.balance_mean.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|c| c.name.as_str())
-        .collect()
-    }
-}
-
-/// One column of a [`LedgerColumns`]: its name, and whether it holds the quantity's
-/// negation (a limit stored as a signed, non-positive number).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LedgerColumn {
-    /// The column's name, as [`Model::columns`] spells it.
-    pub name: String,
-    /// True when the column holds minus the quantity.
-    pub negated: bool,
-}
-
-impl LedgerColumn {
-    /// The column `name`, holding minus the quantity.
-    pub fn negated(name: impl Into<String>) -> Self {
-        LedgerColumn {
-            name: name.into(),
-            negated: true,
-        }
-    }
-}
-
-impl From<&str> for LedgerColumn {
-    /// The column `name`, holding the quantity itself.
-    fn from(name: &str) -> Self {
-        LedgerColumn::from(name.to_owned())
-    }
-}
-
-impl From<String> for LedgerColumn {
-    /// The column `name`, holding the quantity itself.
-    fn from(name: String) -> Self {
-        LedgerColumn {
-            name,
-            negated: false,
-        }
+        LedgerColumns::by_ledger_names(&self.columns())
     }
 }
 

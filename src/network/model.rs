@@ -185,8 +185,8 @@ impl ModelType for Network {
 
     /// Every column, in the model's order: each member's balance (wide enough for
     /// −10^9 … 10^10) and limit (for 10^9), then the transfer (payer and payee below 1000,
-    /// an amount up to 10^6, refused 0 or 1). The summary's figures are over the members:
-    /// `balance_m` and `limit_m` name member m's.
+    /// an amount up to 10^6, refused 0 or 1). The summary's names for member m's balance
+    /// and limit, `balance_m` and `limit_m`, come from [`Model::ledger_columns`].
     fn report_layout(&self) -> crate::registry::ReportLayout {
         let width = |name: &str, min: usize| name.len().max(min);
         let columns = self
@@ -203,12 +203,7 @@ impl ModelType for Network {
                 (c, w)
             })
             .collect();
-        crate::registry::ReportLayout {
-            columns,
-            balance: "balance_m".to_owned(),
-            limit: "limit_m".to_owned(),
-            means: None,
-        }
+        crate::registry::ReportLayout { columns }
     }
 }
 

@@ -160,18 +160,20 @@ pub trait ModelType: Model + Sized {
     /// Builds the model from checked values (same order as [`ModelType::PARAMS`]).
     fn from_values(values: &[f64]) -> Self;
 
-    /// How a scenario report shows this model's states and names its ledgers
+    /// Which columns a scenario report tables of this model's states, and how wide
     /// ([`ReportLayout`]). A method, not a constant, because the columns may depend on the
     /// model's parameters (a network has two per member). By default every column of
-    /// [`Model::columns`], each as wide as its name ([`ReportLayout::of_columns`]).
+    /// [`Model::columns`], each as wide as its name ([`ReportLayout::of_columns`]). How the
+    /// report names a member's balance, limit and means is not declared here but read from
+    /// [`Model::ledger_columns`].
     fn report_layout(&self) -> ReportLayout {
         ReportLayout::of_columns(&self.columns())
     }
 }
 
-/// How a scenario report (`crate::scenario`) shows a model's states: the columns of its
-/// trajectory table and the names its summary gives a member's balance, limit and means.
-/// A model declares it ([`ModelType::report_layout`]); the report itself names no model.
+/// Which columns a scenario report (`crate::scenario`) tables of a model's states, and how
+/// wide. A model declares it ([`ModelType::report_layout`]); the report itself names no
+/// model, and reads the names of a member's ledger from [`Model::ledger_columns`].
 ///
 /// The table's first column is always the step; `columns` follow it, each a column of
 /// [`Model::columns`] by name with its width in characters (values are right-aligned; a
@@ -181,13 +183,6 @@ pub trait ModelType: Model + Sized {
 pub struct ReportLayout {
     /// The tabled columns after the step, each a column name of the model and its width.
     pub columns: Vec<(String, usize)>,
-    /// How the summary names a member's balance (V1: `userBalance`).
-    pub balance: String,
-    /// How the summary names a member's limit (V1: `userCredit`).
-    pub limit: String,
-    /// How the summary names the two means [`crate::metrics::Metered::equilibrium`] gives
-    /// (V1: `avgUserBalance`, `avgSendVolume`); `None` when the model keeps none.
-    pub means: Option<(String, String)>,
 }
 
 impl ReportLayout {
@@ -195,15 +190,13 @@ impl ReportLayout {
     pub const WIDTH_MIN: usize = 8;
 
     /// The layout of a model that declares none: every column in `columns`, each as wide
-    /// as its name (at least [`ReportLayout::WIDTH_MIN`]), its ledger's own names for the
-    /// balance and the limit, and no means.
+    /// as its name (at least [`ReportLayout::WIDTH_MIN`]).
     ///
     /// ```
     /// use currents::registry::ReportLayout;
     ///
     /// let layout = ReportLayout::of_columns(&["balance".to_owned(), "creditLimit".to_owned()]);
     /// assert_eq!(layout.columns, [("balance".to_owned(), 8), ("creditLimit".to_owned(), 11)]);
-    /// assert_eq!((layout.balance.as_str(), layout.limit.as_str()), ("balance", "limit"));
     /// ```
     pub fn of_columns(columns: &[String]) -> Self {
         ReportLayout {
@@ -211,9 +204,6 @@ impl ReportLayout {
                 .iter()
                 .map(|c| (c.clone(), c.chars().count().max(Self::WIDTH_MIN)))
                 .collect(),
-            balance: "balance".to_owned(),
-            limit: "limit".to_owned(),
-            means: None,
         }
     }
 }

@@ -29,7 +29,7 @@ use std::fmt::{self, Write as _};
 
 use crate::draws::RngKind;
 use crate::metrics::RunFold;
-use crate::registry::ReportLayout;
+use crate::model::LedgerColumns;
 use crate::workbench::AnySpec;
 
 use super::summary::summary;
@@ -59,9 +59,10 @@ pub(super) const SIMULATE_PARAM_FLAGS: [&str; 4] =
 pub fn render(scenario: &Scenario, source: &str) -> Result<String, ScenarioRunError> {
     let runs = scenario.runs()?;
     let layout = scenario.spec().report_layout();
+    let ledger = scenario.spec().ledger_columns();
     let n_members = runs.n_members();
     let mut out = String::new();
-    header(&mut out, scenario, source, &layout, n_members);
+    header(&mut out, scenario, source, &ledger, n_members);
     let settings = scenario.spec().settings();
     let streams = scenario.streams();
     // Where each tabled column is in the model's row (`None`: a name the model lacks).
@@ -107,7 +108,7 @@ pub fn render(scenario: &Scenario, source: &str) -> Result<String, ScenarioRunEr
         folds.extend(fold);
     }
 
-    summary(&mut out, &folds, digest.finish(), &layout, n_members);
+    summary(&mut out, &folds, digest.finish(), &ledger, n_members);
     Ok(out)
 }
 
@@ -140,7 +141,7 @@ fn header(
     out: &mut String,
     scenario: &Scenario,
     source: &str,
-    layout: &ReportLayout,
+    ledger: &LedgerColumns,
     n_members: usize,
 ) {
     let spec = scenario.spec();
@@ -211,9 +212,9 @@ fn header(
         kv("table", &"every step (step 0 is the genesis state)");
     } else {
         let limit = if n_members == 1 {
-            layout.limit.clone()
+            ledger.limit.name.clone()
         } else {
-            format!("a member's {}", layout.limit)
+            format!("a member's {}", ledger.limit.name)
         };
         kv(
             "table",

@@ -1,11 +1,11 @@
 //! A scenario report's summary: the one per-run fold's figures ([`RunFold`]) per run and
-//! over all runs, explained in the names the model's layout gives its columns, and the
+//! over all runs, explained in the names the model gives a member's ledger columns, and the
 //! digest line.
 
 use std::fmt::Write as _;
 
 use crate::metrics::RunFold;
-use crate::registry::ReportLayout;
+use crate::model::{LedgerColumn, LedgerColumns};
 
 use super::table::{KEY_WIDTH, row};
 
@@ -34,11 +34,29 @@ fn opt(x: Option<f64>) -> String {
     x.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-/// What the summary's figures are, in the names the model's layout gives its columns:
-/// per step for a one-member model (V1's lines, as they always read), per member-step
-/// otherwise.
-fn explanation(layout: &ReportLayout, n_members: usize) -> Vec<String> {
-    let (b, l) = (&layout.balance, &layout.limit);
+/// `column`'s quantity in words: its name, or minus its name when it holds the negation.
+fn quantity(column: &LedgerColumn) -> String {
+    if column.negated {
+        format!("-{}", column.name)
+    } else {
+        column.name.clone()
+    }
+}
+
+/// Minus `column`'s quantity in words.
+fn minus(column: &LedgerColumn) -> String {
+    if column.negated {
+        column.name.clone()
+    } else {
+        format!("-{}", column.name)
+    }
+}
+
+/// What the summary's figures are, in the names the model gives member m's ledger columns
+/// (`ledger`, [`LedgerColumns::of_any_member`]): per step for a one-member model (V1's
+/// lines, as they always read), per member-step otherwise.
+fn explanation(ledger: &LedgerColumns, n_members: usize) -> Vec<String> {
+    let (b, l) = (quantity(&ledger.balance), quantity(&ledger.limit));
     let one = n_members == 1;
     let (steps, of_members, final_balance) = if one {
         ("steps", "", format!("{b} after the last step"))
@@ -52,17 +70,21 @@ fn explanation(layout: &ReportLayout, n_members: usize) -> Vec<String> {
     let mut lines = vec![format!(
         "finalBalance: {final_balance}; on the `all` row, the mean over runs"
     )];
-    match &layout.means {
-        Some((mb, ms)) => lines.extend([
-            format!("meanAbsS:     mean of |{mb}| / {ms} over the {steps} with {ms} > 0"),
-            "              (summed step by step, run by run); `-` when there is no such step"
-                .to_owned(),
-        ]),
-        None => lines
+    match (&ledger.balance_mean, &ledger.send_volume_mean) {
+        (Some(mb), Some(ms)) => {
+            let (mb, ms) = (&mb.name, quantity(ms));
+            lines.extend([
+                format!("meanAbsS:     mean of |{mb}| / {ms} over the {steps} with {ms} > 0"),
+                "              (summed step by step, run by run); `-` when there is no such step"
+                    .to_owned(),
+            ]);
+        }
+        _ => lines
             .push("meanAbsS:     `-`: the model keeps no mean balance and send volume".to_owned()),
     }
+    let (minus_l, l_name) = (minus(&ledger.limit), &ledger.limit.name);
     lines.extend([
-        format!("overLimit:    {steps} with {b} < -{l}; zeroCredit: {steps} with {l} = 0"),
+        format!("overLimit:    {steps} with {b} < {minus_l}; zeroCredit: {steps} with {l_name} = 0"),
         format!(
             "minCredit, maxCredit: the smallest and largest {l}{of_members}; all figures cover steps 1..T"
         ),
@@ -76,11 +98,11 @@ pub(super) fn summary(
     out: &mut String,
     runs: &[RunFold],
     digest: u64,
-    layout: &ReportLayout,
+    ledger: &LedgerColumns,
     n_members: usize,
 ) {
     out.push_str("\n## summary\n");
-    for line in explanation(layout, n_members) {
+    for line in explanation(ledger, n_members) {
         out.push_str(&line);
         out.push('\n');
     }
@@ -128,4 +150,34 @@ pub(super) fn summary(
         "{:<KEY_WIDTH$}{digest:016x} (FNV-1a 64 over every column of every state of every run, floats as IEEE-754 bits)",
         "digest:"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_explanation_names_the_declared_columns_and_their_signs() {
+        // A later notebook's ledger: the limit stored signed, two means kept.
+        let signed = LedgerColumns::new("balance", LedgerColumn::negated("creditLimit"))
+            .balance_mean("avgBalance")
+            .send_volume_mean("avgSendVolumeOut");
+        let lines = explanation(&signed, 1);
+        assert_eq!(
+            lines[1],
+            "meanAbsS:     mean of |avgBalance| / avgSendVolumeOut over the steps with avgSendVolumeOut > 0"
+        );
+        assert_eq!(
+            lines[3],
+            "overLimit:    steps with balance < creditLimit; zeroCredit: steps with creditLimit = 0"
+        );
+        assert!(lines[4].contains("the smallest and largest -creditLimit;"));
+        // A model that declares nothing: the ledger's own names, no means.
+        let lines = explanation(&LedgerColumns::new("balance", "limit"), 2);
+        assert!(lines[1].contains("keeps no mean balance"));
+        assert_eq!(
+            lines[2],
+            "overLimit:    member-steps with balance < -limit; zeroCredit: member-steps with limit = 0"
+        );
+    }
 }

@@ -120,7 +120,8 @@ impl<H: History> crate::registry::ModelType for V1<H> {
 
     /// The scenario report's table since the first snapshots: cadCAD's names and the
     /// widths that hold every value a validated run produces (`totalNumTransactions` is
-    /// the step, so it is not repeated); the summary names the notebook's columns.
+    /// the step, so it is not repeated). The summary's names are the ledger's
+    /// ([`Model::ledger_columns`]).
     fn report_layout(&self) -> crate::registry::ReportLayout {
         let columns = [
             ("userBalance", 22),
@@ -133,9 +134,6 @@ impl<H: History> crate::registry::ModelType for V1<H> {
         ];
         crate::registry::ReportLayout {
             columns: columns.map(|(c, w)| (c.to_owned(), w)).to_vec(),
-            balance: "userBalance".to_owned(),
-            limit: "userCredit".to_owned(),
-            means: Some(("avgUserBalance".to_owned(), "avgSendVolume".to_owned())),
         }
     }
 }
@@ -248,13 +246,15 @@ impl<H: History> Model for V1<H> {
     }
 
     /// The one user's ledger: `userBalance`, `userCredit`, `userCapacity`, `transaction`,
-    /// and `avgUserBalance`, the mean balance the notebook's charts draw.
+    /// `avgUserBalance` (the mean balance the notebook's charts draw) and `avgSendVolume`
+    /// (with it, the equilibrium figure's two means).
     fn ledger_columns(&self, member: usize) -> Option<LedgerColumns> {
         (member == 0).then(|| {
             LedgerColumns::new("userBalance", "userCredit")
                 .capacity("userCapacity")
                 .payment("transaction")
                 .balance_mean("avgUserBalance")
+                .send_volume_mean("avgSendVolume")
         })
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::draws::RngKind;
-use crate::model::{CreditPolicy as _, Enforce};
+use crate::model::{CreditPolicy as _, Enforce, LedgerColumns};
 use crate::params::ParamSpec;
 use crate::registry::{Chosen, Declared, Registry, ReportLayout, RunSpec};
 use crate::spec::{Param, Spec, SpecError};
@@ -104,10 +104,16 @@ pub trait AnySpec: Send + Sync {
 
     // Scenario reports.
 
-    /// How a scenario report tables the states of the model this spec runs (at its
-    /// values) and names its ledgers: the model's
-    /// [`crate::registry::ModelType::report_layout`], which only the typed side knows.
+    /// Which columns a scenario report tables of the model this spec runs (at its values),
+    /// and how wide: the model's [`crate::registry::ModelType::report_layout`], which only
+    /// the typed side knows.
     fn report_layout(&self) -> ReportLayout;
+    /// How a scenario report names member m's balance, limit and means: the columns the
+    /// model this spec runs (at its values) declares for its members
+    /// ([`crate::model::Model::ledger_columns`]), named for any member (the network's
+    /// `balance_m`), or the ledger's `balance` and `limit` when it declares none. Only the
+    /// typed side holds a model to ask.
+    fn ledger_columns(&self) -> LedgerColumns;
 }
 
 /// A resolved spec of model `M` and the registry it was resolved against.
@@ -214,5 +220,13 @@ impl<M: Driven> AnySpec for SpecOf<M> {
             unreachable!("a Chosen entry holds values checked against its declaration")
         };
         layout
+    }
+    fn ledger_columns(&self) -> LedgerColumns {
+        let model = &self.spec.model;
+        // Chosen values are checked when chosen; building cannot fail.
+        let Ok(built) = model.entry().build(model.values()) else {
+            unreachable!("a Chosen entry holds values checked against its declaration")
+        };
+        LedgerColumns::of_any_member(&built)
     }
 }
