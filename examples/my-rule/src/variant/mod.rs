@@ -240,6 +240,7 @@ impl Model for VariantModel {
                 .capacity("capacity")
                 .payment("payment")
                 .balance_mean("avgBalance")
+                .send_volume_mean("avgSendVolumeOut")
         })
     }
 }
