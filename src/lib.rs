@@ -24,6 +24,12 @@
 /// so that a user's behaviour needs no dependency of its own.
 pub use rand_core;
 
+/// The property-testing library the harness's [`harness::Tapes::strategy`] returns
+/// strategies of (`proptest` 1), re-exported so that a user's model can write its tapes
+/// with no dependency of its own.
+#[cfg(feature = "harness")]
+pub use proptest;
+
 mod builtin;
 pub mod catalog;
 #[cfg(feature = "cli")]

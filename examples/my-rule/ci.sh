@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The template's CI: its tests, then its own binary with its own rules named in `policies`,
-# `check`, `compare`, `sweep` and a scenario, each with the exit code it must give.
+# `check`, `compare`, `sweep` and a scenario, and its own model (the variant) through
+# `simulate`, `check`, `replay`, `compare`, `sweep`, `scenario`, `plot` and `report`, each
+# with the exit code it must give.
 #
 #   bash examples/my-rule/ci.sh      # from the repository root
 #   bash ci.sh                       # from examples/my-rule
@@ -50,6 +52,29 @@ grep -q 'my-rule-v2' out/summary.csv ||
     { echo "ci.sh: the sweep summary has no my-rule-v2 cell" >&2; exit 1; }
 # A scenario file as a compare side: version 2 against it still moves metrics.
 expect 1 compare --baseline scenarios/my-rule.toml --candidate my-rule-v2
+
+# Your own model, the variant (src/variant/), through every subcommand.
+expect 0 simulate --model variant --runs 5 --steps 120 --out out/variant.csv
+expect 0 simulate --model variant --summary --runs 5 --out out/variant-summary.csv
+# Exit 1: without a clamp, variant-slope lets a payment past the previous limit; the
+# harness shrinks it to a short tape and prints the command that replays it.
+expect 1 check --model variant --runs 3 --cases 64
+replay=$(grep -m1 -o 'replay: .*--invariant payment_within_limit.*' out/last.txt | sed 's/^replay: //')
+[[ -n "$replay" ]] || { echo "ci.sh: check printed no replay command for payment_within_limit" >&2; exit 1; }
+# The printed command runs as printed: it starts with the binary's path.
+out=0; bash -c "$replay" >out/replay.txt 2>&1 || out=$?
+[[ $out == 1 ]] || { cat out/replay.txt >&2; echo "ci.sh: the printed replay exited $out, expected 1" >&2; exit 1; }
+echo "ok: the printed replay reproduces the violation (exit 1)"
+expect 0 check --model variant --policy my-rule --runs 3 --cases 64
+# V1 against your model: different models compared on what both share.
+expect 1 compare --baseline currents-v1 --candidate variant-slope:model=variant
+expect 0 compare --baseline variant-slope:model=variant --candidate variant-slope:model=variant
+expect 0 sweep --config variant-sweep.toml --runs 2 --out out/variant-sweep.csv
+grep -q '^0,gain,variant,variant-slope,' out/variant-sweep.csv ||
+    { echo "ci.sh: the variant sweep summary has no variant-slope cell" >&2; exit 1; }
+expect 0 scenario scenarios/variant.toml --out out/variant-scenario.txt
+expect 0 plot --input out/variant.csv --out out/variant-charts
+expect 0 report --input out/variant.csv --out out/variant-report
 
 if [[ -z "${FUZZ_RUNS:-}" ]]; then
     echo "skipped: fuzzing (set FUZZ_RUNS=N to run the fuzz target for N inputs)"

@@ -1,5 +1,5 @@
 //! `currents new PATH`: a crate of your own, written from the template
-//! (`examples/my-rule/`): a rule in two versions, a model variant, their tests, scenarios
+//! (`examples/my-rule/`): a rule in two versions, a model of its own (`src/variant/`), their tests, scenarios
 //! and snapshots, a fuzz target, and a binary that is the whole tool with them in it —
 //! with the dependency paths pointing at this currents and the package named after PATH's
 //! last component, so that `cd PATH && cargo test` works at once.
@@ -156,12 +156,32 @@ pub(crate) const TEMPLATE: &[(&str, &[u8])] = &[
         include_bytes!("../../examples/my-rule/scenarios/my-rule.toml"),
     ),
     (
+        "scenarios/variant.toml",
+        include_bytes!("../../examples/my-rule/scenarios/variant.toml"),
+    ),
+    (
         "src/lib.rs",
         include_bytes!("../../examples/my-rule/src/lib.rs"),
     ),
     (
         "src/main.rs",
         include_bytes!("../../examples/my-rule/src/main.rs"),
+    ),
+    (
+        "src/variant/checks.rs",
+        include_bytes!("../../examples/my-rule/src/variant/checks.rs"),
+    ),
+    (
+        "src/variant/mod.rs",
+        include_bytes!("../../examples/my-rule/src/variant/mod.rs"),
+    ),
+    (
+        "src/variant/rule.rs",
+        include_bytes!("../../examples/my-rule/src/variant/rule.rs"),
+    ),
+    (
+        "src/variant/user.rs",
+        include_bytes!("../../examples/my-rule/src/variant/user.rs"),
     ),
     (
         "sweep.toml",
@@ -194,6 +214,24 @@ pub(crate) const TEMPLATE: &[(&str, &[u8])] = &[
         include_bytes!(
             "../../examples/my-rule/tests/snapshots/scenarios__scenarios@my-rule.toml.snap"
         ),
+    ),
+    (
+        "tests/snapshots/scenarios__scenarios@variant.toml.snap",
+        include_bytes!(
+            "../../examples/my-rule/tests/snapshots/scenarios__scenarios@variant.toml.snap"
+        ),
+    ),
+    (
+        "tests/snapshots/variant_first_steps.snap",
+        include_bytes!("../../examples/my-rule/tests/snapshots/variant_first_steps.snap"),
+    ),
+    (
+        "tests/variant.rs",
+        include_bytes!("../../examples/my-rule/tests/variant.rs"),
+    ),
+    (
+        "variant-sweep.toml",
+        include_bytes!("../../examples/my-rule/variant-sweep.toml"),
     ),
 ];
 
@@ -398,7 +436,7 @@ mod tests {
             "{fuzz}"
         );
         let main = get("src/main.rs");
-        assert!(main.contains("my_currency::registry()"), "{main}");
+        assert!(main.contains("my_currency::workbench()"), "{main}");
         assert!(!main.contains("my_rule::"), "{main}");
         // Names that are the rule's, not the crate's, stay.
         assert!(get("src/lib.rs").contains("\"my-rule\""));

@@ -1,4 +1,5 @@
-//! A credit rule of your own, in two versions, registered beside the built-ins.
+//! A credit rule of your own, in two versions, registered beside the built-ins; and a
+//! model of your own ([`variant`]), registered beside the built-in models.
 //!
 //! A rule is two impls on one type: [`Rule`], its declaration (the name configs and the
 //! command line use, a summary, the parameters with their ranges, a constructor), and
@@ -10,9 +11,12 @@
 
 use currents::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 use currents::registry::Registry;
+use currents::workbench::Workbench;
 use currents::params::ParamSpec;
 use currents::rules::{IncomeWindow, Rule};
 use currents::v1::V1;
+
+pub mod variant;
 
 /// `my-rule`: the limit rises to `share` × the income of the last `window` steps (at most
 /// `limit-max`) and never falls; outgoing payments are clamped to it.
@@ -151,4 +155,16 @@ impl<M: Model> CreditPolicy<M> for MyRuleV2 {
 /// The built-in model, rules and users, and both versions of the rule.
 pub fn registry() -> Registry<V1> {
     Registry::builtin().rule::<MyRule>().rule::<MyRuleV2>()
+}
+
+/// Every model this crate's tool runs, as the binary, the tests and the scenarios resolve
+/// names: the built-in ones with V1's registry replaced by [`registry`] (V1's checks are
+/// kept), and the variant ([`variant::registry`]) with its own laws and tapes.
+pub fn workbench() -> Workbench {
+    let bench = Workbench::builtin().model(registry());
+    #[cfg(feature = "harness")]
+    let bench = bench.model_with_checks(variant::registry(), variant::checks());
+    #[cfg(not(feature = "harness"))]
+    let bench = bench.model(variant::registry());
+    bench
 }
