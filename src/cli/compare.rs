@@ -19,7 +19,7 @@ use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};
 
 #[derive(Args, Debug)]
 pub(crate) struct CompareArgs {
-    /// The rule on the main branch: NAME[:key=value,…] — the rule, its parameters, user=, the user's and model's parameters, restriction=, rng=, seed=, runs=, steps= (see `currents policies`) — or a spec/scenario .toml file
+    /// The rule on the main branch: NAME[:key=value,…] — the rule, its parameters, model=, user=, the user's and model's parameters, restriction=, rng=, seed=, runs=, steps= (see `currents policies`) — or a spec/scenario .toml file
     #[arg(long, value_name = "SPEC|FILE.toml")]
     baseline: String,
     /// The changed rule, in the same form as --baseline
@@ -37,7 +37,7 @@ pub(crate) struct CompareArgs {
     /// Generator family: chacha or numpy [default: chacha, or what a side sets]
     #[arg(long, value_name = "chacha|numpy")]
     rng: Option<String>,
-    /// Output format: table, markdown or json [default: table]
+    /// Output format: table, markdown or json
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     format: String,
     /// Output path; `-` is stdout [default: stdout]
