@@ -20,7 +20,7 @@ use super::CompareConfig;
 /// the members' ledgers and rows every model gives, so they apply to every rule and every
 /// model; each is exact (no tolerance). A side whose model's members pay each other is also
 /// held to [`Invariant::BALANCES_SUM_TO_ZERO`], listed after `credit_non_negative`.
-pub const INVARIANTS: [Invariant; 5] = [
+pub(crate) const INVARIANTS: [Invariant; 5] = [
     Invariant::STEP_IS_DEFINED,
     Invariant::CREDIT_NON_NEGATIVE,
     Invariant::ALL_VALUES_FINITE,

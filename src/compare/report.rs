@@ -50,7 +50,7 @@ impl MetricDiff {
 /// One law on both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvariantDiff {
-    /// The law's catalog name (one of [`super::INVARIANTS`], or
+    /// The law's catalog name (one of the laws compare reports, or
     /// `balances_sum_to_zero` when a side's model is held to it).
     pub name: &'static str,
     /// Its status on the baseline.
@@ -94,16 +94,16 @@ pub struct CompareReport {
     pub config: CompareConfig,
     /// One row per metric, in [`NAMES`] order.
     pub metrics: Vec<MetricDiff>,
-    /// One row per law, in the catalog's report order: [`super::INVARIANTS`], with
+    /// One row per law, in the catalog's report order (the laws compare reports), with
     /// `balances_sum_to_zero` after `credit_non_negative` when a side is held to it.
     pub invariants: Vec<InvariantDiff>,
     /// One row per run.
     pub runs: Vec<RunDivergence>,
     /// When both sides run their model's own rule on the same model and its checks accept
-    /// both sides' cells, the harness's invariants on each side ([`super::harness_diff`]);
+    /// both sides' cells, the harness's invariants on each side (`super::harness_diff`);
     /// `None` otherwise.
     pub harness: Option<Vec<HarnessDiff>>,
-    /// The program [`CompareReport::command`] starts with: [`super::PROGRAM_DEFAULT`]
+    /// The program [`CompareReport::command`] starts with: `super::PROGRAM_DEFAULT`
     /// unless the caller sets another (the CLI sets the binary as it was invoked, so the
     /// printed command runs as printed).
     pub program: String,

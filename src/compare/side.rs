@@ -160,7 +160,7 @@ impl Side {
 
     /// True when the comparison checks [`Invariant::BALANCES_SUM_TO_ZERO`] on this side:
     /// its model's checks declare it (a model whose members pay each other).
-    pub fn conserves(&self) -> bool {
+    pub(crate) fn conserves(&self) -> bool {
         self.conserves
     }
 
@@ -272,7 +272,7 @@ fn settle<T: PartialEq + fmt::Display + Copy>(
 /// from `flags` (only its `rng`, `seed`, `runs` and `steps` are read) over the sides' specs
 /// over `defaults`' run settings, refused when the sides disagree; a shorthand side over a
 /// file on the other side. Returns the two sides and the run settings they share, with
-/// `defaults`' gate (min-change, fail-on, allow), checked by [`CompareConfig::validate`].
+/// `defaults`' gate (min-change, fail-on, allow), checked by `CompareConfig::validate`.
 pub fn resolve_sides(
     baseline: &SideInput,
     candidate: &SideInput,

@@ -8,7 +8,8 @@ use crate::spec::{Spec, SpecError};
 
 /// The parameters that have a flag of their own on `simulate` and `replay` (`--integrity
 /// X`); every other parameter is written `--param NAME=VALUE`.
-pub const PARAM_FLAGS: [&str; 4] = ["integrity", "avg-amount", "sum-volume", "initial-credit"];
+pub(crate) const PARAM_FLAGS: [&str; 4] =
+    ["integrity", "avg-amount", "sum-volume", "initial-credit"];
 
 /// One cell of a check: the model and the user it runs (`None`: the registry's first) and
 /// the parameters it sets, each as written on the command line (a whole number as its
@@ -44,7 +45,7 @@ impl CellArgs {
     }
 
     /// The cell's flags for `currents replay` (and `simulate`): `--model M`, `--user U`, then
-    /// each parameter as its own flag when it has one ([`PARAM_FLAGS`]), else as
+    /// each parameter as its own flag when it has one (`PARAM_FLAGS`), else as
     /// `--param NAME=VALUE`.
     pub fn flags(&self) -> String {
         let mut words = Vec::new();

@@ -58,7 +58,7 @@ fn as_param_error(e: SpecError) -> ParamError {
 
 /// The cell `cell` names, resolved against `registry` (a cell of another model is an
 /// error naming `--model`).
-pub fn resolve_cell<M: Model>(
+pub(crate) fn resolve_cell<M: Model>(
     registry: &Registry<M>,
     cell: &CellArgs,
 ) -> Result<ModelCell<M, BehaviourBox<M>>, ParamError> {

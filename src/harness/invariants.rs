@@ -46,7 +46,7 @@ impl<T> ByInvariant<T> {
     }
 
     /// Every value, in order.
-    pub fn into_values(self) -> impl Iterator<Item = (Invariant, T)> {
+    pub(crate) fn into_values(self) -> impl Iterator<Item = (Invariant, T)> {
         self.entries.into_iter()
     }
 }

@@ -72,7 +72,7 @@ impl CellStats {
     }
 }
 
-/// The result of [`check_cells`](super::check_cells) and the checks built on it
+/// The result of the checks of the harness
 /// ([`check_model`](super::check_model), [`check_model_tapes`](super::check_model_tapes),
 /// V1's `check_rule`).
 #[derive(Debug, Clone, PartialEq)]

@@ -48,13 +48,13 @@ pub trait Metered: Model {
 
 /// The ledger figures every per-run summary shares, counted over steps 1 … T and every
 /// member: the one place "steps over the limit" (the state law,
-/// [`balance_below_limit`]), "steps with zero credit", the final balance and limit and the
+/// `balance_below_limit`), "steps with zero credit", the final balance and limit and the
 /// smallest and largest limit are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LedgerTally {
     /// Steps folded in.
     pub n_steps: u64,
-    /// Member-steps with [`balance_below_limit`]: balance(t) < −limit(t).
+    /// Member-steps with `balance_below_limit`: balance(t) < −limit(t).
     pub steps_over_limit: u64,
     /// Member-steps whose limit is 0.
     pub steps_zero_limit: u64,
@@ -144,7 +144,7 @@ pub struct FoldStep<'a> {
     pub send_volumes: &'a [f64],
     /// The applied payment's amount ([`Metered::amount`]).
     pub amount: f64,
-    /// True when enforcement changed the payment ([`crate::model::StepEvent::restricted`]).
+    /// True when enforcement changed the payment (`crate::model::StepEvent::restricted`).
     pub restricted: bool,
     /// Every member's equilibrium means ([`Metered::equilibrium`]: mean balance, mean send
     /// volume), in member order (empty when the model keeps none).
@@ -199,7 +199,7 @@ enum ElasticityInput {
 }
 
 /// The one per-run fold (see the module documentation): the [`LedgerTally`], the
-/// equilibrium sums, and, when asked for ([`RunFold::with_metrics`]), the sweep's metrics.
+/// equilibrium sums, and, when asked for (`RunFold::with_metrics`), the sweep's metrics.
 #[derive(Debug, Clone)]
 pub struct RunFold {
     tally: LedgerTally,
@@ -224,7 +224,7 @@ impl RunFold {
     /// in O(members) memory: the credit elasticity is folded as it goes, from the quarters
     /// of a run of `n_steps` steps (a run that ends early defines no elasticity). With
     /// `None` every step's credit and volume are kept instead, for a run of unknown length.
-    pub fn with_metrics(genesis: &[Ledger], n_steps: Option<u64>) -> Self {
+    pub(crate) fn with_metrics(genesis: &[Ledger], n_steps: Option<u64>) -> Self {
         let elasticity = match n_steps {
             Some(n) => ElasticityInput::Quarters {
                 n,
@@ -314,7 +314,7 @@ impl RunFold {
     /// volume is positive, and their count (a scenario report's `meanAbsS` is their ratio;
     /// runs pool by adding both): (0, 0) when there was no such step, or when the fold was
     /// made without the metrics. Not [`RunFold::equilibrium`], which is a ratio of sums.
-    pub fn abs_s(&self) -> (f64, u64) {
+    pub(crate) fn abs_s(&self) -> (f64, u64) {
         self.sums
             .as_ref()
             .map_or((0.0, 0), |s| (s.abs_s_sum, s.abs_s_count))

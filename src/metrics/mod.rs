@@ -5,10 +5,10 @@
 //! is excluded). A metric that is undefined for a run (for example an elasticity when the
 //! volume did not change) is NaN and is left out of that cell's summary statistics.
 //!
-//! Every figure of a run is folded in one place, [`RunFold`] ([`Fold`] is its observer):
+//! Every figure of a run is folded in one place, [`RunFold`] (`Fold` is its observer):
 //! the members' [`crate::model::Ledger`]s and, through [`Metered`], what a ledger does not
 //! hold (the unrounded amount of a payment, the send volume the balance is normalised by,
-//! the means a rule reads). "Over the limit" is [`crate::model::balance_below_limit`], the
+//! the means a rule reads). "Over the limit" is `crate::model::balance_below_limit`, the
 //! state law, the one definition in [`crate::model`]. [`spread`] summarises a metric across
 //! the runs of a cell.
 
@@ -17,7 +17,7 @@ mod observe;
 pub mod summary;
 
 pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
-pub use observe::{Fold, SummaryFold};
+pub(crate) use observe::{Fold, SummaryFold};
 
 use crate::model::{RunError, StepError};
 
@@ -97,7 +97,7 @@ impl std::fmt::Display for RunFailure {
 /// means of the credit and of the payment size `|amount|` over each quarter. NaN when a
 /// mean is not positive or the volume changed by less than 5% (`|Δln volume| < 0.05`),
 /// where the ratio would only measure noise.
-pub fn elasticity(credits: &[f64], volumes: &[f64]) -> f64 {
+pub(crate) fn elasticity(credits: &[f64], volumes: &[f64]) -> f64 {
     let n = credits.len().min(volumes.len());
     if n < 4 {
         return f64::NAN;
@@ -139,7 +139,7 @@ pub struct Spread {
 
 /// The percentile `q` ∈ [0, 1] of sorted values, interpolated linearly between the closest
 /// ranks (numpy's default `linear` method: position `q · (n − 1)`).
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

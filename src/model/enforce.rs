@@ -95,7 +95,7 @@ impl Enforcement {
 
 impl Enforce {
     /// Every mode a config may name, in a fixed order.
-    pub const ALL: [Enforce; 4] = [
+    pub(crate) const ALL: [Enforce; 4] = [
         Enforce::None,
         Enforce::Clamp,
         Enforce::Reject,

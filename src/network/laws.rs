@@ -92,7 +92,7 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
 }
 
 /// A tape of transfers as a behaviour: step t plays transfer t − 1; past its end, member 0
-/// pays member 1 nothing ([`TransferTape::PAST_END`], which the network refuses). It draws
+/// pays member 1 nothing (`TransferTape::PAST_END`, which the network refuses). It draws
 /// nothing from its generator.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TransferTape {
@@ -103,7 +103,7 @@ pub struct TransferTape {
 impl TransferTape {
     /// What the tape pays after its end: 0 units from member 0 to member 1, a transfer the
     /// network refuses (not positive), so a run past the tape changes no balance.
-    pub const PAST_END: Transfer = Transfer {
+    pub(crate) const PAST_END: Transfer = Transfer {
         payer: 0,
         payee: 1,
         amount: 0,

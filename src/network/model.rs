@@ -62,11 +62,6 @@ impl Network {
         Network { members, limit }
     }
 
-    /// Every member's limit at genesis (the number of members is [`Model::n_members`]).
-    pub fn genesis_limit(&self) -> i64 {
-        self.limit
-    }
-
     /// `Ok` when `member` is one of the network's members and `state` holds its ledger.
     fn check_member(&self, state: &NetworkState, member: usize) -> Result<(), StepError> {
         let held = state.balances.len().min(state.limits.len());

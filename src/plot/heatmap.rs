@@ -17,7 +17,7 @@ use super::axes::{colorbar, short, tick};
 use super::{Chart, FONT, Figure, PlotError, de, render, viridis};
 
 /// Most distinct values per axis (a grid larger than this is unreadable as cells).
-pub const AXIS_VALUES_MAX: usize = 200;
+pub(crate) const AXIS_VALUES_MAX: usize = 200;
 
 /// A CSV that cannot be a sweep table: says which column or line and why.
 #[derive(Debug, thiserror::Error)]

@@ -91,7 +91,7 @@ impl<M: Model> RuleEntry<M> {
     }
 
     /// True when both entries build the same rule type.
-    pub fn same_type(&self, other: &Self) -> bool {
+    pub(crate) fn same_type(&self, other: &Self) -> bool {
         (self.type_id)() == (other.type_id)()
     }
 }
@@ -163,7 +163,7 @@ pub trait ModelType: Model + Sized {
     /// Which columns a scenario report tables of this model's states, and how wide
     /// ([`ReportLayout`]). A method, not a constant, because the columns may depend on the
     /// model's parameters (a network has two per member). By default every column of
-    /// [`Model::columns`], each as wide as its name ([`ReportLayout::of_columns`]). How the
+    /// [`Model::columns`], each as wide as its name (`ReportLayout::of_columns`). How the
     /// report names a member's balance, limit and means is not declared here but read from
     /// [`Model::ledger_columns`].
     fn report_layout(&self) -> ReportLayout {
@@ -187,10 +187,10 @@ pub struct ReportLayout {
 
 impl ReportLayout {
     /// The smallest width [`ReportLayout::of_columns`] gives a column.
-    pub const WIDTH_MIN: usize = 8;
+    pub(crate) const WIDTH_MIN: usize = 8;
 
     /// The layout of a model that declares none: every column in `columns`, each as wide
-    /// as its name (at least [`ReportLayout::WIDTH_MIN`]).
+    /// as its name (at least 8).
     ///
     /// ```
     /// use currents::registry::ReportLayout;
@@ -353,7 +353,7 @@ impl<M: Model> UserEntry<M> {
     }
 
     /// True when both entries build the same behaviour type (two presets of one user).
-    pub fn same_type(&self, other: &Self) -> bool {
+    pub(crate) fn same_type(&self, other: &Self) -> bool {
         (self.type_id)() == (other.type_id)()
     }
 }

@@ -35,7 +35,8 @@ pub mod runs;
 pub use entries::{Declared, ModelEntry, ModelType, ReportLayout, RuleEntry, UserEntry, UserType};
 pub use erased::{BehaviourBox, DynBehaviour, DynPolicy, ErasedMemory, PolicyBox};
 pub use resolve::{Chosen, RunSpec, SpecPlan};
-pub use runs::{Engines, Runs, Sink};
+pub(crate) use runs::Sink;
+pub use runs::{Engines, Runs};
 
 use std::sync::Arc;
 
@@ -121,19 +122,19 @@ impl<M: Model> Registry<M> {
     }
 
     /// Every engine name a spec of this registry may ask for, [`runs::EXACT`] first.
-    pub fn engine_names(&self) -> &'static [&'static str] {
+    pub(crate) fn engine_names(&self) -> &'static [&'static str] {
         self.engines.as_ref().map_or(&[runs::EXACT], |e| e.names())
     }
 
     /// The engine `spec` runs on when none is named and speed is what matters (`simulate`'s
     /// default): [`runs::EXACT`] unless the model's engines say otherwise.
-    pub fn fastest_engine(&self, spec: &RunSpec<M>) -> &'static str {
+    pub(crate) fn fastest_engine(&self, spec: &RunSpec<M>) -> &'static str {
         self.engines
             .as_ref()
             .map_or(runs::EXACT, |e| e.fastest(spec))
     }
 
-    /// The runs of `spec` on `engine` (`None`: [`runs::EXACT`], the engine whose numbers
+    /// The runs of `spec` on `engine` (`None`: `runs::EXACT`, the engine whose numbers
     /// every workflow pins): the one place a model's fast paths are chosen. The model's
     /// [`Engines`] serve the spec when they can; else its plan ([`RunSpec::plan`]) runs on
     /// the model's own loop. An engine the model does not have, or one that cannot run the
@@ -226,7 +227,7 @@ impl<M: Model> Registry<M> {
     }
 
     /// The user behaviour named `name`.
-    pub fn find_user(&self, name: &str) -> Result<&UserEntry<M>, UnknownName> {
+    pub(crate) fn find_user(&self, name: &str) -> Result<&UserEntry<M>, UnknownName> {
         find_in(&self.users, name)
     }
 

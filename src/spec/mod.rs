@@ -42,10 +42,10 @@ use crate::model::Enforce;
 use crate::params::STEPS_MAX;
 
 /// The caller's own keys of a table (see [`Spec::from_table`]), canonical, with their values.
-pub type Extra<'a> = Vec<(&'static str, &'a toml::Value)>;
+pub(crate) type Extra<'a> = Vec<(&'static str, &'a toml::Value)>;
 
 /// The keys of a spec, in their canonical spelling.
-pub const SPEC_KEYS: [&str; 9] = [
+pub(crate) const SPEC_KEYS: [&str; 9] = [
     "model",
     "rule",
     "user",
@@ -101,12 +101,12 @@ pub struct Spec {
 }
 
 /// The canonical spelling of a key: `_` becomes `-`.
-pub fn canonical(key: &str) -> String {
+pub(crate) fn canonical(key: &str) -> String {
     key.replace('_', "-")
 }
 
 /// The largest seed: numpy's generator also bounds `seed + runs − 1` (checked on resolve).
-pub const SEED_MAX: u64 = i64::MAX as u64;
+pub(crate) const SEED_MAX: u64 = i64::MAX as u64;
 
 impl Spec {
     /// A spec that names only a rule.
@@ -118,7 +118,7 @@ impl Spec {
     }
 
     /// Adds parameter `key = value` (written at `field`), refusing a key given before.
-    pub fn push_param(
+    pub(crate) fn push_param(
         &mut self,
         key: &str,
         value: f64,
@@ -171,7 +171,7 @@ impl Spec {
     }
 
     /// True when the setting `key` (a spec key other than `params`) is set.
-    pub fn is_set(&self, key: &str) -> bool {
+    pub(crate) fn is_set(&self, key: &str) -> bool {
         match key {
             "model" => self.model.is_some(),
             "rule" => self.rule.is_some(),
@@ -210,8 +210,8 @@ impl Spec {
 
 impl Limits {
     /// The accepted range of the setting `key` (`seed`, `runs` or `steps`) under these
-    /// limits: the one declaration the parsers ([`Spec::set_text_within`],
-    /// [`Spec::from_table_within`]) and [`Spec::resolve`] check, and their messages name.
+    /// limits: the one declaration the parsers (`Spec::set_text_within`,
+    /// `Spec::from_table_within`) and [`Spec::resolve`] check, and their messages name.
     pub fn range(&self, key: &str) -> (u64, u64) {
         match key {
             "seed" => (0, SEED_MAX),
@@ -242,7 +242,7 @@ pub struct Limits {
 
 impl Default for Limits {
     /// `simulate`'s: 10 runs of 365 steps, seed 0, ChaCha; up to
-    /// [`crate::params::RUNS_MAX`] runs of [`STEPS_MAX`] steps.
+    /// [`crate::params::RUNS_MAX`] runs of `STEPS_MAX` steps.
     fn default() -> Self {
         Limits {
             runs: 10,

@@ -48,7 +48,7 @@ impl RunOutcome {
 }
 
 /// Runs run `run` (1-based) of `runs` on its stream of `streams` ([`Runs::run`]), handing
-/// every state to `observer` as well, and returns its metrics ([`Fold::with_metrics`]).
+/// every state to `observer` as well, and returns its metrics (`Fold::with_metrics`).
 ///
 /// A step that fails (a policy returning a negative limit, say: the run loop refuses it
 /// with [`crate::model::StepError::BadLimit`]) ends the run there; it is not an error but a
@@ -83,7 +83,7 @@ pub struct CellSummary {
 
 impl CellSummary {
     /// Summarises the outcomes of runs 1, 2, … of cell `index`.
-    pub fn of_runs(index: usize, runs: &[RunOutcome]) -> Self {
+    pub(crate) fn of_runs(index: usize, runs: &[RunOutcome]) -> Self {
         CellSummary {
             index,
             spreads: (0..NAMES.len())
@@ -218,7 +218,7 @@ pub fn sweep_plans_with_rng<M: Metered, R: Runs<M>>(
 }
 
 /// Runs every cell of `sweep` on the runs its workbench chose for the cell's spec, on the
-/// [`crate::registry::runs::EXACT`] engine (the numbers the sweep summary pins), through
+/// `crate::registry::runs::EXACT` engine (the numbers the sweep summary pins), through
 /// the loop [`sweep_plans_with_rng`] describes, and returns the summaries in cell order.
 pub fn run_sweep(
     sweep: &Sweep,

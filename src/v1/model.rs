@@ -290,11 +290,3 @@ impl<H: History> crate::metrics::Metered for V1<H> {
         Some((state.balance_mean, state.send_volume_mean))
     }
 }
-
-/// A V1 state's ledger. The view does not depend on the model's parameters or history, so
-/// a caller holding only states (a scenario's visitor) reads the same ledger the run loop's
-/// observers do.
-#[inline]
-pub fn v1_ledger(s: &State) -> Ledger {
-    V1::<super::ExactHistory>::default().ledger(s, 0)
-}

@@ -51,7 +51,7 @@ impl Engine {
 
     /// The default engine for a generator: `exact` with numpy (whose point is cadCAD's
     /// numbers bit for bit), `streaming` with ChaCha (whose point is scale).
-    pub fn default_for(rng: RngKind) -> Self {
+    pub(crate) fn default_for(rng: RngKind) -> Self {
         match rng {
             RngKind::Numpy => Engine::Exact,
             RngKind::Chacha => Engine::Streaming,

@@ -510,7 +510,7 @@ impl Workbench {
 /// the model (what `currents sweep` writes), with the model's `registry`; `command` is the
 /// command that regenerates the report, for it to name. The error says in one line why the
 /// summary cannot be reported.
-pub type SweepReport<M> =
+pub(crate) type SweepReport<M> =
     fn(summary: &str, command: &str, registry: &Registry<M>) -> Result<String, String>;
 
 /// A report of a sweep, its model's type erased.

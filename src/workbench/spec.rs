@@ -41,14 +41,6 @@ impl ChosenView {
         Some(self.values[i])
     }
 
-    /// True when every value is the entry's own.
-    pub fn at_defaults(&self) -> bool {
-        self.values
-            .iter()
-            .zip(&self.defaults)
-            .all(|(v, d)| v.to_bits() == d.to_bits())
-    }
-
     /// `(name, value)` of each parameter, in declaration order.
     pub fn pairs(&self) -> Vec<(&'static str, f64)> {
         self.params

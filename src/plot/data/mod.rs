@@ -9,7 +9,7 @@
 //! the same order, so they are read the same way. The dataset keeps, of every row, the
 //! timestep and the chosen member's balance and limit, and its capacity, payment and mean
 //! balance when the model declares columns for them: at most six doubles a row, whatever
-//! the model's width ([`BYTES_PER_ROW`]).
+//! the model's width.
 //!
 //! # One member, not an aggregate
 //!
@@ -36,26 +36,18 @@ use super::Var;
 
 /// Most rows a dataset holds (about 2 GB in memory): a larger input is refused rather than
 /// exhausting memory; plot a subset of its runs instead.
-pub const ROWS_MAX: usize = 40_000_000;
+pub(crate) const ROWS_MAX: usize = 40_000_000;
 
 /// Most runs a dataset holds. A run costs about 560 bytes beyond its rows (its six column
 /// vectors, their first allocations, its index entry), so without this bound 40 million
 /// one-row runs would take 22 GB; with it the runs' own cost stays under 0.6 GB.
 pub const RUNS_MAX: usize = 1_000_000;
 
-/// The bytes a dataset holds per row at most (six doubles: the timestep and the member's
-/// balance, limit, capacity, payment and mean balance, whatever the model's width) and,
-/// beyond its rows, per run: what [`ROWS_MAX`] and [`RUNS_MAX`] bound (ARCHITECTURE.md,
-/// "Memory budgets").
-pub const BYTES_PER_ROW: usize = 48;
-/// See [`BYTES_PER_ROW`].
-pub const BYTES_PER_RUN: usize = 560;
-
 /// The largest magnitude a plotted value may have: 2^53, where doubles stop holding every
 /// integer. Every trajectory the built-in models write stays below it (ARCHITECTURE.md),
 /// and inside it the charts' sums, squares and spreads cannot overflow; a larger value
 /// (`1e308`) is refused when read, as NaN and infinities are, naming its line and column.
-pub const VALUE_ABS_MAX: f64 = 9_007_199_254_740_992.0;
+pub(crate) const VALUE_ABS_MAX: f64 = 9_007_199_254_740_992.0;
 
 /// Where a row sits: cadCAD's index columns (the substep is not kept: a later substep of
 /// a timestep replaces the earlier).
@@ -446,7 +438,7 @@ impl Dataset {
     }
 
     /// The number of timesteps of the longest run.
-    pub fn n_steps_max(&self) -> usize {
+    pub(crate) fn n_steps_max(&self) -> usize {
         self.runs.iter().map(RunSeries::len).max().unwrap_or(0)
     }
 

@@ -58,7 +58,7 @@ impl V1Laws {
 }
 
 /// V1's step laws, in report order ([`V1Laws`]' declared invariants).
-pub const V1_STEP_LAWS: [Invariant; 6] = [
+pub(crate) const V1_STEP_LAWS: [Invariant; 6] = [
     V1Laws::CAPACITY_IS_PREVIOUS_BALANCE_PLUS_CREDIT,
     V1Laws::CAPACITY_IS_BALANCE_PLUS_CREDIT,
     V1Laws::TRANSACTION_COUNT_IS_STEP,
@@ -69,11 +69,11 @@ pub const V1_STEP_LAWS: [Invariant; 6] = [
 
 /// The laws of V1's rule on its own, checked by probes when
 /// [`crate::harness::HarnessConfig::probe_rule`] is on.
-pub const V1_RULE_LAWS: [Invariant; 1] = [V1Laws::CREDIT_MONOTONE_IN_IMBALANCE];
+pub(crate) const V1_RULE_LAWS: [Invariant; 1] = [V1Laws::CREDIT_MONOTONE_IN_IMBALANCE];
 
 /// Every invariant a report of [`super::check_rule`] can list, in report order (the rule
 /// probes' included): the names `currents replay --invariant` accepts.
-pub fn v1_invariants() -> Vec<Invariant> {
+pub(crate) fn v1_invariants() -> Vec<Invariant> {
     crate::catalog::report_order(&V1_STEP_LAWS, &V1_RULE_LAWS).unwrap_or_default()
 }
 

@@ -129,7 +129,7 @@ impl Probe {
     }
 
     /// [`Probe::check`] on V1 with the history `H`.
-    pub fn check_with<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
+    pub(crate) fn check_with<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
         &self,
         policy: &P,
         invariant: Invariant,
