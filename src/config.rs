@@ -17,9 +17,9 @@ pub(crate) const OUT_KEY: &str = "out";
 pub(crate) struct SimulateFile {
     /// The run: every key but `out`, unresolved (flags overlay it, then it is resolved
     /// once against the registry).
-    pub spec: Spec,
+    pub(crate) spec: Spec,
     /// Output path (`-` for stdout).
-    pub out: Option<String>,
+    pub(crate) out: Option<String>,
 }
 
 impl SimulateFile {

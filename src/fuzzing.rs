@@ -31,9 +31,9 @@ use crate::spec::{Limits, SPEC_KEYS, Spec, SpecError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// The law, named as a property test would be.
-    pub law: &'static str,
+    pub(crate) law: &'static str,
     /// What was observed.
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 impl fmt::Display for Violation {

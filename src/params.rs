@@ -35,7 +35,7 @@ pub struct ParamError {
     /// The rejected value, as it was given or rendered.
     pub value: String,
     /// What would have been accepted.
-    pub accepted: String,
+    pub(crate) accepted: String,
 }
 
 impl ParamError {

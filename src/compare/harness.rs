@@ -13,7 +13,7 @@ pub struct HarnessDiff {
     /// The invariant's catalog name.
     pub name: &'static str,
     /// Required or observed, as the side's rule declares it.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// Violated on the baseline.
     pub baseline_violated: bool,
     /// Violated on the candidate.

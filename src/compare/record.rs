@@ -47,7 +47,7 @@ pub(super) fn report_laws(conserves: bool) -> Vec<Invariant> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvariantStatus {
     /// Runs in which it broke at least once.
-    pub n_runs_violated: u64,
+    pub(crate) n_runs_violated: u64,
     /// The first (run, step) where it broke.
     pub first: Option<(u64, u64)>,
     /// False when the side is not held to it (a law of models whose members pay each

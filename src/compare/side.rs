@@ -194,11 +194,11 @@ impl Side {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SideLabel {
     /// The side as given (a spec, a file name, or a model variant's own name).
-    pub source: String,
+    pub(crate) source: String,
     /// The rule's name.
-    pub rule: String,
+    pub(crate) rule: String,
     /// The rule's parameters and their values, in declaration order.
-    pub params: Vec<(&'static str, f64)>,
+    pub(crate) params: Vec<(&'static str, f64)>,
     /// The spending restriction.
     pub restriction: Enforce,
     /// The user as shorthand (`spender`, `balanced:integrity=0.8`), when it is not its

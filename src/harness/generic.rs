@@ -23,9 +23,9 @@ use super::{Checks, HarnessConfig};
 #[derive(Debug, Clone, Default)]
 pub struct ModelChecks<L, T> {
     /// The model's own laws.
-    pub laws: L,
+    pub(crate) laws: L,
     /// The model's tapes, if it has any.
-    pub tapes: Option<T>,
+    pub(crate) tapes: Option<T>,
 }
 
 impl ModelChecks<NoLaws, NoTapes> {

@@ -79,7 +79,7 @@ impl ReplayInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counterexample {
     /// The violated invariant.
-    pub invariant: Invariant,
+    pub(crate) invariant: Invariant,
     /// The violating timestep, for step invariants.
     pub step: Option<u64>,
     /// What was seen, in one line.
@@ -154,7 +154,7 @@ pub struct ReplayFinding {
     /// The first violating timestep, for step invariants.
     pub step: Option<u64>,
     /// How many steps (or runs, or probes) violate it in this input.
-    pub count: u64,
+    pub(crate) count: u64,
     /// The first violation, in one line.
     pub detail: String,
 }

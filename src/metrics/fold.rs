@@ -53,21 +53,21 @@ pub trait Metered: Model {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LedgerTally {
     /// Steps folded in.
-    pub n_steps: u64,
+    pub(crate) n_steps: u64,
     /// Member-steps with `balance_below_limit`: balance(t) < −limit(t).
-    pub steps_over_limit: u64,
+    pub(crate) steps_over_limit: u64,
     /// Member-steps whose limit is 0.
-    pub steps_zero_limit: u64,
+    pub(crate) steps_zero_limit: u64,
     /// The balance after the last step, a mean over the members (the genesis balance
     /// before any step).
-    pub final_balance: f64,
+    pub(crate) final_balance: f64,
     /// The limit after the last step, a mean over the members (the genesis limit before
     /// any step).
     pub final_limit: f64,
     /// The smallest limit of any member over the steps (+∞ before any step).
-    pub min_limit: f64,
+    pub(crate) min_limit: f64,
     /// The largest limit of any member over the steps (−∞ before any step).
-    pub max_limit: f64,
+    pub(crate) max_limit: f64,
 }
 
 /// The mean of `f` over `members`; the value itself for one member (bit for bit: a sum
@@ -138,17 +138,17 @@ impl LedgerTally {
 #[derive(Debug, Clone, Copy)]
 pub struct FoldStep<'a> {
     /// Every member's ledger after the step, in member order.
-    pub members: &'a [Ledger],
+    pub(crate) members: &'a [Ledger],
     /// Every member's send volume ([`Metered::send_volume`]), in member order (empty when
     /// the model keeps none).
-    pub send_volumes: &'a [f64],
+    pub(crate) send_volumes: &'a [f64],
     /// The applied payment's amount ([`Metered::amount`]).
-    pub amount: f64,
+    pub(crate) amount: f64,
     /// True when enforcement changed the payment (`crate::model::StepEvent::restricted`).
-    pub restricted: bool,
+    pub(crate) restricted: bool,
     /// Every member's equilibrium means ([`Metered::equilibrium`]: mean balance, mean send
     /// volume), in member order (empty when the model keeps none).
-    pub equilibrium: &'a [(f64, f64)],
+    pub(crate) equilibrium: &'a [(f64, f64)],
 }
 
 /// What the sweep's metrics add to the tally while a run is folded.

@@ -69,9 +69,9 @@ impl RunMetrics {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunFailure {
     /// The step the run loop could not take (1-based).
-    pub timestep: u64,
+    pub(crate) timestep: u64,
     /// Why.
-    pub error: StepError,
+    pub(crate) error: StepError,
 }
 
 impl RunFailure {
@@ -128,13 +128,13 @@ pub struct Spread {
     /// The mean.
     pub mean: f64,
     /// The 5th percentile.
-    pub p5: f64,
+    pub(crate) p5: f64,
     /// The median.
-    pub p50: f64,
+    pub(crate) p50: f64,
     /// The 95th percentile.
-    pub p95: f64,
+    pub(crate) p95: f64,
     /// How many runs had a defined (non-NaN) value.
-    pub n: usize,
+    pub(crate) n: usize,
 }
 
 /// The percentile `q` ∈ [0, 1] of sorted values, interpolated linearly between the closest

@@ -53,11 +53,11 @@ impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Plan<M, P, B> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Streams {
     /// The generator family.
-    pub rng: RngKind,
+    pub(crate) rng: RngKind,
     /// The seed.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The subset (ChaCha only).
-    pub subset: u64,
+    pub(crate) subset: u64,
 }
 
 /// A computation that needs a run's generator, whatever its type: the argument of

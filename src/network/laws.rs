@@ -97,7 +97,7 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TransferTape {
     /// The transfers, step 1 first.
-    pub transfers: Vec<Transfer>,
+    pub(crate) transfers: Vec<Transfer>,
 }
 
 impl TransferTape {
@@ -129,7 +129,7 @@ impl<M: Model<Payment = Transfer> + ?Sized> Behaviour<M> for TransferTape {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkCase {
     /// How many members (2 … 5 when generated).
-    pub members: usize,
+    pub(crate) members: usize,
     /// Every member's genesis limit (0 … 3 when generated).
     pub limit: i64,
     /// The transfers, step 1 first (indexes below `members`, amounts 1 … 3 when

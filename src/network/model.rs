@@ -130,17 +130,17 @@ pub struct NetworkState {
     /// Member m's balance, in whole units (negative: a debt).
     pub balances: Vec<i64>,
     /// Member m's limit, a magnitude: the balance may go down to `−limits[m]`.
-    pub limits: Vec<i64>,
+    pub(crate) limits: Vec<i64>,
     /// The payer of the last transfer.
-    pub payer: usize,
+    pub(crate) payer: usize,
     /// The payee of the last transfer.
-    pub payee: usize,
+    pub(crate) payee: usize,
     /// The amount of the last transfer, as drawn (also when it was refused).
-    pub amount: i64,
+    pub(crate) amount: i64,
     /// True when the last transfer was refused (no balance changed).
     pub refused: bool,
     /// Transfers made or refused so far (the step).
-    pub n_payments: u64,
+    pub(crate) n_payments: u64,
 }
 
 impl NetworkState {

@@ -82,11 +82,11 @@ pub enum SweepError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepTable {
     /// The x parameter's column.
-    pub x_name: String,
+    pub(crate) x_name: String,
     /// The y parameter's column.
-    pub y_name: String,
+    pub(crate) y_name: String,
     /// The metric's column.
-    pub metric_name: String,
+    pub(crate) metric_name: String,
     /// Distinct x values, ascending.
     pub xs: Vec<f64>,
     /// Distinct y values, ascending.

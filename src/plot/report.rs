@@ -16,21 +16,21 @@ pub(crate) const RUN_ROWS_MAX: usize = 50;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunMetrics {
     /// The run's group (index into [`Dataset::groups`]).
-    pub group: usize,
+    pub(crate) group: usize,
     /// The 1-based run.
-    pub run: u64,
+    pub(crate) run: u64,
     /// Steps taken (timesteps after genesis).
     pub n_steps: usize,
     /// The balance at the last timestep.
-    pub balance_final: f64,
+    pub(crate) balance_final: f64,
     /// The mean balance at the last timestep (NaN when the model keeps none).
-    pub balance_mean_final: f64,
+    pub(crate) balance_mean_final: f64,
     /// The limit at the last timestep.
     pub limit_final: f64,
     /// Smallest limit after genesis.
     pub limit_min: f64,
     /// Largest limit after genesis.
-    pub limit_max: f64,
+    pub(crate) limit_max: f64,
     /// Steps (after genesis) with a limit of 0.
     pub zero_limit_steps: usize,
     /// Steps (after genesis) with the balance below minus the limit

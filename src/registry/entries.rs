@@ -17,7 +17,7 @@ pub struct RuleEntry<M: Model> {
     /// Its name.
     pub name: &'static str,
     /// One line on what it does.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters, in constructor order.
     pub params: &'static [ParamSpec],
     /// [`Rule::PROBED`]: `currents check` probes it on its model's grid of inputs.
@@ -213,9 +213,9 @@ pub struct ModelEntry<M> {
     /// Its name.
     pub name: &'static str,
     /// One line on what it is.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters.
-    pub params: &'static [ParamSpec],
+    pub(crate) params: &'static [ParamSpec],
     build: fn(&[f64]) -> M,
     layout: fn(&M) -> ReportLayout,
 }
@@ -289,9 +289,9 @@ pub struct UserEntry<M: Model> {
     /// Its name.
     pub name: &'static str,
     /// One line on what it models.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters.
-    pub params: &'static [ParamSpec],
+    pub(crate) params: &'static [ParamSpec],
     values: Vec<f64>,
     build: fn(&[f64]) -> BehaviourBox<M>,
     type_id: fn() -> TypeId,

@@ -48,11 +48,11 @@ use crate::spec::SpecError;
 #[error("unknown {kind} {name:?} (known: {known})")]
 pub struct UnknownName {
     /// What was looked up (`rule`).
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The name given.
-    pub name: String,
+    pub(crate) name: String,
     /// The known names, comma-separated.
-    pub known: String,
+    pub(crate) known: String,
 }
 
 /// The models, rules and user behaviours known for model type `M`, each in registration

@@ -266,7 +266,7 @@ pub struct RunSpec<M: Model> {
     /// The user behaviour and its parameter values.
     pub user: Chosen<UserEntry<M>>,
     /// The spending restriction (the rule's own unless the spec set one).
-    pub restriction: Enforce,
+    pub(crate) restriction: Enforce,
     /// The generator family.
     pub rng: RngKind,
     /// The seed.

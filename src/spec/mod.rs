@@ -66,14 +66,14 @@ pub struct Param {
     /// The value.
     pub value: f64,
     /// Where it was written, for errors (`params.window`, `rule.window`, `--integrity`).
-    pub field: String,
+    pub(crate) field: String,
     /// `Some("rule")` etc. when it was written in that entry's table, so that only that
     /// entry may declare it; `None` when any one of the three may.
-    pub owner: Option<&'static str>,
+    pub(crate) owner: Option<&'static str>,
     /// The value as written when it is not a number (`"high"`, `""`), with `value` NaN:
     /// [`Spec::resolve`] refuses it with the range the parameter's owner declares, which
     /// is only known once the names are looked up.
-    pub written: Option<String>,
+    pub(crate) written: Option<String>,
 }
 
 /// A run as data, before its names are looked up: every part optional, so that a file,
@@ -81,21 +81,21 @@ pub struct Param {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Spec {
     /// The model's name.
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
     /// The credit rule's name.
-    pub rule: Option<String>,
+    pub(crate) rule: Option<String>,
     /// The user behaviour's name.
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// The spending restriction, replacing the rule's own.
-    pub restriction: Option<Enforce>,
+    pub(crate) restriction: Option<Enforce>,
     /// The generator family.
-    pub rng: Option<RngKind>,
+    pub(crate) rng: Option<RngKind>,
     /// The seed.
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Monte Carlo runs.
-    pub runs: Option<u64>,
+    pub(crate) runs: Option<u64>,
     /// Steps per run.
-    pub steps: Option<u64>,
+    pub(crate) steps: Option<u64>,
     /// Parameter values, each key once.
     pub params: Vec<Param>,
 }
@@ -225,19 +225,19 @@ impl Limits {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Runs when the spec sets none.
-    pub runs: u64,
+    pub(crate) runs: u64,
     /// Steps when the spec sets none.
-    pub steps: u64,
+    pub(crate) steps: u64,
     /// Seed when the spec sets none.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Generator when the spec sets none.
-    pub rng: RngKind,
+    pub(crate) rng: RngKind,
     /// The fewest runs accepted.
-    pub runs_min: u64,
+    pub(crate) runs_min: u64,
     /// The most runs accepted.
-    pub runs_max: u64,
+    pub(crate) runs_max: u64,
     /// The most steps accepted.
-    pub steps_max: u64,
+    pub(crate) steps_max: u64,
 }
 
 impl Default for Limits {

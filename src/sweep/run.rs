@@ -23,7 +23,7 @@ pub struct RunOutcome {
     /// The metrics ([`RunMetrics::undefined`] when the run failed).
     pub metrics: RunMetrics,
     /// The step that failed, if one did.
-    pub failure: Option<RunFailure>,
+    pub(crate) failure: Option<RunFailure>,
 }
 
 impl RunOutcome {
@@ -71,14 +71,14 @@ pub fn run_outcome<M: Metered, R: Runs<M> + ?Sized>(
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellSummary {
     /// The cell's index.
-    pub index: usize,
+    pub(crate) index: usize,
     /// One spread per metric, in [`NAMES`] order, over the runs that completed (a failed
     /// run defines no metric).
     pub spreads: Vec<Spread>,
     /// Runs in which a step failed.
     pub n_failed: u64,
     /// The first failed run and its failure.
-    pub first_failure: Option<(u64, RunFailure)>,
+    pub(crate) first_failure: Option<(u64, RunFailure)>,
 }
 
 impl CellSummary {

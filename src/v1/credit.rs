@@ -97,7 +97,7 @@ pub struct CreditOutcome {
     /// The new credit limit, ≥ 0.
     pub credit: i64,
     /// The branch taken.
-    pub branch: CreditBranch,
+    pub(crate) branch: CreditBranch,
 }
 
 /// The notebook's rule (V1), its constants as fields.

@@ -119,7 +119,7 @@ pub struct Preset {
     /// The name configs use.
     pub name: &'static str,
     /// What it models.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
     /// Its behaviour.
     pub behaviour: NotebookUser,
 }

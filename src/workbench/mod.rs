@@ -59,17 +59,17 @@ impl<M: Metered + Send + Sync + 'static> Driven for M {}
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryInfo {
     /// `model`, `rule` or `user`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The registered name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// One line on what it is.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters.
-    pub params: &'static [ParamSpec],
+    pub(crate) params: &'static [ParamSpec],
     /// The values it runs with when a spec sets none.
-    pub defaults: Vec<f64>,
+    pub(crate) defaults: Vec<f64>,
     /// A rule's own spending restriction (`None` for models and users).
-    pub restriction: Option<Enforce>,
+    pub(crate) restriction: Option<Enforce>,
 }
 
 fn info<E: Declared>(e: &E, restriction: Option<Enforce>) -> EntryInfo {

@@ -77,9 +77,9 @@ pub trait AnyObserver {
 /// A state of model `M`, seen as a [`StateView`].
 pub struct StateOf<'a, M: Model> {
     /// The model.
-    pub model: &'a M,
+    pub(crate) model: &'a M,
     /// The state.
-    pub state: &'a M::State,
+    pub(crate) state: &'a M::State,
 }
 
 impl<M: Model> StateView for StateOf<'_, M> {
@@ -97,9 +97,9 @@ impl<M: Model> StateView for StateOf<'_, M> {
 /// A step of model `M`, seen as a [`StepView`].
 pub struct StepOf<'a, 'e, M: Model> {
     /// The model.
-    pub model: &'a M,
+    pub(crate) model: &'a M,
     /// The step.
-    pub event: &'a StepEvent<'e, M>,
+    pub(crate) event: &'a StepEvent<'e, M>,
 }
 
 impl<M: Metered> StateView for StepOf<'_, '_, M> {
@@ -166,9 +166,9 @@ impl<M: Metered> StepView for StepOf<'_, '_, M> {
 /// events of a workflow that observes them without their type.
 pub struct Viewed<'a, M: Model> {
     /// The model the events are of.
-    pub model: &'a M,
+    pub(crate) model: &'a M,
     /// The observer.
-    pub observer: &'a mut dyn AnyObserver,
+    pub(crate) observer: &'a mut dyn AnyObserver,
 }
 
 impl<M: Metered> Observer<M> for Viewed<'_, M> {

@@ -68,23 +68,23 @@ pub struct RowIndex {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunSeries {
     /// Index into [`Dataset::groups`].
-    pub group: usize,
+    pub(crate) group: usize,
     /// cadCAD's subset index.
-    pub subset: u64,
+    pub(crate) subset: u64,
     /// The 1-based run.
     pub run: u64,
     /// Timesteps (0 is genesis).
     pub timestep: Vec<f64>,
     /// The balance.
-    pub balance: Vec<f64>,
+    pub(crate) balance: Vec<f64>,
     /// The mean balance (V1's `avgUserBalance`), if declared.
-    pub balance_mean: Vec<f64>,
+    pub(crate) balance_mean: Vec<f64>,
     /// The limit, a magnitude.
     pub limit: Vec<f64>,
     /// The payment, if declared.
-    pub payment: Vec<f64>,
+    pub(crate) payment: Vec<f64>,
     /// The capacity, if declared.
-    pub capacity: Vec<f64>,
+    pub(crate) capacity: Vec<f64>,
 }
 
 impl RunSeries {
@@ -115,9 +115,9 @@ impl RunSeries {
 pub struct Group {
     /// The legend label: the input's label (`integrity=0.8`), with `subset k` appended when
     /// the input holds several subsets; empty for a single unlabelled input.
-    pub label: String,
+    pub(crate) label: String,
     /// The input (in the order of [`Dataset::add_input`]) the group's rows came from.
-    pub input: usize,
+    pub(crate) input: usize,
 }
 
 /// Where a variable is in an input's rows: its column, and whether the column holds its

@@ -15,7 +15,7 @@ use super::super::{History, State, V1};
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct V1Laws {
     /// Relative tolerance of [`V1Laws::AVERAGES_ARE_HISTORY_MEANS`] (0: bit-exact means).
-    pub mean_tolerance: f64,
+    pub(crate) mean_tolerance: f64,
 }
 
 impl V1Laws {
@@ -119,37 +119,37 @@ impl<H: History> Laws<V1<H>> for V1Laws {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Expected {
     /// The left-to-right sum of the amounts of steps 1…t.
-    pub balance_sum: f64,
+    pub(crate) balance_sum: f64,
     /// The sum of the last K positive transactions of states 0…t−1.
-    pub send_volume_window: i64,
+    pub(crate) send_volume_window: i64,
     /// numpy's mean of the balances of states 0…t−1.
-    pub balance_mean: f64,
+    pub(crate) balance_mean: f64,
     /// numpy's mean of the send volumes of states 0…t−1.
-    pub send_volume_mean: f64,
+    pub(crate) send_volume_mean: f64,
     /// The mean of |balance| over states 0…t−1: the scale of the balance mean's rounding error.
-    pub balance_abs_mean: f64,
+    pub(crate) balance_abs_mean: f64,
     /// The mean of |sendVolume| over states 0…t−1.
-    pub send_volume_abs_mean: f64,
+    pub(crate) send_volume_abs_mean: f64,
 }
 
 /// Everything a step invariant reads.
 #[derive(Debug, Clone, Copy)]
 pub struct StepContext<'a> {
     /// The step's timestep (1-based).
-    pub t: u64,
+    pub(crate) t: u64,
     /// The state at t − 1.
-    pub prev: &'a State,
+    pub(crate) prev: &'a State,
     /// The state at t.
-    pub next: &'a State,
+    pub(crate) next: &'a State,
     /// The unrounded amount applied at t.
     pub amount: f64,
     /// The send-volume window `sumVolume`.
-    pub sum_volume: u64,
+    pub(crate) sum_volume: u64,
     /// The independent record's expectations.
-    pub expected: &'a Expected,
+    pub(crate) expected: &'a Expected,
     /// Relative tolerance of [`V1Laws::AVERAGES_ARE_HISTORY_MEANS`]: a mean may differ
     /// from numpy's by `tolerance · mean(|values|)`. 0 demands bit-exact means.
-    pub mean_tolerance: f64,
+    pub(crate) mean_tolerance: f64,
 }
 
 /// Checks one of V1's step invariants; `Err` carries a one-line description of the

@@ -168,9 +168,9 @@ impl Probe {
 /// What probing a rule found for one invariant.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProbeTally {
-    pub violations: u64,
-    pub first: Option<(Probe, String)>,
-    pub probes: u64,
+    pub(crate) violations: u64,
+    pub(crate) first: Option<(Probe, String)>,
+    pub(crate) probes: u64,
 }
 
 // The notebook's scale first, so that ties in |s| report a counterexample at that scale.

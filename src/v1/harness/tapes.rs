@@ -23,9 +23,9 @@ use super::super::{History, Params, State, V1};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct V1Tape {
     /// The entries.
-    pub entries: Vec<TapeEntry>,
+    pub(crate) entries: Vec<TapeEntry>,
     /// The parameters the entries are resolved with (their per-step bound).
-    pub params: Params,
+    pub(crate) params: Params,
 }
 
 impl V1Tape {
