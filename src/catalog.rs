@@ -119,7 +119,7 @@ impl Invariant {
         "balance(t) >= -credit(t): no balance is below its own state's limit",
     );
     /// Balances sum to zero after every step: every unit one member owes, another holds
-    /// (a law of models whose members pay each other; [`transfer_conserves`]).
+    /// (a law of models whose members pay each other; `transfer_conserves`).
     pub const BALANCES_SUM_TO_ZERO: Invariant = Invariant::required(
         "balances_sum_to_zero",
         "the members' balances sum to zero after every step",
@@ -280,7 +280,7 @@ pub(crate) fn law_of_failure(error: &StepError) -> Invariant {
 /// - [`Invariant::BALANCE_WITHIN_LIMIT`]: no such member's balance(t) is below −limit(t).
 ///
 /// Every comparison is exact: both sides are values the model stores.
-pub fn check_step<M: Model + ?Sized>(
+pub(crate) fn check_step<M: Model + ?Sized>(
     model: &M,
     e: &StepEvent<'_, M>,
     row: &[Value],
@@ -356,7 +356,7 @@ pub fn check_step<M: Model + ?Sized>(
 /// receives; the members a payment does not involve keep their balances). With balances
 /// summing to zero at genesis ([`balances_sum`]), they sum to zero after every step.
 /// Exact: balances are whole units.
-pub fn transfer_conserves<M: Model + ?Sized>(
+pub(crate) fn transfer_conserves<M: Model + ?Sized>(
     model: &M,
     e: &StepEvent<'_, M>,
 ) -> Result<(), String> {

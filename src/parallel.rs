@@ -24,7 +24,7 @@ use rayon::prelude::*;
 pub(crate) const THREADS_MAX: u64 = 64;
 
 /// A pool of `n_threads` workers (at least one) for [`ordered_tasks`] and [`ordered_runs`].
-pub fn pool(n_threads: usize) -> std::io::Result<rayon::ThreadPool> {
+pub(crate) fn pool(n_threads: usize) -> std::io::Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(n_threads.max(1))
         .build()

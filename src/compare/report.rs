@@ -165,7 +165,7 @@ impl CompareReport {
     }
 
     /// The command that reproduces this report, starting with the program that made it.
-    pub fn command(&self) -> String {
+    pub(crate) fn command(&self) -> String {
         let mut c = format!(
             "{} compare --baseline '{}' --candidate '{}' --runs {} --steps {} --seed {} --rng {}",
             self.program,

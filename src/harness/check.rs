@@ -418,7 +418,12 @@ pub(crate) struct RuleFindings<'a> {
 
 impl RuleFindings<'_> {
     /// Adds `violations` of `invariant` and its first counterexample, if any.
-    pub fn add(&mut self, invariant: Invariant, violations: u64, first: Option<Counterexample>) {
+    pub(crate) fn add(
+        &mut self,
+        invariant: Invariant,
+        violations: u64,
+        first: Option<Counterexample>,
+    ) {
         let found = self.acc.found.entry(invariant);
         found.violations += violations;
         if found.probe_cx.is_none() {

@@ -19,7 +19,7 @@ use super::{Checks, HarnessConfig};
 /// A model's checks built from its registry: the seeded runs of each cell (by default the
 /// registry's first model and user at their values), the model's own `laws` beside the
 /// generic ones, and a shrinking search over its `tapes` when it has them. What a model
-/// registered without checks of its own is checked with ([`ModelChecks::generic`]).
+/// registered without checks of its own is checked with (`ModelChecks::generic`).
 #[derive(Debug, Clone, Default)]
 pub struct ModelChecks<L, T> {
     /// The model's own laws.
@@ -30,7 +30,7 @@ pub struct ModelChecks<L, T> {
 
 impl ModelChecks<NoLaws, NoTapes> {
     /// The generic laws only, on seeded runs, no tapes.
-    pub fn generic() -> Self {
+    pub(crate) fn generic() -> Self {
         ModelChecks {
             laws: NoLaws,
             tapes: None,

@@ -41,7 +41,7 @@ impl<T> ByInvariant<T> {
     }
 
     /// Every invariant and its value, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (Invariant, &T)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Invariant, &T)> {
         self.entries.iter().map(|(i, v)| (*i, v))
     }
 

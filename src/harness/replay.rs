@@ -65,7 +65,7 @@ pub enum ReplayInput {
 
 impl ReplayInput {
     /// The cell the input runs on.
-    pub fn cell(&self) -> &CellArgs {
+    pub(crate) fn cell(&self) -> &CellArgs {
         match self {
             ReplayInput::Tape { cell, .. }
             | ReplayInput::Seeded { cell, .. }
@@ -107,7 +107,7 @@ impl Counterexample {
     /// policy named `policy`, for the program `bin` (the binary that is
     /// running: `target/release/currents`, a user's own binary): the command starts with
     /// `bin`, quoted for a POSIX shell when it needs to be, then the policy, the invariant,
-    /// the cell's flags ([`CellArgs::flags`]) and the input.
+    /// the cell's flags (`CellArgs::flags`) and the input.
     pub fn replay_command_in(&self, bin: &str, policy: &str) -> String {
         let mut words = vec![
             shell_word(bin),

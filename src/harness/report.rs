@@ -38,7 +38,7 @@ impl InvariantReport {
     }
 
     /// `holds` or `violated`.
-    pub fn status(&self) -> &'static str {
+    pub(crate) fn status(&self) -> &'static str {
         if self.violated() { "violated" } else { "holds" }
     }
 }

@@ -142,7 +142,7 @@ impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
 
     /// Records the error that ended the walk at step `t`: a negative (or non-finite) limit
     /// violates `credit_non_negative`, any other error `step_is_defined`.
-    pub fn failed(&mut self, t: u64, error: StepError) {
+    pub(crate) fn failed(&mut self, t: u64, error: StepError) {
         let from = self
             .last
             .as_ref()

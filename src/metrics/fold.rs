@@ -124,12 +124,12 @@ impl LedgerTally {
     }
 
     /// The smallest limit, `None` before any step.
-    pub fn min(&self) -> Option<f64> {
+    pub(crate) fn min(&self) -> Option<f64> {
         (self.n_steps > 0).then_some(self.min_limit)
     }
 
     /// The largest limit, `None` before any step.
-    pub fn max(&self) -> Option<f64> {
+    pub(crate) fn max(&self) -> Option<f64> {
         (self.n_steps > 0).then_some(self.max_limit)
     }
 }
@@ -211,7 +211,7 @@ pub struct RunFold {
 impl RunFold {
     /// A fold of the tally and the equilibrium sums (`simulate --summary`'s figures) of a
     /// run starting from the members' `genesis` ledgers.
-    pub fn summary(genesis: &[Ledger]) -> Self {
+    pub(crate) fn summary(genesis: &[Ledger]) -> Self {
         RunFold {
             tally: LedgerTally::new(genesis),
             abs_balance_mean_sum: 0.0,
@@ -302,7 +302,7 @@ impl RunFold {
     /// Σ |mean balance| over Σ mean send volume, over the steps and members: how large the
     /// balances a rule sees are, in units of the send volume (the notebook's equilibrium
     /// figure). NaN when the send volume stayed 0, or the model keeps no such means.
-    pub fn equilibrium(&self) -> f64 {
+    pub(crate) fn equilibrium(&self) -> f64 {
         if self.send_volume_mean_sum == 0.0 {
             f64::NAN
         } else {
@@ -322,7 +322,7 @@ impl RunFold {
 
     /// The metrics of the run so far (NaN where undefined: with no steps, or when the fold
     /// was made without them).
-    pub fn metrics(&self) -> RunMetrics {
+    pub(crate) fn metrics(&self) -> RunMetrics {
         match &self.sums {
             Some(sums) => sums.finish(&self.tally),
             None => RunMetrics::undefined(),

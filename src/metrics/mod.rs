@@ -9,7 +9,7 @@
 //! the members' [`crate::model::Ledger`]s and, through [`Metered`], what a ledger does not
 //! hold (the unrounded amount of a payment, the send volume the balance is normalised by,
 //! the means a rule reads). "Over the limit" is `crate::model::balance_below_limit`, the
-//! state law, the one definition in [`crate::model`]. [`spread`] summarises a metric across
+//! state law, the one definition in [`crate::model`]. `spread` summarises a metric across
 //! the runs of a cell.
 
 mod fold;
@@ -58,7 +58,7 @@ impl RunMetrics {
 
     /// The metrics of a run that failed part-way: every metric undefined (NaN), so the
     /// run is left out of every spread and every paired difference.
-    pub fn undefined() -> Self {
+    pub(crate) fn undefined() -> Self {
         RunMetrics {
             values: [f64::NAN; NAMES.len()],
         }
@@ -150,7 +150,7 @@ pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The spread of `values`, ignoring NaN.
-pub fn spread(values: &[f64]) -> Spread {
+pub(crate) fn spread(values: &[f64]) -> Spread {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
     v.sort_by(f64::total_cmp);
     let mean = if v.is_empty() {

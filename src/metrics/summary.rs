@@ -5,7 +5,7 @@
 //! as they declare them, in snake_case), then `FIGURES`. The figures cover timesteps
 //! 1 … T and every member ([`RunFold`]'s definitions): `steps_over_limit` counts balance <
 //! −credit (the state law), `abs_balance_mean_per_send_volume` is
-//! [`RunFold::equilibrium`] (empty when the model keeps no such means, NaN when the send
+//! `RunFold::equilibrium` (empty when the model keeps no such means, NaN when the send
 //! volume stayed 0). Seeds: with numpy, run r replays as `--seed (seed + r − 1) --runs 1`;
 //! with ChaCha, run r is stream r of `--seed seed`.
 

@@ -66,7 +66,7 @@ impl Enforcement {
 
     /// True when payments are never changed (`none`: the run loop does not call
     /// [`crate::model::Model::enforce`]).
-    pub fn is_none(&self) -> bool {
+    pub(crate) fn is_none(&self) -> bool {
         self.mode == Enforce::None
     }
 

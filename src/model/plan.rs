@@ -81,7 +81,7 @@ impl Streams {
     }
 
     /// The same streams in subset `subset` (a sweep cell's).
-    pub fn subset(self, subset: u64) -> Self {
+    pub(crate) fn subset(self, subset: u64) -> Self {
         Streams { subset, ..self }
     }
 

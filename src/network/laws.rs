@@ -54,7 +54,7 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
     }
 
     /// Balances sum to zero: zero at genesis ([`balances_sum`], reported at step 1), and
-    /// every step's change sums to zero ([`transfer_conserves`], O(1) a step). A refused
+    /// every step's change sums to zero (`transfer_conserves`, O(1) a step). A refused
     /// step: every balance of the previous state and the new one compared (O(members)).
     fn check(
         &self,
@@ -185,7 +185,7 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
         case.transfers.len() as u64
     }
 
-    /// The case's cell ([`NetworkCase::cell`]) and the transfers as `payer>payee:amount`,
+    /// The case's cell (`NetworkCase::cell`) and the transfers as `payer>payee:amount`,
     /// which [`NetworkCase::from_replay`] reads back.
     fn counterexample(&self, case: &NetworkCase, payments: Vec<Transfer>) -> ReplayInput {
         ReplayInput::Tape {
@@ -229,7 +229,7 @@ pub fn network_cell(members: usize, limit: i64) -> CellArgs {
 
 impl NetworkCase {
     /// The case's network as a cell ([`network_cell`]).
-    pub fn cell(&self) -> CellArgs {
+    pub(crate) fn cell(&self) -> CellArgs {
         network_cell(self.members, self.limit)
     }
 

@@ -146,7 +146,7 @@ pub struct NetworkState {
 impl NetworkState {
     /// What member `member` received at the last step: `+amount` for the payee, `−amount`
     /// for the payer, 0 for every other member and for everyone when it was refused.
-    pub fn received(&self, member: usize) -> i64 {
+    pub(crate) fn received(&self, member: usize) -> i64 {
         if self.refused || self.payer == self.payee {
             0
         } else if member == self.payer {
@@ -299,7 +299,7 @@ impl Model for Network {
     }
 
     /// Balance, limit, capacity `balance + limit` and what the member received at the last
-    /// step ([`NetworkState::received`]). A member the state does not hold reads as NaN,
+    /// step (`NetworkState::received`). A member the state does not hold reads as NaN,
     /// which the finiteness and limit laws report, rather than a panic.
     fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
         match (s.balances.get(member), s.limits.get(member)) {

@@ -7,7 +7,7 @@
 /// statistics (numpy's default, "type 7"); `None` for an empty slice or a NaN value.
 ///
 /// Reorders `values` (it selects in place instead of sorting, so a quantile costs O(n)).
-pub fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
+pub(crate) fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     if values.is_empty() || values.iter().any(|v| v.is_nan()) || !(0.0..=1.0).contains(&q) {
         return None;
     }

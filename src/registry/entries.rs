@@ -86,7 +86,7 @@ impl<M: Model> RuleEntry<M> {
 
     /// True when the entry builds rule type `R` (a fast path for a known type, whatever
     /// name it is registered under).
-    pub fn is<R: 'static>(&self) -> bool {
+    pub(crate) fn is<R: 'static>(&self) -> bool {
         (self.type_id)() == TypeId::of::<R>()
     }
 
@@ -262,7 +262,7 @@ impl<M: Model> ModelEntry<M> {
     /// How a scenario report shows the states of the model built from `values`
     /// ([`ModelType::report_layout`]); the values are checked as [`ModelEntry::build`]
     /// checks them.
-    pub fn report_layout(&self, values: &[f64]) -> Result<ReportLayout, ParamError> {
+    pub(crate) fn report_layout(&self, values: &[f64]) -> Result<ReportLayout, ParamError> {
         Ok((self.layout)(&self.build(values)?))
     }
 }
@@ -348,7 +348,7 @@ impl<M: Model> UserEntry<M> {
     }
 
     /// True when the entry builds behaviour type `U`.
-    pub fn is<U: 'static>(&self) -> bool {
+    pub(crate) fn is<U: 'static>(&self) -> bool {
         (self.type_id)() == TypeId::of::<U>()
     }
 

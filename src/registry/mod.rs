@@ -116,7 +116,7 @@ impl<M: Model> Registry<M> {
 
     /// Registers the model's `engines` (its faster ways to run some specs; a second call
     /// replaces the first).
-    pub fn engines(mut self, engines: impl Engines<M> + 'static) -> Self {
+    pub(crate) fn engines(mut self, engines: impl Engines<M> + 'static) -> Self {
         self.engines = Some(Arc::new(engines));
         self
     }
@@ -139,7 +139,7 @@ impl<M: Model> Registry<M> {
     /// [`Engines`] serve the spec when they can; else its plan ([`RunSpec::plan`]) runs on
     /// the model's own loop. An engine the model does not have, or one that cannot run the
     /// spec, is an error naming `engine` and what is accepted.
-    pub fn runs(
+    pub(crate) fn runs(
         &self,
         spec: &RunSpec<M>,
         engine: Option<&str>,
@@ -212,7 +212,7 @@ impl<M: Model> Registry<M> {
     }
 
     /// Every model, in registration order.
-    pub fn models(&self) -> &[ModelEntry<M>] {
+    pub(crate) fn models(&self) -> &[ModelEntry<M>] {
         &self.models
     }
 

@@ -1,6 +1,6 @@
 //! The one seam where a model's fast paths are chosen: the runs of a resolved spec
 //! ([`Runs`]), which every workflow — `simulate`, sweeps, `compare`, scenarios — asks the
-//! registry for ([`super::Registry::runs`]) instead of building a plan itself.
+//! registry for (`super::Registry::runs`) instead of building a plan itself.
 //!
 //! By default the runs are the spec's plan with its rule and user behind their boxes
 //! ([`crate::registry::RunSpec::plan`]). A model may register [`Engines`] that serve some specs
@@ -49,7 +49,7 @@ pub trait Runs<M: Model>: Send + Sync {
         words: Option<&Cell<u64>>,
     ) -> Result<(), RunError<io::Error>>;
 
-    /// The summary fold ([`RunFold::summary`]) of each of `runs`, in run order: by default
+    /// The summary fold (`RunFold::summary`) of each of `runs`, in run order: by default
     /// one run after another through [`Runs::run`].
     fn folds(
         &self,

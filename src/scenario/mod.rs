@@ -273,7 +273,7 @@ impl Scenario {
     }
 
     /// Why the scenario exists, in a sentence.
-    pub fn description(&self) -> &str {
+    pub(crate) fn description(&self) -> &str {
         &self.description
     }
 

@@ -77,7 +77,7 @@ pub struct Param {
 }
 
 /// A run as data, before its names are looked up: every part optional, so that a file,
-/// flags and a workflow's defaults can be layered ([`Spec::overlay`]).
+/// flags and a workflow's defaults can be layered (`Spec::overlay`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Spec {
     /// The model's name.
@@ -187,7 +187,7 @@ impl Spec {
 
     /// These settings with every one `over` sets replaced by `over`'s (flags over a file,
     /// a grid point over a sweep's top level); a parameter of `over` replaces the same key.
-    pub fn overlay(mut self, over: Spec) -> Spec {
+    pub(crate) fn overlay(mut self, over: Spec) -> Spec {
         for p in over.params {
             match self.params.iter_mut().find(|q| q.key == p.key) {
                 Some(q) => *q = p,
@@ -212,7 +212,7 @@ impl Limits {
     /// The accepted range of the setting `key` (`seed`, `runs` or `steps`) under these
     /// limits: the one declaration the parsers (`Spec::set_text_within`,
     /// `Spec::from_table_within`) and [`Spec::resolve`] check, and their messages name.
-    pub fn range(&self, key: &str) -> (u64, u64) {
+    pub(crate) fn range(&self, key: &str) -> (u64, u64) {
         match key {
             "seed" => (0, SEED_MAX),
             "runs" => (self.runs_min, self.runs_max),

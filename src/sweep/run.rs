@@ -20,7 +20,7 @@ use super::trajectories::{TrajectoryRows, trajectory_header};
 /// One run's outcome: its metrics and, when a step failed, where and why.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunOutcome {
-    /// The metrics ([`RunMetrics::undefined`] when the run failed).
+    /// The metrics (`RunMetrics::undefined` when the run failed).
     pub metrics: RunMetrics,
     /// The step that failed, if one did.
     pub(crate) failure: Option<RunFailure>,

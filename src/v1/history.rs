@@ -118,7 +118,7 @@ fn pairwise_split(len: usize) -> usize {
 
 impl ExactHistory {
     /// An empty history with room for `capacity` states.
-    pub fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         ExactHistory {
             balances: Vec::with_capacity(capacity),
             prefix_sums: Vec::with_capacity(capacity / 8 + 1),

@@ -112,7 +112,7 @@ pub fn simulate_run<E>(
     simulate_run_with(config, Engine::Exact, run, visit)
 }
 
-/// The summary fold ([`RunFold::summary`]) of run `run` (1-based) of `config` with the V1
+/// The summary fold (`RunFold::summary`) of run `run` (1-based) of `config` with the V1
 /// rule and the notebook's user on `engine`, through the scalar loop (what the batched
 /// lanes of [`super::batch::summaries`] are held to).
 pub fn fold_run(

@@ -348,7 +348,7 @@ impl Workbench {
     }
 
     /// Every model, in registration order.
-    pub fn models(&self) -> impl Iterator<Item = &dyn AnyModel> {
+    pub(crate) fn models(&self) -> impl Iterator<Item = &dyn AnyModel> {
         self.models.iter().map(|m| &**m)
     }
 

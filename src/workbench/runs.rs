@@ -39,7 +39,7 @@ pub trait AnyRuns: Send + Sync {
         subset: u64,
         out: &mut dyn Write,
     ) -> Result<(), RunError<io::Error>>;
-    /// The summary fold ([`RunFold::summary`]) of each of `runs`, in run order.
+    /// The summary fold (`RunFold::summary`) of each of `runs`, in run order.
     fn folds(
         &self,
         streams: &Streams,

@@ -42,7 +42,7 @@ impl ChosenView {
     }
 
     /// `(name, value)` of each parameter, in declaration order.
-    pub fn pairs(&self) -> Vec<(&'static str, f64)> {
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, f64)> {
         self.params
             .iter()
             .zip(&self.values)

@@ -39,7 +39,7 @@ pub trait StepView: StateView {
     fn restricted(&self) -> bool;
     /// The applied payment as the model writes it (`Debug`).
     fn payment_text(&self) -> String;
-    /// Checks the catalog's generic step laws ([`catalog::check_step`]) on the step, whose
+    /// Checks the catalog's generic step laws (`catalog::check_step`) on the step, whose
     /// row is `row`.
     fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String));
     /// Folds the step into `fold` (every member's ledger and what the model meters).
@@ -56,7 +56,7 @@ pub trait StepView: StateView {
     // one definition reads the typed event.
 
     /// Checks [`Invariant::BALANCES_SUM_TO_ZERO`] on the step
-    /// ([`catalog::transfer_conserves`]: the balances of the members the step involves
+    /// (`catalog::transfer_conserves`: the balances of the members the step involves
     /// changed by amounts that sum to zero, exactly); the error says by how much they did
     /// not. Only a law of models whose members pay each other: a one-member model's payment
     /// changes its balance by the payment.

@@ -220,7 +220,7 @@ impl Dataset {
     }
 
     /// Input `input`'s columns, once set.
-    pub fn columns(&self, input: usize) -> Option<&TrajectoryColumns> {
+    pub(crate) fn columns(&self, input: usize) -> Option<&TrajectoryColumns> {
         self.inputs.get(input).and_then(|i| i.columns.as_ref())
     }
 
@@ -443,7 +443,7 @@ impl Dataset {
     }
 
     /// The runs of group `g`.
-    pub fn runs_of(&self, g: usize) -> impl Iterator<Item = &RunSeries> {
+    pub(crate) fn runs_of(&self, g: usize) -> impl Iterator<Item = &RunSeries> {
         self.runs.iter().filter(move |r| r.group == g)
     }
 }

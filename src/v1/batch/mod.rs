@@ -180,7 +180,7 @@ impl Lanes {
     }
 }
 
-/// The summary fold ([`RunFold::summary`]) of every run in `runs` (1-based) of `config`
+/// The summary fold (`RunFold::summary`) of every run in `runs` (1-based) of `config`
 /// (the V1 rule and the notebook's user) on `engine`, in run order: what
 /// [`crate::v1::simulate_run_with`] folds run by run, stepped in lanes ([`Lanes::of`] says
 /// how).

@@ -153,7 +153,7 @@ pub struct StepContext<'a> {
 }
 
 /// Checks one of V1's step invariants; `Err` carries a one-line description of the
-/// violation. The generic invariants ([`crate::catalog::check_step`]), rule and run invariants always
+/// violation. The generic invariants (`crate::catalog::check_step`), rule and run invariants always
 /// pass here.
 ///
 /// Comparisons are exact (integers, or doubles computed by the same operations in the same
@@ -265,7 +265,7 @@ impl Record {
     }
 
     /// What the next step should produce when `amount` is applied.
-    pub fn expected(&self, amount: f64) -> Expected {
+    pub(crate) fn expected(&self, amount: f64) -> Expected {
         let k = self.sum_volume.min(self.positives.len());
         let window = self.positives[self.positives.len() - k..]
             .iter()

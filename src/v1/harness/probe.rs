@@ -68,7 +68,7 @@ fn limit_at<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
 impl Probe {
     /// The input that replays this probe: the cell of its window and the probe as
     /// `--probe=` takes it (`--sum-volume K --probe=A,C,N,B_LO,B_HI`).
-    pub fn input(&self) -> ReplayInput {
+    pub(crate) fn input(&self) -> ReplayInput {
         ReplayInput::Probe {
             cell: CellArgs::of(vec![("sum-volume".to_owned(), self.sum_volume.to_string())]),
             probe: format!(

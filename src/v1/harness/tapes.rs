@@ -30,7 +30,7 @@ pub(crate) struct V1Tape {
 
 impl V1Tape {
     /// A tape of given amounts (each still clamped to the per-step bound).
-    pub fn amounts(params: Params, amounts: &[f64]) -> Self {
+    pub(crate) fn amounts(params: Params, amounts: &[f64]) -> Self {
         V1Tape {
             entries: amounts.iter().map(|&a| TapeEntry::Float(a)).collect(),
             params,
@@ -200,7 +200,7 @@ pub fn params_strategy() -> impl Strategy<Value = Params> {
 
 impl TapeEntry {
     /// The same entry made non-positive (an outgoing payment, or nothing).
-    pub fn outgoing(self) -> TapeEntry {
+    pub(crate) fn outgoing(self) -> TapeEntry {
         match self {
             TapeEntry::Int(k) => TapeEntry::Int(-k.saturating_abs()),
             TapeEntry::Half(k) => TapeEntry::Half(-k.saturating_abs() - 1),
