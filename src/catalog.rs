@@ -15,7 +15,7 @@
 //!   ([`crate::model::payment_breaks_limit`]). It is what enforcement promises; a model
 //!   that does not hold members to their limit (V1) breaks it.
 //! - [`Invariant::BALANCE_WITHIN_LIMIT`], the **state law**: no member's balance is below
-//!   its own state's limit ([`crate::model::balance_below_limit`]). A rule that lowers a
+//!   its own state's limit (`crate::model::balance_below_limit`). A rule that lowers a
 //!   limit under an existing debt breaks it with no payment involved; that is a property of
 //!   the rule, so the law is observed by default: a finding, never a failure.
 
@@ -112,14 +112,14 @@ impl Invariant {
         "no payment takes a balance down to below -credit(t-1), the limit that held when it was made",
     );
     /// The state law: no balance is below its own state's limit
-    /// ([`crate::model::balance_below_limit`]); observed by default (a rule that lowers a
+    /// (`crate::model::balance_below_limit`); observed by default (a rule that lowers a
     /// limit under a debt breaks it with no payment).
     pub const BALANCE_WITHIN_LIMIT: Invariant = Invariant::observed(
         "balance_within_limit",
         "balance(t) >= -credit(t): no balance is below its own state's limit",
     );
     /// Balances sum to zero after every step: every unit one member owes, another holds
-    /// (a law of models whose members pay each other; [`transfer_conserves`]).
+    /// (a law of models whose members pay each other; `transfer_conserves`).
     pub const BALANCES_SUM_TO_ZERO: Invariant = Invariant::required(
         "balances_sum_to_zero",
         "the members' balances sum to zero after every step",
@@ -137,7 +137,7 @@ impl Invariant {
 
     /// The invariants every model is checked for, in report order: they read only the
     /// ledgers and rows a [`Model`] gives, the step's errors, and whole runs.
-    pub const GENERIC: [Invariant; 7] = [
+    pub(crate) const GENERIC: [Invariant; 7] = [
         Invariant::STEP_IS_DEFINED,
         Invariant::CREDIT_NON_NEGATIVE,
         Invariant::ALL_VALUES_FINITE,
@@ -145,14 +145,6 @@ impl Invariant {
         Invariant::BALANCE_WITHIN_LIMIT,
         Invariant::SAME_SEED_SAME_TRAJECTORY,
         Invariant::THREAD_COUNT_DOES_NOT_CHANGE_OUTPUT,
-    ];
-
-    /// The generic invariants [`check_step`] checks on every step.
-    pub const GENERIC_STEP: [Invariant; 4] = [
-        Invariant::CREDIT_NON_NEGATIVE,
-        Invariant::ALL_VALUES_FINITE,
-        Invariant::PAYMENT_WITHIN_LIMIT,
-        Invariant::BALANCE_WITHIN_LIMIT,
     ];
 
     /// The invariant's stable snake_case name (used in reports and `--invariant`).
@@ -165,15 +157,9 @@ impl Invariant {
         self.description
     }
 
-    /// The kind a policy gets unless it declares otherwise (as declared:
-    /// [`Invariant::required`] or [`Invariant::observed`]).
-    pub fn default_kind(self) -> InvariantKind {
-        self.kind
-    }
-
     /// The kind under a policy that observes the invariants named in `observed`
     /// ([`crate::model::CreditPolicy::observed_invariants`]): observed when named there,
-    /// else [`Invariant::default_kind`].
+    /// else the kind it is declared with ([`Invariant::required`] or [`Invariant::observed`]).
     pub fn kind_under(self, observed: &[&str]) -> InvariantKind {
         if observed.contains(&self.name) {
             InvariantKind::Observed
@@ -270,14 +256,16 @@ pub fn ordered(own: &[Invariant], rule: &[Invariant]) -> Vec<Invariant> {
 /// The law a failed step breaks: a negative or non-finite limit (which the run loop
 /// refuses) breaks [`Invariant::CREDIT_NON_NEGATIVE`], any other error
 /// [`Invariant::STEP_IS_DEFINED`].
-pub fn law_of_failure(error: &StepError) -> Invariant {
+pub(crate) fn law_of_failure(error: &StepError) -> Invariant {
     match error {
         StepError::BadLimit { .. } => Invariant::CREDIT_NON_NEGATIVE,
         _ => Invariant::STEP_IS_DEFINED,
     }
 }
 
-/// Checks the generic step laws ([`Invariant::GENERIC_STEP`]) on one step of any model,
+/// Checks the generic step laws ([`Invariant::CREDIT_NON_NEGATIVE`],
+/// [`Invariant::ALL_VALUES_FINITE`], [`Invariant::PAYMENT_WITHIN_LIMIT`],
+/// [`Invariant::BALANCE_WITHIN_LIMIT`]) on one step of any model,
 /// calling `violate(law, detail)` with a one-line description for each law it breaks.
 /// `row` is the new state's row ([`Model::row`]). The ledger laws read the members the
 /// step's payment involves (the members whose limits it set): every other member's
@@ -285,14 +273,14 @@ pub fn law_of_failure(error: &StepError) -> Invariant {
 ///
 /// - [`Invariant::CREDIT_NON_NEGATIVE`]: every such member's stored limit at `t` is ≥ 0
 ///   (the run loop also refuses a negative limit before the step: see
-///   [`law_of_failure`]);
+///   `law_of_failure`);
 /// - [`Invariant::ALL_VALUES_FINITE`]: every float of the state's row is finite;
 /// - [`Invariant::PAYMENT_WITHIN_LIMIT`]: no such member's balance went down to below
 ///   −limit(t−1);
 /// - [`Invariant::BALANCE_WITHIN_LIMIT`]: no such member's balance(t) is below −limit(t).
 ///
 /// Every comparison is exact: both sides are values the model stores.
-pub fn check_step<M: Model + ?Sized>(
+pub(crate) fn check_step<M: Model + ?Sized>(
     model: &M,
     e: &StepEvent<'_, M>,
     row: &[Value],
@@ -368,7 +356,7 @@ pub fn check_step<M: Model + ?Sized>(
 /// receives; the members a payment does not involve keep their balances). With balances
 /// summing to zero at genesis ([`balances_sum`]), they sum to zero after every step.
 /// Exact: balances are whole units.
-pub fn transfer_conserves<M: Model + ?Sized>(
+pub(crate) fn transfer_conserves<M: Model + ?Sized>(
     model: &M,
     e: &StepEvent<'_, M>,
 ) -> Result<(), String> {

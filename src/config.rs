@@ -10,16 +10,16 @@ use crate::spec::{Spec, SpecError, parse_toml};
 use crate::toml_value::describe;
 
 /// The key a `simulate` config adds to the spec's: where the CSV goes (`-` for stdout).
-pub const OUT_KEY: &str = "out";
+pub(crate) const OUT_KEY: &str = "out";
 
 /// A `simulate` config file, read: the spec it holds and its `out`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SimulateFile {
+pub(crate) struct SimulateFile {
     /// The run: every key but `out`, unresolved (flags overlay it, then it is resolved
     /// once against the registry).
-    pub spec: Spec,
+    pub(crate) spec: Spec,
     /// Output path (`-` for stdout).
-    pub out: Option<String>,
+    pub(crate) out: Option<String>,
 }
 
 impl SimulateFile {

@@ -15,7 +15,7 @@ use rand_mt::Mt;
 use crate::params::ParamError;
 
 /// The largest seed accepted with the numpy generator (numpy's `RandomState` takes a u32).
-pub const NUMPY_SEED_MAX: u64 = u32::MAX as u64;
+pub(crate) const NUMPY_SEED_MAX: u64 = u32::MAX as u64;
 
 /// Which generator family drives the runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,7 +68,7 @@ pub fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 /// `((a >> 5) · 2^26 + (b >> 6)) / 2^53`. The batched engine applies it to words it took
 /// from a generator's buffer.
 #[inline]
-pub fn uniform01_of(a: u32, b: u32) -> f64 {
+pub(crate) fn uniform01_of(a: u32, b: u32) -> f64 {
     (f64::from(a >> 5) * 67_108_864.0 + f64::from(b >> 6)) / 9_007_199_254_740_992.0
 }
 
@@ -87,7 +87,7 @@ pub fn uniform<R: Rng + ?Sized>(rng: &mut R, lo: f64, hi: f64) -> f64 {
 
 /// [`uniform`] of the `rand()` draw `u`: `lo + (hi − lo) · u`.
 #[inline]
-pub fn uniform_of(lo: f64, hi: f64, u: f64) -> f64 {
+pub(crate) fn uniform_of(lo: f64, hi: f64, u: f64) -> f64 {
     lo + (hi - lo) * u
 }
 

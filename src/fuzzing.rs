@@ -10,7 +10,7 @@
 //!
 //! This module holds the laws of the generic core — the numeric helpers ([`check_rounding`])
 //! and the config file ([`check_config`], against any model's registry) — and what every
-//! law shares ([`Violation`], [`same_f64`]). The laws of the V1 notebook model (its credit
+//! law shares ([`Violation`], `same_f64`). The laws of the V1 notebook model (its credit
 //! formula, step tapes, CSV rows and a user's policy run on V1) are in
 //! `currents::v1::fuzzing`, beside the model.
 //!
@@ -31,9 +31,9 @@ use crate::spec::{Limits, SPEC_KEYS, Spec, SpecError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// The law, named as a property test would be.
-    pub law: &'static str,
+    pub(crate) law: &'static str,
     /// What was observed.
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 impl fmt::Display for Violation {
@@ -63,7 +63,7 @@ pub(crate) fn ensure(
 
 /// Floats equal bit for bit, except that any NaN equals any NaN (payloads are not kept by
 /// arithmetic or text, and no law here depends on them).
-pub fn same_f64(a: f64, b: f64) -> bool {
+pub(crate) fn same_f64(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
@@ -157,7 +157,7 @@ fn toml_key(k: &str) -> String {
 /// Renders a `simulate` config back to TOML in canonical key spelling: each named entry as
 /// an inline table holding the parameters written in its table, the settings, `out`, then
 /// `[params]`.
-pub fn file_to_toml(f: &SimulateFile) -> String {
+pub(crate) fn file_to_toml(f: &SimulateFile) -> String {
     let s = &f.spec;
     let text = |v: &str| toml::Value::String(v.to_owned()).to_string();
     let mut out = String::new();

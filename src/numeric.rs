@@ -80,7 +80,7 @@ pub fn rint(x: f64) -> f64 {
 /// The largest number of decimal places [`py_round`] accepts.
 ///
 /// `10^15` is still an exact double, which the fast path relies on; no rule needs more.
-pub const ROUND_DIGITS_MAX: u32 = 15;
+pub(crate) const ROUND_DIGITS_MAX: u32 = 15;
 
 /// Python's `round(x)` followed by `int(...)`: round half to even, to an integer.
 ///
@@ -158,7 +158,7 @@ pub fn py_round(x: f64, ndigits: u32) -> f64 {
 /// `round(2.675, 2) == 2.67`. Non-finite `x` stays as it is; a product that overflows gives
 /// ±∞, as in numpy; the sign of a zero result follows `x`.
 #[inline]
-pub fn numpy_round(x: f64, ndigits: u32) -> f64 {
+pub(crate) fn numpy_round(x: f64, ndigits: u32) -> f64 {
     let scale = POW10[ndigits.min(ROUND_DIGITS_MAX) as usize];
     rint(x * scale) / scale
 }

@@ -7,7 +7,7 @@
 //! the same for 1 thread and for N. Memory is bounded by one window of buffers — set by the
 //! task and window sizes, never by the number of runs; `simulate` caps each buffer's
 //! in-memory part too (a task's output beyond 2 MiB goes to an unnamed temporary file), so
-//! the window does not grow with the steps either. [`THREADS_MAX`] bounds the threads.
+//! the window does not grow with the steps either. `THREADS_MAX` bounds the threads.
 
 use std::ops::RangeInclusive;
 
@@ -21,10 +21,10 @@ use rayon::prelude::*;
 /// what the memory budget multiplies (ARCHITECTURE.md, "Memory budgets"). 64 covers the
 /// core counts of common servers; at 64 threads the worst case (`simulate --rng numpy
 /// --steps 1000000`) stays near 2.2 GB, where 1,024 threads would allow 34 GB.
-pub const THREADS_MAX: u64 = 64;
+pub(crate) const THREADS_MAX: u64 = 64;
 
 /// A pool of `n_threads` workers (at least one) for [`ordered_tasks`] and [`ordered_runs`].
-pub fn pool(n_threads: usize) -> std::io::Result<rayon::ThreadPool> {
+pub(crate) fn pool(n_threads: usize) -> std::io::Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(n_threads.max(1))
         .build()

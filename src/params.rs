@@ -6,20 +6,20 @@
 //! accepted — and every value a spec, a flag, a scenario, a sweep or a compare side gives
 //! is checked against that declaration, once, with the same message whichever way it came
 //! in: [`ParamError`] names the field, the value and the range that is enforced. The
-//! settings every workflow shares have named limits here too ([`STEPS_MAX`],
+//! settings every workflow shares have named limits here too (`STEPS_MAX`,
 //! [`RUNS_MAX`]).
 
 use std::fmt;
 
 /// The most steps one run may take.
-pub const STEPS_MAX: u64 = 1_000_000;
+pub(crate) const STEPS_MAX: u64 = 1_000_000;
 /// The most Monte Carlo runs one simulation may hold.
 pub const RUNS_MAX: u64 = 10_000_000;
 
 /// A value that is not accepted: names the field, the value and what is accepted. The
 /// crate's one "invalid value" error: a parameter, a spec key, a flag, a path.
 ///
-/// Its message is one line: the field, the value (shortened by [`short_text`] when long)
+/// Its message is one line: the field, the value (shortened by `short_text` when long)
 /// and what is accepted are shown with their control characters escaped — a quoted TOML
 /// key or a compare side may hold a line break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +35,7 @@ pub struct ParamError {
     /// The rejected value, as it was given or rendered.
     pub value: String,
     /// What would have been accepted.
-    pub accepted: String,
+    pub(crate) accepted: String,
 }
 
 impl ParamError {
@@ -81,7 +81,7 @@ impl ParamError {
 
 /// A number as an error message shows it: as written by Rust's shortest round-trip form,
 /// switched to exponent form when that is long (`1e308`, not 309 digits).
-pub fn short_number(x: f64) -> String {
+pub(crate) fn short_number(x: f64) -> String {
     let plain = x.to_string();
     if plain.len() > 24 {
         format!("{x:e}")
@@ -91,13 +91,13 @@ pub fn short_number(x: f64) -> String {
 }
 
 /// The most characters of a rejected text an error message shows.
-pub const SHOWN_TEXT_MAX: usize = 60;
+pub(crate) const SHOWN_TEXT_MAX: usize = 60;
 
 /// A rejected text as an error message shows it: as given when short, else its first
 /// characters, `…` and how many characters it has in all (a 10,000-character value does
 /// not fill the terminal). A path (a text with a `/`) keeps its last characters too, where
 /// its file name is.
-pub fn short_text(s: &str) -> String {
+pub(crate) fn short_text(s: &str) -> String {
     let n = s.chars().count();
     if n <= SHOWN_TEXT_MAX {
         return s.to_owned();
@@ -172,7 +172,11 @@ pub fn defaults(specs: &[ParamSpec]) -> Vec<f64> {
 
 /// Checks `values` (declaration order) against `params`: their number, then each value
 /// against its declared range; the error names the parameter.
-pub fn check_values(owner: &str, params: &[ParamSpec], values: &[f64]) -> Result<(), ParamError> {
+pub(crate) fn check_values(
+    owner: &str,
+    params: &[ParamSpec],
+    values: &[f64],
+) -> Result<(), ParamError> {
     if values.len() != params.len() {
         return Err(ParamError::new(
             "parameters",

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use crate::model::{Flow, Model, Observer, StepEvent, Value};
 
 /// cadCAD's index columns, after a model's own.
-pub const INDEX_COLUMNS: [&str; 5] = ["simulation", "subset", "run", "substep", "timestep"];
+pub(crate) const INDEX_COLUMNS: [&str; 5] = ["simulation", "subset", "run", "substep", "timestep"];
 
 /// Writes one row of any model: its cells, then cadCAD's index columns. Floats in the
 /// shortest form that parses back to the same double, integers as integers.

@@ -46,8 +46,8 @@ impl Default for CompareConfig {
 
 impl CompareConfig {
     /// What a side's spec resolves with: this config's run settings as the defaults, at
-    /// least 2 runs (an interval needs 2) and at most [`COMPARE_RUNS_MAX`], at most
-    /// [`STEPS_MAX`] steps.
+    /// least 2 runs (an interval needs 2) and at most `COMPARE_RUNS_MAX`, at most
+    /// `STEPS_MAX` steps.
     pub fn limits(&self) -> Limits {
         Limits {
             runs: self.n_runs,
@@ -64,7 +64,7 @@ impl CompareConfig {
     /// 1 ≤ runs ≤ [`RUNS_MAX`], with numpy every run's seed `seed + runs − 1` fits numpy's
     /// 32-bit seed; plus [`COMPARE_RUNS_MAX`] and [`COMPARE_STATES_MAX`]) and the gate's
     /// threshold.
-    pub fn validate(&self) -> Result<(), CompareError> {
+    pub(crate) fn validate(&self) -> Result<(), CompareError> {
         if !(1..=STEPS_MAX).contains(&self.n_steps) {
             return Err(bad(
                 "steps",
@@ -131,7 +131,7 @@ impl CompareConfig {
 }
 
 /// Parses a metric name (one of [`NAMES`]) for `field`.
-pub fn parse_metric(field: &str, name: &str) -> Result<usize, CompareError> {
+pub(crate) fn parse_metric(field: &str, name: &str) -> Result<usize, CompareError> {
     NAMES.iter().position(|n| *n == name.trim()).ok_or_else(|| {
         bad(
             field,
@@ -142,7 +142,7 @@ pub fn parse_metric(field: &str, name: &str) -> Result<usize, CompareError> {
 }
 
 /// Parses a relative change: a fraction (`0.05`) or a percentage (`5%`), ≥ 0.
-pub fn parse_change(field: &str, s: &str) -> Result<f64, CompareError> {
+pub(crate) fn parse_change(field: &str, s: &str) -> Result<f64, CompareError> {
     let t = s.trim();
     let x = match t.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
@@ -159,7 +159,7 @@ pub fn parse_change(field: &str, s: &str) -> Result<f64, CompareError> {
 }
 
 /// Parses `--fail-on METRIC:THRESHOLD`.
-pub fn parse_fail_on(s: &str) -> Result<(usize, f64), CompareError> {
+pub(crate) fn parse_fail_on(s: &str) -> Result<(usize, f64), CompareError> {
     let Some((m, t)) = s.split_once(':') else {
         return Err(bad(
             "fail-on",

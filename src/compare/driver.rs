@@ -24,9 +24,9 @@ struct Compared<'a> {
 /// Runs both sides on common random numbers and compares them, each on the runs its
 /// model's registry chooses for its spec on the `exact` engine (the numbers a comparison
 /// pins; [`crate::workbench::AnySpec::runs`]); when both run their model's own rule on the
-/// same model, adds that model's harness checks ([`harness_diff`], which `bench`, the
+/// same model, adds that model's harness checks (`harness_diff`, which `bench`, the
 /// workbench the sides were resolved against, runs). `config` must have passed
-/// [`CompareConfig::validate`].
+/// `CompareConfig::validate`.
 ///
 /// A run whose step fails (`v1-no-fallback`'s negative limit, which the run loop refuses)
 /// does not stop the comparison: the side breaks `credit_non_negative` (or
@@ -58,7 +58,7 @@ pub fn compare(
 /// as [`compare`] (the plans lent as [`AnyRuns`], [`erase_runs`]); the harness checks are
 /// not run (`harness` is `None`) and neither side is held to `balances_sum_to_zero`.
 /// Failed runs are findings, as in [`compare`]. `config` must have passed
-/// [`CompareConfig::validate`].
+/// `CompareConfig::validate`.
 pub fn compare_plans<MA, RA, MB, RB>(
     baseline: &SideLabel,
     baseline_plan: &RA,

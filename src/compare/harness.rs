@@ -13,7 +13,7 @@ pub struct HarnessDiff {
     /// The invariant's catalog name.
     pub name: &'static str,
     /// Required or observed, as the side's rule declares it.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// Violated on the baseline.
     pub baseline_violated: bool,
     /// Violated on the candidate.
@@ -67,7 +67,7 @@ fn checks_its_rule(spec: &dyn AnySpec) -> bool {
 /// `None` for any other pair — sides on different models, another rule or restriction, a
 /// cell the checks refuse. An error only for settings the checks cannot run (with numpy,
 /// a seed whose 3 runs do not fit numpy's 32-bit seed).
-pub fn harness_diff(
+pub(crate) fn harness_diff(
     baseline: &Side,
     candidate: &Side,
     config: &CompareConfig,

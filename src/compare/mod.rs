@@ -57,7 +57,7 @@
 //! runs of two plans — a user's model variant against V1 — through the same core. When
 //! both sides run their model's own rule (the type of its registry's first rule: V1's
 //! `currents-v1`) under the rule's own restriction, on the same model, the comparison
-//! also runs that model's harness checks on each side's cell ([`harness_diff`]).
+//! also runs that model's harness checks on each side's cell (`harness_diff`).
 //!
 //! A run whose step fails (the run loop refuses a negative limit, as `v1-no-fallback`
 //! returns) is a finding: the side breaks `step_is_defined` (or `credit_non_negative`), the
@@ -76,31 +76,32 @@ mod report;
 mod side;
 mod stats;
 
-pub use config::{CompareConfig, parse_change, parse_fail_on, parse_metric};
+pub use config::CompareConfig;
+pub(crate) use config::{parse_change, parse_fail_on, parse_metric};
 pub use driver::{compare, compare_plans};
-pub use harness::{HarnessDiff, harness_diff};
-pub use record::{INVARIANTS, InvariantStatus};
+pub use harness::HarnessDiff;
+pub(crate) use harness::harness_diff;
+pub use record::InvariantStatus;
 pub use render::Format;
 pub use report::{CompareReport, InvariantDiff, MetricDiff, RunDivergence};
 pub use side::{Side, SideInput, SideLabel, parse_spec, resolve_sides};
-pub use stats::bootstrap_ci;
 
 use crate::params::ParamError;
 use crate::spec::SpecError;
 
 /// The ChaCha subset the bootstrap draws from (runs use subset 0, as `simulate` does).
-pub const BOOTSTRAP_SUBSET: u64 = 0xB007;
+pub(crate) const BOOTSTRAP_SUBSET: u64 = 0xB007;
 /// Bootstrap resamples per metric.
-pub const N_BOOT: usize = 2000;
+pub(crate) const N_BOOT: usize = 2000;
 /// The default smallest relative change of a metric's mean that fails the gate (1%).
 pub const MIN_CHANGE_DEFAULT: f64 = 0.01;
 /// The most runs a comparison may hold (both sides' trajectories of one run are kept).
-pub const COMPARE_RUNS_MAX: u64 = 100_000;
+pub(crate) const COMPARE_RUNS_MAX: u64 = 100_000;
 /// The most states (runs × steps) per side: keeps a gate run in CI short.
-pub const COMPARE_STATES_MAX: u64 = 100_000_000;
+pub(crate) const COMPARE_STATES_MAX: u64 = 100_000_000;
 /// The program name [`CompareReport::command`] starts with unless the caller sets another
 /// ([`CompareReport::program`]).
-pub const PROGRAM_DEFAULT: &str = "currents";
+pub(crate) const PROGRAM_DEFAULT: &str = "currents";
 
 /// A bad comparison input: the one "invalid value" error ([`ParamError`]), naming the field
 /// (`baseline.quad-coef`, `--runs`), the value and what is accepted; its message is one

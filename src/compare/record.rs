@@ -20,7 +20,7 @@ use super::CompareConfig;
 /// the members' ledgers and rows every model gives, so they apply to every rule and every
 /// model; each is exact (no tolerance). A side whose model's members pay each other is also
 /// held to [`Invariant::BALANCES_SUM_TO_ZERO`], listed after `credit_non_negative`.
-pub const INVARIANTS: [Invariant; 5] = [
+pub(crate) const INVARIANTS: [Invariant; 5] = [
     Invariant::STEP_IS_DEFINED,
     Invariant::CREDIT_NON_NEGATIVE,
     Invariant::ALL_VALUES_FINITE,
@@ -47,7 +47,7 @@ pub(super) fn report_laws(conserves: bool) -> Vec<Invariant> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvariantStatus {
     /// Runs in which it broke at least once.
-    pub n_runs_violated: u64,
+    pub(crate) n_runs_violated: u64,
     /// The first (run, step) where it broke.
     pub first: Option<(u64, u64)>,
     /// False when the side is not held to it (a law of models whose members pay each

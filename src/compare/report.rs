@@ -24,20 +24,20 @@ pub struct MetricDiff {
     pub diff_mean: f64,
     /// The sample standard deviation of the baseline's values across runs (what an
     /// unpaired comparison would have to average away).
-    pub baseline_sd: f64,
+    pub(crate) baseline_sd: f64,
     /// The sample standard deviation of the paired differences.
-    pub diff_sd: f64,
+    pub(crate) diff_sd: f64,
     /// The bootstrap 95% interval of the mean paired difference (percentile method).
     pub ci: (f64, f64),
     /// `diff_mean / |baseline_mean|` (∞ when the baseline mean is 0 and the difference is
     /// not).
-    pub rel_change: f64,
+    pub(crate) rel_change: f64,
     /// The relative change above which a significant difference fails the gate.
-    pub threshold: f64,
+    pub(crate) threshold: f64,
     /// The interval excludes 0 and |relative change| > threshold.
-    pub significant: bool,
+    pub(crate) significant: bool,
     /// Listed in `--allow`: reported, never fails the gate.
-    pub allowed: bool,
+    pub(crate) allowed: bool,
 }
 
 impl MetricDiff {
@@ -50,7 +50,7 @@ impl MetricDiff {
 /// One law on both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvariantDiff {
-    /// The law's catalog name (one of [`super::INVARIANTS`], or
+    /// The law's catalog name (one of the laws compare reports, or
     /// `balances_sum_to_zero` when a side's model is held to it).
     pub name: &'static str,
     /// Its status on the baseline.
@@ -91,22 +91,22 @@ pub struct CompareReport {
     /// The candidate.
     pub candidate: SideLabel,
     /// The settings.
-    pub config: CompareConfig,
+    pub(crate) config: CompareConfig,
     /// One row per metric, in [`NAMES`] order.
     pub metrics: Vec<MetricDiff>,
-    /// One row per law, in the catalog's report order: [`super::INVARIANTS`], with
+    /// One row per law, in the catalog's report order (the laws compare reports), with
     /// `balances_sum_to_zero` after `credit_non_negative` when a side is held to it.
     pub invariants: Vec<InvariantDiff>,
     /// One row per run.
     pub runs: Vec<RunDivergence>,
     /// When both sides run their model's own rule on the same model and its checks accept
-    /// both sides' cells, the harness's invariants on each side ([`super::harness_diff`]);
+    /// both sides' cells, the harness's invariants on each side (`super::harness_diff`);
     /// `None` otherwise.
     pub harness: Option<Vec<HarnessDiff>>,
-    /// The program [`CompareReport::command`] starts with: [`super::PROGRAM_DEFAULT`]
+    /// The program [`CompareReport::command`] starts with: `super::PROGRAM_DEFAULT`
     /// unless the caller sets another (the CLI sets the binary as it was invoked, so the
     /// printed command runs as printed).
-    pub program: String,
+    pub(crate) program: String,
 }
 
 impl CompareReport {
@@ -164,8 +164,8 @@ impl CompareReport {
         }
     }
 
-    /// The command that reproduces this report, starting with [`CompareReport::program`].
-    pub fn command(&self) -> String {
+    /// The command that reproduces this report, starting with the program that made it.
+    pub(crate) fn command(&self) -> String {
         let mut c = format!(
             "{} compare --baseline '{}' --candidate '{}' --runs {} --steps {} --seed {} --rng {}",
             self.program,

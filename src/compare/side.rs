@@ -160,7 +160,7 @@ impl Side {
 
     /// True when the comparison checks [`Invariant::BALANCES_SUM_TO_ZERO`] on this side:
     /// its model's checks declare it (a model whose members pay each other).
-    pub fn conserves(&self) -> bool {
+    pub(crate) fn conserves(&self) -> bool {
         self.conserves
     }
 
@@ -194,11 +194,11 @@ impl Side {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SideLabel {
     /// The side as given (a spec, a file name, or a model variant's own name).
-    pub source: String,
+    pub(crate) source: String,
     /// The rule's name.
-    pub rule: String,
+    pub(crate) rule: String,
     /// The rule's parameters and their values, in declaration order.
-    pub params: Vec<(&'static str, f64)>,
+    pub(crate) params: Vec<(&'static str, f64)>,
     /// The spending restriction.
     pub restriction: Enforce,
     /// The user as shorthand (`spender`, `balanced:integrity=0.8`), when it is not its
@@ -272,7 +272,7 @@ fn settle<T: PartialEq + fmt::Display + Copy>(
 /// from `flags` (only its `rng`, `seed`, `runs` and `steps` are read) over the sides' specs
 /// over `defaults`' run settings, refused when the sides disagree; a shorthand side over a
 /// file on the other side. Returns the two sides and the run settings they share, with
-/// `defaults`' gate (min-change, fail-on, allow), checked by [`CompareConfig::validate`].
+/// `defaults`' gate (min-change, fail-on, allow), checked by `CompareConfig::validate`.
 pub fn resolve_sides(
     baseline: &SideInput,
     candidate: &SideInput,

@@ -30,7 +30,7 @@ fn sd(v: &[f64]) -> f64 {
 /// The bootstrap 95% interval of the mean of `d` (percentile method, [`N_BOOT`] resamples),
 /// drawing run indexes from `rng`. An index is `⌊u · n / 2^64⌋` for a 64-bit output `u`
 /// (bias below n / 2^64, far below anything measurable here).
-pub fn bootstrap_ci<G: Rng + ?Sized>(d: &[f64], rng: &mut G) -> (f64, f64) {
+pub(crate) fn bootstrap_ci<G: Rng + ?Sized>(d: &[f64], rng: &mut G) -> (f64, f64) {
     let n = d.len();
     if n == 0 {
         return (f64::NAN, f64::NAN);

@@ -8,7 +8,8 @@ use crate::spec::{Spec, SpecError};
 
 /// The parameters that have a flag of their own on `simulate` and `replay` (`--integrity
 /// X`); every other parameter is written `--param NAME=VALUE`.
-pub const PARAM_FLAGS: [&str; 4] = ["integrity", "avg-amount", "sum-volume", "initial-credit"];
+pub(crate) const PARAM_FLAGS: [&str; 4] =
+    ["integrity", "avg-amount", "sum-volume", "initial-credit"];
 
 /// One cell of a check: the model and the user it runs (`None`: the registry's first) and
 /// the parameters it sets, each as written on the command line (a whole number as its
@@ -25,7 +26,7 @@ pub struct CellArgs {
 
 impl CellArgs {
     /// A cell of the registry's first model and user with `params` set (each value as
-    /// written: see [`CellArgs::value`]).
+    /// written: see `CellArgs::value`).
     pub fn of(params: Vec<(String, String)>) -> Self {
         CellArgs {
             params,
@@ -35,7 +36,7 @@ impl CellArgs {
 
     /// `x` as a cell writes a parameter's value: a whole-number parameter (`integer`) as its
     /// digits, any other in Rust's shortest round-trip form with a decimal point (`1.0`).
-    pub fn value(x: f64, integer: bool) -> String {
+    pub(crate) fn value(x: f64, integer: bool) -> String {
         if integer {
             format!("{}", x as i64)
         } else {
@@ -44,9 +45,9 @@ impl CellArgs {
     }
 
     /// The cell's flags for `currents replay` (and `simulate`): `--model M`, `--user U`, then
-    /// each parameter as its own flag when it has one ([`PARAM_FLAGS`]), else as
+    /// each parameter as its own flag when it has one (`PARAM_FLAGS`), else as
     /// `--param NAME=VALUE`.
-    pub fn flags(&self) -> String {
+    pub(crate) fn flags(&self) -> String {
         let mut words = Vec::new();
         if let Some(m) = &self.model {
             words.push(format!("--model {m}"));
@@ -66,7 +67,7 @@ impl CellArgs {
 
     /// The cell as a spec (its model, user and parameters; nothing else set), each
     /// parameter named in errors as its flag (`--integrity`, `--param members`).
-    pub fn to_spec(&self) -> Result<Spec, SpecError> {
+    pub(crate) fn to_spec(&self) -> Result<Spec, SpecError> {
         let mut spec = Spec {
             model: self.model.clone(),
             user: self.user.clone(),
@@ -110,7 +111,7 @@ impl CellArgs {
     }
 }
 
-/// The cell as its flags ([`CellArgs::flags`]): how reports name a cell.
+/// The cell as its flags (`CellArgs::flags`): how reports name a cell.
 impl fmt::Display for CellArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.flags())

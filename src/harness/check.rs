@@ -338,7 +338,7 @@ fn finish<M: Model, P: CreditPolicy<M>>(
 
 /// Checks `policy` on any model: seeded runs of every cell with each of `config.rngs`
 /// (`config.n_runs` runs of `config.n_steps` steps, seed `config.seed`), every step
-/// against the generic laws ([`Invariant::GENERIC`]) and the model's own `laws`, the
+/// against the generic laws (`Invariant::GENERIC`) and the model's own `laws`, the
 /// policy's branches and the behaviour's paths as goals, determinism on one thread and
 /// on each of `config.threads` (see [`check_model_tapes`] for a tape search too).
 ///
@@ -385,7 +385,7 @@ where
 /// after the ledger laws) whose findings `probes` adds ([`RuleFindings`]: V1 probes its
 /// rule on a grid of inputs).
 #[allow(clippy::too_many_arguments)]
-pub fn check_cells<M, P, B, L, T>(
+pub(crate) fn check_cells<M, P, B, L, T>(
     cells: &[ModelCell<M, B>],
     policy: &P,
     laws: &L,
@@ -412,13 +412,18 @@ where
 }
 
 /// Where the laws of a rule on its own (a model's probes) add what they found.
-pub struct RuleFindings<'a> {
+pub(crate) struct RuleFindings<'a> {
     acc: &'a mut Acc,
 }
 
 impl RuleFindings<'_> {
     /// Adds `violations` of `invariant` and its first counterexample, if any.
-    pub fn add(&mut self, invariant: Invariant, violations: u64, first: Option<Counterexample>) {
+    pub(crate) fn add(
+        &mut self,
+        invariant: Invariant,
+        violations: u64,
+        first: Option<Counterexample>,
+    ) {
         let found = self.acc.found.entry(invariant);
         found.violations += violations;
         if found.probe_cx.is_none() {
@@ -429,7 +434,7 @@ impl RuleFindings<'_> {
 
 /// No tapes: the type of [`check_model`]'s absent tape search.
 #[derive(Debug, Clone, Copy)]
-pub enum NoTapes {}
+pub(crate) enum NoTapes {}
 
 impl<M: Model> crate::model::Behaviour<M> for NoTapes {
     type Memory = ();

@@ -19,18 +19,18 @@ use super::{Checks, HarnessConfig};
 /// A model's checks built from its registry: the seeded runs of each cell (by default the
 /// registry's first model and user at their values), the model's own `laws` beside the
 /// generic ones, and a shrinking search over its `tapes` when it has them. What a model
-/// registered without checks of its own is checked with ([`ModelChecks::generic`]).
+/// registered without checks of its own is checked with (`ModelChecks::generic`).
 #[derive(Debug, Clone, Default)]
 pub struct ModelChecks<L, T> {
     /// The model's own laws.
-    pub laws: L,
+    pub(crate) laws: L,
     /// The model's tapes, if it has any.
-    pub tapes: Option<T>,
+    pub(crate) tapes: Option<T>,
 }
 
 impl ModelChecks<NoLaws, NoTapes> {
     /// The generic laws only, on seeded runs, no tapes.
-    pub fn generic() -> Self {
+    pub(crate) fn generic() -> Self {
         ModelChecks {
             laws: NoLaws,
             tapes: None,
@@ -58,7 +58,7 @@ fn as_param_error(e: SpecError) -> ParamError {
 
 /// The cell `cell` names, resolved against `registry` (a cell of another model is an
 /// error naming `--model`).
-pub fn resolve_cell<M: Model>(
+pub(crate) fn resolve_cell<M: Model>(
     registry: &Registry<M>,
     cell: &CellArgs,
 ) -> Result<ModelCell<M, BehaviourBox<M>>, ParamError> {

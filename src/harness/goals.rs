@@ -37,7 +37,7 @@ pub struct GoalReport {
     /// The goal.
     pub goal: Goal,
     /// Steps that reached it (seeded runs and tapes together).
-    pub hits: u64,
+    pub(crate) hits: u64,
 }
 
 impl GoalReport {

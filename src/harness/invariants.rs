@@ -41,12 +41,12 @@ impl<T> ByInvariant<T> {
     }
 
     /// Every invariant and its value, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (Invariant, &T)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Invariant, &T)> {
         self.entries.iter().map(|(i, v)| (*i, v))
     }
 
     /// Every value, in order.
-    pub fn into_values(self) -> impl Iterator<Item = (Invariant, T)> {
+    pub(crate) fn into_values(self) -> impl Iterator<Item = (Invariant, T)> {
         self.entries.into_iter()
     }
 }

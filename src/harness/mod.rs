@@ -8,7 +8,7 @@
 //! [`crate::model::Model`] gives, so any model is checked by [`check_model`] (seeded runs
 //! over its cells) and [`check_model_tapes`] (plus a shrinking search over the model's
 //! [`Tapes`]); a model adds its own laws beside them through [`Laws`], and its own probes
-//! of the rule through [`check_cells`]. The report lists every invariant under its own
+//! of the rule through `check_cells`. The report lists every invariant under its own
 //! name, in [`crate::catalog::report_order`]. Whether a violation fails the suite is the
 //! policy's own declaration ([`crate::model::CreditPolicy::observed_invariants`]); every
 //! goal (each of the policy's branches and the behaviour's paths, by name) must be reached.
@@ -32,16 +32,15 @@ use crate::model::Model;
 use crate::params::ParamError;
 use crate::registry::{Chosen, Registry, RuleEntry};
 
-pub use cell::{CellArgs, PARAM_FLAGS};
-pub use check::{
-    ModelCell, NoTapes, RuleFindings, check_cells, check_model, check_model_tape, check_model_tapes,
-};
-pub use generic::{ModelChecks, resolve_cell};
+pub use cell::CellArgs;
+pub(crate) use cell::PARAM_FLAGS;
+pub use check::{ModelCell, check_model, check_model_tape, check_model_tapes};
+pub(crate) use check::{RuleFindings, check_cells};
+pub use generic::ModelChecks;
 pub use goals::{Goal, GoalReport};
 pub use laws::{Laws, NoLaws};
-pub use replay::{
-    Counterexample, DEFAULT_BIN, ReplayFinding, ReplayInput, join_floats, replay_cell, shell_word,
-};
+pub(crate) use replay::DEFAULT_BIN;
+pub use replay::{Counterexample, ReplayFinding, ReplayInput, replay_cell};
 pub use report::{CellStats, HarnessReport, InvariantReport};
 pub use tape::Tapes;
 
@@ -49,11 +48,11 @@ pub(crate) use replay::{runs_findings, tally_findings};
 pub(crate) use walk::{run_digests, walk_seeded, walk_tape};
 
 /// The most steps per run `check` accepts (the checker's record is O(t) per step).
-pub const CHECK_STEPS_MAX: u64 = 10_000;
+pub(crate) const CHECK_STEPS_MAX: u64 = 10_000;
 /// The most runs per parameter set `check` accepts.
-pub const CHECK_RUNS_MAX: u64 = 1_000;
+pub(crate) const CHECK_RUNS_MAX: u64 = 1_000;
 /// The most tape cases `check` accepts.
-pub const TAPE_CASES_MAX: u32 = 1_000_000;
+pub(crate) const TAPE_CASES_MAX: u32 = 1_000_000;
 /// The longest tape `check` generates.
 pub const TAPE_LEN_MAX: usize = 10_000;
 
@@ -118,7 +117,7 @@ impl Default for HarnessConfig {
 
 impl HarnessConfig {
     /// Checks every field's range; the error names the field, the value and what is accepted.
-    pub fn validate(&self) -> Result<(), ParamError> {
+    pub(crate) fn validate(&self) -> Result<(), ParamError> {
         if !(1..=CHECK_RUNS_MAX).contains(&self.n_runs) {
             return Err(ParamError::new(
                 "runs",
@@ -182,7 +181,7 @@ impl HarnessConfig {
 
 /// What a model gives `currents check` and `currents replay`: its check of a registered rule
 /// (its cells, its own laws, tapes and probes) and the replay of one counterexample.
-/// [`crate::v1::harness::V1Checks`] is V1's; a model with none is checked for the generic
+/// `crate::v1::harness::V1Checks` is V1's; a model with none is checked for the generic
 /// laws on its registry's defaults.
 pub trait Checks<M: Model>: Send + Sync {
     /// Checks rule `rule` of `registry` (with its chosen values) under `config`.

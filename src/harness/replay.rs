@@ -65,7 +65,7 @@ pub enum ReplayInput {
 
 impl ReplayInput {
     /// The cell the input runs on.
-    pub fn cell(&self) -> &CellArgs {
+    pub(crate) fn cell(&self) -> &CellArgs {
         match self {
             ReplayInput::Tape { cell, .. }
             | ReplayInput::Seeded { cell, .. }
@@ -79,7 +79,7 @@ impl ReplayInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counterexample {
     /// The violated invariant.
-    pub invariant: Invariant,
+    pub(crate) invariant: Invariant,
     /// The violating timestep, for step invariants.
     pub step: Option<u64>,
     /// What was seen, in one line.
@@ -89,11 +89,11 @@ pub struct Counterexample {
 }
 
 /// The program name replay commands start with when no other is given.
-pub const DEFAULT_BIN: &str = "currents";
+pub(crate) const DEFAULT_BIN: &str = "currents";
 
 /// `word` as one word of a POSIX shell command: as it is when it holds only characters
 /// no shell treats specially, else in single quotes.
-pub fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_-./+,:=@%".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
         word.to_owned()
@@ -102,25 +102,12 @@ pub fn shell_word(word: &str) -> String {
     }
 }
 
-/// Joins floats in their shortest round-trip form, comma-separated.
-pub fn join_floats(xs: &[f64]) -> String {
-    xs.iter()
-        .map(|x| format!("{x:?}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Counterexample {
-    /// The one-line command that replays this counterexample with `currents replay` under
-    /// the policy named `policy`.
-    pub fn replay_command(&self, policy: &str) -> String {
-        self.replay_command_in(DEFAULT_BIN, policy)
-    }
-
-    /// [`Counterexample::replay_command`] for the program `bin` (the binary that is
+    /// The one-line command that replays this counterexample with `replay` under the
+    /// policy named `policy`, for the program `bin` (the binary that is
     /// running: `target/release/currents`, a user's own binary): the command starts with
     /// `bin`, quoted for a POSIX shell when it needs to be, then the policy, the invariant,
-    /// the cell's flags ([`CellArgs::flags`]) and the input.
+    /// the cell's flags (`CellArgs::flags`) and the input.
     pub fn replay_command_in(&self, bin: &str, policy: &str) -> String {
         let mut words = vec![
             shell_word(bin),
@@ -167,7 +154,7 @@ pub struct ReplayFinding {
     /// The first violating timestep, for step invariants.
     pub step: Option<u64>,
     /// How many steps (or runs, or probes) violate it in this input.
-    pub count: u64,
+    pub(crate) count: u64,
     /// The first violation, in one line.
     pub detail: String,
 }

@@ -38,7 +38,7 @@ impl InvariantReport {
     }
 
     /// `holds` or `violated`.
-    pub fn status(&self) -> &'static str {
+    pub(crate) fn status(&self) -> &'static str {
         if self.violated() { "violated" } else { "holds" }
     }
 }
@@ -47,18 +47,18 @@ impl InvariantReport {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellStats {
     /// The cell, as the command line names it.
-    pub cell: CellArgs,
+    pub(crate) cell: CellArgs,
     /// The generator family.
-    pub rng: RngKind,
+    pub(crate) rng: RngKind,
     /// Steps taken over all runs.
     pub steps: u64,
     /// Violating steps per invariant, by name, in the report's order.
-    pub violations: Vec<(&'static str, u64)>,
+    pub(crate) violations: Vec<(&'static str, u64)>,
     /// Steps whose credit is 0.
     pub credit_zero_steps: u64,
     /// Steps per branch, by name: the policy's branches in its order, then any other name
     /// a limit carried.
-    pub branches: Vec<(&'static str, u64)>,
+    pub(crate) branches: Vec<(&'static str, u64)>,
 }
 
 impl CellStats {
@@ -72,7 +72,7 @@ impl CellStats {
     }
 }
 
-/// The result of [`check_cells`](super::check_cells) and the checks built on it
+/// The result of the checks of the harness
 /// ([`check_model`](super::check_model), [`check_model_tapes`](super::check_model_tapes),
 /// V1's `check_rule`).
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +87,7 @@ pub struct HarnessReport {
     /// Per (parameter set, generator) statistics of the seeded runs.
     pub cells: Vec<CellStats>,
     /// The configuration's runs, steps, seed and tape cases, for the report header.
-    pub config: HarnessConfig,
+    pub(crate) config: HarnessConfig,
 }
 
 impl HarnessReport {

@@ -20,29 +20,29 @@ use crate::catalog::{Invariant, check_step, law_of_failure, ordered};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Seen {
     /// Violating steps.
-    pub count: u64,
+    pub(crate) count: u64,
     /// The first violation: (timestep, description).
-    pub first: Option<(u64, String)>,
+    pub(crate) first: Option<(u64, String)>,
 }
 
 /// What one walk saw.
 #[derive(Debug, Clone)]
 pub(crate) struct Tally<P> {
     /// Per invariant of the walk's laws (generic and the model's own, in report order).
-    pub seen: ByInvariant<Seen>,
+    pub(crate) seen: ByInvariant<Seen>,
     /// Steps per branch, by name (the policy's branches first, in its order, then any
     /// other name a limit carried, in the order first seen).
-    pub branches: Vec<(&'static str, u64)>,
+    pub(crate) branches: Vec<(&'static str, u64)>,
     /// Steps per draw path (bit `i` of [`crate::model::Draw::paths`]).
-    pub paths: Vec<u64>,
+    pub(crate) paths: Vec<u64>,
     /// Steps taken.
-    pub steps: u64,
+    pub(crate) steps: u64,
     /// Steps whose limit was 0.
-    pub credit_zero_steps: u64,
+    pub(crate) credit_zero_steps: u64,
     /// An FNV-1a digest of every state's row, genesis included.
-    pub fingerprint: u64,
+    pub(crate) fingerprint: u64,
     /// The payments drawn, in order (a tape's entries resolved).
-    pub drawn: Vec<P>,
+    pub(crate) drawn: Vec<P>,
 }
 
 impl<P> Tally<P> {
@@ -120,7 +120,7 @@ pub(crate) struct Checker<'a, M: Model, L: Laws<M>> {
     row: Vec<Value>,
     /// The last state seen (the state a failing step started from).
     last: Option<M::State>,
-    pub tally: Tally<M::Payment>,
+    pub(crate) tally: Tally<M::Payment>,
 }
 
 impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
@@ -142,7 +142,7 @@ impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
 
     /// Records the error that ended the walk at step `t`: a negative (or non-finite) limit
     /// violates `credit_non_negative`, any other error `step_is_defined`.
-    pub fn failed(&mut self, t: u64, error: StepError) {
+    pub(crate) fn failed(&mut self, t: u64, error: StepError) {
         let from = self
             .last
             .as_ref()
@@ -269,7 +269,7 @@ pub(crate) struct Digest<'a, M> {
     model: &'a M,
     row: Vec<Value>,
     /// The digest so far.
-    pub hash: u64,
+    pub(crate) hash: u64,
 }
 
 impl<'a, M: Model> Digest<'a, M> {

@@ -48,26 +48,26 @@ pub trait Metered: Model {
 
 /// The ledger figures every per-run summary shares, counted over steps 1 … T and every
 /// member: the one place "steps over the limit" (the state law,
-/// [`balance_below_limit`]), "steps with zero credit", the final balance and limit and the
+/// `balance_below_limit`), "steps with zero credit", the final balance and limit and the
 /// smallest and largest limit are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LedgerTally {
     /// Steps folded in.
-    pub n_steps: u64,
-    /// Member-steps with [`balance_below_limit`]: balance(t) < −limit(t).
-    pub steps_over_limit: u64,
+    pub(crate) n_steps: u64,
+    /// Member-steps with `balance_below_limit`: balance(t) < −limit(t).
+    pub(crate) steps_over_limit: u64,
     /// Member-steps whose limit is 0.
-    pub steps_zero_limit: u64,
+    pub(crate) steps_zero_limit: u64,
     /// The balance after the last step, a mean over the members (the genesis balance
     /// before any step).
-    pub final_balance: f64,
+    pub(crate) final_balance: f64,
     /// The limit after the last step, a mean over the members (the genesis limit before
     /// any step).
     pub final_limit: f64,
     /// The smallest limit of any member over the steps (+∞ before any step).
-    pub min_limit: f64,
+    pub(crate) min_limit: f64,
     /// The largest limit of any member over the steps (−∞ before any step).
-    pub max_limit: f64,
+    pub(crate) max_limit: f64,
 }
 
 /// The mean of `f` over `members`; the value itself for one member (bit for bit: a sum
@@ -124,12 +124,12 @@ impl LedgerTally {
     }
 
     /// The smallest limit, `None` before any step.
-    pub fn min(&self) -> Option<f64> {
+    pub(crate) fn min(&self) -> Option<f64> {
         (self.n_steps > 0).then_some(self.min_limit)
     }
 
     /// The largest limit, `None` before any step.
-    pub fn max(&self) -> Option<f64> {
+    pub(crate) fn max(&self) -> Option<f64> {
         (self.n_steps > 0).then_some(self.max_limit)
     }
 }
@@ -138,17 +138,17 @@ impl LedgerTally {
 #[derive(Debug, Clone, Copy)]
 pub struct FoldStep<'a> {
     /// Every member's ledger after the step, in member order.
-    pub members: &'a [Ledger],
+    pub(crate) members: &'a [Ledger],
     /// Every member's send volume ([`Metered::send_volume`]), in member order (empty when
     /// the model keeps none).
-    pub send_volumes: &'a [f64],
+    pub(crate) send_volumes: &'a [f64],
     /// The applied payment's amount ([`Metered::amount`]).
-    pub amount: f64,
-    /// True when enforcement changed the payment ([`crate::model::StepEvent::restricted`]).
-    pub restricted: bool,
+    pub(crate) amount: f64,
+    /// True when enforcement changed the payment (`crate::model::StepEvent::restricted`).
+    pub(crate) restricted: bool,
     /// Every member's equilibrium means ([`Metered::equilibrium`]: mean balance, mean send
     /// volume), in member order (empty when the model keeps none).
-    pub equilibrium: &'a [(f64, f64)],
+    pub(crate) equilibrium: &'a [(f64, f64)],
 }
 
 /// What the sweep's metrics add to the tally while a run is folded.
@@ -199,7 +199,7 @@ enum ElasticityInput {
 }
 
 /// The one per-run fold (see the module documentation): the [`LedgerTally`], the
-/// equilibrium sums, and, when asked for ([`RunFold::with_metrics`]), the sweep's metrics.
+/// equilibrium sums, and, when asked for (`RunFold::with_metrics`), the sweep's metrics.
 #[derive(Debug, Clone)]
 pub struct RunFold {
     tally: LedgerTally,
@@ -211,7 +211,7 @@ pub struct RunFold {
 impl RunFold {
     /// A fold of the tally and the equilibrium sums (`simulate --summary`'s figures) of a
     /// run starting from the members' `genesis` ledgers.
-    pub fn summary(genesis: &[Ledger]) -> Self {
+    pub(crate) fn summary(genesis: &[Ledger]) -> Self {
         RunFold {
             tally: LedgerTally::new(genesis),
             abs_balance_mean_sum: 0.0,
@@ -224,7 +224,7 @@ impl RunFold {
     /// in O(members) memory: the credit elasticity is folded as it goes, from the quarters
     /// of a run of `n_steps` steps (a run that ends early defines no elasticity). With
     /// `None` every step's credit and volume are kept instead, for a run of unknown length.
-    pub fn with_metrics(genesis: &[Ledger], n_steps: Option<u64>) -> Self {
+    pub(crate) fn with_metrics(genesis: &[Ledger], n_steps: Option<u64>) -> Self {
         let elasticity = match n_steps {
             Some(n) => ElasticityInput::Quarters {
                 n,
@@ -302,7 +302,7 @@ impl RunFold {
     /// Σ |mean balance| over Σ mean send volume, over the steps and members: how large the
     /// balances a rule sees are, in units of the send volume (the notebook's equilibrium
     /// figure). NaN when the send volume stayed 0, or the model keeps no such means.
-    pub fn equilibrium(&self) -> f64 {
+    pub(crate) fn equilibrium(&self) -> f64 {
         if self.send_volume_mean_sum == 0.0 {
             f64::NAN
         } else {
@@ -314,7 +314,7 @@ impl RunFold {
     /// volume is positive, and their count (a scenario report's `meanAbsS` is their ratio;
     /// runs pool by adding both): (0, 0) when there was no such step, or when the fold was
     /// made without the metrics. Not [`RunFold::equilibrium`], which is a ratio of sums.
-    pub fn abs_s(&self) -> (f64, u64) {
+    pub(crate) fn abs_s(&self) -> (f64, u64) {
         self.sums
             .as_ref()
             .map_or((0.0, 0), |s| (s.abs_s_sum, s.abs_s_count))
@@ -322,7 +322,7 @@ impl RunFold {
 
     /// The metrics of the run so far (NaN where undefined: with no steps, or when the fold
     /// was made without them).
-    pub fn metrics(&self) -> RunMetrics {
+    pub(crate) fn metrics(&self) -> RunMetrics {
         match &self.sums {
             Some(sums) => sums.finish(&self.tally),
             None => RunMetrics::undefined(),

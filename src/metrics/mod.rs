@@ -5,11 +5,11 @@
 //! is excluded). A metric that is undefined for a run (for example an elasticity when the
 //! volume did not change) is NaN and is left out of that cell's summary statistics.
 //!
-//! Every figure of a run is folded in one place, [`RunFold`] ([`Fold`] is its observer):
+//! Every figure of a run is folded in one place, [`RunFold`] (`Fold` is its observer):
 //! the members' [`crate::model::Ledger`]s and, through [`Metered`], what a ledger does not
 //! hold (the unrounded amount of a payment, the send volume the balance is normalised by,
-//! the means a rule reads). "Over the limit" is [`crate::model::balance_below_limit`], the
-//! state law, the one definition in [`crate::model`]. [`spread`] summarises a metric across
+//! the means a rule reads). "Over the limit" is `crate::model::balance_below_limit`, the
+//! state law, the one definition in [`crate::model`]. `spread` summarises a metric across
 //! the runs of a cell.
 
 mod fold;
@@ -17,7 +17,7 @@ mod observe;
 pub mod summary;
 
 pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
-pub use observe::{Fold, SummaryFold};
+pub(crate) use observe::{Fold, SummaryFold};
 
 use crate::model::{RunError, StepError};
 
@@ -58,7 +58,7 @@ impl RunMetrics {
 
     /// The metrics of a run that failed part-way: every metric undefined (NaN), so the
     /// run is left out of every spread and every paired difference.
-    pub fn undefined() -> Self {
+    pub(crate) fn undefined() -> Self {
         RunMetrics {
             values: [f64::NAN; NAMES.len()],
         }
@@ -69,9 +69,9 @@ impl RunMetrics {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunFailure {
     /// The step the run loop could not take (1-based).
-    pub timestep: u64,
+    pub(crate) timestep: u64,
     /// Why.
-    pub error: StepError,
+    pub(crate) error: StepError,
 }
 
 impl RunFailure {
@@ -97,7 +97,7 @@ impl std::fmt::Display for RunFailure {
 /// means of the credit and of the payment size `|amount|` over each quarter. NaN when a
 /// mean is not positive or the volume changed by less than 5% (`|Δln volume| < 0.05`),
 /// where the ratio would only measure noise.
-pub fn elasticity(credits: &[f64], volumes: &[f64]) -> f64 {
+pub(crate) fn elasticity(credits: &[f64], volumes: &[f64]) -> f64 {
     let n = credits.len().min(volumes.len());
     if n < 4 {
         return f64::NAN;
@@ -128,18 +128,18 @@ pub struct Spread {
     /// The mean.
     pub mean: f64,
     /// The 5th percentile.
-    pub p5: f64,
+    pub(crate) p5: f64,
     /// The median.
-    pub p50: f64,
+    pub(crate) p50: f64,
     /// The 95th percentile.
-    pub p95: f64,
+    pub(crate) p95: f64,
     /// How many runs had a defined (non-NaN) value.
-    pub n: usize,
+    pub(crate) n: usize,
 }
 
 /// The percentile `q` ∈ [0, 1] of sorted values, interpolated linearly between the closest
 /// ranks (numpy's default `linear` method: position `q · (n − 1)`).
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -150,7 +150,7 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The spread of `values`, ignoring NaN.
-pub fn spread(values: &[f64]) -> Spread {
+pub(crate) fn spread(values: &[f64]) -> Spread {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
     v.sort_by(f64::total_cmp);
     let mean = if v.is_empty() {

@@ -6,12 +6,11 @@ use std::convert::Infallible;
 
 use crate::model::{Flow, Ledger, Observer, StepEvent};
 
-use super::RunMetrics;
 use super::fold::{FoldStep, Metered, RunFold};
 
 /// The observer that folds a run of any [`Metered`] model into its [`RunFold`] with the
 /// metrics (sweeps, `compare`, scenario reports).
-pub struct Fold<'a, M> {
+pub(crate) struct Fold<'a, M> {
     model: &'a M,
     /// The run's length, when known (the metrics' elasticity folds by quarters).
     n_steps: Option<u64>,
@@ -25,7 +24,7 @@ impl<'a, M: Metered> Fold<'a, M> {
     /// An observer of a run of `model` of `n_steps` steps (`None`: of unknown length)
     /// folding every figure, the metrics included ([`RunFold::with_metrics`]; a summary
     /// alone is [`SummaryFold`]'s).
-    pub fn with_metrics(model: &'a M, n_steps: Option<u64>) -> Self {
+    pub(crate) fn with_metrics(model: &'a M, n_steps: Option<u64>) -> Self {
         Fold {
             model,
             n_steps,
@@ -36,21 +35,9 @@ impl<'a, M: Metered> Fold<'a, M> {
         }
     }
 
-    /// The fold so far (`None` before the genesis state was seen).
-    pub fn fold(&self) -> Option<&RunFold> {
-        self.fold.as_ref()
-    }
-
     /// The fold, once the genesis state was seen.
-    pub fn into_fold(self) -> Option<RunFold> {
+    pub(crate) fn into_fold(self) -> Option<RunFold> {
         self.fold
-    }
-
-    /// The metrics so far (every metric NaN before the genesis state was seen).
-    pub fn metrics(&self) -> RunMetrics {
-        self.fold
-            .as_ref()
-            .map_or_else(RunMetrics::undefined, RunFold::metrics)
     }
 
     /// Reads every member's ledger, send volume and means in `state`.
@@ -115,7 +102,7 @@ impl<M: Metered> Observer<M> for Fold<'_, M> {
 /// ([`RunFold::summary`]: `simulate --summary`'s figures, no metrics). It reads only the
 /// states, so that a run loop that feeds it builds nothing else of a step: the hot path of
 /// `--summary`, one member's figures on the stack.
-pub struct SummaryFold<'a, M> {
+pub(crate) struct SummaryFold<'a, M> {
     model: &'a M,
     fold: Option<RunFold>,
 }
@@ -127,7 +114,7 @@ impl<'a, M: Metered> SummaryFold<'a, M> {
     }
 
     /// The fold, once the genesis state was seen.
-    pub fn into_fold(self) -> Option<RunFold> {
+    pub(crate) fn into_fold(self) -> Option<RunFold> {
         self.fold
     }
 

@@ -2,10 +2,10 @@
 //! run's [`RunFold`], for any model.
 //!
 //! Header: `run,seed,rng,engine`, then the run's parameters (the user's, then the model's,
-//! as they declare them, in snake_case), then [`FIGURES`]. The figures cover timesteps
+//! as they declare them, in snake_case), then `FIGURES`. The figures cover timesteps
 //! 1 … T and every member ([`RunFold`]'s definitions): `steps_over_limit` counts balance <
 //! −credit (the state law), `abs_balance_mean_per_send_volume` is
-//! [`RunFold::equilibrium`] (empty when the model keeps no such means, NaN when the send
+//! `RunFold::equilibrium` (empty when the model keeps no such means, NaN when the send
 //! volume stayed 0). Seeds: with numpy, run r replays as `--seed (seed + r − 1) --runs 1`;
 //! with ChaCha, run r is stream r of `--seed seed`.
 
@@ -16,7 +16,7 @@ use crate::draws::RngKind;
 use super::RunFold;
 
 /// The figures of a summary row, after the run's parameters.
-pub const FIGURES: [&str; 8] = [
+pub(crate) const FIGURES: [&str; 8] = [
     "steps",
     "final_balance",
     "final_credit",
@@ -50,7 +50,7 @@ pub fn write_header<W: Write + ?Sized>(w: &mut W, params: &[&str]) -> io::Result
 /// Writes the summary row of run `run` (1-based) of a simulation with `(seed, generator,
 /// engine)` whose parameters have the values `params` (the header's order), folded into
 /// `fold`.
-pub fn write_row<W: Write + ?Sized>(
+pub(crate) fn write_row<W: Write + ?Sized>(
     w: &mut W,
     (seed, rng, engine): (u64, RngKind, &str),
     params: &[f64],

@@ -31,17 +31,17 @@ pub struct LedgerColumns {
     pub limit: LedgerColumn,
     /// What the member may still spend, when the model stores it
     /// ([`super::Ledger::capacity`]).
-    pub capacity: Option<LedgerColumn>,
+    pub(crate) capacity: Option<LedgerColumn>,
     /// The step's payment, when the model stores it ([`super::Ledger::payment`]).
-    pub payment: Option<LedgerColumn>,
+    pub(crate) payment: Option<LedgerColumn>,
     /// The member's mean balance over the run so far, when the model keeps one (V1's
     /// `avgUserBalance`): not part of the [`super::Ledger`], but what V1's charts draw
     /// beside it, and the first of the two means of `crate::metrics::Metered::equilibrium`.
-    pub balance_mean: Option<LedgerColumn>,
+    pub(crate) balance_mean: Option<LedgerColumn>,
     /// The member's mean send volume over the run so far, when the model keeps one (V1's
     /// `avgSendVolume`): the second of the two means of
     /// `crate::metrics::Metered::equilibrium`, which a scenario report's summary names.
-    pub send_volume_mean: Option<LedgerColumn>,
+    pub(crate) send_volume_mean: Option<LedgerColumn>,
 }
 
 impl LedgerColumns {

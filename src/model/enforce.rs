@@ -66,7 +66,7 @@ impl Enforcement {
 
     /// True when payments are never changed (`none`: the run loop does not call
     /// [`crate::model::Model::enforce`]).
-    pub fn is_none(&self) -> bool {
+    pub(crate) fn is_none(&self) -> bool {
         self.mode == Enforce::None
     }
 
@@ -95,7 +95,7 @@ impl Enforcement {
 
 impl Enforce {
     /// Every mode a config may name, in a fixed order.
-    pub const ALL: [Enforce; 4] = [
+    pub(crate) const ALL: [Enforce; 4] = [
         Enforce::None,
         Enforce::Clamp,
         Enforce::Reject,

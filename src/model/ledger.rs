@@ -21,7 +21,7 @@ pub struct Ledger {
 ///
 /// Exact comparison: both sides are values the model stores.
 #[inline]
-pub fn balance_below_limit(now: &Ledger) -> bool {
+pub(crate) fn balance_below_limit(now: &Ledger) -> bool {
     now.balance < -now.limit
 }
 
@@ -29,7 +29,7 @@ pub fn balance_below_limit(now: &Ledger) -> bool {
 /// before.balance`: a payment out) to below the limit that held when the payment was made
 /// (`−before.limit`, the limit of the previous state). What enforcement promises never
 /// happens; a balance already below a lowered limit that is paid nothing, or is paid in,
-/// does not break it (that is [`balance_below_limit`], the state law).
+/// does not break it (that is `balance_below_limit`, the state law).
 ///
 /// Exact comparison: every side is a value the model stores. NaN never breaks it (the
 /// finiteness law reports NaN).

@@ -23,7 +23,7 @@ pub struct Members {
 impl Members {
     /// One member (a one-member model's payment, or a payment with the world outside).
     #[inline]
-    pub const fn one(member: usize) -> Self {
+    pub(crate) const fn one(member: usize) -> Self {
         Members {
             ids: [member, 0],
             len: 1,
@@ -33,7 +33,7 @@ impl Members {
     /// Two members: `first` (the payer of a transfer), then `second` (the payee). The same
     /// member twice is one member.
     #[inline]
-    pub const fn pair(first: usize, second: usize) -> Self {
+    pub(crate) const fn pair(first: usize, second: usize) -> Self {
         if first == second {
             Members::one(first)
         } else {
@@ -78,7 +78,7 @@ pub struct StepLimits {
 impl StepLimits {
     /// The limit `limit` of a one-member step.
     #[inline]
-    pub const fn one(member: usize, limit: Limit) -> Self {
+    pub(crate) const fn one(member: usize, limit: Limit) -> Self {
         StepLimits {
             first: limit,
             first_member: member,

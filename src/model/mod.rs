@@ -34,10 +34,13 @@ mod run;
 
 pub use columns::{LedgerColumn, LedgerColumns};
 pub use enforce::{Against, Enforce, Enforcement};
-pub use ledger::{Ledger, balance_below_limit, payment_breaks_limit};
+pub(crate) use ledger::balance_below_limit;
+pub use ledger::{Ledger, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
-pub use plan::{Plan, Streams, WithRng, numpy_run_seed};
-pub use run::{Beside, EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
+pub use plan::{Plan, Streams};
+pub(crate) use plan::{WithRng, numpy_run_seed};
+pub(crate) use run::Beside;
+pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
 /// A credit limit and the named branch of the policy that set it.
 ///

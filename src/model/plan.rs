@@ -53,17 +53,17 @@ impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Plan<M, P, B> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Streams {
     /// The generator family.
-    pub rng: RngKind,
+    pub(crate) rng: RngKind,
     /// The seed.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The subset (ChaCha only).
-    pub subset: u64,
+    pub(crate) subset: u64,
 }
 
 /// A computation that needs a run's generator, whatever its type: the argument of
 /// [`Streams::with_rng`] (a closure generic over the generator, which Rust closures
 /// cannot be).
-pub trait WithRng {
+pub(crate) trait WithRng {
     /// What the computation returns.
     type Output;
     /// Runs the computation on `rng`.
@@ -81,13 +81,13 @@ impl Streams {
     }
 
     /// The same streams in subset `subset` (a sweep cell's).
-    pub fn subset(self, subset: u64) -> Self {
+    pub(crate) fn subset(self, subset: u64) -> Self {
         Streams { subset, ..self }
     }
 
     /// Calls `f` with the generator of run `run` (1-based): the one place a run's
     /// generator is made from its seed.
-    pub fn with_rng<W: WithRng>(&self, run: u64, f: W) -> W::Output {
+    pub(crate) fn with_rng<W: WithRng>(&self, run: u64, f: W) -> W::Output {
         match self.rng {
             RngKind::Numpy => f.with(&mut numpy_rng(numpy_run_seed(self.seed, run))),
             RngKind::Chacha => f.with(&mut chacha_rng(self.seed, self.subset, run)),
@@ -95,7 +95,7 @@ impl Streams {
     }
 
     /// Runs run `run` (1-based) of (`model`, `policy`, `behaviour`) through the one run
-    /// loop ([`super::run`]) on its generator ([`Streams::with_rng`]) for `n_steps` steps:
+    /// loop ([`super::run`]) on its generator (`Streams::with_rng`) for `n_steps` steps:
     /// the one seeded-run entry.
     pub fn run<M, P, B, O>(
         &self,
@@ -149,7 +149,7 @@ impl Streams {
 
 /// numpy's seed of run `run` (1-based) of a simulation seeded with `seed`: `seed + run − 1`,
 /// as the notebook's list of `RandomState(i)` has it ([`Streams::with_rng`]).
-pub fn numpy_run_seed(seed: u64, run: u64) -> u32 {
+pub(crate) fn numpy_run_seed(seed: u64, run: u64) -> u32 {
     // A resolved spec guarantees seed + n_runs − 1 fits a u32.
     // (Saturating: a hand-made run 0 or a seed near u64::MAX cannot panic.)
     u32::try_from(seed.saturating_add(run).saturating_sub(1)).unwrap_or(u32::MAX)

@@ -33,7 +33,7 @@ pub struct StepEvent<'a, M: Model + ?Sized> {
 
 impl<M: Model + ?Sized> StepEvent<'_, M> {
     /// True when enforcement changed the payment.
-    pub fn restricted(&self) -> bool {
+    pub(crate) fn restricted(&self) -> bool {
         self.drawn.payment != self.applied
     }
 }
@@ -83,7 +83,7 @@ impl<M: Model + ?Sized, A: Observer<M>, B: Observer<M, Error = A::Error>> Observ
 
 /// An observer that cannot fail (`I`, a fold, say) beside any other (`O`): both see every
 /// step; the run stops when either asks, and only `O`'s errors stop it.
-pub struct Beside<I, O>(pub I, pub O);
+pub(crate) struct Beside<I, O>(pub I, pub O);
 
 impl<M, I, O> Observer<M> for Beside<I, O>
 where

@@ -54,7 +54,7 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
     }
 
     /// Balances sum to zero: zero at genesis ([`balances_sum`], reported at step 1), and
-    /// every step's change sums to zero ([`transfer_conserves`], O(1) a step). A refused
+    /// every step's change sums to zero (`transfer_conserves`, O(1) a step). A refused
     /// step: every balance of the previous state and the new one compared (O(members)).
     fn check(
         &self,
@@ -92,18 +92,18 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
 }
 
 /// A tape of transfers as a behaviour: step t plays transfer t − 1; past its end, member 0
-/// pays member 1 nothing ([`TransferTape::PAST_END`], which the network refuses). It draws
+/// pays member 1 nothing (`TransferTape::PAST_END`, which the network refuses). It draws
 /// nothing from its generator.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TransferTape {
     /// The transfers, step 1 first.
-    pub transfers: Vec<Transfer>,
+    pub(crate) transfers: Vec<Transfer>,
 }
 
 impl TransferTape {
     /// What the tape pays after its end: 0 units from member 0 to member 1, a transfer the
     /// network refuses (not positive), so a run past the tape changes no balance.
-    pub const PAST_END: Transfer = Transfer {
+    pub(crate) const PAST_END: Transfer = Transfer {
         payer: 0,
         payee: 1,
         amount: 0,
@@ -129,7 +129,7 @@ impl<M: Model<Payment = Transfer> + ?Sized> Behaviour<M> for TransferTape {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkCase {
     /// How many members (2 … 5 when generated).
-    pub members: usize,
+    pub(crate) members: usize,
     /// Every member's genesis limit (0 … 3 when generated).
     pub limit: i64,
     /// The transfers, step 1 first (indexes below `members`, amounts 1 … 3 when
@@ -185,7 +185,7 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
         case.transfers.len() as u64
     }
 
-    /// The case's cell ([`NetworkCase::cell`]) and the transfers as `payer>payee:amount`,
+    /// The case's cell (`NetworkCase::cell`) and the transfers as `payer>payee:amount`,
     /// which [`NetworkCase::from_replay`] reads back.
     fn counterexample(&self, case: &NetworkCase, payments: Vec<Transfer>) -> ReplayInput {
         ReplayInput::Tape {
@@ -229,7 +229,7 @@ pub fn network_cell(members: usize, limit: i64) -> CellArgs {
 
 impl NetworkCase {
     /// The case's network as a cell ([`network_cell`]).
-    pub fn cell(&self) -> CellArgs {
+    pub(crate) fn cell(&self) -> CellArgs {
         network_cell(self.members, self.limit)
     }
 

@@ -62,11 +62,6 @@ impl Network {
         Network { members, limit }
     }
 
-    /// Every member's limit at genesis (the number of members is [`Model::n_members`]).
-    pub fn genesis_limit(&self) -> i64 {
-        self.limit
-    }
-
     /// `Ok` when `member` is one of the network's members and `state` holds its ledger.
     fn check_member(&self, state: &NetworkState, member: usize) -> Result<(), StepError> {
         let held = state.balances.len().min(state.limits.len());
@@ -135,23 +130,23 @@ pub struct NetworkState {
     /// Member m's balance, in whole units (negative: a debt).
     pub balances: Vec<i64>,
     /// Member m's limit, a magnitude: the balance may go down to `−limits[m]`.
-    pub limits: Vec<i64>,
+    pub(crate) limits: Vec<i64>,
     /// The payer of the last transfer.
-    pub payer: usize,
+    pub(crate) payer: usize,
     /// The payee of the last transfer.
-    pub payee: usize,
+    pub(crate) payee: usize,
     /// The amount of the last transfer, as drawn (also when it was refused).
-    pub amount: i64,
+    pub(crate) amount: i64,
     /// True when the last transfer was refused (no balance changed).
     pub refused: bool,
     /// Transfers made or refused so far (the step).
-    pub n_payments: u64,
+    pub(crate) n_payments: u64,
 }
 
 impl NetworkState {
     /// What member `member` received at the last step: `+amount` for the payee, `−amount`
     /// for the payer, 0 for every other member and for everyone when it was refused.
-    pub fn received(&self, member: usize) -> i64 {
+    pub(crate) fn received(&self, member: usize) -> i64 {
         if self.refused || self.payer == self.payee {
             0
         } else if member == self.payer {
@@ -304,7 +299,7 @@ impl Model for Network {
     }
 
     /// Balance, limit, capacity `balance + limit` and what the member received at the last
-    /// step ([`NetworkState::received`]). A member the state does not hold reads as NaN,
+    /// step (`NetworkState::received`). A member the state does not hold reads as NaN,
     /// which the finiteness and limit laws report, rather than a panic.
     fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
         match (s.balances.get(member), s.limits.get(member)) {

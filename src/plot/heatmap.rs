@@ -17,7 +17,7 @@ use super::axes::{colorbar, short, tick};
 use super::{Chart, FONT, Figure, PlotError, de, render, viridis};
 
 /// Most distinct values per axis (a grid larger than this is unreadable as cells).
-pub const AXIS_VALUES_MAX: usize = 200;
+pub(crate) const AXIS_VALUES_MAX: usize = 200;
 
 /// A CSV that cannot be a sweep table: says which column or line and why.
 #[derive(Debug, thiserror::Error)]
@@ -82,11 +82,11 @@ pub enum SweepError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepTable {
     /// The x parameter's column.
-    pub x_name: String,
+    pub(crate) x_name: String,
     /// The y parameter's column.
-    pub y_name: String,
+    pub(crate) y_name: String,
     /// The metric's column.
-    pub metric_name: String,
+    pub(crate) metric_name: String,
     /// Distinct x values, ascending.
     pub xs: Vec<f64>,
     /// Distinct y values, ascending.

@@ -41,17 +41,17 @@ pub const WIDTH: u32 = 1280;
 pub const HEIGHT: u32 = 720;
 
 /// Most points drawn per line on a full-size chart.
-pub const LINE_POINTS_MAX: usize = 1_500;
+pub(crate) const LINE_POINTS_MAX: usize = 1_500;
 /// Most points drawn per line in one facet.
-pub const FACET_POINTS_MAX: usize = 400;
+pub(crate) const FACET_POINTS_MAX: usize = 400;
 /// Most facets (runs) in the facet grid.
-pub const FACETS_MAX: usize = 24;
+pub(crate) const FACETS_MAX: usize = 24;
 /// Most points in a scatter chart.
-pub const SCATTER_POINTS_MAX: usize = 15_000;
+pub(crate) const SCATTER_POINTS_MAX: usize = 15_000;
 /// Most points a lowess trend is fitted on (its cost grows with the square of the points).
-pub const LOWESS_POINTS_MAX: usize = 2_000;
+pub(crate) const LOWESS_POINTS_MAX: usize = 2_000;
 /// Most timesteps drawn in the fan chart.
-pub const FAN_STEPS_MAX: usize = 1_000;
+pub(crate) const FAN_STEPS_MAX: usize = 1_000;
 
 /// A series of a member's ledger the charts draw, with its colour on every chart. Its name
 /// is the column it is read from ([`Dataset::name`]: for V1 `userBalance`,
@@ -71,15 +71,6 @@ pub enum Var {
 }
 
 impl Var {
-    /// Every variable, in the order a dataset keeps them.
-    pub const ALL: [Var; 5] = [
-        Var::Balance,
-        Var::BalanceMean,
-        Var::Limit,
-        Var::Payment,
-        Var::Capacity,
-    ];
-
     /// The variable's position in [`Var::ALL`].
     pub(crate) fn index(self) -> usize {
         self as usize
@@ -109,7 +100,7 @@ impl Var {
 }
 
 /// Colours for groups and runs (tab10), used in order and cycled.
-pub const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -123,7 +114,7 @@ pub const PALETTE: [RGBColor; 10] = [
 ];
 
 /// Viridis, sampled at 0, ¼, ½, ¾ and 1, interpolated linearly: a colour for `t` in [0, 1].
-pub fn viridis(t: f64) -> RGBColor {
+pub(crate) fn viridis(t: f64) -> RGBColor {
     const STOPS: [(f64, f64, f64); 5] = [
         (68.0, 1.0, 84.0),
         (59.0, 82.0, 139.0),

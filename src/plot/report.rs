@@ -10,40 +10,40 @@ use super::stats::quantile;
 use super::{Chart, Dataset, RunSeries, Var};
 
 /// Most runs listed one per row in the report (beyond that, only the summary is shown).
-pub const RUN_ROWS_MAX: usize = 50;
+pub(crate) const RUN_ROWS_MAX: usize = 50;
 
 /// Summary figures of one run (of the dataset's member).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunMetrics {
     /// The run's group (index into [`Dataset::groups`]).
-    pub group: usize,
+    pub(crate) group: usize,
     /// The 1-based run.
-    pub run: u64,
+    pub(crate) run: u64,
     /// Steps taken (timesteps after genesis).
     pub n_steps: usize,
     /// The balance at the last timestep.
-    pub balance_final: f64,
+    pub(crate) balance_final: f64,
     /// The mean balance at the last timestep (NaN when the model keeps none).
-    pub balance_mean_final: f64,
+    pub(crate) balance_mean_final: f64,
     /// The limit at the last timestep.
     pub limit_final: f64,
     /// Smallest limit after genesis.
     pub limit_min: f64,
     /// Largest limit after genesis.
-    pub limit_max: f64,
+    pub(crate) limit_max: f64,
     /// Steps (after genesis) with a limit of 0.
     pub zero_limit_steps: usize,
     /// Steps (after genesis) with the balance below minus the limit
-    /// ([`crate::model::balance_below_limit`]): the member is past the limit.
+    /// (`crate::model::balance_below_limit`): the member is past the limit.
     pub over_limit_steps: usize,
 }
 
 /// Reads one metric of a run.
-pub type MetricFn = fn(&RunMetrics) -> f64;
+pub(crate) type MetricFn = fn(&RunMetrics) -> f64;
 
 /// The metric columns of the table for `ds`: header and accessor (the mean balance's only
 /// when the model keeps one). The headers name the columns the figures come from.
-pub fn metric_columns(ds: &Dataset) -> Vec<(String, MetricFn)> {
+pub(crate) fn metric_columns(ds: &Dataset) -> Vec<(String, MetricFn)> {
     let (balance, limit) = (ds.name(Var::Balance), ds.name(Var::Limit));
     let mut table: Vec<(String, MetricFn)> =
         vec![(format!("final {balance}"), |m| m.balance_final)];
@@ -114,7 +114,7 @@ pub struct ReportMeta {
 }
 
 /// Escapes text for HTML.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -7,7 +7,7 @@
 /// statistics (numpy's default, "type 7"); `None` for an empty slice or a NaN value.
 ///
 /// Reorders `values` (it selects in place instead of sorting, so a quantile costs O(n)).
-pub fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
+pub(crate) fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     if values.is_empty() || values.iter().any(|v| v.is_nan()) || !(0.0..=1.0).contains(&q) {
         return None;
     }
@@ -126,7 +126,7 @@ fn tricube(xi: f64, x: f64, radius: f64) -> f64 {
 /// A line of `n` points thinned to at most `max_points` by keeping, of every bucket of
 /// `bucket` consecutive points, the lowest and the highest (in their order), so spikes stay
 /// visible. Returns the points and the bucket size (1 when nothing was thinned).
-pub fn envelope(xs: &[f64], ys: &[f64], max_points: usize) -> (Vec<(f64, f64)>, usize) {
+pub(crate) fn envelope(xs: &[f64], ys: &[f64], max_points: usize) -> (Vec<(f64, f64)>, usize) {
     let n = xs.len().min(ys.len());
     if n <= max_points.max(2) {
         return ((0..n).map(|i| (xs[i], ys[i])).collect(), 1);
@@ -157,7 +157,7 @@ pub fn envelope(xs: &[f64], ys: &[f64], max_points: usize) -> (Vec<(f64, f64)>, 
 }
 
 /// The stride that keeps `n` items to at most `budget`: 1 if they fit, else `ceil(n/budget)`.
-pub fn stride_for(n: usize, budget: usize) -> usize {
+pub(crate) fn stride_for(n: usize, budget: usize) -> usize {
     n.div_ceil(budget.max(1)).max(1)
 }
 

@@ -17,7 +17,7 @@ pub struct RuleEntry<M: Model> {
     /// Its name.
     pub name: &'static str,
     /// One line on what it does.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters, in constructor order.
     pub params: &'static [ParamSpec],
     /// [`Rule::PROBED`]: `currents check` probes it on its model's grid of inputs.
@@ -86,12 +86,12 @@ impl<M: Model> RuleEntry<M> {
 
     /// True when the entry builds rule type `R` (a fast path for a known type, whatever
     /// name it is registered under).
-    pub fn is<R: 'static>(&self) -> bool {
+    pub(crate) fn is<R: 'static>(&self) -> bool {
         (self.type_id)() == TypeId::of::<R>()
     }
 
     /// True when both entries build the same rule type.
-    pub fn same_type(&self, other: &Self) -> bool {
+    pub(crate) fn same_type(&self, other: &Self) -> bool {
         (self.type_id)() == (other.type_id)()
     }
 }
@@ -163,7 +163,7 @@ pub trait ModelType: Model + Sized {
     /// Which columns a scenario report tables of this model's states, and how wide
     /// ([`ReportLayout`]). A method, not a constant, because the columns may depend on the
     /// model's parameters (a network has two per member). By default every column of
-    /// [`Model::columns`], each as wide as its name ([`ReportLayout::of_columns`]). How the
+    /// [`Model::columns`], each as wide as its name (`ReportLayout::of_columns`). How the
     /// report names a member's balance, limit and means is not declared here but read from
     /// [`Model::ledger_columns`].
     fn report_layout(&self) -> ReportLayout {
@@ -187,10 +187,10 @@ pub struct ReportLayout {
 
 impl ReportLayout {
     /// The smallest width [`ReportLayout::of_columns`] gives a column.
-    pub const WIDTH_MIN: usize = 8;
+    pub(crate) const WIDTH_MIN: usize = 8;
 
     /// The layout of a model that declares none: every column in `columns`, each as wide
-    /// as its name (at least [`ReportLayout::WIDTH_MIN`]).
+    /// as its name (at least 8).
     ///
     /// ```
     /// use currents::registry::ReportLayout;
@@ -213,9 +213,9 @@ pub struct ModelEntry<M> {
     /// Its name.
     pub name: &'static str,
     /// One line on what it is.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters.
-    pub params: &'static [ParamSpec],
+    pub(crate) params: &'static [ParamSpec],
     build: fn(&[f64]) -> M,
     layout: fn(&M) -> ReportLayout,
 }
@@ -262,7 +262,7 @@ impl<M: Model> ModelEntry<M> {
     /// How a scenario report shows the states of the model built from `values`
     /// ([`ModelType::report_layout`]); the values are checked as [`ModelEntry::build`]
     /// checks them.
-    pub fn report_layout(&self, values: &[f64]) -> Result<ReportLayout, ParamError> {
+    pub(crate) fn report_layout(&self, values: &[f64]) -> Result<ReportLayout, ParamError> {
         Ok((self.layout)(&self.build(values)?))
     }
 }
@@ -289,9 +289,9 @@ pub struct UserEntry<M: Model> {
     /// Its name.
     pub name: &'static str,
     /// One line on what it models.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters.
-    pub params: &'static [ParamSpec],
+    pub(crate) params: &'static [ParamSpec],
     values: Vec<f64>,
     build: fn(&[f64]) -> BehaviourBox<M>,
     type_id: fn() -> TypeId,
@@ -348,12 +348,12 @@ impl<M: Model> UserEntry<M> {
     }
 
     /// True when the entry builds behaviour type `U`.
-    pub fn is<U: 'static>(&self) -> bool {
+    pub(crate) fn is<U: 'static>(&self) -> bool {
         (self.type_id)() == TypeId::of::<U>()
     }
 
     /// True when both entries build the same behaviour type (two presets of one user).
-    pub fn same_type(&self, other: &Self) -> bool {
+    pub(crate) fn same_type(&self, other: &Self) -> bool {
         (self.type_id)() == (other.type_id)()
     }
 }

@@ -35,7 +35,8 @@ pub mod runs;
 pub use entries::{Declared, ModelEntry, ModelType, ReportLayout, RuleEntry, UserEntry, UserType};
 pub use erased::{BehaviourBox, DynBehaviour, DynPolicy, ErasedMemory, PolicyBox};
 pub use resolve::{Chosen, RunSpec, SpecPlan};
-pub use runs::{Engines, Runs, Sink};
+pub(crate) use runs::Sink;
+pub use runs::{Engines, Runs};
 
 use std::sync::Arc;
 
@@ -47,11 +48,11 @@ use crate::spec::SpecError;
 #[error("unknown {kind} {name:?} (known: {known})")]
 pub struct UnknownName {
     /// What was looked up (`rule`).
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The name given.
-    pub name: String,
+    pub(crate) name: String,
     /// The known names, comma-separated.
-    pub known: String,
+    pub(crate) known: String,
 }
 
 /// The models, rules and user behaviours known for model type `M`, each in registration
@@ -115,30 +116,30 @@ impl<M: Model> Registry<M> {
 
     /// Registers the model's `engines` (its faster ways to run some specs; a second call
     /// replaces the first).
-    pub fn engines(mut self, engines: impl Engines<M> + 'static) -> Self {
+    pub(crate) fn engines(mut self, engines: impl Engines<M> + 'static) -> Self {
         self.engines = Some(Arc::new(engines));
         self
     }
 
     /// Every engine name a spec of this registry may ask for, [`runs::EXACT`] first.
-    pub fn engine_names(&self) -> &'static [&'static str] {
+    pub(crate) fn engine_names(&self) -> &'static [&'static str] {
         self.engines.as_ref().map_or(&[runs::EXACT], |e| e.names())
     }
 
     /// The engine `spec` runs on when none is named and speed is what matters (`simulate`'s
     /// default): [`runs::EXACT`] unless the model's engines say otherwise.
-    pub fn fastest_engine(&self, spec: &RunSpec<M>) -> &'static str {
+    pub(crate) fn fastest_engine(&self, spec: &RunSpec<M>) -> &'static str {
         self.engines
             .as_ref()
             .map_or(runs::EXACT, |e| e.fastest(spec))
     }
 
-    /// The runs of `spec` on `engine` (`None`: [`runs::EXACT`], the engine whose numbers
+    /// The runs of `spec` on `engine` (`None`: `runs::EXACT`, the engine whose numbers
     /// every workflow pins): the one place a model's fast paths are chosen. The model's
     /// [`Engines`] serve the spec when they can; else its plan ([`RunSpec::plan`]) runs on
     /// the model's own loop. An engine the model does not have, or one that cannot run the
     /// spec, is an error naming `engine` and what is accepted.
-    pub fn runs(
+    pub(crate) fn runs(
         &self,
         spec: &RunSpec<M>,
         engine: Option<&str>,
@@ -211,7 +212,7 @@ impl<M: Model> Registry<M> {
     }
 
     /// Every model, in registration order.
-    pub fn models(&self) -> &[ModelEntry<M>] {
+    pub(crate) fn models(&self) -> &[ModelEntry<M>] {
         &self.models
     }
 
@@ -226,7 +227,7 @@ impl<M: Model> Registry<M> {
     }
 
     /// The user behaviour named `name`.
-    pub fn find_user(&self, name: &str) -> Result<&UserEntry<M>, UnknownName> {
+    pub(crate) fn find_user(&self, name: &str) -> Result<&UserEntry<M>, UnknownName> {
         find_in(&self.users, name)
     }
 

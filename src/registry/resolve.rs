@@ -183,7 +183,7 @@ pub struct Chosen<E> {
 
 impl<E: Declared + Clone> Chosen<E> {
     /// `entry` at its defaults (a preset's values for a preset).
-    pub fn defaults_of(entry: &E) -> Self {
+    pub(crate) fn defaults_of(entry: &E) -> Self {
         Chosen {
             values: entry.defaults(),
             entry: entry.clone(),
@@ -237,17 +237,6 @@ impl<E: Declared + Clone> Chosen<E> {
         self.values[i] = check_param(&self.entry.params()[i], field, value)?;
         Ok(())
     }
-
-    /// `name=value` pairs separated by spaces.
-    pub fn params_text(&self) -> String {
-        self.entry
-            .params()
-            .iter()
-            .zip(&self.values)
-            .map(|(p, v)| format!("{}={v}", p.name))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 }
 
 impl<E: Declared> fmt::Display for Chosen<E> {
@@ -277,7 +266,7 @@ pub struct RunSpec<M: Model> {
     /// The user behaviour and its parameter values.
     pub user: Chosen<UserEntry<M>>,
     /// The spending restriction (the rule's own unless the spec set one).
-    pub restriction: Enforce,
+    pub(crate) restriction: Enforce,
     /// The generator family.
     pub rng: RngKind,
     /// The seed.

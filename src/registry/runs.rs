@@ -1,6 +1,6 @@
 //! The one seam where a model's fast paths are chosen: the runs of a resolved spec
 //! ([`Runs`]), which every workflow — `simulate`, sweeps, `compare`, scenarios — asks the
-//! registry for ([`super::Registry::runs`]) instead of building a plan itself.
+//! registry for (`super::Registry::runs`) instead of building a plan itself.
 //!
 //! By default the runs are the spec's plan with its rule and user behind their boxes
 //! ([`crate::registry::RunSpec::plan`]). A model may register [`Engines`] that serve some specs
@@ -24,10 +24,10 @@ use crate::spec::SpecError;
 
 /// An observer a workflow hands the runs it was given (a CSV writer, a comparison's
 /// record): its errors are I/O errors.
-pub type Sink<'a, M> = dyn Observer<M, Error = io::Error> + 'a;
+pub(crate) type Sink<'a, M> = dyn Observer<M, Error = io::Error> + 'a;
 
 /// The name of the engine every model has: its own run loop on the spec's plan.
-pub const EXACT: &str = "exact";
+pub(crate) const EXACT: &str = "exact";
 
 /// The runs of one resolved spec on one engine.
 pub trait Runs<M: Model>: Send + Sync {
@@ -49,7 +49,7 @@ pub trait Runs<M: Model>: Send + Sync {
         words: Option<&Cell<u64>>,
     ) -> Result<(), RunError<io::Error>>;
 
-    /// The summary fold ([`RunFold::summary`]) of each of `runs`, in run order: by default
+    /// The summary fold (`RunFold::summary`) of each of `runs`, in run order: by default
     /// one run after another through [`Runs::run`].
     fn folds(
         &self,
@@ -84,11 +84,11 @@ pub trait Runs<M: Model>: Send + Sync {
 /// boxed plan (V1: the notebook's spec on the streaming history, in lanes; its user
 /// unboxed).
 pub trait Engines<M: Model>: Send + Sync {
-    /// Every engine name a spec may ask for, [`EXACT`] first.
+    /// Every engine name a spec may ask for, `EXACT` first.
     fn names(&self) -> &'static [&'static str];
 
     /// The engine `spec` runs on when none is named and speed is what matters (`simulate`;
-    /// sweeps, `compare` and scenarios always run [`EXACT`]).
+    /// sweeps, `compare` and scenarios always run `EXACT`).
     fn fastest(&self, spec: &RunSpec<M>) -> &'static str;
 
     /// The runs of `spec` on `engine` (one of [`Engines::names`]) when these engines serve
@@ -119,7 +119,7 @@ impl<M: Model + ?Sized, O: Observer<M, Error = Infallible>> Observer<M> for Infa
 }
 
 /// A generator that counts the 32-bit words it hands out.
-pub struct Counting<'a, G> {
+pub(crate) struct Counting<'a, G> {
     inner: G,
     words: &'a Cell<u64>,
 }
@@ -151,7 +151,7 @@ impl<G: Rng> TryRng for Counting<'_, G> {
 
 /// Runs run `run` of `plan` on `streams` through the one run loop, its generator counted
 /// into `words` when given: the body of every plan's [`Runs::run`].
-pub fn run_plan<M, P, B, O>(
+pub(crate) fn run_plan<M, P, B, O>(
     plan: &Plan<M, P, B>,
     streams: &Streams,
     run: u64,
@@ -236,7 +236,7 @@ impl<M: Model, R: Runs<M> + ?Sized> Runs<M> for Box<R> {
     }
 }
 
-/// Every plan runs on its model's own loop: the [`EXACT`] engine.
+/// Every plan runs on its model's own loop: the `EXACT` engine.
 impl<M, P, B> Runs<M> for Plan<M, P, B>
 where
     M: Model + Send,

@@ -33,9 +33,9 @@ pub struct Standing {
     /// Consecutive steps out of good standing (0 = in good standing).
     pub steps_out: u64,
     /// The latest state (by timestep) whose balance was ≥ 0.
-    pub last_non_negative: u64,
+    pub(crate) last_non_negative: u64,
     /// The income of the last `P` steps.
-    pub income: IncomeWindow,
+    pub(crate) income: IncomeWindow,
 }
 
 impl Rule for CreditPeriod {

@@ -13,17 +13,17 @@ use crate::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Turnover {
     /// `k`: limit per unit of incoming volume.
-    pub k: f64,
+    pub(crate) k: f64,
     /// `W`: the volume window in steps.
     pub window: u64,
     /// `s0`: the normalised balance at which the limit reaches `L_min`.
-    pub s0: f64,
+    pub(crate) s0: f64,
     /// `L_min`.
     pub limit_min: f64,
     /// `L_max`.
-    pub limit_max: f64,
+    pub(crate) limit_max: f64,
     /// `α`: smoothing.
-    pub alpha: f64,
+    pub(crate) alpha: f64,
     /// `ρ`: the largest relative change per step.
     pub rho: f64,
 }

@@ -13,7 +13,7 @@ use super::summary::SUMMARY_COLUMNS;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportDifference {
     /// The 1-based line of the report.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The run whose table (or summary row) holds the line, if any.
     pub run: Option<u64>,
     /// The step of the table row, if the line is a trajectory row. When the two rows are
@@ -23,7 +23,7 @@ pub struct ReportDifference {
     /// report, `(line)` for other text, `(end of report)` when one report is shorter.
     pub column: String,
     /// The expected value (or line).
-    pub expected: String,
+    pub(crate) expected: String,
     /// The value (or line) found.
     pub got: String,
 }

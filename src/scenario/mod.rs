@@ -24,7 +24,7 @@
 //!
 //! `description`, `rule`, `rng`, `seed`, `runs` and `steps` are required (a missing one is
 //! [`ScenarioError::MissingKey`]); every other spec key is optional and takes the spec's
-//! default. The scenario's own optional keys ([`SCENARIO_KEYS`]): `reference` (a cadCAD
+//! default. The scenario's own optional keys (`SCENARIO_KEYS`): `reference` (a cadCAD
 //! trajectory file with the same parameters, which the tests compare the snapshot with) and
 //! `table-every` (the stride of the trajectory table of long scenarios, see [`render`]).
 //! Keys may be spelled with `-` or `_`; an unknown key is an error listing the accepted
@@ -65,11 +65,11 @@ use crate::toml_value::describe;
 use crate::workbench::{AnyObserver, AnyRuns, AnySpec, StateView, StepView, Workbench};
 
 /// A scenario file's own keys, beside the spec's ([`crate::spec::SPEC_KEYS`]).
-pub const SCENARIO_KEYS: [&str; 3] = ["description", "reference", "table-every"];
+pub(crate) const SCENARIO_KEYS: [&str; 3] = ["description", "reference", "table-every"];
 
 /// The most states (runs × steps) one scenario may hold: a scenario becomes a text file that
 /// people review, and its test must stay quick.
-pub const SCENARIO_STATES_MAX: u64 = 1_000_000;
+pub(crate) const SCENARIO_STATES_MAX: u64 = 1_000_000;
 
 /// A bad scenario file: names the key, the value and what is accepted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -263,7 +263,7 @@ impl Scenario {
 
     /// The same scenario running `spec` instead (a perturbed rule, say: resolve the
     /// changed [`AnySpec::to_spec`] with [`Workbench::resolve`]); refused when it holds
-    /// more than [`SCENARIO_STATES_MAX`] states.
+    /// more than `SCENARIO_STATES_MAX` states.
     pub fn with_spec(self, spec: Box<dyn AnySpec>) -> Result<Self, ScenarioError> {
         check_size(&*spec)?;
         Ok(Scenario {
@@ -273,7 +273,7 @@ impl Scenario {
     }
 
     /// Why the scenario exists, in a sentence.
-    pub fn description(&self) -> &str {
+    pub(crate) fn description(&self) -> &str {
         &self.description
     }
 
@@ -289,18 +289,18 @@ impl Scenario {
     }
 
     /// The stride of the trajectory table, when the file sets one.
-    pub fn table_every(&self) -> Option<u64> {
+    pub(crate) fn table_every(&self) -> Option<u64> {
         self.table_every
     }
 
     /// The model's name when it is not the workbench's first (the header names it then).
-    pub fn model_if_named(&self) -> Option<&'static str> {
+    pub(crate) fn model_if_named(&self) -> Option<&'static str> {
         let name = self.spec.model().name;
         (name != self.first_model).then_some(name)
     }
 
     /// The user's name when it is not its registry's first (the header names it then).
-    pub fn user_if_named(&self) -> Option<&'static str> {
+    pub(crate) fn user_if_named(&self) -> Option<&'static str> {
         let user = self.spec.user();
         (!user.first).then_some(user.name)
     }
@@ -311,7 +311,7 @@ impl Scenario {
     /// and every parameter the report's `params:` line lists one that simulate has a flag
     /// of its own for (`--integrity 1`). For V1: the notebook's rule with its constants and
     /// the notebook's user with no growth and no bias.
-    pub fn is_simulate_default(&self) -> bool {
+    pub(crate) fn is_simulate_default(&self) -> bool {
         let (rule, user) = (self.spec.rule(), self.spec.user());
         self.model_if_named().is_none()
             && rule.first_type
@@ -325,7 +325,7 @@ impl Scenario {
 
     /// The generator run `run` (1-based) draws from, as the report names it:
     /// `RandomState(seed + run - 1)` or `chacha_rng(seed, 0, run)`.
-    pub fn generator_of_run(&self, run: u64) -> String {
+    pub(crate) fn generator_of_run(&self, run: u64) -> String {
         let s = self.spec.settings();
         match s.rng {
             RngKind::Numpy => format!("RandomState({})", s.seed + run - 1),

@@ -25,7 +25,7 @@ pub enum SpecError {
 
 impl SpecError {
     /// An error naming `field`, `value` and what is `accepted`.
-    pub fn value(
+    pub(crate) fn value(
         field: impl Into<String>,
         value: impl Into<String>,
         accepted: impl Into<String>,
@@ -38,7 +38,7 @@ impl SpecError {
     }
 
     /// The error of a TOML text that does not parse.
-    pub fn syntax(text: &str, e: &toml::de::Error) -> Self {
+    pub(crate) fn syntax(text: &str, e: &toml::de::Error) -> Self {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
         SpecError::Syntax {
             line,

@@ -42,10 +42,10 @@ use crate::model::Enforce;
 use crate::params::STEPS_MAX;
 
 /// The caller's own keys of a table (see [`Spec::from_table`]), canonical, with their values.
-pub type Extra<'a> = Vec<(&'static str, &'a toml::Value)>;
+pub(crate) type Extra<'a> = Vec<(&'static str, &'a toml::Value)>;
 
 /// The keys of a spec, in their canonical spelling.
-pub const SPEC_KEYS: [&str; 9] = [
+pub(crate) const SPEC_KEYS: [&str; 9] = [
     "model",
     "rule",
     "user",
@@ -66,47 +66,47 @@ pub struct Param {
     /// The value.
     pub value: f64,
     /// Where it was written, for errors (`params.window`, `rule.window`, `--integrity`).
-    pub field: String,
+    pub(crate) field: String,
     /// `Some("rule")` etc. when it was written in that entry's table, so that only that
     /// entry may declare it; `None` when any one of the three may.
-    pub owner: Option<&'static str>,
+    pub(crate) owner: Option<&'static str>,
     /// The value as written when it is not a number (`"high"`, `""`), with `value` NaN:
     /// [`Spec::resolve`] refuses it with the range the parameter's owner declares, which
     /// is only known once the names are looked up.
-    pub written: Option<String>,
+    pub(crate) written: Option<String>,
 }
 
 /// A run as data, before its names are looked up: every part optional, so that a file,
-/// flags and a workflow's defaults can be layered ([`Spec::overlay`]).
+/// flags and a workflow's defaults can be layered (`Spec::overlay`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Spec {
     /// The model's name.
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
     /// The credit rule's name.
-    pub rule: Option<String>,
+    pub(crate) rule: Option<String>,
     /// The user behaviour's name.
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// The spending restriction, replacing the rule's own.
-    pub restriction: Option<Enforce>,
+    pub(crate) restriction: Option<Enforce>,
     /// The generator family.
-    pub rng: Option<RngKind>,
+    pub(crate) rng: Option<RngKind>,
     /// The seed.
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Monte Carlo runs.
-    pub runs: Option<u64>,
+    pub(crate) runs: Option<u64>,
     /// Steps per run.
-    pub steps: Option<u64>,
+    pub(crate) steps: Option<u64>,
     /// Parameter values, each key once.
     pub params: Vec<Param>,
 }
 
 /// The canonical spelling of a key: `_` becomes `-`.
-pub fn canonical(key: &str) -> String {
+pub(crate) fn canonical(key: &str) -> String {
     key.replace('_', "-")
 }
 
 /// The largest seed: numpy's generator also bounds `seed + runs − 1` (checked on resolve).
-pub const SEED_MAX: u64 = i64::MAX as u64;
+pub(crate) const SEED_MAX: u64 = i64::MAX as u64;
 
 impl Spec {
     /// A spec that names only a rule.
@@ -118,7 +118,7 @@ impl Spec {
     }
 
     /// Adds parameter `key = value` (written at `field`), refusing a key given before.
-    pub fn push_param(
+    pub(crate) fn push_param(
         &mut self,
         key: &str,
         value: f64,
@@ -171,7 +171,7 @@ impl Spec {
     }
 
     /// True when the setting `key` (a spec key other than `params`) is set.
-    pub fn is_set(&self, key: &str) -> bool {
+    pub(crate) fn is_set(&self, key: &str) -> bool {
         match key {
             "model" => self.model.is_some(),
             "rule" => self.rule.is_some(),
@@ -187,7 +187,7 @@ impl Spec {
 
     /// These settings with every one `over` sets replaced by `over`'s (flags over a file,
     /// a grid point over a sweep's top level); a parameter of `over` replaces the same key.
-    pub fn overlay(mut self, over: Spec) -> Spec {
+    pub(crate) fn overlay(mut self, over: Spec) -> Spec {
         for p in over.params {
             match self.params.iter_mut().find(|q| q.key == p.key) {
                 Some(q) => *q = p,
@@ -210,9 +210,9 @@ impl Spec {
 
 impl Limits {
     /// The accepted range of the setting `key` (`seed`, `runs` or `steps`) under these
-    /// limits: the one declaration the parsers ([`Spec::set_text_within`],
-    /// [`Spec::from_table_within`]) and [`Spec::resolve`] check, and their messages name.
-    pub fn range(&self, key: &str) -> (u64, u64) {
+    /// limits: the one declaration the parsers (`Spec::set_text_within`,
+    /// `Spec::from_table_within`) and [`Spec::resolve`] check, and their messages name.
+    pub(crate) fn range(&self, key: &str) -> (u64, u64) {
         match key {
             "seed" => (0, SEED_MAX),
             "runs" => (self.runs_min, self.runs_max),
@@ -225,24 +225,24 @@ impl Limits {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Runs when the spec sets none.
-    pub runs: u64,
+    pub(crate) runs: u64,
     /// Steps when the spec sets none.
-    pub steps: u64,
+    pub(crate) steps: u64,
     /// Seed when the spec sets none.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Generator when the spec sets none.
-    pub rng: RngKind,
+    pub(crate) rng: RngKind,
     /// The fewest runs accepted.
-    pub runs_min: u64,
+    pub(crate) runs_min: u64,
     /// The most runs accepted.
-    pub runs_max: u64,
+    pub(crate) runs_max: u64,
     /// The most steps accepted.
-    pub steps_max: u64,
+    pub(crate) steps_max: u64,
 }
 
 impl Default for Limits {
     /// `simulate`'s: 10 runs of 365 steps, seed 0, ChaCha; up to
-    /// [`crate::params::RUNS_MAX`] runs of [`STEPS_MAX`] steps.
+    /// [`crate::params::RUNS_MAX`] runs of `STEPS_MAX` steps.
     fn default() -> Self {
         Limits {
             runs: 10,

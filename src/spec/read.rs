@@ -13,13 +13,18 @@ impl Spec {
     /// `key` is a spec key or a parameter name. `field` names it in errors. Seeds, runs
     /// and steps are checked against [`Limits::default`] (`simulate`'s);
     /// [`Spec::set_text_within`] checks them against a workflow's own.
-    pub fn set_text(&mut self, key: &str, value: &str, field: &str) -> Result<(), SpecError> {
+    pub(crate) fn set_text(
+        &mut self,
+        key: &str,
+        value: &str,
+        field: &str,
+    ) -> Result<(), SpecError> {
         self.set_text_within(key, value, field, &Limits::default())
     }
 
     /// [`Spec::set_text`] with the settings checked against `limits`, so that a value
     /// outside a workflow's range is refused with that range (compare's `--runs`).
-    pub fn set_text_within(
+    pub(crate) fn set_text_within(
         &mut self,
         key: &str,
         value: &str,
@@ -89,13 +94,13 @@ impl Spec {
     /// Parses the shorthand `NAME[:key=value,…]`: NAME is the rule, each key a spec key
     /// (`model`, `user`, `restriction`, `rng`, `seed`, `runs`, `steps`) or a parameter of
     /// the model, rule or user. `field` (a flag or a compare side) prefixes error fields.
-    /// Settings are checked against [`Limits::default`]; see [`Spec::from_shorthand_within`].
+    /// Settings are checked against [`Limits::default`]; see `Spec::from_shorthand_within`.
     pub fn from_shorthand(field: &str, text: &str) -> Result<Spec, SpecError> {
         Spec::from_shorthand_within(field, text, &Limits::default())
     }
 
     /// [`Spec::from_shorthand`] with the settings checked against a workflow's `limits`.
-    pub fn from_shorthand_within(
+    pub(crate) fn from_shorthand_within(
         field: &str,
         text: &str,
         limits: &Limits,
@@ -134,7 +139,7 @@ impl Spec {
     /// Reads a spec from a TOML table. Keys in `extra` belong to the caller (a scenario's
     /// `description`, a sweep's `grid`) and are returned with their values, canonical;
     /// any other unknown key is an error listing the accepted ones. Settings are checked
-    /// against [`Limits::default`]; see [`Spec::from_table_within`].
+    /// against [`Limits::default`]; see `Spec::from_table_within`.
     pub fn from_table<'a>(
         table: &'a toml::Table,
         extra: &[&'static str],
@@ -143,7 +148,7 @@ impl Spec {
     }
 
     /// [`Spec::from_table`] with the settings checked against a workflow's `limits`.
-    pub fn from_table_within<'a>(
+    pub(crate) fn from_table_within<'a>(
         table: &'a toml::Table,
         extra: &[&'static str],
         limits: &Limits,

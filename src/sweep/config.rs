@@ -56,7 +56,7 @@ pub(super) struct Grid {
 pub struct SweepConfig {
     /// The top-level spec: every cell's defaults. Flags are laid over it
     /// ([`Spec::overlay`]) before the config is resolved.
-    pub spec: Spec,
+    pub(crate) spec: Spec,
     threads: Option<u64>,
     out: Option<String>,
     trajectories: Option<String>,

@@ -13,7 +13,7 @@ use super::{CELLS_MAX, Cell, LIMITS, Sweep};
 
 impl SweepConfig {
     /// Expands the grids into cells and resolves each against `bench` with the sweep's
-    /// [`LIMITS`]: every cell's model the one its grid or the top level names (the
+    /// `LIMITS`: every cell's model the one its grid or the top level names (the
     /// workbench's first when neither does), every name looked up in that model's
     /// registry, every value checked against its declaration.
     pub fn resolve(&self, bench: &Workbench) -> Result<Sweep, SpecError> {

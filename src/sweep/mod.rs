@@ -36,7 +36,7 @@
 //! at (`grid[1].params.quad-coef`) and what the grid's model, rules and users declare.
 //!
 //! Cells are numbered 0, 1, … across the grids in order. Run r (1-based) of cell c draws
-//! from the generator [`crate::model::Streams::with_rng`] makes for (seed, c, r): with ChaCha the
+//! from the generator `crate::model::Streams::with_rng` makes for (seed, c, r): with ChaCha the
 //! stream `chacha_rng(seed, c, r)`, so every cell has its own streams; with numpy
 //! `RandomState(seed + r − 1)`, the same for every cell (numpy streams have no subsets), so
 //! run r of every cell sees the same draws — common random numbers, which make two cells'
@@ -82,13 +82,13 @@ use crate::spec::Limits;
 /// The most runs per cell.
 pub const RUNS_MAX: u64 = 100_000;
 /// The most cells one sweep may hold.
-pub const CELLS_MAX: usize = 100_000;
+pub(crate) const CELLS_MAX: usize = 100_000;
 /// The most worker threads: the one bound of every command ([`crate::parallel::THREADS_MAX`]).
-pub const THREADS_MAX: u64 = crate::parallel::THREADS_MAX;
+pub(crate) const THREADS_MAX: u64 = crate::parallel::THREADS_MAX;
 
 /// A sweep's defaults and bounds for the settings: 20 runs of 365 steps, seed 0, ChaCha; at
 /// most [`RUNS_MAX`] runs of [`STEPS_MAX`] steps per cell.
-pub const LIMITS: Limits = Limits {
+pub(crate) const LIMITS: Limits = Limits {
     runs: 20,
     steps: 365,
     seed: 0,

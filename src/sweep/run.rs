@@ -20,10 +20,10 @@ use super::trajectories::{TrajectoryRows, trajectory_header};
 /// One run's outcome: its metrics and, when a step failed, where and why.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunOutcome {
-    /// The metrics ([`RunMetrics::undefined`] when the run failed).
+    /// The metrics (`RunMetrics::undefined` when the run failed).
     pub metrics: RunMetrics,
     /// The step that failed, if one did.
-    pub failure: Option<RunFailure>,
+    pub(crate) failure: Option<RunFailure>,
 }
 
 impl RunOutcome {
@@ -48,7 +48,7 @@ impl RunOutcome {
 }
 
 /// Runs run `run` (1-based) of `runs` on its stream of `streams` ([`Runs::run`]), handing
-/// every state to `observer` as well, and returns its metrics ([`Fold::with_metrics`]).
+/// every state to `observer` as well, and returns its metrics (`Fold::with_metrics`).
 ///
 /// A step that fails (a policy returning a negative limit, say: the run loop refuses it
 /// with [`crate::model::StepError::BadLimit`]) ends the run there; it is not an error but a
@@ -71,19 +71,19 @@ pub fn run_outcome<M: Metered, R: Runs<M> + ?Sized>(
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellSummary {
     /// The cell's index.
-    pub index: usize,
+    pub(crate) index: usize,
     /// One spread per metric, in [`NAMES`] order, over the runs that completed (a failed
     /// run defines no metric).
     pub spreads: Vec<Spread>,
     /// Runs in which a step failed.
     pub n_failed: u64,
     /// The first failed run and its failure.
-    pub first_failure: Option<(u64, RunFailure)>,
+    pub(crate) first_failure: Option<(u64, RunFailure)>,
 }
 
 impl CellSummary {
     /// Summarises the outcomes of runs 1, 2, … of cell `index`.
-    pub fn of_runs(index: usize, runs: &[RunOutcome]) -> Self {
+    pub(crate) fn of_runs(index: usize, runs: &[RunOutcome]) -> Self {
         CellSummary {
             index,
             spreads: (0..NAMES.len())
@@ -218,7 +218,7 @@ pub fn sweep_plans_with_rng<M: Metered, R: Runs<M>>(
 }
 
 /// Runs every cell of `sweep` on the runs its workbench chose for the cell's spec, on the
-/// [`crate::registry::runs::EXACT`] engine (the numbers the sweep summary pins), through
+/// `crate::registry::runs::EXACT` engine (the numbers the sweep summary pins), through
 /// the loop [`sweep_plans_with_rng`] describes, and returns the summaries in cell order.
 pub fn run_sweep(
     sweep: &Sweep,

@@ -28,7 +28,9 @@ pub struct CreditInput {
 impl CreditInput {
     /// The input V1's rule sees at step `cx.t` of a [`crate::v1::V1`] model.
     #[inline]
-    pub fn from_model<H: crate::v1::History>(cx: &crate::model::Cx<'_, crate::v1::V1<H>>) -> Self {
+    pub(crate) fn from_model<H: crate::v1::History>(
+        cx: &crate::model::Cx<'_, crate::v1::V1<H>>,
+    ) -> Self {
         CreditInput {
             credit_prev: cx.prev.credit,
             balance_mean_prev: cx.prev.balance_mean,
@@ -67,7 +69,7 @@ pub enum CreditBranch {
 
 impl CreditBranch {
     /// Every branch, in a fixed order.
-    pub const ALL: [CreditBranch; 5] = [
+    pub(crate) const ALL: [CreditBranch; 5] = [
         CreditBranch::WarmUp,
         CreditBranch::Window,
         CreditBranch::Quadratic,
@@ -95,7 +97,7 @@ pub struct CreditOutcome {
     /// The new credit limit, ≥ 0.
     pub credit: i64,
     /// The branch taken.
-    pub branch: CreditBranch,
+    pub(crate) branch: CreditBranch,
 }
 
 /// The notebook's rule (V1), its constants as fields.
@@ -135,7 +137,7 @@ impl V1Rule {
     /// The one definition of the formula: [`credit_v1`] and the batched engine
     /// ([`crate::v1::batch`]) both compute it here.
     #[inline]
-    pub fn quadratic_credit(&self, square: f64, avg: f64) -> f64 {
+    pub(crate) fn quadratic_credit(&self, square: f64, avg: f64) -> f64 {
         // Python's `-3*(s**2) + 1`: the square, then the product, then the sum; no fused
         // multiply-add.
         let quadratic = self.quad_coef * square + self.intercept;
@@ -150,7 +152,7 @@ impl V1Rule {
 ///
 /// Bit-exact with the notebook wherever the notebook's value is an integer that fits an
 /// `i64`. In the notebook both means are `numpy.float64`, so `s**2` is the C library's
-/// `pow`, `round(t, 2)` is numpy's rounding ([`numpy_round`]) and overflow gives ±∞ with
+/// `pow`, `round(t, 2)` is numpy's rounding (`numpy_round`) and overflow gives ±∞ with
 /// a warning instead of an exception; the new credit is `int(round(x))`, which raises on
 /// NaN (`ValueError`) and ±∞ (`OverflowError`). Every input has a defined answer here;
 /// the table says what the notebook's own code does on the same input (each row is

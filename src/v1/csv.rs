@@ -54,7 +54,7 @@ pub fn write_state<W: Write + ?Sized>(
 }
 
 /// Writes one row.
-pub fn write_row<W: Write + ?Sized>(w: &mut W, r: &Row) -> io::Result<()> {
+pub(crate) fn write_row<W: Write + ?Sized>(w: &mut W, r: &Row) -> io::Result<()> {
     write_cells(
         w,
         &super::cells(&r.state),
@@ -125,7 +125,7 @@ pub fn read_rows<R: io::Read>(reader: R) -> Result<Vec<Row>, ReadError> {
 /// Reads a trajectory CSV (ours or cadCAD's) one row at a time, handing each row to `visit`
 /// as it is parsed, so a caller can aggregate a large file without holding every row; the
 /// first error (from the file or from `visit`) stops the read.
-pub fn for_each_row<R: io::Read>(
+pub(crate) fn for_each_row<R: io::Read>(
     reader: R,
     mut visit: impl FnMut(Row) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
@@ -134,7 +134,7 @@ pub fn for_each_row<R: io::Read>(
 
 /// [`for_each_row`], handing `visit` each row's 1-based line in the file too (so that a
 /// caller's own check of a value can name where it is).
-pub fn for_each_row_at<R: io::Read>(
+pub(crate) fn for_each_row_at<R: io::Read>(
     reader: R,
     mut visit: impl FnMut(u64, Row) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {

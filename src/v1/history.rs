@@ -84,7 +84,7 @@ pub trait History: Clone + Send {
 /// Memory is what a run holds, and nothing else: 8 bytes per state (the balances), 1 byte
 /// per state (a prefix sum every 8), 16 bytes per positive transaction (their prefix sums)
 /// and O(log t) for the spine — at most 25 bytes a step, 25 MB for a run of
-/// [`crate::params::STEPS_MAX`] steps. Work is O(log t) a push plus the fresh left
+/// `crate::params::STEPS_MAX` steps. Work is O(log t) a push plus the fresh left
 /// children and leaves: about t/16 additions a push on average, whose total over a run of
 /// T steps, about T²/32, dominates only for runs of hundreds of thousands of steps.
 #[derive(Debug, Clone, Default)]
@@ -118,7 +118,7 @@ fn pairwise_split(len: usize) -> usize {
 
 impl ExactHistory {
     /// An empty history with room for `capacity` states.
-    pub fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         ExactHistory {
             balances: Vec::with_capacity(capacity),
             prefix_sums: Vec::with_capacity(capacity / 8 + 1),

@@ -25,14 +25,15 @@ pub mod history;
 mod model;
 pub mod params;
 mod rules;
-pub mod sim;
+pub(crate) mod sim;
 pub mod state;
 mod user;
 
 pub use credit::{CreditBranch, CreditInput, CreditOutcome, V1Rule, credit_v1};
 pub use engines::{V1Engines, notebook_config};
 pub use history::{ExactHistory, History, HistoryView, StreamingHistory};
-pub use model::{COLUMNS, V1, V1_PARAMS, cells, v1_ledger};
+pub(crate) use model::{COLUMNS, V1_PARAMS};
+pub use model::{V1, cells};
 pub use params::{Params, SimConfig};
 pub use rules::{V1_BRANCHES, V1_OBSERVED, V1NoFallback, V1Strict};
 pub use sim::{

@@ -13,7 +13,7 @@ use crate::params::ParamSpec;
 use super::{History, Params, State};
 
 /// The cadCAD column names of [`State`], in row order.
-pub const COLUMNS: [&str; 8] = [
+pub(crate) const COLUMNS: [&str; 8] = [
     "userBalance",
     "avgUserBalance",
     "totalNumTransactions",
@@ -90,7 +90,7 @@ fn step_capacity(prev: &State) -> Result<i64, StepError> {
 /// V1's declared parameters: the send-volume window and the genesis credit (the
 /// notebook's `sumVolume` and `initial_credit`; integrity and the average amount belong to
 /// the user, [`super::NotebookUser`]).
-pub const V1_PARAMS: &[ParamSpec] = &[
+pub(crate) const V1_PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "sum-volume",
         default: 30.0,
@@ -259,7 +259,7 @@ impl<H: History> Model for V1<H> {
     }
 }
 
-/// A state's row in [`COLUMNS`] order (what [`Model::row`] appends), on the stack.
+/// A state's row in `COLUMNS` order (what [`Model::row`] appends), on the stack.
 #[inline]
 pub fn cells(s: &State) -> [Value; 8] {
     [
@@ -289,12 +289,4 @@ impl<H: History> crate::metrics::Metered for V1<H> {
     fn equilibrium(&self, state: &State, _member: usize) -> Option<(f64, f64)> {
         Some((state.balance_mean, state.send_volume_mean))
     }
-}
-
-/// A V1 state's ledger. The view does not depend on the model's parameters or history, so
-/// a caller holding only states (a scenario's visitor) reads the same ledger the run loop's
-/// observers do.
-#[inline]
-pub fn v1_ledger(s: &State) -> Ledger {
-    V1::<super::ExactHistory>::default().ledger(s, 0)
 }

@@ -78,7 +78,7 @@ impl Params {
     }
 
     /// The integrity coefficient: 1 is balanced; below 1, large outgoing payments appear.
-    pub fn integrity(&self) -> f64 {
+    pub(crate) fn integrity(&self) -> f64 {
         self.integrity
     }
     /// The average transaction amount (`AVG_ammount`).
@@ -150,23 +150,19 @@ impl SimConfig {
     }
 
     /// The model parameters.
-    pub fn params(&self) -> &Params {
+    pub(crate) fn params(&self) -> &Params {
         &self.params
     }
     /// Steps per run (timesteps 1..=n_steps follow the genesis row).
-    pub fn n_steps(&self) -> u64 {
+    pub(crate) fn n_steps(&self) -> u64 {
         self.n_steps
     }
-    /// Number of Monte Carlo runs.
-    pub fn n_runs(&self) -> u64 {
-        self.n_runs
-    }
     /// The simulation's seed.
-    pub fn seed(&self) -> u64 {
+    pub(crate) fn seed(&self) -> u64 {
         self.seed
     }
     /// The generator family.
-    pub fn rng(&self) -> RngKind {
+    pub(crate) fn rng(&self) -> RngKind {
         self.rng
     }
 }

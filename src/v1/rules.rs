@@ -9,7 +9,7 @@ use crate::rules::Rule;
 use super::credit::{CreditBranch, CreditInput, V1Rule, credit_v1};
 use super::{History, V1};
 
-/// The branch names of [`V1Rule`], in [`crate::v1::CreditBranch::ALL`] order.
+/// The branch names of [`V1Rule`], in `crate::v1::CreditBranch::ALL` order.
 pub const V1_BRANCHES: [&str; 5] = {
     let mut names = [""; 5];
     let mut i = 0;

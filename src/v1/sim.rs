@@ -51,7 +51,7 @@ impl Engine {
 
     /// The default engine for a generator: `exact` with numpy (whose point is cadCAD's
     /// numbers bit for bit), `streaming` with ChaCha (whose point is scale).
-    pub fn default_for(rng: RngKind) -> Self {
+    pub(crate) fn default_for(rng: RngKind) -> Self {
         match rng {
             RngKind::Numpy => Engine::Exact,
             RngKind::Chacha => Engine::Streaming,
@@ -112,7 +112,7 @@ pub fn simulate_run<E>(
     simulate_run_with(config, Engine::Exact, run, visit)
 }
 
-/// The summary fold ([`RunFold::summary`]) of run `run` (1-based) of `config` with the V1
+/// The summary fold (`RunFold::summary`) of run `run` (1-based) of `config` with the V1
 /// rule and the notebook's user on `engine`, through the scalar loop (what the batched
 /// lanes of [`super::batch::summaries`] are held to).
 pub fn fold_run(

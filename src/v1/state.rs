@@ -41,7 +41,7 @@ impl State {
     }
 
     /// True when every float field is finite.
-    pub fn is_finite(&self) -> bool {
+    pub(crate) fn is_finite(&self) -> bool {
         self.balance.is_finite()
             && self.balance_mean.is_finite()
             && self.send_volume_mean.is_finite()

@@ -49,19 +49,13 @@ impl NotebookUser {
 
     /// The average amount at step `t`.
     #[inline]
-    pub fn avg_amount_at(&self, t: u64) -> f64 {
+    pub(crate) fn avg_amount_at(&self, t: u64) -> f64 {
         if self.growth == 0.0 {
             self.avg_amount
         } else {
             self.avg_amount
                 * (1.0 + self.growth).powf((t.saturating_sub(1)) as f64 / STEPS_PER_YEAR)
         }
-    }
-
-    /// The largest average amount reached in `n_steps` steps (checked against
-    /// `AVG_AMOUNT_MAX` by the sweep, so amounts stay far below 2^53).
-    pub fn avg_amount_max(&self, n_steps: u64) -> f64 {
-        self.avg_amount_at(1).max(self.avg_amount_at(n_steps))
     }
 }
 
@@ -125,7 +119,7 @@ pub struct Preset {
     /// The name configs use.
     pub name: &'static str,
     /// What it models.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
     /// Its behaviour.
     pub behaviour: NotebookUser,
 }

@@ -59,17 +59,17 @@ impl<M: Metered + Send + Sync + 'static> Driven for M {}
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryInfo {
     /// `model`, `rule` or `user`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The registered name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// One line on what it is.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Its declared parameters.
-    pub params: &'static [ParamSpec],
+    pub(crate) params: &'static [ParamSpec],
     /// The values it runs with when a spec sets none.
-    pub defaults: Vec<f64>,
+    pub(crate) defaults: Vec<f64>,
     /// A rule's own spending restriction (`None` for models and users).
-    pub restriction: Option<Enforce>,
+    pub(crate) restriction: Option<Enforce>,
 }
 
 fn info<E: Declared>(e: &E, restriction: Option<Enforce>) -> EntryInfo {
@@ -348,7 +348,7 @@ impl Workbench {
     }
 
     /// Every model, in registration order.
-    pub fn models(&self) -> impl Iterator<Item = &dyn AnyModel> {
+    pub(crate) fn models(&self) -> impl Iterator<Item = &dyn AnyModel> {
         self.models.iter().map(|m| &**m)
     }
 
@@ -510,7 +510,7 @@ impl Workbench {
 /// the model (what `currents sweep` writes), with the model's `registry`; `command` is the
 /// command that regenerates the report, for it to name. The error says in one line why the
 /// summary cannot be reported.
-pub type SweepReport<M> =
+pub(crate) type SweepReport<M> =
     fn(summary: &str, command: &str, registry: &Registry<M>) -> Result<String, String>;
 
 /// A report of a sweep, its model's type erased.

@@ -39,7 +39,7 @@ pub trait AnyRuns: Send + Sync {
         subset: u64,
         out: &mut dyn Write,
     ) -> Result<(), RunError<io::Error>>;
-    /// The summary fold ([`RunFold::summary`]) of each of `runs`, in run order.
+    /// The summary fold (`RunFold::summary`) of each of `runs`, in run order.
     fn folds(
         &self,
         streams: &Streams,
@@ -57,7 +57,7 @@ pub trait AnyRuns: Send + Sync {
         words: Option<&Cell<u64>>,
     ) -> Result<(), RunError<io::Error>>;
     /// [`AnyRuns::observe`] with the run's metrics folded beside (`fold_len`: the run's
-    /// length when the metrics should fold by it, see [`RunFold::with_metrics`]): the fold
+    /// length when the metrics should fold by it, see `RunFold::with_metrics`): the fold
     /// as far as the run went (`None` only when it failed before its genesis state), and
     /// how the run ended.
     fn metered(

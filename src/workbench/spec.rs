@@ -16,22 +16,22 @@ use super::runs::{AnyRuns, RunsOf};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChosenView {
     /// `model`, `rule` or `user`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The registered name.
     pub name: &'static str,
     /// Its declared parameters.
-    pub params: &'static [ParamSpec],
+    pub(crate) params: &'static [ParamSpec],
     /// The values it runs with, in declaration order.
     pub values: Vec<f64>,
     /// The entry's own values (a preset's for a preset).
-    pub defaults: Vec<f64>,
+    pub(crate) defaults: Vec<f64>,
     /// True when it is the registry's first of its kind: what a spec that names none runs.
-    pub first: bool,
+    pub(crate) first: bool,
     /// True when it is of the same Rust type as the registry's first of its kind (a preset
     /// of the first user, say).
-    pub first_type: bool,
+    pub(crate) first_type: bool,
     /// The shorthand `name:key=value,…` (only the values that differ from its own).
-    pub shorthand: String,
+    pub(crate) shorthand: String,
 }
 
 impl ChosenView {
@@ -41,16 +41,8 @@ impl ChosenView {
         Some(self.values[i])
     }
 
-    /// True when every value is the entry's own.
-    pub fn at_defaults(&self) -> bool {
-        self.values
-            .iter()
-            .zip(&self.defaults)
-            .all(|(v, d)| v.to_bits() == d.to_bits())
-    }
-
     /// `(name, value)` of each parameter, in declaration order.
-    pub fn pairs(&self) -> Vec<(&'static str, f64)> {
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, f64)> {
         self.params
             .iter()
             .zip(&self.values)

@@ -39,7 +39,7 @@ pub trait StepView: StateView {
     fn restricted(&self) -> bool;
     /// The applied payment as the model writes it (`Debug`).
     fn payment_text(&self) -> String;
-    /// Checks the catalog's generic step laws ([`catalog::check_step`]) on the step, whose
+    /// Checks the catalog's generic step laws (`catalog::check_step`) on the step, whose
     /// row is `row`.
     fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String));
     /// Folds the step into `fold` (every member's ledger and what the model meters).
@@ -56,7 +56,7 @@ pub trait StepView: StateView {
     // one definition reads the typed event.
 
     /// Checks [`Invariant::BALANCES_SUM_TO_ZERO`] on the step
-    /// ([`catalog::transfer_conserves`]: the balances of the members the step involves
+    /// (`catalog::transfer_conserves`: the balances of the members the step involves
     /// changed by amounts that sum to zero, exactly); the error says by how much they did
     /// not. Only a law of models whose members pay each other: a one-member model's payment
     /// changes its balance by the payment.
@@ -77,9 +77,9 @@ pub trait AnyObserver {
 /// A state of model `M`, seen as a [`StateView`].
 pub struct StateOf<'a, M: Model> {
     /// The model.
-    pub model: &'a M,
+    pub(crate) model: &'a M,
     /// The state.
-    pub state: &'a M::State,
+    pub(crate) state: &'a M::State,
 }
 
 impl<M: Model> StateView for StateOf<'_, M> {
@@ -97,9 +97,9 @@ impl<M: Model> StateView for StateOf<'_, M> {
 /// A step of model `M`, seen as a [`StepView`].
 pub struct StepOf<'a, 'e, M: Model> {
     /// The model.
-    pub model: &'a M,
+    pub(crate) model: &'a M,
     /// The step.
-    pub event: &'a StepEvent<'e, M>,
+    pub(crate) event: &'a StepEvent<'e, M>,
 }
 
 impl<M: Metered> StateView for StepOf<'_, '_, M> {
@@ -166,9 +166,9 @@ impl<M: Metered> StepView for StepOf<'_, '_, M> {
 /// events of a workflow that observes them without their type.
 pub struct Viewed<'a, M: Model> {
     /// The model the events are of.
-    pub model: &'a M,
+    pub(crate) model: &'a M,
     /// The observer.
-    pub observer: &'a mut dyn AnyObserver,
+    pub(crate) observer: &'a mut dyn AnyObserver,
 }
 
 impl<M: Metered> Observer<M> for Viewed<'_, M> {

@@ -9,7 +9,7 @@
 //! the same order, so they are read the same way. The dataset keeps, of every row, the
 //! timestep and the chosen member's balance and limit, and its capacity, payment and mean
 //! balance when the model declares columns for them: at most six doubles a row, whatever
-//! the model's width ([`BYTES_PER_ROW`]).
+//! the model's width.
 //!
 //! # One member, not an aggregate
 //!
@@ -36,26 +36,18 @@ use super::Var;
 
 /// Most rows a dataset holds (about 2 GB in memory): a larger input is refused rather than
 /// exhausting memory; plot a subset of its runs instead.
-pub const ROWS_MAX: usize = 40_000_000;
+pub(crate) const ROWS_MAX: usize = 40_000_000;
 
 /// Most runs a dataset holds. A run costs about 560 bytes beyond its rows (its six column
 /// vectors, their first allocations, its index entry), so without this bound 40 million
 /// one-row runs would take 22 GB; with it the runs' own cost stays under 0.6 GB.
 pub const RUNS_MAX: usize = 1_000_000;
 
-/// The bytes a dataset holds per row at most (six doubles: the timestep and the member's
-/// balance, limit, capacity, payment and mean balance, whatever the model's width) and,
-/// beyond its rows, per run: what [`ROWS_MAX`] and [`RUNS_MAX`] bound (ARCHITECTURE.md,
-/// "Memory budgets").
-pub const BYTES_PER_ROW: usize = 48;
-/// See [`BYTES_PER_ROW`].
-pub const BYTES_PER_RUN: usize = 560;
-
 /// The largest magnitude a plotted value may have: 2^53, where doubles stop holding every
 /// integer. Every trajectory the built-in models write stays below it (ARCHITECTURE.md),
 /// and inside it the charts' sums, squares and spreads cannot overflow; a larger value
 /// (`1e308`) is refused when read, as NaN and infinities are, naming its line and column.
-pub const VALUE_ABS_MAX: f64 = 9_007_199_254_740_992.0;
+pub(crate) const VALUE_ABS_MAX: f64 = 9_007_199_254_740_992.0;
 
 /// Where a row sits: cadCAD's index columns (the substep is not kept: a later substep of
 /// a timestep replaces the earlier).
@@ -76,23 +68,23 @@ pub struct RowIndex {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunSeries {
     /// Index into [`Dataset::groups`].
-    pub group: usize,
+    pub(crate) group: usize,
     /// cadCAD's subset index.
-    pub subset: u64,
+    pub(crate) subset: u64,
     /// The 1-based run.
     pub run: u64,
     /// Timesteps (0 is genesis).
     pub timestep: Vec<f64>,
     /// The balance.
-    pub balance: Vec<f64>,
+    pub(crate) balance: Vec<f64>,
     /// The mean balance (V1's `avgUserBalance`), if declared.
-    pub balance_mean: Vec<f64>,
+    pub(crate) balance_mean: Vec<f64>,
     /// The limit, a magnitude.
     pub limit: Vec<f64>,
     /// The payment, if declared.
-    pub payment: Vec<f64>,
+    pub(crate) payment: Vec<f64>,
     /// The capacity, if declared.
-    pub capacity: Vec<f64>,
+    pub(crate) capacity: Vec<f64>,
 }
 
 impl RunSeries {
@@ -123,9 +115,9 @@ impl RunSeries {
 pub struct Group {
     /// The legend label: the input's label (`integrity=0.8`), with `subset k` appended when
     /// the input holds several subsets; empty for a single unlabelled input.
-    pub label: String,
+    pub(crate) label: String,
     /// The input (in the order of [`Dataset::add_input`]) the group's rows came from.
-    pub input: usize,
+    pub(crate) input: usize,
 }
 
 /// Where a variable is in an input's rows: its column, and whether the column holds its
@@ -228,7 +220,7 @@ impl Dataset {
     }
 
     /// Input `input`'s columns, once set.
-    pub fn columns(&self, input: usize) -> Option<&TrajectoryColumns> {
+    pub(crate) fn columns(&self, input: usize) -> Option<&TrajectoryColumns> {
         self.inputs.get(input).and_then(|i| i.columns.as_ref())
     }
 
@@ -446,12 +438,12 @@ impl Dataset {
     }
 
     /// The number of timesteps of the longest run.
-    pub fn n_steps_max(&self) -> usize {
+    pub(crate) fn n_steps_max(&self) -> usize {
         self.runs.iter().map(RunSeries::len).max().unwrap_or(0)
     }
 
     /// The runs of group `g`.
-    pub fn runs_of(&self, g: usize) -> impl Iterator<Item = &RunSeries> {
+    pub(crate) fn runs_of(&self, g: usize) -> impl Iterator<Item = &RunSeries> {
         self.runs.iter().filter(move |r| r.group == g)
     }
 }

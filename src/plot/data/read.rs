@@ -98,7 +98,7 @@ pub enum ReadError {
     TooMany {
         /// `rows` or `runs`.
         what: &'static str,
-        /// The bound ([`super::ROWS_MAX`], [`super::RUNS_MAX`]).
+        /// The bound (`super::ROWS_MAX`, [`super::RUNS_MAX`]).
         max: usize,
     },
 }
@@ -106,7 +106,7 @@ pub enum ReadError {
 impl ReadError {
     /// The error for a trajectory `header` (with its index columns) that is no model's of
     /// `models`: it lists each model's header at its parameters' defaults.
-    pub fn no_model(header: &[String], models: &Workbench) -> Self {
+    pub(crate) fn no_model(header: &[String], models: &Workbench) -> Self {
         ReadError::Header {
             found: header.join(","),
             expected: expected_headers(models),
@@ -118,13 +118,11 @@ impl Dataset {
     /// Reads a trajectory CSV of any model `models` holds into input `input`, row by row:
     /// the header names the model ([`Workbench::trajectory_columns`]); stops with an error
     /// at a cell that is not a number (every column of the model's is), once the dataset
-    /// would hold more than [`ROWS_MAX`] rows or [`RUNS_MAX`] runs, or at a value the charts
-    /// cannot draw (NaN, an infinity, a magnitude above [`VALUE_ABS_MAX`]) in any of the
+    /// would hold more than 40,000,000 rows or [`RUNS_MAX`] runs, or at a value the charts
+    /// cannot draw (NaN, an infinity, a magnitude above 2^53) in any of the
     /// model's columns.
     ///
-    /// [`ROWS_MAX`]: super::ROWS_MAX
     /// [`RUNS_MAX`]: super::RUNS_MAX
-    /// [`VALUE_ABS_MAX`]: super::VALUE_ABS_MAX
     pub fn read_csv<R: io::Read>(
         &mut self,
         input: usize,

@@ -44,7 +44,7 @@ use super::{Engine, NotebookUser, SimConfig, StreamingHistory, V1, V1Rule};
 
 /// Runs stepped side by side by [`run_lanes`]: enough independent chains to keep the
 /// processor busy, few enough that every lane's state stays in the first-level cache.
-pub const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 
 /// Runs one run per lane — `n_steps` steps of `policy` and `behaviour` on `model`, lane `i`
 /// drawing from `rngs[i]` and handing its genesis state and steps to `observers[i]` — and
@@ -53,7 +53,7 @@ pub const LANES: usize = 8;
 /// Lane `i`'s observer sees exactly what
 /// `run(model, policy, behaviour, &mut rngs[i], n_steps, &mut observers[i])` would show it,
 /// and its result is that call's: a lane whose step or observer fails, or whose observer
-/// stops, ends there while the other lanes go on. The lanes are stepped [`LANES`] at a
+/// stops, ends there while the other lanes go on. The lanes are stepped `LANES` at a
 /// time; any number of lanes is accepted (the last block may be partly filled).
 ///
 /// # Panics
@@ -164,7 +164,7 @@ pub enum Lanes {
     /// [`run_lanes`]: a [`Stepper`] a lane (numpy's generator on the streaming history).
     Steppers,
     /// One run after another through the scalar loop: the exact history, whose lanes were
-    /// no faster (`BENCHMARKS.md`, "Batched engine") and would hold [`LANES`] histories of
+    /// no faster (`BENCHMARKS.md`, "Batched engine") and would hold `LANES` histories of
     /// O(steps) each.
     Scalar,
 }
@@ -180,11 +180,11 @@ impl Lanes {
     }
 }
 
-/// The summary fold ([`RunFold::summary`]) of every run in `runs` (1-based) of `config`
+/// The summary fold (`RunFold::summary`) of every run in `runs` (1-based) of `config`
 /// (the V1 rule and the notebook's user) on `engine`, in run order: what
 /// [`crate::v1::simulate_run_with`] folds run by run, stepped in lanes ([`Lanes::of`] says
 /// how).
-/// Run r draws from the generator [`crate::model::Streams::with_rng`] makes for it.
+/// Run r draws from the generator `crate::model::Streams::with_rng` makes for it.
 pub fn summaries(
     config: &SimConfig,
     engine: Engine,

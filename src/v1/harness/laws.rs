@@ -15,7 +15,7 @@ use super::super::{History, State, V1};
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct V1Laws {
     /// Relative tolerance of [`V1Laws::AVERAGES_ARE_HISTORY_MEANS`] (0: bit-exact means).
-    pub mean_tolerance: f64,
+    pub(crate) mean_tolerance: f64,
 }
 
 impl V1Laws {
@@ -58,7 +58,7 @@ impl V1Laws {
 }
 
 /// V1's step laws, in report order ([`V1Laws`]' declared invariants).
-pub const V1_STEP_LAWS: [Invariant; 6] = [
+pub(crate) const V1_STEP_LAWS: [Invariant; 6] = [
     V1Laws::CAPACITY_IS_PREVIOUS_BALANCE_PLUS_CREDIT,
     V1Laws::CAPACITY_IS_BALANCE_PLUS_CREDIT,
     V1Laws::TRANSACTION_COUNT_IS_STEP,
@@ -69,11 +69,11 @@ pub const V1_STEP_LAWS: [Invariant; 6] = [
 
 /// The laws of V1's rule on its own, checked by probes when
 /// [`crate::harness::HarnessConfig::probe_rule`] is on.
-pub const V1_RULE_LAWS: [Invariant; 1] = [V1Laws::CREDIT_MONOTONE_IN_IMBALANCE];
+pub(crate) const V1_RULE_LAWS: [Invariant; 1] = [V1Laws::CREDIT_MONOTONE_IN_IMBALANCE];
 
 /// Every invariant a report of [`super::check_rule`] can list, in report order (the rule
 /// probes' included): the names `currents replay --invariant` accepts.
-pub fn v1_invariants() -> Vec<Invariant> {
+pub(crate) fn v1_invariants() -> Vec<Invariant> {
     crate::catalog::report_order(&V1_STEP_LAWS, &V1_RULE_LAWS).unwrap_or_default()
 }
 
@@ -119,41 +119,41 @@ impl<H: History> Laws<V1<H>> for V1Laws {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Expected {
     /// The left-to-right sum of the amounts of steps 1…t.
-    pub balance_sum: f64,
+    pub(crate) balance_sum: f64,
     /// The sum of the last K positive transactions of states 0…t−1.
-    pub send_volume_window: i64,
+    pub(crate) send_volume_window: i64,
     /// numpy's mean of the balances of states 0…t−1.
-    pub balance_mean: f64,
+    pub(crate) balance_mean: f64,
     /// numpy's mean of the send volumes of states 0…t−1.
-    pub send_volume_mean: f64,
+    pub(crate) send_volume_mean: f64,
     /// The mean of |balance| over states 0…t−1: the scale of the balance mean's rounding error.
-    pub balance_abs_mean: f64,
+    pub(crate) balance_abs_mean: f64,
     /// The mean of |sendVolume| over states 0…t−1.
-    pub send_volume_abs_mean: f64,
+    pub(crate) send_volume_abs_mean: f64,
 }
 
 /// Everything a step invariant reads.
 #[derive(Debug, Clone, Copy)]
 pub struct StepContext<'a> {
     /// The step's timestep (1-based).
-    pub t: u64,
+    pub(crate) t: u64,
     /// The state at t − 1.
-    pub prev: &'a State,
+    pub(crate) prev: &'a State,
     /// The state at t.
-    pub next: &'a State,
+    pub(crate) next: &'a State,
     /// The unrounded amount applied at t.
     pub amount: f64,
     /// The send-volume window `sumVolume`.
-    pub sum_volume: u64,
+    pub(crate) sum_volume: u64,
     /// The independent record's expectations.
-    pub expected: &'a Expected,
+    pub(crate) expected: &'a Expected,
     /// Relative tolerance of [`V1Laws::AVERAGES_ARE_HISTORY_MEANS`]: a mean may differ
     /// from numpy's by `tolerance · mean(|values|)`. 0 demands bit-exact means.
-    pub mean_tolerance: f64,
+    pub(crate) mean_tolerance: f64,
 }
 
 /// Checks one of V1's step invariants; `Err` carries a one-line description of the
-/// violation. The generic invariants ([`crate::catalog::check_step`]), rule and run invariants always
+/// violation. The generic invariants (`crate::catalog::check_step`), rule and run invariants always
 /// pass here.
 ///
 /// Comparisons are exact (integers, or doubles computed by the same operations in the same
@@ -265,7 +265,7 @@ impl Record {
     }
 
     /// What the next step should produce when `amount` is applied.
-    pub fn expected(&self, amount: f64) -> Expected {
+    pub(crate) fn expected(&self, amount: f64) -> Expected {
         let k = self.sum_volume.min(self.positives.len());
         let window = self.positives[self.positives.len() - k..]
             .iter()

@@ -1,9 +1,9 @@
 //! V1 through the invariant harness: its cells (the notebook's defaults and the four
 //! parameter sets of the cadCAD reference files), its own laws ([`V1Laws`]), its tapes
-//! ([`V1Tapes`]) and its rule probes ([`Probe`]), joined in [`check_rule`] — a V1 credit
+//! (`V1Tapes`) and its rule probes ([`Probe`]), joined in [`check_rule`] — a V1 credit
 //! policy through the whole catalog three ways: seeded Monte Carlo runs over the cells with
 //! both generator families, a proptest search over transaction tapes that shrinks every
-//! violation to a minimal tape, and probes of the rule on a grid of inputs. [`V1Checks`] is
+//! violation to a minimal tape, and probes of the rule on a grid of inputs. `V1Checks` is
 //! what V1 gives `currents check` and `currents replay`.
 //!
 //! ```
@@ -62,18 +62,15 @@ use crate::registry::{Chosen, Registry, RuleEntry, UserType as _};
 
 use super::{ExactHistory, History, NotebookUser, Params, V1, V1_PARAMS};
 
-pub use laws::{
-    Expected, Record, StepContext, V1_RULE_LAWS, V1_STEP_LAWS, V1Laws, check_step, v1_invariants,
-};
+pub use laws::{Expected, Record, StepContext, V1Laws, check_step};
+pub(crate) use laws::{V1_RULE_LAWS, v1_invariants};
 pub use probe::Probe;
-pub use tapes::{
-    TapeCase, TapeEntry, V1Tape, V1Tapes, amount_abs_max, entry_strategy, params_strategy,
-    tape_case_strategy,
-};
+pub use tapes::{TapeCase, TapeEntry, amount_abs_max, params_strategy, tape_case_strategy};
+pub(crate) use tapes::{V1Tape, V1Tapes};
 
 /// V1's cells when a check names none: the notebook's defaults and the four parameter sets
 /// of the cadCAD reference files (integrity, average amount, window, genesis credit).
-pub fn default_grid() -> Vec<Params> {
+pub(crate) fn default_grid() -> Vec<Params> {
     [
         (1.0, 100.0, 30, 250),
         (0.8, 100.0, 30, 250),
@@ -114,7 +111,7 @@ pub fn cell_of(params: &Params) -> CellArgs {
 /// The parameters of a V1 cell: each it sets checked against its declaration, the others at
 /// the notebook's defaults. A cell naming a model or a user, or a parameter V1's cells do
 /// not set, is an error naming it.
-pub fn params_of(cell: &CellArgs) -> Result<Params, ParamError> {
+pub(crate) fn params_of(cell: &CellArgs) -> Result<Params, ParamError> {
     if let Some(m) = cell.model.as_deref().filter(|m| *m != "v1") {
         return Err(ParamError::new("model", format!("{m:?}"), "v1"));
     }
@@ -171,7 +168,7 @@ where
 
 /// Checks the V1 policy `policy` on V1 with the history `H` (for another engine, set
 /// `config.mean_tolerance`): seeded runs of the notebook's user over the cells, the tape
-/// search over [`V1Tapes`], and, with `config.probe_rule`, the rule probes on the first
+/// search over `V1Tapes`, and, with `config.probe_rule`, the rule probes on the first
 /// cell's window; every step against the generic laws and [`V1Laws`].
 pub fn check_rule_with<P, H>(
     policy: &P,
@@ -370,7 +367,7 @@ where
 /// rule at its defaults (its probes for the rules that declare they read V1's imbalance,
 /// `Rule::PROBED`), [`replay`], and [`v1_invariants`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct V1Checks;
+pub(crate) struct V1Checks;
 
 impl Checks<V1> for V1Checks {
     fn check(

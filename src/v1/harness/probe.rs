@@ -68,7 +68,7 @@ fn limit_at<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
 impl Probe {
     /// The input that replays this probe: the cell of its window and the probe as
     /// `--probe=` takes it (`--sum-volume K --probe=A,C,N,B_LO,B_HI`).
-    pub fn input(&self) -> ReplayInput {
+    pub(crate) fn input(&self) -> ReplayInput {
         ReplayInput::Probe {
             cell: CellArgs::of(vec![("sum-volume".to_owned(), self.sum_volume.to_string())]),
             probe: format!(
@@ -129,7 +129,7 @@ impl Probe {
     }
 
     /// [`Probe::check`] on V1 with the history `H`.
-    pub fn check_with<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
+    pub(crate) fn check_with<H: History, P: CreditPolicy<V1<H>> + ?Sized>(
         &self,
         policy: &P,
         invariant: Invariant,
@@ -168,9 +168,9 @@ impl Probe {
 /// What probing a rule found for one invariant.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProbeTally {
-    pub violations: u64,
-    pub first: Option<(Probe, String)>,
-    pub probes: u64,
+    pub(crate) violations: u64,
+    pub(crate) first: Option<(Probe, String)>,
+    pub(crate) probes: u64,
 }
 
 // The notebook's scale first, so that ties in |s| report a counterexample at that scale.

@@ -21,16 +21,16 @@ use super::super::{History, Params, State, V1};
 /// A V1 tape as a behaviour: step t plays entry t − 1 resolved against the previous state
 /// ([`TapeEntry::resolve`]); past its end it pays 0.
 #[derive(Debug, Clone, PartialEq)]
-pub struct V1Tape {
+pub(crate) struct V1Tape {
     /// The entries.
-    pub entries: Vec<TapeEntry>,
+    pub(crate) entries: Vec<TapeEntry>,
     /// The parameters the entries are resolved with (their per-step bound).
-    pub params: Params,
+    pub(crate) params: Params,
 }
 
 impl V1Tape {
     /// A tape of given amounts (each still clamped to the per-step bound).
-    pub fn amounts(params: Params, amounts: &[f64]) -> Self {
+    pub(crate) fn amounts(params: Params, amounts: &[f64]) -> Self {
         V1Tape {
             entries: amounts.iter().map(|&a| TapeEntry::Float(a)).collect(),
             params,
@@ -53,7 +53,7 @@ impl<H: History> Behaviour<V1<H>> for V1Tape {
 
 /// V1's tapes: [`tape_case_strategy`] cases on the model of each case's parameters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct V1Tapes;
+pub(crate) struct V1Tapes;
 
 impl<H: History> Tapes<V1<H>> for V1Tapes {
     type Case = TapeCase;
@@ -152,7 +152,7 @@ pub struct TapeCase {
 
 /// Tape entries, simplest first (proptest shrinks a union toward its earlier options, and
 /// numbers toward 0).
-pub fn entry_strategy() -> impl Strategy<Value = TapeEntry> {
+pub(crate) fn entry_strategy() -> impl Strategy<Value = TapeEntry> {
     prop_oneof![
         2 => Just(TapeEntry::Zero),
         1 => Just(TapeEntry::NegZero),
@@ -200,7 +200,7 @@ pub fn params_strategy() -> impl Strategy<Value = Params> {
 
 impl TapeEntry {
     /// The same entry made non-positive (an outgoing payment, or nothing).
-    pub fn outgoing(self) -> TapeEntry {
+    pub(crate) fn outgoing(self) -> TapeEntry {
         match self {
             TapeEntry::Int(k) => TapeEntry::Int(-k.saturating_abs()),
             TapeEntry::Half(k) => TapeEntry::Half(-k.saturating_abs() - 1),
