@@ -21,6 +21,10 @@
 //!    then the payee uniformly among the N − 1 others (every ordered pair of distinct
 //!    members with probability 1 / (N(N − 1))), exactly, from 32-bit words of the run's
 //!    generator ([`uniform_below`]); the amount is the user's `amount` (1 by default).
+//!    The graph users (`ring`, `erdos-renyi`, `watts-strogatz`, `barabasi-albert`:
+//!    [`Ring`], [`ErdosRenyi`], [`WattsStrogatz`], [`BarabasiAlbert`]) instead draw one
+//!    edge of the run's [`TradingGraph`] uniformly and its direction by a fair draw; the
+//!    graph is built at the run's first draw from the run's own stream (trading.rs).
 //! 2. Limits: the policy sets the payer's limit, then the payee's, each from that member's
 //!    own view (`Cx::member`, its ledger in `prev` and its own memory); they are stored
 //!    rounded half to even. No other member's limit changes.
@@ -42,7 +46,8 @@
 //! stationary distribution is uniform over the balance vectors that sum to zero with every
 //! balance ≥ −c, and the share of refused transfers is (n − 1) / (n(c + 1) − 1) — 1/(2c + 1)
 //! for two members ([`Network`] with `static` and [`UniformPairs`]; `tests/network.rs`
-//! checks it).
+//! checks it). The same holds on every connected trading graph under the graph users;
+//! `docs/network-exact.md` derives both laws and `tests/network_exact.rs` tests them.
 //!
 //! ```
 //! use currents::model::{EachStep, StepEvent, Streams};
@@ -64,31 +69,42 @@
 //! ```
 //!
 //! The registry ([`registry`]) holds the model under the name `network`, the generic rules
-//! (which read each member's ledger only) and the user `uniform-pairs`. With the `harness`
-//! feature, `NetworkLaws` and `NetworkTapes` check the network's own laws and shrink what
-//! breaks them.
+//! (which read each member's ledger only), the user `uniform-pairs` and the graph users.
+//! With the `harness` feature, `NetworkLaws` and `NetworkTapes` check the network's own
+//! laws and shrink what breaks them.
 
+mod graph;
 #[cfg(feature = "harness")]
 mod laws;
 mod model;
+mod trading;
 mod user;
 
+pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
 pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
 pub use model::{NETWORK_PARAMS, Network, NetworkState, Transfer};
+pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};
 pub use user::{UniformPairs, uniform_below};
 
 use crate::registry::{Registry, generic_rules};
 
 /// The network's registry: the model (`network`), the generic rules (`static` first, the
-/// default) and the user `uniform-pairs`.
+/// default), the user `uniform-pairs` (the default: the complete graph) and the graph users
+/// `ring`, `erdos-renyi`, `watts-strogatz`, `barabasi-albert`.
 ///
 /// ```
 /// let registry = currents::network::registry();
 /// assert!(registry.find_model("network").is_ok());
 /// assert!(registry.find("static").is_ok());
 /// assert_eq!(registry.users()[0].name, "uniform-pairs");
+/// assert_eq!(registry.users().len(), 5);
 /// ```
 pub fn registry() -> Registry<Network> {
-    generic_rules(Registry::new().model()).user::<UniformPairs>()
+    generic_rules(Registry::new().model())
+        .user::<UniformPairs>()
+        .user::<Ring>()
+        .user::<ErdosRenyi>()
+        .user::<WattsStrogatz>()
+        .user::<BarabasiAlbert>()
 }
