@@ -1,0 +1,534 @@
+//! The classic chain against its exact laws, derived in `docs/network-exact.md`: a uniform
+//! edge of a connected trading graph in a uniform direction, one unit, refused when the
+//! payer is at −c (the network with the `static` rule and limit c). Its stationary law is
+//! uniform over the balance vectors summing to 0 with every balance ≥ −c (Lanchier & Reed,
+//! arXiv 1812.10359), so one member's balance b has
+//!
+//!   P(b = k − c) = C(nc − k + n − 2, n − 2) / C(nc + n − 1, n − 1),  k = 0 … nc,
+//!
+//! and the share of refused payments is (n − 1)/(n(c + 1) − 1) (Dandekar, Goel, Govindan,
+//! Post, arXiv 1007.0515). Both are computed here from the formulas, in exact integers,
+//! never from a simulation.
+//!
+//! The tests: on the complete graph (`uniform-pairs`, n = 5, c = 2) and on two sparse
+//! connected shapes drawn per run (`barabasi-albert` with m = 2 and `ring`, n = 8, c = 3),
+//! from genesis (every balance 0) over independent runs of fixed seeds,
+//!
+//! - the balance law: member 0's balance at the end of each run (one sample per run, so
+//!   the samples are independent), a chi-square goodness of fit over the cells k − c,
+//!   adjacent cells pooled until each expects at least 5 (the tails open-ended);
+//! - the refusal share: each run's share of refused payments over a window after the
+//!   burn-in, averaged over the runs, its standard error from the spread across runs (the
+//!   runs are independent; the steps within a run are not), a two-sided z-test;
+//!
+//! each at α = 0.001 (the seeds are fixed: the outcome is reproducible). The same tests
+//! reject two wrong enforcements, written here as a wrapper around the library's network:
+//! refusing one unit early (at −c + 1) and allowing one unit too far (to −c − 1).
+//!
+//! The burn-in is measured (`the_burn_in_is_past_the_measured_relaxation`): the first step
+//! at which member 0's mean |b| over the runs comes within one standard error of its exact
+//! value; each case burns in at least ten times that.
+
+use std::convert::Infallible;
+
+use currents::draws::RngKind;
+use currents::model::{
+    Behaviour, EachStep, Enforcement, Ledger, Members, Model, StepError, StepEvent, StepLimits,
+    Streams, Value,
+};
+use currents::network::{BarabasiAlbert, Network, NetworkState, Ring, Transfer, UniformPairs};
+use currents::rules::Static;
+
+/// The level of every test here.
+const ALPHA: f64 = 0.001;
+/// The two-sided normal quantile of `ALPHA`: Φ⁻¹(1 − 0.001/2) = 3.2905 (NIST/SEMATECH
+/// e-Handbook of Statistical Methods, table of the normal distribution).
+const Z_CRITICAL: f64 = 3.2905;
+
+// ---------------------------------------------------------------------------------------
+// The exact laws, from the formulas.
+
+/// C(n, k) in exact integers.
+fn binomial(n: u64, k: u64) -> u128 {
+    if k > n {
+        return 0;
+    }
+    let k = k.min(n - k);
+    // Each partial product C(n − k + i, i) is an integer, so the division is exact.
+    (1..=u128::from(k)).fold(1, |acc, i| acc * (u128::from(n - k) + i) / i)
+}
+
+/// P(x = k) for k = 0 … nc, where x = b + c is one member's shifted balance under the
+/// uniform law on {x ≥ 0, Σx = nc}: stars and bars, C(nc − k + n − 2, n − 2) of the
+/// C(nc + n − 1, n − 1) configurations.
+fn balance_law(n: u64, c: u64) -> Vec<f64> {
+    let total = binomial(n * c + n - 1, n - 1);
+    (0..=n * c)
+        .map(|k| binomial(n * c - k + n - 2, n - 2) as f64 / total as f64)
+        .collect()
+}
+
+/// The stationary share of refused payments, (n − 1)/(n(c + 1) − 1).
+fn refusal_share(n: u64, c: u64) -> f64 {
+    (n - 1) as f64 / (n * (c + 1) - 1) as f64
+}
+
+#[test]
+fn the_refusal_share_is_the_chance_that_the_payer_is_at_its_limit() {
+    // The derivation's last step, in exact integers: P(x = 0) = C(nc + n − 2, n − 2) /
+    // C(nc + n − 1, n − 1) = (n − 1)/(n(c + 1) − 1), and the law sums to 1.
+    for n in 2..=12u64 {
+        for c in 0..=6u64 {
+            let (at_limit, total) = (
+                binomial(n * c + n - 2, n - 2),
+                binomial(n * c + n - 1, n - 1),
+            );
+            assert_eq!(
+                at_limit * u128::from(n * (c + 1) - 1),
+                total * u128::from(n - 1),
+                "n = {n}, c = {c}"
+            );
+            let sum: u128 = (0..=n * c)
+                .map(|k| binomial(n * c - k + n - 2, n - 2))
+                .sum();
+            assert_eq!(sum, total, "n = {n}, c = {c}");
+        }
+    }
+    // By hand: two members, c = 2: x_0 ∈ {0, …, 4} uniform, so P(refused) = 1/5.
+    assert_eq!(balance_law(2, 2), [0.2; 5]);
+    assert_eq!(refusal_share(2, 2), 0.2);
+    assert_eq!(binomial(31, 7), 2_629_575);
+    // n = 5, c = 2: P(b = −2) = C(13, 3)/C(14, 4) = 286/1001, P(b = 8) = 1/1001.
+    let law = balance_law(5, 2);
+    assert_eq!((law[0], law[10]), (286.0 / 1001.0, 1.0 / 1001.0));
+}
+
+// ---------------------------------------------------------------------------------------
+// The chi-square distribution: its upper tail Q(df/2, x/2), the regularized upper
+// incomplete gamma function (series below a + 1, Lentz's continued fraction above; W. H.
+// Press et al., Numerical Recipes, 3rd ed., §6.2), with ln Γ from Lanczos' approximation
+// (g = 7, 9 terms; relative error below 1e-15). Checked against a published table below.
+
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let sum = G[0] + (1..9).map(|i| G[i] / (x + i as f64)).sum::<f64>();
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+/// Q(a, x) = Γ(a, x)/Γ(a).
+fn gamma_q(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    let front = (a * x.ln() - x - ln_gamma(a)).exp();
+    if x < a + 1.0 {
+        let (mut term, mut sum, mut ap) = (1.0 / a, 1.0 / a, a);
+        for _ in 0..10_000 {
+            ap += 1.0;
+            term *= x / ap;
+            sum += term;
+            if term.abs() < sum.abs() * 1e-16 {
+                break;
+            }
+        }
+        1.0 - sum * front
+    } else {
+        let tiny = 1e-300;
+        let mut b = x + 1.0 - a;
+        let (mut c, mut d) = (1.0 / tiny, 1.0 / b);
+        let mut h = d;
+        for i in 1..10_000 {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            d = if d.abs() < tiny { tiny } else { d };
+            c = b + an / c;
+            c = if c.abs() < tiny { tiny } else { c };
+            d = 1.0 / d;
+            let delta = d * c;
+            h *= delta;
+            if (delta - 1.0).abs() < 1e-16 {
+                break;
+            }
+        }
+        front * h
+    }
+}
+
+/// P(χ²_df > x).
+fn chi_square_p(x: f64, df: usize) -> f64 {
+    gamma_q(df as f64 / 2.0, x / 2.0)
+}
+
+#[test]
+fn the_chi_square_tail_matches_the_published_critical_values() {
+    // Upper 0.001 critical values of the chi-square distribution (NIST/SEMATECH
+    // e-Handbook of Statistical Methods, table 1.3.6.7.4), given to 3 decimals: the tail
+    // there is 0.001 to within the rounding of the table.
+    for (df, x) in [
+        (1, 10.828),
+        (2, 13.816),
+        (3, 16.266),
+        (5, 20.515),
+        (8, 26.125),
+        (10, 29.588),
+        (11, 31.264),
+        (15, 37.697),
+        (20, 45.315),
+    ] {
+        let p = chi_square_p(x, df);
+        assert!((p - 0.001).abs() < 2e-6, "df {df}: P(> {x}) = {p}");
+    }
+    // Two degrees of freedom: the tail is exp(−x/2) exactly.
+    for x in [0.5, 3.0, 12.0, 40.0] {
+        let p = chi_square_p(x, 2);
+        assert!((p / (-x / 2.0f64).exp() - 1.0).abs() < 1e-12, "{x}: {p}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The wrong enforcements: the library's network, its refusal moved by one unit.
+
+/// The network with its payer's floor moved: a transfer is refused when it would take the
+/// payer below `−c + shift` instead of `−c` (shift = 1 refuses one unit early, −1 allows
+/// one unit too far). Everything else is the network's.
+struct WrongFloor {
+    network: Network,
+    floor: i64,
+}
+
+impl Model for WrongFloor {
+    type State = NetworkState;
+    type History = ();
+    type Payment = Transfer;
+    fn name(&self) -> &'static str {
+        "wrong-floor"
+    }
+    fn columns(&self) -> Vec<String> {
+        self.network.columns()
+    }
+    fn genesis(&self) -> NetworkState {
+        self.network.genesis()
+    }
+    fn history(&self, genesis: &NetworkState, n_steps: u64) {
+        self.network.history(genesis, n_steps)
+    }
+    fn record(&self, history: &mut (), next: &NetworkState) {
+        self.network.record(history, next)
+    }
+    fn enforce(
+        &self,
+        e: &Enforcement,
+        prev: &NetworkState,
+        h: &(),
+        t: Transfer,
+    ) -> Result<Transfer, StepError> {
+        self.network.enforce(e, prev, h, t)
+    }
+    fn step(
+        &self,
+        prev: &NetworkState,
+        h: &(),
+        limits: &StepLimits,
+        t: Transfer,
+    ) -> Result<NetworkState, StepError> {
+        let mut next = self.network.step(prev, h, limits, t)?;
+        let refused =
+            t.payer == t.payee || t.amount <= 0 || prev.balances[t.payer] - t.amount < self.floor;
+        next.balances = prev.balances.clone();
+        if !refused {
+            next.balances[t.payer] -= t.amount;
+            next.balances[t.payee] += t.amount;
+        }
+        next.refused = refused;
+        Ok(next)
+    }
+    fn n_members(&self) -> usize {
+        self.network.n_members()
+    }
+    fn members(&self, t: &Transfer) -> Members {
+        self.network.members(t)
+    }
+    fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
+        self.network.ledger(s, member)
+    }
+    fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
+        self.network.row(s, out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The simulations.
+
+/// What the runs of one case give: member 0's balance at the end of each run, each run's
+/// refused share over the window, and for every step t the sums over the runs of |b_0(t)|
+/// and b_0(t)² (the burn-in measurement).
+struct Sample {
+    end_balances: Vec<i64>,
+    refused_shares: Vec<f64>,
+    abs_sum: Vec<f64>,
+    sq_sum: Vec<f64>,
+}
+
+/// `runs` runs (1 …, seed `seed`, ChaCha) of `model` under `static` and `user`, each
+/// `burn_in + window` steps.
+fn simulate<M, B>(model: &M, user: &B, seed: u64, runs: u64, burn_in: u64, window: u64) -> Sample
+where
+    M: Model<State = NetworkState, Payment = Transfer>,
+    B: Behaviour<M>,
+{
+    let n_steps = burn_in + window;
+    let streams = Streams::new(RngKind::Chacha, seed);
+    let mut sample = Sample {
+        end_balances: Vec::new(),
+        refused_shares: Vec::new(),
+        abs_sum: vec![0.0; n_steps as usize + 1],
+        sq_sum: vec![0.0; n_steps as usize + 1],
+    };
+    for run in 1..=runs {
+        let mut refused = 0u64;
+        let mut last = 0i64;
+        let mut observe = EachStep(|e: &StepEvent<'_, M>| -> Result<(), Infallible> {
+            let b = e.next.balances[0];
+            sample.abs_sum[e.t as usize] += b.abs() as f64;
+            sample.sq_sum[e.t as usize] += (b * b) as f64;
+            if e.t > burn_in {
+                refused += u64::from(e.next.refused);
+            }
+            last = b;
+            Ok(())
+        });
+        streams
+            .run(run, model, &Static, user, n_steps, &mut observe)
+            .unwrap();
+        sample.end_balances.push(last);
+        sample.refused_shares.push(refused as f64 / window as f64);
+    }
+    sample
+}
+
+/// A chi-square goodness of fit: the statistic, its degrees of freedom and p-value.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    chi_square: f64,
+    df: usize,
+    p: f64,
+}
+
+/// The fit of `balances` (one per run) to the law of one member's balance, over cells of
+/// adjacent values of k = b + c pooled until each expects ≥ 5 (the first cell open below,
+/// the last open above, so every balance falls in a cell).
+fn balance_fit(balances: &[i64], n: u64, c: u64) -> Fit {
+    let law = balance_law(n, c);
+    let runs = balances.len() as f64;
+    // Cells as (first k, expected count), closed from the low end.
+    let mut cells: Vec<(i64, f64)> = Vec::new();
+    let mut open: Option<(i64, f64)> = None;
+    for (k, p) in law.iter().enumerate() {
+        let (start, e) = open.unwrap_or((k as i64, 0.0));
+        let e = e + p * runs;
+        if e >= 5.0 {
+            cells.push((start, e));
+            open = None;
+        } else {
+            open = Some((start, e));
+        }
+    }
+    if let Some((_, e)) = open {
+        cells.last_mut().expect("some cell expects 5").1 += e;
+    }
+    let mut observed = vec![0u64; cells.len()];
+    for &b in balances {
+        let k = b + c as i64;
+        let cell = cells
+            .iter()
+            .rposition(|&(start, _)| start <= k)
+            .unwrap_or(0);
+        observed[cell] += 1;
+    }
+    let chi_square = cells
+        .iter()
+        .zip(&observed)
+        .map(|(&(_, e), &o)| (o as f64 - e).powi(2) / e)
+        .sum();
+    let df = cells.len() - 1;
+    Fit {
+        chi_square,
+        df,
+        p: chi_square_p(chi_square, df),
+    }
+}
+
+/// The z statistic of the mean refused share against the exact share, its standard error
+/// the standard deviation across runs over √runs.
+fn refusal_z(shares: &[f64], exact: f64) -> (f64, f64) {
+    let runs = shares.len() as f64;
+    let mean = shares.iter().sum::<f64>() / runs;
+    let var = shares.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (runs - 1.0);
+    (mean, (mean - exact) / (var / runs).sqrt())
+}
+
+/// The first step at which member 0's mean |b| over the runs is within one standard error
+/// of its exact mean E|b| = Σ_k |k − c| P(k).
+fn relaxation_step(sample: &Sample, n: u64, c: u64) -> Option<u64> {
+    let law = balance_law(n, c);
+    let exact: f64 = law
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (k as f64 - c as f64).abs() * p)
+        .sum();
+    let runs = sample.end_balances.len() as f64;
+    (1..sample.abs_sum.len()).map(|t| t as u64).find(|&t| {
+        let mean = sample.abs_sum[t as usize] / runs;
+        let var = (sample.sq_sum[t as usize] / runs - mean * mean) * runs / (runs - 1.0);
+        (mean - exact).abs() <= (var / runs).sqrt()
+    })
+}
+
+/// One shape of the tests.
+struct Case {
+    name: &'static str,
+    n: u64,
+    c: u64,
+    seed: u64,
+    runs: u64,
+    burn_in: u64,
+    window: u64,
+}
+
+const COMPLETE: Case = Case {
+    name: "uniform-pairs (complete graph)",
+    n: 5,
+    c: 2,
+    seed: 2301,
+    runs: 1000,
+    burn_in: 500,
+    window: 1000,
+};
+
+const BARABASI_ALBERT: Case = Case {
+    name: "barabasi-albert m = 2",
+    n: 8,
+    c: 3,
+    seed: 2302,
+    runs: 1000,
+    burn_in: 1000,
+    window: 1000,
+};
+
+const RING: Case = Case {
+    name: "ring",
+    n: 8,
+    c: 3,
+    seed: 2303,
+    runs: 1000,
+    burn_in: 5000,
+    window: 1000,
+};
+
+/// The outcome of both tests on one case and one model.
+struct Outcome {
+    fit: Fit,
+    refused: f64,
+    z: f64,
+}
+
+impl Outcome {
+    fn rejected(&self) -> (bool, bool) {
+        (self.fit.p < ALPHA, self.z.abs() > Z_CRITICAL)
+    }
+}
+
+fn outcome<M, B>(case: &Case, model: &M, user: &B, label: &str) -> Outcome
+where
+    M: Model<State = NetworkState, Payment = Transfer>,
+    B: Behaviour<M>,
+{
+    let sample = simulate(model, user, case.seed, case.runs, case.burn_in, case.window);
+    let fit = balance_fit(&sample.end_balances, case.n, case.c);
+    let exact = refusal_share(case.n, case.c);
+    let (refused, z) = refusal_z(&sample.refused_shares, exact);
+    eprintln!(
+        "{} n = {} c = {} {label}: chi-square {:.2} (df {}, p = {:.3e}); refused {:.5} \
+         (exact {:.5}), z = {:.2}",
+        case.name, case.n, case.c, fit.chi_square, fit.df, fit.p, refused, exact, z
+    );
+    Outcome { fit, refused, z }
+}
+
+/// Both tests on `case`: passed by the network, failed by both wrong enforcements.
+fn check<B>(case: &Case, user: &B)
+where
+    B: Behaviour<Network> + Behaviour<WrongFloor>,
+{
+    let network = currents::network::registry()
+        .find_model("network")
+        .unwrap()
+        .build(&[case.n as f64, case.c as f64])
+        .unwrap();
+    let right = outcome(case, &network, user, "network");
+    assert_eq!(right.rejected(), (false, false), "{}", case.name);
+    let c = case.c as i64;
+    for (floor, label) in [(-c + 1, "refusing at -c+1"), (-c - 1, "allowing -c-1")] {
+        let wrong = WrongFloor { network, floor };
+        let out = outcome(case, &wrong, user, label);
+        assert_eq!(out.rejected(), (true, true), "{}: {label}", case.name);
+        assert!(out.refused.is_finite());
+    }
+}
+
+#[test]
+fn the_complete_graph_meets_both_exact_laws_and_a_wrong_floor_does_not() {
+    check(&COMPLETE, &UniformPairs::default());
+}
+
+#[test]
+fn a_barabasi_albert_graph_meets_both_exact_laws_and_a_wrong_floor_does_not() {
+    check(&BARABASI_ALBERT, &BarabasiAlbert { m: 2, amount: 1 });
+}
+
+#[test]
+fn a_ring_meets_both_exact_laws_and_a_wrong_floor_does_not() {
+    check(&RING, &Ring { amount: 1 });
+}
+
+#[test]
+fn the_burn_in_is_past_the_measured_relaxation() {
+    fn measured<B: Behaviour<Network>>(case: &Case, user: &B) -> u64 {
+        let network = Network::new(case.n as usize, case.c as i64).unwrap();
+        let sample = simulate(&network, user, case.seed + 100, 1000, 0, case.burn_in);
+        let t = relaxation_step(&sample, case.n, case.c).expect("relaxes");
+        eprintln!(
+            "{}: mean |b_0| within one standard error at step {t}",
+            case.name
+        );
+        t
+    }
+    for (case, t) in [
+        (&COMPLETE, measured(&COMPLETE, &UniformPairs::default())),
+        (
+            &BARABASI_ALBERT,
+            measured(&BARABASI_ALBERT, &BarabasiAlbert { m: 2, amount: 1 }),
+        ),
+        (&RING, measured(&RING, &Ring { amount: 1 })),
+    ] {
+        assert!(
+            case.burn_in >= 10 * t,
+            "{}: burn-in {} < 10 × {t}",
+            case.name,
+            case.burn_in
+        );
+    }
+}
