@@ -33,11 +33,14 @@ use std::convert::Infallible;
 
 use currents::draws::RngKind;
 use currents::model::{
-    Behaviour, EachStep, Enforcement, Ledger, Members, Model, StepError, StepEvent, StepLimits,
-    Streams, Value,
+    Behaviour, Cx, Draw, EachStep, Enforcement, Ledger, Members, Model, StepError, StepEvent,
+    StepLimits, Streams, Value,
 };
-use currents::network::{BarabasiAlbert, Network, NetworkState, Ring, Transfer, UniformPairs};
+use currents::network::{
+    BarabasiAlbert, Network, NetworkState, Ring, TradingGraph, Transfer, UniformPairs,
+};
 use currents::rules::Static;
+use rand_core::Rng;
 
 /// The level of every test here.
 const ALPHA: f64 = 0.001;
@@ -531,4 +534,63 @@ fn the_burn_in_is_past_the_measured_relaxation() {
             case.burn_in
         );
     }
+}
+
+/// One fixed graph for every run: an arc of it per step, one unit.
+struct FixedGraph(TradingGraph);
+
+impl<M: Model<Payment = Transfer> + ?Sized> Behaviour<M> for FixedGraph {
+    type Memory = ();
+    fn draw<R: Rng + ?Sized>(&self, _: &Cx<'_, M>, rng: &mut R, _: &mut ()) -> Draw<Transfer> {
+        let (payer, payee) = self.0.arc(rng).expect("the graph has edges");
+        Draw::plain(Transfer {
+            payer: payer as usize,
+            payee: payee as usize,
+            amount: 1,
+        })
+    }
+}
+
+#[test]
+fn a_disconnected_graph_meets_the_laws_per_component() {
+    // A triangle {0, 1, 2} and an edge {3, 4}, c = 2: member 0's balance has the law of
+    // three members, and the refused share is the edge-weighted mean of the components'
+    // shares, 3/4 · 2/8 + 1/4 · 1/5 = 0.2375 (five connected members: 4/14 = 0.2857).
+    let graph = TradingGraph::from_edges(5, vec![(0, 1), (1, 2), (2, 0), (3, 4)]).unwrap();
+    assert_eq!(graph.n_components(), 2);
+    let user = FixedGraph(graph);
+    let case = Case {
+        name: "triangle + edge",
+        n: 5,
+        c: 2,
+        seed: 2304,
+        runs: 1000,
+        burn_in: 500,
+        window: 1000,
+    };
+    let network = Network::new(5, 2).unwrap();
+    let sample = simulate(
+        &network,
+        &user,
+        case.seed,
+        case.runs,
+        case.burn_in,
+        case.window,
+    );
+    let fit = balance_fit(&sample.end_balances, 3, case.c);
+    let exact = 0.75 * refusal_share(3, 2) + 0.25 * refusal_share(2, 2);
+    assert_eq!(exact, 0.2375);
+    let (refused, z) = refusal_z(&sample.refused_shares, exact);
+    let relaxed = relaxation_step(&sample, 3, case.c).expect("relaxes");
+    eprintln!(
+        "{}: chi-square {:.2} (df {}, p = {:.3e}); refused {refused:.5} (exact {exact}), \
+         z = {z:.2}; mean |b_0| within one standard error at step {relaxed}",
+        case.name, fit.chi_square, fit.df, fit.p
+    );
+    assert!(fit.p >= ALPHA && z.abs() <= Z_CRITICAL, "{}", case.name);
+    assert!(case.burn_in >= 10 * relaxed);
+    // Against the law of five connected members, the same samples fail.
+    let (_, z_connected) = refusal_z(&sample.refused_shares, refusal_share(5, 2));
+    let fit_connected = balance_fit(&sample.end_balances, 5, case.c);
+    assert!(fit_connected.p < ALPHA && z_connected.abs() > Z_CRITICAL);
 }
