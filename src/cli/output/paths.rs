@@ -186,7 +186,8 @@ pub(super) fn resolve_links(path: &Path) -> PathBuf {
         match fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => match fs::read_link(&p) {
                 Ok(next) if next.is_absolute() => p = next,
-                Ok(next) => p = parent_dir(&p).join(next),
+                // Beside the link (`d/link` → `d/next`; a bare `link` → `next`).
+                Ok(next) => p = p.parent().unwrap_or(Path::new("")).join(next),
                 Err(_) => break,
             },
             _ => break,
