@@ -412,4 +412,28 @@ fn the_runner_catches_a_wrong_expectation() {
     assert!(run(&case(0, &[], &[]), &scratch, &files).is_err());
     assert!(run(&case(2, &["--steps"], &[]), &scratch, &files).is_err());
     assert!(run(&case(2, &[], &["out.csv"]), &scratch, &files).is_err());
+    // A laid-out file that the command replaces is caught; one it only reads passes.
+    let laid = |args: &str| Case {
+        line: 2,
+        category: "self".to_owned(),
+        args: args.to_owned(),
+        exit: 0,
+        expect: Vec::new(),
+        keep: Vec::new(),
+    };
+    let replaced = laid("copy:sim_ok.toml simulate --runs 1 --steps 2 --out sim_ok.toml");
+    let err = run(&replaced, &scratch, &files).unwrap_err();
+    assert!(err.contains("sim_ok.toml changed"), "{err}");
+    let kept = laid("copy:sim_ok.toml simulate --config sim_ok.toml --out out.csv");
+    assert!(
+        run(
+            &Case {
+                keep: vec!["out.csv".to_owned()],
+                ..kept
+            },
+            &scratch,
+            &files
+        )
+        .is_ok()
+    );
 }
