@@ -49,7 +49,7 @@ pub(crate) use paths::{FlagPath, check_paths};
 use paths::{parent_dir, resolve_links, same_target, writes_in_place};
 pub(crate) use signals::install_signal_handler;
 use signals::{Staged, live, remove_staged};
-use temp::TempFile;
+use temp::{Previous, TempFile};
 use wrote::{write_through, wrote_line};
 
 /// Prints one line on stderr. Unlike `eprintln!`, a stderr that cannot be written (a full
@@ -260,16 +260,17 @@ impl Outputs {
     /// comes before or after the whole set. A reserved target that was never written is
     /// removed, not published. If a rename fails, the targets already renamed are put back
     /// as they were (an existing target is kept as a hard link beside it until the set is
-    /// published; the last one needs none), so a failed commit changes no file either. A
-    /// SIGKILL between two renames leaves each target whole, old or new.
+    /// published; the last one needs none), so a failed commit changes no file either —
+    /// but for one the file system could not link, which stays new, whole, rather than
+    /// being lost. A SIGKILL between two renames leaves each target whole, old or new.
     pub(crate) fn commit(mut self) -> io::Result<()> {
         let slots = std::mem::take(&mut self.slots);
         let dirs = std::mem::take(&mut self.dirs);
         let mut staged = live();
         let mut result = Ok(());
         let mut done = Vec::new();
-        // (target, the previous file's backup if it had one) of each published target.
-        let mut published: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        // Each published target, with what it held before.
+        let mut published: Vec<(PathBuf, Previous)> = Vec::new();
         // What the `wrote` line names: each file written (not stdout), with its lines.
         let mut wrote: Vec<(String, u64)> = Vec::new();
         // The last target renamed needs no backup: no rename after it can fail.
@@ -281,7 +282,7 @@ impl Outputs {
             if let Sink::Temp { temp, target } = slot.sink {
                 if slot.written && result.is_ok() {
                     match temp::publish(&temp, &target, Some(i) != last) {
-                        Ok(backup) => published.push((target, backup)),
+                        Ok(previous) => published.push((target, previous)),
                         Err(e) => {
                             result = Err(io::Error::new(
                                 e.kind(),
@@ -299,18 +300,19 @@ impl Outputs {
                 }
             }
         }
-        for (target, backup) in published {
-            match backup {
-                Some(b) if result.is_err() => {
+        for (target, previous) in published {
+            match previous {
+                Previous::Kept(b) if result.is_err() => {
                     let _ = fs::rename(b, &target);
                 }
-                Some(b) => {
+                Previous::Kept(b) => {
                     let _ = fs::remove_file(b);
                 }
-                None if result.is_err() => {
+                Previous::Absent if result.is_err() => {
                     let _ = fs::remove_file(&target);
                 }
-                None => {}
+                // A file that could not be kept is not removed: the new one stays, whole.
+                Previous::Absent | Previous::Unkept => {}
             }
         }
         if result.is_err() {

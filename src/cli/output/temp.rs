@@ -149,13 +149,31 @@ pub(super) fn named(dir: &Path, mode: u32) -> io::Result<TempFile> {
     })
 }
 
-/// Renames `temp` onto `target`, giving an unnamed file a name first. With `keep`, the
-/// file `target` held is kept as a hard link beside it (`.currents-PID-N.previous`), whose
-/// name is returned, so that a later failure in the same set can put it back. On an error
-/// nothing is left: no backup, no link of an unnamed file (a named one stays for its
-/// caller to remove).
-pub(super) fn publish(temp: &TempFile, target: &Path, keep: bool) -> io::Result<Option<PathBuf>> {
-    let backup = if keep { backup_of(target) } else { None };
+/// What a target held before it was published: what a failed set puts back.
+#[derive(Debug, PartialEq)]
+pub(super) enum Previous {
+    /// No file: the target is removed again.
+    Absent,
+    /// A file, kept as this hard link beside it: renamed back.
+    Kept(PathBuf),
+    /// A file that was not kept (not asked for, or the file system cannot link): the new
+    /// file, whole, stays.
+    Unkept,
+}
+
+/// Renames `temp` onto `target`, giving an unnamed file a name first, and says what the
+/// target held. With `keep`, a file it held is kept as a hard link beside it
+/// (`.currents-PID-N.previous`), so that a later failure in the same set can put it back.
+/// On an error nothing is left: no backup, no link of an unnamed file (a named one stays
+/// for its caller to remove).
+pub(super) fn publish(temp: &TempFile, target: &Path, keep: bool) -> io::Result<Previous> {
+    let previous = if !fs::symlink_metadata(target).is_ok_and(|m| m.is_file()) {
+        Previous::Absent
+    } else if keep {
+        backup_of(target).map_or(Previous::Unkept, Previous::Kept)
+    } else {
+        Previous::Unkept
+    };
     let name = match &temp.name {
         Some(name) => Ok(name.clone()),
         None => link_unnamed(&temp.file, parent_dir(target)),
@@ -168,9 +186,9 @@ pub(super) fn publish(temp: &TempFile, target: &Path, keep: bool) -> io::Result<
         })
     });
     match renamed {
-        Ok(()) => Ok(backup),
+        Ok(()) => Ok(previous),
         Err(e) => {
-            if let Some(b) = backup {
+            if let Previous::Kept(b) = previous {
                 let _ = fs::remove_file(b);
             }
             Err(e)
@@ -215,12 +233,9 @@ fn link_unnamed(_file: &File, _dir: &Path) -> io::Result<PathBuf> {
     ))
 }
 
-/// Keeps the file at `target`, if there is one, as a hard link `.currents-PID-N.previous`
-/// beside it; `None` when there is no file or the file system cannot link it.
+/// Keeps the file at `target` as a hard link `.currents-PID-N.previous` beside it; `None`
+/// when the file system cannot link it.
 fn backup_of(target: &Path) -> Option<PathBuf> {
-    if !fs::symlink_metadata(target).is_ok_and(|m| m.is_file()) {
-        return None;
-    }
     fresh(parent_dir(target), PREVIOUS, |path| {
         fs::hard_link(target, path)
     })
@@ -398,7 +413,7 @@ mod tests {
         assert_eq!(owner(&shown), Some(std::process::id()));
         assert!(live().contains(&Staged::File(name.clone())));
         temp.file.write_all(b"new").unwrap();
-        assert_eq!(publish(&temp, &target, false).unwrap(), None);
+        assert_eq!(publish(&temp, &target, false).unwrap(), Previous::Unkept);
         assert_eq!(fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(names(dir.path()), ["t.csv"]);
         discard(temp);
@@ -421,7 +436,9 @@ mod tests {
         }
         temp.file.write_all(b"new").unwrap();
         assert_eq!(names(dir.path()), ["t.csv"]);
-        let backup = publish(&temp, &target, true).unwrap().unwrap();
+        let Previous::Kept(backup) = publish(&temp, &target, true).unwrap() else {
+            panic!("the previous file is kept");
+        };
         assert_eq!(fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(fs::read_to_string(&backup).unwrap(), "old");
         fs::remove_file(backup).unwrap();
