@@ -16,6 +16,13 @@
 //! (read-only fixtures) and `{dir}` is the case's own directory; a last word `>FILE`
 //! sends stdout to FILE (`>/dev/full`) instead of a pipe. Lines starting with `#` are
 //! comments.
+//!
+//! Leading words before the subcommand lay out the case's directory first (Unix):
+//! `copy:NAME` copies the fixture `NAME` into it (`copy:NAME=FIXTURE` under another name,
+//! which may hold a folder), `symlink:NAME=TARGET` makes a symbolic link, and
+//! `hardlink:NAME=FILE` a hard link to a file copied before. Afterwards each of them must
+//! be there unchanged — a copy byte for byte, a hard link still the same file, a symbolic
+//! link still a link to the same target — and they count as files the case leaves.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,6 +81,87 @@ fn cases() -> Vec<Case> {
     all
 }
 
+/// What a leading word of a case puts into its directory before the run.
+#[derive(Debug)]
+enum Setup {
+    /// The fixture `.1` copied to `.0`.
+    Copy(String, String),
+    /// A symbolic link `.0` to `.1`.
+    Symlink(String, String),
+    /// A hard link `.0` to the file `.1`.
+    Hardlink(String, String),
+}
+
+/// The leading setup words of `args` and the rest.
+fn setup(args: &str) -> (Vec<Setup>, String) {
+    let mut steps = Vec::new();
+    let mut rest: Vec<&str> = args.split(' ').filter(|w| !w.is_empty()).collect();
+    while let Some(word) = rest.first() {
+        let Some((kind, spec)) = word.split_once(':') else {
+            break;
+        };
+        let (name, from) = spec.split_once('=').unwrap_or((spec, spec));
+        let (name, from) = (name.to_owned(), from.to_owned());
+        steps.push(match kind {
+            "copy" => Setup::Copy(name, from),
+            "symlink" => Setup::Symlink(name, from),
+            "hardlink" => Setup::Hardlink(name, from),
+            _ => break,
+        });
+        rest.remove(0);
+    }
+    (steps, rest.join(" "))
+}
+
+impl Setup {
+    /// The name it makes in the case's directory.
+    fn name(&self) -> &str {
+        match self {
+            Setup::Copy(n, _) | Setup::Symlink(n, _) | Setup::Hardlink(n, _) => n,
+        }
+    }
+
+    #[cfg(unix)]
+    fn make(&self, dir: &Path, files: &Path) -> std::io::Result<()> {
+        let path = dir.join(self.name());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        match self {
+            Setup::Copy(_, from) => std::fs::copy(files.join(from), &path).map(drop),
+            Setup::Symlink(_, to) => std::os::unix::fs::symlink(to, &path),
+            Setup::Hardlink(_, to) => std::fs::hard_link(dir.join(to), &path),
+        }
+    }
+
+    /// `Err` says how it changed.
+    #[cfg(unix)]
+    fn unchanged(&self, dir: &Path, files: &Path) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt;
+        let path = dir.join(self.name());
+        let name = self.name();
+        let ok = match self {
+            Setup::Copy(_, from) => {
+                std::fs::read(&path).ok() == std::fs::read(files.join(from)).ok()
+            }
+            Setup::Symlink(_, to) => std::fs::read_link(&path).ok() == Some(PathBuf::from(to)),
+            Setup::Hardlink(_, to) => {
+                let ino = |p: &Path| {
+                    std::fs::symlink_metadata(p)
+                        .map(|m| (m.dev(), m.ino()))
+                        .ok()
+                };
+                ino(&path).is_some() && ino(&path) == ino(&dir.join(to))
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("{name} changed"))
+        }
+    }
+}
+
 /// The arguments of a case, placeholders replaced.
 fn words(args: &str, files: &Path, dir: &Path) -> Vec<String> {
     args.split(' ')
@@ -97,7 +185,8 @@ fn listing(dir: &Path) -> Vec<String> {
         for e in entries.flatten() {
             let p = e.path();
             let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            if p.is_dir() {
+            // A symbolic link is listed as itself, never followed (it may loop).
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
                 out.push(format!("{rel}/"));
                 walk(root, &p, out);
             } else {
@@ -116,7 +205,13 @@ fn run(case: &Case, scratch: &Path, files: &Path) -> Result<(), String> {
     let dir = scratch.join(format!("line{}", case.line));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let mut argv = words(&case.args, files, &dir);
+    let (laid, args) = setup(&case.args);
+    #[cfg(unix)]
+    for step in &laid {
+        step.make(&dir, files)
+            .map_err(|e| format!("cases.tsv line {}: cannot lay out {step:?}: {e}", case.line))?;
+    }
+    let mut argv = words(&args, files, &dir);
     // A last word `>FILE` sends stdout to FILE (`>/dev/full`) instead of a pipe.
     let stdout_to = match argv.last() {
         Some(w) if w.starts_with('>') => argv.pop().map(|w| w[1..].to_owned()),
@@ -159,9 +254,25 @@ fn run(case: &Case, scratch: &Path, files: &Path) -> Result<(), String> {
             errors.push(format!("stderr lacks {m:?}"));
         }
     }
+    #[cfg(unix)]
+    for step in &laid {
+        if let Err(e) = step.unchanged(&dir, files) {
+            errors.push(e);
+        }
+    }
     let left = listing(&dir);
     let mut expected: Vec<String> = case.keep.clone();
+    for step in &laid {
+        expected.push(step.name().to_owned());
+        // A folder a copy made is left too.
+        let mut d = Path::new(step.name()).parent();
+        while let Some(p) = d.filter(|p| !p.as_os_str().is_empty()) {
+            expected.push(format!("{}/", p.display()));
+            d = p.parent();
+        }
+    }
     expected.sort();
+    expected.dedup();
     // A kept file inside a directory also lists the directory.
     let left_files: Vec<&String> = left.iter().filter(|p| !p.ends_with('/')).collect();
     let left_dirs: Vec<&String> = left.iter().filter(|p| p.ends_with('/')).collect();
@@ -301,4 +412,28 @@ fn the_runner_catches_a_wrong_expectation() {
     assert!(run(&case(0, &[], &[]), &scratch, &files).is_err());
     assert!(run(&case(2, &["--steps"], &[]), &scratch, &files).is_err());
     assert!(run(&case(2, &[], &["out.csv"]), &scratch, &files).is_err());
+    // A laid-out file that the command replaces is caught; one it only reads passes.
+    let laid = |args: &str| Case {
+        line: 2,
+        category: "self".to_owned(),
+        args: args.to_owned(),
+        exit: 0,
+        expect: Vec::new(),
+        keep: Vec::new(),
+    };
+    let replaced = laid("copy:sim_ok.toml simulate --runs 1 --steps 2 --out sim_ok.toml");
+    let err = run(&replaced, &scratch, &files).unwrap_err();
+    assert!(err.contains("sim_ok.toml changed"), "{err}");
+    let kept = laid("copy:sim_ok.toml simulate --config sim_ok.toml --out out.csv");
+    assert!(
+        run(
+            &Case {
+                keep: vec!["out.csv".to_owned()],
+                ..kept
+            },
+            &scratch,
+            &files
+        )
+        .is_ok()
+    );
 }

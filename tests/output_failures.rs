@@ -369,9 +369,33 @@ fn a_full_device_as_an_output_file_fails_with_one_line_and_leaves_nothing() {
     }
 }
 
+/// True once process `pid` has a temporary file of the output layer in `watch`: a named
+/// one (`.currents-…`), or — on Linux, where it is unnamed (O_TMPFILE) — a descriptor on a
+/// file of `watch` that has no name, as /proc shows it (`DIR/#INODE (deleted)`).
+fn staging(pid: u32, watch: &Path) -> bool {
+    if watch.is_dir() && !leftovers(watch).is_empty() {
+        return true;
+    }
+    let Ok(dir) = watch.canonicalize() else {
+        return false;
+    };
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        fs::read_link(fd.path()).is_ok_and(|to| {
+            to.parent() == Some(dir.as_path())
+                && to.to_string_lossy().ends_with(" (deleted)")
+                && to
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('#'))
+        })
+    })
+}
+
 /// Starts `args` in `dir`, waits until the output layer's temporary file exists in
-/// `watch`, sends `signal`, and checks the exit code and that `watch` then holds nothing
-/// but `keep`.
+/// `watch` (named or unnamed: [`staging`]), sends `signal`, and checks the exit code and
+/// that `watch` then holds nothing but `keep`.
 #[track_caller]
 fn check_interrupted(args: &[&str], dir: &Path, watch: &Path, keep: &[&str]) {
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
@@ -383,7 +407,7 @@ fn check_interrupted(args: &[&str], dir: &Path, watch: &Path, keep: &[&str]) {
             .spawn()
             .unwrap();
         let start = Instant::now();
-        while !watch.is_dir() || leftovers(watch).is_empty() {
+        while !staging(child.id(), watch) {
             assert!(
                 start.elapsed() < Duration::from_secs(20),
                 "{args:?}: no temporary file in {}",
@@ -567,11 +591,22 @@ fn simulate_refuses_an_out_that_is_a_file_its_plot_writes() {
     fs::write(charts.join("fan.svg"), "old").unwrap();
     fs::hard_link(charts.join("fan.svg"), dir.join("hard.svg")).unwrap();
     symlink("charts/report.html", dir.join("link.html")).unwrap();
-    for out in [
-        "charts/./fan.svg",
-        "hard.svg",
-        "link.html",
-        "charts/../charts",
+    // The CSV is one of the files --plot writes (by another path, a hard link, a
+    // symbolic link), or the directory itself (refused as a directory first).
+    for (out, said) in [
+        (
+            "charts/./fan.svg",
+            "error: --plot charts (its fan.svg) is the same file as --out charts/./fan.svg: two outputs may not name one file",
+        ),
+        (
+            "hard.svg",
+            "error: --plot charts (its fan.svg) is the same file as --out hard.svg: two outputs may not name one file",
+        ),
+        (
+            "link.html",
+            "error: --plot charts (its report.html) is the same file as --out link.html: two outputs may not name one file",
+        ),
+        ("charts/../charts", "error: invalid value for `out`"),
     ] {
         let o = Command::new(BIN)
             .args([
@@ -582,10 +617,7 @@ fn simulate_refuses_an_out_that_is_a_file_its_plot_writes() {
             .unwrap();
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{out}: {err}");
-        assert!(
-            err.starts_with("error: invalid value for `out`"),
-            "{out}: {err}"
-        );
+        assert!(err.starts_with(said), "{out}: {err}");
         assert_eq!(err.lines().count(), 1, "{out}: {err}");
     }
     assert_eq!(listing(&dir), ["charts", "hard.svg", "link.html"]);
@@ -752,7 +784,7 @@ fn a_signal_ignored_at_start_stays_ignored() {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while leftovers(&dir).is_empty() {
+    while !staging(child.id(), &dir) {
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "no temporary file"

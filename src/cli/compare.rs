@@ -15,7 +15,7 @@ use crate::params::ParamError;
 use crate::spec::Spec;
 use clap::Args;
 
-use super::{EXIT_FAILURE, check_out_path, usage_error, write_output};
+use super::{EXIT_FAILURE, FlagPath, check_out_path, check_paths, usage_error, write_output};
 
 #[derive(Args, Debug)]
 pub(crate) struct CompareArgs {
@@ -73,6 +73,19 @@ fn load_side(field: &str, arg: &str) -> Result<SideInput, String> {
 
 /// Runs `currents compare`.
 pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
+    // A side that is a file (as `load_side` reads it) is an input the report may not
+    // replace.
+    let inputs: Vec<FlagPath> = [
+        ("--baseline", &args.baseline),
+        ("--candidate", &args.candidate),
+    ]
+    .into_iter()
+    .filter(|(_, arg)| arg.ends_with(".toml"))
+    .map(|(flag, arg)| FlagPath::file(flag, arg))
+    .collect();
+    if let Err(clash) = check_paths(&inputs, &[FlagPath::file("--out", &args.out)]) {
+        return usage_error(clash);
+    }
     let parsed = (|| -> Result<_, String> {
         let baseline = load_side("baseline", &args.baseline)?;
         let candidate = load_side("candidate", &args.candidate)?;

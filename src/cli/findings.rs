@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::sweep::read_summary;
 use clap::Args;
 
-use super::{check_out_path, usage_error, write_output};
+use super::{FlagPath, check_out_path, check_paths, usage_error, write_output};
 
 #[derive(Args, Debug)]
 pub(crate) struct FindingsArgs {
@@ -29,6 +29,12 @@ pub(crate) fn run(args: FindingsArgs, tool: &super::Tool) -> i32 {
     let out = args.out.unwrap_or_else(|| "-".to_owned());
     if let Err(msg) = check_out_path(&out) {
         return usage_error(msg);
+    }
+    if let Err(clash) = check_paths(
+        &[FlagPath::file("--summary", &args.summary)],
+        &[FlagPath::file("--out", &out)],
+    ) {
+        return usage_error(clash);
     }
     let shown = args.summary.display().to_string();
     let refuse = |why: &dyn std::fmt::Display| {

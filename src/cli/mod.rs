@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::params::ParamError;
 use crate::workbench::Workbench;
-pub(crate) use output::{Outputs, io_failure, same_target, stderr_line, write_output};
+pub(crate) use output::{FlagPath, Outputs, check_paths, io_failure, stderr_line, write_output};
 
 mod args;
 mod check;

@@ -14,7 +14,7 @@ use crate::plot::{self, Chart, Dataset, PlotOptions, ReadError, RowIndex, SweepT
 use crate::workbench::{AnyObserver, AnyRuns, AnySpec, StateView, StepView, Workbench};
 use clap::Args;
 
-use super::{EXIT_FAILURE, Outputs, io_failure, usage_error};
+use super::{EXIT_FAILURE, FlagPath, Outputs, check_paths, io_failure, usage_error};
 
 /// One `--input`: an optional label (`name=value`) and a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +72,18 @@ pub(crate) struct InputArgs {
     /// Heatmap colour: a column of the sweep table (averaged per cell)
     #[arg(long, value_name = "COLUMN", requires = "sweep")]
     metric: Option<String>,
+}
+
+impl InputArgs {
+    /// Every file read: each `--input`, and `--sweep`.
+    pub(crate) fn files(&self) -> Vec<FlagPath<'_>> {
+        let inputs = self
+            .input
+            .iter()
+            .map(|i| FlagPath::file("--input", &i.path));
+        let sweep = self.sweep.iter().map(|s| FlagPath::file("--sweep", s));
+        inputs.chain(sweep).collect()
+    }
 }
 
 #[derive(Args, Debug)]
@@ -255,13 +267,15 @@ pub(crate) fn run(args: PlotArgs, tool: &super::Tool) -> i32 {
     if args.inputs.sweep.is_some() {
         names.push(HEATMAP_CHART);
     }
+    let files = chart_files(&args.out, &names);
+    let written: Vec<FlagPath> = (files.iter())
+        .map(|f| FlagPath::in_dir("--out", &args.out, f))
+        .collect();
+    if let Err(clash) = check_paths(&args.inputs.files(), &written) {
+        return usage_error(clash);
+    }
     let mut outputs = Outputs::new();
-    if let Err(e) = reserve_in(
-        &mut outputs,
-        "--out",
-        &args.out,
-        &chart_files(&args.out, &names),
-    ) {
+    if let Err(e) = reserve_in(&mut outputs, "--out", &args.out, &files) {
         return io_failure(&e);
     }
     let loaded = match load(&args.inputs, &tool.bench) {

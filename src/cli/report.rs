@@ -11,7 +11,7 @@ use crate::spec::Limits;
 use clap::Args;
 
 use super::plot::{InputArgs, REPORT_PAGE, config_meta, load, path_in, render, reserve_in};
-use super::{Outputs, io_failure, usage_error};
+use super::{FlagPath, Outputs, check_paths, io_failure, usage_error};
 
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
@@ -50,6 +50,11 @@ pub(crate) fn run(args: ReportArgs, tool: &super::Tool) -> i32 {
         return usage_error(msg);
     }
     let target = path_in(&args.out, REPORT_PAGE);
+    let mut inputs = args.inputs.files();
+    inputs.extend(args.config.iter().map(|c| FlagPath::file("--config", c)));
+    if let Err(clash) = check_paths(&inputs, &[FlagPath::in_dir("--out", &args.out, &target)]) {
+        return usage_error(clash);
+    }
     let mut outputs = Outputs::new();
     if let Err(e) = reserve_in(
         &mut outputs,

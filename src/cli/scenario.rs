@@ -13,7 +13,9 @@ use crate::params::ParamError;
 use crate::scenario::{Scenario, ScenarioError, render};
 use clap::Args;
 
-use super::{EXIT_FAILURE, Outputs, check_out_path, io_failure, same_target, usage_error};
+use super::{
+    EXIT_FAILURE, FlagPath, Outputs, check_out_path, check_paths, io_failure, usage_error,
+};
 
 #[derive(Args, Debug)]
 pub(crate) struct ScenarioArgs {
@@ -35,12 +37,11 @@ pub(crate) fn run(args: ScenarioArgs, tool: &super::Tool) -> i32 {
         return usage_error(msg);
     }
     let shown = args.file.display().to_string();
-    if out != "-" && same_target(&out, &args.file) {
-        return usage_error(ParamError::new(
-            "out",
-            format!("{out:?}"),
-            format!("a file path other than the scenario file {shown}"),
-        ));
+    if let Err(clash) = check_paths(
+        &[FlagPath::file("FILE", &args.file)],
+        &[FlagPath::file("--out", &out)],
+    ) {
+        return usage_error(clash);
     }
     let text = match fs::read_to_string(&args.file) {
         Ok(t) => t,

@@ -23,7 +23,8 @@ use clap::Args;
 use super::args::whole;
 use super::spill::{SPILL_CAP, SpillBuffer};
 use super::{
-    EXIT_FAILURE, Outputs, check_out_path, io_failure, progress_bar, same_target, usage_error,
+    EXIT_FAILURE, FlagPath, Outputs, check_out_path, check_paths, io_failure, progress_bar,
+    usage_error,
 };
 
 #[derive(Args, Debug)]
@@ -210,6 +211,11 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
+    let out_flag = if args.out.is_some() {
+        "--out"
+    } else {
+        "--config's out"
+    };
     let out = args.out.or(file.out);
     let out = out.as_deref().unwrap_or("-");
     if let Err(msg) = check_out_path(out) {
@@ -220,25 +226,35 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     {
         return usage_error(msg);
     }
-    if let Some(dir) = &args.plot {
+    if args.plot.is_some() {
         let settings = sim.spec.settings();
         if let Err(code) = super::plot::check_size(settings.runs, settings.steps) {
             return code;
         }
-        // The CSV must not be the directory or one of the files written into it (compared
-        // as files: `./d/fan.svg`, a link to it, a hard link).
-        if out != "-"
-            && (same_target(out, dir)
-                || super::plot::simulation_files(dir)
-                    .iter()
-                    .any(|f| same_target(out, f)))
-        {
-            return usage_error(ParamError::new(
-                "out",
-                format!("{out:?}"),
-                format!("a file path other than {dir} and the files --plot writes in it"),
-            ));
-        }
+    }
+    // No output is the config, and the CSV is not the directory --plot writes into nor
+    // one of the files there (compared as files: `./d/fan.svg`, a link to it, a hard link).
+    let plot_files = args
+        .plot
+        .as_deref()
+        .map(super::plot::simulation_files)
+        .unwrap_or_default();
+    let mut outputs = vec![FlagPath::file(out_flag, out)];
+    if let Some(dir) = &args.plot {
+        outputs.push(FlagPath::file("--plot", dir));
+        outputs.extend(
+            plot_files
+                .iter()
+                .map(|f| FlagPath::in_dir("--plot", dir, f)),
+        );
+    }
+    let inputs: Vec<FlagPath> = args
+        .config
+        .iter()
+        .map(|c| FlagPath::file("--config", c))
+        .collect();
+    if let Err(clash) = check_paths(&inputs, &outputs) {
+        return usage_error(clash);
     }
     let pool = match crate::parallel::pool(n_threads) {
         Ok(pool) => pool,

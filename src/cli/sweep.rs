@@ -13,7 +13,7 @@ use crate::sweep::{RUNS_MAX, Sweep, SweepConfig, THREADS_MAX, run_sweep, write_s
 use clap::Args;
 
 use super::args::whole;
-use super::{Outputs, check_out_path, usage_error};
+use super::{FlagPath, Outputs, check_out_path, check_paths, usage_error};
 
 #[derive(Args, Debug)]
 pub(crate) struct SweepArgs {
@@ -72,6 +72,16 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(format_args!("config {}: {e}", args.config.display())),
     };
+    let out_flag = if args.out.is_some() {
+        "--out"
+    } else {
+        "--config's out"
+    };
+    let trajectories_flag = if args.trajectories.is_some() {
+        "--trajectories"
+    } else {
+        "--config's trajectories"
+    };
     let out = args
         .out
         .or(config.out().map(str::to_owned))
@@ -83,7 +93,7 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         return usage_error(msg);
     }
     if let Some(t) = &trajectories {
-        if t == "-" || super::same_target(t, &out) {
+        if t == "-" {
             return usage_error(ParamError::new(
                 "trajectories",
                 format!("{t:?}"),
@@ -93,6 +103,16 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         if let Err(e) = check_out_path(t) {
             return usage_error(e.renamed("out", "trajectories"));
         }
+    }
+    // Neither output is the config, nor the other one.
+    let mut outputs = vec![FlagPath::file(out_flag, &out)];
+    outputs.extend(
+        trajectories
+            .iter()
+            .map(|t| FlagPath::file(trajectories_flag, t)),
+    );
+    if let Err(clash) = check_paths(&[FlagPath::file("--config", &args.config)], &outputs) {
+        return usage_error(clash);
     }
     let threads = args
         .threads
