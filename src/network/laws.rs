@@ -26,7 +26,9 @@ pub struct NetworkLaws;
 
 impl NetworkLaws {
     /// A step whose transfer was refused (`refused` in its state) leaves every balance as
-    /// it was.
+    /// it was. The law is about balances only: the policy sets the payer's and the payee's
+    /// limits at every step, a refused one included (the network's step 2), so a refused
+    /// step may change those two limits — as a step that passes may — and no other.
     pub const REFUSED_PAYMENT_CHANGES_NOTHING: Invariant = Invariant::required(
         "refused_payment_changes_nothing",
         "a refused payment changes no balance",
@@ -185,11 +187,17 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
         case.transfers.len() as u64
     }
 
-    /// The case's cell (`NetworkCase::cell`) and the transfers as `payer>payee:amount`,
-    /// which [`NetworkCase::from_replay`] reads back.
+    /// The case's cell (`NetworkCase::cell`) under the name of the model the case runs
+    /// (`network`, or a variant such as `network-one-sided`, so that the replay command
+    /// runs the model that broke the law) and the transfers as `payer>payee:amount`, which
+    /// [`NetworkCase::from_replay`] reads back.
     fn counterexample(&self, case: &NetworkCase, payments: Vec<Transfer>) -> ReplayInput {
+        let model: M = self.model(case);
         ReplayInput::Tape {
-            cell: case.cell(),
+            cell: CellArgs {
+                model: Some(model.name().to_owned()),
+                ..case.cell()
+            },
             payments: payments.iter().map(Transfer::to_string).collect(),
         }
     }
@@ -235,14 +243,14 @@ impl NetworkCase {
 
     /// The case a tape counterexample of [`NetworkTapes`] replays (for
     /// `harness::check_model_tape`): its cell's `members` and `limit` and its payments
-    /// read back as [`Transfer`]s. `None` for another input, or one that does not read.
+    /// read back as [`Transfer`]s, whichever model over the network's payments the cell
+    /// names (`network`, `network-one-sided`). `None` for another input, a cell that
+    /// names no model, or one that does not read.
     pub fn from_replay(input: &ReplayInput) -> Option<NetworkCase> {
         let ReplayInput::Tape { cell, payments } = input else {
             return None;
         };
-        if cell.model.as_deref() != Some(Network::NAME) {
-            return None;
-        }
+        cell.model.as_ref()?;
         let param = |name: &str| {
             let (_, value) = cell.params.iter().find(|(n, _)| n == name)?;
             Some(value.as_str())
