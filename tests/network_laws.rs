@@ -48,8 +48,8 @@ fn currents(args: &[&str]) -> (i32, String) {
 
 /// Runs `line` as printed, through a POSIX shell: its exit code.
 fn run_as_printed(line: &str) -> i32 {
-    let status = Command::new("sh").arg("-c").arg(line).status().unwrap();
-    status.code().unwrap()
+    let out = Command::new("sh").arg("-c").arg(line).output().unwrap();
+    out.status.code().unwrap()
 }
 
 /// The state after `t` is paid on the genesis of `network`, every limit kept.
@@ -149,6 +149,52 @@ fn balances_sum_to_zero_catches_the_one_sided_transfer_shrunk_to_one_payment_tha
     let on_network = line.replace("--model network-one-sided", "--model network");
     assert_ne!(on_network, line);
     assert_eq!(run_as_printed(&on_network), 0, "{on_network}");
+}
+
+#[test]
+fn a_graph_users_cell_is_checked_and_its_counterexample_replays_as_printed() {
+    // `credit-period` lowers limits under debt: `balance_within_limit` is a finding (exit 0)
+    // on the Barabási–Albert cell `--user` and `--param` name, found in its seeded runs.
+    let args = [
+        "check",
+        "--model",
+        "network",
+        "--policy",
+        "credit-period",
+        "--user",
+        "barabasi-albert:m=3",
+        "--param",
+        "members=10",
+        "--format",
+        "json",
+    ];
+    let (code, out) = currents(&args);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let cells = report["cells"].as_array().unwrap();
+    assert!(
+        cells.iter().all(|c| c["user"] == "barabasi-albert"),
+        "{out}"
+    );
+    let law = report["invariants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "balance_within_limit")
+        .unwrap();
+    assert_eq!(
+        (&law["kind"], &law["status"]),
+        (&"observed".into(), &"violated".into())
+    );
+    let line = law["first_in_runs"]["replay"].as_str().unwrap();
+    for flag in [
+        "--user barabasi-albert",
+        "--param m=3",
+        "--param members=10",
+    ] {
+        assert!(line.contains(flag), "{line}");
+    }
+    assert_eq!(run_as_printed(line), 1, "{line}");
 }
 
 #[test]
