@@ -25,7 +25,7 @@ use currents::model::{
 };
 use currents::network::{
     NETWORK_LAWS, Network, NetworkCase, NetworkLaws, NetworkState, NetworkTapes, OneSided,
-    Transfer, UniformPairs, network_cell, registry,
+    Transfer, UniformPairs, network_cell, one_sided_registry, registry,
 };
 use currents::rand_core::Rng;
 use currents::rules::{FixedBand, Static};
@@ -198,41 +198,42 @@ fn a_graph_users_cell_is_checked_and_its_counterexample_replays_as_printed() {
 }
 
 #[test]
-fn balances_sum_to_zero_shrinks_the_one_sided_transfer_to_one_payment_on_every_seed() {
-    for seed in 0..4 {
-        let config = config(seed);
-        let (laws, tapes) = (NetworkLaws, NetworkTapes);
-        let users = UniformPairs::default();
-        let report = check_model_tapes(
-            &cells::<OneSided, _>(users),
-            &Static,
-            &laws,
-            &tapes,
-            &config,
-        )
-        .unwrap();
-        assert!(!report.passed(), "{}", report.to_table());
-        assert_eq!(
-            violated(&report),
-            ["balances_sum_to_zero"],
-            "{}",
-            report.to_table()
-        );
-        let shrunk = report
-            .invariant(Invariant::BALANCES_SUM_TO_ZERO)
-            .counterexample
-            .clone()
-            .unwrap();
-        let case = NetworkCase::from_replay(&shrunk.input).unwrap();
-        assert_eq!(case.transfers.len(), 1, "seed {seed}: {shrunk:?}");
-        let t = case.transfers[0];
-        let network = Network::new(2.max(t.payer.max(t.payee) + 1), case.limit).unwrap();
-        assert!(!first_step(&network, t).refused, "seed {seed}: {t}");
-        // The case replays: on the one-sided model, not on the network.
-        let found = check_model_tape::<OneSided, _, _, _>(&tapes, &case, &Static, &laws);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].invariant, Invariant::BALANCES_SUM_TO_ZERO);
-        assert!(check_model_tape::<Network, _, _, _>(&tapes, &case, &Static, &laws).is_empty());
+fn balances_sum_to_zero_shrinks_the_one_sided_transfer_to_one_payment_under_every_rule() {
+    let (laws, tapes) = (NetworkLaws, NetworkTapes);
+    for rule in one_sided_registry().rules() {
+        let policy = rule.build_default();
+        for seed in 0..3 {
+            let config = HarnessConfig {
+                policy: rule.name.to_owned(),
+                ..config(seed)
+            };
+            let cells = cells::<OneSided, _>(UniformPairs::default());
+            let report = check_model_tapes(&cells, &policy, &laws, &tapes, &config).unwrap();
+            let table = report.to_table();
+            assert!(!report.passed(), "{table}");
+            assert_eq!(violated(&report), ["balances_sum_to_zero"], "{table}");
+            let shrunk = report
+                .invariant(Invariant::BALANCES_SUM_TO_ZERO)
+                .counterexample
+                .clone()
+                .unwrap();
+            // One payment, which the network does not refuse (whatever limit the rule sets
+            // at step 1, the payment meets the genesis limit).
+            let case = NetworkCase::from_replay(&shrunk.input).unwrap();
+            let at = format!("{} seed {seed}: {shrunk:?}", rule.name);
+            assert_eq!(case.transfers.len(), 1, "{at}");
+            assert_eq!(shrunk.step, Some(1), "{at}");
+            let t = case.transfers[0];
+            let network = Network::new(2.max(t.payer.max(t.payee) + 1), case.limit).unwrap();
+            assert!(!first_step(&network, t).refused, "{at}");
+            // The case replays: on the one-sided model, not on the network.
+            let found = check_model_tape::<OneSided, _, _, _>(&tapes, &case, &policy, &laws);
+            let names: Vec<&str> = found.iter().map(|f| f.invariant.name()).collect();
+            assert_eq!(names, ["balances_sum_to_zero"], "{at}");
+            let on_network = registry().find(rule.name).unwrap().build_default();
+            let clean = check_model_tape::<Network, _, _, _>(&tapes, &case, &on_network, &laws);
+            assert!(clean.is_empty(), "{at}: {clean:?}");
+        }
     }
 }
 

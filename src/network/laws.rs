@@ -140,8 +140,12 @@ pub struct NetworkCase {
 }
 
 /// The network's tapes: small networks (2 … 5 members, limits 0 … 3) and transfers of 1 … 3
-/// units between any two of their members. Proptest shrinks a case toward fewer transfers,
-/// fewer members, a lower limit, lower member indexes and smaller amounts.
+/// units between any two of their members. Proptest shrinks a case toward fewer transfers
+/// first (then lower member indexes and smaller amounts), then fewer members, then a lower
+/// limit: the tape's length comes first, so that a limit lowered to where the first
+/// payments are refused cannot leave a longer tape than one at a higher limit (under a
+/// rule that raises limits, `fixed-band` say, a payment refused at limit 0 lets the next
+/// one pass at the rule's limit).
 ///
 /// For any model over the network's payments that is built from a [`Network`] (the network
 /// itself, or a variant wrapping it).
@@ -154,11 +158,12 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
 
     fn strategy(&self, len_max: usize) -> BoxedStrategy<NetworkCase> {
         // Indexes are drawn in 0..5 and taken modulo the member count, so that they shrink
-        // toward 0 independently of the count (no flat_map to regenerate them).
+        // toward 0 independently of the count (no flat_map to regenerate them). A tuple
+        // shrinks its elements in order: the transfers first.
         let transfer = (0usize..5, 0usize..5, 1i64..=3);
         let transfers = proptest::collection::vec(transfer, 0..=len_max);
-        (2usize..=5, 0i64..=3, transfers)
-            .prop_map(|(members, limit, raw)| NetworkCase {
+        (transfers, 2usize..=5, 0i64..=3)
+            .prop_map(|(raw, members, limit)| NetworkCase {
                 members,
                 limit,
                 transfers: raw
