@@ -9,7 +9,9 @@ use crate::workbench::Workbench;
 impl Workbench {
     /// The built-in models: V1 (the notebook, with its own laws, tapes and rule probes;
     /// the default a spec that names no model runs), then `network` (members paying each
-    /// other one unit at a time, with its conservation laws and tapes of transfers). With
+    /// other one unit at a time, with its conservation laws and tapes of transfers), then
+    /// `network-one-sided` (the network with a deliberately broken transfer, checked by the
+    /// same laws and tapes: a harness demonstration, as V1's `v1-strict`). With
     /// the `cli` feature, V1's report of a sweep (the notebook's questions) is registered.
     #[allow(clippy::let_and_return)] // (without the `cli` feature, the last `let` is gone)
     pub fn builtin() -> Self {
@@ -22,11 +24,16 @@ impl Workbench {
                     network::registry(),
                     ModelChecks::new(network::NetworkLaws, network::NetworkTapes),
                 )
+                .model_with_checks::<network::OneSided>(
+                    network::one_sided_registry(),
+                    ModelChecks::new(network::NetworkLaws, network::NetworkTapes),
+                )
         };
         #[cfg(not(feature = "harness"))]
         let bench = Workbench::new()
             .model(Registry::<V1>::builtin())
-            .model(network::registry());
+            .model(network::registry())
+            .model(network::one_sided_registry());
         #[cfg(feature = "cli")]
         let bench = bench.sweep_report::<V1>(crate::v1::findings::report);
         bench

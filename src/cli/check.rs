@@ -1,12 +1,14 @@
-//! `currents check`: the invariant catalog over seeded runs, a parameter grid, a shrinking
-//! tape search and rule probes; exit 0 when every required invariant holds and every goal
-//! is reached, 1 otherwise, 2 on bad input.
+//! `currents check`: the invariant catalog over seeded runs (the model's own cells, or the
+//! one cell `--user` and `--param` name), a shrinking tape search and rule probes; exit 0
+//! when every required invariant holds and every goal is reached, 1 otherwise, 2 on bad
+//! input.
 
 use crate::draws::NUMPY_SEED_MAX;
 use crate::harness::{
-    CHECK_RUNS_MAX, CHECK_STEPS_MAX, HarnessConfig, HarnessReport, TAPE_CASES_MAX,
+    CHECK_RUNS_MAX, CHECK_STEPS_MAX, CellArgs, HarnessConfig, HarnessReport, TAPE_CASES_MAX,
 };
 use crate::params::ParamError;
+use crate::spec::{SPEC_KEYS, canonical};
 
 use clap::Args;
 
@@ -35,6 +37,15 @@ pub(crate) struct CheckArgs {
     /// The model the policy runs on [default: the first model that has the policy]
     #[arg(long, value_name = "NAME")]
     model: Option<String>,
+    /// The user of the seeded runs, with its parameters if any (a network's
+    /// `barabasi-albert:m=2`); the runs are then one cell, this user's [default: the
+    /// model's own cells]
+    #[arg(long, value_name = "NAME[:KEY=VALUE,...]")]
+    user: Option<String>,
+    /// A parameter of the model or the user for the seeded runs, as KEY=VALUE; repeatable;
+    /// the runs are then one cell with these values [default: the model's own cells]
+    #[arg(long = "param", value_name = "KEY=VALUE", allow_hyphen_values = true)]
+    params: Vec<String>,
     /// Runs per parameter set and generator
     #[arg(long, value_name = "N", value_parser = whole(1, CHECK_RUNS_MAX), default_value = "10")]
     runs: u64,
@@ -53,9 +64,64 @@ pub(crate) struct CheckArgs {
     format: Format,
 }
 
+/// The one cell `--user` and `--param` name on the model the check runs, or none (the
+/// model's own cells) when neither is given: the user's name, then its shorthand's
+/// `key=value` pairs and each `--param`, every key a parameter (not a spec key), each once,
+/// every value a number (its range is the model's to check, when the cell is resolved).
+fn cell(args: &CheckArgs, tool: &super::Tool) -> Result<Option<CellArgs>, ParamError> {
+    if args.user.is_none() && args.params.is_empty() {
+        return Ok(None);
+    }
+    let model = model_of(&tool.bench, args.model.as_deref(), args.policy.as_deref())?;
+    let (user, pairs) = match args
+        .user
+        .as_deref()
+        .map(|u| u.split_once(':').unwrap_or((u, "")))
+    {
+        Some((name, rest)) => (Some(name.trim().to_owned()), rest),
+        None => (None, ""),
+    };
+    let from_user = pairs.split(',').filter(|p| !p.trim().is_empty());
+    let named = from_user
+        .map(|p| ("--user", p))
+        .chain(args.params.iter().map(|p| ("--param", p.as_str())));
+    let mut params: Vec<(String, String)> = Vec::new();
+    for (field, pair) in named {
+        let accepted = "KEY=VALUE, KEY a parameter the model or the user declares, each once";
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(ParamError::new(field, format!("{pair:?}"), accepted));
+        };
+        let key = canonical(key.trim());
+        if SPEC_KEYS.contains(&key.as_str()) || params.iter().any(|(k, _)| *k == key) {
+            return Err(ParamError::new(
+                field,
+                format!("{pair:?}"),
+                format!("{accepted}; `{key}` is set already or is not a parameter"),
+            ));
+        }
+        params.push((key, value.trim().to_owned()));
+    }
+    let cell = CellArgs {
+        model: Some(model.name().to_owned()),
+        user,
+        params,
+    };
+    // Every value a number, named as its flag.
+    cell.to_spec().map_err(|e| match e {
+        crate::spec::SpecError::Value(e) => e,
+        other => ParamError::new("--param", other.to_string(), "numbers"),
+    })?;
+    Ok(Some(cell))
+}
+
 /// Runs `currents check`.
 pub(crate) fn run(args: CheckArgs, tool: &super::Tool) -> i32 {
+    let cells = match cell(&args, tool) {
+        Ok(cell) => cell.into_iter().collect(),
+        Err(e) => return usage_error(e),
+    };
     let config = HarnessConfig {
+        cells,
         n_runs: args.runs,
         n_steps: args.steps,
         seed: args.seed,

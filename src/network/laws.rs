@@ -26,7 +26,9 @@ pub struct NetworkLaws;
 
 impl NetworkLaws {
     /// A step whose transfer was refused (`refused` in its state) leaves every balance as
-    /// it was.
+    /// it was. The law is about balances only: the policy sets the payer's and the payee's
+    /// limits at every step, a refused one included (the network's step 2), so a refused
+    /// step may change those two limits — as a step that passes may — and no other.
     pub const REFUSED_PAYMENT_CHANGES_NOTHING: Invariant = Invariant::required(
         "refused_payment_changes_nothing",
         "a refused payment changes no balance",
@@ -138,8 +140,12 @@ pub struct NetworkCase {
 }
 
 /// The network's tapes: small networks (2 … 5 members, limits 0 … 3) and transfers of 1 … 3
-/// units between any two of their members. Proptest shrinks a case toward fewer transfers,
-/// fewer members, a lower limit, lower member indexes and smaller amounts.
+/// units between any two of their members. Proptest shrinks a case toward fewer transfers
+/// first (then lower member indexes and smaller amounts), then fewer members, then a lower
+/// limit: the tape's length comes first, so that a limit lowered to where the first
+/// payments are refused cannot leave a longer tape than one at a higher limit (under a
+/// rule that raises limits, `fixed-band` say, a payment refused at limit 0 lets the next
+/// one pass at the rule's limit).
 ///
 /// For any model over the network's payments that is built from a [`Network`] (the network
 /// itself, or a variant wrapping it).
@@ -152,11 +158,12 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
 
     fn strategy(&self, len_max: usize) -> BoxedStrategy<NetworkCase> {
         // Indexes are drawn in 0..5 and taken modulo the member count, so that they shrink
-        // toward 0 independently of the count (no flat_map to regenerate them).
+        // toward 0 independently of the count (no flat_map to regenerate them). A tuple
+        // shrinks its elements in order: the transfers first.
         let transfer = (0usize..5, 0usize..5, 1i64..=3);
         let transfers = proptest::collection::vec(transfer, 0..=len_max);
-        (2usize..=5, 0i64..=3, transfers)
-            .prop_map(|(members, limit, raw)| NetworkCase {
+        (transfers, 2usize..=5, 0i64..=3)
+            .prop_map(|(raw, members, limit)| NetworkCase {
                 members,
                 limit,
                 transfers: raw
@@ -185,11 +192,17 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
         case.transfers.len() as u64
     }
 
-    /// The case's cell (`NetworkCase::cell`) and the transfers as `payer>payee:amount`,
-    /// which [`NetworkCase::from_replay`] reads back.
+    /// The case's cell (`NetworkCase::cell`) under the name of the model the case runs
+    /// (`network`, or a variant such as `network-one-sided`, so that the replay command
+    /// runs the model that broke the law) and the transfers as `payer>payee:amount`, which
+    /// [`NetworkCase::from_replay`] reads back.
     fn counterexample(&self, case: &NetworkCase, payments: Vec<Transfer>) -> ReplayInput {
+        let model: M = self.model(case);
         ReplayInput::Tape {
-            cell: case.cell(),
+            cell: CellArgs {
+                model: Some(model.name().to_owned()),
+                ..case.cell()
+            },
             payments: payments.iter().map(Transfer::to_string).collect(),
         }
     }
@@ -235,14 +248,14 @@ impl NetworkCase {
 
     /// The case a tape counterexample of [`NetworkTapes`] replays (for
     /// `harness::check_model_tape`): its cell's `members` and `limit` and its payments
-    /// read back as [`Transfer`]s. `None` for another input, or one that does not read.
+    /// read back as [`Transfer`]s, whichever model over the network's payments the cell
+    /// names (`network`, `network-one-sided`). `None` for another input, a cell that
+    /// names no model, or one that does not read.
     pub fn from_replay(input: &ReplayInput) -> Option<NetworkCase> {
         let ReplayInput::Tape { cell, payments } = input else {
             return None;
         };
-        if cell.model.as_deref() != Some(Network::NAME) {
-            return None;
-        }
+        cell.model.as_ref()?;
         let param = |name: &str| {
             let (_, value) = cell.params.iter().find(|(n, _)| n == name)?;
             Some(value.as_str())

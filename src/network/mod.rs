@@ -71,12 +71,16 @@
 //! The registry ([`registry`]) holds the model under the name `network`, the generic rules
 //! (which read each member's ledger only), the user `uniform-pairs` and the graph users.
 //! With the `harness` feature, `NetworkLaws` and `NetworkTapes` check the network's own
-//! laws and shrink what breaks them.
+//! laws and shrink what breaks them. [`OneSided`] (`network-one-sided`, in
+//! [`one_sided_registry`]) is the network with a deliberately broken transfer — the payee
+//! credited, the payer never debited — for `currents check` to catch and shrink to one
+//! payment.
 
 mod graph;
 #[cfg(feature = "harness")]
 mod laws;
 mod model;
+mod one_sided;
 mod trading;
 mod user;
 
@@ -84,9 +88,11 @@ pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
 pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
 pub use model::{NETWORK_PARAMS, Network, NetworkState, Transfer};
+pub use one_sided::OneSided;
 pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};
 pub use user::{UniformPairs, uniform_below};
 
+use crate::model::Model;
 use crate::registry::{Registry, generic_rules};
 
 /// The network's registry: the model (`network`), the generic rules (`static` first, the
@@ -101,7 +107,25 @@ use crate::registry::{Registry, generic_rules};
 /// assert_eq!(registry.users().len(), 5);
 /// ```
 pub fn registry() -> Registry<Network> {
-    generic_rules(Registry::new().model())
+    network_users(generic_rules(Registry::new().model()))
+}
+
+/// The registry of the deliberately broken network, `network-one-sided` ([`OneSided`]):
+/// the network's rules and users on a model whose transfers credit the payee only, for
+/// `currents check` to catch.
+///
+/// ```
+/// let registry = currents::network::one_sided_registry();
+/// assert!(registry.find_model("network-one-sided").is_ok());
+/// assert_eq!(registry.users().len(), currents::network::registry().users().len());
+/// ```
+pub fn one_sided_registry() -> Registry<OneSided> {
+    network_users(generic_rules(Registry::new().model()))
+}
+
+/// `registry` with the network's users: `uniform-pairs` first, then the graph users.
+fn network_users<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registry<M> {
+    registry
         .user::<UniformPairs>()
         .user::<Ring>()
         .user::<ErdosRenyi>()

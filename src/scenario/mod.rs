@@ -472,7 +472,7 @@ mod tests {
                 assert_eq!(n, 2 * 11, "{} {}", model.name(), entry.name);
             }
         }
-        assert_eq!(n_models, 2);
+        assert_eq!(n_models, 3);
     }
 
     #[test]
@@ -511,8 +511,9 @@ mod tests {
         );
         let e = err(&MINIMAL.replace("rule = \"currents-v1\"\n", "model = \"v9\"\n"));
         assert!(
-            e.to_string()
-                .starts_with("invalid value for `model`: \"v9\" (accepted: v1, network)"),
+            e.to_string().starts_with(
+                "invalid value for `model`: \"v9\" (accepted: v1, network, network-one-sided)"
+            ),
             "{e}"
         );
     }
