@@ -2,17 +2,16 @@
 //! lookup of the model a rule flag names.
 
 use crate::draws::RngKind;
-use crate::params::ParamError;
+use crate::params::{ParamError, Written};
 use crate::workbench::{AnyModel, Workbench};
 
-/// A whole number in `[lo, hi]`.
+/// A whole number in `[lo, hi]`, read by the one grammar of numbers (`2`, `2.0`, `1e3`).
+/// clap shows the refusal as the one invalid-value message (`clap_error`).
 pub(crate) fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
     move |s: &str| {
-        s.trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|v| (lo..=hi).contains(v))
-            .ok_or_else(|| format!("accepted: a whole number in [{lo}, {hi}]"))
+        Written::text(s)
+            .whole_in("", lo, hi)
+            .map_err(|e| e.accepted)
     }
 }
 

@@ -181,25 +181,12 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
+    // A setting is named where it was given (`--seed`, `runs` of the file).
     let spec = match tool
         .bench
         .resolve(&file.spec.overlay(flags), &Limits::default())
     {
         Ok(s) => s,
-        // A setting refused on resolve (a numpy seed that does not fit with the runs) is
-        // named as the flag when a flag gave it.
-        Err(SpecError::Value(e))
-            if matches!(
-                (e.field.as_str(), &args.seed, &args.runs, &args.steps),
-                ("seed", Some(_), _, _) | ("runs", _, Some(_), _) | ("steps", _, _, Some(_))
-            ) =>
-        {
-            return usage_error(SpecError::value(
-                format!("--{}", e.field),
-                e.value,
-                e.accepted,
-            ));
-        }
         Err(e) => return usage_error(e),
     };
     let sim = match Simulation::new(spec, args.engine.as_deref()) {

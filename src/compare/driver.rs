@@ -7,7 +7,7 @@ use crate::registry::Runs;
 use crate::workbench::{AnyRuns, Driven, Workbench, erase_runs};
 
 use super::record::{INVARIANTS, InvariantStatus, report_laws, run_side};
-use super::report::{CompareReport, InvariantDiff, RunDivergence};
+use super::report::{CompareReport, FailedRuns, InvariantDiff, RunDivergence};
 use super::stats::metric_diff;
 use super::{
     CompareConfig, CompareError, PROGRAM_DEFAULT, Side, SideLabel, from_spec, harness_diff,
@@ -102,6 +102,7 @@ fn compare_runs(
     let mut base_m: Vec<[f64; NAMES.len()]> = Vec::new();
     let mut cand_m: Vec<[f64; NAMES.len()]> = Vec::new();
     let mut runs = Vec::new();
+    let mut failed = [FailedRuns::default(); 2];
     for run in 1..=config.n_runs {
         let a = run_side(baseline.runs, &laws, baseline.conserves, config, run, None);
         let b = run_side(
@@ -131,6 +132,8 @@ fn compare_runs(
                 }
             }
         }
+        failed[0].note(run, a.failure);
+        failed[1].note(run, b.failure);
         base_m.push(a.metrics);
         cand_m.push(b.metrics);
     }
@@ -154,6 +157,7 @@ fn compare_runs(
         invariants,
         runs,
         harness: None,
+        failed,
         program: PROGRAM_DEFAULT.to_owned(),
     }
 }

@@ -83,7 +83,7 @@ pub use harness::HarnessDiff;
 pub(crate) use harness::harness_diff;
 pub use record::InvariantStatus;
 pub use render::Format;
-pub use report::{CompareReport, InvariantDiff, MetricDiff, RunDivergence};
+pub use report::{CompareReport, FailedRuns, InvariantDiff, MetricDiff, RunDivergence};
 pub use side::{Side, SideInput, SideLabel, parse_spec, resolve_sides};
 
 use crate::params::ParamError;
