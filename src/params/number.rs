@@ -376,6 +376,47 @@ mod tests {
         }
     }
 
+    quickcheck::quickcheck! {
+        /// Law: every spelling of an integer's value reads as that integer, exactly —
+        /// plain, signed, with a zero fraction, scaled by a power of ten and its inverse
+        /// exponent, with underscores between digits.
+        fn any_spelling_of_an_integer_reads_exactly(n: i64, k: u8) -> bool {
+            let k = u32::from(k % 20);
+            let digits = n.unsigned_abs().to_string();
+            let sign = if n < 0 { "-" } else { "+" };
+            let grouped: String = digits
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| (i > 0).then_some('_').into_iter().chain([c]))
+                .collect();
+            let scaled = format!("{sign}{digits}{}e-{k}", "0".repeat(k as usize));
+            let shifted = if k as usize <= digits.len() && k > 0 {
+                let (a, b) = digits.split_at(digits.len() - k as usize);
+                format!("{sign}{a}.{b}e{k}")
+            } else {
+                format!("{sign}{digits}")
+            };
+            [
+                n.to_string(),
+                format!("{n}.0"),
+                format!("{sign}{digits}"),
+                format!("{sign}{grouped}"),
+                scaled,
+                shifted,
+            ]
+            .iter()
+            .all(|t| whole(t) == Whole::Int(i128::from(n)))
+        }
+
+        /// Law: a decimal a double prints reads back as that double (the grammar's reals are
+        /// `f64::from_str`'s, rounded correctly), in Rust's plain and exponent forms.
+        fn a_printed_double_reads_back(x: f64) -> bool {
+            [format!("{x}"), format!("{x:e}"), format!("{x:?}")]
+                .iter()
+                .all(|t| real(t).is_some_and(|y| y.to_bits() == x.to_bits() || (x.is_nan() && y.is_nan())))
+        }
+    }
+
     #[test]
     fn a_value_is_echoed_as_written() {
         assert_eq!(Written::text("2.0").shown(), "2.0");
