@@ -30,8 +30,10 @@ struct Compared<'a> {
 ///
 /// A run whose step fails (`v1-no-fallback`'s negative limit, which the run loop refuses)
 /// does not stop the comparison: the side breaks `credit_non_negative` (or
-/// `step_is_defined`), which fails the gate unless the other side fails alike; the failed
-/// run is left out of the metrics. Errors come from the harness checks' settings only.
+/// `step_is_defined`), the failed run is left out of the metrics, and it fails the gate
+/// whatever the other side does (a comparison of runs that do not finish compares nothing
+/// for them): the report's [`CompareReport::failed`] and verdict name each side's first
+/// failed run and step. Errors come from the harness checks' settings only.
 pub fn compare(
     baseline: &Side,
     candidate: &Side,
