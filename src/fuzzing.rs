@@ -279,8 +279,14 @@ fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
                 });
             }
         };
+        // A TOML integer carries no sign of zero (`-0` is the integer 0); the grammar reads
+        // `-0` as the decimal it is (the double -0.0, as on the command line): an integral
+        // zero matches either zero.
+        let integral_zero = matches!(v, toml::Value::Integer(0));
         s.params.iter().any(|p| {
-            p.key == k.replace('_', "-") && p.owner.is_none() && same_f64(p.value(), given)
+            p.key == k.replace('_', "-")
+                && p.owner.is_none()
+                && (same_f64(p.value(), given) || (integral_zero && p.value() == 0.0))
         })
     };
     match key {

@@ -181,12 +181,23 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
-    // A setting is named where it was given (`--seed`, `runs` of the file).
+    // A value is named where it was given (`--seed`, or `runs` of the file, then with the
+    // file's name).
     let spec = match tool
         .bench
         .resolve(&file.spec.overlay(flags), &Limits::default())
     {
         Ok(s) => s,
+        // (A name — model, rule, user — may come from either: named as its key alone.)
+        Err(SpecError::Value(e))
+            if !e.field.starts_with("--")
+                && !["model", "rule", "user"].contains(&e.field.as_str()) =>
+        {
+            return match &args.config {
+                Some(path) => usage_error(format_args!("config {}: {e}", path.display())),
+                None => usage_error(e),
+            };
+        }
         Err(e) => return usage_error(e),
     };
     let sim = match Simulation::new(spec, args.engine.as_deref()) {

@@ -132,10 +132,10 @@ impl Spec {
         Ok(spec)
     }
 
-    /// Reads a spec from a TOML document's table. Keys in `extra` belong to the caller (a scenario's
-    /// `description`, a sweep's `grid`) and are returned with their values, canonical;
-    /// any other unknown key is an error listing the accepted ones. A setting that is not
-    /// a whole number is refused with [`Limits::default`]'s range; see
+    /// Reads a spec from a TOML document's table. Keys in `extra` belong to the caller (a
+    /// scenario's `description`, a sweep's `grid`) and are returned with their values,
+    /// canonical; any other unknown key is an error listing the accepted ones. A setting
+    /// that is not a whole number is refused with [`Limits::default`]'s range; see
     /// `Spec::from_table_within`.
     pub(crate) fn from_doc<'a>(
         table: Table<'a>,
@@ -144,11 +144,11 @@ impl Spec {
         Spec::from_table_within(table, extra, &Limits::default())
     }
 
-    /// Reads a spec from a parsed TOML table ([`super::parse_toml`]'s), as `Spec::from_doc` reads
-    /// a document: keys in `extra` belong to the caller and are returned with their values;
-    /// any other unknown key is an error listing the accepted ones. (The table is written
-    /// back as TOML and read with the text of each value, so a number is read by the one
-    /// grammar of numbers, as everywhere.)
+    /// Reads a spec from a parsed TOML table ([`super::parse_toml`]'s), as `Spec::from_doc`
+    /// reads a document: keys in `extra` belong to the caller and are returned with their
+    /// values; any other unknown key is an error listing the accepted ones. (The table is
+    /// written back as TOML and read with the text of each value, so a number is read by
+    /// the one grammar of numbers, as everywhere.)
     pub fn from_table<'a>(
         table: &'a toml::Table,
         extra: &[&'static str],
