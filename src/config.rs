@@ -6,8 +6,7 @@
 //! a sweep cell or the flags of `currents simulate` (which overlay the file's spec). Every
 //! error names the key, the value and what is accepted.
 
-use crate::spec::{Spec, SpecError, parse_toml};
-use crate::toml_value::describe;
+use crate::spec::{Spec, SpecError, parse_doc};
 
 /// The key a `simulate` config adds to the spec's: where the CSV goes (`-` for stdout).
 pub(crate) const OUT_KEY: &str = "out";
@@ -27,14 +26,14 @@ impl SimulateFile {
     /// spelling) and values of the wrong type are errors here; names and parameter ranges
     /// are checked when the spec is resolved ([`Spec::resolve`]).
     pub fn from_toml_str(text: &str) -> Result<Self, SpecError> {
-        let table = parse_toml(text)?;
-        let (spec, extra) = Spec::from_table(&table, &[OUT_KEY])?;
+        let doc = parse_doc(text)?;
+        let (spec, extra) = Spec::from_doc(doc.root(), &[OUT_KEY])?;
         let mut out = None;
         for (key, v) in extra {
             debug_assert_eq!(key, OUT_KEY);
-            match v {
-                toml::Value::String(s) => out = Some(s.clone()),
-                other => return Err(SpecError::value(key, describe(other), "a file path")),
+            match v.as_str() {
+                Some(s) => out = Some(s.to_owned()),
+                None => return Err(SpecError::value(key, v.describe(), "a file path")),
             }
         }
         Ok(SimulateFile { spec, out })

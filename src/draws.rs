@@ -17,6 +17,38 @@ use crate::params::ParamError;
 /// The largest seed accepted with the numpy generator (numpy's `RandomState` takes a u32).
 pub(crate) const NUMPY_SEED_MAX: u64 = u32::MAX as u64;
 
+/// The one check of numpy's 32-bit seed: runs 1..=`last_run` draw from
+/// `RandomState(seed + r − 1)`, so `seed + last_run − 1 ≤ 2^32 − 1`. The seed's range
+/// depends on the runs: the error names the seed at `field` (`shown` as written) and states
+/// the range these runs leave, `[0, 2^32 − last_run]`; a `last_run` past 2^32 leaves none
+/// and is named itself (`run_field`, e.g. `--run`). `runs` is how the message names the
+/// count (`runs`, or `run` for one run replayed).
+pub(crate) fn check_numpy_seed(
+    (field, shown, seed): (&str, &str, u64),
+    (run_field, runs, last_run): (&str, &str, u64),
+) -> Result<(), ParamError> {
+    let Some(max) = NUMPY_SEED_MAX.checked_sub(last_run.saturating_sub(1)) else {
+        return Err(ParamError::new(
+            run_field,
+            last_run,
+            format!(
+                "with rng numpy, a whole number in [1, {}] so that seed + {runs} - 1 fits numpy's 32-bit seed",
+                NUMPY_SEED_MAX + 1
+            ),
+        ));
+    };
+    if seed > max {
+        return Err(ParamError::new(
+            field,
+            shown,
+            format!(
+                "with rng numpy and {runs} {last_run}, a whole number in [0, {max}] so that seed + {runs} - 1 fits numpy's 32-bit seed"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Which generator family drives the runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RngKind {

@@ -24,7 +24,7 @@ use crate::draws::RngKind;
 use crate::model::Model;
 use crate::numeric::{py_round, round_half_even};
 use crate::params::STEPS_MAX;
-use crate::registry::Registry;
+use crate::registry::{Declared, Registry};
 use crate::spec::{Limits, SPEC_KEYS, Spec, SpecError};
 
 /// A law that did not hold on some input.
@@ -171,7 +171,11 @@ pub(crate) fn file_to_toml(f: &SimulateFile) -> String {
         let Some(name) = name else { continue };
         let mut table = format!("{{ name = {}", text(name));
         for p in s.params.iter().filter(|p| p.owner == Some(kind)) {
-            table.push_str(&format!(", {} = {}", toml_key(&p.key), toml_float(p.value)));
+            table.push_str(&format!(
+                ", {} = {}",
+                toml_key(&p.key),
+                toml_float(p.value())
+            ));
         }
         table.push_str(" }");
         line(kind, table);
@@ -182,9 +186,9 @@ pub(crate) fn file_to_toml(f: &SimulateFile) -> String {
     if let Some(v) = s.rng {
         line("rng", text(v.name()));
     }
-    for (k, v) in [("seed", s.seed), ("runs", s.runs), ("steps", s.steps)] {
+    for (k, v) in [("seed", &s.seed), ("runs", &s.runs), ("steps", &s.steps)] {
         if let Some(v) = v {
-            line(k, v.to_string());
+            line(k, v.value.to_string());
         }
     }
     if let Some(v) = &f.out {
@@ -194,7 +198,11 @@ pub(crate) fn file_to_toml(f: &SimulateFile) -> String {
     if !free.is_empty() {
         out.push_str("[params]\n");
         for p in free {
-            out.push_str(&format!("{} = {}\n", toml_key(&p.key), toml_float(p.value)));
+            out.push_str(&format!(
+                "{} = {}\n",
+                toml_key(&p.key),
+                toml_float(p.value())
+            ));
         }
     }
     out
@@ -210,7 +218,12 @@ fn same_file(a: &SimulateFile, b: &SimulateFile) -> bool {
             .params
             .iter()
             .map(|p| {
-                let bits = if p.value.is_nan() { f64::NAN } else { p.value }.to_bits();
+                let bits = if p.value().is_nan() {
+                    f64::NAN
+                } else {
+                    p.value()
+                }
+                .to_bits();
                 (p.key.clone(), p.owner, bits)
             })
             .collect();
@@ -219,7 +232,7 @@ fn same_file(a: &SimulateFile, b: &SimulateFile) -> bool {
     };
     (&x.model, &x.rule, &x.user, x.restriction, x.rng)
         == (&y.model, &y.rule, &y.user, y.restriction, y.rng)
-        && (x.seed, x.runs, x.steps) == (y.seed, y.runs, y.steps)
+        && (&x.seed, &x.runs, &x.steps) == (&y.seed, &y.runs, &y.steps)
         && a.out == b.out
         && params(x) == params(y)
 }
@@ -232,9 +245,7 @@ fn setting(s: &Spec, key: &str) -> Option<String> {
         "user" => s.user.clone(),
         "restriction" => s.restriction.map(|r| r.name().to_owned()),
         "rng" => s.rng.map(|r| r.name().to_owned()),
-        "seed" => s.seed.map(|v| v.to_string()),
-        "runs" => s.runs.map(|v| v.to_string()),
-        "steps" => s.steps.map(|v| v.to_string()),
+        "seed" | "runs" | "steps" => s.setting(key).map(|v| v.value.to_string()),
         _ => None,
     }
 }
@@ -243,7 +254,16 @@ fn setting(s: &Spec, key: &str) -> Option<String> {
 /// setting, `out`, a name given as a plain name, or each number of `[params]`.
 fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
     let s = &file.spec;
-    let int = |x: Option<u64>| matches!(v, toml::Value::Integer(i) if x.map(i128::from) == Some(i128::from(*i)));
+    // A whole-number setting takes a TOML integer, or a float whose value is a whole number
+    // (the one grammar of numbers).
+    let int = |key: &str| {
+        let x = s.setting(key).map(|x| x.value);
+        match v {
+            toml::Value::Integer(i) => x.map(i128::from) == Some(i128::from(*i)),
+            toml::Value::Float(f) => x.is_some_and(|x| f.fract() == 0.0 && x as f64 == *f),
+            _ => false,
+        }
+    };
     let string = |x: Option<&str>| matches!(v, toml::Value::String(t) if x == Some(t.as_str()));
     // A generator or restriction is a name, read with the whitespace around it trimmed.
     let name = |x: Option<&str>| matches!(v, toml::Value::String(t) if x == Some(t.trim()));
@@ -251,24 +271,26 @@ fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
         let given = match v {
             toml::Value::Integer(i) => *i as f64,
             toml::Value::Float(f) => *f,
-            // Not a number: held as written, for resolve to refuse with the declared range.
-            other => {
-                let shown = crate::toml_value::describe(other);
+            // Not a number: held as written (read as NaN), for resolve to refuse with the
+            // declared range.
+            _ => {
                 return s.params.iter().any(|p| {
-                    p.key == k.replace('_', "-")
-                        && p.owner.is_none()
-                        && p.written.as_deref() == Some(shown.as_str())
+                    p.key == k.replace('_', "-") && p.owner.is_none() && p.value().is_nan()
                 });
             }
         };
-        s.params
-            .iter()
-            .any(|p| p.key == k.replace('_', "-") && p.owner.is_none() && same_f64(p.value, given))
+        // A TOML integer carries no sign of zero (`-0` is the integer 0); the grammar reads
+        // `-0` as the decimal it is (the double -0.0, as on the command line): an integral
+        // zero matches either zero.
+        let integral_zero = matches!(v, toml::Value::Integer(0));
+        s.params.iter().any(|p| {
+            p.key == k.replace('_', "-")
+                && p.owner.is_none()
+                && (same_f64(p.value(), given) || (integral_zero && p.value() == 0.0))
+        })
     };
     match key {
-        "seed" => int(s.seed),
-        "runs" => int(s.runs),
-        "steps" => int(s.steps),
+        "seed" | "runs" | "steps" => int(key),
         "rng" => name(s.rng.map(RngKind::name)),
         "restriction" => name(s.restriction.map(|r| r.name())),
         "out" => string(file.out.as_deref()),
@@ -290,7 +312,7 @@ fn value_is_held(file: &SimulateFile, key: &str, v: &toml::Value) -> bool {
                             && short.params.iter().all(|p| {
                                 s.params
                                     .iter()
-                                    .any(|q| q.key == p.key && same_f64(q.value, p.value))
+                                    .any(|q| q.key == p.key && same_f64(q.value(), p.value()))
                             })
                     })
                 }
@@ -376,21 +398,35 @@ pub fn check_config<M: Model + fmt::Debug>(
         }
         Ok(r) => {
             let s = &file.spec;
+            // A whole-number parameter holds the integer written (`-0` is 0); a real one
+            // the double, bit for bit.
+            let whole = |key: &str| {
+                [
+                    r.model.entry().params(),
+                    r.rule.entry().params(),
+                    r.user.entry().params(),
+                ]
+                .concat()
+                .iter()
+                .any(|d| d.name == key && d.integer)
+            };
             let held = |key: &str, x: f64| {
+                let x = if whole(key) { x + 0.0 } else { x };
                 [r.model.get(key), r.rule.get(key), r.user.get(key)]
                     .into_iter()
                     .flatten()
                     .any(|y| same_f64(x, y))
             };
-            let ok = r.runs == s.runs.unwrap_or(limits.runs)
-                && r.steps == s.steps.unwrap_or(limits.steps)
-                && r.seed == s.seed.unwrap_or(limits.seed)
+            let given = |key: &str, default: u64| s.setting(key).map_or(default, |x| x.value);
+            let ok = r.runs == given("runs", limits.runs)
+                && r.steps == given("steps", limits.steps)
+                && r.seed == given("seed", limits.seed)
                 && r.rng == s.rng.unwrap_or(limits.rng)
                 && r.restriction
                     == s.restriction
                         .unwrap_or_else(|| r.rule.entry().enforcement().mode)
                 && r.steps <= STEPS_MAX
-                && s.params.iter().all(|p| held(&p.key, p.value));
+                && s.params.iter().all(|p| held(&p.key, p.value()));
             ensure(ok, "resolved_config_holds_the_given_values", || {
                 format!("{s:?} resolved to {r:?}")
             })

@@ -11,6 +11,11 @@
 
 use std::fmt;
 
+mod number;
+
+pub use number::{Kind, Written};
+pub(crate) use number::{Whole, shown_text};
+
 /// The most steps one run may take.
 pub(crate) const STEPS_MAX: u64 = 1_000_000;
 /// The most Monte Carlo runs one simulation may hold.
@@ -145,22 +150,50 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
+    /// The kind of number it takes: whole when `integer`, else real.
+    pub fn kind(&self) -> Kind {
+        if self.integer {
+            Kind::Whole
+        } else {
+            Kind::Real
+        }
+    }
+
+    /// What it accepts, as an error says it: `a whole number in [1, 1000000]`, `a finite
+    /// number in [-100, 100]`.
+    pub(crate) fn accepted(&self) -> String {
+        let kind = match self.kind() {
+            Kind::Whole => "a whole number",
+            Kind::Real => "a finite number",
+        };
+        format!("{kind} in [{}, {}]", self.min, self.max)
+    }
+
+    /// Reads `written` by the one grammar of numbers (its kind's) and checks it against
+    /// the declared range; the error names `field`, the value as written and the range.
+    /// A whole number is read exactly and held as the double it is (every declared whole
+    /// range lies within ±2^53, where doubles hold integers exactly; `-0` is 0).
+    pub fn read(&self, field: &str, written: &Written) -> Result<f64, ParamError> {
+        let value = match self.kind() {
+            Kind::Real => Some(written.real()).filter(|x| x.is_finite()),
+            Kind::Whole => match written.whole() {
+                Whole::Int(n) => Some(n as f64),
+                _ => None,
+            },
+        };
+        match value {
+            Some(x) if x >= self.min && x <= self.max => Ok(x),
+            _ => Err(ParamError::new(field, written.shown(), self.accepted())),
+        }
+    }
+
     /// Checks `value` against the declared range, naming `field` in the error.
     pub fn check(&self, field: &str, value: f64) -> Result<f64, ParamError> {
         let whole_ok = !self.integer || value.fract() == 0.0;
         if value.is_finite() && value >= self.min && value <= self.max && whole_ok {
             Ok(value)
         } else {
-            let kind = if self.integer {
-                "a whole number"
-            } else {
-                "a finite number"
-            };
-            Err(ParamError::new(
-                field,
-                short_number(value),
-                format!("{kind} in [{}, {}]", self.min, self.max),
-            ))
+            Err(ParamError::new(field, short_number(value), self.accepted()))
         }
     }
 }
@@ -170,11 +203,74 @@ pub fn defaults(specs: &[ParamSpec]) -> Vec<f64> {
     specs.iter().map(|s| s.default).collect()
 }
 
+/// Two parameters of one declaration that constrain each other: `low` may not exceed
+/// `high` (a minimum and its maximum, `limit-min` and `limit-max`). A rule, user type or
+/// model type declares its pairs beside its parameters (`Rule::ORDERED`), and every value
+/// set is checked against them once all are known, the error naming both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AtMost {
+    /// The parameter that may not exceed the other (the minimum).
+    pub low: &'static str,
+    /// The parameter it may not exceed (the maximum).
+    pub high: &'static str,
+}
+
+/// Where a value was given and how it was written (`--rule.limit-max`, `2`), for an error
+/// naming it; `None` for a value no one gave (a default).
+pub(crate) type GivenAt<'a> = &'a dyn Fn(usize) -> Option<(String, String)>;
+
+/// Checks every pair of `ordered` on `values` (declaration order of `params`): the error
+/// is one line naming both parameters — the one given (the minimum when both or neither
+/// were: `given` says where each was written) with its value as written, and the other
+/// with its value and where it came from.
+pub(crate) fn check_order(
+    params: &[ParamSpec],
+    ordered: &[AtMost],
+    values: &[f64],
+    given: GivenAt<'_>,
+) -> Result<(), ParamError> {
+    let index = |name: &str| params.iter().position(|p| p.name == name);
+    for pair in ordered {
+        let (Some(lo), Some(hi)) = (index(pair.low), index(pair.high)) else {
+            continue;
+        };
+        let (a, b) = (values[lo], values[hi]);
+        if a <= b {
+            continue;
+        }
+        // Named where given, else by name with its value.
+        let at = |i: usize, v: f64| match given(i) {
+            Some((field, shown)) => (field.clone(), shown, format!("at `{field}`")),
+            None => (
+                params[i].name.to_owned(),
+                short_number(v),
+                "by default".to_owned(),
+            ),
+        };
+        let blame_high = given(hi).is_some() && given(lo).is_none();
+        let (field, shown, other, side) = if blame_high {
+            (at(hi, b), at(lo, a), pair.low, "at least")
+        } else {
+            (at(lo, a), at(hi, b), pair.high, "at most")
+        };
+        return Err(ParamError::new(
+            field.0,
+            field.1,
+            format!(
+                "{side} {other}, which is {} {} ({} may not exceed {})",
+                shown.1, shown.2, pair.low, pair.high
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks `values` (declaration order) against `params`: their number, then each value
-/// against its declared range; the error names the parameter.
+/// against its declared range, then the pairs of `ordered`; the error names the parameter.
 pub(crate) fn check_values(
     owner: &str,
     params: &[ParamSpec],
+    ordered: &[AtMost],
     values: &[f64],
 ) -> Result<(), ParamError> {
     if values.len() != params.len() {
@@ -187,7 +283,7 @@ pub(crate) fn check_values(
     for (spec, &v) in params.iter().zip(values) {
         spec.check(spec.name, v)?;
     }
-    Ok(())
+    check_order(params, ordered, values, &|_| None)
 }
 
 #[cfg(test)]
@@ -238,7 +334,7 @@ mod tests {
         );
         let e = spec.check("window", f64::NAN).unwrap_err();
         assert_eq!(e.value, "NaN");
-        assert!(check_values("rule", &[spec], &[]).is_err());
+        assert!(check_values("rule", &[spec], &[], &[]).is_err());
     }
 
     #[test]

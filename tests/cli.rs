@@ -204,7 +204,7 @@ fn bad_config_files_are_rejected() {
     check_rejected(
         "cfg-nan",
         &["--config", &nan],
-        &["params.integrity", "NaN", "finite"],
+        &["params.integrity", "nan", "finite"],
     );
     let window = write_config("window", "[params]\nsum-volume = 0\n");
     check_rejected(

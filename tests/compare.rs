@@ -111,9 +111,11 @@ fn config(n_runs: u64, n_steps: u64, seed: u64) -> CompareConfig {
 
 #[test]
 fn a_rule_compared_with_itself_reports_no_change_and_exits_0() {
-    // Every rule, `v1-no-fallback` included: its runs fail where its limit goes negative,
-    // identically on both sides, so nothing changes.
+    // Every rule: nothing changes. `v1-no-fallback`'s runs fail where its limit goes
+    // negative, identically on both sides: a run that cannot complete is a finding of its
+    // own (exit 1, the verdict naming each side's first failed run and step).
     for rule in registry().rules() {
+        let fails = rule.name == "v1-no-fallback";
         let out = check_exit(
             &[
                 "--baseline",
@@ -125,9 +127,18 @@ fn a_rule_compared_with_itself_reports_no_change_and_exits_0() {
                 "--steps",
                 "120",
             ],
-            0,
+            i32::from(fails),
         );
-        assert!(out.contains("verdict: no significant change"), "{out}");
+        if fails {
+            assert!(
+                out.contains("verdict: FAILED: runs that could not complete: baseline ")
+                    && out.contains(", candidate ")
+                    && out.contains("(first: run "),
+                "{out}"
+            );
+        } else {
+            assert!(out.contains("verdict: no significant change"), "{out}");
+        }
         assert!(
             out.contains("trajectories identical in all 5 runs"),
             "{out}"

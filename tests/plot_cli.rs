@@ -247,7 +247,7 @@ fn bad_inputs_are_rejected_with_one_line_and_no_output() {
     check_rejected(&currents(&["plot", "--out", d]), "--input", &dir);
     check_rejected(
         &currents(&["plot", "--input", NOTEBOOK, "--run", "11", "--out", d]),
-        "--run 11",
+        "`--run`: 11 (accepted: a run of the input, a whole number in [1, 10])",
         &dir,
     );
     check_rejected(
@@ -278,7 +278,7 @@ fn bad_inputs_are_rejected_with_one_line_and_no_output() {
             "--out",
             d,
         ]),
-        "--y \"c\": no such column",
+        "`--y`: \"c\" (accepted: a column of the sweep table: a, b, m)",
         &dir,
     );
     let config = tmp.path().join("c.toml");

@@ -480,7 +480,7 @@ fn perturbed_credit_rule_fails_at_the_first_moved_step_and_column() {
     };
     let mut spec = s.spec().to_spec();
     let quad_coef = spec.params.iter_mut().find(|p| p.key == "quad-coef");
-    quad_coef.unwrap().value = perturbed_rule.quad_coef;
+    quad_coef.unwrap().set_value(perturbed_rule.quad_coef);
     let spec = Workbench::builtin()
         .resolve(&spec, &Limits::default())
         .unwrap();

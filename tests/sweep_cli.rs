@@ -173,7 +173,7 @@ fn summary_metrics_agree_with_the_trajectories() {
 }
 
 #[test]
-fn a_sweep_over_every_rule_reports_failed_runs_instead_of_failing() {
+fn a_sweep_over_every_rule_writes_its_summary_and_exits_1_on_failed_runs() {
     let dir = tmp();
     let names: Vec<String> = builtin()
         .rules()
@@ -191,19 +191,26 @@ fn a_sweep_over_every_rule_reports_failed_runs_instead_of_failing() {
     .unwrap();
     let out = currents(&["sweep", "--config", cfg.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // A run that cannot complete is a finding: the summary is written, exit 1.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     let rows = rows(&String::from_utf8(out.stdout).unwrap());
     let rules: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
     let want: Vec<&str> = builtin().rules().iter().map(|r| r.name).collect();
     assert_eq!(rules, want);
     // v1-no-fallback's limit goes negative in some runs: the run loop refuses it, the
-    // run is named on stderr and left out of the cell's metrics.
+    // cell, the count, the first run and its step are named on stderr and the runs are
+    // left out of the cell's metrics.
     let cell = want.iter().position(|n| *n == "v1-no-fallback").unwrap();
-    let notes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note: ")).collect();
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("finding: "))
+        .collect();
     assert_eq!(notes.len(), 1, "{stderr}");
     assert!(
-        notes[0].starts_with(&format!("note: cell {cell}: "))
-            && notes[0].contains("/3 runs failed"),
+        notes[0].starts_with(&format!("finding: cell {cell}: "))
+            && notes[0].contains("/3 runs failed")
+            && notes[0].contains("(first: run ")
+            && notes[0].contains(" step "),
         "{stderr}"
     );
     assert!(notes[0].contains("limit -"), "{stderr}");

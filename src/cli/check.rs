@@ -130,7 +130,13 @@ pub(crate) fn run(args: CheckArgs, tool: &super::Tool) -> i32 {
     };
     let report = match check_policy(tool, args.model.as_deref(), args.policy.as_deref(), config) {
         Ok(r) => r,
-        Err(e) => return usage_error(e),
+        // A setting refused with the others (numpy's seed with the runs) names its flag.
+        Err(e) => {
+            let e = ["seed", "runs", "steps", "cases"]
+                .iter()
+                .fold(e, |e, k| e.renamed(k, &format!("--{k}")));
+            return usage_error(e);
+        }
     };
     let text = match args.format {
         Format::Table => report.to_table(),

@@ -35,7 +35,7 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_name = "S", allow_hyphen_values = true)]
     seed: Option<String>,
     /// Generator family: chacha or numpy [default: chacha, or what a side sets]
-    #[arg(long, value_name = "chacha|numpy")]
+    #[arg(long, value_name = "chacha|numpy", allow_hyphen_values = true)]
     rng: Option<String>,
     /// Output format: table, markdown or json
     #[arg(long, value_name = "FORMAT", default_value = "table")]
@@ -44,10 +44,10 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_name = "PATH", default_value = "-")]
     out: String,
     /// Smallest relative change of a metric's mean that fails the gate: 0.01 or 1% [default: 1%]
-    #[arg(long, value_name = "CHANGE")]
+    #[arg(long, value_name = "CHANGE", allow_hyphen_values = true)]
     min_change: Option<String>,
     /// Per-metric threshold replacing --min-change, e.g. credit_mean:5% (repeatable)
-    #[arg(long, value_name = "METRIC:THRESHOLD")]
+    #[arg(long, value_name = "METRIC:THRESHOLD", allow_hyphen_values = true)]
     fail_on: Vec<String>,
     /// A metric that is reported but never fails the gate (repeatable)
     #[arg(long, value_name = "METRIC")]

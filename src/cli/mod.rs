@@ -186,6 +186,24 @@ fn clap_error(e: clap::Error) -> i32 {
             ));
             EXIT_USAGE
         }
+        ErrorKind::ValueValidation
+            if let (Some(ContextValue::String(arg)), Some(ContextValue::String(value))) = (
+                e.get(ContextKind::InvalidArg),
+                e.get(ContextKind::InvalidValue),
+            ) =>
+        {
+            // A flag's own parser refused the value: the one invalid-value message, the
+            // value as written (`--runs 2.5`: `invalid value for `--runs`: 2.5 (accepted:
+            // a whole number in [1, 1000])`).
+            let flag = arg.split([' ', '=']).next().unwrap_or(arg);
+            let why = std::error::Error::source(&e).map_or_else(String::new, |s| s.to_string());
+            let accepted = why.strip_prefix("accepted: ").unwrap_or(&why);
+            stderr_line(format_args!(
+                "error: {}",
+                ParamError::new(flag, crate::params::shown_text(value), accepted)
+            ));
+            EXIT_USAGE
+        }
         kind => {
             let mut line = fold_lines(&e.render().to_string());
             for kind in [

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::draws::RngKind;
 use crate::model::{Flow, Streams, Value};
+use crate::params::{ParamError, Written};
 use crate::plot::data::{ROWS_MAX, RUNS_MAX};
 use crate::plot::heatmap::render_heatmap;
 use crate::plot::report::{ReportMeta, html};
@@ -53,8 +54,8 @@ pub(crate) struct InputArgs {
     #[arg(long, value_name = "[NAME=VALUE:]FILE.csv", value_parser = input_spec)]
     input: Vec<InputSpec>,
     /// Run shown on the single-run chart (of the first input) [default: its first run]
-    #[arg(long, value_name = "N", value_parser = super::args::whole(1, u64::MAX))]
-    run: Option<u64>,
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    run: Option<String>,
     /// Member whose ledger the charts and figures show, for a model of several members
     /// (0 is the first)
     #[arg(long, value_name = "M", default_value_t = 0,
@@ -148,6 +149,11 @@ pub(crate) fn load(args: &InputArgs, models: &Workbench) -> Result<Loaded, i32> 
         }
         Some(ds)
     };
+    // `--run` is one of the runs of the first input: its range is the input's.
+    let run = match (&args.run, &dataset) {
+        (Some(text), Some(ds)) => Some(run_of(ds, text).map_err(usage_error)?),
+        _ => None,
+    };
     let sweep = match (&args.sweep, &args.x, &args.y, &args.metric) {
         (Some(path), Some(x), Some(y), Some(metric)) => {
             let file = File::open(path)
@@ -162,16 +168,37 @@ pub(crate) fn load(args: &InputArgs, models: &Workbench) -> Result<Loaded, i32> 
     Ok(Loaded {
         dataset,
         sweep,
-        options: PlotOptions {
-            run: args.run,
-            color_by,
-        },
+        options: PlotOptions { run, color_by },
         inputs: args
             .input
             .iter()
             .map(|i| (i.label.clone(), i.path.clone()))
             .collect(),
     })
+}
+
+/// The run `text` (`--run`) names among the runs of the first input of `ds`; the error
+/// echoes it as written and states the runs the input holds (`a whole number in [1, 3]`,
+/// or the list when they are not 1 to n).
+fn run_of(ds: &Dataset, text: &str) -> Result<u64, ParamError> {
+    let mut runs: Vec<u64> = ds.runs_of(ds.runs[0].group).map(|r| r.run).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    let written = Written::text(text);
+    if let Some(n) = written.to_u64()
+        && runs.binary_search(&n).is_ok()
+    {
+        return Ok(n);
+    }
+    let (first, last) = (runs[0], runs[runs.len() - 1]);
+    let accepted = if last - first + 1 == runs.len() as u64 {
+        format!("a run of the input, a whole number in [{first}, {last}]")
+    } else {
+        let listed: Vec<String> = runs.iter().take(12).map(u64::to_string).collect();
+        let more = if runs.len() > 12 { ", …" } else { "" };
+        format!("a run of the input: {}{more}", listed.join(", "))
+    };
+    Err(ParamError::new("--run", written.shown(), accepted))
 }
 
 /// Renders every chart the inputs allow; `Err` holds the exit code.

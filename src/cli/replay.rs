@@ -3,13 +3,13 @@
 //! any invariant) is violated, 0 when it holds on this input, 2 on bad input.
 
 use crate::catalog::Invariant;
-use crate::draws::NUMPY_SEED_MAX;
-use crate::draws::RngKind;
+use crate::draws::{RngKind, check_numpy_seed};
 use crate::harness::{
     CHECK_RUNS_MAX, CHECK_STEPS_MAX, CellArgs, HarnessConfig, PARAM_FLAGS, ReplayFinding,
     ReplayInput,
 };
 use crate::params::ParamError;
+use crate::spec::SEED_MAX;
 use crate::spec::{SPEC_KEYS, canonical};
 
 use clap::{ArgGroup, Args};
@@ -64,7 +64,7 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_name = "chacha|numpy", value_parser = rng_kind, default_value = "chacha")]
     rng: RngKind,
     /// Seed of a seeded replay (as `simulate --seed`) [default: 0]
-    #[arg(long, value_name = "S", value_parser = whole(0, u64::MAX), default_value = "0")]
+    #[arg(long, value_name = "S", value_parser = whole(0, SEED_MAX), default_value = "0")]
     seed: u64,
     /// The 1-based run of a seeded replay [default: 1]
     #[arg(long, value_name = "R", value_parser = whole(1, u64::MAX), conflicts_with = "runs")]
@@ -149,25 +149,16 @@ fn input(args: &ReplayArgs) -> Result<ReplayInput, ParamError> {
         });
     }
     let last_run = args.runs.unwrap_or(1).max(args.run.unwrap_or(1));
-    if args.rng == RngKind::Numpy && last_run - 1 > NUMPY_SEED_MAX {
-        return Err(ParamError::new(
-            "run",
-            last_run,
-            format!(
-                "with --rng numpy, a whole number in [1, {}] so that seed + run - 1 fits numpy's 32-bit seed",
-                NUMPY_SEED_MAX + 1
-            ),
-        ));
-    }
-    if args.rng == RngKind::Numpy && args.seed > NUMPY_SEED_MAX - (last_run - 1) {
-        return Err(ParamError::new(
-            "seed",
-            args.seed,
-            format!(
-                "with --rng numpy and run {last_run}, a whole number in [0, {}] so that seed + run - 1 fits numpy's 32-bit seed",
-                NUMPY_SEED_MAX - (last_run - 1)
-            ),
-        ));
+    if args.rng == RngKind::Numpy {
+        let run_field = if args.run.is_some() {
+            "--run"
+        } else {
+            "--runs"
+        };
+        check_numpy_seed(
+            ("--seed", &args.seed.to_string(), args.seed),
+            (run_field, "run", last_run),
+        )?;
     }
     Ok(match args.runs {
         Some(n_runs) => ReplayInput::Runs {

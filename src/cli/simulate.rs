@@ -182,24 +182,22 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
+    // A value is named where it was given (`--seed`, or `runs` of the file, then with the
+    // file's name).
     let spec = match tool
         .bench
         .resolve(&file.spec.overlay(flags), &Limits::default())
     {
         Ok(s) => s,
-        // A setting refused on resolve (a numpy seed that does not fit with the runs) is
-        // named as the flag when a flag gave it.
+        // (A name — model, rule, user — may come from either: named as its key alone.)
         Err(SpecError::Value(e))
-            if matches!(
-                (e.field.as_str(), &args.seed, &args.runs, &args.steps),
-                ("seed", Some(_), _, _) | ("runs", _, Some(_), _) | ("steps", _, _, Some(_))
-            ) =>
+            if !e.field.starts_with("--")
+                && !["model", "rule", "user"].contains(&e.field.as_str()) =>
         {
-            return usage_error(SpecError::value(
-                format!("--{}", e.field),
-                e.value,
-                e.accepted,
-            ));
+            return match &args.config {
+                Some(path) => usage_error(format_args!("config {}: {e}", path.display())),
+                None => usage_error(e),
+            };
         }
         Err(e) => return usage_error(e),
     };

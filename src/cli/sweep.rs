@@ -1,14 +1,16 @@
 //! `currents sweep`: a grid of rules × user types × parameters of any model the workbench
 //! holds, N runs per cell, summarised.
 //!
-//! Runs that fail part-way (a rule returning a negative limit) are left out of their cell's
-//! metrics and named in a `note:` line on stderr per cell; the exit code stays 0.
+//! Runs that fail part-way (a rule returning a negative limit, a value that no longer fits)
+//! are left out of their cell's metrics and named in a `finding:` line on stderr per cell
+//! (the cell, how many runs, the first run and its step); the summary is written and the
+//! sweep exits 1.
 
 use std::fs;
 use std::path::PathBuf;
 
 use crate::params::ParamError;
-use crate::spec::Spec;
+use crate::spec::{Setting, Spec, SpecError};
 use crate::sweep::{RUNS_MAX, Sweep, SweepConfig, THREADS_MAX, run_sweep, write_summary};
 use clap::Args;
 
@@ -58,8 +60,8 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
     };
     // Flags over the file's top level, before any cell is resolved.
     let mut flags = Spec {
-        runs: args.runs,
-        seed: args.seed,
+        runs: args.runs.map(|v| Setting::given("--runs", v)),
+        seed: args.seed.map(|v| Setting::given("--seed", v)),
         ..Spec::default()
     };
     if let Some(rng) = &args.rng
@@ -70,6 +72,8 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
     config.spec = std::mem::take(&mut config.spec).overlay(flags);
     let sweep = match config.resolve(&tool.bench) {
         Ok(s) => s,
+        // A setting a flag gave is named as the flag, not as the file's.
+        Err(SpecError::Value(e)) if e.field.starts_with("--") => return usage_error(e),
         Err(e) => return usage_error(format_args!("config {}: {e}", args.config.display())),
     };
     let out_flag = if args.out.is_some() {
@@ -140,21 +144,23 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         }),
     };
     bar.finish_and_clear();
-    // A run whose step fails is a finding, not an error: its cell's metrics leave it out,
-    // and a note on stderr names the cell, the count and the first failure.
-    for note in summaries
-        .iter()
-        .filter_map(|s| s.failure_note(sweep.n_runs()))
-    {
-        super::stderr_line(format_args!("note: {note}"));
-    }
     let result = ran
         .and_then(|()| outputs.stage(&out, |w| write_summary(w, &sweep, &summaries)))
         .and_then(|()| outputs.commit());
-    match result {
-        Ok(()) => 0,
-        Err(e) => super::io_failure(&e),
+    if let Err(e) = result {
+        return super::io_failure(&e);
     }
+    // A run whose step fails is a finding: the summary is written (its cell's metrics
+    // leave the run out), a line on stderr names the cell, the count, the first failed
+    // run and its step, and the sweep exits 1.
+    let findings: Vec<String> = summaries
+        .iter()
+        .filter_map(|s| s.failure_note(sweep.n_runs()))
+        .collect();
+    for finding in &findings {
+        super::stderr_line(format_args!("finding: {finding}"));
+    }
+    i32::from(!findings.is_empty())
 }
 
 /// A progress bar over cells on stderr, for sweeps of at least a million steps (indicatif

@@ -1,9 +1,10 @@
 //! What a comparison runs and what fails its gate: [`CompareConfig`], and the gate's flags
 //! as the command line writes them (`--min-change`, `--fail-on`, `--allow`).
 
-use crate::draws::{NUMPY_SEED_MAX, RngKind};
+use crate::draws::{RngKind, check_numpy_seed};
 use crate::metrics::NAMES;
 use crate::params::{RUNS_MAX, STEPS_MAX};
+use crate::params::{Written, shown_text};
 use crate::spec::Limits;
 
 use super::{COMPARE_RUNS_MAX, COMPARE_STATES_MAX, CompareError, MIN_CHANGE_DEFAULT, bad};
@@ -79,15 +80,11 @@ impl CompareConfig {
                 format!("a whole number in [1, {RUNS_MAX}]"),
             ));
         }
-        if self.rng == RngKind::Numpy && self.seed > NUMPY_SEED_MAX - (self.n_runs - 1) {
-            return Err(bad(
-                "seed",
-                self.seed.to_string(),
-                format!(
-                    "with --rng numpy, a whole number in [0, {}] so that seed + runs - 1 fits numpy's 32-bit seed",
-                    NUMPY_SEED_MAX - (self.n_runs - 1)
-                ),
-            ));
+        if self.rng == RngKind::Numpy {
+            check_numpy_seed(
+                ("seed", &self.seed.to_string(), self.seed),
+                ("runs", "runs", self.n_runs),
+            )?;
         }
         let (runs_min, runs_max) = self.limits().range("runs");
         if !(runs_min..=runs_max).contains(&self.n_runs) {
@@ -141,20 +138,29 @@ pub(crate) fn parse_metric(field: &str, name: &str) -> Result<usize, CompareErro
     })
 }
 
-/// Parses a relative change: a fraction (`0.05`) or a percentage (`5%`), ≥ 0.
+/// Parses a relative change: a fraction (`0.05`) or a percentage (`5%`), ≥ 0; the number
+/// is read by the one grammar of numbers (a real number).
 pub(crate) fn parse_change(field: &str, s: &str) -> Result<f64, CompareError> {
     let t = s.trim();
     let x = match t.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
-        None => t.parse::<f64>(),
+        Some(p) => Written::text(p).real() / 100.0,
+        None => Written::text(t).real(),
     };
-    match x {
-        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(bad(
+    if x.is_finite() && x >= 0.0 {
+        Ok(x)
+    } else {
+        // As written when it is a number (with or without its `%`), else quoted.
+        let number = s.strip_suffix('%').unwrap_or(s);
+        let shown = if shown_text(number) == number {
+            s.to_owned()
+        } else {
+            format!("{s:?}")
+        };
+        Err(bad(
             field,
-            format!("{s:?}"),
+            shown,
             "a relative change >= 0: a fraction (0.05) or a percentage (5%)",
-        )),
+        ))
     }
 }
 
@@ -173,6 +179,7 @@ pub(crate) fn parse_fail_on(s: &str) -> Result<(usize, f64), CompareError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::draws::NUMPY_SEED_MAX;
 
     #[test]
     fn change_accepts_fractions_and_percentages() {

@@ -7,7 +7,7 @@ use crate::registry::Runs;
 use crate::workbench::{AnyRuns, Driven, Workbench, erase_runs};
 
 use super::record::{INVARIANTS, InvariantStatus, report_laws, run_side};
-use super::report::{CompareReport, InvariantDiff, RunDivergence};
+use super::report::{CompareReport, FailedRuns, InvariantDiff, RunDivergence};
 use super::stats::metric_diff;
 use super::{
     CompareConfig, CompareError, PROGRAM_DEFAULT, Side, SideLabel, from_spec, harness_diff,
@@ -30,8 +30,10 @@ struct Compared<'a> {
 ///
 /// A run whose step fails (`v1-no-fallback`'s negative limit, which the run loop refuses)
 /// does not stop the comparison: the side breaks `credit_non_negative` (or
-/// `step_is_defined`), which fails the gate unless the other side fails alike; the failed
-/// run is left out of the metrics. Errors come from the harness checks' settings only.
+/// `step_is_defined`), the failed run is left out of the metrics, and it fails the gate
+/// whatever the other side does (a comparison of runs that do not finish compares nothing
+/// for them): the report's [`CompareReport::failed`] and verdict name each side's first
+/// failed run and step. Errors come from the harness checks' settings only.
 pub fn compare(
     baseline: &Side,
     candidate: &Side,
@@ -102,6 +104,7 @@ fn compare_runs(
     let mut base_m: Vec<[f64; NAMES.len()]> = Vec::new();
     let mut cand_m: Vec<[f64; NAMES.len()]> = Vec::new();
     let mut runs = Vec::new();
+    let mut failed = [FailedRuns::default(); 2];
     for run in 1..=config.n_runs {
         let a = run_side(baseline.runs, &laws, baseline.conserves, config, run, None);
         let b = run_side(
@@ -131,6 +134,8 @@ fn compare_runs(
                 }
             }
         }
+        failed[0].note(run, a.failure);
+        failed[1].note(run, b.failure);
         base_m.push(a.metrics);
         cand_m.push(b.metrics);
     }
@@ -154,6 +159,7 @@ fn compare_runs(
         invariants,
         runs,
         harness: None,
+        failed,
         program: PROGRAM_DEFAULT.to_owned(),
     }
 }

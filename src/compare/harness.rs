@@ -62,11 +62,12 @@ fn checks_its_rule(spec: &dyn AnySpec) -> bool {
 /// Runs the harness checks of the sides' model on both sides when both run that model's
 /// own rule under its own restriction and the model's checks accept both sides' cells
 /// ([`Side::spec`]'s model and user values; V1's accept the notebook's user without
-/// growth or bias, at any parameter values): 3 runs × min(steps, 200) steps on each side's
-/// cell and rule values with the comparison's seed and generator, 64 generated tapes.
-/// `None` for any other pair — sides on different models, another rule or restriction, a
-/// cell the checks refuse. An error only for settings the checks cannot run (with numpy,
-/// a seed whose 3 runs do not fit numpy's 32-bit seed).
+/// growth or bias, at any parameter values): min(runs, 3) runs × min(steps, 200) steps on
+/// each side's cell and rule values with the comparison's seed and generator, 64 generated
+/// tapes. `None` for any other pair — sides on different models, another rule or
+/// restriction, a cell the checks refuse. An error only for settings the checks cannot run
+/// (none that `CompareConfig::validate` accepts: the checks run no more runs than the
+/// comparison, so a numpy seed that fits the comparison's fits theirs).
 pub(crate) fn harness_diff(
     baseline: &Side,
     candidate: &Side,
@@ -83,7 +84,9 @@ pub(crate) fn harness_diff(
     };
     let config_of = |spec: &dyn AnySpec| HarnessConfig {
         cells: vec![cell_of(spec)],
-        n_runs: 3,
+        // At most the comparison's runs, so that any seed the comparison accepts (with
+        // numpy, seed + runs - 1 fits 32 bits) the checks accept too.
+        n_runs: config.n_runs.min(3),
         n_steps: config.n_steps.min(200),
         seed: config.seed,
         rngs: vec![config.rng],

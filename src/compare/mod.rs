@@ -61,7 +61,8 @@
 //!
 //! A run whose step fails (the run loop refuses a negative limit, as `v1-no-fallback`
 //! returns) is a finding: the side breaks `step_is_defined` (or `credit_non_negative`), the
-//! run is left out of the metrics, and the gate fails unless the other side fails alike.
+//! run is left out of the metrics, and the gate fails, the verdict naming the side, how
+//! many runs failed and the first run and step — even when the other side fails alike.
 //!
 //! Everything is deterministic: the runs use the seeded streams above and the bootstrap
 //! draws from its own ChaCha stream ([`crate::draws::chacha_rng`]`(seed, BOOTSTRAP_SUBSET,
@@ -83,7 +84,7 @@ pub use harness::HarnessDiff;
 pub(crate) use harness::harness_diff;
 pub use record::InvariantStatus;
 pub use render::Format;
-pub use report::{CompareReport, InvariantDiff, MetricDiff, RunDivergence};
+pub use report::{CompareReport, FailedRuns, InvariantDiff, MetricDiff, RunDivergence};
 pub use side::{Side, SideInput, SideLabel, parse_spec, resolve_sides};
 
 use crate::params::ParamError;

@@ -202,6 +202,8 @@ pub(super) struct RunResult {
     pub(super) first_word_diff: Option<u64>,
     /// Per law of the report ([`report_laws`]), the first step where it broke.
     pub(super) broken: Vec<Option<u64>>,
+    /// The step that failed, if one did (the run ended there).
+    pub(super) failure: Option<RunFailure>,
 }
 
 /// Runs run `run` of `runs` on the comparison's generator for run r, counting its words;
@@ -255,7 +257,8 @@ pub(super) fn run_side(
         (Ok(()), Some(fold)) => fold.metrics(),
         _ => RunMetrics::undefined(),
     };
-    if let Some(RunFailure { timestep, error }) = RunFailure::of(&result) {
+    let failure = RunFailure::of(&result);
+    if let Some(RunFailure { timestep, error }) = failure {
         let law = catalog::law_of_failure(&error);
         note(laws, &mut rec.broken, law, timestep);
     }
@@ -267,5 +270,6 @@ pub(super) fn run_side(
         first_state_diff: rec.first_state_diff,
         first_word_diff: rec.first_word_diff,
         broken: rec.broken,
+        failure,
     }
 }

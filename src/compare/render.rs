@@ -338,6 +338,20 @@ impl CompareReport {
                 "first": st.first.map(|(r, t)| serde_json::json!({"run": r, "step": t})),
             })
         };
+        // Per side: how many runs could not complete, and the first (its run and step).
+        let failed_runs: serde_json::Map<String, serde_json::Value> = ["baseline", "candidate"]
+            .iter()
+            .zip(&self.failed)
+            .map(|(side, f)| {
+                let first = f.first.map(|(run, e)| {
+                    serde_json::json!({"run": run, "step": e.timestep, "error": e.to_string()})
+                });
+                (
+                    side.to_string(),
+                    serde_json::json!({"runs": f.n, "first": first}),
+                )
+            })
+            .collect();
         serde_json::json!({
             "baseline": side(&self.baseline),
             "candidate": side(&self.candidate),
@@ -379,6 +393,7 @@ impl CompareReport {
                 "candidate_violated": h.candidate_violated,
                 "changed": h.changed(),
             })).collect::<Vec<_>>()),
+            "failed_runs": failed_runs,
             "changed": self.changed(),
             "verdict": self.verdict(),
             "command": self.command(),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::metrics::NAMES;
+use crate::metrics::{NAMES, RunFailure};
 
 use super::record::InvariantStatus;
 use super::{CompareConfig, HarnessDiff, MIN_CHANGE_DEFAULT, SideLabel};
@@ -83,6 +83,31 @@ pub struct RunDivergence {
     pub failed: bool,
 }
 
+/// The runs of one side that could not complete (a step failed: the run loop refused it).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FailedRuns {
+    /// How many runs failed.
+    pub n: u64,
+    /// The first that did: its run and the failed step.
+    pub(crate) first: Option<(u64, RunFailure)>,
+}
+
+impl FailedRuns {
+    /// Notes that run `run` failed as `failure` says (if it did).
+    pub(super) fn note(&mut self, run: u64, failure: Option<RunFailure>) {
+        if let Some(f) = failure {
+            self.n += 1;
+            self.first.get_or_insert((run, f));
+        }
+    }
+
+    /// `2/20 (first: run 3 step 40: …)`, or `None` when every run completed.
+    fn describe(&self, n_runs: u64) -> Option<String> {
+        let (run, f) = self.first?;
+        Some(format!("{}/{n_runs} (first: run {run} {f})", self.n))
+    }
+}
+
 /// The full comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareReport {
@@ -103,6 +128,9 @@ pub struct CompareReport {
     /// both sides' cells, the harness's invariants on each side (`super::harness_diff`);
     /// `None` otherwise.
     pub harness: Option<Vec<HarnessDiff>>,
+    /// The runs that could not complete: the baseline's, then the candidate's. Any fails
+    /// the gate: a comparison whose runs do not finish compares nothing for them.
+    pub failed: [FailedRuns; 2],
     /// The program [`CompareReport::command`] starts with: `super::PROGRAM_DEFAULT`
     /// unless the caller sets another (the CLI sets the binary as it was invoked, so the
     /// printed command runs as printed).
@@ -110,12 +138,27 @@ pub struct CompareReport {
 }
 
 impl CompareReport {
-    /// True when the gate fails: a metric changed significantly (and is not allowed) or an
-    /// invariant's status changed.
+    /// True when the gate fails: a metric changed significantly (and is not allowed), an
+    /// invariant's status changed, or a run of either side could not complete.
     pub fn changed(&self) -> bool {
         self.metrics.iter().any(MetricDiff::fails)
             || self.invariants.iter().any(|i| i.changed())
             || self.harness_changed().next().is_some()
+            || self.failed.iter().any(|f| f.n > 0)
+    }
+
+    /// The runs that could not complete, side by side (`baseline 2/2 (first: run 1 step
+    /// 40: …)`), or `None` when every run of both sides did.
+    fn failed_runs(&self) -> Option<String> {
+        let sides: Vec<String> = ["baseline", "candidate"]
+            .iter()
+            .zip(&self.failed)
+            .filter_map(|(side, f)| {
+                f.describe(self.config.n_runs)
+                    .map(|d| format!("{side} {d}"))
+            })
+            .collect();
+        (!sides.is_empty()).then(|| format!("runs that could not complete: {}", sides.join(", ")))
     }
 
     pub(super) fn harness_changed(&self) -> impl Iterator<Item = &HarnessDiff> {
@@ -137,7 +180,11 @@ impl CompareReport {
             .map(|i| i.name)
             .chain(self.harness_changed().map(|h| h.name))
             .collect();
+        let failed = self.failed_runs();
         if failing.is_empty() && invs.is_empty() {
+            if let Some(failed) = failed {
+                return format!("verdict: FAILED: {failed}");
+            }
             let allowed = self.metrics.iter().filter(|m| m.significant).count();
             let note = if allowed > 0 {
                 format!(" ({allowed} allowed metric(s) changed)")
@@ -160,6 +207,7 @@ impl CompareReport {
             if !invs.is_empty() {
                 parts.push(format!("invariant status changed: {}", invs.join(", ")));
             }
+            parts.extend(failed);
             format!("verdict: CHANGED: {}", parts.join("; "))
         }
     }

@@ -6,8 +6,9 @@ use std::fmt::{self, Write as _};
 
 use crate::catalog::Invariant;
 use crate::model::{CreditPolicy, Enforce, Model};
+use crate::params::Written;
 use crate::scenario::SCENARIO_KEYS;
-use crate::spec::{Limits, Spec, SpecError, parse_toml};
+use crate::spec::{Limits, Setting, Spec, SpecError, parse_doc};
 use crate::workbench::{AnySpec, ChosenView, Workbench};
 
 use super::{CompareConfig, CompareError, bad, from_spec, in_side, in_side_file};
@@ -43,10 +44,17 @@ impl SideInput {
     /// report); a scenario's own keys (`description`, …) are accepted and not used.
     pub fn file(field: &str, source: &str, text: &str) -> Result<Self, CompareError> {
         let in_file = |e: SpecError| in_side_file(field, source, e);
-        let table = parse_toml(text).map_err(in_file)?;
+        let doc = parse_doc(text).map_err(in_file)?;
         let limits = CompareConfig::default().limits();
-        let (spec, _) =
-            Spec::from_table_within(&table, &SCENARIO_KEYS, &limits).map_err(in_file)?;
+        let (mut spec, _) =
+            Spec::from_table_within(doc.root(), &SCENARIO_KEYS, &limits).map_err(in_file)?;
+        // A setting's range is checked once the flags are laid over it: named as the side's.
+        for s in [&mut spec.seed, &mut spec.runs, &mut spec.steps]
+            .into_iter()
+            .flatten()
+        {
+            s.field = format!("{field}.{}", s.field);
+        }
         Ok(SideInput {
             field: field.to_owned(),
             source: source.to_owned(),
@@ -91,7 +99,12 @@ fn over_file(file: &dyn AnySpec, file_source: &str, side: &Spec) -> Result<Spec,
     fn carry(base: &mut Spec, chosen: &ChosenView, source: &str) -> Result<(), SpecError> {
         let kind = chosen.kind;
         for (name, v) in chosen.pairs() {
-            base.push_param(name, v, &format!("{source}: {kind}.{name}"), Some(kind))?;
+            base.push_written(
+                name,
+                Written::value(v),
+                &format!("{source}: {kind}.{name}"),
+                Some(kind),
+            )?;
         }
         Ok(())
     }
@@ -244,27 +257,26 @@ impl SideLabel {
 }
 
 /// A setting both sides must share: the flag's value, else the one the sides set (refused
-/// when they set different values), else none (the defaults fill it).
-fn settle<T: PartialEq + fmt::Display + Copy>(
+/// when they set different values), else none (the defaults fill it). `shown` writes a
+/// value as given.
+fn settle<T: PartialEq + Clone>(
     key: &str,
-    flag: Option<T>,
-    baseline: Option<T>,
-    candidate: Option<T>,
-) -> Result<(Option<T>, &'static str), CompareError> {
+    [flag, baseline, candidate]: [Option<&T>; 3],
+    shown: impl Fn(&T) -> String,
+) -> Result<Option<T>, CompareError> {
     if flag.is_some() {
-        return Ok((flag, ""));
+        return Ok(flag.cloned());
     }
     match (baseline, candidate) {
         (Some(a), Some(b)) if a != b => Err(bad(
             format!("candidate.{key}"),
-            b.to_string(),
+            shown(b),
             format!(
-                "the baseline's {key} ({a}): both sides run on the same streams (common random numbers); set {key} on one side only, or with --{key}"
+                "the baseline's {key} ({}): both sides run on the same streams (common random numbers); set {key} on one side only, or with --{key}",
+                shown(a)
             ),
         )),
-        (Some(_), _) => Ok((baseline, "baseline")),
-        (None, Some(_)) => Ok((candidate, "candidate")),
-        (None, None) => Ok((None, "")),
+        _ => Ok(baseline.or(candidate).cloned()),
     }
 }
 
@@ -281,50 +293,41 @@ pub fn resolve_sides(
     bench: &Workbench,
 ) -> Result<(Side, Side, CompareConfig), CompareError> {
     let (a, b) = (&baseline.spec, &candidate.spec);
-    let (rng, rng_from) = settle("rng", flags.rng, a.rng, b.rng)?;
-    let (seed, seed_from) = settle("seed", flags.seed, a.seed, b.seed)?;
-    let (runs, runs_from) = settle("runs", flags.runs, a.runs, b.runs)?;
-    let (steps, steps_from) = settle("steps", flags.steps, a.steps, b.steps)?;
-    let from = |field: &str| match field {
-        "rng" => rng_from,
-        "seed" => seed_from,
-        "runs" => runs_from,
-        "steps" => steps_from,
-        _ => "",
+    let rng = settle(
+        "rng",
+        [&flags.rng, &a.rng, &b.rng].map(Option::as_ref),
+        |r| r.to_string(),
+    )?;
+    let given = |key: &str| {
+        let pick = |s: &Spec| s.setting(key).cloned();
+        settle(
+            key,
+            [pick(flags), pick(a), pick(b)]
+                .each_ref()
+                .map(Option::as_ref),
+            |s| s.shown.clone(),
+        )
     };
     let settings = Spec {
         rng,
-        seed,
-        runs,
-        steps,
+        seed: given("seed")?,
+        runs: given("runs")?,
+        steps: given("steps")?,
         ..Spec::default()
     };
     let limits = defaults.limits();
-    // The settings alone first (on the default model: settings are any model's), so that a
-    // bad one is named where it came from.
+    // The settings alone first (on the default model: settings are any model's); a bad one
+    // is named where it was given (`--runs`, `baseline.runs`).
     let shared = bench
         .resolve(&settings, &limits)
-        .map_err(|e| {
-            let side = match &e {
-                SpecError::Value(e) => from(&e.field),
-                SpecError::Syntax { .. } => "",
-            };
-            match (e, side) {
-                // A setting the flags gave is named as the flag (`--seed`).
-                (SpecError::Value(e), "") if flags.is_set(&e.field) => {
-                    bad(format!("--{}", e.field), e.value, e.accepted)
-                }
-                (e, "") => from_spec(e),
-                (e, side) => in_side(side, e),
-            }
-        })?
+        .map_err(from_spec)?
         .settings();
     let with_settings = |s: &Spec| {
         s.clone().overlay(Spec {
             rng: Some(shared.rng),
-            seed: Some(shared.seed),
-            runs: Some(shared.runs),
-            steps: Some(shared.steps),
+            seed: Some(Setting::given("seed", shared.seed)),
+            runs: Some(Setting::given("runs", shared.runs)),
+            steps: Some(Setting::given("steps", shared.steps)),
             ..Spec::default()
         })
     };
@@ -354,18 +357,17 @@ pub fn resolve_sides(
         rng: shared.rng,
         ..defaults.clone()
     };
-    // A bound on the settings together (runs x steps) names the flag that set runs.
-    config.validate().map_err(|e| {
-        let side = from(&e.field);
-        let field = if flags.is_set(&e.field) {
-            format!("--{}", e.field)
-        } else if !side.is_empty() {
-            format!("{side}.{}", e.field)
-        } else {
-            e.field.clone()
-        };
-        CompareError { field, ..e }
-    })?;
+    // A bound on the settings together (runs x steps) names where runs was given.
+    config
+        .validate()
+        .map_err(|e| match settings.setting(&e.field) {
+            Some(s) => CompareError {
+                field: s.field.clone(),
+                value: s.shown.clone(),
+                ..e
+            },
+            None => e,
+        })?;
     Ok((
         Side::new(&baseline.source, a, bench),
         Side::new(&candidate.source, b, bench),
@@ -407,11 +409,11 @@ mod tests {
         );
         let e = parse_spec("candidate", "static:restriction=maybe", &b).unwrap_err();
         assert_eq!(e.field, "candidate.restriction");
-        // Refused when read, with compare's own range (as text, the value is quoted).
+        // Refused with compare's own range, the value as written.
         let e = parse_spec("candidate", "static:runs=1", &b).unwrap_err();
         assert_eq!(
             (e.field.as_str(), e.value.as_str(), e.accepted.as_str()),
-            ("candidate.runs", "\"1\"", "a whole number in [2, 100000]")
+            ("candidate.runs", "1", "a whole number in [2, 100000]")
         );
         // Another model's own parameters are checked against its declarations.
         let e = parse_spec("candidate", "static:model=network,members=1", &b).unwrap_err();
@@ -514,7 +516,7 @@ mod tests {
         assert!(e.accepted.contains("common random numbers"), "{e}");
         // A flag settles it.
         let flags = Spec {
-            seed: Some(9),
+            seed: Some(Setting::given("--seed", 9)),
             ..Spec::default()
         };
         let (a, b) = (

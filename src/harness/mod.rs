@@ -27,7 +27,7 @@ mod report;
 mod tape;
 mod walk;
 
-use crate::draws::{NUMPY_SEED_MAX, RngKind};
+use crate::draws::{RngKind, check_numpy_seed};
 use crate::model::Model;
 use crate::params::ParamError;
 use crate::registry::{Chosen, Registry, RuleEntry};
@@ -132,15 +132,11 @@ impl HarnessConfig {
                 format!("a whole number in [1, {CHECK_STEPS_MAX}]"),
             ));
         }
-        if self.rngs.contains(&RngKind::Numpy) && self.seed > NUMPY_SEED_MAX - (self.n_runs - 1) {
-            return Err(ParamError::new(
-                "seed",
-                self.seed,
-                format!(
-                    "with the numpy generator, a whole number in [0, {}] so that seed + runs - 1 fits numpy's 32-bit seed",
-                    NUMPY_SEED_MAX - (self.n_runs - 1)
-                ),
-            ));
+        if self.rngs.contains(&RngKind::Numpy) {
+            check_numpy_seed(
+                ("seed", &self.seed.to_string(), self.seed),
+                ("runs", "runs", self.n_runs),
+            )?;
         }
         if self.tape_cases > TAPE_CASES_MAX {
             return Err(ParamError::new(

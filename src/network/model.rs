@@ -53,7 +53,12 @@ impl Network {
     /// The network of `members` members (2 … 1000) with the genesis limit `limit`
     /// (0 … 10^9); the error names the parameter out of range.
     pub fn new(members: usize, limit: i64) -> Result<Self, ParamError> {
-        check_values(Self::NAME, NETWORK_PARAMS, &[members as f64, limit as f64])?;
+        check_values(
+            Self::NAME,
+            NETWORK_PARAMS,
+            &[],
+            &[members as f64, limit as f64],
+        )?;
         Ok(Network { members, limit })
     }
 

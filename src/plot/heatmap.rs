@@ -25,8 +25,13 @@ pub enum SweepError {
     /// The file could not be read or is not CSV.
     #[error("{0}")]
     Csv(#[from] csv::Error),
-    /// A chosen column is not in the header.
-    #[error("{flag} {column:?}: no such column (accepted: one of {available})")]
+    /// A chosen column is not in the header (the one invalid-value form: the flag, the
+    /// name given and the header's columns, or that it has none).
+    #[error(
+        "invalid value for `{flag}`: {:?} (accepted: {})",
+        crate::params::short_text(column),
+        columns_accepted(available)
+    )]
     NoColumn {
         /// The flag that named it.
         flag: &'static str,
@@ -76,6 +81,16 @@ pub enum SweepError {
         /// Distinct values found.
         count: usize,
     },
+}
+
+/// What a column flag accepts: a column of the header, or — a header that names none (an
+/// empty first line) — a table that has one.
+fn columns_accepted(available: &str) -> String {
+    if available.trim_matches([',', ' ']).is_empty() {
+        "a column of the sweep table, whose header (its first line) names none".to_owned()
+    } else {
+        format!("a column of the sweep table: {available}")
+    }
 }
 
 /// A metric averaged over the cells of a two-parameter grid.

@@ -165,7 +165,9 @@ pub enum PlotError {
     #[error("the input holds no trajectory row")]
     Empty,
     /// The requested run is not in the input.
-    #[error("--run {run}: no such run (accepted: a run of the input, 1..={max})")]
+    #[error(
+        "invalid value for `--run`: {run} (accepted: a run of the input, a whole number in [1, {max}])"
+    )]
     NoSuchRun {
         /// The run asked for.
         run: u64,

@@ -7,7 +7,7 @@ use std::any::TypeId;
 use std::fmt;
 
 use crate::model::{Behaviour, CreditPolicy, Enforcement, Model};
-use crate::params::{ParamError, ParamSpec, check_values};
+use crate::params::{AtMost, ParamError, ParamSpec, check_values};
 use crate::rules::Rule;
 
 use super::{BehaviourBox, PolicyBox};
@@ -20,6 +20,8 @@ pub struct RuleEntry<M: Model> {
     pub(crate) summary: &'static str,
     /// Its declared parameters, in constructor order.
     pub params: &'static [ParamSpec],
+    /// [`Rule::ORDERED`]: the pairs of its parameters that constrain each other.
+    pub(crate) ordered: &'static [AtMost],
     /// [`Rule::PROBED`]: `currents check` probes it on its model's grid of inputs.
     pub probed: bool,
     build: fn(&[f64]) -> PolicyBox<M>,
@@ -56,6 +58,7 @@ impl<M: Model> RuleEntry<M> {
             name: R::NAME,
             summary: R::SUMMARY,
             params: R::PARAMS,
+            ordered: R::ORDERED,
             probed: R::PROBED,
             build: build::<M, R>,
             type_id: TypeId::of::<R>,
@@ -68,9 +71,9 @@ impl<M: Model> RuleEntry<M> {
     }
 
     /// Builds the rule from `values` (declaration order), each checked against its
-    /// declared range; the error names `rule.param`.
+    /// declared range and the pairs it declares; the error names `rule.param`.
     pub fn build(&self, values: &[f64]) -> Result<PolicyBox<M>, ParamError> {
-        check_values(self.name, self.params, values)?;
+        check_values(self.name, self.params, self.ordered, values)?;
         Ok((self.build)(values))
     }
 
@@ -114,6 +117,10 @@ pub trait Declared {
     fn summary(&self) -> &'static str;
     /// The declared parameters, in constructor order.
     fn params(&self) -> &'static [ParamSpec];
+    /// The pairs of parameters that constrain each other (a minimum and its maximum).
+    fn ordered(&self) -> &'static [AtMost] {
+        &[]
+    }
     /// The values it runs with when a spec sets none (a preset's values for a preset).
     fn defaults(&self) -> Vec<f64>;
 }
@@ -128,6 +135,9 @@ impl<M: Model> Declared for RuleEntry<M> {
     }
     fn params(&self) -> &'static [ParamSpec] {
         self.params
+    }
+    fn ordered(&self) -> &'static [AtMost] {
+        self.ordered
     }
     fn defaults(&self) -> Vec<f64> {
         RuleEntry::defaults(self)
@@ -144,6 +154,9 @@ pub trait UserType: Sized {
     const SUMMARY: &'static str;
     /// The declared parameters, in the order [`UserType::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
+    /// Pairs of parameters that constrain each other (a minimum and its maximum), checked
+    /// with the values; none by default.
+    const ORDERED: &'static [AtMost] = &[];
     /// Builds the behaviour from checked values (same order as [`UserType::PARAMS`]).
     fn from_values(values: &[f64]) -> Self;
 }
@@ -157,6 +170,9 @@ pub trait ModelType: Model + Sized {
     const SUMMARY: &'static str;
     /// The declared parameters, in the order [`ModelType::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
+    /// Pairs of parameters that constrain each other (a minimum and its maximum), checked
+    /// with the values; none by default.
+    const ORDERED: &'static [AtMost] = &[];
     /// Builds the model from checked values (same order as [`ModelType::PARAMS`]).
     fn from_values(values: &[f64]) -> Self;
 
@@ -216,6 +232,8 @@ pub struct ModelEntry<M> {
     pub(crate) summary: &'static str,
     /// Its declared parameters.
     pub(crate) params: &'static [ParamSpec],
+    /// [`ModelType::ORDERED`].
+    pub(crate) ordered: &'static [AtMost],
     build: fn(&[f64]) -> M,
     layout: fn(&M) -> ReportLayout,
 }
@@ -245,6 +263,7 @@ impl<M: ModelType> ModelEntry<M> {
             name: M::NAME,
             summary: M::SUMMARY,
             params: M::PARAMS,
+            ordered: M::ORDERED,
             build: M::from_values,
             layout: M::report_layout,
         }
@@ -255,7 +274,7 @@ impl<M: Model> ModelEntry<M> {
     /// Builds the model from `values` (declaration order), each checked against its
     /// declared range.
     pub fn build(&self, values: &[f64]) -> Result<M, ParamError> {
-        check_values(self.name, self.params, values)?;
+        check_values(self.name, self.params, self.ordered, values)?;
         Ok((self.build)(values))
     }
 
@@ -278,6 +297,9 @@ impl<M: Model> Declared for ModelEntry<M> {
     fn params(&self) -> &'static [ParamSpec] {
         self.params
     }
+    fn ordered(&self) -> &'static [AtMost] {
+        self.ordered
+    }
     fn defaults(&self) -> Vec<f64> {
         crate::params::defaults(self.params)
     }
@@ -292,6 +314,8 @@ pub struct UserEntry<M: Model> {
     pub(crate) summary: &'static str,
     /// Its declared parameters.
     pub(crate) params: &'static [ParamSpec],
+    /// [`UserType::ORDERED`].
+    pub(crate) ordered: &'static [AtMost],
     values: Vec<f64>,
     build: fn(&[f64]) -> BehaviourBox<M>,
     type_id: fn() -> TypeId,
@@ -332,6 +356,7 @@ impl<M: Model> UserEntry<M> {
             name,
             summary,
             params: U::PARAMS,
+            ordered: U::ORDERED,
             values: values.to_vec(),
             build: build_user::<M, U>,
             type_id: TypeId::of::<U>,
@@ -341,7 +366,7 @@ impl<M: Model> UserEntry<M> {
     /// Builds the behaviour from `values` (declaration order), each checked against its
     /// declared range.
     pub fn build(&self, values: &[f64]) -> Result<BehaviourBox<M>, ParamError> {
-        check_values(self.name, self.params, values)?;
+        check_values(self.name, self.params, self.ordered, values)?;
         let mut b = (self.build)(values);
         b.name = self.name; // a preset's box carries the preset's name
         Ok(b)
@@ -368,6 +393,9 @@ impl<M: Model> Declared for UserEntry<M> {
     }
     fn params(&self) -> &'static [ParamSpec] {
         self.params
+    }
+    fn ordered(&self) -> &'static [AtMost] {
+        self.ordered
     }
     fn defaults(&self) -> Vec<f64> {
         self.values.clone()

@@ -203,7 +203,7 @@ impl<M: Model> Registry<M> {
     where
         U::Memory: 'static,
     {
-        if let Err(e) = check_values(name, U::PARAMS, values) {
+        if let Err(e) = check_values(name, U::PARAMS, U::ORDERED, values) {
             panic!("user preset {name}: {e}");
         }
         let entry = UserEntry::preset_of::<U>(name, summary, values);

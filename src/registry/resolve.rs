@@ -9,10 +9,10 @@
 
 use std::fmt;
 
-use crate::draws::{NUMPY_SEED_MAX, RngKind};
+use crate::draws::{RngKind, check_numpy_seed};
 use crate::model::{Enforce, Enforced, Enforcement, Model, Plan, Streams};
-use crate::params::{ParamError, ParamSpec};
-use crate::spec::{Limits, Spec, SpecError};
+use crate::params::{ParamError, ParamSpec, Written};
+use crate::spec::{Limits, Param, Setting, Spec, SpecError};
 
 use super::{
     BehaviourBox, Declared, ModelEntry, PolicyBox, Registry, RuleEntry, UnknownName, UserEntry,
@@ -37,6 +37,8 @@ impl Spec {
         let mut model = Chosen::defaults_of(model);
         let mut rule = Chosen::defaults_of(rule);
         let mut user = Chosen::defaults_of(user);
+        // Where each parameter set was given, for the pairs that constrain each other.
+        let mut given: Vec<(&str, usize, &Param)> = Vec::new();
         for p in &self.params {
             let declared = [
                 ("model", model.entry.name(), model.index(&p.key)),
@@ -54,17 +56,8 @@ impl Spec {
                         "rule" => &rule.entry.params()[*i],
                         _ => &user.entry.params()[*i],
                     };
-                    let x = check_param(spec, &p.field, p.value).map_err(|e| match &p.written {
-                        // Not a number: shown as written, with the declared range.
-                        Some(text) => match e {
-                            SpecError::Value(e) => SpecError::Value(ParamError {
-                                value: text.clone(),
-                                ..e
-                            }),
-                            other => other,
-                        },
-                        None => e,
-                    })?;
+                    let x = spec.read(&p.field, &p.written)?;
+                    given.push((kind, *i, p));
                     match *kind {
                         "model" => model.values[*i] = x,
                         "rule" => rule.values[*i] = x,
@@ -107,33 +100,42 @@ impl Spec {
                 }
             }
         }
+        model.check_order("model", &given)?;
+        rule.check_order("rule", &given)?;
+        user.check_order("user", &given)?;
         let restriction = self
             .restriction
             .unwrap_or_else(|| rule.entry.enforcement().mode);
         let rng = self.rng.unwrap_or(limits.rng);
-        let seed = self.seed.unwrap_or(limits.seed);
-        let runs = self.runs.unwrap_or(limits.runs);
-        let steps = self.steps.unwrap_or(limits.steps);
-        for (key, x) in [("seed", seed), ("runs", runs), ("steps", steps)] {
+        // Each setting as given (its field and text) or the workflow's default, checked
+        // against the range `limits` declare once every layer is laid.
+        let given = |key: &str, default: u64| {
+            self.setting(key)
+                .cloned()
+                .unwrap_or_else(|| Setting::given(key, default))
+        };
+        let (seed, runs, steps) = (
+            given("seed", limits.seed),
+            given("runs", limits.runs),
+            given("steps", limits.steps),
+        );
+        for (key, x) in [("seed", &seed), ("runs", &runs), ("steps", &steps)] {
             let (lo, hi) = limits.range(key);
-            if !(lo..=hi).contains(&x) {
+            if !(lo..=hi).contains(&x.value) {
                 return Err(SpecError::value(
-                    key,
-                    x.to_string(),
+                    &x.field,
+                    &x.shown,
                     format!("a whole number in [{lo}, {hi}]"),
                 ));
             }
         }
-        if rng == RngKind::Numpy && seed > NUMPY_SEED_MAX - (runs - 1) {
-            return Err(SpecError::value(
-                "seed",
-                seed.to_string(),
-                format!(
-                    "with rng numpy, a whole number in [0, {}] so that seed + runs - 1 fits numpy's 32-bit seed",
-                    NUMPY_SEED_MAX - (runs - 1)
-                ),
-            ));
+        if rng == RngKind::Numpy {
+            check_numpy_seed(
+                (&seed.field, &seed.shown, seed.value),
+                (&runs.field, "runs", runs.value),
+            )?;
         }
+        let (seed, runs, steps) = (seed.value, runs.value, steps.value);
         Ok(RunSpec {
             model,
             rule,
@@ -153,11 +155,6 @@ fn param_names(params: &[ParamSpec]) -> String {
     } else {
         params.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
     }
-}
-
-fn check_param(spec: &ParamSpec, field: &str, x: f64) -> Result<f64, SpecError> {
-    spec.check(spec.name, x)
-        .map_err(|e| SpecError::value(field, e.value, e.accepted))
 }
 
 fn pick<'a, E: Declared>(
@@ -192,7 +189,7 @@ impl<E: Declared + Clone> Chosen<E> {
 
     /// `entry` with `values` (declaration order), each checked.
     pub fn new(entry: &E, values: Vec<f64>) -> Result<Self, ParamError> {
-        crate::params::check_values(entry.name(), entry.params(), &values)?;
+        crate::params::check_values(entry.name(), entry.params(), entry.ordered(), &values)?;
         Ok(Chosen {
             entry: entry.clone(),
             values,
@@ -209,6 +206,23 @@ impl<E: Declared + Clone> Chosen<E> {
         &self.values
     }
 
+    /// Checks the pairs of parameters the entry declares ([`Declared::ordered`]) on these
+    /// values; `given` says where each parameter of entry `kind` was given, so that the
+    /// error names it as written.
+    pub(crate) fn check_order(
+        &self,
+        kind: &str,
+        given: &[(&str, usize, &Param)],
+    ) -> Result<(), ParamError> {
+        let at = |i: usize| {
+            given
+                .iter()
+                .find(|(k, j, _)| *k == kind && *j == i)
+                .map(|(_, _, p)| (p.field.clone(), p.written.shown().to_owned()))
+        };
+        crate::params::check_order(self.entry.params(), self.entry.ordered(), &self.values, &at)
+    }
+
     /// The index of parameter `key`, if declared.
     fn index(&self, key: &str) -> Option<usize> {
         self.entry.params().iter().position(|p| p.name == key)
@@ -222,6 +236,18 @@ impl<E: Declared + Clone> Chosen<E> {
     /// Sets parameter `key` to `value`, checked against its declaration; `field` names it
     /// in the error.
     pub fn set(&mut self, key: &str, value: f64, field: &str) -> Result<(), SpecError> {
+        self.set_written(key, &Written::value(value), field)
+    }
+
+    /// Sets parameter `key` to the value `written` (read by the one grammar of numbers
+    /// with the kind its declaration takes), checked against its declaration; `field` and
+    /// the value as written name it in the error.
+    pub(crate) fn set_written(
+        &mut self,
+        key: &str,
+        written: &Written,
+        field: &str,
+    ) -> Result<(), SpecError> {
         let i = self.index(key).ok_or_else(|| {
             SpecError::value(
                 field,
@@ -234,7 +260,7 @@ impl<E: Declared + Clone> Chosen<E> {
                 ),
             )
         })?;
-        self.values[i] = check_param(&self.entry.params()[i], field, value)?;
+        self.values[i] = self.entry.params()[i].read(field, written)?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! `credit-period`: credit for users in good standing; frozen, then decaying, otherwise.
 
-use super::{IncomeWindow, ParamSpec, Rule, to_credit};
+use super::{AtMost, IncomeWindow, ParamSpec, Rule, to_credit};
 use crate::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 
 /// A user is in *good standing* when the balance was ≥ 0 at some state of the last `P`
@@ -99,6 +99,11 @@ impl Rule for CreditPeriod {
             doc: "fraction of the limit lost per step after the freeze",
         },
     ];
+
+    const ORDERED: &'static [AtMost] = &[AtMost {
+        low: "limit-min",
+        high: "limit-max",
+    }];
 
     fn from_values(v: &[f64]) -> Self {
         CreditPeriod {

@@ -9,7 +9,7 @@
 //! harness variants read V1's state and live in its wing (`crate::v1`).
 
 use crate::model::CreditError;
-use crate::params::ParamSpec;
+use crate::params::{AtMost, ParamSpec};
 
 mod credit_period;
 mod fixed_band;
@@ -60,6 +60,11 @@ pub trait Rule: Sized + Send + Sync + 'static {
     const SUMMARY: &'static str;
     /// The declared parameters, in the order [`Rule::from_values`] receives them.
     const PARAMS: &'static [ParamSpec];
+    /// Pairs of parameters that constrain each other: each [`AtMost`]'s `low` may not
+    /// exceed its `high` (`limit-min` and `limit-max`). Every spec, flag and `Chosen` value
+    /// is checked against them once all values are known, the error naming both. None by
+    /// default.
+    const ORDERED: &'static [AtMost] = &[];
     /// True when the rule is a function of what its model's probes vary, so that
     /// `currents check` probes it on the model's grid of inputs (V1's rules of the
     /// imbalance `s = avgUserBalance / avgSendVolume`: `credit_monotone_in_imbalance`).

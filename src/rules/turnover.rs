@@ -1,6 +1,6 @@
 //! `turnover`: a limit proportional to recent incoming volume, damped by imbalance.
 
-use super::{IncomeWindow, ParamSpec, Rule, to_credit};
+use super::{AtMost, IncomeWindow, ParamSpec, Rule, to_credit};
 use crate::model::{CreditError, CreditPolicy, Cx, Enforcement, Limit, Model};
 
 /// `L* = clamp(k·S_W·max(0, 1 − (s/s0)²), L_min, L_max)` with `S_W` the incoming volume of
@@ -89,6 +89,11 @@ impl Rule for Turnover {
             doc: "largest change per step, relative to max(L, limit-min, 1)",
         },
     ];
+
+    const ORDERED: &'static [AtMost] = &[AtMost {
+        low: "limit-min",
+        high: "limit-max",
+    }];
 
     fn from_values(v: &[f64]) -> Self {
         Turnover {

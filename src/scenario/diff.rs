@@ -347,7 +347,7 @@ mod tests {
         let base = scenario(60, "");
         let mut spec = base.spec().to_spec();
         let intercept = spec.params.iter_mut().find(|p| p.key == "intercept");
-        intercept.unwrap().value = 1.5;
+        intercept.unwrap().set_value(1.5);
         let resolved = Workbench::builtin()
             .resolve(&spec, &Limits::default())
             .unwrap();

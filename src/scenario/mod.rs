@@ -60,8 +60,7 @@ use std::sync::Arc;
 
 use crate::draws::RngKind;
 use crate::model::{Flow, RunError, Streams};
-use crate::spec::{Limits, SEED_MAX, Spec, SpecError, parse_toml};
-use crate::toml_value::describe;
+use crate::spec::{Limits, SEED_MAX, Spec, SpecError, parse_doc, whole_value};
 use crate::workbench::{AnyObserver, AnyRuns, AnySpec, StateView, StepView, Workbench};
 
 /// A scenario file's own keys, beside the spec's ([`crate::spec::SPEC_KEYS`]).
@@ -170,14 +169,16 @@ impl Scenario {
     /// Parses and validates a scenario file's text, looking every name up in `bench` (in
     /// the registry of the model the file names, else of the workbench's first model).
     pub fn from_toml_str(text: &str, bench: &Workbench) -> Result<Self, ScenarioError> {
-        let table = parse_toml(text)?;
-        let (spec, own) = Spec::from_table(&table, &SCENARIO_KEYS)?;
-        let get = |key: &str| own.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        let doc = parse_doc(text)?;
+        let (spec, own) = Spec::from_doc(doc.root(), &SCENARIO_KEYS)?;
+        let get = |key: &str| own.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
         let description = match get("description") {
-            Some(toml::Value::String(s)) => s.clone(),
-            Some(v) => {
-                return Err(SpecError::value("description", describe(v), "a string").into());
-            }
+            Some(v) => match v.as_str() {
+                Some(s) => s.to_owned(),
+                None => {
+                    return Err(SpecError::value("description", v.describe(), "a string").into());
+                }
+            },
             None => {
                 return Err(missing(
                     "description",
@@ -226,29 +227,21 @@ impl Scenario {
         }
         let resolved = bench.resolve(&spec, &limits)?;
         let reference = match get("reference") {
-            Some(toml::Value::String(s)) => Some(s.clone()),
-            Some(v) => {
-                return Err(SpecError::value(
-                    "reference",
-                    describe(v),
-                    "a path relative to the crate root",
-                )
-                .into());
-            }
+            Some(v) => match v.as_str() {
+                Some(s) => Some(s.to_owned()),
+                None => {
+                    return Err(SpecError::value(
+                        "reference",
+                        v.describe(),
+                        "a path relative to the crate root",
+                    )
+                    .into());
+                }
+            },
             None => None,
         };
         let table_every = match get("table-every") {
-            Some(toml::Value::Integer(k)) if (1..=limits.steps_max as i64).contains(k) => {
-                Some(*k as u64)
-            }
-            Some(v) => {
-                return Err(SpecError::value(
-                    "table-every",
-                    describe(v),
-                    format!("a whole number in [1, {}]", limits.steps_max),
-                )
-                .into());
-            }
+            Some(v) => Some(whole_value("table-every", &v, 1, limits.steps_max)?),
             None => None,
         };
         check_size(&*resolved)?;

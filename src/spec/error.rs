@@ -2,7 +2,7 @@
 //! where the TOML broke.
 
 use crate::params::ParamError;
-use crate::toml_value::line_col;
+use crate::toml_value::{Doc, earlier_line, line_col};
 
 /// A bad spec: names the field, the value and what is accepted — or where the TOML broke.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,9 +37,26 @@ impl SpecError {
         })
     }
 
-    /// The error of a TOML text that does not parse.
+    /// The error of a TOML text that does not parse: a key set twice names the key, the
+    /// line that sets it again and the line that set it first; any other error is
+    /// [`SpecError::Syntax`], with its line and column.
     pub(crate) fn syntax(text: &str, e: &toml::de::Error) -> Self {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        if e.message().trim() == "duplicate key"
+            && let Some(span) = e.span()
+            && let Some(written) = text.get(span.clone())
+        {
+            // The key as written (quoted or not); its name unquoted.
+            let key = written.trim_matches(['"', '\'']);
+            let field = if key.is_empty() { "\"\"" } else { written };
+            let first = earlier_line(text, key, span.start)
+                .map_or(String::new(), |l| format!(" after line {l}"));
+            return SpecError::value(
+                field,
+                "(set twice)",
+                format!("each key once in a table; line {line} sets `{key}` again{first}"),
+            );
+        }
         SpecError::Syntax {
             line,
             column,
@@ -65,7 +82,17 @@ impl SpecError {
     }
 }
 
-/// Parses TOML text into a table, or the syntax error with its line and column.
+/// Parses TOML text, every value with the text it was written as (numbers are read later,
+/// by the one grammar of numbers), or the syntax error with its line and column.
+pub(crate) fn parse_doc(text: &str) -> Result<Doc<'_>, SpecError> {
+    Doc::parse(text).map_err(|e| SpecError::syntax(text, &e))
+}
+
+/// Parses TOML text into a table (for [`crate::spec::Spec::from_table`]), or the error
+/// with its line and column; a key set twice is named with its lines. An integer beyond
+/// `i64`, which a TOML table cannot hold, is a syntax error here: read the text with
+/// [`crate::spec::Spec::from_toml_str`] (or a workflow's own reader) to have it named with
+/// its key and range.
 pub fn parse_toml(text: &str) -> Result<toml::Table, SpecError> {
     text.parse()
         .map_err(|e: toml::de::Error| SpecError::syntax(text, &e))

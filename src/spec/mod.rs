@@ -33,16 +33,18 @@ mod error;
 mod read;
 mod values;
 
+pub(crate) use error::parse_doc;
 pub use error::{SpecError, parse_toml};
-pub use values::{number_text, number_value};
+pub use read::TableExtra;
+pub(crate) use read::key_field;
 pub(crate) use values::{string_value, whole_value};
 
 use crate::draws::RngKind;
 use crate::model::Enforce;
-use crate::params::STEPS_MAX;
+use crate::params::{STEPS_MAX, Written};
 
 /// The caller's own keys of a table (see [`Spec::from_table`]), canonical, with their values.
-pub(crate) type Extra<'a> = Vec<(&'static str, &'a toml::Value)>;
+pub(crate) type Extra<'a> = Vec<(&'static str, crate::toml_value::Value<'a>)>;
 
 /// The keys of a spec, in their canonical spelling.
 pub(crate) const SPEC_KEYS: [&str; 9] = [
@@ -63,17 +65,60 @@ pub(crate) const SPEC_KEYS: [&str; 9] = [
 pub struct Param {
     /// The parameter's name, canonical (kebab-case).
     pub key: String,
-    /// The value.
-    pub value: f64,
     /// Where it was written, for errors (`params.window`, `rule.window`, `--integrity`).
     pub(crate) field: String,
     /// `Some("rule")` etc. when it was written in that entry's table, so that only that
     /// entry may declare it; `None` when any one of the three may.
     pub(crate) owner: Option<&'static str>,
-    /// The value as written when it is not a number (`"high"`, `""`), with `value` NaN:
-    /// [`Spec::resolve`] refuses it with the range the parameter's owner declares, which
-    /// is only known once the names are looked up.
-    pub(crate) written: Option<String>,
+    /// The value as written: [`Spec::resolve`] reads it by the one grammar of numbers with
+    /// the kind and range the parameter's owner declares (only known once the names are
+    /// looked up), and an error echoes it.
+    pub(crate) written: Written,
+}
+
+impl Param {
+    /// The value read as a real number (NaN when it is not a number). [`Spec::resolve`]
+    /// reads the value as written by the kind its declaration takes (a whole number
+    /// exactly), so a whole-number parameter written `-0` resolves to 0.
+    pub fn value(&self) -> f64 {
+        self.written.real()
+    }
+
+    /// Sets the value to the number `x` (a program's, not a user's text).
+    pub fn set_value(&mut self, x: f64) {
+        self.written = Written::value(x);
+    }
+}
+
+/// A setting (seed, runs or steps) as given: its value, how it was written and where, so
+/// that a range checked once the layers are laid over each other (on resolve) names the
+/// flag or key that gave it and echoes its text. Two settings are equal when their values
+/// are.
+#[derive(Debug, Clone)]
+pub(crate) struct Setting {
+    /// The value.
+    pub(crate) value: u64,
+    /// The value as written.
+    pub(crate) shown: String,
+    /// Where it was written (`--runs`, `runs`, `--rule.runs`).
+    pub(crate) field: String,
+}
+
+impl PartialEq for Setting {
+    fn eq(&self, o: &Self) -> bool {
+        self.value == o.value
+    }
+}
+
+impl Setting {
+    /// `value` set by a program at `field` (shown as itself).
+    pub(crate) fn given(field: &str, value: u64) -> Self {
+        Setting {
+            value,
+            shown: value.to_string(),
+            field: field.to_owned(),
+        }
+    }
 }
 
 /// A run as data, before its names are looked up: every part optional, so that a file,
@@ -91,11 +136,11 @@ pub struct Spec {
     /// The generator family.
     pub(crate) rng: Option<RngKind>,
     /// The seed.
-    pub(crate) seed: Option<u64>,
+    pub(crate) seed: Option<Setting>,
     /// Monte Carlo runs.
-    pub(crate) runs: Option<u64>,
+    pub(crate) runs: Option<Setting>,
     /// Steps per run.
-    pub(crate) steps: Option<u64>,
+    pub(crate) steps: Option<Setting>,
     /// Parameter values, each key once.
     pub params: Vec<Param>,
 }
@@ -117,38 +162,21 @@ impl Spec {
         }
     }
 
-    /// Adds parameter `key = value` (written at `field`), refusing a key given before.
-    pub(crate) fn push_param(
+    /// Adds parameter `key` as `written` (a flag's or a pair's text, a TOML value), read
+    /// by [`Spec::resolve`] with the kind and range its owner declares; refuses a key given
+    /// before.
+    pub(crate) fn push_written(
         &mut self,
         key: &str,
-        value: f64,
+        written: Written,
         field: &str,
         owner: Option<&'static str>,
     ) -> Result<(), SpecError> {
         self.push(Param {
             key: canonical(key),
-            value,
             field: field.to_owned(),
             owner,
-            written: None,
-        })
-    }
-
-    /// Adds parameter `key` written as `shown`, which is not a number: kept so that
-    /// [`Spec::resolve`] refuses it naming the declared range.
-    pub(crate) fn push_unparsed(
-        &mut self,
-        key: &str,
-        shown: String,
-        field: &str,
-        owner: Option<&'static str>,
-    ) -> Result<(), SpecError> {
-        self.push(Param {
-            key: canonical(key),
-            value: f64::NAN,
-            field: field.to_owned(),
-            owner,
-            written: Some(shown),
+            written,
         })
     }
 
@@ -157,9 +185,7 @@ impl Spec {
         if let Some(first) = self.params.iter().find(|q| q.key == p.key) {
             return Err(SpecError::value(
                 &p.field,
-                p.written
-                    .clone()
-                    .unwrap_or_else(|| crate::params::short_number(p.value)),
+                p.written.shown(),
                 format!(
                     "each key once; `{}` is already set at `{}`",
                     p.key, first.field
@@ -168,6 +194,16 @@ impl Spec {
         }
         self.params.push(p);
         Ok(())
+    }
+
+    /// The setting `key` (`seed`, `runs` or `steps`), if set.
+    pub(crate) fn setting(&self, key: &str) -> Option<&Setting> {
+        match key {
+            "seed" => self.seed.as_ref(),
+            "runs" => self.runs.as_ref(),
+            "steps" => self.steps.as_ref(),
+            _ => None,
+        }
     }
 
     /// True when the setting `key` (a spec key other than `params`) is set.
@@ -210,8 +246,9 @@ impl Spec {
 
 impl Limits {
     /// The accepted range of the setting `key` (`seed`, `runs` or `steps`) under these
-    /// limits: the one declaration the parsers (`Spec::set_text_within`,
-    /// `Spec::from_table_within`) and [`Spec::resolve`] check, and their messages name.
+    /// limits: the one declaration [`Spec::resolve`] checks, once the layers are laid over
+    /// each other, and every message names (the readers, `Spec::set_text_within` and
+    /// `Spec::from_table_within`, refuse what is not a whole number with it).
     pub(crate) fn range(&self, key: &str) -> (u64, u64) {
         match key {
             "seed" => (0, SEED_MAX),

@@ -1,18 +1,16 @@
 //! Reading a spec: the `NAME:key=value,…` shorthand, a flag's text, a TOML table or file.
 
-use crate::toml_value::describe;
+use crate::params::Written;
+use crate::toml_value::{Table, Value};
 
-use super::values::{
-    RESTRICTIONS, number_text, number_value, parse_restriction, parse_rng, string_value,
-    whole_text, whole_value,
-};
-use super::{Extra, Limits, SPEC_KEYS, Spec, SpecError, canonical, parse_toml};
+use super::values::{RESTRICTIONS, parse_restriction, parse_rng, setting, string_value};
+use super::{Extra, Limits, SPEC_KEYS, Spec, SpecError, canonical, parse_doc};
 
 impl Spec {
     /// Sets one setting or parameter from its text form (a shorthand pair, a flag):
-    /// `key` is a spec key or a parameter name. `field` names it in errors. Seeds, runs
-    /// and steps are checked against [`Limits::default`] (`simulate`'s);
-    /// [`Spec::set_text_within`] checks them against a workflow's own.
+    /// `key` is a spec key or a parameter name. `field` names it in errors. A seed, runs or
+    /// steps that is not a whole number is refused with [`Limits::default`]'s range
+    /// (`simulate`'s); [`Spec::set_text_within`] names a workflow's own.
     pub(crate) fn set_text(
         &mut self,
         key: &str,
@@ -22,8 +20,9 @@ impl Spec {
         self.set_text_within(key, value, field, &Limits::default())
     }
 
-    /// [`Spec::set_text`] with the settings checked against `limits`, so that a value
-    /// outside a workflow's range is refused with that range (compare's `--runs`).
+    /// [`Spec::set_text`] with the settings' ranges of `limits`, so that a value that is no
+    /// whole number is refused with the range the workflow enforces (compare's `--runs`);
+    /// the range itself is checked on resolve, after the layers (a flag over a file).
     pub(crate) fn set_text_within(
         &mut self,
         key: &str,
@@ -35,7 +34,7 @@ impl Spec {
         let twice = |f: &str| {
             SpecError::value(
                 f,
-                format!("{value:?}"),
+                crate::params::shown_text(value),
                 format!("each key once; `{key}` is already set"),
             )
         };
@@ -65,7 +64,7 @@ impl Spec {
             }
             "seed" | "runs" | "steps" => {
                 let (lo, hi) = limits.range(&key);
-                let v = whole_text(field, value, lo, hi)?;
+                let v = setting(field, &Written::text(value), lo, hi)?;
                 let slot = match key.as_str() {
                     "seed" => &mut self.seed,
                     "runs" => &mut self.runs,
@@ -83,10 +82,7 @@ impl Spec {
                     "parameters as their own key=value pairs",
                 ));
             }
-            _ => match number_text(field, value) {
-                Ok(x) => self.push_param(&key, x, field, None)?,
-                Err(_) => self.push_unparsed(&key, format!("{value:?}"), field, None)?,
-            },
+            _ => self.push_written(&key, Written::text(value), field, None)?,
         }
         Ok(())
     }
@@ -127,41 +123,68 @@ impl Spec {
             };
             let key = key.trim();
             let f = if field.is_empty() {
-                key.to_owned()
+                key_field(key).to_owned()
             } else {
-                format!("{field}.{key}")
+                format!("{field}.{}", key_field(key))
             };
             spec.set_text_within(key, value, &f, limits)?;
         }
         Ok(spec)
     }
 
-    /// Reads a spec from a TOML table. Keys in `extra` belong to the caller (a scenario's
-    /// `description`, a sweep's `grid`) and are returned with their values, canonical;
-    /// any other unknown key is an error listing the accepted ones. Settings are checked
-    /// against [`Limits::default`]; see `Spec::from_table_within`.
-    pub fn from_table<'a>(
-        table: &'a toml::Table,
+    /// Reads a spec from a TOML document's table. Keys in `extra` belong to the caller (a
+    /// scenario's `description`, a sweep's `grid`) and are returned with their values,
+    /// canonical; any other unknown key is an error listing the accepted ones. A setting
+    /// that is not a whole number is refused with [`Limits::default`]'s range; see
+    /// `Spec::from_table_within`.
+    pub(crate) fn from_doc<'a>(
+        table: Table<'a>,
         extra: &[&'static str],
     ) -> Result<(Spec, Extra<'a>), SpecError> {
         Spec::from_table_within(table, extra, &Limits::default())
     }
 
-    /// [`Spec::from_table`] with the settings checked against a workflow's `limits`.
-    pub(crate) fn from_table_within<'a>(
+    /// Reads a spec from a parsed TOML table ([`super::parse_toml`]'s), as `Spec::from_doc`
+    /// reads a document: keys in `extra` belong to the caller and are returned with their
+    /// values; any other unknown key is an error listing the accepted ones. (The table is
+    /// written back as TOML and read with the text of each value, so a number is read by
+    /// the one grammar of numbers, as everywhere.)
+    pub fn from_table<'a>(
         table: &'a toml::Table,
+        extra: &[&'static str],
+    ) -> Result<(Spec, TableExtra<'a>), SpecError> {
+        let text = toml::to_string(table).map_err(|e| SpecError::Syntax {
+            line: 1,
+            column: 1,
+            message: e.to_string(),
+        })?;
+        let doc = parse_doc(&text)?;
+        let (spec, own) = Spec::from_doc(doc.root(), extra)?;
+        let rest = own
+            .iter()
+            .filter_map(|(k, _)| {
+                let v = table.iter().find(|(key, _)| canonical(key) == *k)?.1;
+                Some((*k, v))
+            })
+            .collect();
+        Ok((spec, rest))
+    }
+
+    /// `Spec::from_doc` naming a workflow's `limits` when a setting is no whole number.
+    pub(crate) fn from_table_within<'a>(
+        table: Table<'a>,
         extra: &[&'static str],
         limits: &Limits,
     ) -> Result<(Spec, Extra<'a>), SpecError> {
         let mut spec = Spec::default();
         let mut rest = Vec::new();
         let mut seen: Vec<(String, &str)> = Vec::new();
-        for (key, v) in table {
+        for (key, v) in table.iter() {
             let k = canonical(key);
             if let Some((_, first)) = seen.iter().find(|(c, _)| *c == k) {
                 return Err(SpecError::value(
-                    key.as_str(),
-                    describe(v),
+                    key_field(key),
+                    v.describe(),
                     format!("each key once; `{first}` sets the same value"),
                 ));
             }
@@ -173,21 +196,21 @@ impl Spec {
             // A rule's shorthand (`rule = "turnover:seed=3"`) may have set this key already.
             if spec.is_set(&k) {
                 return Err(SpecError::value(
-                    key.as_str(),
-                    describe(v),
+                    key,
+                    v.describe(),
                     format!("each key once; `{k}` is already set in `rule`"),
                 ));
             }
             match k.as_str() {
-                "model" | "rule" | "user" => spec.named_value(&k, v, limits)?,
+                "model" | "rule" | "user" => spec.named_value(&k, &v, limits)?,
                 "restriction" => {
-                    let s = string_value(&k, v, RESTRICTIONS)?;
+                    let s = string_value(&k, &v, RESTRICTIONS)?;
                     spec.restriction = Some(parse_restriction(&k, s)?);
                 }
-                "rng" => spec.rng = Some(parse_rng(&k, string_value(&k, v, "chacha or numpy")?)?),
+                "rng" => spec.rng = Some(parse_rng(&k, string_value(&k, &v, "chacha or numpy")?)?),
                 "seed" | "runs" | "steps" => {
                     let (lo, hi) = limits.range(&k);
-                    let x = Some(whole_value(key, v, lo, hi)?);
+                    let x = Some(setting(key, &v.written(), lo, hi)?);
                     match k.as_str() {
                         "seed" => spec.seed = x,
                         "runs" => spec.runs = x,
@@ -195,19 +218,16 @@ impl Spec {
                     }
                 }
                 "params" => {
-                    let toml::Value::Table(t) = v else {
+                    let Some(t) = v.as_table() else {
                         return Err(SpecError::value(
                             "params",
-                            describe(v),
+                            v.describe(),
                             "a table of parameter = number",
                         ));
                     };
-                    for (pk, pv) in t {
-                        let f = format!("params.{pk}");
-                        match number_value(&f, pv) {
-                            Ok(x) => spec.push_param(pk, x, &f, None)?,
-                            Err(_) => spec.push_unparsed(pk, describe(pv), &f, None)?,
-                        }
+                    for (pk, pv) in t.iter() {
+                        let f = format!("params.{}", key_field(pk));
+                        spec.push_written(pk, pv.written(), &f, None)?;
                     }
                 }
                 _ => {
@@ -217,11 +237,8 @@ impl Spec {
                         .copied()
                         .collect::<Vec<_>>()
                         .join(", ");
-                    // An empty key (`"" = 1`) is shown as written, quoted, so that the
-                    // error still names a field.
-                    let field = if key.is_empty() { "\"\"" } else { key.as_str() };
                     return Err(SpecError::value(
-                        field,
+                        key_field(key),
                         "(unknown key)",
                         format!("keys {accepted}"),
                     ));
@@ -233,56 +250,47 @@ impl Spec {
 
     /// Parses a whole TOML text that holds a spec and nothing else.
     pub fn from_toml_str(text: &str) -> Result<Spec, SpecError> {
-        let table = parse_toml(text)?;
-        Ok(Spec::from_table(&table, &[])?.0)
+        let doc = parse_doc(text)?;
+        Ok(Spec::from_doc(doc.root(), &[])?.0)
     }
 
     /// `model`, `rule` or `user` given as a name, a shorthand string or a table with `name`
     /// and that entry's parameters.
-    fn named_value(
-        &mut self,
-        kind: &str,
-        v: &toml::Value,
-        limits: &Limits,
-    ) -> Result<(), SpecError> {
+    fn named_value(&mut self, kind: &str, v: &Value<'_>, limits: &Limits) -> Result<(), SpecError> {
         let owner: &'static str = match kind {
             "model" => "model",
             "rule" => "rule",
             _ => "user",
         };
-        let name = match v {
-            toml::Value::String(s) if kind == "rule" && s.contains(':') => {
+        let name = if let Some(s) = v.as_str() {
+            if kind == "rule" && s.contains(':') {
                 let short = Spec::from_shorthand_within(kind, s, limits)?;
                 let name = short.rule.clone();
                 self.absorb(short)?;
                 name.unwrap_or_default()
+            } else {
+                s.trim().to_owned()
             }
-            toml::Value::String(s) => s.trim().to_owned(),
-            toml::Value::Table(t) => {
-                let name = t.get("name").ok_or_else(|| {
-                    SpecError::value(
-                        format!("{kind}.name"),
-                        "(missing)",
-                        format!("the {kind}'s name"),
-                    )
-                })?;
-                let name = string_value(&format!("{kind}.name"), name, "a name")?.to_owned();
-                for (pk, pv) in t.iter().filter(|(k, _)| k.as_str() != "name") {
-                    let f = format!("{kind}.{pk}");
-                    match number_value(&f, pv) {
-                        Ok(x) => self.push_param(pk, x, &f, Some(owner))?,
-                        Err(_) => self.push_unparsed(pk, describe(pv), &f, Some(owner))?,
-                    }
-                }
-                name
+        } else if let Some(t) = v.as_table() {
+            let name = t.get("name").ok_or_else(|| {
+                SpecError::value(
+                    format!("{kind}.name"),
+                    "(missing)",
+                    format!("the {kind}'s name"),
+                )
+            })?;
+            let name = string_value(&format!("{kind}.name"), &name, "a name")?.to_owned();
+            for (pk, pv) in t.iter().filter(|(k, _)| *k != "name") {
+                let f = format!("{kind}.{}", key_field(pk));
+                self.push_written(pk, pv.written(), &f, Some(owner))?;
             }
-            other => {
-                return Err(SpecError::value(
-                    kind,
-                    describe(other),
-                    format!("a {kind} name, or a table with `name` and the {kind}'s parameters"),
-                ));
-            }
+            name
+        } else {
+            return Err(SpecError::value(
+                kind,
+                v.describe(),
+                format!("a {kind} name, or a table with `name` and the {kind}'s parameters"),
+            ));
         };
         let slot = match owner {
             "model" => &mut self.model,
@@ -312,4 +320,14 @@ impl Spec {
         *self = merged;
         Ok(())
     }
+}
+
+/// The caller's own keys of a `toml::Table` (see [`Spec::from_table`]), canonical, with
+/// their values.
+pub type TableExtra<'a> = Vec<(&'static str, &'a toml::Value)>;
+
+/// A key as an error names it: as written, or `""` when it is empty (so that a message
+/// always names a field).
+pub(crate) fn key_field(key: &str) -> &str {
+    if key.is_empty() { "\"\"" } else { key }
 }

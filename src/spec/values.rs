@@ -1,67 +1,50 @@
-//! The values a spec reads, from TOML and from the command line: each refusal names the
-//! field and the range actually enforced.
+//! The values a spec reads, from TOML and from the command line: numbers by the one grammar
+//! of numbers (`crate::params`' [`Written`]), each refusal naming the field, the value as
+//! written and the range actually enforced.
 
 use crate::draws::RngKind;
 use crate::model::Enforce;
-use crate::toml_value::describe;
+use crate::params::Written;
+use crate::toml_value::Value;
 
-use super::SpecError;
+use super::{Setting, SpecError};
 
-pub(crate) fn whole_value(
+/// A setting (seed, runs, steps) `written` at `field`: a whole number, kept for the range
+/// `[lo, hi]` to be checked on resolve, once the layers are laid over each other (a flag
+/// over a file). What is not a whole number a `u64` holds is refused here, with that range.
+pub(super) fn setting(
     field: &str,
-    v: &toml::Value,
+    written: &Written,
     lo: u64,
     hi: u64,
-) -> Result<u64, SpecError> {
-    match v {
-        toml::Value::Integer(i) if *i >= 0 && (lo..=hi).contains(&(*i as u64)) => Ok(*i as u64),
-        _ => Err(SpecError::value(
+) -> Result<Setting, SpecError> {
+    match written.to_u64() {
+        Some(value) => Ok(Setting {
+            value,
+            shown: written.shown().to_owned(),
+            field: field.to_owned(),
+        }),
+        None => Err(SpecError::value(
             field,
-            describe(v),
+            written.shown(),
             format!("a whole number in [{lo}, {hi}]"),
         )),
     }
 }
 
-pub(super) fn whole_text(field: &str, s: &str, lo: u64, hi: u64) -> Result<u64, SpecError> {
-    s.trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|v| (lo..=hi).contains(v))
-        .ok_or_else(|| {
-            SpecError::value(
-                field,
-                format!("{s:?}"),
-                format!("a whole number in [{lo}, {hi}]"),
-            )
-        })
-}
-
-/// A number written in TOML (an integer or a float).
-pub fn number_value(field: &str, v: &toml::Value) -> Result<f64, SpecError> {
-    match v {
-        toml::Value::Integer(i) => Ok(*i as f64),
-        toml::Value::Float(x) => Ok(*x),
-        _ => Err(SpecError::value(field, describe(v), "a number")),
-    }
-}
-
-/// A number written on the command line.
-pub fn number_text(field: &str, s: &str) -> Result<f64, SpecError> {
-    s.trim()
-        .parse::<f64>()
-        .map_err(|_| SpecError::value(field, format!("{s:?}"), "a number"))
+/// A whole number in `[lo, hi]` written in TOML (an integer, or a float whose value is
+/// one: the one grammar of numbers).
+pub(crate) fn whole_value(field: &str, v: &Value<'_>, lo: u64, hi: u64) -> Result<u64, SpecError> {
+    Ok(v.written().whole_in(field, lo, hi)?)
 }
 
 pub(crate) fn string_value<'a>(
     field: &str,
-    v: &'a toml::Value,
+    v: &Value<'a>,
     accepted: &str,
 ) -> Result<&'a str, SpecError> {
-    match v {
-        toml::Value::String(s) => Ok(s),
-        _ => Err(SpecError::value(field, describe(v), accepted)),
-    }
+    v.as_str()
+        .ok_or_else(|| SpecError::value(field, v.describe(), accepted))
 }
 
 pub(super) const RESTRICTIONS: &str = "none, clamp or reject";

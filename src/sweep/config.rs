@@ -3,10 +3,9 @@
 //! into cells by [`SweepConfig::resolve`], in `grid.rs`).
 
 use crate::model::Enforce;
-use crate::spec::{
-    Spec, SpecError, canonical, number_value, parse_toml, string_value, whole_value,
-};
-use crate::toml_value::describe;
+use crate::params::Written;
+use crate::spec::{Spec, SpecError, canonical, key_field, parse_doc, string_value, whole_value};
+use crate::toml_value::{Table, Value};
 
 use super::{LIMITS, THREADS_MAX};
 
@@ -31,9 +30,9 @@ pub(super) struct Axis<T> {
 pub(super) struct GridParam {
     pub(super) key: String,
     pub(super) field: String,
-    /// Each value: a number, or the text as written when it is not one (refused on
-    /// resolve with the range its owner declares, as a spec refuses it).
-    pub(super) values: Vec<Result<f64, String>>,
+    /// Each value as written: read on resolve by the one grammar of numbers with the kind
+    /// and range its owner declares, as a spec reads it.
+    pub(super) values: Vec<Written>,
 }
 
 /// One `[[grid]]` table as written, before its names are looked up.
@@ -67,13 +66,6 @@ pub struct SweepConfig {
 const GRID_KEYS: &str =
     "label, mode, model (or models), rule (or rules), user (or users), restriction, params";
 
-fn list(v: &toml::Value) -> Vec<&toml::Value> {
-    match v {
-        toml::Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    }
-}
-
 fn nonempty<T>(field: &str, v: Vec<T>) -> Result<Vec<T>, SpecError> {
     if v.is_empty() {
         Err(SpecError::value(field, "[]", "a non-empty list"))
@@ -86,9 +78,12 @@ impl SweepConfig {
     /// Parses a sweep config. Names are not looked up yet ([`SweepConfig::resolve`] does);
     /// every error names the field, the value and what is accepted.
     pub fn from_toml_str(text: &str) -> Result<SweepConfig, SpecError> {
-        let table = parse_toml(text)?;
-        let (spec, extra) =
-            Spec::from_table_within(&table, &["threads", "out", "trajectories", "grid"], &LIMITS)?;
+        let doc = parse_doc(text)?;
+        let (spec, extra) = Spec::from_table_within(
+            doc.root(),
+            &["threads", "out", "trajectories", "grid"],
+            &LIMITS,
+        )?;
         let mut config = SweepConfig {
             spec,
             threads: None,
@@ -98,20 +93,20 @@ impl SweepConfig {
         };
         for (key, v) in extra {
             match key {
-                "threads" => config.threads = Some(whole_value(key, v, 1, THREADS_MAX)?),
-                "out" => config.out = Some(string_value(key, v, "a file path")?.to_owned()),
+                "threads" => config.threads = Some(whole_value(key, &v, 1, THREADS_MAX)?),
+                "out" => config.out = Some(string_value(key, &v, "a file path")?.to_owned()),
                 "trajectories" => {
-                    config.trajectories = Some(string_value(key, v, "a file path")?.to_owned())
+                    config.trajectories = Some(string_value(key, &v, "a file path")?.to_owned())
                 }
                 _ => {
-                    let toml::Value::Array(items) = v else {
-                        return Err(SpecError::value("grid", describe(v), "[[grid]] tables"));
-                    };
-                    for (i, item) in items.iter().enumerate() {
-                        let toml::Value::Table(t) = item else {
+                    if !v.is_array() {
+                        return Err(SpecError::value("grid", v.describe(), "[[grid]] tables"));
+                    }
+                    for (i, item) in v.items().into_iter().enumerate() {
+                        let Some(t) = item.as_table() else {
                             return Err(SpecError::value(
                                 format!("grid[{i}]"),
-                                describe(item),
+                                item.describe(),
                                 "a [[grid]] table",
                             ));
                         };
@@ -146,7 +141,7 @@ impl SweepConfig {
     }
 }
 
-fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
+fn parse_grid(i: usize, t: Table<'_>) -> Result<Grid, SpecError> {
     let field = format!("grid[{i}]");
     let mut g = Grid {
         label: format!("grid{i}"),
@@ -160,8 +155,8 @@ fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
     };
     // (canonical key, the key as written) of every key read so far.
     let mut seen: Vec<(&str, &str)> = Vec::new();
-    for (key, v) in t {
-        let f = format!("{field}.{key}");
+    for (key, v) in t.iter() {
+        let f = format!("{field}.{}", key_field(key));
         let slot = match canonical(key).as_str() {
             "label" => "label",
             "mode" => "mode",
@@ -183,7 +178,7 @@ fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
         if let Some((_, first)) = seen.iter().find(|(s, _)| *s == slot) {
             return Err(SpecError::value(
                 f,
-                describe(v),
+                v.describe(),
                 format!("each key once; `{field}.{first}` sets the same value"),
             ));
         }
@@ -191,16 +186,16 @@ fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
         let strings = |accepted: &str| -> Result<Vec<String>, SpecError> {
             nonempty(
                 &f,
-                list(v)
-                    .into_iter()
+                v.items()
+                    .iter()
                     .map(|x| string_value(&f, x, accepted).map(|s| s.trim().to_owned()))
                     .collect::<Result<_, _>>()?,
             )
         };
         match slot {
-            "label" => g.label = string_value(&f, v, "a string")?.to_owned(),
+            "label" => g.label = string_value(&f, &v, "a string")?.to_owned(),
             "mode" => {
-                g.mode = match string_value(&f, v, "\"cartesian\" or \"zip\"")? {
+                g.mode = match string_value(&f, &v, "\"cartesian\" or \"zip\"")? {
                     "cartesian" => Mode::Cartesian,
                     "zip" => Mode::Zip,
                     other => {
@@ -242,30 +237,24 @@ fn parse_grid(i: usize, t: &toml::Table) -> Result<Grid, SpecError> {
                 g.restriction = Some(Axis { values, field: f });
             }
             _ => {
-                let toml::Value::Table(p) = v else {
+                let Some(p) = v.as_table() else {
                     return Err(SpecError::value(
                         f,
-                        describe(v),
+                        v.describe(),
                         "a table of parameter = a number or a list of numbers",
                     ));
                 };
-                for (name, vals) in p {
-                    let pf = format!("{f}.{name}");
+                for (name, vals) in p.iter() {
+                    let pf = format!("{f}.{}", key_field(name));
                     let key = canonical(name);
                     if let Some(first) = g.params.iter().find(|q| q.key == key) {
                         return Err(SpecError::value(
                             &pf,
-                            describe(vals),
+                            vals.describe(),
                             format!("each key once; `{}` sets the same value", first.field),
                         ));
                     }
-                    let values = nonempty(
-                        &pf,
-                        list(vals)
-                            .into_iter()
-                            .map(|x| number_value(&pf, x).map_err(|_| describe(x)))
-                            .collect(),
-                    )?;
+                    let values = nonempty(&pf, vals.items().iter().map(Value::written).collect())?;
                     g.params.push(GridParam {
                         key,
                         field: pf,

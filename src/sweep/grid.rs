@@ -390,10 +390,7 @@ fn expand(
         }
         for (p, v) in point.params {
             let gp = &g.params[p];
-            match &gp.values[v] {
-                Ok(x) => over.push_param(&gp.key, *x, &gp.field, None)?,
-                Err(shown) => over.push_unparsed(&gp.key, shown.clone(), &gp.field, None)?,
-            }
+            over.push_written(&gp.key, gp.values[v].clone(), &gp.field, None)?;
         }
         let spec = bench.resolve(&base.overlay(over), &LIMITS)?;
         cells.push(Cell::new(cells.len(), g.label.clone(), Arc::from(spec)));

@@ -9,7 +9,7 @@
 //! exact Rust counterparts, which is what lets the core promise bit-exact output and never
 //! panic on validated input.
 
-use crate::draws::{NUMPY_SEED_MAX, RngKind};
+use crate::draws::{RngKind, check_numpy_seed};
 use crate::params::{ParamError, RUNS_MAX, STEPS_MAX};
 
 /// The smallest accepted average transaction amount (the user's declared minimum).
@@ -130,15 +130,8 @@ impl SimConfig {
                 format!("a whole number in [1, {RUNS_MAX}]"),
             ));
         }
-        if rng == RngKind::Numpy && seed > NUMPY_SEED_MAX - (n_runs - 1) {
-            return Err(ParamError::new(
-                "seed",
-                seed,
-                format!(
-                    "with --rng numpy, a whole number in [0, {}] so that seed + runs - 1 fits numpy's 32-bit seed",
-                    NUMPY_SEED_MAX - (n_runs - 1)
-                ),
-            ));
+        if rng == RngKind::Numpy {
+            check_numpy_seed(("seed", &seed.to_string(), seed), ("runs", "runs", n_runs))?;
         }
         Ok(SimConfig {
             params,

@@ -143,15 +143,22 @@ impl<M: Driven> ModelBench<M> {
     fn chosen_rule(&self, spec: &Spec) -> Result<Chosen<RuleEntry<M>>, ParamError> {
         let entry = self.rule(spec.rule.as_deref()).map_err(unknown_policy)?;
         let mut chosen = Chosen::defaults_of(entry);
+        let mut given = Vec::new();
         for p in &spec.params {
-            let declared = entry.params.iter().any(|d| d.name == p.key);
-            if declared && p.owner.is_none_or(|o| o == "rule") {
-                chosen.set(&p.key, p.value, &p.field).map_err(|e| match e {
-                    SpecError::Value(e) => e,
-                    other => ParamError::new("rule", other.to_string(), "a valid rule"),
-                })?;
+            let declared = entry.params.iter().position(|d| d.name == p.key);
+            if let Some(i) = declared
+                && p.owner.is_none_or(|o| o == "rule")
+            {
+                chosen
+                    .set_written(&p.key, &p.written, &p.field)
+                    .map_err(|e| match e {
+                        SpecError::Value(e) => e,
+                        other => ParamError::new("rule", other.to_string(), "a valid rule"),
+                    })?;
+                given.push(("rule", i, p));
             }
         }
+        chosen.check_order("rule", &given)?;
         Ok(chosen)
     }
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use crate::draws::RngKind;
 use crate::model::{CreditPolicy as _, Enforce, LedgerColumns};
-use crate::params::ParamSpec;
+use crate::params::{ParamSpec, Written};
 use crate::registry::{Chosen, Declared, Registry, ReportLayout, RunSpec};
-use crate::spec::{Param, Spec, SpecError};
+use crate::spec::{Param, Setting, Spec, SpecError};
 
 use super::Driven;
 use super::runs::{AnyRuns, RunsOf};
@@ -173,10 +173,9 @@ impl<M: Driven> AnySpec for SpecOf<M> {
             for (p, v) in c.params.iter().zip(&c.values) {
                 params.push(Param {
                     key: p.name.to_owned(),
-                    value: *v,
                     field: format!("{}.{}", c.kind, p.name),
                     owner: Some(c.kind),
-                    written: None,
+                    written: Written::value(*v),
                 });
             }
         }
@@ -186,9 +185,9 @@ impl<M: Driven> AnySpec for SpecOf<M> {
             user: Some(s.user.entry().name.to_owned()),
             restriction: Some(s.restriction),
             rng: Some(s.rng),
-            seed: Some(s.seed),
-            runs: Some(s.runs),
-            steps: Some(s.steps),
+            seed: Some(Setting::given("seed", s.seed)),
+            runs: Some(Setting::given("runs", s.runs)),
+            steps: Some(Setting::given("steps", s.steps)),
             params,
         }
     }

@@ -50,7 +50,6 @@ mod probe;
 mod tapes;
 
 use crate::catalog::Invariant;
-use crate::draws::NUMPY_SEED_MAX;
 use crate::harness::{
     CellArgs, Checks, Counterexample, HarnessConfig, HarnessReport, ModelCell, ReplayFinding,
     ReplayInput, RuleFindings, check_cells, check_model_tape, run_digests, runs_findings,
@@ -138,13 +137,7 @@ pub(crate) fn params_of(cell: &CellArgs) -> Result<Params, ParamError> {
                 "integrity, avg-amount, sum-volume or initial-credit",
             ));
         };
-        let x = crate::spec::number_text(name, text).unwrap_or(f64::NAN);
-        v[k] = specs[k]
-            .check(&format!("--{name}"), x)
-            .map_err(|e| ParamError {
-                value: text.trim().to_owned(),
-                ..e
-            })?;
+        v[k] = specs[k].read(&format!("--{name}"), &crate::params::Written::text(text))?;
     }
     Params::new(v[0], v[1], v[2] as u64, v[3] as i64)
 }
@@ -414,25 +407,5 @@ impl Checks<V1> for V1Checks {
 
 /// With numpy's generator, run `last_run` of `seed` must have a 32-bit seed.
 fn check_numpy_seed(seed: u64, last_run: u64) -> Result<(), ParamError> {
-    if last_run - 1 > NUMPY_SEED_MAX {
-        return Err(ParamError::new(
-            "run",
-            last_run,
-            format!(
-                "with --rng numpy, a whole number in [1, {}] so that seed + run - 1 fits numpy's 32-bit seed",
-                NUMPY_SEED_MAX + 1
-            ),
-        ));
-    }
-    if seed > NUMPY_SEED_MAX - (last_run - 1) {
-        return Err(ParamError::new(
-            "seed",
-            seed,
-            format!(
-                "with --rng numpy and run {last_run}, a whole number in [0, {}] so that seed + run - 1 fits numpy's 32-bit seed",
-                NUMPY_SEED_MAX - (last_run - 1)
-            ),
-        ));
-    }
-    Ok(())
+    crate::draws::check_numpy_seed(("seed", &seed.to_string(), seed), ("run", "run", last_run))
 }
