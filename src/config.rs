@@ -6,7 +6,7 @@
 //! a sweep cell or the flags of `currents simulate` (which overlay the file's spec). Every
 //! error names the key, the value and what is accepted.
 
-use crate::spec::{Spec, SpecError, parse_doc};
+use crate::spec::{Limits, Spec, SpecError, parse_doc};
 
 /// The key a `simulate` config adds to the spec's: where the CSV goes (`-` for stdout).
 pub(crate) const OUT_KEY: &str = "out";
@@ -26,8 +26,14 @@ impl SimulateFile {
     /// spelling) and values of the wrong type are errors here; names and parameter ranges
     /// are checked when the spec is resolved ([`Spec::resolve`]).
     pub fn from_toml_str(text: &str) -> Result<Self, SpecError> {
+        Self::from_toml_str_within(text, &Limits::default())
+    }
+
+    /// [`SimulateFile::from_toml_str`], its settings checked against `limits` (the
+    /// command's: `--summary` accepts more steps than a trajectory CSV).
+    pub(crate) fn from_toml_str_within(text: &str, limits: &Limits) -> Result<Self, SpecError> {
         let doc = parse_doc(text)?;
-        let (spec, extra) = Spec::from_doc(doc.root(), &[OUT_KEY])?;
+        let (spec, extra) = Spec::from_table_within(doc.root(), &[OUT_KEY], limits)?;
         let mut out = None;
         for (key, v) in extra {
             debug_assert_eq!(key, OUT_KEY);

@@ -16,8 +16,12 @@ mod number;
 pub use number::{Kind, Written};
 pub(crate) use number::{Whole, shown_text};
 
-/// The most steps one run may take.
+/// The most steps one run may take, where a workflow writes a row per step or a model
+/// keeps a history that grows with the run (V1's exact history: 25 bytes a step).
 pub(crate) const STEPS_MAX: u64 = 1_000_000;
+/// The most steps one run may take in `simulate --summary` (no row per step), for a model
+/// whose run holds the same whatever its length (`ModelType::STEPS_MAX`: the network's).
+pub(crate) const STEPS_SUMMARY_MAX: u64 = 100_000_000;
 /// The most Monte Carlo runs one simulation may hold.
 pub const RUNS_MAX: u64 = 10_000_000;
 

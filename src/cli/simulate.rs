@@ -98,9 +98,9 @@ impl SimulateArgs {
     /// The spec the flags give: `--rule`'s shorthand, then every other flag as one key of
     /// it. A key given twice, in any spelling (`--rule x:seed=1 --seed 2`, `--integrity 1
     /// --param integrity=2`), is an error.
-    fn spec(&self) -> Result<Spec, SpecError> {
+    fn spec(&self, limits: &Limits) -> Result<Spec, SpecError> {
         let mut spec = match &self.rule {
-            Some(text) => Spec::from_shorthand("--rule", text)?,
+            Some(text) => Spec::from_shorthand_within("--rule", text, limits)?,
             None => Spec::default(),
         };
         let flags = [
@@ -118,7 +118,7 @@ impl SimulateArgs {
         ];
         for (key, flag, value) in flags {
             if let Some(v) = value {
-                spec.set_text(key, v, flag)?;
+                spec.set_text_within(key, v, flag, limits)?;
             }
         }
         for pair in &self.params {
@@ -136,17 +136,17 @@ impl SimulateArgs {
                     format!("{accepted}; `{key}` has its own flag, --{}", canonical(key)),
                 ));
             }
-            spec.set_text(key, value, &format!("--param {key}"))?;
+            spec.set_text_within(key, value, &format!("--param {key}"), limits)?;
         }
         Ok(spec)
     }
 }
 
 /// Reads `--config`: the spec it holds and its `out`.
-fn read_config(path: &Path, bench: &Workbench) -> Result<SimulateFile, String> {
+fn read_config(path: &Path, bench: &Workbench, limits: &Limits) -> Result<SimulateFile, String> {
     let shown = path.display();
     let text = fs::read_to_string(path).map_err(|e| format!("config {shown}: cannot read: {e}"))?;
-    SimulateFile::from_toml_str(&text)
+    SimulateFile::from_toml_str_within(&text, limits)
         .map_err(|e| format!("config {shown}: {}", with_params_hint(e, bench)))
 }
 
@@ -171,23 +171,27 @@ pub(crate) fn with_params_hint(e: SpecError, bench: &Workbench) -> SpecError {
 
 /// Runs `currents simulate`: the file's spec with the flags over it, resolved once.
 pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
+    // A summary writes no row per state (unless --plot charts the states): more steps, and
+    // more of what widens a row (a network's members), are accepted.
+    let limits = if args.summary && args.plot.is_none() {
+        Limits::summary()
+    } else {
+        Limits::default()
+    };
     let file = match &args.config {
-        Some(path) => match read_config(path, &tool.bench) {
+        Some(path) => match read_config(path, &tool.bench, &limits) {
             Ok(f) => f,
             Err(e) => return usage_error(e),
         },
         None => SimulateFile::default(),
     };
-    let flags = match args.spec() {
+    let flags = match args.spec(&limits) {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
     // A value is named where it was given (`--seed`, or `runs` of the file, then with the
     // file's name).
-    let spec = match tool
-        .bench
-        .resolve(&file.spec.overlay(flags), &Limits::default())
-    {
+    let spec = match tool.bench.resolve(&file.spec.overlay(flags), &limits) {
         Ok(s) => s,
         // (A name — model, rule, user — may come from either: named as its key alone.)
         Err(SpecError::Value(e))

@@ -70,7 +70,9 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         return usage_error(e);
     }
     config.spec = std::mem::take(&mut config.spec).overlay(flags);
-    let sweep = match config.resolve(&tool.bench) {
+    // The trajectories have a row per member of every state: they bound a model's members.
+    let writes_rows = args.trajectories.is_some() || config.trajectories().is_some();
+    let sweep = match config.resolve_within(&tool.bench, writes_rows) {
         Ok(s) => s,
         // A setting a flag gave is named as the flag, not as the file's.
         Err(SpecError::Value(e)) if e.field.starts_with("--") => return usage_error(e),

@@ -58,6 +58,7 @@ impl CompareConfig {
             runs_min: 2,
             runs_max: COMPARE_RUNS_MAX,
             steps_max: STEPS_MAX,
+            rows: false,
         }
     }
 

@@ -64,7 +64,7 @@ pub(crate) fn resolve_cell<M: Model>(
 ) -> Result<ModelCell<M, BehaviourBox<M>>, ParamError> {
     let spec = cell.to_spec().map_err(as_param_error)?;
     let spec: RunSpec<M> = spec
-        .resolve(registry, &Limits::default())
+        .resolve(registry, &Limits::default().with_rows(false))
         .map_err(as_param_error)?;
     let model = spec.model.entry().build(spec.model.values())?;
     let behaviour = spec.user.entry().build(spec.user.values())?;

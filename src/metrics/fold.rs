@@ -2,16 +2,26 @@
 //! a sweep's and a comparison's metrics, a scenario report's summary, the charts' run
 //! table — is folded here, from the members' ledgers after each step.
 //!
-//! A [`RunFold`] reads, after every step, the [`Ledger`] of every member and what a model
-//! adds beyond it through [`Metered`] (the unrounded amount of the payment, a member's send
-//! volume, the means the rule reads). Over several members a figure covers every member:
-//! counts are of member-steps, final and mean figures are means over the members; a
-//! one-member model (V1) is the special case, bit for bit. [`Fold`] is the observer that
-//! feeds a run's events to it. Memory is O(members) whatever the run's length (the credit
-//! elasticity is folded by quarters when the run's length is known).
+//! A [`RunFold`] reads, after every step, the [`Ledger`] of the members the step touched
+//! and what a model adds beyond it through [`Metered`] (the unrounded amount of the
+//! payment, a member's send volume, the means the rule reads). Over several members a
+//! figure covers every member: counts are of member-steps, final and mean figures are means
+//! over the members; a one-member model (V1) is the special case, bit for bit, folded as
+//! it always was. [`Fold`] is the observer that feeds a run's events to it.
+//!
+//! Cost: O(1) a step whatever the number of members. A step touches only the members its
+//! payment involves (the `Model` contract), so every sum over the members is a running
+//! total corrected by the touched members' figures before and after the step (see
+//! `totals`: counts and sums of integers below 2^53 — the network's every figure but the
+//! utilisation — are exact, equal to the sum over every member bit for bit). Memory is
+//! O(members) whatever the run's length: one debt spell start per member when the metrics
+//! are folded (the credit elasticity is folded by quarters when the run's length is known).
+//!
+//! [`Fold`]: super::Fold
 
 use crate::model::{Ledger, Model, balance_below_limit};
 
+use super::totals::{DebtSpells, GenesisLimits, MemberFigures, MemberTotals};
 use super::{NAMES, RunMetrics, elasticity, elasticity_of_means};
 
 /// What the per-run figures read of a model beyond its members' [`Ledger`]s.
@@ -81,6 +91,20 @@ fn mean_of(members: &[Ledger], f: impl Fn(&Ledger) -> f64) -> f64 {
 }
 
 impl LedgerTally {
+    /// A tally of no steps, starting from members whose mean balance and mean limit are
+    /// these.
+    fn of_means(final_balance: f64, final_limit: f64) -> Self {
+        LedgerTally {
+            n_steps: 0,
+            steps_over_limit: 0,
+            steps_zero_limit: 0,
+            final_balance,
+            final_limit,
+            min_limit: f64::INFINITY,
+            max_limit: f64::NEG_INFINITY,
+        }
+    }
+
     /// A tally of no steps, starting from the members' genesis ledgers.
     pub fn new(genesis: &[Ledger]) -> Self {
         LedgerTally {
@@ -134,21 +158,16 @@ impl LedgerTally {
     }
 }
 
-/// One step as the fold reads it.
+/// One step of a one-member model as the fold reads it (a model of several members is
+/// folded by `RunFold::push_touched`).
 #[derive(Debug, Clone, Copy)]
 pub struct FoldStep<'a> {
-    /// Every member's ledger after the step, in member order.
-    pub(crate) members: &'a [Ledger],
-    /// Every member's send volume ([`Metered::send_volume`]), in member order (empty when
-    /// the model keeps none).
-    pub(crate) send_volumes: &'a [f64],
+    /// The member after the step.
+    pub(crate) now: &'a MemberFigures,
     /// The applied payment's amount ([`Metered::amount`]).
     pub(crate) amount: f64,
     /// True when enforcement changed the payment (`crate::model::StepEvent::restricted`).
     pub(crate) restricted: bool,
-    /// Every member's equilibrium means ([`Metered::equilibrium`]: mean balance, mean send
-    /// volume), in member order (empty when the model keeps none).
-    pub(crate) equilibrium: &'a [(f64, f64)],
 }
 
 /// What the sweep's metrics add to the tally while a run is folded.
@@ -159,11 +178,15 @@ struct MetricSums {
     send_volume_sum: f64,
     utilisation_sum: f64,
     n_credit_positive: u64,
-    /// Per member: steps in debt so far, whether the last balance was ≥ 0.
+    /// A one-member model's member: steps in debt so far, whether the last balance was
+    /// ≥ 0 (empty for a model of several members).
     debt_age: Vec<u64>,
     nonnegative_prev: Vec<bool>,
     debt_age_max: u64,
     debt_age_sum: u64,
+    /// A model of several members: every member's debt spell, and the ages summed over
+    /// the member-steps so far.
+    spells: Option<(DebtSpells, u128)>,
     crossings: u64,
     credit_sum: f64,
     credit_change_sum: f64,
@@ -205,17 +228,56 @@ pub struct RunFold {
     tally: LedgerTally,
     abs_balance_mean_sum: f64,
     send_volume_mean_sum: f64,
+    /// A model of several members: the sums over them, kept from the touched members.
+    many: Option<Box<Many>>,
     sums: Option<Box<MetricSums>>,
+}
+
+/// What the fold keeps of a model of several members.
+#[derive(Debug, Clone)]
+struct Many {
+    totals: MemberTotals,
+    genesis_limits: GenesisLimits,
 }
 
 impl RunFold {
     /// A fold of the tally and the equilibrium sums (`simulate --summary`'s figures) of a
-    /// run starting from the members' `genesis` ledgers.
-    pub(crate) fn summary(genesis: &[Ledger]) -> Self {
+    /// run starting from the `n_members` members' `genesis` figures (member m's is
+    /// `genesis(m)`, read a few times, O(members) once).
+    pub(crate) fn summary(n_members: usize, genesis: impl Fn(usize) -> MemberFigures) -> Self {
+        Self::folding(n_members, &genesis, false)
+    }
+
+    /// A fold of a run of no member (what a run that failed before its genesis state
+    /// leaves).
+    pub(crate) fn empty() -> Self {
+        Self::summary(0, |_| unreachable!("no member"))
+    }
+
+    /// A fold of a run starting from `genesis`, keeping the sums the metrics read when
+    /// `metrics`.
+    fn folding(n_members: usize, genesis: &dyn Fn(usize) -> MemberFigures, metrics: bool) -> Self {
+        let every = || (0..n_members).map(genesis);
+        let (tally, many) = if n_members > 1 {
+            let totals = MemberTotals::new(every(), metrics);
+            let tally = LedgerTally::of_means(totals.balance_mean(), totals.limit_mean());
+            let genesis_limits = GenesisLimits::new(every());
+            (
+                tally,
+                Some(Box::new(Many {
+                    totals,
+                    genesis_limits,
+                })),
+            )
+        } else {
+            let ledgers: Vec<Ledger> = every().map(|m| m.ledger).collect();
+            (LedgerTally::new(&ledgers), None)
+        };
         RunFold {
-            tally: LedgerTally::new(genesis),
+            tally,
             abs_balance_mean_sum: 0.0,
             send_volume_mean_sum: 0.0,
+            many,
             sums: None,
         }
     }
@@ -224,7 +286,11 @@ impl RunFold {
     /// in O(members) memory: the credit elasticity is folded as it goes, from the quarters
     /// of a run of `n_steps` steps (a run that ends early defines no elasticity). With
     /// `None` every step's credit and volume are kept instead, for a run of unknown length.
-    pub(crate) fn with_metrics(genesis: &[Ledger], n_steps: Option<u64>) -> Self {
+    pub(crate) fn with_metrics(
+        n_members: usize,
+        genesis: impl Fn(usize) -> MemberFigures,
+        n_steps: Option<u64>,
+    ) -> Self {
         let elasticity = match n_steps {
             Some(n) => ElasticityInput::Quarters {
                 n,
@@ -245,10 +311,13 @@ impl RunFold {
                 send_volume_sum: 0.0,
                 utilisation_sum: 0.0,
                 n_credit_positive: 0,
-                debt_age: vec![0; genesis.len()],
-                nonnegative_prev: genesis.iter().map(|l| l.balance >= 0.0).collect(),
+                debt_age: vec![0; usize::from(n_members == 1)],
+                nonnegative_prev: (0..usize::from(n_members == 1))
+                    .map(|m| genesis(m).ledger.balance >= 0.0)
+                    .collect(),
                 debt_age_max: 0,
                 debt_age_sum: 0,
+                spells: (n_members > 1).then(|| (DebtSpells::new((0..n_members).map(&genesis)), 0)),
                 crossings: 0,
                 credit_sum: 0.0,
                 credit_change_sum: 0.0,
@@ -259,7 +328,7 @@ impl RunFold {
                 abs_s_count: 0,
                 elasticity,
             })),
-            ..RunFold::summary(genesis)
+            ..RunFold::folding(n_members, &genesis, true)
         }
     }
 
@@ -268,22 +337,60 @@ impl RunFold {
         &self.tally
     }
 
-    /// Folds in one step.
+    /// Folds in one step of a one-member model.
     #[inline]
     pub fn push(&mut self, step: &FoldStep<'_>) {
         let credit_prev = self.tally.final_limit;
-        self.tally.push(step.members);
-        if let [(balance_mean, send_volume_mean)] = step.equilibrium {
+        let now = step.now;
+        self.tally.push_one(&now.ledger);
+        if let Some((balance_mean, send_volume_mean)) = now.equilibrium {
             self.abs_balance_mean_sum += balance_mean.abs();
             self.send_volume_mean_sum += send_volume_mean;
-        } else {
-            for &(balance_mean, send_volume_mean) in step.equilibrium {
-                self.abs_balance_mean_sum += balance_mean.abs();
-                self.send_volume_mean_sum += send_volume_mean;
-            }
         }
         if let Some(sums) = &mut self.sums {
-            sums.push(step, credit_prev, &self.tally);
+            sums.push_one(now);
+            sums.push_step(step.amount, step.restricted, credit_prev, &self.tally);
+        }
+    }
+
+    /// Folds in one step of a model of several members, in O(1): `touched` are the members
+    /// the step touched (every other member is as it was, the `Model` contract), and
+    /// `figures(m)` is member m's figures before and after the step.
+    #[inline]
+    pub(crate) fn push_touched(
+        &mut self,
+        touched: &[usize],
+        mut figures: impl FnMut(usize) -> (MemberFigures, MemberFigures),
+        amount: f64,
+        restricted: bool,
+    ) {
+        let credit_prev = self.tally.final_limit;
+        let Some(many) = &mut self.many else {
+            // A fold of fewer than two members (a run that failed before its genesis
+            // state) counts the step and nothing else.
+            self.tally.n_steps += 1;
+            return;
+        };
+        let t = self.tally.n_steps + 1;
+        for &m in touched {
+            let (before, after) = figures(m);
+            many.totals.replace(&before, &after);
+            let limit = after.ledger.limit;
+            self.tally.min_limit = self.tally.min_limit.min(limit);
+            self.tally.max_limit = self.tally.max_limit.max(limit);
+            if let Some(sums) = &mut self.sums {
+                sums.touch(m, t, before.ledger.balance, after.ledger.balance);
+            }
+        }
+        many.end_step(touched, &mut self.tally);
+        let totals = &many.totals;
+        if totals.n_equilibrium > 0 {
+            self.abs_balance_mean_sum += totals.equilibrium.0.value();
+            self.send_volume_mean_sum += totals.equilibrium.1.value();
+        }
+        if let Some(sums) = &mut self.sums {
+            sums.push_totals(totals, t);
+            sums.push_step(amount, restricted, credit_prev, &self.tally);
         }
     }
 
@@ -330,23 +437,40 @@ impl RunFold {
     }
 }
 
+impl Many {
+    /// Ends a step whose `touched` members the totals and the tally's extremes hold
+    /// already: the tally's figures of every member, in O(1).
+    #[inline]
+    fn end_step(&mut self, touched: &[usize], tally: &mut LedgerTally) {
+        tally.n_steps += 1;
+        if tally.n_steps == 1 {
+            // Step 1 holds the genesis limits of every member it did not touch.
+            let (low, high) = self.genesis_limits.untouched(touched);
+            tally.min_limit = tally.min_limit.min(low);
+            tally.max_limit = tally.max_limit.max(high);
+        }
+        tally.steps_over_limit += self.totals.n_over;
+        tally.steps_zero_limit += self.totals.n_zero;
+        tally.final_balance = self.totals.balance_mean();
+        tally.final_limit = self.totals.limit_mean();
+    }
+}
+
 impl MetricSums {
+    /// Folds in the one member of a one-member model after the step.
     #[inline(never)]
-    fn push(&mut self, step: &FoldStep<'_>, credit_prev: f64, tally: &LedgerTally) {
-        let n_members = step.members.len();
-        for (m, s) in step.members.iter().enumerate() {
-            self.balance_sum += s.balance;
-            self.balance_abs_sum += s.balance.abs();
-            self.send_volume_sum += step.send_volumes.get(m).copied().unwrap_or(f64::NAN);
-            if s.limit > 0.0 {
-                self.n_credit_positive += 1;
-                self.utilisation_sum += (-s.balance).max(0.0) / s.limit;
-            }
-            let (Some(age), Some(nonnegative_prev)) =
-                (self.debt_age.get_mut(m), self.nonnegative_prev.get_mut(m))
-            else {
-                continue;
-            };
+    fn push_one(&mut self, now: &MemberFigures) {
+        let s = &now.ledger;
+        self.balance_sum += s.balance;
+        self.balance_abs_sum += s.balance.abs();
+        self.send_volume_sum += now.send_volume.unwrap_or(f64::NAN);
+        if s.limit > 0.0 {
+            self.n_credit_positive += 1;
+            self.utilisation_sum += (-s.balance).max(0.0) / s.limit;
+        }
+        if let (Some(age), Some(nonnegative_prev)) =
+            (self.debt_age.get_mut(0), self.nonnegative_prev.get_mut(0))
+        {
             if s.balance >= 0.0 {
                 *age = 0;
             } else {
@@ -358,21 +482,56 @@ impl MetricSums {
             self.crossings += u64::from(nonnegative != *nonnegative_prev);
             *nonnegative_prev = nonnegative;
         }
-        debug_assert_eq!(n_members, self.debt_age.len(), "a member count per run");
-        for &(balance_mean, send_volume_mean) in step.equilibrium {
-            if send_volume_mean > 0.0 {
-                self.abs_s_sum += balance_mean.abs() / send_volume_mean;
-                self.abs_s_count += 1;
-            }
+        if let Some((balance_mean, send_volume_mean)) = now.equilibrium
+            && send_volume_mean > 0.0
+        {
+            self.abs_s_sum += balance_mean.abs() / send_volume_mean;
+            self.abs_s_count += 1;
         }
+    }
+
+    /// Member `member`'s balance went from `before` to `after` at step `t` (a model of
+    /// several members): its debt spell and zero crossings.
+    #[inline]
+    fn touch(&mut self, member: usize, t: u64, before: f64, after: f64) {
+        if let Some((spells, _)) = &mut self.spells {
+            self.crossings += u64::from(spells.update(member, t, before, after));
+        }
+    }
+
+    /// Folds in step `t` of a model of several members from its running `totals` (its
+    /// touched members were folded in by [`MetricSums::touch`]).
+    #[inline(never)]
+    fn push_totals(&mut self, totals: &MemberTotals, t: u64) {
+        let Some(m) = &totals.metrics else {
+            return;
+        };
+        self.balance_sum += totals.balance.value();
+        self.balance_abs_sum += m.balance_abs.value();
+        self.send_volume_sum += m.send_volume();
+        self.n_credit_positive += m.n_credit_positive;
+        self.utilisation_sum += m.utilisation.value();
+        if let Some((spells, age_sum)) = &mut self.spells {
+            *age_sum += spells.age_sum(t);
+        }
+        if m.n_abs_s > 0 {
+            self.abs_s_sum += m.abs_s.value();
+            self.abs_s_count += m.n_abs_s;
+        }
+    }
+
+    /// Folds in what every step adds whatever the members: the credit, the amount, the
+    /// restriction.
+    #[inline(never)]
+    fn push_step(&mut self, amount: f64, restricted: bool, credit_prev: f64, tally: &LedgerTally) {
         // The run's credit at this step: the members' mean limit.
         let credit = tally.final_limit;
         let change = credit - credit_prev;
         self.credit_change_sum += change;
         self.credit_change_sq_sum += change * change;
         self.credit_sum += credit;
-        self.restricted += u64::from(step.restricted);
-        let volume = step.amount.abs();
+        self.restricted += u64::from(restricted);
+        let volume = amount.abs();
         self.volume_sum += volume;
         // The step just folded in, 0-based.
         let i = tally.n_steps - 1;
@@ -402,12 +561,24 @@ impl MetricSums {
 
     fn finish(&self, t: &LedgerTally) -> RunMetrics {
         let n = t.n_steps as f64;
-        let member_steps = n * self.debt_age.len().max(1) as f64;
+        let (n_members, debt_age_max, debt_age_sum) = match &self.spells {
+            Some((spells, age_sum)) => (
+                spells.n_members(),
+                spells.age_max(t.n_steps) as f64,
+                *age_sum as f64,
+            ),
+            None => (
+                self.debt_age.len(),
+                self.debt_age_max as f64,
+                self.debt_age_sum as f64,
+            ),
+        };
+        let member_steps = n * n_members.max(1) as f64;
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
         let credit_mean = self.credit_sum / n;
         let change_mean = self.credit_change_sum / n;
         let change_var = (self.credit_change_sq_sum / n - change_mean * change_mean).max(0.0);
-        let crossings = match self.debt_age.len() {
+        let crossings = match n_members {
             0 | 1 => self.crossings as f64,
             k => self.crossings as f64 / k as f64,
         };
@@ -417,8 +588,8 @@ impl MetricSums {
             t.steps_over_limit as f64 / member_steps,
             ratio(self.utilisation_sum, self.n_credit_positive as f64),
             t.steps_zero_limit as f64 / member_steps,
-            self.debt_age_max as f64,
-            self.debt_age_sum as f64 / member_steps,
+            debt_age_max,
+            debt_age_sum / member_steps,
             crossings,
             t.final_limit,
             credit_mean,
@@ -446,109 +617,4 @@ impl MetricSums {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn l(balance: f64, limit: f64) -> Ledger {
-        Ledger {
-            balance,
-            limit,
-            capacity: 0.0,
-            payment: 0.0,
-        }
-    }
-
-    #[test]
-    fn the_tally_counts_the_state_law_over_every_member() {
-        let mut t = LedgerTally::new(&[l(0.0, 250.0)]);
-        assert_eq!((t.min(), t.max(), t.final_limit), (None, None, 250.0));
-        // At the limit is within it; below it is over; a zero limit counts as zero credit.
-        for (b, c) in [(-250.0, 250.0), (-250.5, 250.0), (-1.0, 0.0), (10.0, 400.0)] {
-            t.push(&[l(b, c)]);
-        }
-        assert_eq!(
-            (t.n_steps, t.steps_over_limit, t.steps_zero_limit),
-            (4, 2, 1)
-        );
-        assert_eq!((t.min(), t.max()), (Some(0.0), Some(400.0)));
-        assert_eq!((t.final_balance, t.final_limit), (10.0, 400.0));
-        // Two members: counts are of member-steps, final figures means.
-        let mut two = LedgerTally::new(&[l(0.0, 2.0), l(0.0, 4.0)]);
-        assert_eq!(two.final_limit, 3.0);
-        two.push(&[l(-3.0, 2.0), l(3.0, 0.0)]);
-        assert_eq!((two.steps_over_limit, two.steps_zero_limit), (1, 1));
-        assert_eq!((two.final_balance, two.final_limit), (0.0, 1.0));
-        // One member's −0.0 stays −0.0.
-        let neg = LedgerTally::new(&[l(-0.0, 0.0)]);
-        assert!(neg.final_balance.is_sign_negative());
-    }
-
-    #[test]
-    fn folded_quarters_give_the_kept_steps_metrics_bit_for_bit() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let genesis = [Ledger {
-            balance: 0.0,
-            limit: 250.0,
-            capacity: 250.0,
-            payment: 0.0,
-        }];
-        for n in [1u64, 3, 4, 5, 7, 8, 365, 1001, 4099] {
-            let mut kept = RunFold::with_metrics(&genesis, None);
-            let mut folded = RunFold::with_metrics(&genesis, Some(n));
-            // A credit drifting upwards with the volume, so the elasticity is defined.
-            for i in 0..n {
-                let growth = 1.0 + i as f64 / n as f64;
-                let members = [Ledger {
-                    balance: (next() - 0.5) * 1e3,
-                    limit: (200.0 + 100.0 * next()) * growth,
-                    capacity: 0.0,
-                    payment: 0.0,
-                }];
-                let step = FoldStep {
-                    members: &members,
-                    amount: (next() - 0.5) * 300.0 * growth,
-                    restricted: next() < 0.1,
-                    send_volumes: &[next() * 1e3],
-                    equilibrium: &[],
-                };
-                kept.push(&step);
-                folded.push(&step);
-            }
-            let (a, b) = (kept.metrics().values, folded.metrics().values);
-            for (m, (a, b)) in a.iter().zip(&b).enumerate() {
-                assert_eq!(a.to_bits(), b.to_bits(), "n = {n}, {}", NAMES[m]);
-            }
-            if n >= 365 {
-                assert!(a[11].is_finite(), "n = {n}: elasticity undefined");
-            }
-        }
-        // A run that ends before its announced length defines no elasticity.
-        let mut short = RunFold::with_metrics(&genesis, Some(100));
-        short.push(&FoldStep {
-            members: &genesis,
-            amount: 1.0,
-            restricted: false,
-            send_volumes: &[],
-            equilibrium: &[],
-        });
-        assert!(short.metrics().values[11].is_nan());
-        // A summary fold defines no metric but keeps the tally.
-        let mut summary = RunFold::summary(&genesis);
-        summary.push(&FoldStep {
-            members: &genesis,
-            amount: 1.0,
-            restricted: false,
-            send_volumes: &[],
-            equilibrium: &[(-3.0, 6.0)],
-        });
-        assert!(summary.metrics().values.iter().all(|v| v.is_nan()));
-        assert_eq!((summary.tally().n_steps, summary.equilibrium()), (1, 0.5));
-        assert_eq!(summary.abs_s(), (0.0, 0), "mean |s| is a metric's");
-    }
-}
+mod tests;

@@ -15,9 +15,11 @@
 mod fold;
 mod observe;
 pub mod summary;
+mod totals;
 
 pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
-pub(crate) use observe::{Fold, SummaryFold};
+pub(crate) use observe::{Fold, SummaryFold, TOUCHED_MAX, fold_step, touched_by};
+pub(crate) use totals::MemberFigures;
 
 use crate::model::{RunError, StepError};
 

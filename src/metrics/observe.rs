@@ -1,12 +1,79 @@
 //! The observers that fold a run into its [`RunFold`]: [`Fold`] (every figure, the
 //! metrics included) and [`SummaryFold`] (`--summary`'s, the hot path: it reads only the
-//! states).
+//! states). Both read, at each step, only the members the step touched ([`touched`]).
 
 use std::convert::Infallible;
 
-use crate::model::{Flow, Ledger, Observer, StepEvent};
+use crate::model::{Flow, MEMBERS_PER_PAYMENT_MAX, Observer, StepEvent};
 
 use super::fold::{FoldStep, Metered, RunFold};
+use super::totals::MemberFigures;
+
+/// The most members one step touches: the members whose limits it set and the members its
+/// applied payment involves (the same ones, unless enforcement changed the payment's).
+pub(crate) const TOUCHED_MAX: usize = 2 * MEMBERS_PER_PAYMENT_MAX;
+
+/// The members step `e` touched — the members whose limits it set, then those of the
+/// applied payment not among them ([`crate::model::Model::members`]) — into `ids`; how
+/// many. Every other member is as it was (the `Model` contract), so these are all a fold
+/// of several members reads of a step.
+#[inline]
+fn touched<M: Metered + ?Sized>(
+    model: &M,
+    e: &StepEvent<'_, M>,
+    ids: &mut [usize; TOUCHED_MAX],
+) -> usize {
+    touched_by(model, &e.limits, &e.applied, ids)
+}
+
+/// The members a step touched that set `limits` and applied `applied` (see [`touched`]).
+#[inline]
+pub(crate) fn touched_by<M: Metered + ?Sized>(
+    model: &M,
+    limits: &crate::model::StepLimits,
+    applied: &M::Payment,
+    ids: &mut [usize; TOUCHED_MAX],
+) -> usize {
+    let (set, paid) = (limits.members(), model.members(applied));
+    let set = set.as_slice();
+    ids[..set.len()].copy_from_slice(set);
+    let mut len = set.len();
+    if paid != limits.members() {
+        for &m in paid.as_slice() {
+            if !ids[..len].contains(&m) {
+                ids[len] = m;
+                len += 1;
+            }
+        }
+    }
+    len
+}
+
+/// Folds step `e` of `model` into `fold`: a one-member model's member after the step, or
+/// the members the step touched, before and after it (`RunFold::push_touched`).
+#[inline(always)]
+pub(crate) fn fold_step<M: Metered + ?Sized>(model: &M, e: &StepEvent<'_, M>, fold: &mut RunFold) {
+    let amount = model.amount(&e.applied);
+    let restricted = e.restricted();
+    if model.n_members() == 1 {
+        let now = MemberFigures::of(model, e.next, 0);
+        fold.push(&FoldStep {
+            now: &now,
+            amount,
+            restricted,
+        });
+    } else {
+        let mut ids = [0; TOUCHED_MAX];
+        let n = touched(model, e, &mut ids);
+        let figures = |m| {
+            (
+                MemberFigures::of(model, e.prev, m),
+                MemberFigures::of(model, e.next, m),
+            )
+        };
+        fold.push_touched(&ids[..n], figures, amount, restricted);
+    }
+}
 
 /// The observer that folds a run of any [`Metered`] model into its [`RunFold`] with the
 /// metrics (sweeps, `compare`, scenario reports).
@@ -15,9 +82,6 @@ pub(crate) struct Fold<'a, M> {
     /// The run's length, when known (the metrics' elasticity folds by quarters).
     n_steps: Option<u64>,
     fold: Option<RunFold>,
-    members: Vec<Ledger>,
-    send_volumes: Vec<f64>,
-    equilibrium: Vec<(f64, f64)>,
 }
 
 impl<'a, M: Metered> Fold<'a, M> {
@@ -29,9 +93,6 @@ impl<'a, M: Metered> Fold<'a, M> {
             model,
             n_steps,
             fold: None,
-            members: Vec::with_capacity(model.n_members()),
-            send_volumes: Vec::with_capacity(model.n_members()),
-            equilibrium: Vec::with_capacity(model.n_members()),
         }
     }
 
@@ -39,60 +100,24 @@ impl<'a, M: Metered> Fold<'a, M> {
     pub(crate) fn into_fold(self) -> Option<RunFold> {
         self.fold
     }
-
-    /// Reads every member's ledger, send volume and means in `state`.
-    #[inline]
-    fn read(&mut self, state: &M::State) {
-        self.members.clear();
-        self.send_volumes.clear();
-        self.equilibrium.clear();
-        for m in 0..self.model.n_members() {
-            self.members.push(self.model.ledger(state, m));
-            if let Some(v) = self.model.send_volume(state, m) {
-                self.send_volumes.push(v);
-            }
-            if let Some(e) = self.model.equilibrium(state, m) {
-                self.equilibrium.push(e);
-            }
-        }
-    }
 }
 
 impl<M: Metered> Observer<M> for Fold<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
-        self.read(state);
-        self.fold = Some(RunFold::with_metrics(&self.members, self.n_steps));
+        let model = self.model;
+        self.fold = Some(RunFold::with_metrics(
+            model.n_members(),
+            |m| MemberFigures::of(model, state, m),
+            self.n_steps,
+        ));
         Ok(())
     }
 
     #[inline]
     fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
-        let model = self.model;
-        if model.n_members() == 1 {
-            let ledger = model.ledger(e.next, 0);
-            let send_volume = model.send_volume(e.next, 0);
-            let equilibrium = model.equilibrium(e.next, 0);
-            if let Some(fold) = &mut self.fold {
-                fold.push(&FoldStep {
-                    members: std::slice::from_ref(&ledger),
-                    send_volumes: send_volume.as_slice(),
-                    amount: model.amount(&e.applied),
-                    restricted: e.restricted(),
-                    equilibrium: equilibrium.as_slice(),
-                });
-            }
-            return Ok(Flow::Continue);
-        }
-        self.read(e.next);
         if let Some(fold) = &mut self.fold {
-            fold.push(&FoldStep {
-                members: &self.members,
-                send_volumes: &self.send_volumes,
-                amount: model.amount(&e.applied),
-                restricted: e.restricted(),
-                equilibrium: &self.equilibrium,
-            });
+            fold_step(self.model, e, fold);
         }
         Ok(Flow::Continue)
     }
@@ -101,7 +126,8 @@ impl<M: Metered> Observer<M> for Fold<'_, M> {
 /// The observer that folds a run of any [`Metered`] model into a summary
 /// ([`RunFold::summary`]: `simulate --summary`'s figures, no metrics). It reads only the
 /// states, so that a run loop that feeds it builds nothing else of a step: the hot path of
-/// `--summary`, one member's figures on the stack.
+/// `--summary`, one member's figures on the stack, or the touched members' of a model of
+/// several.
 pub(crate) struct SummaryFold<'a, M> {
     model: &'a M,
     fold: Option<RunFold>,
@@ -118,23 +144,20 @@ impl<'a, M: Metered> SummaryFold<'a, M> {
         self.fold
     }
 
-    /// Folds in every member of `state` (a model of several members).
-    #[cold]
-    #[inline(never)]
-    fn push_members(&mut self, state: &M::State) {
+    /// Folds in the members step `e` touched (a model of several members).
+    #[inline]
+    fn push_members(&mut self, e: &StepEvent<'_, M>) {
         let model = self.model;
-        let n = model.n_members();
-        let members: Vec<Ledger> = (0..n).map(|m| model.ledger(state, m)).collect();
-        let equilibrium: Vec<(f64, f64)> =
-            (0..n).filter_map(|m| model.equilibrium(state, m)).collect();
+        let mut ids = [0; TOUCHED_MAX];
+        let n = touched(model, e, &mut ids);
         if let Some(fold) = &mut self.fold {
-            fold.push(&FoldStep {
-                members: &members,
-                send_volumes: &[],
-                amount: 0.0,
-                restricted: false,
-                equilibrium: &equilibrium,
-            });
+            let figures = |m| {
+                (
+                    MemberFigures::of(model, e.prev, m),
+                    MemberFigures::of(model, e.next, m),
+                )
+            };
+            fold.push_touched(&ids[..n], figures, 0.0, false);
         }
     }
 }
@@ -142,10 +165,10 @@ impl<'a, M: Metered> SummaryFold<'a, M> {
 impl<M: Metered> Observer<M> for SummaryFold<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
-        let members: Vec<Ledger> = (0..self.model.n_members())
-            .map(|m| self.model.ledger(state, m))
-            .collect();
-        self.fold = Some(RunFold::summary(&members));
+        let model = self.model;
+        self.fold = Some(RunFold::summary(model.n_members(), |m| {
+            MemberFigures::of(model, state, m)
+        }));
         Ok(())
     }
 
@@ -153,7 +176,7 @@ impl<M: Metered> Observer<M> for SummaryFold<'_, M> {
     fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
         let model = self.model;
         if model.n_members() != 1 {
-            self.push_members(e.next);
+            self.push_members(e);
         } else if let Some(fold) = &mut self.fold {
             fold.push_summary_one(&model.ledger(e.next, 0), model.equilibrium(e.next, 0));
         }

@@ -87,7 +87,7 @@ impl StepLimits {
     }
 
     /// Limits of `members`, the k-th set by `limit(member)`; the first error stops.
-    #[inline]
+    #[inline(always)]
     pub fn try_from_fn<E>(
         members: Members,
         mut limit: impl FnMut(usize) -> Result<Limit, E>,

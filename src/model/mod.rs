@@ -39,7 +39,7 @@ pub use ledger::{Ledger, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
 pub use plan::{Plan, Streams};
 pub(crate) use plan::{WithRng, numpy_run_seed};
-pub(crate) use run::Beside;
+pub(crate) use run::{Beside, enforced, set_limits};
 pub use run::{EachState, EachStep, Flow, Observer, RunError, StepEvent, Stepper, run};
 
 /// A credit limit and the named branch of the policy that set it.
@@ -141,7 +141,10 @@ pub enum Value {
 /// [`Model::record`]: every one of them reads the state at t − 1 and the history of the
 /// states 0…t − 1, never the state being built (cadCAD's semantics: every policy sees the
 /// previous state). A state holds [`Model::n_members`] members' ledgers; a step touches
-/// only the members its payment involves.
+/// only the members its payment involves ([`Model::members`]): every other member's
+/// balance and limit, and what [`crate::metrics::Metered`] reads of it, stay as they were
+/// (its ledger's `payment`, this step's, is 0). The per-run fold relies on this to fold a
+/// step in O(1) whatever the number of members, and [`Model::step_into`] to take one.
 pub trait Model: Sync {
     /// The state of one step (for V1, one user's eight columns).
     type State: Clone + fmt::Debug + Send;
@@ -186,6 +189,31 @@ pub trait Model: Sync {
         limits: &StepLimits,
         payment: Self::Payment,
     ) -> Result<Self::State, StepError>;
+
+    /// [`Model::step`] written into `next`, a state the caller keeps from step to step: what
+    /// the run loop calls, so that a model whose state is large (a network's members) need
+    /// not build a whole new state every step.
+    ///
+    /// The contract: on entry `next` holds either a copy of `prev`, or the state `prev` was
+    /// made from by one step of this model (the state at t − 2; [`Stepper`] keeps the two
+    /// and swaps them). On `Ok`, `next` holds exactly what [`Model::step`] returns; on an
+    /// error it may hold anything, and the caller copies `prev` into it before the next
+    /// call. A model may then bring `next` up to `prev` by copying only the members `prev`'s
+    /// own payment touched, and apply this step's payment to the members it involves: O(1)
+    /// a step whatever the number of members. The default builds the state with
+    /// [`Model::step`] and moves it into `next`.
+    #[inline]
+    fn step_into(
+        &self,
+        prev: &Self::State,
+        history: &Self::History,
+        limits: &StepLimits,
+        payment: Self::Payment,
+        next: &mut Self::State,
+    ) -> Result<(), StepError> {
+        *next = self.step(prev, history, limits, payment)?;
+        Ok(())
+    }
 
     /// How many members' ledgers a state holds (one for V1), fixed for a run.
     fn n_members(&self) -> usize {

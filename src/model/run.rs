@@ -177,6 +177,12 @@ pub struct Stepper<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> {
     behaviour: &'a B,
     enforcement: super::Enforcement,
     state: M::State,
+    /// The state the next step is written into ([`Model::step_into`]): the state before
+    /// `state` (t − 2), or a copy of `state`; swapped with it after every step.
+    spare: M::State,
+    /// True when `spare` is neither (a step or an observer failed after writing into it):
+    /// the next step first copies `state` into it.
+    spare_stale: bool,
     history: M::History,
     /// The policy's memory of each member (its limit is set from its own history).
     policy_memory: Vec<P::Memory>,
@@ -194,6 +200,7 @@ where
     fn clone(&self) -> Self {
         Stepper {
             state: self.state.clone(),
+            spare: self.spare.clone(),
             history: self.history.clone(),
             policy_memory: self.policy_memory.clone(),
             behaviour_memory: self.behaviour_memory.clone(),
@@ -212,6 +219,8 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
             policy,
             behaviour,
             enforcement: policy.enforcement(),
+            spare: state.clone(),
+            spare_stale: false,
             state,
             history,
             policy_memory: std::iter::repeat_with(P::Memory::default)
@@ -288,39 +297,30 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
         // not change a number; the draw comes first because it names the members whose
         // limits the step sets.
         let drawn = self.behaviour.draw(&cx, rng, &mut self.behaviour_memory);
-        let (policy, memories) = (self.policy, &mut self.policy_memory);
-        let limits = StepLimits::try_from_fn(self.model.members(&drawn.payment), |member| {
-            let memory = memories.get_mut(member).ok_or(StepError::NoSuchMember {
-                member,
-                n_members: self.model.n_members(),
-            })?;
-            let limit = policy.limit(&Cx { member, ..cx }, memory)?;
-            // NaN is neither finite nor >= 0.
-            if !(limit.value.is_finite() && limit.value >= 0.0) {
-                return Err(StepError::BadLimit {
-                    value: limit.value,
-                    branch: limit.branch,
-                });
-            }
-            Ok(limit)
-        })
-        .map_err(at)?;
-        let applied = if self.enforcement.is_none() {
-            drawn.payment
-        } else {
-            self.model
-                .enforce(&self.enforcement, &self.state, &self.history, drawn.payment)
-                .map_err(at)?
-        };
-        let next = self
-            .model
-            .step(&self.state, &self.history, &limits, applied)
+        let limits =
+            set_limits(self.policy, &cx, &drawn.payment, &mut self.policy_memory).map_err(at)?;
+        let applied = enforced(&self.enforcement, &cx, drawn.payment).map_err(at)?;
+        // The step is written into the spare state, which holds t − 2 (or a copy of t − 1):
+        // `step_into`'s contract. Until the step and its observers succeed it is marked
+        // stale, so that after any error the next step starts from a copy of t − 1.
+        if self.spare_stale {
+            self.spare.clone_from(&self.state);
+        }
+        self.spare_stale = true;
+        self.model
+            .step_into(
+                &self.state,
+                &self.history,
+                &limits,
+                applied,
+                &mut self.spare,
+            )
             .map_err(at)?;
         let flow = observer
             .step(&StepEvent {
                 t,
                 prev: &self.state,
-                next: &next,
+                next: &self.spare,
                 limits,
                 drawn,
                 applied,
@@ -328,10 +328,54 @@ impl<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>> Stepper<'a, M, P, B> {
             .map_err(RunError::Observe)?;
         // Recorded only once every observer has seen the step: on any error the stepper is
         // still wholly at t − 1 (state, history, t).
-        self.model.record(&mut self.history, &next);
-        self.state = next;
+        self.model.record(&mut self.history, &self.spare);
+        std::mem::swap(&mut self.state, &mut self.spare);
+        self.spare_stale = false;
         self.t = t;
         Ok(flow)
+    }
+}
+
+/// The limits of step `cx.t` for the members `payment` involves ([`Model::members`]), each
+/// set by `policy` from that member's view (`Cx::member`) and its own memory in
+/// `memories`, and refused when negative or not finite: the one place a step's limits are
+/// set ([`Stepper::step`], and a model's engines that step a run their own way).
+#[inline(always)]
+pub(crate) fn set_limits<M: Model, P: CreditPolicy<M>>(
+    policy: &P,
+    cx: &Cx<'_, M>,
+    payment: &M::Payment,
+    memories: &mut [P::Memory],
+) -> Result<StepLimits, StepError> {
+    StepLimits::try_from_fn(cx.model.members(payment), |member| {
+        let memory = memories.get_mut(member).ok_or(StepError::NoSuchMember {
+            member,
+            n_members: cx.model.n_members(),
+        })?;
+        let limit = policy.limit(&Cx { member, ..*cx }, memory)?;
+        // NaN is neither finite nor >= 0.
+        if !(limit.value.is_finite() && limit.value >= 0.0) {
+            return Err(StepError::BadLimit {
+                value: limit.value,
+                branch: limit.branch,
+            });
+        }
+        Ok(limit)
+    })
+}
+
+/// The payment that happens when `payment` was drawn at step `cx.t` under `enforcement`
+/// (the drawn one when there is none): the one place enforcement is applied.
+#[inline]
+pub(crate) fn enforced<M: Model>(
+    enforcement: &super::Enforcement,
+    cx: &Cx<'_, M>,
+    payment: M::Payment,
+) -> Result<M::Payment, StepError> {
+    if enforcement.is_none() {
+        Ok(payment)
+    } else {
+        cx.model.enforce(enforcement, cx.prev, cx.history, payment)
     }
 }
 

@@ -76,9 +76,11 @@
 //! credited, the payer never debited — for `currents check` to catch and shrink to one
 //! payment.
 
+mod engines;
 mod graph;
 #[cfg(feature = "harness")]
 mod laws;
+mod limits;
 mod model;
 mod one_sided;
 mod trading;
@@ -87,7 +89,7 @@ mod user;
 pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
 pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
-pub use model::{NETWORK_PARAMS, Network, NetworkState, Transfer};
+pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
 pub use one_sided::OneSided;
 pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};
 pub use user::{UniformPairs, uniform_below};
@@ -107,7 +109,7 @@ use crate::registry::{Registry, generic_rules};
 /// assert_eq!(registry.users().len(), 5);
 /// ```
 pub fn registry() -> Registry<Network> {
-    network_users(generic_rules(Registry::new().model()))
+    network_users(generic_rules(Registry::new().model())).engines(engines::NetworkEngines)
 }
 
 /// The registry of the deliberately broken network, `network-one-sided` ([`OneSided`]):

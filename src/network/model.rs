@@ -15,18 +15,21 @@ use crate::model::{
 use crate::params::{ParamError, ParamSpec, check_values};
 use crate::registry::ModelType;
 
+use super::limits::MemberLimits;
+
 /// The network's declared parameters: how many members, and their limit at genesis.
 pub const NETWORK_PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "members",
         default: 2.0,
         min: 2.0,
-        // The trajectory CSV has two columns per member (balance and limit), so a row of
-        // 1000 members is already 2004 columns wide; a network of 10^6 members needs
-        // another output than one row per state.
-        max: 1000.0,
+        // A step is O(1) and a run holds O(members) (two states and the policy's memory of
+        // each member), so a million members run in well under 1 GB (BENCHMARKS.md). An
+        // output with a row per state has two columns per member and accepts fewer
+        // (`TRAJECTORY_PARAMS`).
+        max: 1e6,
         integer: true,
-        doc: "how many members pay each other (the trajectory CSV has two columns per member)",
+        doc: "how many members pay each other (at most 1000 where a row per state is written: two columns per member)",
     },
     ParamSpec {
         name: "limit",
@@ -37,6 +40,18 @@ pub const NETWORK_PARAMS: &[ParamSpec] = &[
         doc: "every member's credit limit at genesis, as a magnitude: a balance may go down to -limit",
     },
 ];
+
+/// The network's parameters where a workflow writes a row per state (a trajectory CSV, a
+/// scenario's tables, charts): two columns per member, so at most 1000 members (a row of
+/// 2004 columns); elsewhere `members` goes up to 10^6 ([`NETWORK_PARAMS`]).
+pub const NETWORK_TRAJECTORY_PARAMS: &[ParamSpec] = &[ParamSpec {
+    name: "members",
+    default: 2.0,
+    min: 2.0,
+    max: 1000.0,
+    integer: true,
+    doc: "a row holds two columns per member; up to 1000000 members where none is written (simulate --summary, sweeps, compare, check)",
+}];
 
 /// The classic chain of a mutual-credit network: `members` members, each starting at
 /// balance 0 with the limit `limit` (a magnitude: a balance may go down to `−limit`).
@@ -50,7 +65,7 @@ pub struct Network {
 }
 
 impl Network {
-    /// The network of `members` members (2 … 1000) with the genesis limit `limit`
+    /// The network of `members` members (2 … 10^6) with the genesis limit `limit`
     /// (0 … 10^9); the error names the parameter out of range.
     pub fn new(members: usize, limit: i64) -> Result<Self, ParamError> {
         check_values(
@@ -68,9 +83,9 @@ impl Network {
     }
 
     /// `Ok` when `member` is one of the network's members and `state` holds its ledger.
+    #[inline]
     fn check_member(&self, state: &NetworkState, member: usize) -> Result<(), StepError> {
-        let held = state.balances.len().min(state.limits.len());
-        if member < self.members && member < held {
+        if member < self.members && member < state.balances.len() && member < state.limits.len() {
             Ok(())
         } else {
             Err(StepError::NoSuchMember {
@@ -78,6 +93,98 @@ impl Network {
                 n_members: self.members,
             })
         }
+    }
+}
+
+/// What one step makes of its payer's and its payee's ledgers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    transfer: Transfer,
+    payer: (i64, i64),
+    payee: (i64, i64),
+    refused: bool,
+}
+
+impl Network {
+    /// What step `t`'s transfer makes of its payer's and payee's ledgers in `prev`
+    /// (balance, limit): their new limits (rounded half to even), and the amount moved
+    /// unless it is refused. The one definition of the step, for [`Model::step`],
+    /// [`Model::step_into`] and the engine that steps a state in place.
+    #[inline]
+    pub(crate) fn outcome(
+        &self,
+        prev: &NetworkState,
+        limits: &StepLimits,
+        t: Transfer,
+    ) -> Result<Outcome, StepError> {
+        let Transfer {
+            payer,
+            payee,
+            amount,
+        } = t;
+        self.check_member(prev, payer)?;
+        self.check_member(prev, payee)?;
+        let limit_of = |member: usize| match limits.of(member) {
+            Some(limit) => to_int("limit", limit.value),
+            None => Ok(prev.limits.get(member).unwrap_or(0)),
+        };
+        let (payer_limit, payee_limit) = (limit_of(payer)?, limit_of(payee)?);
+        let (balance, limit_prev) = (prev.balances[payer], prev.limits.get(payer).unwrap_or(0));
+        let received = prev.balances[payee];
+        // In i128, so that no balance, amount or limit overflows the comparison.
+        let after = i128::from(balance) - i128::from(amount);
+        let refused = payer == payee || amount <= 0 || after < -i128::from(limit_prev);
+        let (payer_balance, payee_balance) = if refused {
+            (balance, received)
+        } else {
+            (
+                moved(balance.checked_sub(amount), balance, -amount)?,
+                moved(received.checked_add(amount), received, amount)?,
+            )
+        };
+        Ok(Outcome {
+            transfer: t,
+            payer: (payer_balance, payer_limit),
+            payee: (payee_balance, payee_limit),
+            refused,
+        })
+    }
+
+    /// Writes `outcome` into `next`, a state holding the step's previous state (`prev`,
+    /// whose count of payments is `n_payments`) at least for its payer and payee.
+    #[inline]
+    pub(crate) fn write(outcome: &Outcome, n_payments: u64, next: &mut NetworkState) {
+        let Transfer {
+            payer,
+            payee,
+            amount,
+        } = outcome.transfer;
+        // The payee last: when it is the payer (a refused transfer), both are the same.
+        for (member, (balance, limit)) in [(payer, outcome.payer), (payee, outcome.payee)] {
+            next.balances[member] = balance;
+            next.limits.set(member, limit);
+        }
+        next.payer = payer;
+        next.payee = payee;
+        next.amount = amount;
+        next.refused = outcome.refused;
+        next.n_payments = n_payments.saturating_add(1);
+    }
+
+    /// Step `t` applied to `state` itself (the state before it), which then holds what
+    /// [`Model::step`] returns: for an engine that keeps one state. On an error `state` is
+    /// unchanged.
+    #[inline]
+    pub(crate) fn step_in_place(
+        &self,
+        state: &mut NetworkState,
+        limits: &StepLimits,
+        t: Transfer,
+    ) -> Result<(), StepError> {
+        let outcome = self.outcome(state, limits, t)?;
+        let n_payments = state.n_payments;
+        Network::write(&outcome, n_payments, state);
+        Ok(())
     }
 }
 
@@ -134,8 +241,8 @@ impl FromStr for Transfer {
 pub struct NetworkState {
     /// Member m's balance, in whole units (negative: a debt).
     pub balances: Vec<i64>,
-    /// Member m's limit, a magnitude: the balance may go down to `−limits[m]`.
-    pub(crate) limits: Vec<i64>,
+    /// Member m's limit, a magnitude: the balance may go down to `−limit`.
+    pub(crate) limits: MemberLimits,
     /// The payer of the last transfer.
     pub(crate) payer: usize,
     /// The payee of the last transfer.
@@ -151,6 +258,7 @@ pub struct NetworkState {
 impl NetworkState {
     /// What member `member` received at the last step: `+amount` for the payee, `−amount`
     /// for the payer, 0 for every other member and for everyone when it was refused.
+    #[inline]
     pub(crate) fn received(&self, member: usize) -> i64 {
         if self.refused || self.payer == self.payee {
             0
@@ -164,12 +272,13 @@ impl NetworkState {
     }
 }
 
-/// A member's balance after `change`, or the error that it does not fit an `i64`.
-fn moved(balance: i64, change: i128) -> Result<i64, StepError> {
-    let after = i128::from(balance) + change;
-    i64::try_from(after).map_err(|_| StepError::NotAnInteger {
+/// A member's balance after a change (`after`, `None` when it does not fit an `i64`), or
+/// the error that names the balance it would have been (`balance + change`).
+#[inline]
+fn moved(after: Option<i64>, balance: i64, change: i64) -> Result<i64, StepError> {
+    after.ok_or_else(|| StepError::NotAnInteger {
         field: "balance",
-        value: after as f64,
+        value: (i128::from(balance) + i128::from(change)) as f64,
     })
 }
 
@@ -178,6 +287,10 @@ impl ModelType for Network {
     const SUMMARY: &'static str =
         "N members paying each other one unit at a time, refused below the payer's limit";
     const PARAMS: &'static [ParamSpec] = NETWORK_PARAMS;
+    const TRAJECTORY_PARAMS: &'static [ParamSpec] = NETWORK_TRAJECTORY_PARAMS;
+    /// No bound of its own: a run holds two states and the policy's memory of each member
+    /// whatever its length (each workflow's bound holds: `simulate --summary`'s is 10^8).
+    const STEPS_MAX: u64 = u64::MAX;
 
     fn from_values(values: &[f64]) -> Self {
         Network::unchecked(values[0] as usize, values[1] as i64)
@@ -227,7 +340,7 @@ impl Model for Network {
     fn genesis(&self) -> NetworkState {
         NetworkState {
             balances: vec![0; self.members],
-            limits: vec![self.limit; self.members],
+            limits: MemberLimits::common(self.limit, self.members),
             payer: 0,
             payee: 0,
             amount: 0,
@@ -237,12 +350,15 @@ impl Model for Network {
     }
 
     /// The network keeps no history: a step reads the previous state only.
+    #[inline]
     fn history(&self, _: &NetworkState, _: u64) {}
 
+    #[inline]
     fn record(&self, _: &mut (), _: &NetworkState) {}
 
     /// Returns the transfer unchanged, whatever the enforcement: the network holds every
     /// payer to its limit in [`Model::step`], under every policy (`none` included).
+    #[inline]
     fn enforce(
         &self,
         _: &Enforcement,
@@ -264,35 +380,44 @@ impl Model for Network {
         limits: &StepLimits,
         t: Transfer,
     ) -> Result<NetworkState, StepError> {
-        let Transfer {
-            payer,
-            payee,
-            amount,
-        } = t;
-        self.check_member(prev, payer)?;
-        self.check_member(prev, payee)?;
+        let outcome = self.outcome(prev, limits, t)?;
         let mut next = prev.clone();
-        for member in [payer, payee] {
-            if let Some(limit) = limits.of(member) {
-                next.limits[member] = to_int("limit", limit.value)?;
-            }
-        }
-        let (balance, limit_prev) = (prev.balances[payer], prev.limits[payer]);
-        // In i128, so that no balance, amount or limit overflows the comparison.
-        let after = i128::from(balance) - i128::from(amount);
-        let refused = payer == payee || amount <= 0 || after < -i128::from(limit_prev);
-        if !refused {
-            next.balances[payer] = moved(balance, -i128::from(amount))?;
-            next.balances[payee] = moved(prev.balances[payee], i128::from(amount))?;
-        }
-        next.payer = payer;
-        next.payee = payee;
-        next.amount = amount;
-        next.refused = refused;
-        next.n_payments = prev.n_payments.saturating_add(1);
+        Network::write(&outcome, prev.n_payments, &mut next);
         Ok(next)
     }
 
+    /// [`Model::step`] in O(1): `next` (the state before `prev`, or a copy of it) is first
+    /// brought up to `prev` by copying the ledgers of the two members `prev`'s own transfer
+    /// involved — the only ones that step changed —, then this step's outcome (the same
+    /// function as [`Model::step`]'s) is written to its payer and payee. On an error `next`
+    /// is unchanged.
+    #[inline]
+    fn step_into(
+        &self,
+        prev: &NetworkState,
+        _: &(),
+        limits: &StepLimits,
+        t: Transfer,
+        next: &mut NetworkState,
+    ) -> Result<(), StepError> {
+        let outcome = self.outcome(prev, limits, t)?;
+        let n = prev.balances.len();
+        if next.balances.len() != n || next.limits.len() != n || prev.limits.len() != n {
+            // Not a state of this run (outside the contract): start from a copy.
+            next.clone_from(prev);
+        } else {
+            for m in [prev.payer, prev.payee] {
+                if m < n {
+                    next.balances[m] = prev.balances[m];
+                    next.limits.copy_from(&prev.limits, m);
+                }
+            }
+        }
+        Network::write(&outcome, prev.n_payments, next);
+        Ok(())
+    }
+
+    #[inline]
     fn n_members(&self) -> usize {
         self.members
     }
@@ -306,12 +431,18 @@ impl Model for Network {
     /// Balance, limit, capacity `balance + limit` and what the member received at the last
     /// step (`NetworkState::received`). A member the state does not hold reads as NaN,
     /// which the finiteness and limit laws report, rather than a panic.
+    #[inline]
     fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
         match (s.balances.get(member), s.limits.get(member)) {
-            (Some(&balance), Some(&limit)) => Ledger {
+            (Some(&balance), Some(limit)) => Ledger {
                 balance: balance as f64,
                 limit: limit as f64,
-                capacity: (i128::from(balance) + i128::from(limit)) as f64,
+                // The sum in i64 when it fits (always, in practice): converting an i128 to
+                // f64 is a slow library call, and the two give the same double.
+                capacity: balance.checked_add(limit).map_or_else(
+                    || (i128::from(balance) + i128::from(limit)) as f64,
+                    |c| c as f64,
+                ),
                 payment: s.received(member) as f64,
             },
             _ => Ledger {
@@ -334,7 +465,7 @@ impl Model for Network {
     }
 
     fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
-        for (&balance, &limit) in s.balances.iter().zip(&s.limits) {
+        for (&balance, limit) in s.balances.iter().zip(s.limits.iter()) {
             out.extend([Value::Int(balance), Value::Int(limit)]);
         }
         out.extend([
@@ -350,6 +481,7 @@ impl Model for Network {
 impl Metered for Network {
     /// The transfer's amount (its size, positive), refused or not: a metric sees the
     /// payment, not whether the step refused it.
+    #[inline]
     fn amount(&self, t: &Transfer) -> f64 {
         t.amount as f64
     }
@@ -388,7 +520,7 @@ mod tests {
         assert!(two.refused);
         assert_eq!(
             (&two.balances, &two.limits),
-            (&one.balances, &vec![5, 1, 5])
+            (&one.balances, &MemberLimits::Each(vec![5, 1, 5]))
         );
         let out = Transfer { payer: 3, ..t };
         let err = net.step(&one, &(), &limits(t, 1.0), out).unwrap_err();

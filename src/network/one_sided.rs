@@ -17,7 +17,7 @@ use crate::model::{
 use crate::params::ParamSpec;
 use crate::registry::{ModelType, ReportLayout};
 
-use super::{NETWORK_PARAMS, Network, NetworkState, Transfer};
+use super::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
 
 /// The network whose transfers credit the payee but never debit the payer: a deliberately
 /// broken model, for the harness to catch (`currents check --model network-one-sided`
@@ -55,6 +55,7 @@ impl ModelType for OneSided {
     const NAME: &'static str = "network-one-sided";
     const SUMMARY: &'static str = "the network with a broken transfer: the payee is credited, the payer never debited (fails check)";
     const PARAMS: &'static [ParamSpec] = NETWORK_PARAMS;
+    const TRAJECTORY_PARAMS: &'static [ParamSpec] = NETWORK_TRAJECTORY_PARAMS;
 
     fn from_values(values: &[f64]) -> Self {
         OneSided::from(Network::from_values(values))

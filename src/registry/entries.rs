@@ -173,6 +173,16 @@ pub trait ModelType: Model + Sized {
     /// Pairs of parameters that constrain each other (a minimum and its maximum), checked
     /// with the values; none by default.
     const ORDERED: &'static [AtMost] = &[];
+    /// Tighter declarations of some of [`ModelType::PARAMS`] (matched by name) that hold
+    /// where a workflow writes a row per state — a trajectory CSV, a scenario's tables,
+    /// charts —: a parameter that widens the row (the network's `members`, two columns
+    /// each) is bounded there by what a row can hold. Default: none.
+    const TRAJECTORY_PARAMS: &'static [ParamSpec] = &[];
+    /// The most steps one run of the model may take in any workflow (each workflow has
+    /// its own bound too, and the smaller holds). Default: `STEPS_MAX` (10^6), for a model
+    /// whose history grows with the run (V1's exact history keeps 25 bytes a step); a
+    /// model whose run holds the same whatever its length may accept more.
+    const STEPS_MAX: u64 = crate::params::STEPS_MAX;
     /// Builds the model from checked values (same order as [`ModelType::PARAMS`]).
     fn from_values(values: &[f64]) -> Self;
 
@@ -234,6 +244,10 @@ pub struct ModelEntry<M> {
     pub(crate) params: &'static [ParamSpec],
     /// [`ModelType::ORDERED`].
     pub(crate) ordered: &'static [AtMost],
+    /// [`ModelType::TRAJECTORY_PARAMS`].
+    pub(crate) trajectory_params: &'static [ParamSpec],
+    /// [`ModelType::STEPS_MAX`].
+    pub(crate) steps_max: u64,
     build: fn(&[f64]) -> M,
     layout: fn(&M) -> ReportLayout,
 }
@@ -264,6 +278,8 @@ impl<M: ModelType> ModelEntry<M> {
             summary: M::SUMMARY,
             params: M::PARAMS,
             ordered: M::ORDERED,
+            trajectory_params: M::TRAJECTORY_PARAMS,
+            steps_max: M::STEPS_MAX,
             build: M::from_values,
             layout: M::report_layout,
         }

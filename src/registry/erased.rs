@@ -19,6 +19,12 @@ impl ErasedMemory {
     /// started afresh, not a panic.
     #[inline]
     fn with<T: Default + Send + 'static, R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
+        if size_of::<T>() == 0 {
+            // A memory of no size holds nothing between steps (the `static` rule's, the
+            // network's user's): a fresh one is the same, and the run's memories of every
+            // member are then never read (no cache line of them a step).
+            return f(&mut T::default());
+        }
         if let Some(m) = self.0.as_mut().and_then(|m| m.downcast_mut::<T>()) {
             return f(m);
         }

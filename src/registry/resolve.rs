@@ -56,7 +56,23 @@ impl Spec {
                         "rule" => &rule.entry.params()[*i],
                         _ => &user.entry.params()[*i],
                     };
-                    let x = spec.read(&p.field, &p.written)?;
+                    // Where a row per state is written, a model's tighter declaration of
+                    // the parameter holds (the range its message names).
+                    let tight = (limits.rows && *kind == "model")
+                        .then(|| {
+                            model
+                                .entry
+                                .trajectory_params
+                                .iter()
+                                .find(|t| t.name == spec.name)
+                        })
+                        .flatten();
+                    let x = match tight {
+                        Some(tight) => tight
+                            .read(&p.field, &p.written)
+                            .map_err(|e| in_rows(e, tight))?,
+                        None => spec.read(&p.field, &p.written)?,
+                    };
                     given.push((kind, *i, p));
                     match *kind {
                         "model" => model.values[*i] = x,
@@ -129,6 +145,17 @@ impl Spec {
                 ));
             }
         }
+        let steps_max = model.entry.steps_max;
+        if steps.value > steps_max {
+            return Err(SpecError::value(
+                &steps.field,
+                &steps.shown,
+                format!(
+                    "a whole number in [1, {steps_max}] for model {}",
+                    model.entry.name
+                ),
+            ));
+        }
         if rng == RngKind::Numpy {
             check_numpy_seed(
                 (&seed.field, &seed.shown, seed.value),
@@ -146,6 +173,18 @@ impl Spec {
             runs,
             steps,
         })
+    }
+}
+
+/// A parameter refused by a model's tighter declaration where a row per state is written
+/// ([`super::ModelType::TRAJECTORY_PARAMS`]): the range, then why, on one line.
+fn in_rows(e: ParamError, tight: &ParamSpec) -> ParamError {
+    ParamError {
+        accepted: format!(
+            "{} where a row per state is written (a trajectory CSV, a scenario's tables, charts); {}",
+            e.accepted, tight.doc
+        ),
+        ..e
     }
 }
 

@@ -63,7 +63,7 @@ pub trait Runs<M: Model>: Send + Sync {
         runs.map(|run| {
             let mut fold = Infallibly(SummaryFold::new(self.model()));
             match self.run(streams, run, n_steps, &mut fold, None) {
-                Ok(()) => Ok(fold.0.into_fold().unwrap_or_else(|| RunFold::summary(&[]))),
+                Ok(()) => Ok(fold.0.into_fold().unwrap_or_else(RunFold::empty)),
                 Err(RunError::Step { timestep, source }) => {
                     Err(RunError::Step { timestep, source })
                 }

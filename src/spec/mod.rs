@@ -41,7 +41,7 @@ pub(crate) use values::{string_value, whole_value};
 
 use crate::draws::RngKind;
 use crate::model::Enforce;
-use crate::params::{STEPS_MAX, Written};
+use crate::params::{STEPS_MAX, STEPS_SUMMARY_MAX, Written};
 
 /// The caller's own keys of a table (see [`Spec::from_table`]), canonical, with their values.
 pub(crate) type Extra<'a> = Vec<(&'static str, crate::toml_value::Value<'a>)>;
@@ -273,13 +273,34 @@ pub struct Limits {
     pub(crate) runs_min: u64,
     /// The most runs accepted.
     pub(crate) runs_max: u64,
-    /// The most steps accepted.
+    /// The most steps accepted (a model may accept fewer: `ModelType::STEPS_MAX`).
     pub(crate) steps_max: u64,
+    /// True when the workflow writes a row per state (a trajectory CSV, a scenario's
+    /// tables, charts): a model's parameters are then also held to the tighter ranges it
+    /// declares for that (`ModelType::TRAJECTORY_PARAMS`: the network's members).
+    pub(crate) rows: bool,
+}
+
+impl Limits {
+    /// `simulate --summary`'s: [`Limits::default`] for a workflow that writes no row per
+    /// state, up to `STEPS_SUMMARY_MAX` steps (within what the model accepts).
+    pub fn summary() -> Self {
+        Limits {
+            steps_max: STEPS_SUMMARY_MAX,
+            rows: false,
+            ..Limits::default()
+        }
+    }
+
+    /// These limits with `rows` set: whether the workflow writes a row per state.
+    pub(crate) fn with_rows(self, rows: bool) -> Self {
+        Limits { rows, ..self }
+    }
 }
 
 impl Default for Limits {
-    /// `simulate`'s: 10 runs of 365 steps, seed 0, ChaCha; up to
-    /// [`crate::params::RUNS_MAX`] runs of `STEPS_MAX` steps.
+    /// `simulate`'s writing a trajectory CSV: 10 runs of 365 steps, seed 0, ChaCha; up to
+    /// [`crate::params::RUNS_MAX`] runs of `STEPS_MAX` steps; a row per state.
     fn default() -> Self {
         Limits {
             runs: 10,
@@ -289,6 +310,7 @@ impl Default for Limits {
             runs_min: 1,
             runs_max: crate::params::RUNS_MAX,
             steps_max: STEPS_MAX,
+            rows: true,
         }
     }
 }

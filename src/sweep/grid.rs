@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::spec::{Spec, SpecError};
+use crate::spec::{Limits, Spec, SpecError};
 use crate::workbench::{EntryInfo, Workbench};
 
 use super::config::{Axis, Grid, Mode, SweepConfig};
@@ -17,11 +17,19 @@ impl SweepConfig {
     /// workbench's first when neither does), every name looked up in that model's
     /// registry, every value checked against its declaration.
     pub fn resolve(&self, bench: &Workbench) -> Result<Sweep, SpecError> {
+        self.resolve_within(bench, false)
+    }
+
+    /// [`SweepConfig::resolve`] for a sweep that also writes its trajectories (`rows`: a
+    /// row per member of every state), which bound what widens a state's rows (a network's
+    /// members: `ModelType::TRAJECTORY_PARAMS`).
+    pub(crate) fn resolve_within(&self, bench: &Workbench, rows: bool) -> Result<Sweep, SpecError> {
         let mut cells = Vec::new();
         // Which top-level parameters some cell declares (one that none does is an error).
         let mut top_used = vec![false; self.spec.params.len()];
         for grid in &self.grids {
-            expand(bench, &self.spec, grid, &mut top_used, &mut cells)?;
+            let limits = LIMITS.with_rows(rows);
+            expand(bench, &self.spec, grid, &limits, &mut top_used, &mut cells)?;
         }
         if let Some(p) = self
             .spec
@@ -205,6 +213,7 @@ fn expand(
     bench: &Workbench,
     top: &Spec,
     g: &Grid,
+    limits: &Limits,
     top_used: &mut [bool],
     cells: &mut Vec<Cell>,
 ) -> Result<(), SpecError> {
@@ -392,7 +401,7 @@ fn expand(
             let gp = &g.params[p];
             over.push_written(&gp.key, gp.values[v].clone(), &gp.field, None)?;
         }
-        let spec = bench.resolve(&base.overlay(over), &LIMITS)?;
+        let spec = bench.resolve(&base.overlay(over), limits)?;
         cells.push(Cell::new(cells.len(), g.label.clone(), Arc::from(spec)));
     }
     Ok(())

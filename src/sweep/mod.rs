@@ -96,4 +96,5 @@ pub(crate) const LIMITS: Limits = Limits {
     runs_min: 1,
     runs_max: RUNS_MAX,
     steps_max: STEPS_MAX,
+    rows: false,
 };

@@ -132,7 +132,7 @@ pub fn fold_run(
             config.n_steps(),
             &mut fold,
         )?;
-        Ok(fold.into_fold().unwrap_or_else(|| RunFold::summary(&[])))
+        Ok(fold.into_fold().unwrap_or_else(RunFold::empty))
     }
     match engine {
         Engine::Exact => go::<ExactHistory>(config, run),

@@ -10,7 +10,7 @@
 use std::io;
 
 use crate::catalog::{self, Invariant};
-use crate::metrics::{FoldStep, Metered, RunFold};
+use crate::metrics::{Metered, RunFold};
 use crate::model::{Flow, Ledger, Members, Model, Observer, StepEvent, StepLimits, Value};
 
 /// A state of some model.
@@ -140,19 +140,7 @@ impl<M: Metered> StepView for StepOf<'_, '_, M> {
         catalog::check_step(self.model, self.event, row, violate);
     }
     fn fold_into(&self, fold: &mut RunFold) {
-        let (model, next) = (self.model, self.event.next);
-        let n = model.n_members();
-        let members: Vec<Ledger> = (0..n).map(|m| model.ledger(next, m)).collect();
-        let send_volumes: Vec<f64> = (0..n).filter_map(|m| model.send_volume(next, m)).collect();
-        let equilibrium: Vec<(f64, f64)> =
-            (0..n).filter_map(|m| model.equilibrium(next, m)).collect();
-        fold.push(&FoldStep {
-            members: &members,
-            send_volumes: &send_volumes,
-            amount: model.amount(&self.event.applied),
-            restricted: self.event.restricted(),
-            equilibrium: &equilibrium,
-        });
+        crate::metrics::fold_step(self.model, self.event, fold);
     }
     fn drawn_amount(&self) -> f64 {
         self.model.amount(&self.event.drawn.payment)

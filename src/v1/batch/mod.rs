@@ -241,7 +241,7 @@ fn by_blocks<'m>(
             results
                 .into_iter()
                 .zip(folds)
-                .map(|(r, f)| r.map(|()| f.into_fold().unwrap_or_else(|| RunFold::summary(&[])))),
+                .map(|(r, f)| r.map(|()| f.into_fold().unwrap_or_else(RunFold::empty))),
         );
         if end == u64::MAX {
             break;
