@@ -10,7 +10,10 @@
 //!   streaming on ChaCha, run by run through the scalar loop and in lanes
 //!   (`currents::v1::batch`), per run-step in BENCHMARKS.md ("Batched engine");
 //! - `rng_floor/*`: only the generator draws a step needs (7 u32 outputs: the sign, then
-//!   two per uniform; the integrity path's fifth draw never fires at integrity 1).
+//!   two per uniform; the integrity path's fifth draw never fires at integrity 1);
+//! - `network_step/*`: one payment of the network on the one run loop (`Stepper`, the
+//!   `static` rule and `uniform-pairs` typed, no observer), at 10^3 and 10^6 members, after
+//!   10^5 warm-up payments: the loop's cost a step, flat in the members.
 
 use std::hint::black_box;
 
@@ -220,7 +223,35 @@ fn batched(c: &mut Criterion) {
     g.finish();
 }
 
+fn network_step(c: &mut Criterion) {
+    use currents::network::{Network, UniformPairs};
+    use currents::rules::Static;
+    let mut g = c.benchmark_group("network_step");
+    let user = UniformPairs::default();
+    for members in [1_000usize, 1_000_000] {
+        let model = Network::new(members, 1).expect("valid");
+        let mut run = Stepper::new(&model, &Static, &user, u64::MAX);
+        let mut rng = chacha_rng(0, 0, 1);
+        run.run(&mut rng, 100_000, &mut ()).expect("run");
+        g.bench_function(format!("m{members}"), |b| {
+            b.iter(|| {
+                run.step(&mut rng, &mut ()).expect("step");
+                black_box(run.state().refused)
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
-    benches, step, run_365, notebook, sweep, scaling_t, rng_floor, batched
+    benches,
+    step,
+    run_365,
+    notebook,
+    sweep,
+    scaling_t,
+    rng_floor,
+    batched,
+    network_step
 );
 criterion_main!(benches);

@@ -7,6 +7,8 @@ use std::hint::black_box;
 use currents::draws::RngKind;
 use currents::draws::{chacha_rng, randint01, uniform01};
 use currents::model::Stepper;
+use currents::network::{Network, UniformPairs};
+use currents::rules::Static;
 use currents::v1::History;
 use currents::v1::NotebookUser;
 use currents::v1::V1;
@@ -92,6 +94,31 @@ fn batched_16x365() -> f64 {
     )
 }
 
+/// A network run of 1000 members (limit 1, the `static` rule, `uniform-pairs`) after 10^4
+/// payments, and its generator (leaked as `warm` leaks V1's).
+fn warm_network() -> (NetworkRun, ChaCha8Rng) {
+    let model: &'static Network = Box::leak(Box::new(Network::new(1_000, 1).expect("valid")));
+    let user: &'static UniformPairs = Box::leak(Box::new(UniformPairs::default()));
+    let mut t = Stepper::new(model, &Static, user, 10_001);
+    let mut rng = chacha_rng(0, 0, 1);
+    t.run(&mut rng, 10_000, &mut ()).expect("run");
+    (t, rng)
+}
+
+/// A network run of the classic chain.
+type NetworkRun = Stepper<'static, Network, Static, UniformPairs>;
+
+// One payment of the network on the one run loop (draws, both limits, the O(1) step), at
+// 1000 members: the same count at any number of members.
+#[library_benchmark]
+#[bench::m1000(setup = warm_network, teardown = drop)]
+fn step_network(input: (NetworkRun, ChaCha8Rng)) -> (NetworkRun, ChaCha8Rng) {
+    let (mut t, mut rng) = input;
+    t.step(&mut rng, &mut ()).expect("step");
+    black_box(t.state().refused);
+    (t, rng)
+}
+
 // The generator draws of 365 steps alone (ChaCha, integrity 1: 7 outputs a step): the floor.
 #[library_benchmark]
 #[bench::chacha()]
@@ -107,6 +134,6 @@ fn rng_floor_365() -> f64 {
 
 library_benchmark_group!(
     name = step;
-    benchmarks = step_streaming, step_exact, run_365, batched_16x365, rng_floor_365
+    benchmarks = step_streaming, step_exact, run_365, batched_16x365, rng_floor_365, step_network
 );
 main!(library_benchmark_groups = step);

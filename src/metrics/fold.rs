@@ -332,9 +332,15 @@ impl RunFold {
         }
     }
 
-    /// The ledger figures of the steps so far.
-    pub fn tally(&self) -> &LedgerTally {
-        &self.tally
+    /// The ledger figures of the steps so far (for several members, the final means are
+    /// read from the running totals here, not kept up to date at every step of a summary).
+    pub fn tally(&self) -> LedgerTally {
+        let mut tally = self.tally;
+        if let Some(many) = &self.many {
+            tally.final_balance = many.totals.balance_mean();
+            tally.final_limit = many.totals.limit_mean();
+        }
+        tally
     }
 
     /// Folds in one step of a one-member model.
@@ -382,7 +388,7 @@ impl RunFold {
                 sums.touch(m, t, before.ledger.balance, after.ledger.balance);
             }
         }
-        many.end_step(touched, &mut self.tally);
+        many.end_step(touched, &mut self.tally, self.sums.is_some());
         let totals = &many.totals;
         if totals.n_equilibrium > 0 {
             self.abs_balance_mean_sum += totals.equilibrium.0.value();
@@ -431,7 +437,7 @@ impl RunFold {
     /// was made without them).
     pub(crate) fn metrics(&self) -> RunMetrics {
         match &self.sums {
-            Some(sums) => sums.finish(&self.tally),
+            Some(sums) => sums.finish(&self.tally()),
             None => RunMetrics::undefined(),
         }
     }
@@ -441,7 +447,7 @@ impl Many {
     /// Ends a step whose `touched` members the totals and the tally's extremes hold
     /// already: the tally's figures of every member, in O(1).
     #[inline]
-    fn end_step(&mut self, touched: &[usize], tally: &mut LedgerTally) {
+    fn end_step(&mut self, touched: &[usize], tally: &mut LedgerTally, means: bool) {
         tally.n_steps += 1;
         if tally.n_steps == 1 {
             // Step 1 holds the genesis limits of every member it did not touch.
@@ -451,8 +457,12 @@ impl Many {
         }
         tally.steps_over_limit += self.totals.n_over;
         tally.steps_zero_limit += self.totals.n_zero;
-        tally.final_balance = self.totals.balance_mean();
-        tally.final_limit = self.totals.limit_mean();
+        // The metrics read the mean limit at every step (the run's credit); a summary
+        // reads the means once, through `RunFold::tally`.
+        if means {
+            tally.final_balance = self.totals.balance_mean();
+            tally.final_limit = self.totals.limit_mean();
+        }
     }
 }
 

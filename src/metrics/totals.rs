@@ -11,11 +11,11 @@
 //! debt began ([`DebtSpells`]), kept per member and read only for the touched ones.
 //!
 //! Exactness: counts are integers. A float total is a compensated running sum
-//! ([`RunningSum`]): when every figure is an integer and the totals stay below 2^53 (the
-//! network's balances and limits) every addition is exact, so the total is the sum over
-//! the members in any order, bit for bit; otherwise it is within a few units in the last
-//! place of that sum whatever the run's length (the utilisation's ratios, a user's model
-//! with fractional balances).
+//! ([`RunningSum`]), each change added with its rounding error: when every figure is a
+//! whole number and the totals stay below 2^53 (the network's balances and limits) every
+//! addition is exact, so the total is the sum over the members in any order, bit for bit;
+//! otherwise (the utilisation's ratios, a user's model with fractional balances) it is
+//! within a few units in the last place of that sum whatever the run's length.
 
 use crate::model::{Ledger, balance_below_limit};
 
@@ -35,18 +35,6 @@ pub(crate) struct MemberFigures {
 }
 
 impl MemberFigures {
-    /// No member's figures (a placeholder: every figure NaN, no send volume, no means).
-    pub(crate) const NONE: MemberFigures = MemberFigures {
-        ledger: Ledger {
-            balance: f64::NAN,
-            limit: f64::NAN,
-            capacity: f64::NAN,
-            payment: f64::NAN,
-        },
-        send_volume: None,
-        equilibrium: None,
-    };
-
     /// Member `member`'s figures in `state`.
     #[inline]
     pub(crate) fn of<M: Metered + ?Sized>(model: &M, state: &M::State, member: usize) -> Self {
@@ -94,10 +82,11 @@ impl MemberFigures {
     }
 }
 
-/// A running sum of floats with Neumaier's compensation: the rounding error of every
+/// A running sum of doubles with Neumaier's compensation: the rounding error of every
 /// addition is kept in `compensation`, so that adding a figure and later subtracting it
-/// again leaves no trace, however many times. Integers whose sums stay below 2^53 are
-/// added exactly (the compensation stays 0).
+/// leaves no trace however many times. Whole numbers whose sums stay below 2^53 (the
+/// network's balances and limits) are added exactly: the compensation stays 0 and the sum
+/// is the sum over the members in any order, bit for bit.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct RunningSum {
     sum: f64,
@@ -114,7 +103,7 @@ impl RunningSum {
     }
 
     /// Adds `x`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add(&mut self, x: f64) {
         let t = self.sum + x;
         self.compensation += if self.sum.abs() >= x.abs() {
@@ -123,6 +112,18 @@ impl RunningSum {
             (x - t) + self.sum
         };
         self.sum = t;
+    }
+
+    /// Replaces a figure `before` by `after`: adds `after − before`, computed exactly as a
+    /// double and its rounding error (Knuth's TwoSum), so one addition a change is on the
+    /// sum's chain of dependent additions, not two.
+    #[inline(always)]
+    pub(crate) fn replace(&mut self, before: f64, after: f64) {
+        let d = after - before;
+        let z = d - after;
+        let e = (after - (d - z)) + (-before - z);
+        self.add(d);
+        self.compensation += e;
     }
 
     /// The sum (with its compensation; the plain sum when there is none, so a sum of
@@ -240,12 +241,10 @@ impl MemberTotals {
         let balance_moved = a.balance.to_bits() != b.balance.to_bits();
         let limit_moved = a.limit.to_bits() != b.limit.to_bits();
         if balance_moved {
-            self.balance.add(-b.balance);
-            self.balance.add(a.balance);
+            self.balance.replace(b.balance, a.balance);
         }
         if limit_moved {
-            self.limit.add(-b.limit);
-            self.limit.add(a.limit);
+            self.limit.replace(b.limit, a.limit);
             self.n_zero = self.n_zero - u64::from(b.limit == 0.0) + u64::from(a.limit == 0.0);
         }
         if balance_moved || limit_moved {

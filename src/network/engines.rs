@@ -30,8 +30,8 @@ use rand_core::Rng;
 
 use crate::metrics::{MemberFigures, RunFold, TOUCHED_MAX, touched_by};
 use crate::model::{
-    Behaviour, CreditPolicy, Cx, Draw, Enforced, Model, Plan, RunError, StepError, Streams,
-    WithRng, enforced, set_limits,
+    Behaviour, CreditPolicy, Cx, Enforced, Model, Plan, RunError, StepError, Streams, WithRng,
+    enforced, set_limits,
 };
 use crate::registry::runs::{EXACT, Engines, Runs, Sink, run_plan};
 use crate::registry::{RunSpec, UserType};
@@ -43,7 +43,7 @@ use super::{Network, NetworkState, Transfer, UniformPairs};
 /// How many steps ahead the in-place loop draws its transfers (and fetches their ledgers):
 /// enough to cover a memory latency with the work of the steps in between, few enough that
 /// the fetched lines are still in the cache when their step comes.
-pub(crate) const LOOKAHEAD: usize = 16;
+pub(crate) const LOOKAHEAD: usize = 32;
 
 /// The network's engines (registered by [`super::registry`]).
 #[derive(Debug, Clone, Copy, Default)]
@@ -177,13 +177,12 @@ pub(crate) fn fold_in_place<P: CreditPolicy<Network>, R: Rng + ?Sized>(
         .take(n_members)
         .collect();
     let enforcement = policy.enforcement();
-    // The draws of steps t … t + LOOKAHEAD − 1, step s's at (s − 1) % LOOKAHEAD: drawn in
-    // step order from `rng`, as the run loop draws them (the user reads no state).
-    let mut ahead = [Draw::plain(Transfer {
-        payer: 0,
-        payee: 0,
-        amount: 0,
-    }); LOOKAHEAD];
+    // The transfers of steps t … t + LOOKAHEAD − 1, step s's at (s − 1) % LOOKAHEAD: drawn
+    // in step order from `rng`, as the run loop draws them (the user reads no state). Kept
+    // field by field, so that reading one back waits for no partly written store.
+    let mut payers = [0usize; LOOKAHEAD];
+    let mut payees = [0usize; LOOKAHEAD];
+    let mut amounts = [0i64; LOOKAHEAD];
     let draw = |t: u64, state: &NetworkState, rng: &mut R| {
         let cx = Cx {
             model,
@@ -192,13 +191,14 @@ pub(crate) fn fold_in_place<P: CreditPolicy<Network>, R: Rng + ?Sized>(
             history: &(),
             member: 0,
         };
-        Behaviour::<Network>::draw(user, &cx, rng, &mut ())
+        let payment = Behaviour::<Network>::draw(user, &cx, rng, &mut ()).payment;
+        prefetch(state, payment.payer, payment.payee);
+        (payment.payer, payment.payee, payment.amount)
     };
-    for (k, slot) in ahead.iter_mut().enumerate() {
-        let t = k as u64 + 1;
+    for slot in 0..LOOKAHEAD {
+        let t = slot as u64 + 1;
         if t <= n_steps {
-            *slot = draw(t, &state, rng);
-            prefetch(&state, &slot.payment);
+            (payers[slot], payees[slot], amounts[slot]) = draw(t, &state, rng);
         }
     }
     for t in 1..=n_steps {
@@ -207,11 +207,14 @@ pub(crate) fn fold_in_place<P: CreditPolicy<Network>, R: Rng + ?Sized>(
             source,
         };
         let slot = ((t - 1) % LOOKAHEAD as u64) as usize;
-        let drawn = ahead[slot];
+        let payment = Transfer {
+            payer: payers[slot],
+            payee: payees[slot],
+            amount: amounts[slot],
+        };
         let later = t + LOOKAHEAD as u64;
         if later <= n_steps {
-            ahead[slot] = draw(later, &state, rng);
-            prefetch(&state, &ahead[slot].payment);
+            (payers[slot], payees[slot], amounts[slot]) = draw(later, &state, rng);
         }
         let cx = Cx {
             model,
@@ -220,36 +223,50 @@ pub(crate) fn fold_in_place<P: CreditPolicy<Network>, R: Rng + ?Sized>(
             history: &(),
             member: 0,
         };
-        let limits = set_limits(policy, &cx, &drawn.payment, &mut memories).map_err(at)?;
-        let applied = enforced(&enforcement, &cx, drawn.payment).map_err(at)?;
+        let limits = set_limits(policy, &cx, &payment, &mut memories).map_err(at)?;
+        let applied = enforced(&enforcement, &cx, payment).map_err(at)?;
         let mut ids = [0; TOUCHED_MAX];
         let n = touched_by(model, &limits, &applied, &mut ids);
         let ids = &ids[..n];
-        let before: [MemberFigures; TOUCHED_MAX] = std::array::from_fn(|i| {
-            ids.get(i).map_or(MemberFigures::NONE, |&m| {
-                MemberFigures::of(model, &state, m)
-            })
-        });
+        // The touched members' figures before the step: a transfer's payer and payee, two
+        // at most (more only when enforcement changed the payment's members, which the
+        // network's never does: then they are kept in a vector).
+        let before_two = [
+            MemberFigures::of(model, &state, ids[0]),
+            MemberFigures::of(model, &state, ids[n.min(2) - 1]),
+        ];
+        let before_rest: Vec<MemberFigures> = if n > 2 {
+            ids.iter()
+                .map(|&m| MemberFigures::of(model, &state, m))
+                .collect()
+        } else {
+            Vec::new()
+        };
         model
             .step_in_place(&mut state, &limits, applied)
             .map_err(at)?;
         // `push_touched` asks for the members in the order of `ids`.
         let mut i = 0;
         let figures = |m: usize| {
-            let b = before[i.min(TOUCHED_MAX - 1)];
+            let before = if n > 2 {
+                before_rest[i]
+            } else {
+                before_two[i.min(1)]
+            };
             i += 1;
-            (b, MemberFigures::of(model, &state, m))
+            (before, MemberFigures::of(model, &state, m))
         };
         fold.push_touched(ids, figures, 0.0, false);
     }
     Ok(fold)
 }
 
-/// Asks the processor to fetch the ledgers of `t`'s payer and payee in `state` (their
-/// balances and limits) into the cache: a hint, which changes no value.
+/// Asks the processor to fetch the ledgers of a transfer's `payer` and `payee` in `state`
+/// (their balances, and their limits when each member has its own) into the cache: a
+/// hint, which changes no value.
 #[inline(always)]
-fn prefetch(state: &NetworkState, t: &Transfer) {
-    for m in [t.payer, t.payee] {
+fn prefetch(state: &NetworkState, payer: usize, payee: usize) {
+    for m in [payer, payee] {
         if let Some(b) = state.balances.get(m) {
             fetch(b);
         }

@@ -110,7 +110,7 @@ impl Network {
     /// (balance, limit): their new limits (rounded half to even), and the amount moved
     /// unless it is refused. The one definition of the step, for [`Model::step`],
     /// [`Model::step_into`] and the engine that steps a state in place.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn outcome(
         &self,
         prev: &NetworkState,
@@ -152,7 +152,7 @@ impl Network {
 
     /// Writes `outcome` into `next`, a state holding the step's previous state (`prev`,
     /// whose count of payments is `n_payments`) at least for its payer and payee.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write(outcome: &Outcome, n_payments: u64, next: &mut NetworkState) {
         let Transfer {
             payer,
@@ -174,7 +174,7 @@ impl Network {
     /// Step `t` applied to `state` itself (the state before it), which then holds what
     /// [`Model::step`] returns: for an engine that keeps one state. On an error `state` is
     /// unchanged.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn step_in_place(
         &self,
         state: &mut NetworkState,
