@@ -98,7 +98,7 @@ impl<M: Model<Payment = Transfer> + ?Sized> Behaviour<M> for UniformPairs {
     type Memory = ();
 
     fn draw<R: Rng + ?Sized>(&self, cx: &Cx<'_, M>, rng: &mut R, _: &mut ()) -> Draw<Transfer> {
-        // Members beyond u32::MAX are never drawn (the network holds at most 1000).
+        // Members beyond u32::MAX are never drawn (the network holds at most 10^6).
         let n = u32::try_from(cx.model.n_members()).unwrap_or(u32::MAX);
         if n < 2 {
             return Draw::plain(Transfer {
