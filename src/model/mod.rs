@@ -233,6 +233,25 @@ pub trait Model: Sync {
     /// The state's row, one [`Value`] per column, appended to `out`.
     fn row(&self, state: &Self::State, out: &mut Vec<Value>);
 
+    /// The columns the model writes at some values of its parameters and not at others,
+    /// besides its members' ledger columns (the network's `lost`, written when members may
+    /// leave): a trajectory is recognised as this model's with or without them (see
+    /// [`Model::ledger_columns`]). Default: none.
+    fn optional_columns(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The credit written off so far in `state`: held outside the members, as in a
+    /// clearing account (the network's lost credit: the debts of members who left). The
+    /// conservation law of models whose members pay each other reads it
+    /// (`balances_sum_to_zero`: a step changes the members' balances by what it changes
+    /// this by). Default: 0, nothing is ever written off. A model that wraps another
+    /// returns the wrapped model's.
+    #[inline]
+    fn written_off(&self, _state: &Self::State) -> f64 {
+        0.0
+    }
+
     /// Which columns of this model's trajectories ([`Model::columns`]) hold member
     /// `member`'s ledger, by name: what `plot` and `report` chart of a trajectory CSV, and
     /// how a scenario report's summary names a member's balance, limit and means. `None`

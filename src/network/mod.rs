@@ -80,6 +80,7 @@ mod engines;
 mod graph;
 #[cfg(feature = "harness")]
 mod laws;
+mod leaving;
 mod limits;
 mod model;
 mod one_sided;
@@ -88,7 +89,9 @@ mod user;
 
 pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
-pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
+pub use laws::{
+    LeavingTapes, NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell,
+};
 pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
 pub use one_sided::OneSided;
 pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};

@@ -124,17 +124,22 @@ fn table_every(scenario: &Scenario) -> u64 {
 }
 
 /// `name = value` for each parameter of the user, then of the model, as the header's
-/// `params:` line lists them: a user parameter that is 0 both in the run and in the user's
-/// entry is left out (the notebook's user's growth and bias: the notebook has neither).
+/// `params:` line lists them: a parameter that is 0 both in the run and in its entry is
+/// left out (the notebook's user's growth and bias: the notebook has neither; the
+/// network's `leave-after`: nobody leaves, as before members could).
 pub(super) fn world_params(spec: &dyn AnySpec) -> Vec<(&'static str, f64)> {
     let (user, model) = (spec.user(), spec.model());
-    let user_pairs = user
-        .pairs()
-        .into_iter()
-        .zip(user.defaults)
-        .filter(|((_, v), d)| !(*v == 0.0 && *d == 0.0))
-        .map(|(pair, _)| pair);
-    user_pairs.chain(model.pairs()).collect()
+    let nonzero = |view: &crate::workbench::ChosenView| {
+        view.pairs()
+            .into_iter()
+            .zip(view.defaults.clone())
+            .filter(|((_, v), d)| !(*v == 0.0 && *d == 0.0))
+            .map(|(pair, _)| pair)
+            .collect::<Vec<_>>()
+    };
+    let mut pairs = nonzero(&user);
+    pairs.extend(nonzero(&model));
+    pairs
 }
 
 fn header(
