@@ -14,6 +14,32 @@
 //! then sums to the lost total up to rounding (each `d / H` and each product rounded once),
 //! which is why it is compared with a relative tolerance, never exactly.
 
+/// One seat's memory of leaving: its payer's refusals in a row and its attribution, kept
+/// together so that a step reads one cache line per member (at a million members a step
+/// waits for the lines it reads).
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(align(32))]
+pub(crate) struct Seat {
+    /// The loss index when the seat's attribution was last settled.
+    pub(crate) seen: f64,
+    /// The seat's attributed loss, settled up to `seen`.
+    pub(crate) settled: f64,
+    /// The seat's payments refused in a row, as payer (reset by a payment that passes and
+    /// by leaving).
+    pub(crate) refusals: u32,
+}
+
+impl PartialEq for Seat {
+    /// Floats bit for bit.
+    fn eq(&self, other: &Self) -> bool {
+        self.seen.to_bits() == other.seen.to_bits()
+            && self.settled.to_bits() == other.settled.to_bits()
+            && self.refusals == other.refusals
+    }
+}
+
+impl Eq for Seat {}
+
 /// The per-member memory of leaving and the run's loss index, held by a
 /// [`super::NetworkState`]. Empty (no vector allocated, nothing read or written by a step)
 /// when the network's `leave-after` is 0: then nobody ever leaves.
@@ -22,13 +48,8 @@
 /// equal to another exactly when every value in it is the same).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Leaving {
-    /// Member m's payments refused in a row, as payer (reset by a payment that passes and
-    /// by leaving).
-    pub(crate) refusals: Vec<u32>,
-    /// The loss index when member m's attribution was last settled.
-    pub(crate) seen: Vec<f64>,
-    /// Member m's attributed loss, settled up to `seen[m]`.
-    pub(crate) settled: Vec<f64>,
+    /// Member m's memory at index m.
+    pub(crate) seats: Vec<Seat>,
     /// Lost credit per unit of credit held, summed over every default so far.
     pub(crate) index: f64,
     /// The credit held: the sum of the members' positive balances (in i128: a sum of
@@ -38,10 +59,7 @@ pub(crate) struct Leaving {
 
 impl PartialEq for Leaving {
     fn eq(&self, other: &Self) -> bool {
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        self.refusals == other.refusals
-            && bits(&self.seen) == bits(&other.seen)
-            && bits(&self.settled) == bits(&other.settled)
+        self.seats == other.seats
             && self.index.to_bits() == other.index.to_bits()
             && self.held == other.held
     }
@@ -52,11 +70,9 @@ impl Eq for Leaving {}
 /// What one step makes of the leaving memory of its payer and payee.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct LeaveOutcome {
-    /// The payer's refusal streak after the step.
-    pub(crate) payer_refusals: u32,
-    /// The payer's and the payee's (seen, settled) after the step.
-    pub(crate) payer_seen: (f64, f64),
-    pub(crate) payee_seen: (f64, f64),
+    /// The payer's and the payee's seats after the step.
+    pub(crate) payer: Seat,
+    pub(crate) payee: Seat,
     /// The run's loss index and credit held after the step.
     pub(crate) index: f64,
     pub(crate) held: i128,
@@ -72,17 +88,27 @@ impl Leaving {
     /// The memory of `members` members at genesis (every balance 0): nothing refused,
     /// nothing attributed, no credit held. Empty when `on` is false.
     pub(crate) fn genesis(members: usize, on: bool) -> Self {
-        if on {
-            Leaving {
-                refusals: vec![0; members],
-                seen: vec![0.0; members],
-                settled: vec![0.0; members],
-                index: 0.0,
-                held: 0,
-            }
-        } else {
-            Leaving::default()
+        Leaving {
+            seats: if on {
+                vec![Seat::default(); members]
+            } else {
+                Vec::new()
+            },
+            index: 0.0,
+            held: 0,
         }
+    }
+
+    /// True when the memory is kept (the network's `leave-after` > 0).
+    #[inline(always)]
+    pub(crate) fn is_on(&self) -> bool {
+        !self.seats.is_empty()
+    }
+
+    /// Member `m`'s payments refused in a row (0 when the memory is not kept).
+    #[inline]
+    pub(crate) fn refusals(&self, m: usize) -> u32 {
+        self.seats.get(m).map_or(0, |s| s.refusals)
     }
 
     /// The payer's refusals in a row after a step that was `refused` or not, and whether
@@ -100,7 +126,7 @@ impl Leaving {
         if !refused {
             return (0, false);
         }
-        let streak = self.refusals.get(payer).map_or(1, |r| r.saturating_add(1));
+        let streak = self.refusals(payer).saturating_add(1);
         if leave_after > 0 && streak >= leave_after && balance < 0 {
             (0, true)
         } else {
@@ -108,46 +134,45 @@ impl Leaving {
         }
     }
 
-    /// True when the memory is kept (the network's `leave-after` > 0).
-    #[inline(always)]
-    pub(crate) fn is_on(&self) -> bool {
-        !self.refusals.is_empty()
-    }
-
     /// Member `m`'s attributed loss, settled to now, given its `balance`: what it was
     /// settled to, plus its credit held times the index's rise since (0 when the memory is
     /// not kept or there is no such member).
     #[inline]
     pub(crate) fn attributed(&self, m: usize, balance: i64) -> f64 {
-        match (self.settled.get(m), self.seen.get(m)) {
-            (Some(&settled), Some(&seen)) => settled + balance.max(0) as f64 * (self.index - seen),
-            _ => 0.0,
-        }
+        self.seats.get(m).map_or(0.0, |s| {
+            s.settled + balance.max(0) as f64 * (self.index - s.seen)
+        })
     }
 
     /// The leaving memory after a step whose payer and payee had the balances `payer_was`
     /// and `payee_was` before it and have `payer_now` and `payee_now` after it (a member
-    /// who left: 0), where `refused` says whether the payment was refused and `debt` is
-    /// the debt written off at the step (0 when nobody left). Both members are settled at
-    /// the index before the step; the debt then raises the index by `debt / held`, `held`
-    /// the credit held at that moment (the step's transfer was refused, so every balance is
-    /// as before it; the leaver, in debt, holds none).
+    /// who left: 0), where `payer_refusals` is the payer's streak after the step and
+    /// `debt` the debt written off at the step (0 when nobody left). Both members are
+    /// settled at the index before the step; the debt then raises the index by
+    /// `debt / held`, `held` the credit held at that moment (the step's transfer was
+    /// refused, so every balance is as before it; the leaver, in debt, holds none).
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn after(
         &self,
-        payer: usize,
-        payee: usize,
+        (payer, payee): (usize, usize),
         (payer_was, payer_now): (i64, i64),
         (payee_was, payee_now): (i64, i64),
         payer_refusals: u32,
         debt: i64,
     ) -> LeaveOutcome {
-        let settle = |m: usize, balance: i64| (self.index, self.attributed(m, balance));
-        let (payer_seen, payee_seen) = (settle(payer, payer_was), settle(payee, payee_was));
+        let settle = |m: usize, balance: i64| Seat {
+            seen: self.index,
+            settled: self.attributed(m, balance),
+            refusals: self.refusals(m),
+        };
+        let (mut payer_seat, payee_seat) = (settle(payer, payer_was), settle(payee, payee_was));
+        payer_seat.refusals = payer_refusals;
         let mut index = self.index;
         if debt > 0 && self.held > 0 {
             index += debt as f64 / self.held as f64;
+            // The leaver's seat is settled at the new index: a newcomer holds nothing yet,
+            // and the seat's attribution so far stays with it.
+            payer_seat.seen = index;
         }
         let held = if payer == payee {
             self.held - held_by(payer_was) + held_by(payer_now)
@@ -156,33 +181,22 @@ impl Leaving {
                 + held_by(payer_now)
                 + held_by(payee_now)
         };
-        // The leaver's seat is settled at the new index: a newcomer holds nothing yet, and
-        // the seat's attribution so far stays with it.
-        let payer_seen = if debt > 0 {
-            (index, payer_seen.1)
-        } else {
-            payer_seen
-        };
         LeaveOutcome {
-            payer_refusals,
-            payer_seen,
-            payee_seen,
+            payer: payer_seat,
+            payee: payee_seat,
             index,
             held,
         }
     }
 
-    /// Writes `outcome` for its payer and payee (the payee last, so that a member paying
+    /// Writes `outcome` for its payer and payee (the payee first, so that a member paying
     /// itself gets the payer's).
     #[inline]
     pub(crate) fn write(&mut self, payer: usize, payee: usize, outcome: &LeaveOutcome) {
-        for (m, (seen, settled)) in [(payee, outcome.payee_seen), (payer, outcome.payer_seen)] {
-            if let (Some(s), Some(a)) = (self.seen.get_mut(m), self.settled.get_mut(m)) {
-                (*s, *a) = (seen, settled);
+        for (m, seat) in [(payee, outcome.payee), (payer, outcome.payer)] {
+            if let Some(s) = self.seats.get_mut(m) {
+                *s = seat;
             }
-        }
-        if let Some(r) = self.refusals.get_mut(payer) {
-            *r = outcome.payer_refusals;
         }
         self.index = outcome.index;
         self.held = outcome.held;
@@ -191,22 +205,15 @@ impl Leaving {
     /// Sets member `m`'s memory to its memory in `other` (the per-member part only).
     #[inline]
     pub(crate) fn copy_from(&mut self, other: &Leaving, m: usize) {
-        if let (Some(r), Some(&from)) = (self.refusals.get_mut(m), other.refusals.get(m)) {
-            *r = from;
-        }
-        if let (Some(s), Some(&from)) = (self.seen.get_mut(m), other.seen.get(m)) {
+        if let (Some(s), Some(&from)) = (self.seats.get_mut(m), other.seats.get(m)) {
             *s = from;
-        }
-        if let (Some(a), Some(&from)) = (self.settled.get_mut(m), other.settled.get(m)) {
-            *a = from;
         }
     }
 
     /// True when the memory holds `n` members (or is not kept).
     #[inline]
     pub(crate) fn fits(&self, n: usize) -> bool {
-        !self.is_on()
-            || (self.refusals.len() == n && self.seen.len() == n && self.settled.len() == n)
+        !self.is_on() || self.seats.len() == n
     }
 }
 

@@ -238,8 +238,7 @@ impl Network {
         }
         let (payer_now, payee_now) = (outcome.payer.0, outcome.payee.0);
         outcome.leave = Some(prev.leaving.after(
-            payer,
-            payee,
+            (payer, payee),
             (balance, payer_now),
             (received, payee_now),
             streak,
@@ -267,9 +266,11 @@ impl Network {
         next.amount = amount;
         next.refused = outcome.refused;
         next.n_payments = n_payments.saturating_add(1);
-        next.lost = outcome.lost;
-        next.left = outcome.left.then_some(payer);
+        // Only where members may leave: elsewhere nothing is ever lost and nobody leaves,
+        // as at genesis.
         if let Some(leave) = &outcome.leave {
+            next.lost = outcome.lost;
+            next.left = outcome.left.then_some(payer);
             next.leaving.write(payer, payee, leave);
         }
     }
@@ -381,7 +382,7 @@ impl NetworkState {
 
     /// Member `member`'s payments refused in a row as payer (0 when nobody ever leaves).
     pub fn refusals_in_a_row(&self, member: usize) -> u32 {
-        self.leaving.refusals.get(member).copied().unwrap_or(0)
+        self.leaving.refusals(member)
     }
 
     /// What member `member` received at the last step: `+amount` for the payee, `−amount`
