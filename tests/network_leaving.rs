@@ -117,48 +117,59 @@ fn lost_credit_equals_leavers_balances_catches_a_newcomer_that_keeps_half_the_de
     );
     assert!(check_model_tape::<Network, _, _, _>(&tapes, &by_hand, &Static, &laws).is_empty());
 
-    // The tape search finds it and shrinks it to a tape of at most three payments leaving
-    // after one refusal: the shortest is two (into a debt of 2 or more, then refused);
-    // proptest deletes each payment once, in order, so a payment it could not delete
-    // early (a refused one before them, say) may stay.
+    // The tape search finds it and shrinks it to a minimal tape: leaving after one
+    // refusal, no payment of it can be deleted with the failure kept (LeavingTapes delete
+    // payments until none can go), whatever the seed. The shortest possible is two
+    // payments (into a debt of 2 or more, then refused); a minimal one may take three
+    // (two payments of 1, then a refused one: the amounts shrink toward 1, not up to 2).
     let cells = vec![currents::harness::ModelCell {
         cell: currents::network::network_cell(3, 1),
         model: KeepsHalf::from(Network::new(3, 1).unwrap()),
         behaviour: UniformPairs::default(),
     }];
-    let config = HarnessConfig {
-        policy: "static".to_owned(),
-        n_runs: 2,
-        n_steps: 100,
-        tape_cases: 128,
-        threads: vec![2],
-        ..HarnessConfig::default()
-    };
-    let report = check_model_tapes(&cells, &Static, &laws, &tapes, &config).unwrap();
-    let law = report.invariant(NetworkLaws::LOST_CREDIT_EQUALS_LEAVERS_BALANCES);
-    let table = report.to_table();
-    assert!(law.violated() && law.tape_cases > 0, "{table}");
-    assert!(!report.passed(), "{table}");
-    let shrunk = law.counterexample.clone().unwrap();
-    let shrunk_case = NetworkCase::from_replay(&shrunk.input).unwrap();
-    let n = shrunk_case.transfers.len();
-    assert!((2..=3).contains(&n), "{shrunk:?}");
-    assert_eq!(
-        (shrunk_case.leave_after, shrunk.step),
-        (1, Some(n as u64)),
-        "{shrunk:?}"
-    );
-    assert!(shrunk.detail.contains("left"), "{shrunk:?}");
-    // The replay line names the cell's `leave-after` and the tape.
-    let line = shrunk.replay_command_in("currents", "static");
-    assert!(line.contains("--param leave-after=1"), "{line}");
-    assert!(line.contains("--tape="), "{line}");
-    // The shrunk case replays: on the wrong variant, not on the network.
-    let again = check_model_tape::<KeepsHalf, _, _, _>(&tapes, &shrunk_case, &Static, &laws);
-    assert!(!again.is_empty());
-    assert!(check_model_tape::<Network, _, _, _>(&tapes, &shrunk_case, &Static, &laws).is_empty());
+    for seed in 0..4 {
+        let config = HarnessConfig {
+            policy: "static".to_owned(),
+            n_runs: 2,
+            n_steps: 100,
+            seed,
+            tape_cases: 128,
+            threads: vec![2],
+            ..HarnessConfig::default()
+        };
+        let report = check_model_tapes(&cells, &Static, &laws, &tapes, &config).unwrap();
+        let law = report.invariant(NetworkLaws::LOST_CREDIT_EQUALS_LEAVERS_BALANCES);
+        let table = report.to_table();
+        assert!(law.violated() && law.tape_cases > 0, "{table}");
+        assert!(!report.passed(), "{table}");
+        let shrunk = law.counterexample.clone().unwrap();
+        let shrunk_case = NetworkCase::from_replay(&shrunk.input).unwrap();
+        let n = shrunk_case.transfers.len();
+        assert!((2..=3).contains(&n), "seed {seed}: {shrunk:?}");
+        let at = (shrunk_case.leave_after, shrunk.step);
+        assert_eq!(at, (1, Some(n as u64)), "seed {seed}: {shrunk:?}");
+        for i in 0..n {
+            let mut fewer = shrunk_case.clone();
+            fewer.transfers.remove(i);
+            let found = check_model_tape::<KeepsHalf, _, _, _>(&tapes, &fewer, &Static, &laws);
+            let law = NetworkLaws::LOST_CREDIT_EQUALS_LEAVERS_BALANCES;
+            assert!(
+                found.iter().all(|f| f.invariant != law),
+                "seed {seed}: without payment {i}: {found:?}"
+            );
+        }
+        assert!(shrunk.detail.contains("left"), "{shrunk:?}");
+        // The replay line names the cell's `leave-after` and the tape.
+        let line = shrunk.replay_command_in("currents", "static");
+        assert!(line.contains("--param leave-after=1"), "{line}");
+        assert!(line.contains("--tape="), "{line}");
+        // The shrunk case replays: on the wrong variant, not on the network.
+        let again = check_model_tape::<KeepsHalf, _, _, _>(&tapes, &shrunk_case, &Static, &laws);
+        assert!(!again.is_empty());
+        let clean = check_model_tape::<Network, _, _, _>(&tapes, &shrunk_case, &Static, &laws);
+        assert!(clean.is_empty(), "{clean:?}");
+    }
 }
-
 #[test]
 fn balances_sum_to_zero_counts_the_lost_credit_and_attribution_is_pro_rata() {
     // 20 members, limit 2, leaving after 2 refusals: many members leave in 20 000 steps.

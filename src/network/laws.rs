@@ -16,6 +16,7 @@ use crate::params::ParamError;
 
 use crate::registry::ModelType;
 
+use super::shrink::Payments;
 use super::{Network, NetworkState, Transfer};
 
 /// The network's own laws: the balances sum to zero after every step, once the lost
@@ -285,8 +286,14 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for NetworkTapes {
 /// [`NetworkLaws::LOST_CREDIT_EQUALS_LEAVERS_BALANCES`] and the others on networks where
 /// members leave. Proptest shrinks `leave-after` first (toward 1 when a member must leave
 /// for the failure, toward 0 when not: a lower one only makes members leave sooner, so
-/// the tape shrunk after it is the shortest), then as [`NetworkTapes`] does. What `currents
-/// check --model network` searches; the network's variants keep [`NetworkTapes`].
+/// the tape shrunk after it is the shortest), then the member count (before the
+/// transfers, whose members are taken modulo it: fewer members afterwards could turn a
+/// payment into one a member makes to itself, left in the tape), then the transfers —
+/// deleting them in passes until no single one can go (shrink.rs: a failure of leaving
+/// needs several payments, which proptest's one pass may leave strays beside), then
+/// shrinking each —, then the limit. What `currents check --model network` searches;
+/// the network's variants keep [`NetworkTapes`], whose cases and shrinking are as they
+/// were.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LeavingTapes;
 
@@ -295,10 +302,12 @@ impl<M: Model<Payment = Transfer> + From<Network>> Tapes<M> for LeavingTapes {
     type Tape = TransferTape;
 
     fn strategy(&self, len_max: usize) -> BoxedStrategy<NetworkCase> {
-        let transfer = (0usize..5, 0usize..5, 1i64..=3);
-        let transfers = proptest::collection::vec(transfer, 0..=len_max);
-        (0u32..=3, transfers, 2usize..=5, 0i64..=3)
-            .prop_map(|(leave_after, raw, members, limit)| {
+        let transfers = Payments {
+            element: (0usize..5, 0usize..5, 1i64..=3),
+            len: 0..=len_max,
+        };
+        (0u32..=3, 2usize..=5, transfers, 0i64..=3)
+            .prop_map(|(leave_after, members, raw, limit)| {
                 NetworkCase::of(raw, members, limit, leave_after)
             })
             .boxed()

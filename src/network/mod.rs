@@ -84,6 +84,8 @@ mod leaving;
 mod limits;
 mod model;
 mod one_sided;
+#[cfg(feature = "harness")]
+mod shrink;
 mod trading;
 mod user;
 
