@@ -66,7 +66,7 @@ impl Model for KeepsHalf {
         t: Transfer,
     ) -> Result<NetworkState, StepError> {
         let mut next = self.0.step(prev, h, limits, t)?;
-        if let Some(m) = next.left {
+        if let Some(m) = next.left() {
             next.balances[m] = prev.balances[m] / 2;
         }
         Ok(next)
@@ -186,21 +186,21 @@ fn balances_sum_to_zero_counts_the_lost_credit_and_attribution_is_pro_rata() {
         // Balances sum to the lost credit, exactly, after every step.
         assert_eq!(
             e.next.balances.iter().sum::<i64>(),
-            e.next.lost,
+            e.next.lost(),
             "step {}",
             e.t
         );
-        if let Some(m) = e.next.left {
+        if let Some(m) = e.next.left() {
             let debt = -e.prev.balances[m];
             assert!(debt > 0 && e.next.refused);
-            assert_eq!(e.next.lost - e.prev.lost, debt);
+            assert_eq!(e.next.lost() - e.prev.lost(), debt);
             let held: i64 = e.prev.balances.iter().map(|&b| b.max(0)).sum();
             for (share, &b) in brute.iter_mut().zip(&e.prev.balances) {
                 *share += debt as f64 * b.max(0) as f64 / held as f64;
             }
             leaves += 1;
         }
-        lost = e.next.lost;
+        lost = e.next.lost();
         Ok::<_, Infallible>(())
     });
     run.run(&mut chacha_rng(3, 0, 1), steps, &mut each).unwrap();

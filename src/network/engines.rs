@@ -276,7 +276,7 @@ fn prefetch(state: &NetworkState, payer: usize, payee: usize) {
             fetch(l);
         }
         // Where members may leave, their seats' memory (none is kept elsewhere).
-        if let Some(seat) = state.leaving.seats.get(m) {
+        if let Some(seat) = state.leaving.as_deref().and_then(|l| l.seats.get(m)) {
             fetch(seat);
         }
     }

@@ -95,7 +95,7 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
             violate(NetworkLaws::LOST_CREDIT_EQUALS_LEAVERS_BALANCES, detail);
         }
         let (prev, next) = (&event.prev.balances, &event.next.balances);
-        let left = event.next.left;
+        let left = event.next.left();
         let changed = |m: usize| Some(m) != left && prev.get(m) != next.get(m);
         if event.next.refused && (prev.len() != next.len() || (0..prev.len()).any(changed)) {
             let m = (0..prev.len().max(next.len()))
@@ -124,8 +124,8 @@ fn lost_is_leavers_debt<M: Model<State = NetworkState>>(
     genesis_limit: f64,
 ) -> Result<(), String> {
     let t = e.t;
-    let change = i128::from(e.next.lost) - i128::from(e.prev.lost);
-    let Some(m) = e.next.left else {
+    let change = i128::from(e.next.lost()) - i128::from(e.prev.lost());
+    let Some(m) = e.next.left() else {
         return if change == 0 {
             Ok(())
         } else {

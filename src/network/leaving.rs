@@ -40,14 +40,19 @@ impl PartialEq for Seat {
 
 impl Eq for Seat {}
 
-/// The per-member memory of leaving and the run's loss index, held by a
-/// [`super::NetworkState`]. Empty (no vector allocated, nothing read or written by a step)
-/// when the network's `leave-after` is 0: then nobody ever leaves.
+/// The lost credit, who left at the last step, the per-member memory of leaving and the
+/// run's loss index, held by a [`super::NetworkState`] (boxed, and only when the network's
+/// `leave-after` is > 0: else nobody ever leaves, and a state holds one empty pointer).
 ///
 /// Two memories are equal when every field is, floats bit for bit (so a state compares
 /// equal to another exactly when every value in it is the same).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Leaving {
+    /// The credit lost so far, in whole units: the sum of the debts of the members who
+    /// left.
+    pub(crate) lost: i64,
+    /// The member who left at the last step, if any.
+    pub(crate) left: Option<usize>,
     /// Member m's memory at index m.
     pub(crate) seats: Vec<Seat>,
     /// Lost credit per unit of credit held, summed over every default so far.
@@ -59,7 +64,9 @@ pub(crate) struct Leaving {
 
 impl PartialEq for Leaving {
     fn eq(&self, other: &Self) -> bool {
-        self.seats == other.seats
+        self.lost == other.lost
+            && self.left == other.left
+            && self.seats == other.seats
             && self.index.to_bits() == other.index.to_bits()
             && self.held == other.held
     }
@@ -70,6 +77,10 @@ impl Eq for Leaving {}
 /// What one step makes of the leaving memory of its payer and payee.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct LeaveOutcome {
+    /// The lost credit after the step.
+    pub(crate) lost: i64,
+    /// True when the payer left at the step.
+    pub(crate) left: bool,
     /// The payer's and the payee's seats after the step.
     pub(crate) payer: Seat,
     pub(crate) payee: Seat,
@@ -85,27 +96,19 @@ fn held_by(balance: i64) -> i128 {
 }
 
 impl Leaving {
-    /// The memory of `members` members at genesis (every balance 0): nothing refused,
-    /// nothing attributed, no credit held. Empty when `on` is false.
-    pub(crate) fn genesis(members: usize, on: bool) -> Self {
+    /// The memory of `members` members at genesis (every balance 0): nothing lost,
+    /// nobody left, nothing refused, nothing attributed, no credit held.
+    pub(crate) fn genesis(members: usize) -> Self {
         Leaving {
-            seats: if on {
-                vec![Seat::default(); members]
-            } else {
-                Vec::new()
-            },
+            lost: 0,
+            left: None,
+            seats: vec![Seat::default(); members],
             index: 0.0,
             held: 0,
         }
     }
 
-    /// True when the memory is kept (the network's `leave-after` > 0).
-    #[inline(always)]
-    pub(crate) fn is_on(&self) -> bool {
-        !self.seats.is_empty()
-    }
-
-    /// Member `m`'s payments refused in a row (0 when the memory is not kept).
+    /// Member `m`'s payments refused in a row (0 when there is no such member).
     #[inline]
     pub(crate) fn refusals(&self, m: usize) -> u32 {
         self.seats.get(m).map_or(0, |s| s.refusals)
@@ -135,8 +138,8 @@ impl Leaving {
     }
 
     /// Member `m`'s attributed loss, settled to now, given its `balance`: what it was
-    /// settled to, plus its credit held times the index's rise since (0 when the memory is
-    /// not kept or there is no such member).
+    /// settled to, plus its credit held times the index's rise since (0 when there is no
+    /// such member).
     #[inline]
     pub(crate) fn attributed(&self, m: usize, balance: i64) -> f64 {
         self.seats.get(m).map_or(0.0, |s| {
@@ -146,8 +149,9 @@ impl Leaving {
 
     /// The leaving memory after a step whose payer and payee had the balances `payer_was`
     /// and `payee_was` before it and have `payer_now` and `payee_now` after it (a member
-    /// who left: 0), where `payer_refusals` is the payer's streak after the step and
-    /// `debt` the debt written off at the step (0 when nobody left). Both members are
+    /// who left: 0), where `payer_refusals` is the payer's streak after the step, `debt`
+    /// the debt written off at the step (0 when nobody left) and `lost` the lost credit
+    /// after it. Both members are
     /// settled at the index before the step; the debt then raises the index by
     /// `debt / held`, `held` the credit held at that moment (the step's transfer was
     /// refused, so every balance is as before it; the leaver, in debt, holds none).
@@ -158,7 +162,7 @@ impl Leaving {
         (payer_was, payer_now): (i64, i64),
         (payee_was, payee_now): (i64, i64),
         payer_refusals: u32,
-        debt: i64,
+        (debt, lost): (i64, i64),
     ) -> LeaveOutcome {
         let settle = |m: usize, balance: i64| Seat {
             seen: self.index,
@@ -182,6 +186,8 @@ impl Leaving {
                 + held_by(payee_now)
         };
         LeaveOutcome {
+            lost,
+            left: debt > 0,
             payer: payer_seat,
             payee: payee_seat,
             index,
@@ -200,6 +206,8 @@ impl Leaving {
         }
         self.index = outcome.index;
         self.held = outcome.held;
+        self.lost = outcome.lost;
+        self.left = outcome.left.then_some(payer);
     }
 
     /// Sets member `m`'s memory to its memory in `other` (the per-member part only).
@@ -210,10 +218,10 @@ impl Leaving {
         }
     }
 
-    /// True when the memory holds `n` members (or is not kept).
+    /// True when the memory holds `n` members.
     #[inline]
     pub(crate) fn fits(&self, n: usize) -> bool {
-        !self.is_on() || self.seats.len() == n
+        self.seats.len() == n
     }
 }
 
@@ -247,25 +255,25 @@ mod tests {
         let s = play(&net, 2.0, &["0>1:1", "0>2:1", "0>3:1", "0>3:1", "1>3:1"]);
         assert_eq!(s[2].balances, [-2, 1, 1, 0]);
         assert_eq!(
-            (s[3].refused, s[3].left, s[3].refusals_in_a_row(0)),
+            (s[3].refused, s[3].left(), s[3].refusals_in_a_row(0)),
             (true, None, 1)
         );
-        assert_eq!(s[3].lost, 0);
+        assert_eq!(s[3].lost(), 0);
         // The second refusal: member 0 leaves, its debt of 2 lost; a newcomer takes the
         // seat at balance 0 and the genesis limit; the balances sum to the lost credit.
         let left = &s[4];
-        assert_eq!((left.left, left.lost), (Some(0), 2));
+        assert_eq!((left.left(), left.lost()), (Some(0), 2));
         assert_eq!(left.balances, [0, 1, 1, 0]);
         assert_eq!(net.ledger(left, 0).limit, 2.0);
         assert_eq!(left.refusals_in_a_row(0), 0);
-        assert_eq!(left.balances.iter().sum::<i64>(), left.lost);
+        assert_eq!(left.balances.iter().sum::<i64>(), left.lost());
         // Attributed pro rata to the credit held then: members 1 and 2 held 1 unit each.
         // Exact here: 2 / 2 = 1, times 1.
         let shares: Vec<f64> = (0..4).map(|m| left.attributed_loss(m)).collect();
         assert_eq!(shares, [0.0, 1.0, 1.0, 0.0]);
         // Member 1 pays its unit on: its share stays (settled when it was touched).
         let after = &s[5];
-        assert_eq!((after.left, after.lost), (None, 2));
+        assert_eq!((after.left(), after.lost()), (None, 2));
         let shares: Vec<f64> = (0..4).map(|m| after.attributed_loss(m)).collect();
         assert_eq!(shares, [0.0, 1.0, 1.0, 0.0]);
     }
@@ -277,18 +285,18 @@ mod tests {
         let tape = ["0>1:1", "0>1:1", "1>0:1", "0>1:1", "0>1:1"];
         let net = Network::new(2, 1).unwrap().leaving(2).unwrap();
         let s = play(&net, 1.0, &tape);
-        assert!(s.iter().all(|x| x.left.is_none() && x.lost == 0));
+        assert!(s.iter().all(|x| x.left().is_none() && x.lost() == 0));
         let streaks: Vec<u32> = s.iter().map(|x| x.refusals_in_a_row(0)).collect();
         assert_eq!(streaks, [0, 0, 1, 1, 0, 1]);
         // leave-after 0: the classic chain, with nothing kept.
         let classic = Network::new(2, 1).unwrap();
         let c = play(&classic, 1.0, &["0>1:1", "0>1:1", "0>1:1", "0>1:1"]);
-        assert!(c.iter().all(|x| x.left.is_none() && x.lost == 0));
+        assert!(c.iter().all(|x| x.left().is_none() && x.lost() == 0));
         assert_eq!(c[4].refusals_in_a_row(0), 0);
-        assert!(!c[4].leaving.is_on());
+        assert!(c[4].leaving.is_none());
         // A member refused at balance 0 (limit 0) is not in debt: it stays.
         let zero = Network::new(2, 0).unwrap().leaving(1).unwrap();
         let z = play(&zero, 0.0, &["0>1:1", "0>1:1"]);
-        assert!(z.iter().all(|x| x.left.is_none()));
+        assert!(z.iter().all(|x| x.left().is_none()));
     }
 }

@@ -144,11 +144,8 @@ pub(crate) struct Outcome {
     payer: (i64, i64),
     payee: (i64, i64),
     refused: bool,
-    /// The lost credit after the step.
-    lost: i64,
-    /// True when the payer left at the step.
-    left: bool,
-    /// The leaving memory of the payer and payee (`None` when nobody ever leaves).
+    /// Step 5's lost credit and the leaving memory of the payer and payee (`None` when
+    /// nobody ever leaves).
     leave: Option<LeaveOutcome>,
 }
 
@@ -194,12 +191,20 @@ impl Network {
             payer: (payer_balance, payer_limit),
             payee: (payee_balance, payee_limit),
             refused,
-            lost: prev.lost,
-            left: false,
             leave: None,
         };
-        if self.leave_after > 0 && prev.leaving.is_on() {
-            self.leave(prev, &mut outcome, balance, received)?;
+        if self.leave_after > 0
+            && let Some(leaving) = prev.leaving.as_deref()
+        {
+            let balances = ((balance, payer_balance), (received, payee_balance));
+            let leave = self.leave(leaving, t, refused, balances)?;
+            if leave.left {
+                outcome.payer = (0, self.limit);
+                if payee == payer {
+                    outcome.payee = outcome.payer;
+                }
+            }
+            outcome.leave = Some(leave);
         }
         Ok(outcome)
     }
@@ -207,44 +212,42 @@ impl Network {
     /// Step 5, leaving: the payer's refusals in a row counted (`Leaving::streak`); a
     /// payer in debt refused `leave_after` times in a row leaves, its debt added to the
     /// lost credit, its seat taken by a newcomer (balance 0, the genesis limit); the
-    /// attribution of both members settled (`Leaving::after`). `balance` and `received`
-    /// are the payer's and the payee's balances in `prev`.
+    /// attribution of both members settled (`Leaving::after`). `prev` is the leaving
+    /// memory before transfer `t` (`refused` or not), `balances` the payer's and the
+    /// payee's balances before and after the transfer. The caller seats the newcomer
+    /// (`LeaveOutcome::left`).
     #[inline(never)]
     fn leave(
         &self,
-        prev: &NetworkState,
-        outcome: &mut Outcome,
-        balance: i64,
-        received: i64,
-    ) -> Result<(), StepError> {
-        let Transfer { payer, payee, .. } = outcome.transfer;
-        let (streak, leaves) =
-            prev.leaving
-                .streak(payer, outcome.refused, balance, self.leave_after);
-        let mut debt = 0;
+        prev: &Leaving,
+        t: Transfer,
+        refused: bool,
+        ((balance, paid), (received, payee_now)): ((i64, i64), (i64, i64)),
+    ) -> Result<LeaveOutcome, StepError> {
+        let Transfer { payer, payee, .. } = t;
+        let (streak, leaves) = prev.streak(payer, refused, balance, self.leave_after);
+        let (mut debt, mut lost) = (0, prev.lost);
+        let (mut payer_now, mut payee_now) = (paid, payee_now);
         if leaves {
             // The lost credit after it, or the error naming what it would have been.
-            let lost = i128::from(prev.lost) - i128::from(balance);
-            outcome.lost = i64::try_from(lost).map_err(|_| StepError::NotAnInteger {
+            let after = i128::from(prev.lost) - i128::from(balance);
+            lost = i64::try_from(after).map_err(|_| StepError::NotAnInteger {
                 field: "lost",
-                value: lost as f64,
+                value: after as f64,
             })?;
-            debt = outcome.lost - prev.lost;
-            outcome.left = true;
-            outcome.payer = (0, self.limit);
+            debt = lost - prev.lost;
+            payer_now = 0;
             if payee == payer {
-                outcome.payee = outcome.payer;
+                payee_now = 0;
             }
         }
-        let (payer_now, payee_now) = (outcome.payer.0, outcome.payee.0);
-        outcome.leave = Some(prev.leaving.after(
+        Ok(prev.after(
             (payer, payee),
             (balance, payer_now),
             (received, payee_now),
             streak,
-            debt,
-        ));
-        Ok(())
+            (debt, lost),
+        ))
     }
 
     /// Writes `outcome` into `next`, a state holding the step's previous state (`prev`,
@@ -268,10 +271,10 @@ impl Network {
         next.n_payments = n_payments.saturating_add(1);
         // Only where members may leave: elsewhere nothing is ever lost and nobody leaves,
         // as at genesis.
-        if let Some(leave) = &outcome.leave {
-            next.lost = outcome.lost;
-            next.left = outcome.left.then_some(payer);
-            next.leaving.write(payer, payee, leave);
+        if let Some(leave) = &outcome.leave
+            && let Some(leaving) = next.leaving.as_deref_mut()
+        {
+            leaving.write(payer, payee, leave);
         }
     }
 
@@ -357,17 +360,27 @@ pub struct NetworkState {
     pub refused: bool,
     /// Transfers made or refused so far (the step).
     pub(crate) n_payments: u64,
-    /// The credit lost so far, in whole units: the sum of the debts of the members who
-    /// left (the module's step 5). The members' balances sum to it.
-    pub lost: i64,
-    /// The member who left at the last step (its seat now a newcomer's), if any.
-    pub left: Option<usize>,
-    /// Each member's refusals in a row and attributed loss, and the loss index (empty when
-    /// nobody ever leaves).
-    pub(crate) leaving: Leaving,
+    /// The lost credit, who left at the last step, each member's refusals in a row and
+    /// attributed loss, and the loss index (`None` when nobody ever leaves: a state of the
+    /// classic chain is no larger than before members could).
+    pub(crate) leaving: Option<Box<Leaving>>,
 }
 
 impl NetworkState {
+    /// The credit lost so far, in whole units: the sum of the debts of the members who
+    /// left (the module's step 5; 0 when nobody ever leaves). The members' balances sum
+    /// to it.
+    #[inline]
+    pub fn lost(&self) -> i64 {
+        self.leaving.as_ref().map_or(0, |l| l.lost)
+    }
+
+    /// The member who left at the last step (its seat now a newcomer's), if any.
+    #[inline]
+    pub fn left(&self) -> Option<usize> {
+        self.leaving.as_ref().and_then(|l| l.left)
+    }
+
     /// The lost credit attributed to member `member` (its seat: a newcomer takes over the
     /// seat's attribution so far) up to this state: for each default, the debt written off
     /// times the member's share of the credit held at that moment (its positive balance
@@ -377,12 +390,13 @@ impl NetworkState {
     pub fn attributed_loss(&self, member: usize) -> f64 {
         self.balances
             .get(member)
-            .map_or(0.0, |&b| self.leaving.attributed(member, b))
+            .zip(self.leaving.as_deref())
+            .map_or(0.0, |(&b, l)| l.attributed(member, b))
     }
 
     /// Member `member`'s payments refused in a row as payer (0 when nobody ever leaves).
     pub fn refusals_in_a_row(&self, member: usize) -> u32 {
-        self.leaving.refusals(member)
+        self.leaving.as_ref().map_or(0, |l| l.refusals(member))
     }
 
     /// What member `member` received at the last step: `+amount` for the payee, `−amount`
@@ -480,9 +494,7 @@ impl Model for Network {
             amount: 0,
             refused: false,
             n_payments: 0,
-            lost: 0,
-            left: None,
-            leaving: Leaving::genesis(self.members, self.leave_after > 0),
+            leaving: (self.leave_after > 0).then(|| Box::new(Leaving::genesis(self.members))),
         }
     }
 
@@ -539,13 +551,15 @@ impl Model for Network {
     ) -> Result<(), StepError> {
         let outcome = self.outcome(prev, limits, t)?;
         let n = prev.balances.len();
-        let leaving = prev.leaving.is_on();
+        let leaving_fits = match (prev.leaving.as_deref(), next.leaving.as_deref()) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.fits(n) && b.fits(n),
+            _ => false,
+        };
         if next.balances.len() != n
             || next.limits.len() != n
             || prev.limits.len() != n
-            || leaving != next.leaving.is_on()
-            || !prev.leaving.fits(n)
-            || !next.leaving.fits(n)
+            || !leaving_fits
         {
             // Not a state of this run (outside the contract): start from a copy.
             next.clone_from(prev);
@@ -554,9 +568,11 @@ impl Model for Network {
                 if m < n {
                     next.balances[m] = prev.balances[m];
                     next.limits.copy_from(&prev.limits, m);
-                    if leaving {
-                        next.leaving.copy_from(&prev.leaving, m);
-                    }
+                }
+            }
+            if let (Some(from), Some(to)) = (prev.leaving.as_deref(), next.leaving.as_deref_mut()) {
+                for m in [prev.payer, prev.payee] {
+                    to.copy_from(from, m);
                 }
             }
         }
@@ -622,7 +638,7 @@ impl Model for Network {
             Value::Count(u64::from(s.refused)),
         ]);
         if self.leave_after > 0 {
-            out.push(Value::Int(s.lost));
+            out.push(Value::Int(s.lost()));
         }
     }
 
@@ -635,7 +651,7 @@ impl Model for Network {
     /// written off, which the members' balances sum to.
     #[inline]
     fn written_off(&self, s: &NetworkState) -> f64 {
-        s.lost as f64
+        s.lost() as f64
     }
 }
 
