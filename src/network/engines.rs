@@ -275,9 +275,13 @@ fn prefetch(state: &NetworkState, payer: usize, payee: usize) {
         {
             fetch(l);
         }
-        // Where members may leave, their seats' memory (none is kept elsewhere).
-        if let Some(seat) = state.leaving.as_deref().and_then(|l| l.seats.get(m)) {
-            fetch(seat);
+    }
+    // Where members may leave, their seats' memory (none is kept elsewhere).
+    if let Some(leaving) = state.leaving.as_deref() {
+        for m in [payer, payee] {
+            if let Some(seat) = leaving.seats.get(m) {
+                fetch(seat);
+            }
         }
     }
 }

@@ -217,6 +217,7 @@ impl Network {
     /// payee's balances before and after the transfer. The caller seats the newcomer
     /// (`LeaveOutcome::left`).
     #[inline(never)]
+    #[cold]
     fn leave(
         &self,
         prev: &Leaving,
