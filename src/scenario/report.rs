@@ -363,4 +363,37 @@ mod tests {
             assert!(r.contains(line), "{line:?} in the summary");
         }
     }
+
+    #[test]
+    fn a_model_parameter_is_listed_unless_it_is_zero_in_the_run_and_its_entry() {
+        let text = |extra: &str| {
+            format!(
+                "description = \"t\"\nmodel = \"network\"\nrule = \"static\"\nrng = \"chacha\"\nseed = 4\nruns = 1\nsteps = 30\n[params]\nmembers = 3\n{extra}"
+            )
+        };
+        // leave-after 0 (its default): left out, as before the network declared it, and
+        // the table has no `lost` column.
+        let zero = render(&parse(&text("leave-after = 0\n")), "x.toml").unwrap();
+        assert!(
+            zero.contains("\nparams:      amount = 1, members = 3, limit = 1\n"),
+            "{zero}"
+        );
+        assert!(
+            !zero.contains("leave-after") && !zero.contains(" lost"),
+            "{zero}"
+        );
+        // leave-after 2: named in the header, the command and the table's last column.
+        let two = render(&parse(&text("leave-after = 2\n")), "x.toml").unwrap();
+        assert!(
+            two.contains("\nparams:      amount = 1, members = 3, limit = 1, leave-after = 2\n"),
+            "{two}"
+        );
+        assert!(two.contains(" --param leave-after=2\n"), "{two}");
+        let table_header = two
+            .lines()
+            .skip_while(|l| !l.starts_with("## run 1"))
+            .nth(1)
+            .unwrap();
+        assert!(table_header.ends_with(" lost"), "{table_header}");
+    }
 }

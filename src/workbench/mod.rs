@@ -508,6 +508,9 @@ impl Workbench {
     /// assert_eq!((found.model, found.members.len()), ("network", 3));
     /// assert_eq!(found.members[2].balance.name, "balance_2");
     /// assert!(bench.trajectory_columns(&header[1..]).is_none());
+    /// // With members leaving the network writes `lost` too (`Model::optional_columns`).
+    /// let leaving = [header.clone(), vec!["lost".to_owned()]].concat();
+    /// assert_eq!(bench.trajectory_columns(&leaving).unwrap().model, "network");
     /// ```
     pub fn trajectory_columns(&self, columns: &[String]) -> Option<TrajectoryColumns> {
         self.models().find_map(|m| {
