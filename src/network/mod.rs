@@ -71,11 +71,13 @@
 //! The registry ([`registry`]) holds the model under the name `network`, the generic rules
 //! (which read each member's ledger only), the user `uniform-pairs` and the graph users.
 //! With the `harness` feature, `NetworkLaws` and `NetworkTapes` check the network's own
-//! laws and shrink what breaks them. [`OneSided`] (`network-one-sided`, in
-//! [`one_sided_registry`]) is the network with a deliberately broken transfer — the payee
-//! credited, the payer never debited — for `currents check` to catch and shrink to one
-//! payment.
+//! laws and shrink what breaks them. [`Altered`] is the network with its step altered by an
+//! [`Alteration`] — every other method the network's —, the one way to write a deliberately
+//! broken network; [`OneSided`] (`network-one-sided`, in [`one_sided_registry`]) is the one
+//! registered: the payee credited, the payer never debited, for `currents check` to catch
+//! and shrink to one payment.
 
+mod altered;
 mod engines;
 mod graph;
 #[cfg(feature = "harness")]
@@ -86,11 +88,12 @@ mod one_sided;
 mod trading;
 mod user;
 
+pub use altered::{Alteration, Altered};
 pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
 pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
 pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
-pub use one_sided::OneSided;
+pub use one_sided::{OneSided, PayerNotDebited};
 pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};
 pub use user::{UniformPairs, uniform_below};
 
