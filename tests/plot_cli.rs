@@ -13,6 +13,8 @@ const CHARTS: [&str; 5] = [
     "balance_vs_credit",
     "fan",
 ];
+/// The charts of the whole membership, drawn after `CHARTS` for a model of several members.
+const MEMBER_CHARTS: [&str; 3] = ["balance_distribution", "lorenz", "at_limit"];
 
 fn currents(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_currents"))
@@ -396,7 +398,7 @@ fn a_network_simulation_is_plotted_and_reported_member_by_member() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for name in CHARTS {
+    for name in CHARTS.iter().chain(&MEMBER_CHARTS) {
         let a = fs::read(simulated.join(format!("{name}.svg"))).unwrap();
         let b = fs::read(plotted.join(format!("{name}.svg"))).unwrap();
         assert!(
@@ -444,7 +446,10 @@ fn a_network_simulation_is_plotted_and_reported_member_by_member() {
     let page = fs::read_to_string(report.join("report.html")).unwrap();
     assert!(page.contains("of member 3 of the 4 members"));
     assert!(page.contains("<th>final balance_3</th>") && !page.contains("balance_0"));
-    assert_eq!(page.matches("<svg").count(), CHARTS.len());
+    assert_eq!(
+        page.matches("<svg").count(),
+        CHARTS.len() + MEMBER_CHARTS.len()
+    );
 }
 
 #[test]

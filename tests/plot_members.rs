@@ -178,3 +178,82 @@ fn a_negated_limit_column_is_drawn_as_a_magnitude() {
         "column `balance`: \"NaN\" is not a finite number in [-9007199254740992, 9007199254740992] (what a chart can draw)"
     );
 }
+
+/// The charts of the whole membership read every member of the file: the share at the limit
+/// of each row and the final ledgers are the file's own columns (counted here from the CSV,
+/// not by the library), the exact law is drawn only for one common limit, and a one-member
+/// model gets none of these charts.
+#[test]
+fn the_membership_charts_read_every_member_of_the_file() {
+    let n = 4;
+    for (shorthand, common) in [
+        ("static:model=network,members=4", true),
+        ("turnover:model=network,members=4", false),
+    ] {
+        let bytes = simulated(shorthand, 3, 60);
+        let columns: Vec<_> = (0..n)
+            .map(|m| {
+                (
+                    column_of(&bytes, &format!("balance_{m}")),
+                    column_of(&bytes, &format!("limit_{m}")),
+                )
+            })
+            .collect();
+        let ds = read(0, [("", bytes.clone())]).unwrap();
+        for r in &ds.runs {
+            let members = r.members();
+            assert_eq!(members.at_limit.len(), 61, "{shorthand}");
+            for (i, &share) in members.at_limit.iter().enumerate() {
+                let key = (r.run, i as u64);
+                let at = (columns.iter())
+                    .filter(|(b, l)| b[&key] <= -l[&key])
+                    .count();
+                assert_eq!(share, at as f64 / n as f64, "{shorthand} {key:?}");
+            }
+            let last = (r.run, 60);
+            let finals: Vec<(f64, f64)> =
+                columns.iter().map(|(b, l)| (b[&last], l[&last])).collect();
+            let kept: Vec<(f64, f64)> = (members.balances.iter().copied())
+                .zip(members.limits.iter().copied())
+                .collect();
+            assert_eq!(kept, finals, "{shorthand}");
+        }
+        let limits: Vec<f64> = ds
+            .runs
+            .iter()
+            .flat_map(|r| r.members().limits.clone())
+            .collect();
+        assert_eq!(
+            limits.iter().all(|&l| l == limits[0]),
+            common,
+            "{shorthand}: {limits:?}"
+        );
+        let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
+        let names: Vec<&str> = charts.iter().map(|c| c.name).collect();
+        assert_eq!(
+            names[5..],
+            ["balance_distribution", "lorenz", "at_limit"],
+            "{shorthand}"
+        );
+        for chart in &charts[5..] {
+            check(chart);
+        }
+        let caption = &by_name(&charts, "balance_distribution").caption;
+        assert_eq!(
+            caption.contains("the exact stationary law for 4 members at limit 1"),
+            common,
+            "{caption}"
+        );
+        assert!(
+            by_name(&charts, "lorenz")
+                .caption
+                .contains("Gini coefficient")
+        );
+    }
+    // One member: none of these charts.
+    let v1 = std::fs::read(format!("{CADCAD}/notebook_default.csv")).unwrap();
+    let ds = read(0, [("", v1)]).unwrap();
+    assert!(ds.runs.iter().all(|r| r.members().at_limit.is_empty()));
+    let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
+    assert_eq!(charts.len(), 5);
+}

@@ -236,10 +236,11 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     }
     // No output is the config, and the CSV is not the directory --plot writes into nor
     // one of the files there (compared as files: `./d/fan.svg`, a link to it, a hard link).
+    let n_members = sim.runs().n_members();
     let plot_files = args
         .plot
         .as_deref()
-        .map(super::plot::simulation_files)
+        .map(|dir| super::plot::simulation_files(dir, n_members))
         .unwrap_or_default();
     let mut outputs = vec![FlagPath::file(out_flag, out)];
     if let Some(dir) = &args.plot {
@@ -280,7 +281,7 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     let mut reserved = outputs.reserve(out);
     if let Some(dir) = &args.plot {
         reserved = reserved.and_then(|()| {
-            let files = super::plot::simulation_files(dir);
+            let files = super::plot::simulation_files(dir, n_members);
             super::plot::reserve_in(&mut outputs, "--plot", dir, &files)
         });
     }

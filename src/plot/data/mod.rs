@@ -43,6 +43,11 @@ pub(crate) const ROWS_MAX: usize = 40_000_000;
 /// one-row runs would take 22 GB; with it the runs' own cost stays under 0.6 GB.
 pub const RUNS_MAX: usize = 1_000_000;
 
+/// Most runs whose members' final ledgers a dataset keeps (for the distribution and Lorenz
+/// charts): 1000 runs of 1000 members are 16 MB; later runs add their share at the limit
+/// only.
+pub const MEMBER_RUNS_MAX: usize = 1000;
+
 /// The largest magnitude a plotted value may have: 2^53, where doubles stop holding every
 /// integer. Every trajectory the built-in models write stays below it (ARCHITECTURE.md),
 /// and inside it the charts' sums, squares and spreads cannot overflow; a larger value
@@ -85,6 +90,31 @@ pub struct RunSeries {
     pub(crate) payment: Vec<f64>,
     /// The capacity, if declared.
     pub(crate) capacity: Vec<f64>,
+    /// Every member's ledger, for a model of several members (empty for one member).
+    pub(crate) members: MemberSeries,
+}
+
+/// What a run of a model of several members gives the charts of the whole membership: every
+/// member's balance and limit after the run's last row (in the first [`MEMBER_RUNS_MAX`]
+/// runs), and per row the share of members at their limit. O(members) a run and one double a
+/// row, whatever the number of rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberSeries {
+    /// Member m's balance in the run's last row.
+    pub balances: Vec<f64>,
+    /// Member m's limit (a magnitude) in the run's last row.
+    pub limits: Vec<f64>,
+    /// Per row (as [`RunSeries::timestep`]), the share of members at or beyond their limit:
+    /// balance ≤ −limit, so that a member can spend nothing more ([`at_limit`]).
+    pub at_limit: Vec<f64>,
+}
+
+/// A member is at its limit when its balance is at or below minus its limit: its capacity
+/// (balance + limit) is not positive, so no payment of it can pass. (Strictly below is the
+/// state law's "over the limit", `balance_within_limit`; a member at −limit exactly is at
+/// it.)
+pub fn at_limit(balance: f64, limit: f64) -> bool {
+    balance <= -limit
 }
 
 impl RunSeries {
@@ -96,6 +126,11 @@ impl RunSeries {
     /// Whether the run holds no row.
     pub fn is_empty(&self) -> bool {
         self.timestep.is_empty()
+    }
+
+    /// Every member's ledger, for a model of several members (empty for one member).
+    pub fn members(&self) -> &MemberSeries {
+        &self.members
     }
 
     /// Every series of the run, in [`Var::ALL`] order.
@@ -136,6 +171,8 @@ struct Input {
     columns: Option<TrajectoryColumns>,
     /// Per variable, in [`Var::ALL`] order.
     picks: [Option<Pick>; 5],
+    /// Every member's balance and limit, for a model of several members (else empty).
+    members: Vec<(Pick, Pick)>,
 }
 
 /// The model of a dataset's inputs, its number of members (the first input's) and the name
@@ -304,8 +341,29 @@ impl Dataset {
                 names: declared.map(|c| c.map(shown_name)),
             });
         }
+        // Every member's balance and limit, for the charts of the membership: only where
+        // there are several.
+        let mut members = Vec::new();
+        if columns.members.len() > 1 {
+            let pick = |c: &LedgerColumn| {
+                columns
+                    .columns
+                    .iter()
+                    .position(|n| *n == c.name)
+                    .map(|at| Pick {
+                        at,
+                        negated: c.negated,
+                    })
+            };
+            for m in &columns.members {
+                if let (Some(balance), Some(limit)) = (pick(&m.balance), pick(&m.limit)) {
+                    members.push((balance, limit));
+                }
+            }
+        }
         let slot = &mut self.inputs[input];
         slot.picks = picks;
+        slot.members = members;
         slot.columns = Some(columns);
         Ok(())
     }
@@ -364,7 +422,7 @@ impl Dataset {
             }
         }
         let idx = self.run_of(key, at);
-        let picks = self.inputs[input].picks;
+        let Input { picks, members, .. } = &self.inputs[input];
         let r = &mut self.runs[idx];
         let t = at.timestep as f64;
         if r.timestep.last() == Some(&t) {
@@ -373,13 +431,31 @@ impl Dataset {
             for series in r.series_mut() {
                 series.pop();
             }
+            r.members.at_limit.pop();
         }
         self.n_rows += 1;
         r.timestep.push(t);
-        for (series, pick) in r.series_mut().into_iter().zip(picks) {
-            if let Some(Pick { at, negated }) = pick {
-                series.push(if negated { -cells[at] } else { cells[at] });
+        let value = |Pick { at, negated }: Pick| if negated { -cells[at] } else { cells[at] };
+        for (series, pick) in r.series_mut().into_iter().zip(*picks) {
+            if let Some(pick) = pick {
+                series.push(value(pick));
             }
+        }
+        if !members.is_empty() {
+            let m = &mut r.members;
+            let keep = idx < MEMBER_RUNS_MAX;
+            m.balances.clear();
+            m.limits.clear();
+            let mut at = 0usize;
+            for &(balance, limit) in members {
+                let (b, l) = (value(balance), value(limit));
+                at += usize::from(at_limit(b, l));
+                if keep {
+                    m.balances.push(b);
+                    m.limits.push(l);
+                }
+            }
+            m.at_limit.push(at as f64 / members.len() as f64);
         }
         Ok(())
     }
