@@ -13,6 +13,7 @@
 //! the runs of a cell.
 
 mod fold;
+mod groups;
 mod observe;
 pub mod summary;
 mod totals;

@@ -34,7 +34,7 @@
 
 use rand_core::Rng;
 
-use crate::model::{Behaviour, Cx, Draw, Model};
+use crate::model::{Behaviour, Cx, Draw, MemberGroup, MemberGroups, Model};
 use crate::params::ParamSpec;
 use crate::registry::UserType;
 
@@ -293,6 +293,20 @@ impl Default for Traders {
 impl<M: Model<Payment = Transfer> + ?Sized> Behaviour<M> for Traders {
     type Memory = TradersMemory;
 
+    /// Its member types, each a group of its block of members, whose typical payment is
+    /// the type's mean amount: the per-type answers of the sweep summary.
+    fn member_groups(&self, n_members: usize) -> Option<MemberGroups> {
+        let groups = self
+            .types
+            .iter()
+            .map(|t| MemberGroup {
+                name: t.name,
+                typical_payment: f64::from(t.amount),
+            })
+            .collect();
+        MemberGroups::new(groups, self.blocks(n_members))
+    }
+
     fn draw<R: Rng + ?Sized>(
         &self,
         cx: &Cx<'_, M>,
@@ -337,6 +351,130 @@ impl<M: Model<Payment = Transfer> + ?Sized> Behaviour<M> for Traders {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::draws::RngKind;
+    use crate::metrics::Fold;
+    use crate::model::{Beside, EachStep, StepEvent, Streams};
+    use crate::network::{Network, NetworkState};
+    use crate::rules::{FixedBand, Static};
+
+    /// The law: the per-group figures the one fold tallies in O(1) a step equal the same
+    /// figures computed here by their definitions (docs/metrics.md) from every state of the
+    /// run, O(members) a step — exactly for the counts and whole-unit sums, to 1e-12
+    /// relative for the ratios (the same divisions, in another order of sums).
+    #[test]
+    fn group_figures_are_their_definitions_over_every_state() {
+        let user = Traders::two(0.3, 4, 3, 1, 1).unwrap();
+        for (k, limit) in [(0u64, 2i64), (1, 5)] {
+            let model = Network::new(7, limit).unwrap();
+            let groups = Behaviour::<Network>::member_groups(&user, 7).unwrap();
+            let mut states = vec![model.genesis()];
+            let mut payers = Vec::new();
+            let keep = EachStep(
+                |e: &StepEvent<'_, Network>| -> Result<(), std::convert::Infallible> {
+                    states.push(e.next.clone());
+                    payers.push(e.applied.payer);
+                    Ok(())
+                },
+            );
+            let fold = Fold::with_metrics(&model, Some(600)).grouped(Some(groups.clone()));
+            let mut both = Beside(fold, keep);
+            let run = |o: &mut _| {
+                if k == 0 {
+                    Streams::new(RngKind::Chacha, 3).run(1, &model, &Static, &user, 600, o)
+                } else {
+                    let band = FixedBand {
+                        lower: 2,
+                        upper: None,
+                    };
+                    Streams::new(RngKind::Chacha, 4).run(2, &model, &band, &user, 600, o)
+                }
+            };
+            run(&mut both).unwrap();
+            let got = both.0.into_fold().unwrap().group_figures();
+            let t = (states.len() - 1) as f64;
+            let cap =
+                |s: &NetworkState, m: usize| (s.balances[m] + s.limits.get(m).unwrap()) as f64;
+            let mut want: Vec<(String, f64)> = Vec::new();
+            for (g, group) in groups.groups().iter().enumerate() {
+                let members: Vec<usize> = (0..7).filter(|&m| groups.group_of(m) == g).collect();
+                let steps = &states[1..];
+                let mut payments = 0.0;
+                let mut refused = 0.0;
+                let mut units = 0.0;
+                for (i, &p) in payers.iter().enumerate() {
+                    if members.contains(&p) {
+                        payments += 1.0;
+                        let paid = (states[i].balances[p] - states[i + 1].balances[p]) as f64;
+                        if paid == 0.0 {
+                            refused += 1.0
+                        } else {
+                            units += paid
+                        }
+                    }
+                }
+                let at_limit: f64 = steps
+                    .iter()
+                    .map(|s| {
+                        members
+                            .iter()
+                            .filter(|&&m| cap(s, m) < group.typical_payment)
+                            .count() as f64
+                    })
+                    .sum();
+                let balance: f64 = steps
+                    .iter()
+                    .map(|s| members.iter().map(|&m| s.balances[m] as f64).sum::<f64>())
+                    .sum();
+                let ms = members.len() as f64 * t;
+                let last = &states[states.len() - 1];
+                let caps: Vec<f64> = members.iter().map(|&m| cap(last, m)).collect();
+                // Gini by its pairwise definition: Σ_i Σ_j |x_i − x_j| / (2 n² mean).
+                let n = caps.len() as f64;
+                let pairs: f64 = caps
+                    .iter()
+                    .flat_map(|a| caps.iter().map(move |b| (a - b).abs()))
+                    .sum();
+                let gini = pairs / (2.0 * n * caps.iter().sum::<f64>());
+                want.extend([
+                    (format!("{}_refused_share", group.name), refused / payments),
+                    (format!("{}_limit_share", group.name), at_limit / ms),
+                    (format!("{}_turnover", group.name), units / ms),
+                    (format!("{}_gini", group.name), gini),
+                    (
+                        format!("{}_equilibrium", group.name),
+                        (balance / ms).abs() / (units / (payments - refused)),
+                    ),
+                ]);
+            }
+            let outstanding: f64 = states[1..]
+                .iter()
+                .map(|s| s.balances.iter().map(|&b| (-b).max(0) as f64).sum::<f64>())
+                .sum();
+            let units: f64 = (0..payers.len())
+                .map(|i| {
+                    (states[i].balances[payers[i]] - states[i + 1].balances[payers[i]]).max(0)
+                        as f64
+                })
+                .sum();
+            let cannot: f64 = states[1..]
+                .iter()
+                .map(|s| (0..7).filter(|&m| cap(s, m) < 1.0).count() as f64)
+                .sum();
+            want.extend([
+                ("network_credit_outstanding".to_owned(), outstanding / t),
+                ("network_velocity".to_owned(), units / outstanding),
+                ("network_cannot_spend_share".to_owned(), cannot / (7.0 * t)),
+            ]);
+            assert_eq!(got.len(), want.len());
+            for ((gn, gv), (wn, wv)) in got.iter().zip(&want) {
+                assert_eq!(gn, wn);
+                assert!(
+                    (gv - wv).abs() <= 1e-12 * wv.abs().max(1.0),
+                    "{gn}: {gv} != {wv}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn blocks_round_half_away_from_zero_and_end_at_n() {

@@ -154,7 +154,7 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
     ) -> (Option<RunFold>, Result<(), RunError<io::Error>>) {
         let model = self.0.model();
         let mut both = Beside(
-            Fold::with_metrics(model, fold_len),
+            Fold::with_metrics(model, fold_len).grouped(self.0.member_groups()),
             Viewed { model, observer },
         );
         let result = self.0.run(streams, run, n_steps, &mut both, words);
@@ -221,5 +221,8 @@ impl<M: Model, R: Runs<M> + ?Sized> Runs<M> for Lent<'_, R> {
     }
     fn block_len(&self) -> u64 {
         self.0.block_len()
+    }
+    fn member_groups(&self) -> Option<crate::model::MemberGroups> {
+        self.0.member_groups()
     }
 }
