@@ -14,13 +14,15 @@
 //!   balance at −limit).
 //! - `G_turnover`: the units the group's members paid (the payers' balance decreases),
 //!   per member per step.
-//! - `G_gini`: the Gini coefficient of the group's capacities (balance + limit: the balance
-//!   measured from the floor −limit, ≥ 0 on the network) after step T, `Σ_i (2i − s − 1)
-//!   x_(i) / (s · Σ x)` over the sorted capacities; NaN when they sum to 0 or less.
-//! - `G_equilibrium`: the notebook's equilibrium ratio |mean balance| / send volume, as a
-//!   network has it: the group's mean balance over its member-steps, in absolute value,
-//!   over the mean size of the payments its members made (units paid / payments made);
-//!   NaN when they made none.
+//! - `G_gini`: the Gini coefficient of the group's spending power after step T — each
+//!   member's capacity, 0 when negative (a rule that lowered the limit under a debt):
+//!   `Σ_i (2i − s − 1) x_(i) / (s · Σ x)` over the sorted values; NaN when they sum to 0.
+//! - `G_equilibrium`: the notebook's equilibrium ratio |mean balance| / send volume, member
+//!   by member as the notebook has it for its one user: each member's balance averaged
+//!   over steps 1 … T, in absolute value, averaged over the group, over the mean size of
+//!   the payments the group's members made (units paid / payments made); NaN when they
+//!   made none. Each member's time sum is kept lazily (its balance, and the step since
+//!   which it holds), O(1) a step.
 //! - `network_credit_outstanding`: Σ over the members of max(0, −balance) (the debts, as
 //!   many units as the credits), its mean over the steps.
 //! - `network_velocity`: units paid per step / `network_credit_outstanding` (0 / 0: NaN).
@@ -39,9 +41,6 @@ struct GroupSums {
     /// Members at the limit now, and summed over the steps.
     at_limit: u64,
     at_limit_steps: u64,
-    /// Σ balance over the group's members now, and summed over the steps.
-    balance: f64,
-    balance_steps: f64,
     /// Payments its members made (as payers), of which refused, and the units paid.
     payments: u64,
     refused: u64,
@@ -54,6 +53,11 @@ pub(crate) struct GroupTally {
     groups: MemberGroups,
     /// Every member's capacity now (balance + limit): the Gini coefficients' input.
     capacity: Vec<f64>,
+    /// Every member's balance now, the first step it has held at, and its sum over the
+    /// steps before that one (the members' time-mean balances, kept lazily).
+    balance: Vec<f64>,
+    since: Vec<u64>,
+    balance_sum: Vec<f64>,
     per: Vec<GroupSums>,
     n_steps: u64,
     /// Σ max(0, −balance) now, and summed over the steps.
@@ -79,6 +83,9 @@ impl GroupTally {
         let mut tally = GroupTally {
             per: vec![GroupSums::default(); groups.groups().len()],
             capacity: Vec::with_capacity(n),
+            balance: Vec::with_capacity(n),
+            since: vec![1; n],
+            balance_sum: vec![0.0; n],
             n_steps: 0,
             outstanding: 0.0,
             outstanding_steps: 0.0,
@@ -91,6 +98,7 @@ impl GroupTally {
             let l = genesis(m).ledger;
             let g = tally.groups.group_of(m);
             tally.capacity.push(capacity(&l));
+            tally.balance.push(l.balance);
             tally.add(g, &l, 1.0);
         }
         tally
@@ -111,7 +119,6 @@ impl GroupTally {
             sums.at_limit -= at_limit;
             self.cannot_spend -= cannot;
         }
-        sums.balance += sign * l.balance;
         self.outstanding += sign * (-l.balance).max(0.0);
     }
 
@@ -133,6 +140,13 @@ impl GroupTally {
             self.add(g, &before.ledger, -1.0);
             self.add(g, &after.ledger, 1.0);
             self.capacity[m] = capacity(&after.ledger);
+            if after.ledger.balance.to_bits() != self.balance[m].to_bits() {
+                // Steps since … t − 1 held the old balance; step t (this one) the new.
+                let t = self.n_steps + 1;
+                self.balance_sum[m] += self.balance[m] * (t - self.since[m]) as f64;
+                self.balance[m] = after.ledger.balance;
+                self.since[m] = t;
+            }
             if payer == Some(m) {
                 let paid = before.ledger.balance - after.ledger.balance;
                 let sums = &mut self.per[g];
@@ -148,7 +162,6 @@ impl GroupTally {
         self.n_steps += 1;
         for sums in &mut self.per {
             sums.at_limit_steps += sums.at_limit;
-            sums.balance_steps += sums.balance;
         }
         self.outstanding_steps += self.outstanding;
         self.cannot_spend_steps += self.cannot_spend;
@@ -176,13 +189,22 @@ impl GroupTally {
                 ratio(sums.at_limit_steps as f64, member_steps),
             ));
             out.push((format!("{name}_turnover"), ratio(sums.units, member_steps)));
-            out.push((
-                format!("{name}_gini"),
-                gini(&self.capacity[start..start + s]),
-            ));
+            let block = start..start + s;
+            let power: Vec<f64> = self.capacity[block.clone()]
+                .iter()
+                .map(|c| c.max(0.0))
+                .collect();
+            out.push((format!("{name}_gini"), gini(&power)));
+            // Σ over the members of |their time-mean balance|.
+            let abs_means: f64 = block
+                .map(|m| {
+                    let held = (self.n_steps + 1 - self.since[m]) as f64;
+                    ((self.balance_sum[m] + self.balance[m] * held) / t).abs()
+                })
+                .sum();
             out.push((
                 format!("{name}_equilibrium"),
-                ratio(ratio(sums.balance_steps, member_steps).abs(), mean_payment),
+                ratio(ratio(abs_means, s as f64), mean_payment),
             ));
             start += s;
         }

@@ -82,6 +82,8 @@
 //! payment.
 
 mod engines;
+#[cfg(feature = "cli")]
+pub(crate) mod findings;
 mod graph;
 #[cfg(feature = "harness")]
 mod laws;

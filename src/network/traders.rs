@@ -421,13 +421,14 @@ mod tests {
                             .count() as f64
                     })
                     .sum();
-                let balance: f64 = steps
+                // Σ over the members of |their balance averaged over steps 1 … T|.
+                let abs_means: f64 = members
                     .iter()
-                    .map(|s| members.iter().map(|&m| s.balances[m] as f64).sum::<f64>())
+                    .map(|&m| (steps.iter().map(|s| s.balances[m] as f64).sum::<f64>() / t).abs())
                     .sum();
                 let ms = members.len() as f64 * t;
                 let last = &states[states.len() - 1];
-                let caps: Vec<f64> = members.iter().map(|&m| cap(last, m)).collect();
+                let caps: Vec<f64> = members.iter().map(|&m| cap(last, m).max(0.0)).collect();
                 // Gini by its pairwise definition: Σ_i Σ_j |x_i − x_j| / (2 n² mean).
                 let n = caps.len() as f64;
                 let pairs: f64 = caps
@@ -442,7 +443,7 @@ mod tests {
                     (format!("{}_gini", group.name), gini),
                     (
                         format!("{}_equilibrium", group.name),
-                        (balance / ms).abs() / (units / (payments - refused)),
+                        abs_means / members.len() as f64 / (units / (payments - refused)),
                     ),
                 ]);
             }
