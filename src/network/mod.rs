@@ -72,6 +72,14 @@
 //! assert!(refused > 0 && refused < 1000);
 //! ```
 //!
+//! `traders`' member types are its member groups (`Behaviour::member_groups`): a sweep of
+//! it tallies per type the share of payments refused, the time at the limit, turnover, the
+//! Gini coefficient of spending power and the equilibrium ratio, and for the network the
+//! credit outstanding, velocity and the share of members who cannot spend
+//! (docs/metrics.md); the network's report of a sweep (findings.rs, registered with the
+//! built-in workbench) writes them as docs/findings.md's answers to the notebook's
+//! questions 2 and 3 between high- and low-volume members.
+//!
 //! The registry ([`registry`]) holds the model under the name `network`, the generic rules
 //! (which read each member's ledger only), the user `uniform-pairs`, the graph users and
 //! `traders`.
