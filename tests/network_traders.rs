@@ -10,7 +10,8 @@
 //! - the payee is never the payer, and uniform among the others (chi-square, 0.001).
 //!
 //! Fixed seeds, so each test passes or fails the same way every time; a wrong law (the
-//! activity ignored, the amounts' mean off by one) fails them (the last test).
+//! activity ignored, the amounts' mean off by one) fails them. The last test holds the
+//! sweep summary's per-type columns to where they belong.
 
 use std::convert::Infallible;
 
@@ -168,4 +169,55 @@ fn a_wrong_law_fails_these_tests() {
     let (mu, variance) = (5.0, (7.0f64.powi(2) - 1.0) / 12.0);
     let z = (high_sum.0 / high_sum.1 as f64 - mu) / (variance / high_sum.1 as f64).sqrt();
     assert!(z.abs() > 3.29, "a mean of 5 is rejected: z = {z}");
+}
+
+/// The summary's per-type columns: after every other column, only when some cell's user
+/// declares member groups, empty in the cells whose user does not, and the same for any
+/// thread count; a sweep without `traders` has none of them (its summary is as before).
+#[test]
+fn a_sweep_summary_gets_per_type_columns_only_from_users_that_declare_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |users: &str, threads: &str| {
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "model = \"network\"\nruns = 3\nsteps = 300\nseed = 2\n[[grid]]\nlabel = \"m\"\nrules = [\"static\"]\nusers = [{users}]\n[grid.params]\nmembers = [6]\nlimit = [3]\n"
+            ),
+        )
+        .unwrap();
+        let out = dir.path().join("s.csv");
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_currents"))
+            .args([
+                "sweep",
+                "--config",
+                cfg.to_str().unwrap(),
+                "--threads",
+                threads,
+            ])
+            .args(["--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{status:?}");
+        std::fs::read_to_string(out).unwrap()
+    };
+    let mixed = run("\"uniform-pairs\", \"traders\"", "2");
+    assert_eq!(mixed, run("\"uniform-pairs\", \"traders\"", "1"));
+    let mut lines = mixed.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let first = header
+        .iter()
+        .position(|h| *h == "high_refused_share_mean")
+        .unwrap();
+    assert_eq!(header[first - 1], "balance_final_p95");
+    assert_eq!(header.last(), Some(&"network_cannot_spend_share_p95"));
+    assert_eq!(header.len() - first, 13 * 4);
+    let pairs: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let traders: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert!(pairs[first..].iter().all(|v| v.is_empty()));
+    assert!(traders[first..].iter().all(|v| v.parse::<f64>().is_ok()));
+    let plain = run("\"uniform-pairs\"", "2");
+    assert!(
+        !plain.contains("high_") && plain.lines().next().unwrap().ends_with("balance_final_p95")
+    );
 }
