@@ -12,7 +12,8 @@ impl Workbench {
     /// other one unit at a time, with its conservation laws and tapes of transfers), then
     /// `network-one-sided` (the network with a deliberately broken transfer, checked by the
     /// same laws and tapes: a harness demonstration, as V1's `v1-strict`). With
-    /// the `cli` feature, V1's report of a sweep (the notebook's questions) is registered.
+    /// the `cli` feature, V1's report of a sweep (the notebook's questions) and the
+    /// network's (questions 2 and 3 between high- and low-volume members) are registered.
     #[allow(clippy::let_and_return)] // (without the `cli` feature, the last `let` is gone)
     pub fn builtin() -> Self {
         #[cfg(feature = "harness")]
@@ -35,7 +36,9 @@ impl Workbench {
             .model(network::registry())
             .model(network::one_sided_registry());
         #[cfg(feature = "cli")]
-        let bench = bench.sweep_report::<V1>(crate::v1::findings::report);
+        let bench = bench
+            .sweep_report::<V1>(crate::v1::findings::report)
+            .sweep_report::<network::Network>(network::findings::report);
         bench
     }
 }

@@ -13,11 +13,13 @@
 //! the runs of a cell.
 
 mod fold;
+mod groups;
 mod observe;
 pub mod summary;
 mod totals;
 
 pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
+pub(crate) use groups::{gini, spending_power};
 pub(crate) use observe::{Fold, SummaryFold, TOUCHED_MAX, fold_step, touched_by};
 pub(crate) use totals::MemberFigures;
 

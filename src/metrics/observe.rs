@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use crate::model::{Flow, MEMBERS_PER_PAYMENT_MAX, Observer, StepEvent};
+use crate::model::{Flow, MEMBERS_PER_PAYMENT_MAX, MemberGroups, Observer, StepEvent};
 
 use super::fold::{FoldStep, Metered, RunFold};
 use super::totals::MemberFigures;
@@ -72,13 +72,17 @@ pub(crate) fn fold_step<M: Metered + ?Sized>(model: &M, e: &StepEvent<'_, M>, fo
     } else {
         let mut ids = [0; TOUCHED_MAX];
         let n = touched(model, e, &mut ids);
-        let figures = |m| {
+        let mut figures = |m| {
             (
                 MemberFigures::of(model, e.prev, m),
                 MemberFigures::of(model, e.next, m),
             )
         };
-        fold.push_touched(&ids[..n], figures, amount, restricted);
+        fold.push_touched(&ids[..n], &mut figures, amount, restricted);
+        if let Some(groups) = &mut fold.groups {
+            let payer = model.members(&e.applied).as_slice().first().copied();
+            groups.push(&ids[..n], &mut figures, payer);
+        }
     }
 }
 
@@ -88,6 +92,8 @@ pub(crate) struct Fold<'a, M> {
     model: &'a M,
     /// The run's length, when known (the metrics' elasticity folds by quarters).
     n_steps: Option<u64>,
+    /// The member groups of the run's user, whose figures are tallied per group.
+    groups: Option<MemberGroups>,
     fold: Option<RunFold>,
 }
 
@@ -99,8 +105,17 @@ impl<'a, M: Metered> Fold<'a, M> {
         Fold {
             model,
             n_steps,
+            groups: None,
             fold: None,
         }
+    }
+
+    /// This observer, tallying the figures per group of `groups` too (when given, on a
+    /// model of several members: `RunFold::with_groups`).
+    pub(crate) fn grouped(mut self, groups: Option<MemberGroups>) -> Self {
+        self.groups =
+            groups.filter(|g| g.n_members() == self.model.n_members() && g.n_members() > 1);
+        self
     }
 
     /// The fold, once the genesis state was seen.
@@ -113,11 +128,11 @@ impl<M: Metered> Observer<M> for Fold<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
         let model = self.model;
-        self.fold = Some(RunFold::with_metrics(
-            model.n_members(),
-            |m| MemberFigures::of(model, state, m),
-            self.n_steps,
-        ));
+        let genesis = |m| MemberFigures::of(model, state, m);
+        self.fold = Some(
+            RunFold::with_metrics(model.n_members(), genesis, self.n_steps)
+                .with_groups(self.groups.take(), genesis),
+        );
         Ok(())
     }
 

@@ -27,6 +27,7 @@ use rand_core::Rng;
 
 mod columns;
 mod enforce;
+mod groups;
 mod ledger;
 mod members;
 mod plan;
@@ -34,6 +35,7 @@ mod run;
 
 pub use columns::{LedgerColumn, LedgerColumns};
 pub use enforce::{Against, Enforce, Enforcement};
+pub use groups::{MemberGroup, MemberGroups};
 pub(crate) use ledger::balance_below_limit;
 pub use ledger::{Ledger, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
@@ -355,6 +357,13 @@ pub trait Behaviour<M: Model + ?Sized>: Sync {
     /// The names of the paths a draw can report in [`Draw::paths`] (bit `i` = name `i`).
     fn paths(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// The groups the behaviour sorts `n_members` members into ([`MemberGroups`]), whose
+    /// figures the per-run fold then tallies per group (the sweep summary's group
+    /// columns); `None` (the default) for a behaviour whose members are all alike.
+    fn member_groups(&self, _n_members: usize) -> Option<MemberGroups> {
+        None
     }
 }
 

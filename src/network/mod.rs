@@ -25,6 +25,10 @@
 //!    [`Ring`], [`ErdosRenyi`], [`WattsStrogatz`], [`BarabasiAlbert`]) instead draw one
 //!    edge of the run's [`TradingGraph`] uniformly and its direction by a fair draw; the
 //!    graph is built at the run's first draw from the run's own stream (trading.rs).
+//!    [`Traders`] (`traders`) mixes member types by share on the complete graph: members
+//!    in contiguous blocks by type, the payer drawn with probability proportional to its
+//!    type's activity, the payee uniformly among the others, the amount by the payer's
+//!    type (traders.rs).
 //! 2. Limits: the policy sets the payer's limit, then the payee's, each from that member's
 //!    own view (`Cx::member`, its ledger in `prev` and its own memory); they are stored
 //!    rounded half to even. No other member's limit changes.
@@ -68,8 +72,17 @@
 //! assert!(refused > 0 && refused < 1000);
 //! ```
 //!
+//! `traders`' member types are its member groups (`Behaviour::member_groups`): a sweep of
+//! it tallies per type the share of payments refused, the time at the limit, turnover, the
+//! Gini coefficient of spending power and the equilibrium ratio, and for the network the
+//! credit outstanding, velocity and the share of members who cannot spend
+//! (docs/metrics.md); the network's report of a sweep (findings.rs, registered with the
+//! built-in workbench) writes them as docs/findings.md's answers to the notebook's
+//! questions 2 and 3 between high- and low-volume members.
+//!
 //! The registry ([`registry`]) holds the model under the name `network`, the generic rules
-//! (which read each member's ledger only), the user `uniform-pairs` and the graph users.
+//! (which read each member's ledger only), the user `uniform-pairs`, the graph users and
+//! `traders`.
 //! With the `harness` feature, `NetworkLaws` and `NetworkTapes` check the network's own
 //! laws and shrink what breaks them. [`Altered`] is the network with its step altered by an
 //! [`Alteration`] — every other method the network's —, the one way to write a deliberately
@@ -79,12 +92,15 @@
 
 mod altered;
 mod engines;
+#[cfg(feature = "cli")]
+pub(crate) mod findings;
 mod graph;
 #[cfg(feature = "harness")]
 mod laws;
 mod limits;
 mod model;
 mod one_sided;
+mod traders;
 mod trading;
 mod user;
 
@@ -94,6 +110,7 @@ pub use graph::TradingGraph;
 pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
 pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
 pub use one_sided::{OneSided, PayerNotDebited};
+pub use traders::{ACTIVITY_MAX, AMOUNT_MAX, MemberType, TYPES_MAX, Traders, TradersMemory};
 pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};
 pub use user::{UniformPairs, uniform_below};
 
@@ -101,15 +118,16 @@ use crate::model::Model;
 use crate::registry::{Registry, generic_rules};
 
 /// The network's registry: the model (`network`), the generic rules (`static` first, the
-/// default), the user `uniform-pairs` (the default: the complete graph) and the graph users
-/// `ring`, `erdos-renyi`, `watts-strogatz`, `barabasi-albert`.
+/// default), the user `uniform-pairs` (the default: the complete graph), the graph users
+/// `ring`, `erdos-renyi`, `watts-strogatz`, `barabasi-albert`, and `traders` (member types
+/// mixed by share).
 ///
 /// ```
 /// let registry = currents::network::registry();
 /// assert!(registry.find_model("network").is_ok());
 /// assert!(registry.find("static").is_ok());
 /// assert_eq!(registry.users()[0].name, "uniform-pairs");
-/// assert_eq!(registry.users().len(), 5);
+/// assert_eq!(registry.users().len(), 6);
 /// ```
 pub fn registry() -> Registry<Network> {
     network_users(generic_rules(Registry::new().model())).engines(engines::NetworkEngines)
@@ -128,7 +146,8 @@ pub fn one_sided_registry() -> Registry<OneSided> {
     network_users(generic_rules(Registry::new().model()))
 }
 
-/// `registry` with the network's users: `uniform-pairs` first, then the graph users.
+/// `registry` with the network's users: `uniform-pairs` first, then the graph users, then
+/// `traders`.
 fn network_users<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registry<M> {
     registry
         .user::<UniformPairs>()
@@ -136,4 +155,5 @@ fn network_users<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registr
         .user::<ErdosRenyi>()
         .user::<WattsStrogatz>()
         .user::<BarabasiAlbert>()
+        .user::<Traders>()
 }

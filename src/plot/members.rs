@@ -7,6 +7,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::metrics::{self, spending_power};
+
 use super::axes::{Line, line_panel, short, span, x_span};
 use super::data::MEMBER_RUNS_MAX;
 use super::stats::{envelope, lorenz, stride_for, zero_sum_uniform_law};
@@ -196,10 +198,11 @@ pub(crate) fn lorenz_curves(ds: &Dataset) -> Lorenz {
         let (mut runs, mut gini_sum) = (0usize, 0.0);
         for r in kept_runs(ds, g) {
             let m = &r.members;
-            let mut capacity: Vec<f64> = (m.balances.iter().zip(&m.limits))
-                .map(|(b, l)| b + l)
+            let mut power: Vec<f64> = (m.balances.iter().zip(&m.limits))
+                .map(|(b, l)| spending_power(b + l))
                 .collect();
-            let Some((points, coefficient)) = lorenz(&mut capacity) else {
+            let coefficient = metrics::gini(&power);
+            let Some(points) = lorenz(&mut power) else {
                 continue;
             };
             sum.resize(points.len(), 0.0);

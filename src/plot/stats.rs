@@ -182,12 +182,10 @@ pub fn zero_sum_uniform_law(n: u64, c: u64, j_max: u64) -> Vec<f64> {
     law
 }
 
-/// The Lorenz curve of `values` (each clamped at 0 below): the points (k/n, share of the
-/// total held by the k smallest), k = 0 … n, and the Gini coefficient, twice the area
-/// between the curve and the diagonal (0: all equal; (n − 1)/n: one holds everything).
-/// `None` when there is no value or the total is not positive. Sorts `values`.
-pub fn lorenz(values: &mut [f64]) -> Option<(Vec<(f64, f64)>, f64)> {
-    values.iter_mut().for_each(|v| *v = v.max(0.0));
+/// The Lorenz curve of `values` (each ≥ 0): the points (k/n, share of the total held by the
+/// k smallest), k = 0 … n; `None` when there is no value or the total is not positive.
+/// Sorts `values`. (The Gini coefficient is the metrics' one, `crate::metrics::gini`.)
+pub fn lorenz(values: &mut [f64]) -> Option<Vec<(f64, f64)>> {
     values.sort_unstable_by(f64::total_cmp);
     let total: f64 = values.iter().sum();
     if values.is_empty() || total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
@@ -196,15 +194,12 @@ pub fn lorenz(values: &mut [f64]) -> Option<(Vec<(f64, f64)>, f64)> {
     let n = values.len() as f64;
     let mut points = Vec::with_capacity(values.len() + 1);
     points.push((0.0, 0.0));
-    let (mut held, mut area) = (0.0, 0.0);
+    let mut held = 0.0;
     for (k, v) in values.iter().enumerate() {
-        let before = held;
         held += v / total;
-        // The trapezoid under the curve between k/n and (k + 1)/n.
-        area += (before + held) / (2.0 * n);
         points.push(((k + 1) as f64 / n, held));
     }
-    Some((points, 1.0 - 2.0 * area))
+    Some(points)
 }
 
 /// The stride that keeps `n` items to at most `budget`: 1 if they fit, else `ceil(n/budget)`.
@@ -256,19 +251,22 @@ mod tests {
         assert!(zero_sum_uniform_law(1, 5, 5).is_empty());
     }
 
-    /// The Gini coefficient of the textbook cases: equal holdings 0, one holder of n
-    /// (n − 1)/n, and (1, 2, 3, 4): Σ|xi − xj| / (2n²·mean) = 20 / (2·16·2.5) = 0.25.
+    /// The Lorenz curve of the textbook cases: equal holdings on the diagonal; (1, 2, 3, 4)
+    /// through (1/4, 1/10), (1/2, 3/10), (3/4, 6/10), (1, 1); nothing held, no curve.
     #[test]
-    fn lorenz_gives_the_textbook_gini_coefficients() {
-        let gini = |v: &[f64]| lorenz(&mut v.to_vec()).unwrap().1;
-        assert!(gini(&[3.0, 3.0, 3.0]).abs() < 1e-15);
-        assert!((gini(&[0.0, 0.0, 0.0, 7.0]) - 0.75).abs() < 1e-15);
-        assert!((gini(&[4.0, 1.0, 3.0, 2.0]) - 0.25).abs() < 1e-15);
-        // Negative values count as nothing held; no total, no curve.
-        assert!((gini(&[-5.0, 0.0, 0.0, 7.0]) - 0.75).abs() < 1e-15);
-        assert!(lorenz(&mut [0.0, -1.0]).is_none());
-        let (points, _) = lorenz(&mut [2.0, 2.0]).unwrap();
+    fn lorenz_accumulates_the_smallest_holdings_first() {
+        let points = lorenz(&mut [2.0, 2.0]).unwrap();
         assert_eq!(points, [(0.0, 0.0), (0.5, 0.5), (1.0, 1.0)]);
+        let points = lorenz(&mut [4.0, 1.0, 3.0, 2.0]).unwrap();
+        let expected = [(0.0, 0.0), (0.25, 0.1), (0.5, 0.3), (0.75, 0.6), (1.0, 1.0)];
+        for (p, e) in points.iter().zip(expected) {
+            assert!(
+                (p.0 - e.0).abs() < 1e-15 && (p.1 - e.1).abs() < 1e-15,
+                "{p:?} {e:?}"
+            );
+        }
+        assert!(lorenz(&mut [0.0, 0.0]).is_none());
+        assert!(lorenz(&mut []).is_none());
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
     ) -> (Option<RunFold>, Result<(), RunError<io::Error>>) {
         let model = self.runs().model();
         let mut both = Beside(
-            Fold::with_metrics(model, fold_len),
+            Fold::with_metrics(model, fold_len).grouped(self.runs().member_groups()),
             Viewed { model, observer },
         );
         let result = self.runs().run(streams, run, n_steps, &mut both, words);
