@@ -283,3 +283,66 @@ fn the_burn_in_is_past_the_measured_relaxation() {
     eprintln!("{FILE}: mean |b_0| within one standard error at step {t}");
     assert!(BURN_IN >= 10 * t, "burn-in {BURN_IN} < 10 × {t}");
 }
+
+/// The ring's edges written as a file, in `ring`'s order, draw what `ring` draws: the
+/// same two seed words, then the same arc a step (as the module of `edge-list` says), so
+/// the trajectories are the same, bit for bit — the file's graph is the one traded on.
+#[test]
+fn the_rings_edges_read_from_a_file_give_the_rings_trajectories() {
+    use currents::network::{Ring, Transfer};
+    use currents::rules::Static;
+    type Trajectory = Vec<(Transfer, bool, Vec<i64>)>;
+    let n = 7u32;
+    let csv: String = std::iter::once("from,to\n".to_owned())
+        .chain(
+            TradingGraph::ring(n)
+                .edges()
+                .iter()
+                .map(|(a, b)| format!("{a},{b}\n")),
+        )
+        .collect();
+    let spec_of = |text: &str| {
+        let mut spec = Spec::from_toml_str(&format!(
+            "model = \"network\"\nrule = \"static\"\nuser = \"edge-list\"\n\
+             edges = \"ring.csv\"\n[params]\nmembers = {n}\nlimit = 2\n"
+        ))
+        .unwrap();
+        spec.edges_mut().unwrap().attach(text).unwrap();
+        let registry = currents::network::with_edge_list(currents::network::registry());
+        spec.resolve(&registry, &Limits::summary()).unwrap().plan()
+    };
+    let streams = Streams::new(RngKind::Chacha, 5);
+    /// Every step's applied transfer, whether it was refused, and the balances after it.
+    #[derive(Default)]
+    struct Record(Trajectory);
+    impl currents::model::Observer<Network> for Record {
+        type Error = Infallible;
+        fn step(
+            &mut self,
+            e: &StepEvent<'_, Network>,
+        ) -> Result<currents::model::Flow, Infallible> {
+            self.0
+                .push((e.applied, e.next.refused, e.next.balances.clone()));
+            Ok(currents::model::Flow::Continue)
+        }
+    }
+    let run_of = |run: &mut dyn FnMut(&mut Record)| -> Trajectory {
+        let mut record = Record::default();
+        run(&mut record);
+        record.0
+    };
+    let (file, chord) = (spec_of(&csv), spec_of(&format!("{csv}0,3\n")));
+    let network = Network::new(n as usize, 2).unwrap();
+    for r in 1..=3 {
+        let from_file = run_of(&mut |o| file.run(&streams, r, 300, o).unwrap());
+        let ring = run_of(&mut |o| {
+            streams
+                .run(r, &network, &Static, &Ring { amount: 1 }, 300, o)
+                .unwrap()
+        });
+        assert_eq!(from_file, ring, "run {r}");
+        // Another graph of the same members: another trajectory.
+        let other = run_of(&mut |o| chord.run(&streams, r, 300, o).unwrap());
+        assert_ne!(other, ring, "run {r}");
+    }
+}
