@@ -9,7 +9,8 @@ use crate::workbench::Workbench;
 impl Workbench {
     /// The built-in models: V1 (the notebook, with its own laws, tapes and rule probes;
     /// the default a spec that names no model runs), then `network` (members paying each
-    /// other one unit at a time, with its conservation laws and tapes of transfers), then
+    /// other one unit at a time, with its conservation laws and tapes of transfers; its
+    /// users and `edge-list`, the graph of a file a spec names), then
     /// `network-one-sided` (the network with a deliberately broken transfer, checked by the
     /// same laws and tapes: a harness demonstration, as V1's `v1-strict`). With
     /// the `cli` feature, V1's report of a sweep (the notebook's questions) and the
@@ -22,7 +23,7 @@ impl Workbench {
             Workbench::new()
                 .model_with_checks(Registry::<V1>::builtin(), crate::v1::harness::V1Checks)
                 .model_with_checks::<network::Network>(
-                    network::registry(),
+                    network::with_edge_list(network::registry()),
                     ModelChecks::new(network::NetworkLaws, network::NetworkTapes),
                 )
                 .model_with_checks::<network::OneSided>(
@@ -33,7 +34,7 @@ impl Workbench {
         #[cfg(not(feature = "harness"))]
         let bench = Workbench::new()
             .model(Registry::<V1>::builtin())
-            .model(network::registry())
+            .model(network::with_edge_list(network::registry()))
             .model(network::one_sided_registry());
         #[cfg(feature = "cli")]
         let bench = bench

@@ -39,6 +39,7 @@ pub use groups::{MemberGroup, MemberGroups};
 pub(crate) use ledger::balance_below_limit;
 pub use ledger::{Ledger, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
+pub(crate) use members::{TOUCHED_MAX, step_changes_whole_state, touched_by};
 pub use plan::{Plan, Streams};
 pub(crate) use plan::{WithRng, numpy_run_seed};
 pub(crate) use run::{Beside, enforced, set_limits};
@@ -234,6 +235,21 @@ pub trait Model: Sync {
 
     /// The state's row, one [`Value`] per column, appended to `out`.
     fn row(&self, state: &Self::State, out: &mut Vec<Value>);
+
+    /// The cells of `state`'s row ([`Model::row`]) that a step touching `members` can have
+    /// changed, appended to `out`: what the catalog's step laws and a run's digest read of
+    /// each step of a model of several members, after reading the genesis state's whole
+    /// row. Every other member is as it was (the contract of [`Model::step_into`]), so a
+    /// model whose row grows with its members writes only the cells of `members` (in that
+    /// order) and the cells that are no member's, and a step is checked in O(1) whatever
+    /// the number of members.
+    ///
+    /// The default is the whole row, which is always right: a model that does not say
+    /// which cells are whose is checked in full at every step.
+    fn touched_row(&self, state: &Self::State, members: &[usize], out: &mut Vec<Value>) {
+        let _ = members;
+        self.row(state, out);
+    }
 
     /// Which columns of this model's trajectories ([`Model::columns`]) hold member
     /// `member`'s ledger, by name: what `plot` and `report` chart of a trajectory CSV, and

@@ -11,7 +11,9 @@ use rand_core::Rng;
 
 use crate::catalog::{Invariant, balances_sum, transfer_conserves};
 use crate::harness::{CellArgs, Laws, ReplayInput, Tapes};
-use crate::model::{Behaviour, Cx, Draw, Model, StepEvent};
+use crate::model::{
+    Behaviour, Cx, Draw, Model, StepEvent, TOUCHED_MAX, step_changes_whole_state, touched_by,
+};
 use crate::params::ParamError;
 
 use crate::registry::ModelType;
@@ -57,7 +59,9 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
 
     /// Balances sum to zero: zero at genesis ([`balances_sum`], reported at step 1), and
     /// every step's change sums to zero (`transfer_conserves`, O(1) a step). A refused
-    /// step: every balance of the previous state and the new one compared (O(members)).
+    /// step: the balances of the members it touched compared before and after it, O(1)
+    /// (every other member is as it was, the `Model` contract; of a model whose step may
+    /// change its whole state, every balance).
     fn check(
         &self,
         model: &M,
@@ -75,10 +79,19 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
             violate(Invariant::BALANCES_SUM_TO_ZERO, detail);
         }
         let (prev, next) = (&event.prev.balances, &event.next.balances);
-        if event.next.refused && prev != next {
-            let m = (0..prev.len().max(next.len()))
-                .find(|&m| prev.get(m) != next.get(m))
-                .unwrap_or(0);
+        let changed = |m: &usize| prev.get(*m) != next.get(*m);
+        let first_changed = || {
+            if step_changes_whole_state(model) {
+                (0..prev.len().max(next.len())).find(changed)
+            } else {
+                // Only the members the step touched can have changed (the `Model` contract,
+                // as the fold reads it): O(1). The smallest, as a whole scan finds it.
+                let mut ids = [0; TOUCHED_MAX];
+                let n = touched_by(model, &event.limits, &event.applied, &mut ids);
+                ids[..n].iter().copied().filter(changed).min()
+            }
+        };
+        if let Some(m) = event.next.refused.then(first_changed).flatten() {
             violate(
                 NetworkLaws::REFUSED_PAYMENT_CHANGES_NOTHING,
                 format!(

@@ -91,6 +91,7 @@
 //! and shrink to one payment.
 
 mod altered;
+mod edge_list;
 mod engines;
 #[cfg(feature = "cli")]
 pub(crate) mod findings;
@@ -105,6 +106,7 @@ mod trading;
 mod user;
 
 pub use altered::{Alteration, Altered};
+pub use edge_list::EdgeList;
 pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
 pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
@@ -120,7 +122,8 @@ use crate::registry::{Registry, generic_rules};
 /// The network's registry: the model (`network`), the generic rules (`static` first, the
 /// default), the user `uniform-pairs` (the default: the complete graph), the graph users
 /// `ring`, `erdos-renyi`, `watts-strogatz`, `barabasi-albert`, and `traders` (member types
-/// mixed by share).
+/// mixed by share). The built-in workbench adds [`EdgeList`] (`edge-list`, the graph of a
+/// file a spec names: [`with_edge_list`]), which no spec runs without a file.
 ///
 /// ```
 /// let registry = currents::network::registry();
@@ -156,4 +159,16 @@ fn network_users<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registr
         .user::<WattsStrogatz>()
         .user::<BarabasiAlbert>()
         .user::<Traders>()
+}
+
+/// `registry` with the user `edge-list` ([`EdgeList`]) last: the classic chain on the
+/// graph of a file a spec names (`edges`), which the caller reads. Kept apart from
+/// [`registry`], whose every user runs on the model's parameters alone.
+///
+/// ```
+/// let registry = currents::network::with_edge_list(currents::network::registry());
+/// assert_eq!(registry.users().last().map(|u| u.name), Some("edge-list"));
+/// ```
+pub fn with_edge_list<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registry<M> {
+    registry.user::<EdgeList>()
 }

@@ -188,6 +188,7 @@ impl<M: Driven> AnySpec for SpecOf<M> {
             seed: Some(Setting::given("seed", s.seed)),
             runs: Some(Setting::given("runs", s.runs)),
             steps: Some(Setting::given("steps", s.steps)),
+            edges: s.edges.clone(),
             params,
         }
     }
