@@ -555,3 +555,56 @@ fn a_member_past_the_last_is_refused_with_nothing_written() {
         &dir,
     );
 }
+
+/// `simulate --plot` knows the user that made the rows: a `traders` run's share at the limit
+/// is drawn per member type; `plot` on the same CSV, which names no user, draws one line of
+/// every member.
+#[test]
+fn simulate_plot_draws_the_share_at_the_limit_per_member_type() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("traders.csv");
+    let (charts, plotted) = (tmp.path().join("charts"), tmp.path().join("plotted"));
+    let out = currents(&[
+        "simulate",
+        "--model",
+        "network",
+        "--user",
+        "traders",
+        "--param",
+        "members=10",
+        "--param",
+        "limit=3",
+        "--runs",
+        "2",
+        "--steps",
+        "100",
+        "--out",
+        csv.to_str().unwrap(),
+        "--plot",
+        charts.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = fs::read_to_string(charts.join("at_limit.svg")).unwrap();
+    assert!(svg.contains("per member type"), "simulate --plot");
+    let out = currents(&[
+        "plot",
+        "--input",
+        csv.to_str().unwrap(),
+        "--out",
+        plotted.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = fs::read_to_string(plotted.join("at_limit.svg")).unwrap();
+    assert!(
+        !svg.contains("per member type") && svg.contains("cannot"),
+        "plot"
+    );
+}

@@ -474,6 +474,10 @@ pub(crate) fn plot_simulation(
         })
         .and_then(|c| ds.set_columns(input, c))
         .map_err(|e| usage_error(format_args!("--plot: {e}")))?;
+    // The user's member groups (a `traders` run's types): the share at the limit per type.
+    if let Some(groups) = runs.member_groups() {
+        ds.set_member_groups(groups);
+    }
     let streams = Streams::new(settings.rng, settings.seed);
     for run in 1..=settings.runs {
         let mut charted = Charted {

@@ -111,7 +111,10 @@ impl GroupTally {
         let typical = self.groups.groups()[g].typical_payment;
         let c = capacity(l);
         let sums = &mut self.per[g];
-        let (at_limit, cannot) = (u64::from(c < typical), u64::from(c < 1.0));
+        let (at_limit, cannot) = (
+            u64::from(at_the_limit(c, typical)),
+            u64::from(at_the_limit(c, SPENDING_UNIT)),
+        );
         if sign > 0.0 {
             sums.at_limit += at_limit;
             self.cannot_spend += cannot;
@@ -221,6 +224,18 @@ impl GroupTally {
         ));
         out
     }
+}
+
+/// The smallest payment: a member whose capacity is below it cannot spend.
+pub(crate) const SPENDING_UNIT: f64 = 1.0;
+
+/// A member is at its limit when its capacity (balance + limit) is below the payment it
+/// typically makes (`typical_payment`: its group's, or [`SPENDING_UNIT`], where it cannot
+/// spend at all): more than half of its payments would be refused. The one definition the
+/// group figures and the `at_limit` chart share.
+#[inline]
+pub(crate) fn at_the_limit(capacity: f64, typical_payment: f64) -> bool {
+    capacity < typical_payment
 }
 
 /// A member's spending power, what the Gini coefficients and the Lorenz chart measure: its

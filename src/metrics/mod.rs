@@ -20,7 +20,7 @@ mod totals;
 
 pub(crate) use crate::model::{TOUCHED_MAX, touched_by};
 pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
-pub(crate) use groups::{gini, spending_power};
+pub(crate) use groups::{SPENDING_UNIT, at_the_limit, gini, spending_power};
 pub(crate) use observe::{Fold, SummaryFold, fold_step};
 pub(crate) use totals::MemberFigures;
 

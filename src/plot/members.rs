@@ -274,16 +274,23 @@ pub(crate) struct AtLimit {
     lines: Vec<Line>,
     bucket: usize,
     n_steps: usize,
+    /// One line per member type (the user's member groups) rather than per input.
+    by_type: bool,
 }
 
 pub(crate) fn at_limit(ds: &Dataset) -> AtLimit {
     let mut bucket = 1;
     let n_steps = ds.n_steps_max();
-    let lines = (0..ds.groups.len())
-        .filter_map(|g| {
+    let names = ds.member_group_names();
+    let mut lines = Vec::new();
+    for g in 0..ds.groups.len() {
+        for (k, name) in names.iter().enumerate() {
+            // The mean over the runs at each row (runs may differ in length).
             let (mut sum, mut count, mut ts) = (Vec::new(), Vec::new(), Vec::new());
             for r in ds.runs_of(g) {
-                let shares = &r.members.at_limit;
+                let Some(shares) = r.members.at_limit.get(k) else {
+                    continue;
+                };
                 if sum.len() < shares.len() {
                     sum.resize(shares.len(), 0.0);
                     count.resize(shares.len(), 0u64);
@@ -295,20 +302,27 @@ pub(crate) fn at_limit(ds: &Dataset) -> AtLimit {
                 }
             }
             if sum.is_empty() {
-                return None;
+                continue;
             }
             let mean: Vec<f64> = (sum.iter().zip(&count))
-                .map(|(s, &k)| s / k as f64)
+                .map(|(s, &c)| s / c as f64)
                 .collect();
             let (points, b) = envelope(&ts, &mean, LINE_POINTS_MAX);
             bucket = bucket.max(b);
-            Some((group_label(ds, g), PALETTE[g % PALETTE.len()], points))
-        })
-        .collect();
+            let label = match (ds.groups.len(), names.len()) {
+                (1, 1) => group_label(ds, g),
+                (1, _) => (*name).to_owned(),
+                _ => format!("{}: {name}", group_label(ds, g)),
+            };
+            let color = PALETTE[(g * names.len() + k) % PALETTE.len()];
+            lines.push((label, color, points));
+        }
+    }
     AtLimit {
         lines,
         bucket,
         n_steps,
+        by_type: names.len() > 1,
     }
 }
 
@@ -317,11 +331,20 @@ impl Figure for AtLimit {
         "at_limit"
     }
     fn title(&self) -> String {
-        "Share of members at their limit".to_owned()
+        if self.by_type {
+            "Share of members at their limit, per member type".to_owned()
+        } else {
+            "Share of members at their limit".to_owned()
+        }
     }
     fn caption(&self) -> String {
+        let what = if self.by_type {
+            "Per member type, the share of its members whose capacity (balance + limit) is below\nthe type's typical payment (most of their payments would be refused), mean over the runs"
+        } else {
+            "The share of members whose capacity (balance + limit) is below one unit: they cannot\nspend at all, mean over the runs"
+        };
         format!(
-            "Members whose balance is at or below minus their limit (they can pay nothing more),\nas a share of the members, mean over the runs; {}.",
+            "{what}; {}.",
             super::axes::thinning_note(self.bucket, self.n_steps)
         )
     }

@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use data::{Dataset, Group, MemberSeries, ReadError, RowIndex, RunSeries, at_limit};
+pub use data::{Dataset, Group, MemberSeries, ReadError, RowIndex, RunSeries};
 pub use heatmap::{SweepError, SweepTable};
 
 /// DejaVu Sans 2.37 (licence in `assets/fonts/LICENSE-DejaVu.txt`).

@@ -26,6 +26,9 @@ pub trait AnyRuns: Send + Sync {
     fn columns(&self) -> Vec<String>;
     /// How many members the model's states hold.
     fn n_members(&self) -> usize;
+    /// The member groups the runs' user declares (`crate::model::Behaviour::member_groups`),
+    /// if any.
+    fn member_groups(&self) -> Option<crate::model::MemberGroups>;
     /// The model's genesis ledgers, one per member.
     fn genesis_ledgers(&self) -> Vec<Ledger>;
     /// Writes the trajectory CSV's header (the model's columns, then the index columns).
@@ -115,6 +118,9 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
     }
     fn n_members(&self) -> usize {
         self.runs().model().n_members()
+    }
+    fn member_groups(&self) -> Option<crate::model::MemberGroups> {
+        self.runs().member_groups()
     }
     fn genesis_ledgers(&self) -> Vec<Ledger> {
         let model = self.runs().model();

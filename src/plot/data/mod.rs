@@ -29,7 +29,8 @@ pub use read::ReadError;
 
 use std::collections::HashMap;
 
-use crate::model::LedgerColumn;
+use crate::metrics::{SPENDING_UNIT, at_the_limit};
+use crate::model::{LedgerColumn, MemberGroups};
 use crate::workbench::TrajectoryColumns;
 
 use super::Var;
@@ -47,6 +48,10 @@ pub const RUNS_MAX: usize = 1_000_000;
 /// charts): 1000 runs of 1000 members are 16 MB; later runs add their share at the limit
 /// only.
 pub const MEMBER_RUNS_MAX: usize = 1000;
+
+/// Most member groups whose share at the limit is kept (the user's first groups; the
+/// `traders` user declares two).
+pub const TYPES_SHOWN: usize = 16;
 
 /// The largest magnitude a plotted value may have: 2^53, where doubles stop holding every
 /// integer. Every trajectory the built-in models write stays below it (ARCHITECTURE.md),
@@ -96,25 +101,20 @@ pub struct RunSeries {
 
 /// What a run of a model of several members gives the charts of the whole membership: every
 /// member's balance and limit after the run's last row (in the first [`MEMBER_RUNS_MAX`]
-/// runs), and per row the share of members at their limit. O(members) a run and one double a
-/// row, whatever the number of rows.
+/// runs), and per row the share of members at their limit, per member group. O(members) a
+/// run and one double a row per member group, whatever the number of rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberSeries {
     /// Member m's balance in the run's last row.
     pub balances: Vec<f64>,
     /// Member m's limit (a magnitude) in the run's last row.
     pub limits: Vec<f64>,
-    /// Per row (as [`RunSeries::timestep`]), the share of members at or beyond their limit:
-    /// balance ≤ −limit, so that a member can spend nothing more ([`at_limit`]).
-    pub at_limit: Vec<f64>,
-}
-
-/// A member is at its limit when its balance is at or below minus its limit: its capacity
-/// (balance + limit) is not positive, so no payment of it can pass. (Strictly below is the
-/// state law's "over the limit", `balance_within_limit`; a member at −limit exactly is at
-/// it.)
-pub fn at_limit(balance: f64, limit: f64) -> bool {
-    balance <= -limit
+    /// Per member group ([`Dataset::member_group_names`]: one group of every member unless
+    /// the user's groups were given), per row (as [`RunSeries::timestep`]), the share of the
+    /// group's members at their limit: capacity (balance + limit) below the group's typical
+    /// payment — below one unit, so that they cannot spend at all, for the one group of
+    /// every member (`metrics::at_the_limit`).
+    pub at_limit: Vec<Vec<f64>>,
 }
 
 impl RunSeries {
@@ -199,6 +199,8 @@ pub struct Dataset {
     last: Option<((usize, u64, u64, u64), usize)>,
     inputs: Vec<Input>,
     n_rows: usize,
+    /// The member groups of the user that made the rows, when known (`simulate --plot`).
+    member_groups: Option<MemberGroups>,
 }
 
 impl Dataset {
@@ -368,6 +370,29 @@ impl Dataset {
         Ok(())
     }
 
+    /// Sets the member groups of the user that made the rows (a `traders` run's high- and
+    /// low-volume members), before any row is pushed: the share at the limit is then kept
+    /// per group (the first [`TYPES_SHOWN`]), each against its typical payment. A trajectory
+    /// CSV does not say which user made it, so `plot` on a file keeps one group of every
+    /// member.
+    pub fn set_member_groups(&mut self, groups: MemberGroups) {
+        self.member_groups = Some(groups);
+    }
+
+    /// The names of the member groups [`MemberSeries::at_limit`] is kept for: the user's,
+    /// or `all members`.
+    pub fn member_group_names(&self) -> Vec<&'static str> {
+        match &self.member_groups {
+            Some(g) => g
+                .groups()
+                .iter()
+                .take(TYPES_SHOWN)
+                .map(|g| g.name)
+                .collect(),
+            None => vec!["all members"],
+        }
+    }
+
     /// Rows held.
     pub fn n_rows(&self) -> usize {
         self.n_rows
@@ -423,6 +448,7 @@ impl Dataset {
         }
         let idx = self.run_of(key, at);
         let Input { picks, members, .. } = &self.inputs[input];
+        let groups = self.member_groups.as_ref();
         let r = &mut self.runs[idx];
         let t = at.timestep as f64;
         if r.timestep.last() == Some(&t) {
@@ -431,7 +457,9 @@ impl Dataset {
             for series in r.series_mut() {
                 series.pop();
             }
-            r.members.at_limit.pop();
+            r.members.at_limit.iter_mut().for_each(|g| {
+                g.pop();
+            });
         }
         self.n_rows += 1;
         r.timestep.push(t);
@@ -446,16 +474,30 @@ impl Dataset {
             let keep = idx < MEMBER_RUNS_MAX;
             m.balances.clear();
             m.limits.clear();
-            let mut at = 0usize;
-            for &(balance, limit) in members {
+            let n_groups = groups.map_or(1, |g| g.groups().len()).min(TYPES_SHOWN);
+            m.at_limit.resize(n_groups, Vec::new());
+            let (mut at, mut size) = ([0usize; TYPES_SHOWN], [0usize; TYPES_SHOWN]);
+            for (member, &(balance, limit)) in members.iter().enumerate() {
                 let (b, l) = (value(balance), value(limit));
-                at += usize::from(at_limit(b, l));
+                let (g, typical) = match groups {
+                    Some(groups) => {
+                        let g = groups.group_of(member);
+                        (g, groups.groups()[g].typical_payment)
+                    }
+                    None => (0, SPENDING_UNIT),
+                };
+                if g < TYPES_SHOWN {
+                    at[g] += usize::from(at_the_limit(b + l, typical));
+                    size[g] += 1;
+                }
                 if keep {
                     m.balances.push(b);
                     m.limits.push(l);
                 }
             }
-            m.at_limit.push(at as f64 / members.len() as f64);
+            for (g, series) in m.at_limit.iter_mut().enumerate() {
+                series.push(at[g] as f64 / size[g].max(1) as f64);
+            }
         }
         Ok(())
     }
