@@ -7,7 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-./target/release/currents sweep --config examples/questions.toml --out docs/questions-summary.csv
-./target/release/currents findings --summary docs/questions-summary.csv --out docs/findings.md
-./target/release/currents sweep --config examples/network-questions.toml --out docs/network-summary.csv
-./target/release/currents findings --summary docs/network-summary.csv --out - >> docs/findings.md
+currents="${CARGO_TARGET_DIR:-target}/release/currents"
+"$currents" sweep --config examples/questions.toml --out docs/questions-summary.csv
+"$currents" sweep --config examples/network-questions.toml --out docs/network-summary.csv
+# Both reports rendered before docs/findings.md is replaced: a failure leaves it as it was.
+network=$(mktemp)
+trap 'rm -f "$network"' EXIT
+"$currents" findings --summary docs/network-summary.csv --out "$network"
+"$currents" findings --summary docs/questions-summary.csv --out docs/findings.md
+cat "$network" >> docs/findings.md
