@@ -22,7 +22,10 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use crate::model::{Model, StepError, StepEvent, Value, balance_below_limit, payment_breaks_limit};
+use crate::model::{
+    Model, StepError, StepEvent, TOUCHED_MAX, Value, balance_below_limit, payment_breaks_limit,
+    step_changes_whole_state, touched_by,
+};
 use crate::params::ParamError;
 
 /// Whether a violation of an invariant fails the suite or is reported as a finding.
@@ -102,7 +105,8 @@ impl Invariant {
     /// credit(t) ≥ 0: every member's limit.
     pub const CREDIT_NON_NEGATIVE: Invariant =
         Invariant::required("credit_non_negative", "credit(t) >= 0");
-    /// Every float of every state's row is finite.
+    /// Every float of every state's row is finite (read as [`StepCells`] reads a run: the
+    /// genesis row whole, then what each step can have changed).
     pub const ALL_VALUES_FINITE: Invariant =
         Invariant::required("all_values_finite", "every float of every state is finite");
     /// The payment law: no payment takes a balance below the limit that held when it was
@@ -265,18 +269,104 @@ pub(crate) fn law_of_failure(error: &StepError) -> Invariant {
     }
 }
 
+/// What the generic step laws and a run's digest read of a run's states: the one reader.
+///
+/// It reads the genesis state's whole row ([`Model::row`]), then at each step the cells the
+/// step can have changed: the whole row of a model whose step may change its whole state
+/// (a one-member model), else the cells of the members the step touched and the model's
+/// cells that are no member's ([`Model::touched_row`]) — every other member is as it was,
+/// the [`Model`] contract the per-run fold reads by too — so that a step is read in O(1)
+/// whatever the number of members. From a state with a non-finite float on — the genesis
+/// state, or the first step whose cells hold one — every step's whole row is read, so that
+/// [`Invariant::ALL_VALUES_FINITE`] breaks at exactly the steps it breaks at when every
+/// row is read: before that state every cell the reader skips is finite.
+///
+/// Opaque: a workflow keeps one for a run, hands it the genesis state
+/// ([`crate::workbench::StateView::read_genesis`]) and then each step
+/// ([`crate::workbench::StepView::check_laws`]). One that never saw a genesis state reads
+/// every step's whole row.
+#[derive(Debug, Clone)]
+pub struct StepCells {
+    /// The cells read last.
+    cells: Vec<Value>,
+    /// The members the last step touched, when only theirs were read (`n_ids` of them).
+    ids: [usize; TOUCHED_MAX],
+    n_ids: usize,
+    /// True when every step's whole row is read.
+    whole: bool,
+}
+
+impl Default for StepCells {
+    /// A reader that has seen no genesis state: it reads every step's whole row.
+    fn default() -> Self {
+        StepCells {
+            cells: Vec::new(),
+            ids: [0; TOUCHED_MAX],
+            n_ids: 0,
+            whole: true,
+        }
+    }
+}
+
+/// True when some float of `cells` is not finite.
+fn has_non_finite(cells: &[Value]) -> bool {
+    cells
+        .iter()
+        .any(|v| matches!(v, Value::Float(x) if !x.is_finite()))
+}
+
+impl StepCells {
+    /// Reads the genesis state's whole row (O(members), once a run).
+    pub(crate) fn read_genesis<M: Model + ?Sized>(&mut self, model: &M, state: &M::State) {
+        self.cells.clear();
+        model.row(state, &mut self.cells);
+        self.n_ids = 0;
+        self.whole = step_changes_whole_state(model) || has_non_finite(&self.cells);
+    }
+
+    /// Reads the cells step `e` can have changed (see [`StepCells`]).
+    #[inline]
+    pub(crate) fn read_step<M: Model + ?Sized>(&mut self, model: &M, e: &StepEvent<'_, M>) {
+        self.cells.clear();
+        if self.whole {
+            self.n_ids = 0;
+            model.row(e.next, &mut self.cells);
+        } else {
+            self.n_ids = touched_by(model, &e.limits, &e.applied, &mut self.ids);
+            model.touched_row(e.next, &self.ids[..self.n_ids], &mut self.cells);
+            // A non-finite value may stay in a member the next steps do not touch.
+            self.whole = has_non_finite(&self.cells);
+        }
+    }
+
+    /// The cells read last: a whole row, or the cells of [`StepCells::touched`] and those
+    /// no member owns.
+    pub(crate) fn cells(&self) -> &[Value] {
+        &self.cells
+    }
+
+    /// The members whose cells the last step's read holds, in order; empty when it read a
+    /// whole row (what a run's digest reads: the harness's).
+    #[cfg_attr(not(feature = "harness"), allow(dead_code))]
+    pub(crate) fn touched(&self) -> &[usize] {
+        &self.ids[..self.n_ids]
+    }
+}
+
 /// Checks the generic step laws ([`Invariant::CREDIT_NON_NEGATIVE`],
 /// [`Invariant::ALL_VALUES_FINITE`], [`Invariant::PAYMENT_WITHIN_LIMIT`],
 /// [`Invariant::BALANCE_WITHIN_LIMIT`]) on one step of any model,
 /// calling `violate(law, detail)` with a one-line description for each law it breaks.
-/// `row` is the new state's row ([`Model::row`]). The ledger laws read the members the
-/// step's payment involves (the members whose limits it set): every other member's
-/// ledger is as it was.
+/// `cells` (which read the run's genesis state) reads the step first ([`StepCells`]: the
+/// cells it can have changed, O(1) a step for a model of several members). The ledger laws
+/// read the members the step's payment involves (the members whose limits it set): every
+/// other member's ledger is as it was.
 ///
 /// - [`Invariant::CREDIT_NON_NEGATIVE`]: every such member's stored limit at `t` is ≥ 0
 ///   (the run loop also refuses a negative limit before the step: see
 ///   `law_of_failure`);
-/// - [`Invariant::ALL_VALUES_FINITE`]: every float of the state's row is finite;
+/// - [`Invariant::ALL_VALUES_FINITE`]: every float of the state's row is finite (of the
+///   cells the step can have changed, the rest read finite at genesis);
 /// - [`Invariant::PAYMENT_WITHIN_LIMIT`]: no such member's balance went down to below
 ///   −limit(t−1);
 /// - [`Invariant::BALANCE_WITHIN_LIMIT`]: no such member's balance(t) is below −limit(t).
@@ -285,9 +375,10 @@ pub(crate) fn law_of_failure(error: &StepError) -> Invariant {
 pub(crate) fn check_step<M: Model + ?Sized>(
     model: &M,
     e: &StepEvent<'_, M>,
-    row: &[Value],
+    cells: &mut StepCells,
     violate: &mut dyn FnMut(Invariant, String),
 ) {
+    cells.read_step(model, e);
     let t = e.t;
     let who = |m: usize| {
         if model.n_members() == 1 {
@@ -309,10 +400,7 @@ pub(crate) fn check_step<M: Model + ?Sized>(
             format!("credit({t}){} = {limit} < 0", who(m)),
         );
     }
-    if row
-        .iter()
-        .any(|v| matches!(v, Value::Float(x) if !x.is_finite()))
-    {
+    if has_non_finite(cells.cells()) {
         violate(
             Invariant::ALL_VALUES_FINITE,
             format!("state {t} has a non-finite value: {:?}", e.next),
@@ -393,4 +481,138 @@ pub fn balances_sum<M: Model + ?Sized>(model: &M, state: &M::State) -> f64 {
     (0..model.n_members())
         .map(|m| model.ledger(state, m).balance)
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Draw, Enforcement, Ledger, Limit, Members, StepLimits};
+
+    /// Three members with float balances (one may be NaN): a member pays another `amount`
+    /// (the payer gives at most 1: the conservation of units is not what is tested here).
+    /// Its row is the three balances, then the step's amount; `touched_row` writes the
+    /// members given, then the amount.
+    struct Floats;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct S {
+        balances: [f64; 3],
+        amount: f64,
+    }
+
+    impl Model for Floats {
+        type State = S;
+        type History = ();
+        type Payment = (usize, usize, f64);
+        fn name(&self) -> &'static str {
+            "floats"
+        }
+        fn columns(&self) -> Vec<String> {
+            ["b0", "b1", "b2", "amount"].map(String::from).to_vec()
+        }
+        fn genesis(&self) -> S {
+            S {
+                balances: [0.0, 0.0, f64::NAN],
+                amount: 0.0,
+            }
+        }
+        fn history(&self, _: &S, _: u64) {}
+        fn record(&self, _: &mut (), _: &S) {}
+        fn enforce(
+            &self,
+            _: &Enforcement,
+            _: &S,
+            _: &(),
+            p: Self::Payment,
+        ) -> Result<Self::Payment, StepError> {
+            Ok(p)
+        }
+        fn step(&self, prev: &S, _: &(), _: &StepLimits, p: Self::Payment) -> Result<S, StepError> {
+            let mut next = prev.clone();
+            // A NaN amount reaches the payee only (`f64::min` ignores a NaN).
+            next.balances[p.0] -= p.2.abs().min(1.0);
+            next.balances[p.1] += p.2;
+            next.amount = p.2;
+            Ok(next)
+        }
+        fn n_members(&self) -> usize {
+            3
+        }
+        fn members(&self, p: &Self::Payment) -> Members {
+            Members::pair(p.0, p.1)
+        }
+        fn ledger(&self, s: &S, m: usize) -> Ledger {
+            Ledger {
+                balance: s.balances[m],
+                limit: 1.0,
+                capacity: s.balances[m] + 1.0,
+                payment: 0.0,
+            }
+        }
+        fn row(&self, s: &S, out: &mut Vec<Value>) {
+            out.extend(s.balances.map(Value::Float));
+            out.push(Value::Float(s.amount));
+        }
+        fn touched_row(&self, s: &S, members: &[usize], out: &mut Vec<Value>) {
+            out.extend(members.iter().map(|&m| Value::Float(s.balances[m])));
+            out.push(Value::Float(s.amount));
+        }
+    }
+
+    /// The steps of `payments` from `genesis`, each with `all_values_finite`'s verdict as
+    /// `StepCells` reads the run and as a whole row reads it.
+    fn verdicts(genesis: S, payments: &[(usize, usize, f64)]) -> Vec<(bool, bool)> {
+        let model = Floats;
+        let mut cells = StepCells::default();
+        cells.read_genesis(&model, &genesis);
+        let mut prev = genesis;
+        let mut out = Vec::new();
+        for (k, &p) in payments.iter().enumerate() {
+            let limit = Limit {
+                value: 1.0,
+                branch: "b",
+            };
+            let limits =
+                StepLimits::try_from_fn(model.members(&p), |_| Ok::<_, ()>(limit)).expect("limits");
+            let next = model.step(&prev, &(), &limits, p).expect("step");
+            let e = StepEvent {
+                t: k as u64 + 1,
+                prev: &prev,
+                next: &next,
+                limits,
+                drawn: Draw::plain(p),
+                applied: p,
+            };
+            let mut read = false;
+            check_step(&model, &e, &mut cells, &mut |law, _| {
+                read |= law == Invariant::ALL_VALUES_FINITE
+            });
+            let mut row = Vec::new();
+            model.row(&next, &mut row);
+            out.push((read, has_non_finite(&row)));
+            prev = next;
+        }
+        out
+    }
+
+    /// `all_values_finite` read through `StepCells` (the genesis row whole, then the cells
+    /// a step can have changed) gives every step the verdict a whole row gives: with a NaN
+    /// in an untouched member since genesis, and with a NaN a step writes into a member
+    /// the next step does not touch.
+    #[test]
+    fn the_finiteness_law_read_by_touched_cells_agrees_with_whole_rows() {
+        let pays = [(0, 1, 1.0), (1, 0, 2.0), (2, 0, 1.0), (0, 1, 1.0)];
+        let nan_at_genesis = verdicts(Floats.genesis(), &pays);
+        assert!(nan_at_genesis.iter().all(|&(read, whole)| read == whole));
+        assert!(
+            nan_at_genesis.iter().all(|&(read, _)| read),
+            "{nan_at_genesis:?}"
+        );
+        let finite = S {
+            balances: [0.0; 3],
+            amount: 0.0,
+        };
+        let nan_paid = verdicts(finite, &[(0, 1, 1.0), (1, 2, f64::NAN), (0, 1, 1.0)]);
+        assert_eq!(nan_paid, [(false, false), (true, true), (true, true)]);
+    }
 }

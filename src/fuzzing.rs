@@ -246,6 +246,7 @@ fn setting(s: &Spec, key: &str) -> Option<String> {
         "restriction" => s.restriction.map(|r| r.name().to_owned()),
         "rng" => s.rng.map(|r| r.name().to_owned()),
         "seed" | "runs" | "steps" => s.setting(key).map(|v| v.value.to_string()),
+        "edges" => s.edges.as_ref().map(|e| e.path().to_owned()),
         _ => None,
     }
 }

@@ -1,5 +1,6 @@
 //! `currents findings` through the binary, and the seam it renders through: a model's report
-//! of a sweep, registered with the workbench (V1's: the notebook's questions).
+//! of a sweep, registered with the workbench (V1's: the notebook's questions; the
+//! network's: questions 2 and 3 between high- and low-volume members).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -105,25 +106,99 @@ fn committed_findings_are_what_the_committed_command_produces() {
         std::fs::read_to_string(&summary).unwrap() == committed,
         "docs/questions-summary.csv is stale: run scripts/findings.sh"
     );
+    // Then the network's section, appended.
+    let network = dir.path().join("n.csv");
+    stdout_of(&[
+        "sweep",
+        "--config",
+        &example("network-questions.toml"),
+        "--out",
+        network.to_str().unwrap(),
+    ]);
+    let committed = std::fs::read_to_string(docs.join("network-summary.csv")).unwrap();
+    assert!(
+        std::fs::read_to_string(&network).unwrap() == committed,
+        "docs/network-summary.csv is stale: run scripts/findings.sh"
+    );
+    let section = stdout_of(&["findings", "--summary", network.to_str().unwrap()]);
     let committed = std::fs::read_to_string(docs.join("findings.md")).unwrap();
     assert!(
-        std::fs::read_to_string(&report).unwrap() == committed,
+        std::fs::read_to_string(&report).unwrap() + &section == committed,
         "docs/findings.md is stale: run scripts/findings.sh"
     );
 }
 
-/// A summary of a sweep of a model that registers no report (the network) is refused:
-/// exit 2, one line naming the summary, its model and the models that have a report, and
-/// nothing written.
+/// The network's report renders both of its questions from a summary of a sweep with the
+/// user `traders`, and refuses one without the per-type columns (`uniform-pairs`): exit 2,
+/// one line, nothing written.
 #[test]
-fn findings_refuses_a_summary_of_a_model_without_a_report() {
+fn the_networks_report_renders_its_questions_and_needs_the_per_type_columns() {
     let dir = tmp();
-    let summary = dir.path().join("n.csv");
+    let summary = dir.path().join("s.csv");
+    stdout_of(&[
+        "sweep",
+        "--config",
+        &example("network-questions.toml"),
+        "--runs",
+        "2",
+        "--out",
+        summary.to_str().unwrap(),
+    ]);
+    let md = stdout_of(&["findings", "--summary", summary.to_str().unwrap()]);
+    for h in [
+        "## The network",
+        "### Summary for the designers of the rule (network)",
+        "### Q2 (network).",
+        "### Q3 (network).",
+        "| both | credit-period (clamp) |",
+    ] {
+        assert!(md.contains(h), "{h}\n{md}");
+    }
+    let plain = dir.path().join("p.csv");
     let report = dir.path().join("f.md");
     stdout_of(&[
         "sweep",
         "--config",
         &example("network-sweep.toml"),
+        "--runs",
+        "1",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    let out = currents(&[
+        "findings",
+        "--summary",
+        plain.to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no per-type columns") && err.contains("traders"),
+        "{err}"
+    );
+    assert!(!report.exists());
+}
+
+/// A summary of a sweep of a model that registers no report (`network-one-sided`) is
+/// refused: exit 2, one line naming the summary, its model and the models that have a
+/// report, and nothing written.
+#[test]
+fn findings_refuses_a_summary_of_a_model_without_a_report() {
+    let dir = tmp();
+    let summary = dir.path().join("n.csv");
+    let report = dir.path().join("f.md");
+    let cfg = dir.path().join("one-sided.toml");
+    let text = std::fs::read_to_string(example("network-sweep.toml"))
+        .unwrap()
+        .replace("model = \"network\"", "model = \"network-one-sided\"");
+    std::fs::write(&cfg, text).unwrap();
+    stdout_of(&[
+        "sweep",
+        "--config",
+        cfg.to_str().unwrap(),
         "--runs",
         "1",
         "--out",
@@ -142,8 +217,8 @@ fn findings_refuses_a_summary_of_a_model_without_a_report() {
     assert!(
         err.contains("`summary`")
             && err.contains("n.csv")
-            && err.contains("model \"network\"")
-            && err.contains("accepted: a sweep of v1"),
+            && err.contains("model \"network-one-sided\"")
+            && err.contains("accepted: a sweep of v1 or network"),
         "{err}"
     );
     assert!(!report.exists());
@@ -155,10 +230,10 @@ fn findings_refuses_a_summary_of_a_model_without_a_report() {
 #[test]
 fn a_models_report_of_a_sweep_is_rendered_by_the_models_name() {
     let builtin = Workbench::builtin();
-    assert_eq!(builtin.sweep_report_models(), vec!["v1"]);
+    assert_eq!(builtin.sweep_report_models(), vec!["v1", "network"]);
     assert!(
         builtin
-            .render_sweep_report("network", "cell,label\n", "x")
+            .render_sweep_report("network-one-sided", "cell,label\n", "x")
             .is_none()
     );
     let bench = builtin.sweep_report::<Network>(|summary, command, registry| {

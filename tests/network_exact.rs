@@ -32,12 +32,10 @@
 use std::convert::Infallible;
 
 use currents::draws::RngKind;
-use currents::model::{
-    Behaviour, Cx, Draw, EachStep, Enforcement, Ledger, Members, Model, StepError, StepEvent,
-    StepLimits, Streams, Value,
-};
+use currents::model::{Behaviour, Cx, Draw, EachStep, Model, StepEvent, Streams};
 use currents::network::{
-    BarabasiAlbert, Network, NetworkState, Ring, TradingGraph, Transfer, UniformPairs,
+    Alteration, Altered, BarabasiAlbert, Network, NetworkState, Ring, TradingGraph, Transfer,
+    UniformPairs,
 };
 use currents::rules::Static;
 use rand_core::Rng;
@@ -204,71 +202,25 @@ fn the_chi_square_tail_matches_the_published_critical_values() {
 // ---------------------------------------------------------------------------------------
 // The wrong enforcements: the library's network, its refusal moved by one unit.
 
-/// The network with its payer's floor moved: a transfer is refused when it would take the
-/// payer below `−c + shift` instead of `−c` (shift = 1 refuses one unit early, −1 allows
-/// one unit too far). Everything else is the network's.
+/// The network's step with its payer's floor moved: a transfer is refused when it would
+/// take the payer below `floor` instead of `−c` (−c + 1 refuses one unit early, −c − 1
+/// allows one unit too far). Everything else is the network's.
 struct WrongFloor {
-    network: Network,
     floor: i64,
 }
 
-impl Model for WrongFloor {
-    type State = NetworkState;
-    type History = ();
-    type Payment = Transfer;
-    fn name(&self) -> &'static str {
-        "wrong-floor"
-    }
-    fn columns(&self) -> Vec<String> {
-        self.network.columns()
-    }
-    fn genesis(&self) -> NetworkState {
-        self.network.genesis()
-    }
-    fn history(&self, genesis: &NetworkState, n_steps: u64) {
-        self.network.history(genesis, n_steps)
-    }
-    fn record(&self, history: &mut (), next: &NetworkState) {
-        self.network.record(history, next)
-    }
-    fn enforce(
-        &self,
-        e: &Enforcement,
-        prev: &NetworkState,
-        h: &(),
-        t: Transfer,
-    ) -> Result<Transfer, StepError> {
-        self.network.enforce(e, prev, h, t)
-    }
-    fn step(
-        &self,
-        prev: &NetworkState,
-        h: &(),
-        limits: &StepLimits,
-        t: Transfer,
-    ) -> Result<NetworkState, StepError> {
-        let mut next = self.network.step(prev, h, limits, t)?;
+impl Alteration for WrongFloor {
+    const NAME: &'static str = "wrong-floor";
+    const SUMMARY: &'static str = "the payer's floor moved";
+    fn alter(&self, _: &Network, prev: &NetworkState, t: Transfer, next: &mut NetworkState) {
         let refused =
             t.payer == t.payee || t.amount <= 0 || prev.balances[t.payer] - t.amount < self.floor;
-        next.balances = prev.balances.clone();
+        next.balances.clone_from(&prev.balances);
         if !refused {
             next.balances[t.payer] -= t.amount;
             next.balances[t.payee] += t.amount;
         }
         next.refused = refused;
-        Ok(next)
-    }
-    fn n_members(&self) -> usize {
-        self.network.n_members()
-    }
-    fn members(&self, t: &Transfer) -> Members {
-        self.network.members(t)
-    }
-    fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
-        self.network.ledger(s, member)
-    }
-    fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
-        self.network.row(s, out)
     }
 }
 
@@ -474,7 +426,7 @@ where
 /// Both tests on `case`: passed by the network, failed by both wrong enforcements.
 fn check<B>(case: &Case, user: &B)
 where
-    B: Behaviour<Network> + Behaviour<WrongFloor>,
+    B: Behaviour<Network> + Behaviour<Altered<WrongFloor>>,
 {
     let network = currents::network::registry()
         .find_model("network")
@@ -485,7 +437,7 @@ where
     assert_eq!(right.rejected(), (false, false), "{}", case.name);
     let c = case.c as i64;
     for (floor, label) in [(-c + 1, "refusing at -c+1"), (-c - 1, "allowing -c-1")] {
-        let wrong = WrongFloor { network, floor };
+        let wrong = Altered::new(network, WrongFloor { floor });
         let out = outcome(case, &wrong, user, label);
         assert_eq!(out.rejected(), (true, true), "{}: {label}", case.name);
         assert!(out.refused.is_finite());

@@ -86,7 +86,8 @@ fn the_graph_users_are_registered_with_their_declared_defaults() {
             "ring",
             "erdos-renyi",
             "watts-strogatz",
-            "barabasi-albert"
+            "barabasi-albert",
+            "traders"
         ]
     );
     assert_eq!(

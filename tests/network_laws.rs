@@ -8,7 +8,6 @@
 
 #![cfg(feature = "cli")]
 
-use std::marker::PhantomData;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::ThreadId;
@@ -19,13 +18,10 @@ use currents::harness::{
     CellArgs, HarnessConfig, HarnessReport, ModelCell, ReplayInput, check_model, check_model_tape,
     check_model_tapes,
 };
-use currents::model::{
-    Behaviour, CreditPolicy, Cx, Draw, Enforcement, Ledger, Limit, Members, Model, StepError,
-    StepLimits, Value,
-};
+use currents::model::{Behaviour, CreditPolicy, Cx, Draw, Limit, Model, StepLimits};
 use currents::network::{
-    NETWORK_LAWS, Network, NetworkCase, NetworkLaws, NetworkState, NetworkTapes, OneSided,
-    Transfer, UniformPairs, network_cell, one_sided_registry, registry,
+    Alteration, Altered, NETWORK_LAWS, Network, NetworkCase, NetworkLaws, NetworkState,
+    NetworkTapes, OneSided, Transfer, UniformPairs, network_cell, one_sided_registry, registry,
 };
 use currents::rand_core::Rng;
 use currents::rules::{FixedBand, Static};
@@ -238,88 +234,17 @@ fn balances_sum_to_zero_shrinks_the_one_sided_transfer_to_one_payment_under_ever
 }
 
 // ---------------------------------------------------------------------------------------
-// Broken variants of the network: its step, then a change made by a `Break`.
-
-/// A change made to the network's step.
-trait Break: Sync {
-    /// Changes `next`, the network's state after `prev` and `t`.
-    fn apply(network: &Network, prev: &NetworkState, t: Transfer, next: &mut NetworkState);
-}
-
-/// The network with its step changed by `B`; everything else is the network's.
-struct Broken<B> {
-    network: Network,
-    change: PhantomData<fn() -> B>,
-}
-
-impl<B> From<Network> for Broken<B> {
-    fn from(network: Network) -> Self {
-        Broken {
-            network,
-            change: PhantomData,
-        }
-    }
-}
-
-impl<B: Break> Model for Broken<B> {
-    type State = NetworkState;
-    type History = ();
-    type Payment = Transfer;
-    fn name(&self) -> &'static str {
-        "broken"
-    }
-    fn columns(&self) -> Vec<String> {
-        self.network.columns()
-    }
-    fn genesis(&self) -> NetworkState {
-        self.network.genesis()
-    }
-    fn history(&self, genesis: &NetworkState, n_steps: u64) {
-        self.network.history(genesis, n_steps)
-    }
-    fn record(&self, history: &mut (), next: &NetworkState) {
-        self.network.record(history, next)
-    }
-    fn enforce(
-        &self,
-        e: &Enforcement,
-        prev: &NetworkState,
-        h: &(),
-        t: Transfer,
-    ) -> Result<Transfer, StepError> {
-        self.network.enforce(e, prev, h, t)
-    }
-    fn step(
-        &self,
-        prev: &NetworkState,
-        h: &(),
-        limits: &StepLimits,
-        t: Transfer,
-    ) -> Result<NetworkState, StepError> {
-        let mut next = self.network.step(prev, h, limits, t)?;
-        B::apply(&self.network, prev, t, &mut next);
-        Ok(next)
-    }
-    fn n_members(&self) -> usize {
-        self.network.n_members()
-    }
-    fn members(&self, t: &Transfer) -> Members {
-        self.network.members(t)
-    }
-    fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
-        self.network.ledger(s, member)
-    }
-    fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
-        self.network.row(s, out)
-    }
-}
+// Broken variants of the network: `Altered` by an `Alteration` (the library's one wrapper).
 
 /// A refused transfer between two members is still made (and still reported refused):
 /// conservation holds, a refused payment changes balances.
+#[derive(Default)]
 struct MovesWhenRefused;
 
-impl Break for MovesWhenRefused {
-    fn apply(_: &Network, prev: &NetworkState, t: Transfer, next: &mut NetworkState) {
+impl Alteration for MovesWhenRefused {
+    const NAME: &'static str = "moves-when-refused";
+    const SUMMARY: &'static str = "a refused transfer is made all the same";
+    fn alter(&self, _: &Network, prev: &NetworkState, t: Transfer, next: &mut NetworkState) {
         if next.refused && t.payer != t.payee {
             next.balances[t.payer] = prev.balances[t.payer] - t.amount;
             next.balances[t.payee] = prev.balances[t.payee] + t.amount;
@@ -329,10 +254,13 @@ impl Break for MovesWhenRefused {
 
 /// The payer may go one unit past its limit: a transfer the network refuses at −limit − 1
 /// passes.
+#[derive(Default)]
 struct OnePastTheLimit;
 
-impl Break for OnePastTheLimit {
-    fn apply(network: &Network, prev: &NetworkState, t: Transfer, next: &mut NetworkState) {
+impl Alteration for OnePastTheLimit {
+    const NAME: &'static str = "one-past-the-limit";
+    const SUMMARY: &'static str = "a payer may go one unit past its limit";
+    fn alter(&self, network: &Network, prev: &NetworkState, t: Transfer, next: &mut NetworkState) {
         let limit = network.ledger(prev, t.payer).limit as i64;
         let after = prev.balances[t.payer] - t.amount;
         if next.refused && t.payer != t.payee && t.amount > 0 && after >= -limit - 1 {
@@ -350,7 +278,7 @@ fn refused_payment_changes_nothing_catches_a_refused_transfer_that_is_made() {
     // and keeps the payee (−1) within its limit (1), so this law alone is broken.
     let negative = case(2, 1, &["0>1:-1"]);
     let found =
-        check_model_tape::<Broken<MovesWhenRefused>, _, _, _>(&tapes, &negative, &Static, &laws);
+        check_model_tape::<Altered<MovesWhenRefused>, _, _, _>(&tapes, &negative, &Static, &laws);
     let names: Vec<&str> = found.iter().map(|f| f.invariant.name()).collect();
     assert_eq!(names, ["refused_payment_changes_nothing"], "{found:?}");
     assert_eq!(found[0].step, Some(1));
@@ -359,7 +287,7 @@ fn refused_payment_changes_nothing_catches_a_refused_transfer_that_is_made() {
     // The tape search finds it (a payment past the limit, refused and made) and shrinks it
     // to one payment the network refuses.
     let users = UniformPairs::default();
-    let cells = cells::<Broken<MovesWhenRefused>, _>(users);
+    let cells = cells::<Altered<MovesWhenRefused>, _>(users);
     let report = check_model_tapes(&cells, &Static, &laws, &tapes, &config(0)).unwrap();
     let law = report.invariant(NetworkLaws::REFUSED_PAYMENT_CHANGES_NOTHING);
     assert!(
@@ -383,7 +311,7 @@ fn payment_within_limit_catches_a_payer_let_one_unit_past_its_limit() {
     // By hand: limit 0, one unit paid: the network refuses it, the broken step lets the
     // payer go to −1.
     let one = case(2, 0, &["0>1:1"]);
-    let found = check_model_tape::<Broken<OnePastTheLimit>, _, _, _>(&tapes, &one, &Static, &laws);
+    let found = check_model_tape::<Altered<OnePastTheLimit>, _, _, _>(&tapes, &one, &Static, &laws);
     let names: Vec<&str> = found.iter().map(|f| f.invariant.name()).collect();
     assert!(names.contains(&"payment_within_limit"), "{found:?}");
     assert!(!names.contains(&"balances_sum_to_zero"), "{found:?}");
@@ -397,7 +325,7 @@ fn payment_within_limit_catches_a_payer_let_one_unit_past_its_limit() {
     };
     assert!(CreditPolicy::<Network>::observed_invariants(&fixed_band).is_empty());
     let users = UniformPairs::default();
-    let cells = cells::<Broken<OnePastTheLimit>, _>(users);
+    let cells = cells::<Altered<OnePastTheLimit>, _>(users);
     let required = HarnessConfig {
         policy: "fixed-band".to_owned(),
         ..config(0)

@@ -13,6 +13,8 @@ const CHARTS: [&str; 5] = [
     "balance_vs_credit",
     "fan",
 ];
+/// The charts of the whole membership, drawn after `CHARTS` for a model of several members.
+const MEMBER_CHARTS: [&str; 3] = ["balance_distribution", "lorenz", "at_limit"];
 
 fn currents(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_currents"))
@@ -396,7 +398,7 @@ fn a_network_simulation_is_plotted_and_reported_member_by_member() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for name in CHARTS {
+    for name in CHARTS.iter().chain(&MEMBER_CHARTS) {
         let a = fs::read(simulated.join(format!("{name}.svg"))).unwrap();
         let b = fs::read(plotted.join(format!("{name}.svg"))).unwrap();
         assert!(
@@ -444,7 +446,10 @@ fn a_network_simulation_is_plotted_and_reported_member_by_member() {
     let page = fs::read_to_string(report.join("report.html")).unwrap();
     assert!(page.contains("of member 3 of the 4 members"));
     assert!(page.contains("<th>final balance_3</th>") && !page.contains("balance_0"));
-    assert_eq!(page.matches("<svg").count(), CHARTS.len());
+    assert_eq!(
+        page.matches("<svg").count(),
+        CHARTS.len() + MEMBER_CHARTS.len()
+    );
 }
 
 #[test]
@@ -548,5 +553,58 @@ fn a_member_past_the_last_is_refused_with_nothing_written() {
         ]),
         "a trajectory of model v1, but the first input is one of network",
         &dir,
+    );
+}
+
+/// `simulate --plot` knows the user that made the rows: a `traders` run's share at the limit
+/// is drawn per member type; `plot` on the same CSV, which names no user, draws one line of
+/// every member.
+#[test]
+fn simulate_plot_draws_the_share_at_the_limit_per_member_type() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("traders.csv");
+    let (charts, plotted) = (tmp.path().join("charts"), tmp.path().join("plotted"));
+    let out = currents(&[
+        "simulate",
+        "--model",
+        "network",
+        "--user",
+        "traders",
+        "--param",
+        "members=10",
+        "--param",
+        "limit=3",
+        "--runs",
+        "2",
+        "--steps",
+        "100",
+        "--out",
+        csv.to_str().unwrap(),
+        "--plot",
+        charts.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = fs::read_to_string(charts.join("at_limit.svg")).unwrap();
+    assert!(svg.contains("per member type"), "simulate --plot");
+    let out = currents(&[
+        "plot",
+        "--input",
+        csv.to_str().unwrap(),
+        "--out",
+        plotted.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = fs::read_to_string(plotted.join("at_limit.svg")).unwrap();
+    assert!(
+        !svg.contains("per member type") && svg.contains("cannot"),
+        "plot"
     );
 }

@@ -178,3 +178,159 @@ fn a_negated_limit_column_is_drawn_as_a_magnitude() {
         "column `balance`: \"NaN\" is not a finite number in [-9007199254740992, 9007199254740992] (what a chart can draw)"
     );
 }
+
+/// The charts of the whole membership read every member of the file: the share at the limit
+/// of each row and the final ledgers are the file's own columns (counted here from the CSV,
+/// not by the library), the exact law is drawn only for one common limit, and a one-member
+/// model gets none of these charts.
+#[test]
+fn the_membership_charts_read_every_member_of_the_file() {
+    let n = 4;
+    for (shorthand, common) in [
+        ("static:model=network,members=4", true),
+        ("turnover:model=network,members=4", false),
+    ] {
+        let bytes = simulated(shorthand, 3, 60);
+        let columns: Vec<_> = (0..n)
+            .map(|m| {
+                (
+                    column_of(&bytes, &format!("balance_{m}")),
+                    column_of(&bytes, &format!("limit_{m}")),
+                )
+            })
+            .collect();
+        let ds = read(0, [("", bytes.clone())]).unwrap();
+        for r in &ds.runs {
+            let members = r.members();
+            // One group of every member: at the limit is a capacity below one unit.
+            assert_eq!(members.at_limit.len(), 1, "{shorthand}");
+            assert_eq!(members.at_limit[0].len(), 61, "{shorthand}");
+            for (i, &share) in members.at_limit[0].iter().enumerate() {
+                let key = (r.run, i as u64);
+                let at = (columns.iter())
+                    .filter(|(b, l)| b[&key] + l[&key] < 1.0)
+                    .count();
+                assert_eq!(share, at as f64 / n as f64, "{shorthand} {key:?}");
+            }
+            let last = (r.run, 60);
+            let finals: Vec<(f64, f64)> =
+                columns.iter().map(|(b, l)| (b[&last], l[&last])).collect();
+            let kept: Vec<(f64, f64)> = (members.balances.iter().copied())
+                .zip(members.limits.iter().copied())
+                .collect();
+            assert_eq!(kept, finals, "{shorthand}");
+        }
+        let limits: Vec<f64> = ds
+            .runs
+            .iter()
+            .flat_map(|r| r.members().limits.clone())
+            .collect();
+        assert_eq!(
+            limits.iter().all(|&l| l == limits[0]),
+            common,
+            "{shorthand}: {limits:?}"
+        );
+        let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
+        let names: Vec<&str> = charts.iter().map(|c| c.name).collect();
+        assert_eq!(
+            names[5..],
+            ["balance_distribution", "lorenz", "at_limit"],
+            "{shorthand}"
+        );
+        for chart in &charts[5..] {
+            check(chart);
+        }
+        let caption = &by_name(&charts, "balance_distribution").caption;
+        assert_eq!(
+            caption.contains("the exact stationary law for 4 members at limit 1"),
+            common,
+            "{caption}"
+        );
+        assert!(
+            by_name(&charts, "lorenz")
+                .caption
+                .contains("Gini coefficient")
+        );
+    }
+    // One member: none of these charts.
+    let v1 = std::fs::read(format!("{CADCAD}/notebook_default.csv")).unwrap();
+    let ds = read(0, [("", v1)]).unwrap();
+    assert!(ds.runs.iter().all(|r| r.members().at_limit.is_empty()));
+    let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
+    assert_eq!(charts.len(), 5);
+}
+
+/// Given the user's member groups, the share at the limit is kept per group, each against
+/// its own typical payment (counted here from the file's columns): a `traders` run's
+/// high-volume members (mean payment 5) and low-volume members (mean 1), and the chart
+/// draws one line per type.
+#[test]
+fn the_share_at_the_limit_is_kept_per_member_type_against_its_typical_payment() {
+    use currents::model::{MemberGroup, MemberGroups};
+    use currents::workbench::Workbench;
+    let n = 10;
+    let shorthand = "static:model=network,members=10,limit=4,user=traders,high-share=0.3,high-amount=5,high-activity=4";
+    let bytes = simulated(shorthand, 2, 200);
+    // The types as traders declares them: members 0..3 high (mean 5), 3..10 low (mean 1).
+    let groups = MemberGroups::new(
+        vec![
+            MemberGroup {
+                name: "high",
+                typical_payment: 5.0,
+            },
+            MemberGroup {
+                name: "low",
+                typical_payment: 1.0,
+            },
+        ],
+        vec![0, 3, n],
+    )
+    .unwrap();
+    let mut ds = Dataset::new();
+    ds.set_member_groups(groups);
+    let input = ds.add_input("");
+    ds.read_csv(input, bytes.as_slice(), &Workbench::builtin())
+        .unwrap();
+    ds.finish();
+    assert_eq!(ds.member_group_names(), ["high", "low"]);
+    let columns: Vec<_> = (0..n)
+        .map(|m| {
+            (
+                column_of(&bytes, &format!("balance_{m}")),
+                column_of(&bytes, &format!("limit_{m}")),
+            )
+        })
+        .collect();
+    let mut high_at_limit = 0.0;
+    for r in &ds.runs {
+        let at = &r.members().at_limit;
+        assert_eq!((at.len(), at[0].len()), (2, 201));
+        for i in 0..=200u64 {
+            let key = (r.run, i);
+            let share = |members: std::ops::Range<usize>, typical: f64| {
+                let size = members.len() as f64;
+                let below = members
+                    .filter(|&m| columns[m].0[&key] + columns[m].1[&key] < typical)
+                    .count();
+                below as f64 / size
+            };
+            assert_eq!(at[0][i as usize], share(0..3, 5.0), "{key:?}");
+            assert_eq!(at[1][i as usize], share(3..n, 1.0), "{key:?}");
+            high_at_limit += at[0][i as usize];
+        }
+    }
+    // The high-volume members pay 4 times as often, 5 units on average: they reach the
+    // limit in these runs (the test compares something that happens).
+    assert!(high_at_limit > 0.0);
+    let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
+    let chart = by_name(&charts, "at_limit");
+    check(chart);
+    assert_eq!(
+        chart.title,
+        "Share of members at their limit, per member type"
+    );
+    assert!(
+        chart.svg.contains(">\nhigh\n<") && chart.svg.contains(">\nlow\n<"),
+        "legend"
+    );
+}

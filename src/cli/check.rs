@@ -46,6 +46,10 @@ pub(crate) struct CheckArgs {
     /// the runs are then one cell with these values [default: the model's own cells]
     #[arg(long = "param", value_name = "KEY=VALUE", allow_hyphen_values = true)]
     params: Vec<String>,
+    /// The trading graph's edge list of the seeded runs, for the user `edge-list` (CSV:
+    /// `from,to`, then one edge `A,B` a line); the printed replay commands name it
+    #[arg(long, value_name = "FILE.csv")]
+    edges: Option<String>,
     /// Runs per parameter set and generator
     #[arg(long, value_name = "N", value_parser = whole(1, CHECK_RUNS_MAX), default_value = "10")]
     runs: u64,
@@ -69,7 +73,7 @@ pub(crate) struct CheckArgs {
 /// `key=value` pairs and each `--param`, every key a parameter (not a spec key), each once,
 /// every value a number (its range is the model's to check, when the cell is resolved).
 fn cell(args: &CheckArgs, tool: &super::Tool) -> Result<Option<CellArgs>, ParamError> {
-    if args.user.is_none() && args.params.is_empty() {
+    if args.user.is_none() && args.params.is_empty() && args.edges.is_none() {
         return Ok(None);
     }
     let model = model_of(&tool.bench, args.model.as_deref(), args.policy.as_deref())?;
@@ -101,6 +105,9 @@ fn cell(args: &CheckArgs, tool: &super::Tool) -> Result<Option<CellArgs>, ParamE
         }
         params.push((key, value.trim().to_owned()));
     }
+    if let Some(path) = &args.edges {
+        params.push(("edges".to_owned(), path.clone()));
+    }
     let cell = CellArgs {
         model: Some(model.name().to_owned()),
         user,
@@ -120,8 +127,13 @@ pub(crate) fn run(args: CheckArgs, tool: &super::Tool) -> i32 {
         Ok(cell) => cell.into_iter().collect(),
         Err(e) => return usage_error(e),
     };
+    let edge_files = match super::edges::read_flag(args.edges.as_deref()) {
+        Ok(file) => file.into_iter().collect(),
+        Err(e) => return usage_error(e),
+    };
     let config = HarnessConfig {
         cells,
+        edge_files,
         n_runs: args.runs,
         n_steps: args.steps,
         seed: args.seed,

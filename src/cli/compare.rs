@@ -54,8 +54,16 @@ pub(crate) struct CompareArgs {
     allow: Vec<String>,
 }
 
-/// A side: a file when the argument ends in `.toml`, else the shorthand.
+/// A side: a file when the argument ends in `.toml`, else the shorthand; the trading
+/// graph's file it names (`edges`), read.
 fn load_side(field: &str, arg: &str) -> Result<SideInput, String> {
+    let mut side = parse_side(field, arg)?;
+    super::edges::read_spec_edges(side.spec_mut()).map_err(|e| format!("{field}: {e}"))?;
+    Ok(side)
+}
+
+/// A side as written: a file when the argument ends in `.toml`, else the shorthand.
+fn parse_side(field: &str, arg: &str) -> Result<SideInput, String> {
     if arg.ends_with(".toml") {
         let text = fs::read_to_string(arg).map_err(|e| {
             ParamError::new(
@@ -87,8 +95,21 @@ pub(crate) fn run(args: CompareArgs, tool: &super::Tool) -> i32 {
         return usage_error(clash);
     }
     let parsed = (|| -> Result<_, String> {
-        let baseline = load_side("baseline", &args.baseline)?;
-        let candidate = load_side("candidate", &args.candidate)?;
+        let mut baseline = load_side("baseline", &args.baseline)?;
+        let mut candidate = load_side("candidate", &args.candidate)?;
+        // The trading graphs' files the sides name are inputs too.
+        let edge_files: Vec<(String, String)> = [&mut baseline, &mut candidate]
+            .into_iter()
+            .filter_map(|side| {
+                let f = side.spec_mut().edges_mut()?;
+                Some((f.field().to_owned(), f.path().to_owned()))
+            })
+            .collect();
+        let edge_inputs: Vec<FlagPath> = edge_files
+            .iter()
+            .map(|(field, path)| FlagPath::file(field, path))
+            .collect();
+        check_paths(&edge_inputs, &[FlagPath::file("--out", &args.out)])?;
         // The settings flags, read as the spec reads them.
         // Checked against compare's own limits, so an error names the range it enforces.
         let limits = CompareConfig::default().limits();

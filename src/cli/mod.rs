@@ -13,6 +13,7 @@ pub(crate) use output::{FlagPath, Outputs, check_paths, io_failure, stderr_line,
 mod args;
 mod check;
 mod compare;
+mod edges;
 mod findings;
 mod new;
 mod output;

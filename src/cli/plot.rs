@@ -231,6 +231,20 @@ pub(crate) const TRAJECTORY_CHARTS: [&str; 5] = [
     "fan",
 ];
 
+/// The file stems of the charts of the whole membership [`plot::render_all`] adds, in its
+/// order, for a model of several members.
+pub(crate) const MEMBER_CHARTS: [&str; 3] = ["balance_distribution", "lorenz", "at_limit"];
+
+/// The trajectory charts drawn for a model of `n_members` members.
+pub(crate) fn trajectory_charts(n_members: usize) -> Vec<&'static str> {
+    let members = if n_members > 1 {
+        &MEMBER_CHARTS[..]
+    } else {
+        &[]
+    };
+    [&TRAJECTORY_CHARTS[..], members].concat()
+}
+
 /// The file stem of the heatmap of `--sweep`.
 const HEATMAP_CHART: &str = "heatmap";
 
@@ -250,9 +264,10 @@ pub(crate) fn path_in(dir: &str, name: &str) -> String {
     Path::new(dir).join(name).to_string_lossy().into_owned()
 }
 
-/// Every file `simulate --plot DIR` writes: the trajectory charts and the report page.
-pub(crate) fn simulation_files(dir: &str) -> Vec<String> {
-    let mut files = chart_files(dir, &TRAJECTORY_CHARTS);
+/// Every file `simulate --plot DIR` writes for a model of `n_members` members: the
+/// trajectory charts and the report page.
+pub(crate) fn simulation_files(dir: &str, n_members: usize) -> Vec<String> {
+    let mut files = chart_files(dir, &trajectory_charts(n_members));
     files.push(path_in(dir, REPORT_PAGE));
     files
 }
@@ -287,28 +302,36 @@ pub(crate) fn run(args: PlotArgs, tool: &super::Tool) -> i32 {
     if let Err(msg) = super::check_out_dir("out", &args.out) {
         return super::usage_error(msg);
     }
-    let mut names: Vec<&str> = Vec::new();
-    if !args.inputs.input.is_empty() {
-        names.extend(TRAJECTORY_CHARTS);
-    }
-    if args.inputs.sweep.is_some() {
-        names.push(HEATMAP_CHART);
-    }
-    let files = chart_files(&args.out, &names);
-    let written: Vec<FlagPath> = (files.iter())
+    // Every chart that may be drawn is checked against the inputs before any work; the
+    // ones the inputs call for (the membership's charts for a model of several members)
+    // are reserved once the inputs are read, before any is drawn.
+    let names = |n_members: usize| {
+        let mut names = Vec::new();
+        if !args.inputs.input.is_empty() {
+            names.extend(trajectory_charts(n_members));
+        }
+        if args.inputs.sweep.is_some() {
+            names.push(HEATMAP_CHART);
+        }
+        names
+    };
+    let written: Vec<String> = chart_files(&args.out, &names(usize::MAX));
+    let written: Vec<FlagPath> = (written.iter())
         .map(|f| FlagPath::in_dir("--out", &args.out, f))
         .collect();
     if let Err(clash) = check_paths(&args.inputs.files(), &written) {
         return usage_error(clash);
     }
-    let mut outputs = Outputs::new();
-    if let Err(e) = reserve_in(&mut outputs, "--out", &args.out, &files) {
-        return io_failure(&e);
-    }
     let loaded = match load(&args.inputs, &tool.bench) {
         Ok(l) => l,
         Err(code) => return code,
     };
+    let n_members = loaded.dataset.as_ref().map_or(1, Dataset::n_members);
+    let files = chart_files(&args.out, &names(n_members));
+    let mut outputs = Outputs::new();
+    if let Err(e) = reserve_in(&mut outputs, "--out", &args.out, &files) {
+        return io_failure(&e);
+    }
     let charts = match render(&loaded) {
         Ok(c) => c,
         Err(code) => return code,
@@ -451,6 +474,10 @@ pub(crate) fn plot_simulation(
         })
         .and_then(|c| ds.set_columns(input, c))
         .map_err(|e| usage_error(format_args!("--plot: {e}")))?;
+    // The user's member groups (a `traders` run's types): the share at the limit per type.
+    if let Some(groups) = runs.member_groups() {
+        ds.set_member_groups(groups);
+    }
     let streams = Streams::new(settings.rng, settings.seed);
     for run in 1..=settings.runs {
         let mut charted = Charted {
@@ -542,7 +569,10 @@ mod tests {
             assert_eq!(ds.n_rows(), 3, "{}", model.name());
             let charts = plot::render_all(&ds, &PlotOptions::default()).unwrap();
             let drawn: Vec<&str> = charts.iter().map(|c| c.name).collect();
-            assert_eq!(drawn, TRAJECTORY_CHARTS, "{}", model.name());
+            let n_members = runs.n_members();
+            assert_eq!(drawn, trajectory_charts(n_members), "{}", model.name());
+            let files = simulation_files("d", n_members);
+            assert_eq!(files.len(), 2 * drawn.len() + 1, "{}", model.name());
         }
     }
 }

@@ -52,6 +52,10 @@ pub(crate) struct ReplayArgs {
     /// A parameter the model or the user declares, as KEY=VALUE; repeatable
     #[arg(long = "param", value_name = "KEY=VALUE", allow_hyphen_values = true)]
     params: Vec<String>,
+    /// The trading graph's edge list of a seeded replay, for the user `edge-list` (CSV:
+    /// `from,to`, then one edge `A,B` a line)
+    #[arg(long, value_name = "FILE.csv")]
+    edges: Option<String>,
     /// A tape of payments as the model writes them, comma-separated (V1: amounts; write
     /// `--tape=-5,3` when it starts with a minus)
     #[arg(long, value_name = "P1,P2,...", conflicts_with_all = ["probe", "run", "runs"])]
@@ -110,6 +114,9 @@ fn cell(args: &ReplayArgs) -> Result<CellArgs, ParamError> {
             ));
         }
         params.push((key, value.trim().to_owned()));
+    }
+    if let Some(path) = &args.edges {
+        params.push(("edges".to_owned(), path.clone()));
     }
     let cell = CellArgs {
         model: args.model.clone(),
@@ -211,7 +218,15 @@ pub(crate) fn run(args: ReplayArgs, tool: &super::Tool) -> i32 {
         rule: policy.map(str::to_owned),
         ..crate::spec::Spec::default()
     };
-    let findings = match model.replay(&rule, &input, &HarnessConfig::default()) {
+    let edge_files = match super::edges::read_flag(args.edges.as_deref()) {
+        Ok(file) => file.into_iter().collect(),
+        Err(e) => return usage_error(e),
+    };
+    let config = HarnessConfig {
+        edge_files,
+        ..HarnessConfig::default()
+    };
+    let findings = match model.replay(&rule, &input, &config) {
         Ok(found) => found,
         Err(e) => return usage_error(e),
     };

@@ -92,6 +92,10 @@ pub(crate) struct SimulateArgs {
     /// Also write the charts (SVG, PNG) and report.html into DIR
     #[arg(long, value_name = "DIR")]
     plot: Option<String>,
+    /// A trading graph's edge list (CSV: the header `from,to`, then one edge `A,B` a line),
+    /// for the user `edge-list`
+    #[arg(long, value_name = "FILE.csv")]
+    edges: Option<String>,
 }
 
 impl SimulateArgs {
@@ -111,6 +115,7 @@ impl SimulateArgs {
             ("seed", "--seed", &self.seed),
             ("runs", "--runs", &self.runs),
             ("steps", "--steps", &self.steps),
+            ("edges", "--edges", &self.edges),
             ("integrity", "--integrity", &self.integrity),
             ("avg-amount", "--avg-amount", &self.avg_amount),
             ("sum-volume", "--sum-volume", &self.sum_volume),
@@ -189,9 +194,16 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
+    let mut spec = file.spec.overlay(flags);
+    if let Err(e) = super::edges::read_spec_edges(&mut spec) {
+        return usage_error(e);
+    }
+    let edge_file = spec
+        .edges_mut()
+        .map(|f| (f.field().to_owned(), f.path().to_owned()));
     // A value is named where it was given (`--seed`, or `runs` of the file, then with the
     // file's name).
-    let spec = match tool.bench.resolve(&file.spec.overlay(flags), &limits) {
+    let spec = match tool.bench.resolve(&spec, &limits) {
         Ok(s) => s,
         // (A name — model, rule, user — may come from either: named as its key alone.)
         Err(SpecError::Value(e))
@@ -236,10 +248,11 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     }
     // No output is the config, and the CSV is not the directory --plot writes into nor
     // one of the files there (compared as files: `./d/fan.svg`, a link to it, a hard link).
+    let n_members = sim.runs().n_members();
     let plot_files = args
         .plot
         .as_deref()
-        .map(super::plot::simulation_files)
+        .map(|dir| super::plot::simulation_files(dir, n_members))
         .unwrap_or_default();
     let mut outputs = vec![FlagPath::file(out_flag, out)];
     if let Some(dir) = &args.plot {
@@ -250,11 +263,14 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
                 .map(|f| FlagPath::in_dir("--plot", dir, f)),
         );
     }
-    let inputs: Vec<FlagPath> = args
+    let mut inputs: Vec<FlagPath> = args
         .config
         .iter()
         .map(|c| FlagPath::file("--config", c))
         .collect();
+    if let Some((field, path)) = &edge_file {
+        inputs.push(FlagPath::file(field, path));
+    }
     if let Err(clash) = check_paths(&inputs, &outputs) {
         return usage_error(clash);
     }
@@ -280,7 +296,7 @@ pub(crate) fn run(args: SimulateArgs, tool: &super::Tool) -> i32 {
     let mut reserved = outputs.reserve(out);
     if let Some(dir) = &args.plot {
         reserved = reserved.and_then(|()| {
-            let files = super::plot::simulation_files(dir);
+            let files = super::plot::simulation_files(dir, n_members);
             super::plot::reserve_in(&mut outputs, "--plot", dir, &files)
         });
     }

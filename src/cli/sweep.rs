@@ -70,6 +70,14 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
         return usage_error(e);
     }
     config.spec = std::mem::take(&mut config.spec).overlay(flags);
+    // The trading graph's file the top level names (`edges`), read for every cell.
+    if let Err(e) = super::edges::read_spec_edges(&mut config.spec) {
+        return usage_error(format_args!("config {}: {e}", args.config.display()));
+    }
+    let edge_file = config
+        .spec
+        .edges_mut()
+        .map(|f| (format!("--config's {}", f.field()), f.path().to_owned()));
     // The trajectories have a row per member of every state: they bound a model's members.
     let writes_rows = args.trajectories.is_some() || config.trajectories().is_some();
     let sweep = match config.resolve_within(&tool.bench, writes_rows) {
@@ -117,7 +125,11 @@ pub(crate) fn run(args: SweepArgs, tool: &super::Tool) -> i32 {
             .iter()
             .map(|t| FlagPath::file(trajectories_flag, t)),
     );
-    if let Err(clash) = check_paths(&[FlagPath::file("--config", &args.config)], &outputs) {
+    let mut inputs = vec![FlagPath::file("--config", &args.config)];
+    if let Some((field, path)) = &edge_file {
+        inputs.push(FlagPath::file(field, path));
+    }
+    if let Err(clash) = check_paths(&inputs, &outputs) {
         return usage_error(clash);
     }
     let threads = args

@@ -70,9 +70,9 @@ pub fn compare_plans<MA, RA, MB, RB>(
 ) -> CompareReport
 where
     MA: Driven,
-    RA: Runs<MA> + ?Sized,
+    RA: Runs<MA>,
     MB: Driven,
-    RB: Runs<MB> + ?Sized,
+    RB: Runs<MB>,
 {
     let (a, b) = (erase_runs(baseline_plan), erase_runs(candidate_plan));
     let side = |label, runs| Compared {

@@ -45,6 +45,9 @@ fn cell_of(spec: &dyn AnySpec) -> CellArgs {
     };
     let mut params = set(&user);
     params.extend(set(&model));
+    if let Some(file) = spec.to_spec().edges {
+        params.push(("edges".to_owned(), file.path().to_owned()));
+    }
     CellArgs {
         model: (!model.first).then(|| model.name.to_owned()),
         user: (!user.first_type).then(|| user.name.to_owned()),
@@ -84,6 +87,7 @@ pub(crate) fn harness_diff(
     };
     let config_of = |spec: &dyn AnySpec| HarnessConfig {
         cells: vec![cell_of(spec)],
+        edge_files: spec.to_spec().edges.into_iter().collect(),
         // At most the comparison's runs, so that any seed the comparison accepts (with
         // numpy, seed + runs - 1 fits 32 bits) the checks accept too.
         n_runs: config.n_runs.min(3),

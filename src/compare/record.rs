@@ -5,10 +5,10 @@
 use std::cell::Cell;
 use std::io;
 
-use crate::catalog::{self, Invariant};
+use crate::catalog::{self, Invariant, StepCells};
 use crate::metrics::{NAMES, RunFailure, RunMetrics};
-use crate::model::{Flow, Streams, Value};
-use crate::workbench::{AnyObserver, AnyRuns, StepView};
+use crate::model::{Flow, Streams};
+use crate::workbench::{AnyObserver, AnyRuns, StateView, StepView};
 
 use super::CompareConfig;
 
@@ -129,8 +129,8 @@ struct RunRecord<'a> {
     /// The ledgers of each step's members ([`LedgerBits`]), per step 1 … T (kept for the
     /// baseline only: the candidate is compared with it as it runs).
     states: Vec<LedgerBits>,
-    /// The step's row, made once a step for the finiteness law.
-    row: Vec<Value>,
+    /// What the step laws read of the run's states ([`catalog::StepCells`]).
+    cells: StepCells,
     /// Cumulative generator words consumed after each step (the baseline's only).
     words_after: Vec<u64>,
     /// The baseline's record to compare with, step by step (the candidate's run).
@@ -154,6 +154,11 @@ fn note(laws: &[Invariant], broken: &mut [Option<u64>], law: Invariant, t: u64) 
 }
 
 impl AnyObserver for RunRecord<'_> {
+    fn genesis(&mut self, state: &dyn StateView) -> io::Result<()> {
+        state.read_genesis(&mut self.cells);
+        Ok(())
+    }
+
     fn step(&mut self, e: &dyn StepView) -> io::Result<Flow> {
         let state = step_bits(e);
         let words = self.words.get();
@@ -175,10 +180,8 @@ impl AnyObserver for RunRecord<'_> {
                 }
             }
         }
-        self.row.clear();
-        e.row(&mut self.row);
         let (t, laws, broken) = (e.t(), self.laws, &mut self.broken);
-        e.check_laws(&self.row, &mut |law, _| note(laws, broken, law, t));
+        e.check_laws(&mut self.cells, &mut |law, _| note(laws, broken, law, t));
         if self.conserves && e.transfer_conserves().is_err() {
             note(laws, broken, Invariant::BALANCES_SUM_TO_ZERO, t);
         }
@@ -233,7 +236,7 @@ pub(super) fn run_side(
         laws,
         conserves,
         states: Vec::with_capacity(cap),
-        row: Vec::new(),
+        cells: StepCells::default(),
         words_after: Vec::with_capacity(cap),
         reference: reference.map(|r| (r.states.as_slice(), r.words.as_slice())),
         n_steps_taken: 0,

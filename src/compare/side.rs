@@ -73,6 +73,12 @@ impl SideInput {
         &self.spec
     }
 
+    /// The spec as written, to attach what the caller reads for it (the edges of the
+    /// trading graph's file it names, [`crate::spec::EdgeFile::attach`]).
+    pub fn spec_mut(&mut self) -> &mut Spec {
+        &mut self.spec
+    }
+
     /// Resolves `spec` against `bench` with `limits`; errors name the side (the file, for a
     /// file side).
     fn resolve(
@@ -118,6 +124,8 @@ fn over_file(file: &dyn AnySpec, file_source: &str, side: &Spec) -> Result<Spec,
     if same_model && side.user.as_deref().is_none_or(|n| n == user.name) {
         base.user = Some(user.name.to_owned());
         carry(&mut base, &user, file_source)?;
+        // The graph the file's user trades on, when it reads one.
+        base.edges = file.to_spec().edges;
     }
     Ok(base.overlay(side.clone()))
 }

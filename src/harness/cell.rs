@@ -11,6 +11,22 @@ use crate::spec::{Spec, SpecError};
 pub(crate) const PARAM_FLAGS: [&str; 4] =
     ["integrity", "avg-amount", "sum-volume", "initial-credit"];
 
+/// The key under which a cell's [`CellArgs::params`] name the file of the trading graph its
+/// user reads (`--edges FILE`): the spec's `edges`, not a parameter. The caller reads the
+/// file and hands its edges to the check ([`crate::harness::HarnessConfig::edge_files`]).
+pub(crate) const EDGES: &str = "edges";
+
+/// `text` as one word of a shell command line: as it is when it holds only characters no
+/// shell reads specially, else in single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._/-+:=@%,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// One cell of a check: the model and the user it runs (`None`: the registry's first) and
 /// the parameters it sets, each as written on the command line (a whole number as its
 /// digits, any other number in its shortest round-trip form: `1.0`, `250`).
@@ -56,7 +72,9 @@ impl CellArgs {
             words.push(format!("--user {u}"));
         }
         for (name, value) in &self.params {
-            if PARAM_FLAGS.contains(&name.as_str()) {
+            if name == EDGES {
+                words.push(format!("--edges {}", shell_word(value)));
+            } else if PARAM_FLAGS.contains(&name.as_str()) {
                 words.push(format!("--{name} {value}"));
             } else {
                 words.push(format!("--param {name}={value}"));
@@ -74,7 +92,7 @@ impl CellArgs {
             ..Spec::default()
         };
         for (name, value) in &self.params {
-            let field = if PARAM_FLAGS.contains(&name.as_str()) {
+            let field = if name == EDGES || PARAM_FLAGS.contains(&name.as_str()) {
                 format!("--{name}")
             } else {
                 format!("--param {name}")

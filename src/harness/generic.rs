@@ -5,7 +5,7 @@ use crate::catalog::{Invariant, report_order};
 use crate::model::Model;
 use crate::params::ParamError;
 use crate::registry::{BehaviourBox, Chosen, Registry, RuleEntry, RunSpec};
-use crate::spec::{Limits, SpecError};
+use crate::spec::{EdgeFile, Limits, SpecError};
 
 use super::cell::CellArgs;
 use super::check::{ModelCell, NoTapes, check_cells};
@@ -57,17 +57,27 @@ fn as_param_error(e: SpecError) -> ParamError {
 }
 
 /// The cell `cell` names, resolved against `registry` (a cell of another model is an
-/// error naming `--model`).
+/// error naming `--model`); a cell that names a trading graph's file takes its edges from
+/// the file of that path among `edge_files` (read by the caller).
 pub(crate) fn resolve_cell<M: Model>(
     registry: &Registry<M>,
     cell: &CellArgs,
+    edge_files: &[EdgeFile],
 ) -> Result<ModelCell<M, BehaviourBox<M>>, ParamError> {
-    let spec = cell.to_spec().map_err(as_param_error)?;
+    let mut spec = cell.to_spec().map_err(as_param_error)?;
+    if let Some(file) = spec.edges_mut()
+        && let Some(read) = edge_files.iter().find(|f| f.path() == file.path())
+    {
+        file.edges = read.edges.clone();
+    }
     let spec: RunSpec<M> = spec
         .resolve(registry, &Limits::default().with_rows(false))
         .map_err(as_param_error)?;
     let model = spec.model.entry().build(spec.model.values())?;
-    let behaviour = spec.user.entry().build(spec.user.values())?;
+    let behaviour = spec
+        .user
+        .entry()
+        .build_on(spec.user.values(), spec.edges())?;
     Ok(ModelCell {
         cell: cell.clone(),
         model,
@@ -103,7 +113,7 @@ where
         };
         let cells = cells
             .iter()
-            .map(|c| resolve_cell(registry, c))
+            .map(|c| resolve_cell(registry, c, &config.edge_files))
             .collect::<Result<Vec<_>, _>>()?;
         let policy = rule.entry().build(rule.values())?;
         check_cells(
@@ -122,9 +132,9 @@ where
         registry: &Registry<M>,
         rule: &Chosen<RuleEntry<M>>,
         input: &ReplayInput,
-        _config: &HarnessConfig,
+        config: &HarnessConfig,
     ) -> Result<Vec<ReplayFinding>, ParamError> {
-        let cell = resolve_cell(registry, input.cell())?;
+        let cell = resolve_cell(registry, input.cell(), &config.edge_files)?;
         let policy = rule.entry().build(rule.values())?;
         match input {
             ReplayInput::Tape { payments, .. } => {

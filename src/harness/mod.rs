@@ -92,6 +92,10 @@ pub struct HarnessConfig {
     /// default; `currents check` turns it off for rules that do not declare they read what
     /// the probes vary (`Rule::PROBED`).
     pub probe_rule: bool,
+    /// The trading graphs' files the cells name (`--edges FILE`), each read by the caller
+    /// ([`crate::spec::EdgeFile::attach`]): a cell's `edges` takes the edges of the file
+    /// of the same path. Empty by default.
+    pub edge_files: Vec<crate::spec::EdgeFile>,
 }
 
 impl Default for HarnessConfig {
@@ -111,6 +115,7 @@ impl Default for HarnessConfig {
             mean_tolerance: 0.0,
             threads: vec![2, 4],
             probe_rule: true,
+            edge_files: Vec::new(),
         }
     }
 }

@@ -9,12 +9,12 @@ use rand_core::Rng;
 
 use crate::model::{
     Behaviour, CreditPolicy, Cx, Flow, Model, Observer, RunError, StepError, StepEvent, Stepper,
-    Streams, Value,
+    Streams, Value, WithRng,
 };
 
 use super::invariants::ByInvariant;
 use super::laws::Laws;
-use crate::catalog::{Invariant, check_step, law_of_failure, ordered};
+use crate::catalog::{Invariant, StepCells, check_step, law_of_failure, ordered};
 
 /// What one walk saw of one invariant.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +39,8 @@ pub(crate) struct Tally<P> {
     pub(crate) steps: u64,
     /// Steps whose limit was 0.
     pub(crate) credit_zero_steps: u64,
-    /// An FNV-1a digest of every state's row, genesis included.
+    /// An FNV-1a digest of what the step laws read of every state, genesis included (its
+    /// whole row, then each step's [`StepCells`]).
     pub(crate) fingerprint: u64,
     /// The payments drawn, in order (a tape's entries resolved).
     pub(crate) drawn: Vec<P>,
@@ -93,11 +94,12 @@ fn fnv(mut h: u64, word: u64) -> u64 {
     h
 }
 
-/// An FNV-1a digest step over a state's row, floats by their bits.
-fn digest_row<M: Model>(model: &M, h: u64, state: &M::State, row: &mut Vec<Value>) -> u64 {
-    row.clear();
-    model.row(state, row);
-    digest_values(h, row)
+/// An FNV-1a digest step over what `cells` read last ([`StepCells`]): the members whose
+/// cells it read, when it read only theirs, then the cells (floats by their bits). A whole
+/// row is digested as its values alone.
+fn digest_cells(h: u64, cells: &StepCells) -> u64 {
+    let h = cells.touched().iter().map(|&m| m as u64).fold(h, fnv);
+    digest_values(h, cells.cells())
 }
 
 /// An FNV-1a digest step over a row already made.
@@ -117,9 +119,10 @@ pub(crate) struct Checker<'a, M: Model, L: Laws<M>> {
     model: &'a M,
     laws: &'a L,
     record: Option<L::Record>,
-    row: Vec<Value>,
-    /// The last state seen (the state a failing step started from).
-    last: Option<M::State>,
+    /// What the generic step laws and the digest read of each state.
+    cells: StepCells,
+    /// How many members' limits are 0 in the last state seen.
+    zero_limits: usize,
     pub(crate) tally: Tally<M::Payment>,
 }
 
@@ -134,19 +137,17 @@ impl<'a, M: Model, L: Laws<M>> Checker<'a, M, L> {
             model,
             laws,
             record: None,
-            row: Vec::new(),
-            last: None,
+            cells: StepCells::default(),
+            zero_limits: 0,
             tally: Tally::new(&ordered(laws.invariants(), &[]), branches, n_paths),
         }
     }
 
-    /// Records the error that ended the walk at step `t`: a negative (or non-finite) limit
-    /// violates `credit_non_negative`, any other error `step_is_defined`.
-    pub(crate) fn failed(&mut self, t: u64, error: StepError) {
-        let from = self
-            .last
-            .as_ref()
-            .map_or(String::new(), |s| format!(", from {s:?}"));
+    /// Records the error that ended the walk at step `t`, which started from `from` (the
+    /// state the run stopped at): a negative (or non-finite) limit violates
+    /// `credit_non_negative`, any other error `step_is_defined`.
+    pub(crate) fn failed(&mut self, t: u64, error: StepError, from: &M::State) {
+        let from = format!(", from {from:?}");
         let detail = match error {
             StepError::BadLimit { value, branch } if value < 0.0 => {
                 format!("credit({t}) = {value} < 0 ({branch} branch{from})")
@@ -164,9 +165,13 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
     type Error = Infallible;
 
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
-        self.record = Some(self.laws.record(self.model, state));
-        self.tally.fingerprint = digest_row(self.model, FNV_OFFSET, state, &mut self.row);
-        self.last = Some(state.clone());
+        let model = self.model;
+        self.record = Some(self.laws.record(model, state));
+        self.cells.read_genesis(model, state);
+        self.tally.fingerprint = digest_cells(FNV_OFFSET, &self.cells);
+        self.zero_limits = (0..model.n_members())
+            .filter(|&m| model.ledger(state, m).limit == 0.0)
+            .count();
         Ok(())
     }
 
@@ -179,10 +184,9 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
         for (k, hits) in tally.paths.iter_mut().enumerate() {
             *hits += u64::from(k < 32 && event.drawn.paths & (1 << k) != 0);
         }
-        // The row is made once a step: for the finiteness law and for the digest.
-        self.row.clear();
-        self.model.row(event.next, &mut self.row);
-        check_step(self.model, event, &self.row, &mut |inv, detail| {
+        // The step's cells are read once: for the finiteness law and for the digest.
+        let model = self.model;
+        check_step(model, event, &mut self.cells, &mut |inv, detail| {
             tally.violate(inv, t, detail)
         });
         if let Some(record) = &mut self.record {
@@ -192,12 +196,21 @@ impl<M: Model, L: Laws<M>> Observer<M> for Checker<'_, M, L> {
                 });
         }
         tally.steps += 1;
-        let n = self.model.n_members();
-        tally.credit_zero_steps +=
-            u64::from((0..n).any(|m| self.model.ledger(event.next, m).limit == 0.0));
-        tally.fingerprint = digest_values(tally.fingerprint, &self.row);
+        let zero = |state, m| usize::from(model.ledger(state, m).limit == 0.0);
+        let touched = self.cells.touched();
+        if touched.is_empty() {
+            // A whole row read: every member counted again.
+            self.zero_limits = (0..model.n_members()).map(|m| zero(event.next, m)).sum();
+        } else {
+            // Only the touched members' limits can have changed: exact, whole counts.
+            for &m in touched {
+                self.zero_limits =
+                    (self.zero_limits + zero(event.next, m)).saturating_sub(zero(event.prev, m));
+            }
+        }
+        tally.credit_zero_steps += u64::from(self.zero_limits > 0);
+        tally.fingerprint = digest_cells(tally.fingerprint, &self.cells);
         tally.drawn.push(event.drawn.payment);
-        self.last = Some(event.next.clone());
         Ok(Flow::Continue)
     }
 }
@@ -220,12 +233,37 @@ where
     B: Behaviour<M>,
     L: Laws<M>,
 {
-    let mut checker = Checker::new(model, laws, policy.branches(), behaviour.paths().len());
-    let result = streams.run(run, model, policy, behaviour, n_steps, &mut checker);
-    if let Err(RunError::Step { timestep, source }) = result {
-        checker.failed(timestep, source);
+    /// The walk on run `run`'s generator: [`Streams::run`]'s run loop, on a [`Stepper`]
+    /// kept so that a failed step's detail names the state it started from.
+    struct Walk<'a, M: Model, P: CreditPolicy<M>, B: Behaviour<M>, L: Laws<M>> {
+        stepper: Stepper<'a, M, P, B>,
+        checker: Checker<'a, M, L>,
+        n_steps: u64,
     }
-    checker.tally
+    impl<M: Model, P: CreditPolicy<M>, B: Behaviour<M>, L: Laws<M>> WithRng for Walk<'_, M, P, B, L> {
+        type Output = Tally<M::Payment>;
+        fn with<R: Rng>(self, rng: &mut R) -> Tally<M::Payment> {
+            let Walk {
+                mut stepper,
+                mut checker,
+                n_steps,
+            } = self;
+            if let Err(RunError::Step { timestep, source }) =
+                stepper.run(rng, n_steps, &mut checker)
+            {
+                checker.failed(timestep, source, stepper.state());
+            }
+            checker.tally
+        }
+    }
+    streams.with_rng(
+        run,
+        Walk {
+            stepper: Stepper::new(model, policy, behaviour, n_steps),
+            checker: Checker::new(model, laws, policy.branches(), behaviour.paths().len()),
+            n_steps,
+        },
+    )
 }
 
 /// Walks a tape: `tape` is a behaviour that draws nothing from its generator, run for
@@ -250,7 +288,7 @@ where
     // The checker never fails (its error type is uninhabited); a failed step leaves the
     // stepper at the state it stopped at, where the tape's pending payment is read.
     if let Err(RunError::Step { timestep, source }) = stepper.run(&mut rng, n_steps, &mut checker) {
-        checker.failed(timestep, source);
+        checker.failed(timestep, source, stepper.state());
         let cx = Cx {
             model,
             t: timestep,
@@ -267,7 +305,8 @@ where
 /// The digest of a run's rows: an observer.
 pub(crate) struct Digest<'a, M> {
     model: &'a M,
-    row: Vec<Value>,
+    /// What the digest reads of each state: what the checker's digest reads.
+    cells: StepCells,
     /// The digest so far.
     pub(crate) hash: u64,
 }
@@ -276,7 +315,7 @@ impl<'a, M: Model> Digest<'a, M> {
     pub fn new(model: &'a M) -> Self {
         Digest {
             model,
-            row: Vec::new(),
+            cells: StepCells::default(),
             hash: FNV_OFFSET,
         }
     }
@@ -285,11 +324,13 @@ impl<'a, M: Model> Digest<'a, M> {
 impl<M: Model> Observer<M> for Digest<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
-        self.hash = digest_row(self.model, self.hash, state, &mut self.row);
+        self.cells.read_genesis(self.model, state);
+        self.hash = digest_cells(self.hash, &self.cells);
         Ok(())
     }
     fn step(&mut self, event: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
-        self.hash = digest_row(self.model, self.hash, event.next, &mut self.row);
+        self.cells.read_step(self.model, event);
+        self.hash = digest_cells(self.hash, &self.cells);
         Ok(Flow::Continue)
     }
 }

@@ -19,8 +19,9 @@
 //!
 //! [`Fold`]: super::Fold
 
-use crate::model::{Ledger, Model, balance_below_limit};
+use crate::model::{Ledger, MemberGroups, Model, balance_below_limit};
 
+use super::groups::GroupTally;
 use super::totals::{DebtSpells, GenesisLimits, MemberFigures, MemberTotals};
 use super::{NAMES, RunMetrics, elasticity, elasticity_of_means};
 
@@ -231,6 +232,8 @@ pub struct RunFold {
     /// A model of several members: the sums over them, kept from the touched members.
     many: Option<Box<Many>>,
     sums: Option<Box<MetricSums>>,
+    /// The per-group figures, when the run's user declares member groups.
+    pub(super) groups: Option<Box<GroupTally>>,
 }
 
 /// What the fold keeps of a model of several members.
@@ -279,7 +282,25 @@ impl RunFold {
             send_volume_mean_sum: 0.0,
             many,
             sums: None,
+            groups: None,
         }
+    }
+
+    /// This fold, tallying its figures per group of `groups` too (a model of several
+    /// members whose user declares groups; see `groups.rs`), from the `genesis` members.
+    pub(crate) fn with_groups(
+        mut self,
+        groups: Option<MemberGroups>,
+        genesis: impl Fn(usize) -> MemberFigures,
+    ) -> Self {
+        self.groups = groups.map(|g| Box::new(GroupTally::new(g, genesis)));
+        self
+    }
+
+    /// The per-group figures of the run so far, named `GROUP_FIGURE` (groups.rs); empty
+    /// when the run's user declares no groups.
+    pub(crate) fn group_figures(&self) -> Vec<(String, f64)> {
+        self.groups.as_ref().map_or_else(Vec::new, |g| g.figures())
     }
 
     /// A fold that adds the metrics ([`RunFold::metrics`]) of a run of `n_steps` steps,

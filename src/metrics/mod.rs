@@ -13,12 +13,15 @@
 //! the runs of a cell.
 
 mod fold;
+mod groups;
 mod observe;
 pub mod summary;
 mod totals;
 
+pub(crate) use crate::model::{TOUCHED_MAX, touched_by};
 pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
-pub(crate) use observe::{Fold, SummaryFold, TOUCHED_MAX, fold_step, touched_by};
+pub(crate) use groups::{SPENDING_UNIT, at_the_limit, gini, spending_power};
+pub(crate) use observe::{Fold, SummaryFold, fold_step};
 pub(crate) use totals::MemberFigures;
 
 use crate::model::{RunError, StepError};

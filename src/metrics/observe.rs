@@ -4,19 +4,16 @@
 
 use std::convert::Infallible;
 
-use crate::model::{Flow, MEMBERS_PER_PAYMENT_MAX, Observer, StepEvent};
+use crate::model::{
+    Flow, MemberGroups, Observer, StepEvent, TOUCHED_MAX, step_changes_whole_state, touched_by,
+};
 
 use super::fold::{FoldStep, Metered, RunFold};
 use super::totals::MemberFigures;
 
-/// The most members one step touches: the members whose limits it set and the members its
-/// applied payment involves (the same ones, unless enforcement changed the payment's).
-pub(crate) const TOUCHED_MAX: usize = 2 * MEMBERS_PER_PAYMENT_MAX;
-
-/// The members step `e` touched — the members whose limits it set, then those of the
-/// applied payment not among them ([`crate::model::Model::members`]) — into `ids`; how
-/// many. Every other member is as it was (the `Model` contract), so these are all a fold
-/// of several members reads of a step.
+/// The members step `e` touched ([`touched_by`]) into `ids`; how many. Every other member
+/// is as it was (the `Model` contract), so these are all a fold of several members reads
+/// of a step.
 #[inline]
 fn touched<M: Metered + ?Sized>(
     model: &M,
@@ -26,43 +23,13 @@ fn touched<M: Metered + ?Sized>(
     touched_by(model, &e.limits, &e.applied, ids)
 }
 
-/// The members a step touched that set `limits` and applied `applied` (see [`touched`]).
-#[inline]
-pub(crate) fn touched_by<M: Metered + ?Sized>(
-    model: &M,
-    limits: &crate::model::StepLimits,
-    applied: &M::Payment,
-    ids: &mut [usize; TOUCHED_MAX],
-) -> usize {
-    let (set, paid) = (limits.members(), model.members(applied));
-    let set = set.as_slice();
-    // Two fixed places, not a copy of the slice: a copy of one or two ids of a length
-    // known only at run time becomes a call to `memcpy`, a tenth of a payment's time.
-    let mut len = 0;
-    for (k, id) in ids.iter_mut().enumerate().take(MEMBERS_PER_PAYMENT_MAX) {
-        if let Some(&m) = set.get(k) {
-            *id = m;
-            len = k + 1;
-        }
-    }
-    if paid != limits.members() {
-        for &m in paid.as_slice() {
-            if !ids[..len].contains(&m) {
-                ids[len] = m;
-                len += 1;
-            }
-        }
-    }
-    len
-}
-
 /// Folds step `e` of `model` into `fold`: a one-member model's member after the step, or
 /// the members the step touched, before and after it (`RunFold::push_touched`).
 #[inline(always)]
 pub(crate) fn fold_step<M: Metered + ?Sized>(model: &M, e: &StepEvent<'_, M>, fold: &mut RunFold) {
     let amount = model.amount(&e.applied);
     let restricted = e.restricted();
-    if model.n_members() == 1 {
+    if step_changes_whole_state(model) {
         let now = MemberFigures::of(model, e.next, 0);
         fold.push(&FoldStep {
             now: &now,
@@ -72,13 +39,17 @@ pub(crate) fn fold_step<M: Metered + ?Sized>(model: &M, e: &StepEvent<'_, M>, fo
     } else {
         let mut ids = [0; TOUCHED_MAX];
         let n = touched(model, e, &mut ids);
-        let figures = |m| {
+        let mut figures = |m| {
             (
                 MemberFigures::of(model, e.prev, m),
                 MemberFigures::of(model, e.next, m),
             )
         };
-        fold.push_touched(&ids[..n], figures, amount, restricted);
+        fold.push_touched(&ids[..n], &mut figures, amount, restricted);
+        if let Some(groups) = &mut fold.groups {
+            let payer = model.members(&e.applied).as_slice().first().copied();
+            groups.push(&ids[..n], &mut figures, payer);
+        }
     }
 }
 
@@ -88,6 +59,8 @@ pub(crate) struct Fold<'a, M> {
     model: &'a M,
     /// The run's length, when known (the metrics' elasticity folds by quarters).
     n_steps: Option<u64>,
+    /// The member groups of the run's user, whose figures are tallied per group.
+    groups: Option<MemberGroups>,
     fold: Option<RunFold>,
 }
 
@@ -99,8 +72,17 @@ impl<'a, M: Metered> Fold<'a, M> {
         Fold {
             model,
             n_steps,
+            groups: None,
             fold: None,
         }
+    }
+
+    /// This observer, tallying the figures per group of `groups` too (when given, on a
+    /// model of several members: `RunFold::with_groups`).
+    pub(crate) fn grouped(mut self, groups: Option<MemberGroups>) -> Self {
+        self.groups =
+            groups.filter(|g| g.n_members() == self.model.n_members() && g.n_members() > 1);
+        self
     }
 
     /// The fold, once the genesis state was seen.
@@ -113,11 +95,11 @@ impl<M: Metered> Observer<M> for Fold<'_, M> {
     type Error = Infallible;
     fn genesis(&mut self, state: &M::State) -> Result<(), Infallible> {
         let model = self.model;
-        self.fold = Some(RunFold::with_metrics(
-            model.n_members(),
-            |m| MemberFigures::of(model, state, m),
-            self.n_steps,
-        ));
+        let genesis = |m| MemberFigures::of(model, state, m);
+        self.fold = Some(
+            RunFold::with_metrics(model.n_members(), genesis, self.n_steps)
+                .with_groups(self.groups.take(), genesis),
+        );
         Ok(())
     }
 
@@ -182,7 +164,7 @@ impl<M: Metered> Observer<M> for SummaryFold<'_, M> {
     #[inline(always)]
     fn step(&mut self, e: &StepEvent<'_, M>) -> Result<Flow, Infallible> {
         let model = self.model;
-        if model.n_members() != 1 {
+        if !step_changes_whole_state(model) {
             self.push_members(e);
         } else if let Some(fold) = &mut self.fold {
             fold.push_summary_one(&model.ledger(e.next, 0), model.equilibrium(e.next, 0));

@@ -27,6 +27,7 @@ use rand_core::Rng;
 
 mod columns;
 mod enforce;
+mod groups;
 mod ledger;
 mod members;
 mod plan;
@@ -34,9 +35,11 @@ mod run;
 
 pub use columns::{LedgerColumn, LedgerColumns};
 pub use enforce::{Against, Enforce, Enforcement};
+pub use groups::{MemberGroup, MemberGroups};
 pub(crate) use ledger::balance_below_limit;
 pub use ledger::{Ledger, payment_breaks_limit};
 pub use members::{MEMBERS_PER_PAYMENT_MAX, Members, StepLimits};
+pub(crate) use members::{TOUCHED_MAX, step_changes_whole_state, touched_by};
 pub use plan::{Plan, Streams};
 pub(crate) use plan::{WithRng, numpy_run_seed};
 pub(crate) use run::{Beside, enforced, set_limits};
@@ -252,6 +255,21 @@ pub trait Model: Sync {
         0.0
     }
 
+    /// The cells of `state`'s row ([`Model::row`]) that a step touching `members` can have
+    /// changed, appended to `out`: what the catalog's step laws and a run's digest read of
+    /// each step of a model of several members, after reading the genesis state's whole
+    /// row. Every other member is as it was (the contract of [`Model::step_into`]), so a
+    /// model whose row grows with its members writes only the cells of `members` (in that
+    /// order) and the cells that are no member's, and a step is checked in O(1) whatever
+    /// the number of members.
+    ///
+    /// The default is the whole row, which is always right: a model that does not say
+    /// which cells are whose is checked in full at every step.
+    fn touched_row(&self, state: &Self::State, members: &[usize], out: &mut Vec<Value>) {
+        let _ = members;
+        self.row(state, out);
+    }
+
     /// Which columns of this model's trajectories ([`Model::columns`]) hold member
     /// `member`'s ledger, by name: what `plot` and `report` chart of a trajectory CSV, and
     /// how a scenario report's summary names a member's balance, limit and means. `None`
@@ -374,6 +392,13 @@ pub trait Behaviour<M: Model + ?Sized>: Sync {
     /// The names of the paths a draw can report in [`Draw::paths`] (bit `i` = name `i`).
     fn paths(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// The groups the behaviour sorts `n_members` members into ([`MemberGroups`]), whose
+    /// figures the per-run fold then tallies per group (the sweep summary's group
+    /// columns); `None` (the default) for a behaviour whose members are all alike.
+    fn member_groups(&self, _n_members: usize) -> Option<MemberGroups> {
+        None
     }
 }
 

@@ -11,7 +11,9 @@ use rand_core::Rng;
 
 use crate::catalog::{Invariant, balances_sum, transfer_conserves};
 use crate::harness::{CellArgs, Laws, ReplayInput, Tapes};
-use crate::model::{Behaviour, Cx, Draw, Model, StepEvent};
+use crate::model::{
+    Behaviour, Cx, Draw, Model, StepEvent, TOUCHED_MAX, step_changes_whole_state, touched_by,
+};
 use crate::params::ParamError;
 
 use crate::registry::ModelType;
@@ -73,8 +75,9 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
 
     /// Balances sum to the written-off credit: at genesis ([`balances_sum`], reported at
     /// step 1), and at every step (`transfer_conserves`, O(1) a step). A refused step:
-    /// every balance of the previous state and the new one compared but the leaver's
-    /// (O(members)). The lost credit: O(1) a step.
+    /// the balances of the members it touched compared before and after it, but the
+    /// leaver's, O(1) (every other member is as it was, the `Model` contract; of a model
+    /// whose step may change its whole state, every balance). The lost credit: O(1).
     fn check(
         &self,
         model: &M,
@@ -96,11 +99,19 @@ impl<M: Model<State = NetworkState>> Laws<M> for NetworkLaws {
         }
         let (prev, next) = (&event.prev.balances, &event.next.balances);
         let left = event.next.left();
-        let changed = |m: usize| Some(m) != left && prev.get(m) != next.get(m);
-        if event.next.refused && (prev.len() != next.len() || (0..prev.len()).any(changed)) {
-            let m = (0..prev.len().max(next.len()))
-                .find(|&m| changed(m))
-                .unwrap_or(0);
+        let changed = |m: &usize| Some(*m) != left && prev.get(*m) != next.get(*m);
+        let first_changed = || {
+            if step_changes_whole_state(model) {
+                (0..prev.len().max(next.len())).find(changed)
+            } else {
+                // Only the members the step touched can have changed (the `Model` contract,
+                // as the fold reads it): O(1). The smallest, as a whole scan finds it.
+                let mut ids = [0; TOUCHED_MAX];
+                let n = touched_by(model, &event.limits, &event.applied, &mut ids);
+                ids[..n].iter().copied().filter(changed).min()
+            }
+        };
+        if let Some(m) = event.next.refused.then(first_changed).flatten() {
             violate(
                 NetworkLaws::REFUSED_PAYMENT_CHANGES_NOTHING,
                 format!(

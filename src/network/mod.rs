@@ -27,6 +27,10 @@
 //!    [`Ring`], [`ErdosRenyi`], [`WattsStrogatz`], [`BarabasiAlbert`]) instead draw one
 //!    edge of the run's [`TradingGraph`] uniformly and its direction by a fair draw; the
 //!    graph is built at the run's first draw from the run's own stream (trading.rs).
+//!    [`Traders`] (`traders`) mixes member types by share on the complete graph: members
+//!    in contiguous blocks by type, the payer drawn with probability proportional to its
+//!    type's activity, the payee uniformly among the others, the amount by the payer's
+//!    type (traders.rs).
 //! 2. Limits: the policy sets the payer's limit, then the payee's, each from that member's
 //!    own view (`Cx::member`, its ledger in `prev` and its own memory); they are stored
 //!    rounded half to even. No other member's limit changes.
@@ -92,16 +96,30 @@
 //! assert!(refused > 0 && refused < 1000);
 //! ```
 //!
+//! `traders`' member types are its member groups (`Behaviour::member_groups`): a sweep of
+//! it tallies per type the share of payments refused, the time at the limit, turnover, the
+//! Gini coefficient of spending power and the equilibrium ratio, and for the network the
+//! credit outstanding, velocity and the share of members who cannot spend
+//! (docs/metrics.md); the network's report of a sweep (findings.rs, registered with the
+//! built-in workbench) writes them as docs/findings.md's answers to the notebook's
+//! questions 2 and 3 between high- and low-volume members.
+//!
 //! The registry ([`registry`]) holds the model under the name `network`, the generic rules
-//! (which read each member's ledger only), the user `uniform-pairs` and the graph users.
+//! (which read each member's ledger only), the user `uniform-pairs`, the graph users and
+//! `traders`.
 //! With the `harness` feature, `NetworkLaws` and `NetworkTapes` check the network's own
 //! laws and shrink what breaks them (`LeavingTapes`: with members leaving, what `currents
-//! check --model network` searches). [`OneSided`] (`network-one-sided`, in
-//! [`one_sided_registry`]) is the network with a deliberately broken transfer — the payee
-//! credited, the payer never debited — for `currents check` to catch and shrink to one
-//! payment.
+//! check --model network` searches). [`Altered`] is the network with its step altered by
+//! an [`Alteration`] — every other method the network's —, the one way to write a
+//! deliberately broken network; [`OneSided`] (`network-one-sided`, in
+//! [`one_sided_registry`]) is the one registered: the payee credited, the payer never
+//! debited, for `currents check` to catch and shrink to one payment.
 
+mod altered;
+mod edge_list;
 mod engines;
+#[cfg(feature = "cli")]
+pub(crate) mod findings;
 mod graph;
 #[cfg(feature = "harness")]
 mod laws;
@@ -111,16 +129,20 @@ mod model;
 mod one_sided;
 #[cfg(feature = "harness")]
 mod shrink;
+mod traders;
 mod trading;
 mod user;
 
+pub use altered::{Alteration, Altered};
+pub use edge_list::EdgeList;
 pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
 pub use laws::{
     LeavingTapes, NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell,
 };
 pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
-pub use one_sided::OneSided;
+pub use one_sided::{OneSided, PayerNotDebited};
+pub use traders::{ACTIVITY_MAX, AMOUNT_MAX, MemberType, TYPES_MAX, Traders, TradersMemory};
 pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};
 pub use user::{UniformPairs, uniform_below};
 
@@ -128,15 +150,17 @@ use crate::model::Model;
 use crate::registry::{Registry, generic_rules};
 
 /// The network's registry: the model (`network`), the generic rules (`static` first, the
-/// default), the user `uniform-pairs` (the default: the complete graph) and the graph users
-/// `ring`, `erdos-renyi`, `watts-strogatz`, `barabasi-albert`.
+/// default), the user `uniform-pairs` (the default: the complete graph), the graph users
+/// `ring`, `erdos-renyi`, `watts-strogatz`, `barabasi-albert`, and `traders` (member types
+/// mixed by share). The built-in workbench adds [`EdgeList`] (`edge-list`, the graph of a
+/// file a spec names: [`with_edge_list`]), which no spec runs without a file.
 ///
 /// ```
 /// let registry = currents::network::registry();
 /// assert!(registry.find_model("network").is_ok());
 /// assert!(registry.find("static").is_ok());
 /// assert_eq!(registry.users()[0].name, "uniform-pairs");
-/// assert_eq!(registry.users().len(), 5);
+/// assert_eq!(registry.users().len(), 6);
 /// ```
 pub fn registry() -> Registry<Network> {
     network_users(generic_rules(Registry::new().model())).engines(engines::NetworkEngines)
@@ -155,7 +179,8 @@ pub fn one_sided_registry() -> Registry<OneSided> {
     network_users(generic_rules(Registry::new().model()))
 }
 
-/// `registry` with the network's users: `uniform-pairs` first, then the graph users.
+/// `registry` with the network's users: `uniform-pairs` first, then the graph users, then
+/// `traders`.
 fn network_users<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registry<M> {
     registry
         .user::<UniformPairs>()
@@ -163,4 +188,17 @@ fn network_users<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registr
         .user::<ErdosRenyi>()
         .user::<WattsStrogatz>()
         .user::<BarabasiAlbert>()
+        .user::<Traders>()
+}
+
+/// `registry` with the user `edge-list` ([`EdgeList`]) last: the classic chain on the
+/// graph of a file a spec names (`edges`), which the caller reads. Kept apart from
+/// [`registry`], whose every user runs on the model's parameters alone.
+///
+/// ```
+/// let registry = currents::network::with_edge_list(currents::network::registry());
+/// assert_eq!(registry.users().last().map(|u| u.name), Some("edge-list"));
+/// ```
+pub fn with_edge_list<M: Model<Payment = Transfer>>(registry: Registry<M>) -> Registry<M> {
+    registry.user::<EdgeList>()
 }

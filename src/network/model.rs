@@ -632,12 +632,21 @@ impl Model for Network {
         for (&balance, limit) in s.balances.iter().zip(s.limits.iter()) {
             out.extend([Value::Int(balance), Value::Int(limit)]);
         }
-        out.extend([
-            Value::Count(s.payer as u64),
-            Value::Count(s.payee as u64),
-            Value::Int(s.amount),
-            Value::Count(u64::from(s.refused)),
-        ]);
+        out.extend(transfer_cells(s));
+        if self.leave_after > 0 {
+            out.push(Value::Int(s.lost()));
+        }
+    }
+
+    /// `balance_m`, `limit_m` of each of `members` the state holds, then the transfer's
+    /// four cells and, when members may leave, `lost`: O(1) a step.
+    fn touched_row(&self, s: &NetworkState, members: &[usize], out: &mut Vec<Value>) {
+        for &m in members {
+            if let (Some(&balance), Some(limit)) = (s.balances.get(m), s.limits.get(m)) {
+                out.extend([Value::Int(balance), Value::Int(limit)]);
+            }
+        }
+        out.extend(transfer_cells(s));
         if self.leave_after > 0 {
             out.push(Value::Int(s.lost()));
         }
@@ -654,6 +663,17 @@ impl Model for Network {
     fn written_off(&self, s: &NetworkState) -> f64 {
         s.lost() as f64
     }
+}
+
+/// The row's last four cells, no member's: the step's payer, payee, amount and whether it
+/// was refused.
+fn transfer_cells(s: &NetworkState) -> [Value; 4] {
+    [
+        Value::Count(s.payer as u64),
+        Value::Count(s.payee as u64),
+        Value::Int(s.amount),
+        Value::Count(u64::from(s.refused)),
+    ]
 }
 
 /// What per-run metrics read beyond the ledgers: the size of each transfer.

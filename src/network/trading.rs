@@ -30,7 +30,7 @@ use crate::registry::UserType;
 use super::{TradingGraph, Transfer};
 
 /// The declaration of every graph user's `amount` (as `uniform-pairs` declares it).
-const AMOUNT: ParamSpec = ParamSpec {
+pub(super) const AMOUNT: ParamSpec = ParamSpec {
     name: "amount",
     default: 1.0,
     min: 1.0,
@@ -71,7 +71,7 @@ impl GraphMemory {
 /// The draw every graph user makes: the graph built at the first draw by `build` (from
 /// the members and the graph's seed), then an arc of it; member 0 paying itself (refused)
 /// when the graph has no edge.
-fn draw_on_graph<M, R>(
+pub(super) fn draw_on_graph<M, R>(
     cx: &Cx<'_, M>,
     rng: &mut R,
     memory: &mut GraphMemory,

@@ -18,6 +18,7 @@ pub mod data;
 mod fan;
 pub mod heatmap;
 mod lines;
+mod members;
 pub mod report;
 mod scatter;
 pub mod stats;
@@ -27,7 +28,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use data::{Dataset, Group, ReadError, RowIndex, RunSeries};
+pub use data::{Dataset, Group, MemberSeries, ReadError, RowIndex, RunSeries};
 pub use heatmap::{SweepError, SweepTable};
 
 /// DejaVu Sans 2.37 (licence in `assets/fonts/LICENSE-DejaVu.txt`).
@@ -187,7 +188,11 @@ pub enum PlotError {
 /// Renders the trajectory charts of a dataset (its member's ledger): the single-run
 /// trajectory, the facet grid, the balance over time by group with a lowess trend, the
 /// balance level ([`Dataset::level`]: V1's avgUserBalance) against the limit coloured by
-/// timestep, and the Monte Carlo fan chart of the balance and the limit, in that order.
+/// timestep, and the Monte Carlo fan chart of the balance and the limit, in that order;
+/// then, for a model of several members, the charts of the whole membership: every
+/// member's balance after the last step against the exact law of the classic chain, the
+/// Lorenz curve of the members' capacities, and the share of members at their limit over
+/// time.
 pub fn render_all(ds: &Dataset, opts: &PlotOptions) -> Result<Vec<Chart>, PlotError> {
     if ds.runs.iter().all(RunSeries::is_empty) {
         return Err(PlotError::Empty);
@@ -206,13 +211,21 @@ pub fn render_all(ds: &Dataset, opts: &PlotOptions) -> Result<Vec<Chart>, PlotEr
                     .unwrap_or(0),
             })?,
     };
-    Ok(vec![
+    let mut charts = vec![
         render(&lines::trajectory(ds, run))?,
         render(&lines::facets(ds))?,
         render(&scatter::balance_trend(ds, opts))?,
         render(&scatter::balance_vs_credit(ds))?,
         render(&fan::fan(ds))?,
-    ])
+    ];
+    if members::has_members(ds) {
+        charts.extend([
+            render(&members::balance_distribution(ds))?,
+            render(&members::lorenz_curves(ds))?,
+            render(&members::at_limit(ds))?,
+        ]);
+    }
+    Ok(charts)
 }
 
 /// A chart's prepared data, drawable on any plotters backend.

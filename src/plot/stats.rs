@@ -156,6 +156,52 @@ pub(crate) fn envelope(xs: &[f64], ys: &[f64], max_points: usize) -> (Vec<(f64, 
     (out, bucket)
 }
 
+/// The law of one member's balance when the balances of `n` members are uniform over the
+/// whole-unit vectors that sum to zero with every balance ≥ −c: `P(balance = −c + j)` for
+/// j = 0, 1, …, up to `j_max` (at most n·c, the largest balance).
+///
+/// This is the stationary law of the classic chain of a credit network (one unit a step
+/// along a uniformly chosen edge of a connected graph, refused at −c; Lanchier and Reed,
+/// arXiv 1812.10359, derived in docs/network-exact.md). Shifted by c, the balances are n
+/// whole numbers ≥ 0 summing to n·c: by stars and bars there are C(nc + n − 1, n − 1) such
+/// vectors, C(nc − j + n − 2, n − 2) of them with the first at j. So P(0) = (n − 1) / (nc + n
+/// − 1) and P(j + 1) / P(j) = (nc − j) / (nc − j + n − 2), the recurrence computed here (no
+/// factorial is formed, so it holds at a million members). Empty when n < 2.
+pub fn zero_sum_uniform_law(n: u64, c: u64, j_max: u64) -> Vec<f64> {
+    if n < 2 {
+        return Vec::new();
+    }
+    let (n, total) = (n as f64, (n * c) as f64);
+    let mut p = (n - 1.0) / (total + n - 1.0);
+    let mut law = Vec::new();
+    for j in 0..=j_max.min(n as u64 * c) {
+        law.push(p);
+        let j = j as f64;
+        p *= (total - j) / (total - j + n - 2.0);
+    }
+    law
+}
+
+/// The Lorenz curve of `values` (each ≥ 0): the points (k/n, share of the total held by the
+/// k smallest), k = 0 … n; `None` when there is no value or the total is not positive.
+/// Sorts `values`. (The Gini coefficient is the metrics' one, `crate::metrics::gini`.)
+pub fn lorenz(values: &mut [f64]) -> Option<Vec<(f64, f64)>> {
+    values.sort_unstable_by(f64::total_cmp);
+    let total: f64 = values.iter().sum();
+    if values.is_empty() || total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let n = values.len() as f64;
+    let mut points = Vec::with_capacity(values.len() + 1);
+    points.push((0.0, 0.0));
+    let mut held = 0.0;
+    for (k, v) in values.iter().enumerate() {
+        held += v / total;
+        points.push(((k + 1) as f64 / n, held));
+    }
+    Some(points)
+}
+
 /// The stride that keeps `n` items to at most `budget`: 1 if they fit, else `ceil(n/budget)`.
 pub(crate) fn stride_for(n: usize, budget: usize) -> usize {
     n.div_ceil(budget.max(1)).max(1)
@@ -164,6 +210,64 @@ pub(crate) fn stride_for(n: usize, budget: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The law against a count of the vectors themselves: for small n and c every vector of
+    /// balances in [−c, (n−1)c]^n that sums to 0 is enumerated, and member 0's balance is
+    /// tallied (an independent computation: no binomial, no recurrence).
+    #[test]
+    fn the_zero_sum_law_is_the_share_of_vectors_counted_one_by_one() {
+        for (n, c) in [(2u64, 1u64), (2, 3), (3, 1), (3, 2), (4, 2), (5, 1)] {
+            let (lo, hi) = (-(c as i64), ((n - 1) * c) as i64);
+            let mut counts = vec![0u64; (hi - lo + 1) as usize];
+            let mut x = vec![lo; n as usize];
+            let mut total = 0u64;
+            loop {
+                if x.iter().sum::<i64>() == 0 {
+                    counts[(x[0] - lo) as usize] += 1;
+                    total += 1;
+                }
+                // The next vector, odometer order.
+                let mut i = 0;
+                while i < x.len() && x[i] == hi {
+                    x[i] = lo;
+                    i += 1;
+                }
+                if i == x.len() {
+                    break;
+                }
+                x[i] += 1;
+            }
+            let law = zero_sum_uniform_law(n, c, n * c);
+            assert_eq!(law.len(), counts.len(), "n {n} c {c}");
+            for (p, k) in law.iter().zip(&counts) {
+                // Relative 1e-12: the recurrence multiplies at most nc rounded ratios.
+                let exact = *k as f64 / total as f64;
+                assert!(
+                    (p - exact).abs() <= 1e-12 * exact.max(1e-300),
+                    "n {n} c {c}: {p} vs {exact}"
+                );
+            }
+        }
+        assert!(zero_sum_uniform_law(1, 5, 5).is_empty());
+    }
+
+    /// The Lorenz curve of the textbook cases: equal holdings on the diagonal; (1, 2, 3, 4)
+    /// through (1/4, 1/10), (1/2, 3/10), (3/4, 6/10), (1, 1); nothing held, no curve.
+    #[test]
+    fn lorenz_accumulates_the_smallest_holdings_first() {
+        let points = lorenz(&mut [2.0, 2.0]).unwrap();
+        assert_eq!(points, [(0.0, 0.0), (0.5, 0.5), (1.0, 1.0)]);
+        let points = lorenz(&mut [4.0, 1.0, 3.0, 2.0]).unwrap();
+        let expected = [(0.0, 0.0), (0.25, 0.1), (0.5, 0.3), (0.75, 0.6), (1.0, 1.0)];
+        for (p, e) in points.iter().zip(expected) {
+            assert!(
+                (p.0 - e.0).abs() < 1e-15 && (p.1 - e.1).abs() < 1e-15,
+                "{p:?} {e:?}"
+            );
+        }
+        assert!(lorenz(&mut [0.0, 0.0]).is_none());
+        assert!(lorenz(&mut []).is_none());
+    }
 
     #[test]
     fn quantile_interpolates_between_order_statistics() {

@@ -159,6 +159,19 @@ pub trait UserType: Sized {
     const ORDERED: &'static [AtMost] = &[];
     /// Builds the behaviour from checked values (same order as [`UserType::PARAMS`]).
     fn from_values(values: &[f64]) -> Self;
+
+    /// True when the user trades on a graph a spec names by file (`edges`, read by the
+    /// caller: [`crate::spec::Edges`]): a spec of this user must name one, and a spec of
+    /// any other user may not. Default: false.
+    const READS_EDGES: bool = false;
+
+    /// Builds the behaviour from checked values and the spec's edges (a user with
+    /// [`UserType::READS_EDGES`]; every index was checked below the model's members).
+    /// Default: [`UserType::from_values`].
+    fn from_edges(values: &[f64], edges: &crate::spec::Edges) -> Self {
+        let _ = edges;
+        Self::from_values(values)
+    }
 }
 
 /// A model's declaration: the parameters that build it (for V1: the send-volume window and
@@ -348,6 +361,9 @@ pub struct UserEntry<M: Model> {
     pub(crate) ordered: &'static [AtMost],
     values: Vec<f64>,
     build: fn(&[f64]) -> BehaviourBox<M>,
+    /// [`UserType::READS_EDGES`] and [`UserType::from_edges`].
+    pub(crate) reads_edges: bool,
+    build_edges: fn(&[f64], &crate::spec::Edges) -> BehaviourBox<M>,
     type_id: fn() -> TypeId,
 }
 
@@ -389,6 +405,8 @@ impl<M: Model> UserEntry<M> {
             ordered: U::ORDERED,
             values: values.to_vec(),
             build: build_user::<M, U>,
+            reads_edges: U::READS_EDGES,
+            build_edges: build_user_on::<M, U>,
             type_id: TypeId::of::<U>,
         }
     }
@@ -396,8 +414,21 @@ impl<M: Model> UserEntry<M> {
     /// Builds the behaviour from `values` (declaration order), each checked against its
     /// declared range.
     pub fn build(&self, values: &[f64]) -> Result<BehaviourBox<M>, ParamError> {
+        self.build_on(values, None)
+    }
+
+    /// [`UserEntry::build`] with a spec's edges, which a user that reads edges
+    /// ([`UserType::from_edges`]) trades on.
+    pub fn build_on(
+        &self,
+        values: &[f64],
+        edges: Option<&crate::spec::Edges>,
+    ) -> Result<BehaviourBox<M>, ParamError> {
         check_values(self.name, self.params, self.ordered, values)?;
-        let mut b = (self.build)(values);
+        let mut b = match edges {
+            Some(edges) if self.reads_edges => (self.build_edges)(values, edges),
+            _ => (self.build)(values),
+        };
         b.name = self.name; // a preset's box carries the preset's name
         Ok(b)
     }
@@ -430,6 +461,16 @@ impl<M: Model> Declared for UserEntry<M> {
     fn defaults(&self) -> Vec<f64> {
         self.values.clone()
     }
+}
+
+fn build_user_on<M: Model, U: UserType + Behaviour<M> + Send + 'static>(
+    values: &[f64],
+    edges: &crate::spec::Edges,
+) -> BehaviourBox<M>
+where
+    U::Memory: 'static,
+{
+    BehaviourBox::new(U::NAME, U::from_edges(values, edges))
 }
 
 fn build_user<M: Model, U: UserType + Behaviour<M> + Send + 'static>(

@@ -5,7 +5,9 @@
 use std::any::Any;
 use std::fmt;
 
-use crate::model::{Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Limit, Model};
+use crate::model::{
+    Behaviour, CreditError, CreditPolicy, Cx, Draw, Enforcement, Limit, MemberGroups, Model,
+};
 use crate::rand_core::Rng;
 
 /// A policy's memory with its type erased (created on the first step).
@@ -136,6 +138,8 @@ pub trait DynBehaviour<M: Model>: Send + Sync {
     ) -> Draw<M::Payment>;
     /// [`Behaviour::paths`].
     fn paths(&self) -> &'static [&'static str];
+    /// [`Behaviour::member_groups`].
+    fn member_groups(&self, n_members: usize) -> Option<MemberGroups>;
 }
 
 impl<M: Model, B: Behaviour<M> + Send> DynBehaviour<M> for B
@@ -153,6 +157,9 @@ where
     }
     fn paths(&self) -> &'static [&'static str] {
         Behaviour::paths(self)
+    }
+    fn member_groups(&self, n_members: usize) -> Option<MemberGroups> {
+        Behaviour::member_groups(self, n_members)
     }
 }
 
@@ -201,5 +208,8 @@ impl<M: Model> Behaviour<M> for BehaviourBox<M> {
     }
     fn paths(&self) -> &'static [&'static str] {
         self.behaviour.paths()
+    }
+    fn member_groups(&self, n_members: usize) -> Option<MemberGroups> {
+        self.behaviour.member_groups(n_members)
     }
 }

@@ -12,7 +12,7 @@ use std::fmt;
 use crate::draws::{RngKind, check_numpy_seed};
 use crate::model::{Enforce, Enforced, Enforcement, Model, Plan, Streams};
 use crate::params::{ParamError, ParamSpec, Written};
-use crate::spec::{Limits, Param, Setting, Spec, SpecError};
+use crate::spec::{EdgeFile, Edges, Limits, Param, Setting, Spec, SpecError};
 
 use super::{
     BehaviourBox, Declared, ModelEntry, PolicyBox, Registry, RuleEntry, UnknownName, UserEntry,
@@ -163,6 +163,7 @@ impl Spec {
             )?;
         }
         let (seed, runs, steps) = (seed.value, runs.value, steps.value);
+        let edges = edges_for(self.edges.as_ref(), &model, &user)?;
         Ok(RunSpec {
             model,
             rule,
@@ -172,8 +173,63 @@ impl Spec {
             seed,
             runs,
             steps,
+            edges,
         })
     }
+}
+
+/// The spec's edge file for `user` on `model`: required by a user that trades on a file's
+/// graph ([`super::UserType::READS_EDGES`]), refused for any other, its edges read by the
+/// caller, and every index below the model's members (the error names the file, the line
+/// and field of the largest index, and the range).
+fn edges_for<M: Model>(
+    file: Option<&EdgeFile>,
+    model: &Chosen<ModelEntry<M>>,
+    user: &Chosen<UserEntry<M>>,
+) -> Result<Option<EdgeFile>, SpecError> {
+    let name = user.entry.name;
+    let Some(file) = file else {
+        if user.entry.reads_edges {
+            return Err(SpecError::value(
+                "user",
+                name,
+                format!("{name} with a trading graph's file: edges = \"FILE\" (--edges FILE)"),
+            ));
+        }
+        return Ok(None);
+    };
+    let path = crate::params::shown_text(&crate::params::short_text(file.path()));
+    if !user.entry.reads_edges {
+        return Err(SpecError::value(
+            file.field(),
+            path,
+            format!("no file: the user {name} does not trade on a file's graph (edge-list does)"),
+        ));
+    }
+    let Some(edges) = file.edges() else {
+        return Err(SpecError::value(
+            file.field(),
+            path,
+            "a file the caller has read (EdgeFile::attach) before the spec resolves",
+        ));
+    };
+    let n = model.entry.build(&model.values)?.n_members();
+    let (largest, line, field) = edges.largest();
+    if largest as usize >= n {
+        return Err(SpecError::value(
+            format!(
+                "{} line {line}: {field}",
+                crate::params::one_line(file.path())
+            ),
+            largest.to_string(),
+            format!(
+                "a member index in [0, {}]: model {} has {n} members",
+                n.saturating_sub(1),
+                model.entry.name
+            ),
+        ));
+    }
+    Ok(Some(file.clone()))
 }
 
 /// A parameter refused by a model's tighter declaration where a row per state is written
@@ -340,6 +396,8 @@ pub struct RunSpec<M: Model> {
     pub runs: u64,
     /// Steps per run.
     pub steps: u64,
+    /// The trading graph's file and its edges, for a user that trades on one.
+    pub(crate) edges: Option<EdgeFile>,
 }
 
 /// Two resolved specs are equal when they name the same entries with the same values and
@@ -351,6 +409,7 @@ impl<M: Model> PartialEq for RunSpec<M> {
             && self.user == o.user
             && self.restriction == o.restriction
             && (self.rng, self.seed, self.runs, self.steps) == (o.rng, o.seed, o.runs, o.steps)
+            && self.edges == o.edges
     }
 }
 
@@ -363,7 +422,7 @@ impl<M: Model> RunSpec<M> {
     pub fn plan(&self) -> SpecPlan<M> {
         let model = self.model.entry.build(&self.model.values);
         let rule = self.rule.entry.build(&self.rule.values);
-        let user = self.user.entry.build(&self.user.values);
+        let user = self.user.entry.build_on(&self.user.values, self.edges());
         // Chosen values are checked when chosen; building cannot fail.
         let (Ok(model), Ok(rule), Ok(user)) = (model, rule, user) else {
             unreachable!("a Chosen entry holds values checked against its declaration")
@@ -380,6 +439,16 @@ impl<M: Model> RunSpec<M> {
             },
             behaviour: user,
         }
+    }
+
+    /// The edges the user trades on, when the spec named a file of them.
+    pub fn edges(&self) -> Option<&Edges> {
+        self.edges.as_ref().and_then(EdgeFile::edges)
+    }
+
+    /// The trading graph's file as the spec named it, if any.
+    pub fn edge_file(&self) -> Option<&EdgeFile> {
+        self.edges.as_ref()
     }
 
     /// The streams its runs draw from: (rng, seed), subset 0 — the streams `simulate`
@@ -413,6 +482,9 @@ impl<M: Model> RunSpec<M> {
         pairs.push(format!("seed={}", self.seed));
         pairs.push(format!("runs={}", self.runs));
         pairs.push(format!("steps={}", self.steps));
+        if let Some(file) = &self.edges {
+            pairs.push(format!("edges={}", file.path()));
+        }
         let sep = if s.contains(':') { ',' } else { ':' };
         s.push(sep);
         s.push_str(&pairs.join(","));

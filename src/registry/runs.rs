@@ -17,7 +17,8 @@ use rand_core::{Rng, TryRng};
 
 use crate::metrics::{Metered, RunFold, SummaryFold};
 use crate::model::{
-    Behaviour, CreditPolicy, Flow, Model, Observer, Plan, RunError, StepEvent, Streams, WithRng,
+    Behaviour, CreditPolicy, Flow, MemberGroups, Model, Observer, Plan, RunError, StepEvent,
+    Streams, WithRng,
 };
 use crate::registry::RunSpec;
 use crate::spec::SpecError;
@@ -77,6 +78,12 @@ pub trait Runs<M: Model>: Send + Sync {
     /// summaries step 16 runs together); 1 by default.
     fn block_len(&self) -> u64 {
         1
+    }
+
+    /// The member groups of the runs' user ([`Behaviour::member_groups`]) for the model's
+    /// members, whose figures the metrics' fold tallies per group; `None` by default.
+    fn member_groups(&self) -> Option<MemberGroups> {
+        None
     }
 }
 
@@ -234,6 +241,9 @@ impl<M: Model, R: Runs<M> + ?Sized> Runs<M> for Box<R> {
     fn block_len(&self) -> u64 {
         (**self).block_len()
     }
+    fn member_groups(&self) -> Option<MemberGroups> {
+        (**self).member_groups()
+    }
 }
 
 /// Every plan runs on its model's own loop: the `EXACT` engine.
@@ -260,5 +270,9 @@ where
         words: Option<&Cell<u64>>,
     ) -> Result<(), RunError<io::Error>> {
         run_plan(self, streams, run, n_steps, observer, words)
+    }
+
+    fn member_groups(&self) -> Option<MemberGroups> {
+        self.behaviour.member_groups(self.model.n_members())
     }
 }

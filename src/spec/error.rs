@@ -49,10 +49,15 @@ impl SpecError {
             // The key as written (quoted or not); its name unquoted.
             let key = written.trim_matches(['"', '\'']);
             let field = if key.is_empty() { "\"\"" } else { written };
+            // Named within its table (`params.window`), as every other key is.
+            let field = match table_of(text, span.start) {
+                Some(table) => format!("{table}.{field}"),
+                None => field.to_owned(),
+            };
             let first = earlier_line(text, key, span.start)
                 .map_or(String::new(), |l| format!(" after line {l}"));
             return SpecError::value(
-                field,
+                &field,
                 "(set twice)",
                 format!("each key once in a table; line {line} sets `{key}` again{first}"),
             );
@@ -80,6 +85,23 @@ impl SpecError {
             other => other,
         }
     }
+}
+
+/// The table (`params`, `grid`) whose header last precedes byte `at` of `text`, if any: the
+/// last line before it written `[name]` or `[[name]]`; none for a key on a header line.
+fn table_of(text: &str, at: usize) -> Option<&str> {
+    let before = text.get(..at)?;
+    // A table header set twice (`[params]` again) is a key of the top level.
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if before[line_start..].trim_start().starts_with('[') {
+        return None;
+    }
+    before.lines().rev().find_map(|line| {
+        let line = line.trim();
+        let name = line.strip_prefix('[')?.strip_suffix(']')?;
+        let name = name.trim_start_matches('[').trim_end_matches(']').trim();
+        (!name.is_empty()).then_some(name)
+    })
 }
 
 /// Parses TOML text, every value with the text it was written as (numbers are read later,

@@ -16,6 +16,9 @@
 //! runs = 10
 //! steps = 365
 //!
+//! edges = "graph.csv"       # optional: a trading graph's file, for a user that trades on
+//!                           # one (the network's `edge-list`; the caller reads the file)
+//!
 //! [params]                  # any parameter the chosen model, rule or user declares
 //! window = 10
 //! integrity = 0.8
@@ -29,10 +32,12 @@
 //! [`Spec::resolve`] against the `ParamSpec` its owner declares — the same bounds
 //! whichever way the value came in.
 
+mod edges;
 mod error;
 mod read;
 mod values;
 
+pub use edges::{EDGE_INDEX_MAX, EDGES_HEADER, EDGES_MAX, EdgeFile, Edges};
 pub(crate) use error::parse_doc;
 pub use error::{SpecError, parse_toml};
 pub use read::TableExtra;
@@ -47,7 +52,7 @@ use crate::params::{STEPS_MAX, STEPS_SUMMARY_MAX, Written};
 pub(crate) type Extra<'a> = Vec<(&'static str, crate::toml_value::Value<'a>)>;
 
 /// The keys of a spec, in their canonical spelling.
-pub(crate) const SPEC_KEYS: [&str; 9] = [
+pub(crate) const SPEC_KEYS: [&str; 10] = [
     "model",
     "rule",
     "user",
@@ -56,6 +61,7 @@ pub(crate) const SPEC_KEYS: [&str; 9] = [
     "seed",
     "runs",
     "steps",
+    "edges",
     "params",
 ];
 
@@ -141,6 +147,9 @@ pub struct Spec {
     pub(crate) runs: Option<Setting>,
     /// Steps per run.
     pub(crate) steps: Option<Setting>,
+    /// The trading graph's file, for a user that trades on a given graph ([`EdgeFile`]:
+    /// the caller reads it).
+    pub(crate) edges: Option<EdgeFile>,
     /// Parameter values, each key once.
     pub params: Vec<Param>,
 }
@@ -196,6 +205,12 @@ impl Spec {
         Ok(())
     }
 
+    /// The file `edges` names, if any: the caller reads it and attaches its edges
+    /// ([`EdgeFile::attach`]) before the spec resolves.
+    pub fn edges_mut(&mut self) -> Option<&mut EdgeFile> {
+        self.edges.as_mut()
+    }
+
     /// The setting `key` (`seed`, `runs` or `steps`), if set.
     pub(crate) fn setting(&self, key: &str) -> Option<&Setting> {
         match key {
@@ -217,6 +232,7 @@ impl Spec {
             "seed" => self.seed.is_some(),
             "runs" => self.runs.is_some(),
             "steps" => self.steps.is_some(),
+            "edges" => self.edges.is_some(),
             _ => false,
         }
     }
@@ -239,6 +255,7 @@ impl Spec {
             seed: over.seed.or(self.seed),
             runs: over.runs.or(self.runs),
             steps: over.steps.or(self.steps),
+            edges: over.edges.or(self.edges),
             params: self.params,
         }
     }

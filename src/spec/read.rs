@@ -4,7 +4,7 @@ use crate::params::Written;
 use crate::toml_value::{Table, Value};
 
 use super::values::{RESTRICTIONS, parse_restriction, parse_rng, setting, string_value};
-use super::{Extra, Limits, SPEC_KEYS, Spec, SpecError, canonical, parse_doc};
+use super::{EdgeFile, Extra, Limits, SPEC_KEYS, Spec, SpecError, canonical, parse_doc};
 
 impl Spec {
     /// Sets one setting or parameter from its text form (a shorthand pair, a flag):
@@ -74,6 +74,12 @@ impl Spec {
                     return Err(twice(field));
                 }
                 *slot = Some(v);
+            }
+            "edges" => {
+                if self.edges.is_some() {
+                    return Err(twice(field));
+                }
+                self.edges = Some(edge_file(field, value)?);
             }
             "params" => {
                 return Err(SpecError::value(
@@ -208,6 +214,7 @@ impl Spec {
                     spec.restriction = Some(parse_restriction(&k, s)?);
                 }
                 "rng" => spec.rng = Some(parse_rng(&k, string_value(&k, &v, "chacha or numpy")?)?),
+                "edges" => spec.edges = Some(edge_file(&k, string_value(&k, &v, EDGES_ACCEPTED)?)?),
                 "seed" | "runs" | "steps" => {
                     let (lo, hi) = limits.range(&k);
                     let x = Some(setting(key, &v.written(), lo, hi)?);
@@ -320,6 +327,17 @@ impl Spec {
         *self = merged;
         Ok(())
     }
+}
+
+/// What `edges` accepts.
+const EDGES_ACCEPTED: &str = "a file path: a CSV of edges `from,to`";
+
+/// The file `edges` names at `field`: a path, not empty.
+fn edge_file(field: &str, path: &str) -> Result<EdgeFile, SpecError> {
+    if path.trim().is_empty() {
+        return Err(SpecError::value(field, format!("{path:?}"), EDGES_ACCEPTED));
+    }
+    Ok(EdgeFile::named(field, path.trim()))
 }
 
 /// The caller's own keys of a `toml::Table` (see [`Spec::from_table`]), canonical, with

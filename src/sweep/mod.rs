@@ -59,12 +59,15 @@
 //!
 //! The files, one concept each: `config.rs` (the config as written), `grid.rs` (grids
 //! expanded into cells), `cell.rs` ([`Cell`], [`Sweep`]), `run.rs` (outcomes, cell
-//! summaries, the sweep loop), `trajectories.rs` (the trajectory CSV), `summary.rs` (the
+//! summaries, the sweep loop), `report.rs` (how the models' reports of a sweep write a
+//! row's numbers), `trajectories.rs` (the trajectory CSV), `summary.rs` (the
 //! summary CSV, written and read back).
 
 mod cell;
 mod config;
 mod grid;
+#[cfg(feature = "cli")]
+pub(crate) mod report;
 mod run;
 mod summary;
 mod trajectories;

@@ -18,10 +18,13 @@ use super::Sweep;
 use super::trajectories::{TrajectoryRows, trajectory_header};
 
 /// One run's outcome: its metrics and, when a step failed, where and why.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunOutcome {
     /// The metrics (`RunMetrics::undefined` when the run failed).
     pub metrics: RunMetrics,
+    /// The per-group figures, named, when the run's user declares member groups (empty
+    /// otherwise, and when the run failed).
+    pub(crate) groups: Vec<(String, f64)>,
     /// The step that failed, if one did.
     pub(crate) failure: Option<RunFailure>,
 }
@@ -34,13 +37,17 @@ impl RunOutcome {
             Err(RunError::Observe(e)) => Err(e),
             Err(RunError::Step { timestep, source }) => Ok(RunOutcome {
                 metrics: RunMetrics::undefined(),
+                groups: Vec::new(),
                 failure: Some(RunFailure {
                     timestep,
                     error: source,
                 }),
             }),
             Ok(()) => Ok(RunOutcome {
-                metrics: fold.map_or_else(RunMetrics::undefined, |f| f.metrics()),
+                metrics: fold
+                    .as_ref()
+                    .map_or_else(RunMetrics::undefined, RunFold::metrics),
+                groups: fold.as_ref().map_or_else(Vec::new, RunFold::group_figures),
                 failure: None,
             }),
         }
@@ -61,7 +68,8 @@ pub fn run_outcome<M: Metered, R: Runs<M> + ?Sized>(
     n_steps: u64,
     observer: &mut Sink<'_, M>,
 ) -> io::Result<RunOutcome> {
-    let mut both = Beside(Fold::with_metrics(runs.model(), Some(n_steps)), observer);
+    let fold = Fold::with_metrics(runs.model(), Some(n_steps)).grouped(runs.member_groups());
+    let mut both = Beside(fold, observer);
     let result = runs.run(streams, run, n_steps, &mut both, None);
     RunOutcome::of(both.0.into_fold(), result)
 }
@@ -75,6 +83,9 @@ pub struct CellSummary {
     /// One spread per metric, in [`NAMES`] order, over the runs that completed (a failed
     /// run defines no metric).
     pub spreads: Vec<Spread>,
+    /// The per-group figures' spreads over the runs that completed, named (empty when the
+    /// cell's user declares no member groups): the summary's group columns.
+    pub(crate) group_spreads: Vec<(String, Spread)>,
     /// Runs in which a step failed.
     pub n_failed: u64,
     /// The first failed run and its failure.
@@ -89,6 +100,7 @@ impl CellSummary {
             spreads: (0..NAMES.len())
                 .map(|m| spread(&runs.iter().map(|r| r.metrics.values[m]).collect::<Vec<_>>()))
                 .collect(),
+            group_spreads: group_spreads(runs),
             n_failed: runs.iter().filter(|r| r.failure.is_some()).count() as u64,
             first_failure: runs
                 .iter()
@@ -107,6 +119,26 @@ impl CellSummary {
             self.index, self.n_failed
         ))
     }
+}
+
+/// The spread of each per-group figure over `runs` (named as the first run that has
+/// them names them; a run without them, one that failed, is left out).
+fn group_spreads(runs: &[RunOutcome]) -> Vec<(String, Spread)> {
+    let Some(first) = runs.iter().find(|r| !r.groups.is_empty()) else {
+        return Vec::new();
+    };
+    first
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| {
+            let values: Vec<f64> = runs
+                .iter()
+                .map(|r| r.groups.get(k).map_or(f64::NAN, |g| g.1))
+                .collect();
+            (name.clone(), spread(&values))
+        })
+        .collect()
 }
 
 /// One cell's runs as the sweep loop drives them, whatever their model.

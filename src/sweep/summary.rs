@@ -76,13 +76,32 @@ fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
 /// Writes the summary CSV ([`Sweep::summary_header`]): one row per cell, its parameters
 /// and each metric's mean, p5, p50 and p95 across runs (empty where no run defined the
 /// metric). A parameter column is empty where the cell's user (or model) declares no
-/// parameter of that name.
+/// parameter of that name. When some cell's user declares member groups (the network's
+/// `traders`), the per-group figures follow, `GROUP_FIGURE_mean, …_p5, …_p50, …_p95`
+/// (docs/metrics.md), empty in the cells without them; otherwise the summary has none.
 pub fn write_summary(
     w: &mut dyn Write,
     sweep: &Sweep,
     summaries: &[CellSummary],
 ) -> io::Result<()> {
-    writeln!(w, "{}", sweep.summary_header())?;
+    // The group columns (groups.rs in `crate::metrics`), each once in the order the cells
+    // first name them, after every other column: only when some cell's user declares
+    // member groups, so that every other summary is as it was.
+    let mut groups: Vec<&str> = Vec::new();
+    for s in summaries {
+        for (name, _) in &s.group_spreads {
+            if !groups.contains(&name.as_str()) {
+                groups.push(name);
+            }
+        }
+    }
+    write!(w, "{}", sweep.summary_header())?;
+    for g in &groups {
+        for s in ["mean", "p5", "p50", "p95"] {
+            write!(w, ",{g}_{s}")?;
+        }
+    }
+    writeln!(w)?;
     let columns = sweep.param_columns();
     for (cell, s) in sweep.cells().iter().zip(summaries) {
         let spec = cell.spec();
@@ -124,6 +143,19 @@ pub fn write_summary(
                 num(sp.p50),
                 num(sp.p95)
             )?;
+        }
+        for g in &groups {
+            match s.group_spreads.iter().find(|(name, _)| name == g) {
+                Some((_, sp)) => write!(
+                    w,
+                    ",{},{},{},{}",
+                    num(sp.mean),
+                    num(sp.p5),
+                    num(sp.p50),
+                    num(sp.p95)
+                )?,
+                None => write!(w, ",,,,")?,
+            }
         }
         writeln!(w)?;
     }

@@ -8,7 +8,7 @@ use std::ops::RangeInclusive;
 
 use crate::metrics::{Fold, RunFold};
 use crate::model::{Beside, Flow, Ledger, Model, RunError, Streams};
-use crate::registry::{Runs, Sink};
+use crate::registry::Runs;
 use crate::trajectory_csv::{CsvRows, write_model_header};
 
 use super::Driven;
@@ -26,6 +26,9 @@ pub trait AnyRuns: Send + Sync {
     fn columns(&self) -> Vec<String>;
     /// How many members the model's states hold.
     fn n_members(&self) -> usize;
+    /// The member groups the runs' user declares (`crate::model::Behaviour::member_groups`),
+    /// if any.
+    fn member_groups(&self) -> Option<crate::model::MemberGroups>;
     /// The model's genesis ledgers, one per member.
     fn genesis_ledgers(&self) -> Vec<Ledger>;
     /// Writes the trajectory CSV's header (the model's columns, then the index columns).
@@ -83,23 +86,44 @@ impl AnyObserver for NoObserver {
 
 /// The runs of model `M` (what the registry chose for a spec, or runs a caller lends
 /// [`erase_runs`]), seen as [`AnyRuns`].
-pub(super) struct RunsOf<'a, M: Model>(pub(super) Box<dyn Runs<M> + 'a>);
+pub(super) struct RunsOf<'a, M: Model>(pub(super) Held<'a, M>);
+
+/// Runs owned (what the registry chose) or lent by a caller ([`erase_runs`]).
+pub(super) enum Held<'a, M: Model> {
+    /// Owned.
+    Owned(Box<dyn Runs<M> + 'a>),
+    /// Lent.
+    Lent(&'a dyn Runs<M>),
+}
+
+impl<'a, M: Model> RunsOf<'a, M> {
+    /// The runs, owned or lent.
+    fn runs(&self) -> &(dyn Runs<M> + 'a) {
+        match &self.0 {
+            Held::Owned(runs) => &**runs,
+            Held::Lent(runs) => *runs,
+        }
+    }
+}
 
 impl<M: Driven> AnyRuns for RunsOf<'_, M> {
     fn engine(&self) -> &'static str {
-        self.0.engine()
+        self.runs().engine()
     }
     fn block_len(&self) -> u64 {
-        self.0.block_len()
+        self.runs().block_len()
     }
     fn columns(&self) -> Vec<String> {
-        self.0.model().columns()
+        self.runs().model().columns()
     }
     fn n_members(&self) -> usize {
-        self.0.model().n_members()
+        self.runs().model().n_members()
+    }
+    fn member_groups(&self) -> Option<crate::model::MemberGroups> {
+        self.runs().member_groups()
     }
     fn genesis_ledgers(&self) -> Vec<Ledger> {
-        let model = self.0.model();
+        let model = self.runs().model();
         let genesis = model.genesis();
         let view = StateOf {
             model,
@@ -110,7 +134,7 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
             .collect()
     }
     fn write_header(&self, out: &mut dyn Write) -> io::Result<()> {
-        write_model_header(out, self.0.model())
+        write_model_header(out, self.runs().model())
     }
     fn write_run(
         &self,
@@ -120,8 +144,8 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
         subset: u64,
         out: &mut dyn Write,
     ) -> Result<(), RunError<io::Error>> {
-        let mut rows = CsvRows::new(self.0.model(), out, subset, run);
-        self.0.run(streams, run, n_steps, &mut rows, None)
+        let mut rows = CsvRows::new(self.runs().model(), out, subset, run);
+        self.runs().run(streams, run, n_steps, &mut rows, None)
     }
     fn folds(
         &self,
@@ -129,7 +153,7 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
         runs: RangeInclusive<u64>,
         n_steps: u64,
     ) -> Vec<Result<RunFold, RunError<Infallible>>> {
-        self.0.folds(streams, runs, n_steps)
+        self.runs().folds(streams, runs, n_steps)
     }
     fn observe(
         &self,
@@ -139,9 +163,9 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
         observer: &mut dyn AnyObserver,
         words: Option<&Cell<u64>>,
     ) -> Result<(), RunError<io::Error>> {
-        let model = self.0.model();
+        let model = self.runs().model();
         let mut viewed = Viewed { model, observer };
-        self.0.run(streams, run, n_steps, &mut viewed, words)
+        self.runs().run(streams, run, n_steps, &mut viewed, words)
     }
     fn metered(
         &self,
@@ -152,12 +176,12 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
         observer: &mut dyn AnyObserver,
         words: Option<&Cell<u64>>,
     ) -> (Option<RunFold>, Result<(), RunError<io::Error>>) {
-        let model = self.0.model();
+        let model = self.runs().model();
         let mut both = Beside(
-            Fold::with_metrics(model, fold_len),
+            Fold::with_metrics(model, fold_len).grouped(self.runs().member_groups()),
             Viewed { model, observer },
         );
-        let result = self.0.run(streams, run, n_steps, &mut both, words);
+        let result = self.runs().run(streams, run, n_steps, &mut both, words);
         (both.0.into_fold(), result)
     }
 }
@@ -184,42 +208,6 @@ impl<M: Driven> AnyRuns for RunsOf<'_, M> {
 /// let (fold, result) = runs.metered(&streams, 1, 10, Some(10), &mut NoObserver, None);
 /// assert!(result.is_ok() && fold.is_some());
 /// ```
-pub fn erase_runs<'a, M: Driven, R: Runs<M> + ?Sized>(runs: &'a R) -> Box<dyn AnyRuns + 'a> {
-    Box::new(RunsOf(Box::new(Lent(runs))))
-}
-
-/// Borrowed runs are runs.
-struct Lent<'a, R: ?Sized>(&'a R);
-
-impl<M: Model, R: Runs<M> + ?Sized> Runs<M> for Lent<'_, R> {
-    fn model(&self) -> &M {
-        self.0.model()
-    }
-    fn engine(&self) -> &'static str {
-        self.0.engine()
-    }
-    fn run(
-        &self,
-        streams: &Streams,
-        run: u64,
-        n_steps: u64,
-        observer: &mut Sink<'_, M>,
-        words: Option<&Cell<u64>>,
-    ) -> Result<(), RunError<io::Error>> {
-        self.0.run(streams, run, n_steps, observer, words)
-    }
-    fn folds(
-        &self,
-        streams: &Streams,
-        runs: RangeInclusive<u64>,
-        n_steps: u64,
-    ) -> Vec<Result<RunFold, RunError<Infallible>>>
-    where
-        M: crate::metrics::Metered,
-    {
-        self.0.folds(streams, runs, n_steps)
-    }
-    fn block_len(&self) -> u64 {
-        self.0.block_len()
-    }
+pub fn erase_runs<'a, M: Driven, R: Runs<M>>(runs: &'a R) -> Box<dyn AnyRuns + 'a> {
+    Box::new(RunsOf(Held::Lent(runs)))
 }

@@ -10,7 +10,7 @@ use crate::registry::{Chosen, Declared, Registry, ReportLayout, RunSpec};
 use crate::spec::{Param, Setting, Spec, SpecError};
 
 use super::Driven;
-use super::runs::{AnyRuns, RunsOf};
+use super::runs::{AnyRuns, Held, RunsOf};
 
 /// One entry a resolved spec chose (its model, rule or user) with its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,6 +188,7 @@ impl<M: Driven> AnySpec for SpecOf<M> {
             seed: Some(Setting::given("seed", s.seed)),
             runs: Some(Setting::given("runs", s.runs)),
             steps: Some(Setting::given("steps", s.steps)),
+            edges: s.edges.clone(),
             params,
         }
     }
@@ -199,7 +200,7 @@ impl<M: Driven> AnySpec for SpecOf<M> {
     }
     fn runs(&self, engine: Option<&str>) -> Result<Box<dyn AnyRuns>, SpecError> {
         let runs = self.registry.runs(&self.spec, engine)?;
-        Ok(Box::new(RunsOf(runs)))
+        Ok(Box::new(RunsOf(Held::Owned(runs))))
     }
 
     // Scenario reports.

@@ -9,7 +9,7 @@
 
 use std::io;
 
-use crate::catalog::{self, Invariant};
+use crate::catalog::{self, Invariant, StepCells};
 use crate::metrics::{Metered, RunFold};
 use crate::model::{Flow, Ledger, Members, Model, Observer, StepEvent, StepLimits, Value};
 
@@ -21,6 +21,9 @@ pub trait StateView {
     fn ledger(&self, member: usize) -> Ledger;
     /// The state's row, in the model's column order, appended to `out`.
     fn row(&self, out: &mut Vec<Value>);
+    /// Reads the state into `cells` as a run's genesis state (its whole row,
+    /// [`StepCells`]), before the run's steps are checked with [`StepView::check_laws`].
+    fn read_genesis(&self, cells: &mut StepCells);
 }
 
 /// One step of some model: the state after it (its [`StateView`]), and what the step did.
@@ -39,9 +42,10 @@ pub trait StepView: StateView {
     fn restricted(&self) -> bool;
     /// The applied payment as the model writes it (`Debug`).
     fn payment_text(&self) -> String;
-    /// Checks the catalog's generic step laws (`catalog::check_step`) on the step, whose
-    /// row is `row`.
-    fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String));
+    /// Checks the catalog's generic step laws (`catalog::check_step`) on the step, reading
+    /// into `cells` (which read the run's genesis state, [`StateView::read_genesis`]) the
+    /// cells the step can have changed: O(1) a step for a model of several members.
+    fn check_laws(&self, cells: &mut StepCells, violate: &mut dyn FnMut(Invariant, String));
     /// Folds the step into `fold` (every member's ledger and what the model meters).
     fn fold_into(&self, fold: &mut RunFold);
 
@@ -92,6 +96,9 @@ impl<M: Model> StateView for StateOf<'_, M> {
     fn row(&self, out: &mut Vec<Value>) {
         self.model.row(self.state, out);
     }
+    fn read_genesis(&self, cells: &mut StepCells) {
+        cells.read_genesis(self.model, self.state);
+    }
 }
 
 /// A step of model `M`, seen as a [`StepView`].
@@ -111,6 +118,9 @@ impl<M: Metered> StateView for StepOf<'_, '_, M> {
     }
     fn row(&self, out: &mut Vec<Value>) {
         self.model.row(self.event.next, out);
+    }
+    fn read_genesis(&self, cells: &mut StepCells) {
+        cells.read_genesis(self.model, self.event.next);
     }
 }
 
@@ -136,8 +146,8 @@ impl<M: Metered> StepView for StepOf<'_, '_, M> {
     fn payment_text(&self) -> String {
         format!("{:?}", self.event.applied)
     }
-    fn check_laws(&self, row: &[Value], violate: &mut dyn FnMut(Invariant, String)) {
-        catalog::check_step(self.model, self.event, row, violate);
+    fn check_laws(&self, cells: &mut StepCells, violate: &mut dyn FnMut(Invariant, String)) {
+        catalog::check_step(self.model, self.event, cells, violate);
     }
     fn fold_into(&self, fold: &mut RunFold) {
         crate::metrics::fold_step(self.model, self.event, fold);

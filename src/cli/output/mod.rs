@@ -300,6 +300,23 @@ impl Outputs {
                 }
             }
         }
+        if result.is_ok() {
+            // The renames themselves durable: each directory that received a target is
+            // synced once (its entries, not its files: those were synced before the
+            // rename). Best effort: a file system that cannot sync a directory (some
+            // network mounts) has published the files all the same.
+            let mut synced: Vec<&Path> = Vec::new();
+            for (target, _) in &published {
+                let dir = match target.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                if !synced.contains(&dir) {
+                    synced.push(dir);
+                    let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+                }
+            }
+        }
         for (target, previous) in published {
             match previous {
                 Previous::Kept(b) if result.is_err() => {

@@ -29,7 +29,8 @@ pub use read::ReadError;
 
 use std::collections::HashMap;
 
-use crate::model::LedgerColumn;
+use crate::metrics::{SPENDING_UNIT, at_the_limit};
+use crate::model::{LedgerColumn, MemberGroups};
 use crate::workbench::TrajectoryColumns;
 
 use super::Var;
@@ -42,6 +43,15 @@ pub(crate) const ROWS_MAX: usize = 40_000_000;
 /// vectors, their first allocations, its index entry), so without this bound 40 million
 /// one-row runs would take 22 GB; with it the runs' own cost stays under 0.6 GB.
 pub const RUNS_MAX: usize = 1_000_000;
+
+/// Most runs whose members' final ledgers a dataset keeps (for the distribution and Lorenz
+/// charts): 1000 runs of 1000 members are 16 MB; later runs add their share at the limit
+/// only.
+pub const MEMBER_RUNS_MAX: usize = 1000;
+
+/// Most member groups whose share at the limit is kept (the user's first groups; the
+/// `traders` user declares two).
+pub const TYPES_SHOWN: usize = 16;
 
 /// The largest magnitude a plotted value may have: 2^53, where doubles stop holding every
 /// integer. Every trajectory the built-in models write stays below it (ARCHITECTURE.md),
@@ -85,6 +95,26 @@ pub struct RunSeries {
     pub(crate) payment: Vec<f64>,
     /// The capacity, if declared.
     pub(crate) capacity: Vec<f64>,
+    /// Every member's ledger, for a model of several members (empty for one member).
+    pub(crate) members: MemberSeries,
+}
+
+/// What a run of a model of several members gives the charts of the whole membership: every
+/// member's balance and limit after the run's last row (in the first [`MEMBER_RUNS_MAX`]
+/// runs), and per row the share of members at their limit, per member group. O(members) a
+/// run and one double a row per member group, whatever the number of rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberSeries {
+    /// Member m's balance in the run's last row.
+    pub balances: Vec<f64>,
+    /// Member m's limit (a magnitude) in the run's last row.
+    pub limits: Vec<f64>,
+    /// Per member group ([`Dataset::member_group_names`]: one group of every member unless
+    /// the user's groups were given), per row (as [`RunSeries::timestep`]), the share of the
+    /// group's members at their limit: capacity (balance + limit) below the group's typical
+    /// payment — below one unit, so that they cannot spend at all, for the one group of
+    /// every member (`metrics::at_the_limit`).
+    pub at_limit: Vec<Vec<f64>>,
 }
 
 impl RunSeries {
@@ -96,6 +126,11 @@ impl RunSeries {
     /// Whether the run holds no row.
     pub fn is_empty(&self) -> bool {
         self.timestep.is_empty()
+    }
+
+    /// Every member's ledger, for a model of several members (empty for one member).
+    pub fn members(&self) -> &MemberSeries {
+        &self.members
     }
 
     /// Every series of the run, in [`Var::ALL`] order.
@@ -136,6 +171,8 @@ struct Input {
     columns: Option<TrajectoryColumns>,
     /// Per variable, in [`Var::ALL`] order.
     picks: [Option<Pick>; 5],
+    /// Every member's balance and limit, for a model of several members (else empty).
+    members: Vec<(Pick, Pick)>,
 }
 
 /// The model of a dataset's inputs, its number of members (the first input's) and the name
@@ -162,6 +199,8 @@ pub struct Dataset {
     last: Option<((usize, u64, u64, u64), usize)>,
     inputs: Vec<Input>,
     n_rows: usize,
+    /// The member groups of the user that made the rows, when known (`simulate --plot`).
+    member_groups: Option<MemberGroups>,
 }
 
 impl Dataset {
@@ -304,10 +343,54 @@ impl Dataset {
                 names: declared.map(|c| c.map(shown_name)),
             });
         }
+        // Every member's balance and limit, for the charts of the membership: only where
+        // there are several.
+        let mut members = Vec::new();
+        if columns.members.len() > 1 {
+            let pick = |c: &LedgerColumn| {
+                columns
+                    .columns
+                    .iter()
+                    .position(|n| *n == c.name)
+                    .map(|at| Pick {
+                        at,
+                        negated: c.negated,
+                    })
+            };
+            for m in &columns.members {
+                if let (Some(balance), Some(limit)) = (pick(&m.balance), pick(&m.limit)) {
+                    members.push((balance, limit));
+                }
+            }
+        }
         let slot = &mut self.inputs[input];
         slot.picks = picks;
+        slot.members = members;
         slot.columns = Some(columns);
         Ok(())
+    }
+
+    /// Sets the member groups of the user that made the rows (a `traders` run's high- and
+    /// low-volume members), before any row is pushed: the share at the limit is then kept
+    /// per group (the first [`TYPES_SHOWN`]), each against its typical payment. A trajectory
+    /// CSV does not say which user made it, so `plot` on a file keeps one group of every
+    /// member.
+    pub fn set_member_groups(&mut self, groups: MemberGroups) {
+        self.member_groups = Some(groups);
+    }
+
+    /// The names of the member groups [`MemberSeries::at_limit`] is kept for: the user's,
+    /// or `all members`.
+    pub fn member_group_names(&self) -> Vec<&'static str> {
+        match &self.member_groups {
+            Some(g) => g
+                .groups()
+                .iter()
+                .take(TYPES_SHOWN)
+                .map(|g| g.name)
+                .collect(),
+            None => vec!["all members"],
+        }
     }
 
     /// Rows held.
@@ -364,7 +447,8 @@ impl Dataset {
             }
         }
         let idx = self.run_of(key, at);
-        let picks = self.inputs[input].picks;
+        let Input { picks, members, .. } = &self.inputs[input];
+        let groups = self.member_groups.as_ref();
         let r = &mut self.runs[idx];
         let t = at.timestep as f64;
         if r.timestep.last() == Some(&t) {
@@ -373,12 +457,46 @@ impl Dataset {
             for series in r.series_mut() {
                 series.pop();
             }
+            r.members.at_limit.iter_mut().for_each(|g| {
+                g.pop();
+            });
         }
         self.n_rows += 1;
         r.timestep.push(t);
-        for (series, pick) in r.series_mut().into_iter().zip(picks) {
-            if let Some(Pick { at, negated }) = pick {
-                series.push(if negated { -cells[at] } else { cells[at] });
+        let value = |Pick { at, negated }: Pick| if negated { -cells[at] } else { cells[at] };
+        for (series, pick) in r.series_mut().into_iter().zip(*picks) {
+            if let Some(pick) = pick {
+                series.push(value(pick));
+            }
+        }
+        if !members.is_empty() {
+            let m = &mut r.members;
+            let keep = idx < MEMBER_RUNS_MAX;
+            m.balances.clear();
+            m.limits.clear();
+            let n_groups = groups.map_or(1, |g| g.groups().len()).min(TYPES_SHOWN);
+            m.at_limit.resize(n_groups, Vec::new());
+            let (mut at, mut size) = ([0usize; TYPES_SHOWN], [0usize; TYPES_SHOWN]);
+            for (member, &(balance, limit)) in members.iter().enumerate() {
+                let (b, l) = (value(balance), value(limit));
+                let (g, typical) = match groups {
+                    Some(groups) => {
+                        let g = groups.group_of(member);
+                        (g, groups.groups()[g].typical_payment)
+                    }
+                    None => (0, SPENDING_UNIT),
+                };
+                if g < TYPES_SHOWN {
+                    at[g] += usize::from(at_the_limit(b + l, typical));
+                    size[g] += 1;
+                }
+                if keep {
+                    m.balances.push(b);
+                    m.limits.push(l);
+                }
+            }
+            for (g, series) in m.at_limit.iter_mut().enumerate() {
+                series.push(at[g] as f64 / size[g].max(1) as f64);
             }
         }
         Ok(())
