@@ -24,7 +24,7 @@ impl Workbench {
                 .model_with_checks(Registry::<V1>::builtin(), crate::v1::harness::V1Checks)
                 .model_with_checks::<network::Network>(
                     network::with_edge_list(network::registry()),
-                    ModelChecks::new(network::NetworkLaws, network::NetworkTapes),
+                    ModelChecks::new(network::NetworkLaws, network::LeavingTapes),
                 )
                 .model_with_checks::<network::OneSided>(
                     network::one_sided_registry(),

@@ -122,11 +122,13 @@ impl Invariant {
         "balance_within_limit",
         "balance(t) >= -credit(t): no balance is below its own state's limit",
     );
-    /// Balances sum to zero after every step: every unit one member owes, another holds
-    /// (a law of models whose members pay each other; `transfer_conserves`).
+    /// Balances sum to zero after every step: every unit one member owes, another holds —
+    /// or, once credit is written off ([`Model::written_off`]: a network's members who left
+    /// in debt), the balances sum to the credit written off (a law of models whose members
+    /// pay each other; `transfer_conserves`).
     pub const BALANCES_SUM_TO_ZERO: Invariant = Invariant::required(
         "balances_sum_to_zero",
-        "the members' balances sum to zero after every step",
+        "after every step the members' balances sum to the credit written off: zero while no member has left in debt",
     );
     /// Running the same (seed, run) twice gives the same trajectory, bit for bit.
     pub const SAME_SEED_SAME_TRAJECTORY: Invariant = Invariant::required(
@@ -440,10 +442,12 @@ pub(crate) fn check_step<M: Model + ?Sized>(
 }
 
 /// [`Invariant::BALANCES_SUM_TO_ZERO`] on one step: the step changed the members'
-/// balances by amounts that sum to zero exactly (what one member pays, the other
-/// receives; the members a payment does not involve keep their balances). With balances
-/// summing to zero at genesis ([`balances_sum`]), they sum to zero after every step.
-/// Exact: balances are whole units.
+/// balances by amounts that sum to the change of the credit written off
+/// ([`Model::written_off`]) exactly — to zero when nothing is written off: what one member
+/// pays, the other receives; the members a payment does not involve keep their balances;
+/// a debt written off leaves its member's balance and enters the written-off credit. With
+/// balances summing to the written-off credit at genesis ([`balances_sum`]), they do after
+/// every step. Exact: balances and written-off credit are whole units (below 2^53).
 pub(crate) fn transfer_conserves<M: Model + ?Sized>(
     model: &M,
     e: &StepEvent<'_, M>,
@@ -455,11 +459,17 @@ pub(crate) fn transfer_conserves<M: Model + ?Sized>(
         .iter()
         .map(|&m| model.ledger(e.next, m).balance - model.ledger(e.prev, m).balance)
         .sum();
-    if change == 0.0 {
+    let written_off = model.written_off(e.next) - model.written_off(e.prev);
+    if change - written_off == 0.0 {
         Ok(())
-    } else {
+    } else if written_off == 0.0 {
         Err(format!(
             "step {}: the balances changed by {change} in all (payment {:?})",
+            e.t, e.applied
+        ))
+    } else {
+        Err(format!(
+            "step {}: the balances changed by {change} in all, the credit written off by {written_off} (payment {:?})",
             e.t, e.applied
         ))
     }

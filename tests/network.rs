@@ -336,7 +336,7 @@ mod harness {
         let report =
             check_model_tapes(&cells::<Network>(), &rule, &laws, &tapes, &config()).unwrap();
         let listed: Vec<Invariant> = report.invariants.iter().map(|r| r.invariant).collect();
-        assert_eq!(listed[2..4], NETWORK_LAWS);
+        assert_eq!(listed[2..5], NETWORK_LAWS);
         // Every law holds, payment_within_limit included (which `static` only observes):
         // the network refuses what would pass the limit.
         for r in &report.invariants {

@@ -92,18 +92,21 @@ fn step_limits(model: &Network, t: Transfer, (a, b): (f64, f64)) -> StepLimits {
 /// into holds the state before `prev`, or a copy of `prev` after any failed or discarded
 /// step — `step_into` leaves in it exactly what `step` returns, and fails exactly when and
 /// as `step` fails, after any sequence of transfers (to oneself, of no amount, past the
-/// limit, to a member that does not exist) and limits (ties, ones too large to store).
+/// limit, to a member that does not exist) and limits (ties, ones too large to store), with
+/// members leaving or not (`leave-after` 0 … 3: the leavers' seats, the lost credit and
+/// the attribution compared too, floats bit for bit).
 #[test]
 fn step_into_after_any_sequence_equals_step() {
-    let cases = (2usize..7, 0i64..4).prop_flat_map(|(members, limit)| {
+    let cases = (2usize..7, 0i64..4, 0u32..4).prop_flat_map(|(members, limit, leave)| {
         (
             Just(members),
             Just(limit),
+            Just(leave),
             prop::collection::vec(gen_step(members), 1..80),
         )
     });
-    proptest!(common::proptest_config(REGRESSIONS), |((members, limit, steps) in cases)| {
-        let model = Network::new(members, limit).unwrap();
+    proptest!(common::proptest_config(REGRESSIONS), |((members, limit, leave, steps) in cases)| {
+        let model = Network::new(members, limit).unwrap().leaving(leave).unwrap();
         let mut prev = model.genesis();
         let mut spare = prev.clone();
         let mut stale = false;
@@ -252,7 +255,8 @@ fn at_defaults<R: Rule>() -> R {
 /// The law behind the run loop's spare state (`Stepper`): a run whose observers fail at
 /// any steps — each failure leaves the run at its previous state, and the next step starts
 /// from a copy of it — hands its observers the same states, step after step, as a run of
-/// the network's `step` alone (a new state built every step), under every generic rule.
+/// the network's `step` alone (a new state built every step), under every generic rule,
+/// with members leaving or not.
 #[test]
 fn a_run_interrupted_by_failing_observers_steps_as_one_that_builds_every_state() {
     assert_eq!(registry().rules().len(), 4, "every generic rule below");
@@ -261,9 +265,10 @@ fn a_run_interrupted_by_failing_observers_steps_as_one_that_builds_every_state()
         0i64..4,
         prop::collection::vec(prop::bool::weighted(0.15), 1..200),
         any::<u64>(),
+        0u32..4,
     );
-    proptest!(common::proptest_config(REGRESSIONS), |((members, limit, fail, seed) in cases)| {
-        let net = Network::new(members, limit).unwrap();
+    proptest!(common::proptest_config(REGRESSIONS), |((members, limit, fail, seed, leave) in cases)| {
+        let net = Network::new(members, limit).unwrap().leaving(leave).unwrap();
         interrupted(&Static, net, &fail, seed)?;
         interrupted(&at_defaults::<FixedBand>(), net, &fail, seed)?;
         interrupted(&at_defaults::<Turnover>(), net, &fail, seed)?;
@@ -274,18 +279,26 @@ fn a_run_interrupted_by_failing_observers_steps_as_one_that_builds_every_state()
 /// The law behind the network's engine: a summary fold stepped with one state in place
 /// (its user's draws made ahead, its ledgers fetched ahead) is the run loop's fold with
 /// `SummaryFold` as its observer, bit for bit — every figure, under every generic rule,
-/// for runs shorter and longer than the engine's look-ahead, on both generator families.
+/// for runs shorter and longer than the engine's look-ahead, on both generator families,
+/// with members leaving (`leave-after` 1 and 3) or not (0).
 #[test]
 fn the_in_place_fold_is_the_run_loops_fold_bit_for_bit() {
     let bench = Workbench::builtin();
     let reg = registry();
     let mut compared = 0;
     for rule in reg.rules() {
-        for (members, limit) in [(2, 0), (3, 1), (7, 2), (50, 1)] {
+        for (members, limit, leave) in [
+            (2, 0, 0),
+            (3, 1, 0),
+            (7, 2, 0),
+            (50, 1, 0),
+            (3, 1, 1),
+            (7, 2, 3),
+        ] {
             for steps in [1u64, 15, 16, 17, 40, 600] {
                 for rng in ["chacha", "numpy"] {
                     let text = format!(
-                        "{}:model=network,members={members},limit={limit},steps={steps},runs=3,seed=5,rng={rng}",
+                        "{}:model=network,members={members},limit={limit},leave-after={leave},steps={steps},runs=3,seed=5,rng={rng}",
                         rule.name
                     );
                     let spec = Spec::from_shorthand("", &text).unwrap();
@@ -301,7 +314,22 @@ fn the_in_place_fold_is_the_run_loops_fold_bit_for_bit() {
             }
         }
     }
-    assert!(compared >= 4 * 4 * 6 * 2, "{compared}");
+    assert!(compared >= 4 * 6 * 6 * 2, "{compared}");
+    // Members do leave on the engine: the same run's fold differs with leave-after 1.
+    let fold_of = |leave: u32| {
+        let text = format!("static:model=network,members=3,limit=1,leave-after={leave},steps=600");
+        let spec = Spec::from_shorthand("", &text).unwrap();
+        let engine = bench
+            .resolve(&spec, &Limits::summary())
+            .unwrap()
+            .runs(None)
+            .unwrap();
+        format!(
+            "{:?}",
+            engine.folds(&Streams::new(RngKind::Chacha, 5), 1..=1, 600)
+        )
+    };
+    assert_ne!(fold_of(0), fold_of(1));
     // The engine serves the classic chain's spec (its user), on the engine named exact.
     let spec = Spec::from_shorthand("", "static:model=network").unwrap();
     let runs = bench

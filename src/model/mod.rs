@@ -236,6 +236,25 @@ pub trait Model: Sync {
     /// The state's row, one [`Value`] per column, appended to `out`.
     fn row(&self, state: &Self::State, out: &mut Vec<Value>);
 
+    /// The columns the model writes at some values of its parameters and not at others,
+    /// besides its members' ledger columns (the network's `lost`, written when members may
+    /// leave): a trajectory is recognised as this model's with or without them (see
+    /// [`Model::ledger_columns`]). Default: none.
+    fn optional_columns(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The credit written off so far in `state`: held outside the members, as in a
+    /// clearing account (the network's lost credit: the debts of members who left). The
+    /// conservation law of models whose members pay each other reads it
+    /// (`balances_sum_to_zero`: a step changes the members' balances by what it changes
+    /// this by). Default: 0, nothing is ever written off. A model that wraps another
+    /// returns the wrapped model's.
+    #[inline]
+    fn written_off(&self, _state: &Self::State) -> f64 {
+        0.0
+    }
+
     /// The cells of `state`'s row ([`Model::row`]) that a step touching `members` can have
     /// changed, appended to `out`: what the catalog's step laws and a run's digest read of
     /// each step of a model of several members, after reading the genesis state's whole

@@ -177,6 +177,14 @@ impl<A: Alteration> Model for Altered<A> {
     fn row(&self, state: &NetworkState, out: &mut Vec<Value>) {
         self.network.row(state, out)
     }
+
+    fn optional_columns(&self) -> &'static [&'static str] {
+        self.network.optional_columns()
+    }
+
+    fn written_off(&self, state: &NetworkState) -> f64 {
+        self.network.written_off(state)
+    }
 }
 
 impl<A: Alteration> Metered for Altered<A> {

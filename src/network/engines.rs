@@ -262,8 +262,8 @@ pub(crate) fn fold_in_place<P: CreditPolicy<Network>, R: Rng + ?Sized>(
 }
 
 /// Asks the processor to fetch the ledgers of a transfer's `payer` and `payee` in `state`
-/// (their balances, and their limits when each member has its own) into the cache: a
-/// hint, which changes no value.
+/// (their balances, their limits when each member has its own, their memory of leaving
+/// when members may leave) into the cache: a hint, which changes no value.
 #[inline(always)]
 fn prefetch(state: &NetworkState, payer: usize, payee: usize) {
     for m in [payer, payee] {
@@ -276,11 +276,19 @@ fn prefetch(state: &NetworkState, payer: usize, payee: usize) {
             fetch(l);
         }
     }
+    // Where members may leave, their seats' memory (none is kept elsewhere).
+    if let Some(leaving) = state.leaving.as_deref() {
+        for m in [payer, payee] {
+            if let Some(seat) = leaving.seats.get(m) {
+                fetch(seat);
+            }
+        }
+    }
 }
 
 /// The prefetch hint for the cache line holding `x` (none on other processors).
 #[inline(always)]
-fn fetch(x: &i64) {
+fn fetch<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `_mm_prefetch` reads nothing and writes nothing: it is a hint that the line
     // holding a valid reference's address will be read soon. SSE, which it needs, is part

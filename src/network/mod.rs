@@ -12,10 +12,12 @@
 //!
 //! # The semantics
 //!
-//! State ([`NetworkState`]): every member's balance and limit, in whole units, and the
-//! transfer of the last step (payer, payee, amount, refused). Columns `balance_0, limit_0,
-//! balance_1, limit_1, …, payer, payee, amount, refused`. Genesis: every balance 0, every
-//! limit the model's `limit`, no transfer. Step t = 1…T, `prev` the state at t − 1:
+//! State ([`NetworkState`]): every member's balance and limit, in whole units, the
+//! transfer of the last step (payer, payee, amount, refused), and the lost credit (`lost`,
+//! whole units) with the member who left at the last step, if any. Columns `balance_0,
+//! limit_0, balance_1, limit_1, …, payer, payee, amount, refused`, then `lost` when
+//! members may leave (`leave-after` > 0). Genesis: every balance 0, every limit the model's
+//! `limit`, no transfer, nothing lost. Step t = 1…T, `prev` the state at t − 1:
 //!
 //! 1. Draw: the user ([`UniformPairs`]) draws the payer uniformly among the N members,
 //!    then the payee uniformly among the N − 1 others (every ordered pair of distinct
@@ -39,10 +41,31 @@
 //!    held when the payment was made, not the one step 2 just set. A refused transfer
 //!    changes no balance. Otherwise the payer's balance goes down by the amount and the
 //!    payee's up by it (a balance that would not fit an `i64` is an error).
+//! 5. Leaving (default), only with `leave-after` = k > 0 (the default 0: nobody ever
+//!    leaves, and steps 1–4 are the whole step): the payer's count of payments refused in a
+//!    row goes up by one when the transfer was refused (any refusal, to itself included)
+//!    and back to 0 when it passed; the payee's is not touched. A payer refused k times in
+//!    a row whose balance is below 0 leaves at this step: its debt |b| is added to the
+//!    lost credit `lost` (exact, whole units), and a newcomer takes its seat — balance 0,
+//!    the genesis `limit` (in place of the limit step 2 set), a count of 0 — so the
+//!    number of members stays N. The debt is attributed to the members holding credit at
+//!    that moment (positive balances; the step was refused, so every balance is as at
+//!    t − 1), pro rata to those balances, in O(1): one loss index (debt over credit held,
+//!    summed over the defaults) and, per member, the index it was last settled at, settled
+//!    when a step touches it ([`NetworkState::attributed_loss`] reads any member's, settled
+//!    to now). The lost credit is exact; the attribution is a float, every member's
+//!    summing to `lost` up to rounding (leaving.rs). What the model keeps for a seat (its
+//!    count and attribution) is the seat's: the attribution so far stays with the seat, and
+//!    **the rule's memory of that member** (kept by the run loop, outside the model: a
+//!    turnover window, say) **is not reset**: the newcomer holds the genesis limit until
+//!    the next step that involves it, where the rule sets its limit from that memory and
+//!    its ledger, as for every member.
 //!
 //! So no payment ever takes its payer below the limit it was made under (the catalog's
 //! `payment_within_limit` holds under every rule), and the balances sum to zero after
-//! every step, exactly (`balances_sum_to_zero`). A rule that lowers a limit under an
+//! every step — to the lost credit once members have left, exactly
+//! (`balances_sum_to_zero`, which counts the credit written off by
+//! [`crate::model::Model::written_off`]; `lost_credit_equals_leavers_balances`). A rule that lowers a limit under an
 //! existing debt still leaves that balance below its new limit
 //! (`balance_within_limit`, observed by default).
 //!
@@ -51,7 +74,8 @@
 //! balance ≥ −c, and the share of refused transfers is (n − 1) / (n(c + 1) − 1) — 1/(2c + 1)
 //! for two members ([`Network`] with `static` and [`UniformPairs`]; `tests/network.rs`
 //! checks it). The same holds on every connected trading graph under the graph users;
-//! `docs/network-exact.md` derives both laws and `tests/network_exact.rs` tests them.
+//! `docs/network-exact.md` derives both laws and `tests/network_exact.rs` tests them
+//! (with `leave-after` 0 only: members leaving change the chain).
 //!
 //! ```
 //! use currents::model::{EachStep, StepEvent, Streams};
@@ -84,11 +108,12 @@
 //! (which read each member's ledger only), the user `uniform-pairs`, the graph users and
 //! `traders`.
 //! With the `harness` feature, `NetworkLaws` and `NetworkTapes` check the network's own
-//! laws and shrink what breaks them. [`Altered`] is the network with its step altered by an
-//! [`Alteration`] — every other method the network's —, the one way to write a deliberately
-//! broken network; [`OneSided`] (`network-one-sided`, in [`one_sided_registry`]) is the one
-//! registered: the payee credited, the payer never debited, for `currents check` to catch
-//! and shrink to one payment.
+//! laws and shrink what breaks them (`LeavingTapes`: with members leaving, what `currents
+//! check --model network` searches). [`Altered`] is the network with its step altered by
+//! an [`Alteration`] — every other method the network's —, the one way to write a
+//! deliberately broken network; [`OneSided`] (`network-one-sided`, in
+//! [`one_sided_registry`]) is the one registered: the payee credited, the payer never
+//! debited, for `currents check` to catch and shrink to one payment.
 
 mod altered;
 mod edge_list;
@@ -98,9 +123,12 @@ pub(crate) mod findings;
 mod graph;
 #[cfg(feature = "harness")]
 mod laws;
+mod leaving;
 mod limits;
 mod model;
 mod one_sided;
+#[cfg(feature = "harness")]
+mod shrink;
 mod traders;
 mod trading;
 mod user;
@@ -109,7 +137,9 @@ pub use altered::{Alteration, Altered};
 pub use edge_list::EdgeList;
 pub use graph::TradingGraph;
 #[cfg(feature = "harness")]
-pub use laws::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell};
+pub use laws::{
+    LeavingTapes, NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell,
+};
 pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
 pub use one_sided::{OneSided, PayerNotDebited};
 pub use traders::{ACTIVITY_MAX, AMOUNT_MAX, MemberType, TYPES_MAX, Traders, TradersMemory};

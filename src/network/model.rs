@@ -15,6 +15,7 @@ use crate::model::{
 use crate::params::{ParamError, ParamSpec, check_values};
 use crate::registry::ModelType;
 
+use super::leaving::{LeaveOutcome, Leaving};
 use super::limits::MemberLimits;
 
 /// The network's declared parameters: how many members, and their limit at genesis.
@@ -39,6 +40,14 @@ pub const NETWORK_PARAMS: &[ParamSpec] = &[
         integer: true,
         doc: "every member's credit limit at genesis, as a magnitude: a balance may go down to -limit",
     },
+    ParamSpec {
+        name: "leave-after",
+        default: 0.0,
+        min: 0.0,
+        max: 1e6,
+        integer: true,
+        doc: "a member in debt whose payments were refused this many times in a row leaves, its debt lost credit, its seat taken by a newcomer (0: nobody leaves)",
+    },
 ];
 
 /// The network's parameters where a workflow writes a row per state (a trajectory CSV, a
@@ -54,14 +63,17 @@ pub const NETWORK_TRAJECTORY_PARAMS: &[ParamSpec] = &[ParamSpec {
 }];
 
 /// The classic chain of a mutual-credit network: `members` members, each starting at
-/// balance 0 with the limit `limit` (a magnitude: a balance may go down to `−limit`).
+/// balance 0 with the limit `limit` (a magnitude: a balance may go down to `−limit`);
+/// with `leave-after` > 0, members in debt who cannot pay leave (the module's step 5).
 ///
-/// Build it with [`Network::new`] (checked against [`NETWORK_PARAMS`]) or through the
-/// registry ([`ModelType::from_values`]).
+/// Build it with [`Network::new`] (checked against [`NETWORK_PARAMS`]) and
+/// [`Network::leaving`], or through the registry ([`ModelType::from_values`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Network {
     members: usize,
     limit: i64,
+    /// Refusals in a row after which a payer in debt leaves (0: nobody leaves).
+    leave_after: u32,
 }
 
 impl Network {
@@ -72,14 +84,43 @@ impl Network {
             Self::NAME,
             NETWORK_PARAMS,
             &[],
-            &[members as f64, limit as f64],
+            &[members as f64, limit as f64, 0.0],
         )?;
-        Ok(Network { members, limit })
+        Ok(Network {
+            members,
+            limit,
+            leave_after: 0,
+        })
+    }
+
+    /// The network whose members in debt leave after `leave_after` payments refused in a
+    /// row (0 … 10^6; 0: nobody leaves, the default); the error names `leave-after`.
+    ///
+    /// ```
+    /// let net = currents::network::Network::new(4, 1).unwrap().leaving(2).unwrap();
+    /// assert_eq!(net.leave_after(), 2);
+    /// assert!(currents::network::Network::new(4, 1).unwrap().leaving(1_000_001).is_err());
+    /// ```
+    pub fn leaving(self, leave_after: u32) -> Result<Self, ParamError> {
+        NETWORK_PARAMS[2].check(NETWORK_PARAMS[2].name, f64::from(leave_after))?;
+        Ok(Network {
+            leave_after,
+            ..self
+        })
+    }
+
+    /// Refusals in a row after which a payer in debt leaves (0: nobody leaves).
+    pub fn leave_after(&self) -> u32 {
+        self.leave_after
     }
 
     /// The network as given, unchecked (a tape case's, built within its declared ranges).
-    pub(super) const fn unchecked(members: usize, limit: i64) -> Self {
-        Network { members, limit }
+    pub(super) const fn unchecked(members: usize, limit: i64, leave_after: u32) -> Self {
+        Network {
+            members,
+            limit,
+            leave_after,
+        }
     }
 
     /// `Ok` when `member` is one of the network's members and `state` holds its ledger.
@@ -97,12 +138,15 @@ impl Network {
 }
 
 /// What one step makes of its payer's and its payee's ledgers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Outcome {
     transfer: Transfer,
     payer: (i64, i64),
     payee: (i64, i64),
     refused: bool,
+    /// Step 5's lost credit and the leaving memory of the payer and payee (`None` when
+    /// nobody ever leaves).
+    leave: Option<LeaveOutcome>,
 }
 
 impl Network {
@@ -142,12 +186,69 @@ impl Network {
                 moved(received.checked_add(amount), received, amount)?,
             )
         };
-        Ok(Outcome {
+        let mut outcome = Outcome {
             transfer: t,
             payer: (payer_balance, payer_limit),
             payee: (payee_balance, payee_limit),
             refused,
-        })
+            leave: None,
+        };
+        if self.leave_after > 0
+            && let Some(leaving) = prev.leaving.as_deref()
+        {
+            let balances = ((balance, payer_balance), (received, payee_balance));
+            let leave = self.leave(leaving, t, refused, balances)?;
+            if leave.left {
+                outcome.payer = (0, self.limit);
+                if payee == payer {
+                    outcome.payee = outcome.payer;
+                }
+            }
+            outcome.leave = Some(leave);
+        }
+        Ok(outcome)
+    }
+
+    /// Step 5, leaving: the payer's refusals in a row counted (`Leaving::streak`); a
+    /// payer in debt refused `leave_after` times in a row leaves, its debt added to the
+    /// lost credit, its seat taken by a newcomer (balance 0, the genesis limit); the
+    /// attribution of both members settled (`Leaving::after`). `prev` is the leaving
+    /// memory before transfer `t` (`refused` or not), `balances` the payer's and the
+    /// payee's balances before and after the transfer. The caller seats the newcomer
+    /// (`LeaveOutcome::left`).
+    #[inline(never)]
+    #[cold]
+    fn leave(
+        &self,
+        prev: &Leaving,
+        t: Transfer,
+        refused: bool,
+        ((balance, paid), (received, payee_now)): ((i64, i64), (i64, i64)),
+    ) -> Result<LeaveOutcome, StepError> {
+        let Transfer { payer, payee, .. } = t;
+        let (streak, leaves) = prev.streak(payer, refused, balance, self.leave_after);
+        let (mut debt, mut lost) = (0, prev.lost);
+        let (mut payer_now, mut payee_now) = (paid, payee_now);
+        if leaves {
+            // The lost credit after it, or the error naming what it would have been.
+            let after = i128::from(prev.lost) - i128::from(balance);
+            lost = i64::try_from(after).map_err(|_| StepError::NotAnInteger {
+                field: "lost",
+                value: after as f64,
+            })?;
+            debt = lost - prev.lost;
+            payer_now = 0;
+            if payee == payer {
+                payee_now = 0;
+            }
+        }
+        Ok(prev.after(
+            (payer, payee),
+            (balance, payer_now),
+            (received, payee_now),
+            streak,
+            (debt, lost),
+        ))
     }
 
     /// Writes `outcome` into `next`, a state holding the step's previous state (`prev`,
@@ -169,6 +270,13 @@ impl Network {
         next.amount = amount;
         next.refused = outcome.refused;
         next.n_payments = n_payments.saturating_add(1);
+        // Only where members may leave: elsewhere nothing is ever lost and nobody leaves,
+        // as at genesis.
+        if let Some(leave) = &outcome.leave
+            && let Some(leaving) = next.leaving.as_deref_mut()
+        {
+            leaving.write(payer, payee, leave);
+        }
     }
 
     /// Step `t` applied to `state` itself (the state before it), which then holds what
@@ -191,7 +299,7 @@ impl Network {
 impl Default for Network {
     /// The declared defaults: two members, limit 1.
     fn default() -> Self {
-        Network::unchecked(2, 1)
+        Network::unchecked(2, 1, 0)
     }
 }
 
@@ -231,12 +339,12 @@ impl FromStr for Transfer {
     }
 }
 
-/// One state of the network: every member's balance and limit, and the transfer of the
-/// step that made it.
+/// One state of the network: every member's balance and limit, the transfer of the step
+/// that made it, and the credit lost to members who left.
 ///
 /// The fields are public, as a state is plain data that observers and laws read; a state
 /// the model makes always holds one balance and one limit per member. At genesis `payer`,
-/// `payee` and `amount` are 0 and `refused` is false.
+/// `payee` and `amount` are 0, `refused` is false, nothing is lost and nobody left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkState {
     /// Member m's balance, in whole units (negative: a debt).
@@ -253,9 +361,45 @@ pub struct NetworkState {
     pub refused: bool,
     /// Transfers made or refused so far (the step).
     pub(crate) n_payments: u64,
+    /// The lost credit, who left at the last step, each member's refusals in a row and
+    /// attributed loss, and the loss index (`None` when nobody ever leaves: a state of the
+    /// classic chain is no larger than before members could).
+    pub(crate) leaving: Option<Box<Leaving>>,
 }
 
 impl NetworkState {
+    /// The credit lost so far, in whole units: the sum of the debts of the members who
+    /// left (the module's step 5; 0 when nobody ever leaves). The members' balances sum
+    /// to it.
+    #[inline]
+    pub fn lost(&self) -> i64 {
+        self.leaving.as_ref().map_or(0, |l| l.lost)
+    }
+
+    /// The member who left at the last step (its seat now a newcomer's), if any.
+    #[inline]
+    pub fn left(&self) -> Option<usize> {
+        self.leaving.as_ref().and_then(|l| l.left)
+    }
+
+    /// The lost credit attributed to member `member` (its seat: a newcomer takes over the
+    /// seat's attribution so far) up to this state: for each default, the debt written off
+    /// times the member's share of the credit held at that moment (its positive balance
+    /// over the sum of the positive balances). O(1); 0 when nobody ever leaves or there is
+    /// no such member. A float: every member's sum to [`NetworkState::lost`] up to rounding
+    /// (leaving.rs says why), never exactly.
+    pub fn attributed_loss(&self, member: usize) -> f64 {
+        self.balances
+            .get(member)
+            .zip(self.leaving.as_deref())
+            .map_or(0.0, |(&b, l)| l.attributed(member, b))
+    }
+
+    /// Member `member`'s payments refused in a row as payer (0 when nobody ever leaves).
+    pub fn refusals_in_a_row(&self, member: usize) -> u32 {
+        self.leaving.as_ref().map_or(0, |l| l.refusals(member))
+    }
+
     /// What member `member` received at the last step: `+amount` for the payee, `−amount`
     /// for the payer, 0 for every other member and for everyone when it was refused.
     #[inline]
@@ -293,12 +437,13 @@ impl ModelType for Network {
     const STEPS_MAX: u64 = u64::MAX;
 
     fn from_values(values: &[f64]) -> Self {
-        Network::unchecked(values[0] as usize, values[1] as i64)
+        Network::unchecked(values[0] as usize, values[1] as i64, values[2] as u32)
     }
 
     /// Every column, in the model's order: each member's balance (wide enough for
     /// −10^9 … 10^10) and limit (for 10^9), then the transfer (payer and payee below 1000,
-    /// an amount up to 10^6, refused 0 or 1). The summary's names for member m's balance
+    /// an amount up to 10^6, refused 0 or 1) and, when members may leave, the lost credit.
+    /// The summary's names for member m's balance
     /// and limit, `balance_m` and `limit_m`, come from [`Model::ledger_columns`].
     fn report_layout(&self) -> crate::registry::ReportLayout {
         let width = |name: &str, min: usize| name.len().max(min);
@@ -329,11 +474,15 @@ impl Model for Network {
         Self::NAME
     }
 
-    /// `balance_0, limit_0, balance_1, limit_1, …`, then `payer, payee, amount, refused`.
+    /// `balance_0, limit_0, balance_1, limit_1, …`, then `payer, payee, amount, refused`,
+    /// then `lost` when members may leave (`leave-after` > 0; with 0 it would always be 0,
+    /// and the columns are the classic chain's).
     fn columns(&self) -> Vec<String> {
+        let lost = (self.leave_after > 0).then(|| "lost".to_owned());
         (0..self.members)
             .flat_map(|m| [format!("balance_{m}"), format!("limit_{m}")])
             .chain(["payer", "payee", "amount", "refused"].map(String::from))
+            .chain(lost)
             .collect()
     }
 
@@ -346,6 +495,7 @@ impl Model for Network {
             amount: 0,
             refused: false,
             n_payments: 0,
+            leaving: (self.leave_after > 0).then(|| Box::new(Leaving::genesis(self.members))),
         }
     }
 
@@ -402,7 +552,16 @@ impl Model for Network {
     ) -> Result<(), StepError> {
         let outcome = self.outcome(prev, limits, t)?;
         let n = prev.balances.len();
-        if next.balances.len() != n || next.limits.len() != n || prev.limits.len() != n {
+        let leaving_fits = match (prev.leaving.as_deref(), next.leaving.as_deref()) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.fits(n) && b.fits(n),
+            _ => false,
+        };
+        if next.balances.len() != n
+            || next.limits.len() != n
+            || prev.limits.len() != n
+            || !leaving_fits
+        {
             // Not a state of this run (outside the contract): start from a copy.
             next.clone_from(prev);
         } else {
@@ -410,6 +569,11 @@ impl Model for Network {
                 if m < n {
                     next.balances[m] = prev.balances[m];
                     next.limits.copy_from(&prev.limits, m);
+                }
+            }
+            if let (Some(from), Some(to)) = (prev.leaving.as_deref(), next.leaving.as_deref_mut()) {
+                for m in [prev.payer, prev.payee] {
+                    to.copy_from(from, m);
                 }
             }
         }
@@ -469,10 +633,13 @@ impl Model for Network {
             out.extend([Value::Int(balance), Value::Int(limit)]);
         }
         out.extend(transfer_cells(s));
+        if self.leave_after > 0 {
+            out.push(Value::Int(s.lost()));
+        }
     }
 
     /// `balance_m`, `limit_m` of each of `members` the state holds, then the transfer's
-    /// four cells: O(1) a step.
+    /// four cells and, when members may leave, `lost`: O(1) a step.
     fn touched_row(&self, s: &NetworkState, members: &[usize], out: &mut Vec<Value>) {
         for &m in members {
             if let (Some(&balance), Some(limit)) = (s.balances.get(m), s.limits.get(m)) {
@@ -480,6 +647,21 @@ impl Model for Network {
             }
         }
         out.extend(transfer_cells(s));
+        if self.leave_after > 0 {
+            out.push(Value::Int(s.lost()));
+        }
+    }
+
+    /// `lost`, written when members may leave (`leave-after` > 0).
+    fn optional_columns(&self) -> &'static [&'static str] {
+        &["lost"]
+    }
+
+    /// The lost credit ([`NetworkState::lost`]): the debts of the members who left,
+    /// written off, which the members' balances sum to.
+    #[inline]
+    fn written_off(&self, s: &NetworkState) -> f64 {
+        s.lost() as f64
     }
 }
 

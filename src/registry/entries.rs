@@ -301,10 +301,24 @@ impl<M: ModelType> ModelEntry<M> {
 
 impl<M: Model> ModelEntry<M> {
     /// Builds the model from `values` (declaration order), each checked against its
-    /// declared range.
+    /// declared range. Fewer values than declared parameters leave the last parameters at
+    /// their declared defaults, so that code written before a model declared a parameter
+    /// (the network's `leave-after`) builds the model it built then; more values are an
+    /// error naming `parameters`.
+    ///
+    /// ```
+    /// let entry = currents::network::registry().find_model("network").unwrap().clone();
+    /// let net = entry.build(&[4.0, 2.0]).unwrap();
+    /// assert_eq!(net, entry.build(&[4.0, 2.0, 0.0]).unwrap());
+    /// assert!(entry.build(&[4.0, 2.0, 0.0, 1.0]).is_err());
+    /// ```
     pub fn build(&self, values: &[f64]) -> Result<M, ParamError> {
-        check_values(self.name, self.params, self.ordered, values)?;
-        Ok((self.build)(values))
+        let mut all = values.to_vec();
+        if let Some(rest) = self.params.get(values.len()..) {
+            all.extend(rest.iter().map(|p| p.default));
+        }
+        check_values(self.name, self.params, self.ordered, &all)?;
+        Ok((self.build)(&all))
     }
 
     /// How a scenario report shows the states of the model built from `values`

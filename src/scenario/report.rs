@@ -124,17 +124,22 @@ fn table_every(scenario: &Scenario) -> u64 {
 }
 
 /// `name = value` for each parameter of the user, then of the model, as the header's
-/// `params:` line lists them: a user parameter that is 0 both in the run and in the user's
-/// entry is left out (the notebook's user's growth and bias: the notebook has neither).
+/// `params:` line lists them: a parameter that is 0 both in the run and in its entry is
+/// left out (the notebook's user's growth and bias: the notebook has neither; the
+/// network's `leave-after`: nobody leaves, as before members could).
 pub(super) fn world_params(spec: &dyn AnySpec) -> Vec<(&'static str, f64)> {
     let (user, model) = (spec.user(), spec.model());
-    let user_pairs = user
-        .pairs()
-        .into_iter()
-        .zip(user.defaults)
-        .filter(|((_, v), d)| !(*v == 0.0 && *d == 0.0))
-        .map(|(pair, _)| pair);
-    user_pairs.chain(model.pairs()).collect()
+    let nonzero = |view: &crate::workbench::ChosenView| {
+        view.pairs()
+            .into_iter()
+            .zip(view.defaults.clone())
+            .filter(|((_, v), d)| !(*v == 0.0 && *d == 0.0))
+            .map(|(pair, _)| pair)
+            .collect::<Vec<_>>()
+    };
+    let mut pairs = nonzero(&user);
+    pairs.extend(nonzero(&model));
+    pairs
 }
 
 fn header(
@@ -357,5 +362,38 @@ mod tests {
         ] {
             assert!(r.contains(line), "{line:?} in the summary");
         }
+    }
+
+    #[test]
+    fn a_model_parameter_is_listed_unless_it_is_zero_in_the_run_and_its_entry() {
+        let text = |extra: &str| {
+            format!(
+                "description = \"t\"\nmodel = \"network\"\nrule = \"static\"\nrng = \"chacha\"\nseed = 4\nruns = 1\nsteps = 30\n[params]\nmembers = 3\n{extra}"
+            )
+        };
+        // leave-after 0 (its default): left out, as before the network declared it, and
+        // the table has no `lost` column.
+        let zero = render(&parse(&text("leave-after = 0\n")), "x.toml").unwrap();
+        assert!(
+            zero.contains("\nparams:      amount = 1, members = 3, limit = 1\n"),
+            "{zero}"
+        );
+        assert!(
+            !zero.contains("leave-after") && !zero.contains(" lost"),
+            "{zero}"
+        );
+        // leave-after 2: named in the header, the command and the table's last column.
+        let two = render(&parse(&text("leave-after = 2\n")), "x.toml").unwrap();
+        assert!(
+            two.contains("\nparams:      amount = 1, members = 3, limit = 1, leave-after = 2\n"),
+            "{two}"
+        );
+        assert!(two.contains(" --param leave-after=2\n"), "{two}");
+        let table_header = two
+            .lines()
+            .skip_while(|l| !l.starts_with("## run 1"))
+            .nth(1)
+            .unwrap();
+        assert!(table_header.ends_with(" lost"), "{table_header}");
     }
 }

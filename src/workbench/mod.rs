@@ -451,7 +451,9 @@ fn ledger_names(members: &[LedgerColumns]) -> std::collections::HashSet<&str> {
 /// Which of `columns` hold each member's ledger, if they are the columns of a trajectory of
 /// `model`'s type: members 0, 1, … as long as `columns` hold the member's balance column
 /// (every column a member declares must be there), and the columns other than the members'
-/// ledger columns are `model`'s own other columns, in order. Duplicate names match nothing.
+/// ledger columns are `model`'s own other columns, in order, but for the columns it writes
+/// at some values of its parameters only ([`Model::optional_columns`]), which may be there
+/// or not. Duplicate names match nothing.
 fn ledger_columns_in<M: Model>(model: &M, columns: &[String]) -> Option<Vec<LedgerColumns>> {
     let names: std::collections::HashSet<&str> = columns.iter().map(String::as_str).collect();
     if names.len() != columns.len() {
@@ -475,8 +477,18 @@ fn ledger_columns_in<M: Model>(model: &M, columns: &[String]) -> Option<Vec<Ledg
         .map_while(|m| model.ledger_columns(m))
         .collect();
     let (theirs, ours) = (ledger_names(&members), ledger_names(&own_members));
-    let rest = columns.iter().filter(|c| !theirs.contains(c.as_str()));
-    let own_rest = own.iter().filter(|c| !ours.contains(c.as_str()));
+    // A column the model writes at some values of its parameters only (the network's
+    // `lost`) may be there or not.
+    let optional = model.optional_columns();
+    let kept = |c: &&String| !optional.contains(&c.as_str());
+    let rest = columns
+        .iter()
+        .filter(|c| !theirs.contains(c.as_str()))
+        .filter(kept);
+    let own_rest = own
+        .iter()
+        .filter(|c| !ours.contains(c.as_str()))
+        .filter(kept);
     rest.eq(own_rest).then_some(members)
 }
 
@@ -496,6 +508,9 @@ impl Workbench {
     /// assert_eq!((found.model, found.members.len()), ("network", 3));
     /// assert_eq!(found.members[2].balance.name, "balance_2");
     /// assert!(bench.trajectory_columns(&header[1..]).is_none());
+    /// // With members leaving the network writes `lost` too (`Model::optional_columns`).
+    /// let leaving = [header.clone(), vec!["lost".to_owned()]].concat();
+    /// assert_eq!(bench.trajectory_columns(&leaving).unwrap().model, "network");
     /// ```
     pub fn trajectory_columns(&self, columns: &[String]) -> Option<TrajectoryColumns> {
         self.models().find_map(|m| {
