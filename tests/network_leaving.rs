@@ -1,6 +1,6 @@
 //! Members leaving the network (default) and lost credit, one law per test:
 //! `lost_credit_equals_leavers_balances` holds on the network and catches a newcomer that
-//! keeps half of the leaver's debt (a wrapper in this file), shrunk to a minimal payment
+//! keeps half of the leaver's debt (the network `Altered` in this file), shrunk to a minimal payment
 //! tape; the lost credit is attributed to the creditors of the moment pro rata, as a
 //! brute-force attribution (every member's share computed at every default, O(members))
 //! gives it; and the members' balances sum to the lost credit after every step, exactly.
@@ -11,81 +11,30 @@ use std::convert::Infallible;
 
 use currents::draws::chacha_rng;
 use currents::harness::{HarnessConfig, check_model_tape, check_model_tapes};
-use currents::model::{
-    EachStep, Enforcement, Ledger, Members, Model, StepError, StepEvent, StepLimits, Stepper, Value,
-};
+use currents::model::{EachStep, StepEvent, Stepper};
 use currents::network::{
-    LeavingTapes, Network, NetworkCase, NetworkLaws, NetworkState, Transfer, UniformPairs,
+    Alteration, Altered, LeavingTapes, Network, NetworkCase, NetworkLaws, NetworkState, Transfer,
+    UniformPairs,
 };
 use currents::rules::Static;
 
 /// The network whose newcomer keeps half of the leaver's debt (rounded toward zero) while
-/// the whole debt is counted lost: a deliberately wrong leaving rule.
-struct KeepsHalf(Network);
+/// the whole debt is counted lost: a deliberately wrong leaving rule, the network
+/// `Altered` by it.
+#[derive(Default)]
+struct KeepsHalfOfTheDebt;
 
-impl From<Network> for KeepsHalf {
-    fn from(network: Network) -> Self {
-        KeepsHalf(network)
-    }
-}
-
-impl Model for KeepsHalf {
-    type State = NetworkState;
-    type History = ();
-    type Payment = Transfer;
-    fn name(&self) -> &'static str {
-        "keeps-half"
-    }
-    fn columns(&self) -> Vec<String> {
-        self.0.columns()
-    }
-    fn genesis(&self) -> NetworkState {
-        self.0.genesis()
-    }
-    fn history(&self, genesis: &NetworkState, n_steps: u64) {
-        self.0.history(genesis, n_steps)
-    }
-    fn record(&self, history: &mut (), next: &NetworkState) {
-        self.0.record(history, next)
-    }
-    fn enforce(
-        &self,
-        e: &Enforcement,
-        prev: &NetworkState,
-        h: &(),
-        t: Transfer,
-    ) -> Result<Transfer, StepError> {
-        self.0.enforce(e, prev, h, t)
-    }
-    fn step(
-        &self,
-        prev: &NetworkState,
-        h: &(),
-        limits: &StepLimits,
-        t: Transfer,
-    ) -> Result<NetworkState, StepError> {
-        let mut next = self.0.step(prev, h, limits, t)?;
+impl Alteration for KeepsHalfOfTheDebt {
+    const NAME: &'static str = "keeps-half";
+    const SUMMARY: &'static str = "a newcomer keeps half of the leaver's debt";
+    fn alter(&self, _: &Network, prev: &NetworkState, _: Transfer, next: &mut NetworkState) {
         if let Some(m) = next.left() {
             next.balances[m] = prev.balances[m] / 2;
         }
-        Ok(next)
-    }
-    fn n_members(&self) -> usize {
-        self.0.n_members()
-    }
-    fn members(&self, t: &Transfer) -> Members {
-        self.0.members(t)
-    }
-    fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
-        self.0.ledger(s, member)
-    }
-    fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
-        self.0.row(s, out)
-    }
-    fn written_off(&self, s: &NetworkState) -> f64 {
-        self.0.written_off(s)
     }
 }
+
+type KeepsHalf = Altered<KeepsHalfOfTheDebt>;
 
 /// The tape case that plays `payments` on `members` members, limit `limit`, leaving after
 /// `leave_after` refusals (read back as a replay's cell is).

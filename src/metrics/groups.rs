@@ -14,6 +14,9 @@
 //!   balance at −limit).
 //! - `G_turnover`: the units the group's members paid (the payers' balance decreases),
 //!   per member per step.
+//! - `G_lost_per_default`: the credit written off when a member of G left owing (the
+//!   network's members who leave, `leave-after`; `crate::model::Model::written_off`), per
+//!   such default; NaN when none of its members left.
 //! - `G_gini`: the Gini coefficient of the group's spending power after step T — each
 //!   member's capacity, 0 when negative (a rule that lowered the limit under a debt):
 //!   `Σ_i (2i − s − 1) x_(i) / (s · Σ x)` over the sorted values; NaN when they sum to 0.
@@ -45,6 +48,9 @@ struct GroupSums {
     payments: u64,
     refused: u64,
     units: f64,
+    /// Its members who left owing (defaults), and the credit written off when they did.
+    defaults: u64,
+    lost: f64,
 }
 
 /// The figures [`super::RunFold`] tallies per member group (see the module documentation).
@@ -133,6 +139,7 @@ impl GroupTally {
         touched: &[usize],
         figures: &mut dyn FnMut(usize) -> (MemberFigures, MemberFigures),
         payer: Option<usize>,
+        written_off: f64,
     ) {
         for &m in touched {
             if m >= self.capacity.len() {
@@ -151,8 +158,14 @@ impl GroupTally {
                 self.since[m] = t;
             }
             if payer == Some(m) {
-                let paid = before.ledger.balance - after.ledger.balance;
+                // A payer who left at this step (a default) had its debt written off: its
+                // balance moved by that much, and not by a payment.
+                let paid = before.ledger.balance - after.ledger.balance + written_off;
                 let sums = &mut self.per[g];
+                if written_off > 0.0 {
+                    sums.defaults += 1;
+                    sums.lost += written_off;
+                }
                 sums.payments += 1;
                 if paid == 0.0 {
                     sums.refused += 1;
@@ -192,6 +205,10 @@ impl GroupTally {
                 ratio(sums.at_limit_steps as f64, member_steps),
             ));
             out.push((format!("{name}_turnover"), ratio(sums.units, member_steps)));
+            out.push((
+                format!("{name}_lost_per_default"),
+                ratio(sums.lost, sums.defaults as f64),
+            ));
             let block = start..start + s;
             let power: Vec<f64> = self.capacity[block.clone()]
                 .iter()

@@ -20,6 +20,7 @@ mod totals;
 
 pub(crate) use crate::model::{TOUCHED_MAX, touched_by};
 pub use fold::{FoldStep, LedgerTally, Metered, RunFold};
+#[cfg(feature = "plot")]
 pub(crate) use groups::{SPENDING_UNIT, at_the_limit, gini, spending_power};
 pub(crate) use observe::{Fold, SummaryFold, fold_step};
 pub(crate) use totals::MemberFigures;

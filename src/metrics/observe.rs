@@ -48,7 +48,8 @@ pub(crate) fn fold_step<M: Metered + ?Sized>(model: &M, e: &StepEvent<'_, M>, fo
         fold.push_touched(&ids[..n], &mut figures, amount, restricted);
         if let Some(groups) = &mut fold.groups {
             let payer = model.members(&e.applied).as_slice().first().copied();
-            groups.push(&ids[..n], &mut figures, payer);
+            let written_off = model.written_off(e.next) - model.written_off(e.prev);
+            groups.push(&ids[..n], &mut figures, payer, written_off);
         }
     }
 }

@@ -114,7 +114,7 @@ Every cell reads `mean [p5, p95]` across the runs; the figures per type are defi
     }
     s.push('\n');
     s.push_str(
-        "Limits of these answers: payees are drawn uniformly, so a member who pays more often or more than the others does not receive more — high-volume members are net payers by construction, and a rule can only decide how deep into debt they may go. Rules keep their default parameters, tuned for V1's payments of about 100 units. Members never leave, so lost credit per default is not reported yet.\n\n",
+        "Limits of these answers: payees are drawn uniformly, so a member who pays more often or more than the others does not receive more — high-volume members are net payers by construction, and a rule can only decide how deep into debt they may go. Rules keep their default parameters, tuned for V1's payments of about 100 units. Members never leave here (`leave-after` 0): the summary's `G_lost_per_default` columns are empty; a sweep with `leave-after` set fills them.\n\n",
     );
     let split = o.find("### Q2").unwrap_or(o.len());
     o.insert_str(split, &s);

@@ -364,8 +364,13 @@ mod tests {
     #[test]
     fn group_figures_are_their_definitions_over_every_state() {
         let user = Traders::two(0.3, 4, 3, 1, 1).unwrap();
-        for (k, limit) in [(0u64, 2i64), (1, 5)] {
-            let model = Network::new(7, limit).unwrap();
+        // Static at limit 2; fixed-band at 5; static at 2 with members leaving after 1
+        // refusal in a row (defaults, their debt written off).
+        for (k, limit, leave_after) in [(0u64, 2i64, 0u32), (1, 5, 0), (0, 2, 1)] {
+            let model = Network::new(7, limit)
+                .unwrap()
+                .leaving(leave_after)
+                .unwrap();
             let groups = Behaviour::<Network>::member_groups(&user, 7).unwrap();
             let mut states = vec![model.genesis()];
             let mut payers = Vec::new();
@@ -401,10 +406,18 @@ mod tests {
                 let mut payments = 0.0;
                 let mut refused = 0.0;
                 let mut units = 0.0;
+                let (mut defaults, mut lost) = (0.0, 0.0);
                 for (i, &p) in payers.iter().enumerate() {
                     if members.contains(&p) {
                         payments += 1.0;
-                        let paid = (states[i].balances[p] - states[i + 1].balances[p]) as f64;
+                        // A payer who left had its debt written off: not a payment.
+                        let written = (states[i + 1].lost() - states[i].lost()) as f64;
+                        if states[i + 1].left() == Some(p) {
+                            defaults += 1.0;
+                            lost += written;
+                        }
+                        let paid =
+                            (states[i].balances[p] - states[i + 1].balances[p]) as f64 + written;
                         if paid == 0.0 {
                             refused += 1.0
                         } else {
@@ -440,6 +453,7 @@ mod tests {
                     (format!("{}_refused_share", group.name), refused / payments),
                     (format!("{}_limit_share", group.name), at_limit / ms),
                     (format!("{}_turnover", group.name), units / ms),
+                    (format!("{}_lost_per_default", group.name), lost / defaults),
                     (format!("{}_gini", group.name), gini),
                     (
                         format!("{}_equilibrium", group.name),
@@ -453,8 +467,9 @@ mod tests {
                 .sum();
             let units: f64 = (0..payers.len())
                 .map(|i| {
-                    (states[i].balances[payers[i]] - states[i + 1].balances[payers[i]]).max(0)
-                        as f64
+                    let written = states[i + 1].lost() - states[i].lost();
+                    (states[i].balances[payers[i]] - states[i + 1].balances[payers[i]] + written)
+                        .max(0) as f64
                 })
                 .sum();
             let cannot: f64 = states[1..]
@@ -469,11 +484,17 @@ mod tests {
             assert_eq!(got.len(), want.len());
             for ((gn, gv), (wn, wv)) in got.iter().zip(&want) {
                 assert_eq!(gn, wn);
+                // NaN where it is undefined (no default: no lost credit per default).
                 assert!(
-                    (gv - wv).abs() <= 1e-12 * wv.abs().max(1.0),
+                    (gv - wv).abs() <= 1e-12 * wv.abs().max(1.0) || (gv.is_nan() && wv.is_nan()),
                     "{gn}: {gv} != {wv}"
                 );
             }
+            // The leaving case has defaults to count (the test compares something).
+            let lost = got
+                .iter()
+                .filter(|(n, v)| n.ends_with("_lost_per_default") && *v > 0.0);
+            assert_eq!(lost.count() > 0, leave_after > 0, "{got:?}");
         }
     }
 
