@@ -211,11 +211,20 @@ fn a_sweep_summary_gets_per_type_columns_only_from_users_that_declare_groups() {
         .unwrap();
     assert_eq!(header[first - 1], "balance_final_p95");
     assert_eq!(header.last(), Some(&"network_cannot_spend_share_p95"));
-    assert_eq!(header.len() - first, 13 * 4);
+    // Six figures per type (two types) and three of the network, four columns each.
+    assert_eq!(header.len() - first, (2 * 6 + 3) * 4);
     let pairs: Vec<&str> = lines.next().unwrap().split(',').collect();
     let traders: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert!(pairs[first..].iter().all(|v| v.is_empty()));
-    assert!(traders[first..].iter().all(|v| v.parse::<f64>().is_ok()));
+    // Every figure is defined but the lost credit per default: nobody leaves here.
+    for (h, v) in header[first..].iter().zip(&traders[first..]) {
+        assert_eq!(
+            v.is_empty(),
+            h.contains("_lost_per_default_"),
+            "{h} = {v:?}"
+        );
+        assert!(v.is_empty() || v.parse::<f64>().is_ok(), "{h} = {v:?}");
+    }
     let plain = run("\"uniform-pairs\"", "2");
     assert!(
         !plain.contains("high_") && plain.lines().next().unwrap().ends_with("balance_final_p95")
