@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod exact_law;
+
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, RngSeed};
 
 /// The seed CI uses.
