@@ -51,7 +51,17 @@ impl Edges {
     /// Reads `text`, the contents of the file `source` names (as the command line or spec
     /// wrote it; every error names it), by the format of the module's documentation.
     pub fn parse(source: &str, text: &str) -> Result<Edges, SpecError> {
-        let source = crate::params::one_line(&crate::params::short_text(source));
+        // The path as written, or, when it is too long to show, its file name after `…/`:
+        // the name stays whole, whatever the directory it is in.
+        let source = if source.chars().count() <= crate::params::SHOWN_TEXT_MAX {
+            source.to_owned()
+        } else {
+            let name = std::path::Path::new(source)
+                .file_name()
+                .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
+            format!("…/{}", crate::params::short_text(&name))
+        };
+        let source = crate::params::one_line(&source);
         let at = |line: usize, field: &str| format!("{source} line {line}: {field}");
         // A line as a message shows it: shortened, on one line.
         let shown = |l: &str| crate::params::shown_text(&crate::params::short_text(l));
