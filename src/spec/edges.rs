@@ -211,6 +211,17 @@ mod tests {
         Edges::parse("g.csv", text).unwrap_err().to_string()
     }
 
+    /// A path too long to show is named by its file name, whole, before the line: the
+    /// message names the same file wherever the directory is.
+    #[test]
+    fn a_long_path_is_named_by_its_file_name() {
+        let deep = format!("/{}/graph.csv", "d".repeat(70));
+        let msg = Edges::parse(&deep, "from,to\n0,x\n").unwrap_err().to_string();
+        assert!(msg.contains("`…/graph.csv line 2: to`"), "{msg}");
+        let msg = Edges::parse("a/graph.csv", "from,to\n0,x\n").unwrap_err().to_string();
+        assert!(msg.contains("`a/graph.csv line 2: to`"), "{msg}");
+    }
+
     #[test]
     fn an_edge_list_reads_its_edges_in_order_and_its_largest_index() {
         let e = Edges::parse("g.csv", "from,to\n0,1\n1, 2\r\n3,0\n").unwrap();
