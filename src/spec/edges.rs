@@ -216,9 +216,13 @@ mod tests {
     #[test]
     fn a_long_path_is_named_by_its_file_name() {
         let deep = format!("/{}/graph.csv", "d".repeat(70));
-        let msg = Edges::parse(&deep, "from,to\n0,x\n").unwrap_err().to_string();
+        let msg = Edges::parse(&deep, "from,to\n0,x\n")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("`…/graph.csv line 2: to`"), "{msg}");
-        let msg = Edges::parse("a/graph.csv", "from,to\n0,x\n").unwrap_err().to_string();
+        let msg = Edges::parse("a/graph.csv", "from,to\n0,x\n")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("`a/graph.csv line 2: to`"), "{msg}");
     }
 
