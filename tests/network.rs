@@ -7,8 +7,8 @@ use std::convert::Infallible;
 
 use currents::draws::{RngKind, chacha_rng};
 use currents::model::{
-    Behaviour, CreditPolicy, Cx, EachState, EachStep, Limit, Members, Model, StepEvent, StepLimits,
-    Streams, payment_breaks_limit,
+    Behaviour, CreditPolicy, Cx, EachState, EachStep, Limit, Model, StepEvent, StepLimits, Streams,
+    payment_breaks_limit,
 };
 use currents::network::{Network, NetworkState, Transfer, UniformPairs, registry};
 use currents::rules::Static;
@@ -242,70 +242,23 @@ mod harness {
     use super::*;
     use currents::catalog::Invariant;
     use currents::harness::{HarnessConfig, ModelCell, check_model_tape, check_model_tapes};
-    use currents::model::{Enforcement, Ledger, StepError, Value};
-    use currents::network::{NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, network_cell};
+    use currents::network::{
+        Alteration, Altered, NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, network_cell,
+    };
 
     /// The network with a broken step: the payer is debited, the payee never credited.
-    struct Unbalanced(Network);
+    #[derive(Default)]
+    struct PayeeNotCredited;
 
-    impl From<Network> for Unbalanced {
-        fn from(network: Network) -> Self {
-            Unbalanced(network)
-        }
-    }
-
-    impl Model for Unbalanced {
-        type State = NetworkState;
-        type History = ();
-        type Payment = Transfer;
-        fn name(&self) -> &'static str {
-            "unbalanced"
-        }
-        fn columns(&self) -> Vec<String> {
-            self.0.columns()
-        }
-        fn genesis(&self) -> NetworkState {
-            self.0.genesis()
-        }
-        fn history(&self, genesis: &NetworkState, n_steps: u64) {
-            self.0.history(genesis, n_steps)
-        }
-        fn record(&self, history: &mut (), next: &NetworkState) {
-            self.0.record(history, next)
-        }
-        fn enforce(
-            &self,
-            e: &Enforcement,
-            prev: &NetworkState,
-            h: &(),
-            t: Transfer,
-        ) -> Result<Transfer, StepError> {
-            self.0.enforce(e, prev, h, t)
-        }
-        fn step(
-            &self,
-            prev: &NetworkState,
-            h: &(),
-            limits: &StepLimits,
-            t: Transfer,
-        ) -> Result<NetworkState, StepError> {
-            let mut next = self.0.step(prev, h, limits, t)?;
+    impl Alteration for PayeeNotCredited {
+        const NAME: &'static str = "unbalanced";
+        const SUMMARY: &'static str = "the payee is never credited";
+        fn alter(&self, _: &Network, prev: &NetworkState, t: Transfer, next: &mut NetworkState) {
             next.balances[t.payee] = prev.balances[t.payee];
-            Ok(next)
-        }
-        fn n_members(&self) -> usize {
-            self.0.n_members()
-        }
-        fn members(&self, t: &Transfer) -> Members {
-            self.0.members(t)
-        }
-        fn ledger(&self, s: &NetworkState, member: usize) -> Ledger {
-            self.0.ledger(s, member)
-        }
-        fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
-            self.0.row(s, out)
         }
     }
+
+    type Unbalanced = Altered<PayeeNotCredited>;
 
     fn cells<M: From<Network>>() -> Vec<ModelCell<M, UniformPairs>> {
         [(2, 1), (3, 1), (5, 0)]

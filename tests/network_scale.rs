@@ -14,10 +14,11 @@ use std::convert::Infallible;
 
 use currents::draws::RngKind;
 use currents::model::{
-    CreditPolicy, Enforcement, Flow, Ledger, LedgerColumns, Limit, Members, Model, Observer,
-    StepError, StepEvent, StepLimits, Stepper, Streams, Value,
+    CreditPolicy, Flow, Limit, Model, Observer, StepEvent, StepLimits, Stepper, Streams,
 };
-use currents::network::{Network, NetworkState, Transfer, UniformPairs, registry};
+use currents::network::{
+    Alteration, Altered, Network, NetworkState, Transfer, UniformPairs, registry,
+};
 use currents::params::defaults;
 use currents::registry::Runs;
 use currents::rules::{CreditPeriod, FixedBand, Rule, Static, Turnover};
@@ -138,62 +139,17 @@ fn step_into_after_any_sequence_equals_step() {
 }
 
 /// The network with `step` only: every other method the network's, `step_into` the
-/// default (the state built by `step`, moved in).
-struct ByStep(Network);
+/// default (the state built by `step`, moved in) — the network `Altered` by nothing.
+#[derive(Default)]
+struct Unaltered;
 
-impl Model for ByStep {
-    type State = NetworkState;
-    type History = ();
-    type Payment = Transfer;
-    fn name(&self) -> &'static str {
-        "by-step"
-    }
-    fn columns(&self) -> Vec<String> {
-        self.0.columns()
-    }
-    fn genesis(&self) -> NetworkState {
-        self.0.genesis()
-    }
-    fn history(&self, genesis: &NetworkState, n_steps: u64) {
-        self.0.history(genesis, n_steps)
-    }
-    fn record(&self, history: &mut (), next: &NetworkState) {
-        self.0.record(history, next)
-    }
-    fn enforce(
-        &self,
-        e: &Enforcement,
-        prev: &NetworkState,
-        h: &(),
-        t: Transfer,
-    ) -> Result<Transfer, StepError> {
-        self.0.enforce(e, prev, h, t)
-    }
-    fn step(
-        &self,
-        prev: &NetworkState,
-        h: &(),
-        limits: &StepLimits,
-        t: Transfer,
-    ) -> Result<NetworkState, StepError> {
-        self.0.step(prev, h, limits, t)
-    }
-    fn n_members(&self) -> usize {
-        self.0.n_members()
-    }
-    fn members(&self, t: &Transfer) -> Members {
-        self.0.members(t)
-    }
-    fn ledger(&self, s: &NetworkState, m: usize) -> Ledger {
-        self.0.ledger(s, m)
-    }
-    fn row(&self, s: &NetworkState, out: &mut Vec<Value>) {
-        self.0.row(s, out)
-    }
-    fn ledger_columns(&self, m: usize) -> Option<LedgerColumns> {
-        self.0.ledger_columns(m)
-    }
+impl Alteration for Unaltered {
+    const NAME: &'static str = "by-step";
+    const SUMMARY: &'static str = "the network's step, through Model::step";
+    fn alter(&self, _: &Network, _: &NetworkState, _: Transfer, _: &mut NetworkState) {}
 }
+
+type ByStep = Altered<Unaltered>;
 
 /// An observer that records every state it is handed and fails at the steps `fail` says.
 struct Failing<'a, S> {
@@ -221,7 +177,7 @@ fn interrupted<P>(policy: &P, net: Network, fail: &[bool], seed: u64) -> Result<
 where
     P: CreditPolicy<Network> + CreditPolicy<ByStep>,
 {
-    let by_step = ByStep(net);
+    let by_step = ByStep::from(net);
     let user = UniformPairs::default();
     let n = fail.len() as u64;
     let mut a = Stepper::new(&net, policy, &user, n);
