@@ -131,6 +131,7 @@ mod one_sided;
 mod shrink;
 mod traders;
 mod trading;
+mod transfer;
 mod user;
 
 pub use altered::{Alteration, Altered};
@@ -140,10 +141,11 @@ pub use graph::TradingGraph;
 pub use laws::{
     LeavingTapes, NETWORK_LAWS, NetworkCase, NetworkLaws, NetworkTapes, TransferTape, network_cell,
 };
-pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState, Transfer};
+pub use model::{NETWORK_PARAMS, NETWORK_TRAJECTORY_PARAMS, Network, NetworkState};
 pub use one_sided::{OneSided, PayerNotDebited};
 pub use traders::{ACTIVITY_MAX, AMOUNT_MAX, MemberType, TYPES_MAX, Traders, TradersMemory};
 pub use trading::{BarabasiAlbert, ErdosRenyi, GraphMemory, Ring, WattsStrogatz, graph_seed};
+pub use transfer::Transfer;
 pub use user::{UniformPairs, uniform_below};
 
 use crate::model::Model;

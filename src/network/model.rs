@@ -5,9 +5,6 @@
 //! balances sum to zero exactly, step after step; the ledgers hand them to the generic
 //! laws and metrics as `f64`, which is exact below 2^53.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::metrics::Metered;
 use crate::model::{
     Enforcement, Ledger, LedgerColumns, Members, Model, StepError, StepLimits, Value, to_int,
@@ -17,6 +14,7 @@ use crate::registry::ModelType;
 
 use super::leaving::{LeaveOutcome, Leaving};
 use super::limits::MemberLimits;
+use super::transfer::Transfer;
 
 /// The network's declared parameters: how many members, and their limit at genesis.
 pub const NETWORK_PARAMS: &[ParamSpec] = &[
@@ -300,42 +298,6 @@ impl Default for Network {
     /// The declared defaults: two members, limit 1.
     fn default() -> Self {
         Network::unchecked(2, 1, 0)
-    }
-}
-
-/// One step's payment: `amount` units from `payer` to `payee`.
-///
-/// Written `payer>payee:amount` (`0>1:1`) by [`fmt::Display`] and read back by
-/// [`FromStr`]: the form a counterexample's payments take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Transfer {
-    /// The member who pays.
-    pub payer: usize,
-    /// The member who is paid.
-    pub payee: usize,
-    /// The units paid (a transfer of 0 or fewer units is refused).
-    pub amount: i64,
-}
-
-impl fmt::Display for Transfer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}>{}:{}", self.payer, self.payee, self.amount)
-    }
-}
-
-impl FromStr for Transfer {
-    type Err = ParamError;
-
-    /// Reads `payer>payee:amount`, each a whole number (spaces around them allowed).
-    fn from_str(s: &str) -> Result<Self, ParamError> {
-        let bad = || ParamError::new("transfer", format!("{s:?}"), "payer>payee:amount");
-        let (payer, rest) = s.split_once('>').ok_or_else(bad)?;
-        let (payee, amount) = rest.split_once(':').ok_or_else(bad)?;
-        Ok(Transfer {
-            payer: payer.trim().parse().map_err(|_| bad())?,
-            payee: payee.trim().parse().map_err(|_| bad())?,
-            amount: amount.trim().parse().map_err(|_| bad())?,
-        })
     }
 }
 
@@ -687,55 +649,4 @@ impl Metered for Network {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Limit;
-
-    fn limits(t: Transfer, value: f64) -> StepLimits {
-        let limit = Limit {
-            value,
-            branch: "kept",
-        };
-        StepLimits::try_from_fn(Members::pair(t.payer, t.payee), |_| Ok::<_, ()>(limit)).unwrap()
-    }
-
-    #[test]
-    fn a_transfer_moves_its_amount_until_the_payer_reaches_its_previous_limit() {
-        let net = Network::new(3, 1).unwrap();
-        let t = Transfer {
-            payer: 0,
-            payee: 2,
-            amount: 1,
-        };
-        let one = net.step(&net.genesis(), &(), &limits(t, 1.0), t).unwrap();
-        assert_eq!(
-            (one.balances.as_slice(), one.refused),
-            (&[-1, 0, 1][..], false)
-        );
-        assert_eq!(net.ledger(&one, 0).payment, -1.0);
-        assert_eq!(net.ledger(&one, 1).payment, 0.0);
-        // The limit raised to 5 now does not let this step's payment pass −1.
-        let two = net.step(&one, &(), &limits(t, 5.0), t).unwrap();
-        assert!(two.refused);
-        assert_eq!(
-            (&two.balances, &two.limits),
-            (&one.balances, &MemberLimits::Each(vec![5, 1, 5]))
-        );
-        let out = Transfer { payer: 3, ..t };
-        let err = net.step(&one, &(), &limits(t, 1.0), out).unwrap_err();
-        assert!(matches!(err, StepError::NoSuchMember { member: 3, .. }));
-    }
-
-    #[test]
-    fn columns_and_row_agree_and_transfers_read_back() {
-        let net = Network::new(2, 3).unwrap();
-        let mut row = Vec::new();
-        net.row(&net.genesis(), &mut row);
-        assert_eq!(net.columns().len(), row.len());
-        assert_eq!(net.columns()[..2], ["balance_0", "limit_0"]);
-        let t: Transfer = "1>0:3".parse().unwrap();
-        assert_eq!(t.to_string(), "1>0:3");
-        assert!("1-0:3".parse::<Transfer>().is_err());
-        assert_eq!(Network::new(1, 0).unwrap_err().field, "members");
-    }
-}
+mod tests;
