@@ -14,7 +14,8 @@ pub(crate) const EDGE_FILE_BYTES_MAX: u64 = 24 * EDGES_MAX as u64;
 /// Reads the file `file` names and attaches its edges. Every refusal is one line naming the
 /// file (and for a bad line, the line, the field, the value and what is accepted).
 pub(crate) fn read_edges(file: &mut EdgeFile) -> Result<(), SpecError> {
-    let path = crate::params::one_line(&crate::params::short_text(file.path()));
+    // Shortened where it is shown (`ParamError`'s display), once.
+    let path = crate::params::one_line(file.path());
     let refuse = |why: String| SpecError::value(file.field(), path.clone(), why);
     let f = fs::File::open(file.path())
         .map_err(|e| refuse(format!("a readable edge list (from,to): {e}")))?;
