@@ -32,7 +32,7 @@ use currents::network::{Network, TradingGraph};
 use currents::spec::{Limits, Spec};
 
 use common::exact_law::{
-    ALPHA, Fit, Z_CRITICAL, balance_fit, refusal_share, refusal_z, relaxation_step,
+    ALPHA, Fit, Sample, Z_CRITICAL, balance_fit, refusal_share, refusal_z, relaxation_step,
 };
 
 /// The graph's file and shape: five members, limit c = 2.
@@ -59,40 +59,18 @@ fn plan() -> currents::registry::SpecPlan<Network> {
         .plan()
 }
 
-/// Member 0's balance at the end of each run, each run's refused share over the last
-/// `window` steps, and per step the sums over the runs of |b_0| and b_0².
-struct Sample {
-    end_balances: Vec<i64>,
-    refused_shares: Vec<f64>,
-    abs_sum: Vec<f64>,
-    sq_sum: Vec<f64>,
-}
-
+/// Member 0's balance at the end of each run, its refused share over the window, and per
+/// step the sums of |b_0| and b_0² over the runs, on the file's graph.
 fn simulate(seed: u64, runs: u64, burn_in: u64, window: u64) -> Sample {
     let plan = plan();
-    let n_steps = burn_in + window;
     let streams = Streams::new(RngKind::Chacha, seed);
-    let mut sample = Sample {
-        end_balances: Vec::new(),
-        refused_shares: Vec::new(),
-        abs_sum: vec![0.0; n_steps as usize + 1],
-        sq_sum: vec![0.0; n_steps as usize + 1],
-    };
-    for run in 1..=runs {
-        let (mut refused, mut last) = (0u64, 0i64);
+    Sample::collect(runs, burn_in, window, |run, n_steps, see| {
         let mut observe = EachStep(|e: &StepEvent<'_, Network>| -> Result<(), Infallible> {
-            let b = e.next.balances[0];
-            sample.abs_sum[e.t as usize] += b.abs() as f64;
-            sample.sq_sum[e.t as usize] += (b * b) as f64;
-            refused += u64::from(e.t > burn_in && e.next.refused);
-            last = b;
+            see(e);
             Ok(())
         });
         plan.run(&streams, run, n_steps, &mut observe).unwrap();
-        sample.end_balances.push(last);
-        sample.refused_shares.push(refused as f64 / window as f64);
-    }
-    sample
+    })
 }
 
 const SEED: u64 = 2311;

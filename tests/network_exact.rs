@@ -43,8 +43,8 @@ use currents::rules::Static;
 use rand_core::Rng;
 
 use common::exact_law::{
-    ALPHA, Fit, Z_CRITICAL, balance_fit, balance_law, binomial, chi_square_p, refusal_share,
-    refusal_z, relaxation_step,
+    ALPHA, Fit, Sample, Z_CRITICAL, balance_fit, balance_law, binomial, chi_square_p,
+    refusal_share, refusal_z, relaxation_step,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -141,16 +141,6 @@ impl Alteration for WrongFloor {
 // ---------------------------------------------------------------------------------------
 // The simulations.
 
-/// What the runs of one case give: member 0's balance at the end of each run, each run's
-/// refused share over the window, and for every step t the sums over the runs of |b_0(t)|
-/// and b_0(t)² (the burn-in measurement).
-struct Sample {
-    end_balances: Vec<i64>,
-    refused_shares: Vec<f64>,
-    abs_sum: Vec<f64>,
-    sq_sum: Vec<f64>,
-}
-
 /// `runs` runs (1 …, seed `seed`, ChaCha) of `model` under `static` and `user`, each
 /// `burn_in + window` steps.
 fn simulate<M, B>(model: &M, user: &B, seed: u64, runs: u64, burn_in: u64, window: u64) -> Sample
@@ -158,34 +148,16 @@ where
     M: Model<State = NetworkState, Payment = Transfer>,
     B: Behaviour<M>,
 {
-    let n_steps = burn_in + window;
     let streams = Streams::new(RngKind::Chacha, seed);
-    let mut sample = Sample {
-        end_balances: Vec::new(),
-        refused_shares: Vec::new(),
-        abs_sum: vec![0.0; n_steps as usize + 1],
-        sq_sum: vec![0.0; n_steps as usize + 1],
-    };
-    for run in 1..=runs {
-        let mut refused = 0u64;
-        let mut last = 0i64;
+    Sample::collect(runs, burn_in, window, |run, n_steps, see| {
         let mut observe = EachStep(|e: &StepEvent<'_, M>| -> Result<(), Infallible> {
-            let b = e.next.balances[0];
-            sample.abs_sum[e.t as usize] += b.abs() as f64;
-            sample.sq_sum[e.t as usize] += (b * b) as f64;
-            if e.t > burn_in {
-                refused += u64::from(e.next.refused);
-            }
-            last = b;
+            see(e);
             Ok(())
         });
         streams
             .run(run, model, &Static, user, n_steps, &mut observe)
             .unwrap();
-        sample.end_balances.push(last);
-        sample.refused_shares.push(refused as f64 / window as f64);
-    }
-    sample
+    })
 }
 
 /// One shape of the tests.

@@ -184,3 +184,48 @@ pub fn relaxation_step(abs_sum: &[f64], sq_sum: &[f64], runs: u64, n: u64, c: u6
         (mean - exact).abs() <= (var / runs).sqrt()
     })
 }
+
+/// What the runs of one case give: member 0's balance at the end of each run, each run's
+/// refused share over the window after the burn-in, and for every step t the sums over the
+/// runs of |b_0(t)| and b_0(t)² (the burn-in measurement).
+pub struct Sample {
+    pub end_balances: Vec<i64>,
+    pub refused_shares: Vec<f64>,
+    pub abs_sum: Vec<f64>,
+    pub sq_sum: Vec<f64>,
+}
+
+impl Sample {
+    /// Runs 1 … `runs` of `burn_in + window` steps, each by `run_one(run, n_steps, see)`,
+    /// which runs it handing `see` every step event of a model of network states.
+    pub fn collect<M>(
+        runs: u64,
+        burn_in: u64,
+        window: u64,
+        mut run_one: impl FnMut(u64, u64, &mut dyn FnMut(&currents::model::StepEvent<'_, M>)),
+    ) -> Sample
+    where
+        M: currents::model::Model<State = currents::network::NetworkState>,
+    {
+        let n_steps = burn_in + window;
+        let mut sample = Sample {
+            end_balances: Vec::new(),
+            refused_shares: Vec::new(),
+            abs_sum: vec![0.0; n_steps as usize + 1],
+            sq_sum: vec![0.0; n_steps as usize + 1],
+        };
+        for run in 1..=runs {
+            let (mut refused, mut last) = (0u64, 0i64);
+            run_one(run, n_steps, &mut |e| {
+                let b = e.next.balances[0];
+                sample.abs_sum[e.t as usize] += b.abs() as f64;
+                sample.sq_sum[e.t as usize] += (b * b) as f64;
+                refused += u64::from(e.t > burn_in && e.next.refused);
+                last = b;
+            });
+            sample.end_balances.push(last);
+            sample.refused_shares.push(refused as f64 / window as f64);
+        }
+        sample
+    }
+}
